@@ -1,0 +1,26 @@
+/**
+ * Typed errors. Every check in the library throws one of these, with a message that says what was
+ * expected and what came, so a user can tell bad input from a bug.
+ */
+
+/** Base class of every error the library throws on purpose. */
+export class MnistNnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor or weight has the wrong shape, or two shapes do not fit together. */
+export class ShapeError extends MnistNnError {}
+
+/** A value is out of its allowed range: NaN, a label outside [0, classes), a bad option, an unknown name. */
+export class ValueError extends MnistNnError {}
+
+/** A file is not what it claims to be: bad magic number, truncated, wrong length. */
+export class FormatError extends MnistNnError {}
+
+/** `[a, b, c]`, with `null` for the batch dimension written as `None` as Keras does. */
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}]`;
+}

@@ -1,0 +1,39 @@
+/**
+ * mnist-nn: a from-scratch neural-network library with Keras's API, hand-written backward passes
+ * over Float32Array kernels, and the MNIST data set bundled.
+ *
+ * ```ts
+ * import { Sequential, Dense, Flatten, loadMnist } from 'mnist-nn';
+ * ```
+ * @module
+ */
+export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
+
+export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
+export { Rng } from './tensor/random.js';
+export { jsKernels, type Kernels, type FloatArray, type FloatDType } from './tensor/kernels.js';
+export { kernels, setBackend, getBackend, registerBackend } from './tensor/backend.js';
+
+export { Layer, type LayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
+export { Dense, type DenseArgs } from './nn/dense.js';
+export { Dropout } from './nn/dropout.js';
+export { Flatten } from './nn/flatten.js';
+export { ReLU, Softmax, getActivation, type Activation, type ActivationName } from './nn/activations.js';
+export { getInitializer, type InitializerName } from './nn/initializers.js';
+export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
+export { getMetric, type Metric } from './nn/metrics.js';
+export { History, ProgbarLogger, type Callback, type Logs } from './nn/callbacks.js';
+export {
+  Sequential,
+  type SequentialArgs,
+  type CompileArgs,
+  type FitArgs,
+  type EvaluateArgs,
+  type Evaluation,
+} from './nn/sequential.js';
+
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from './optim/index.js';
+
+export { parseIdx, encodeIdx, readIdxFile, type IdxType } from './data/idx.js';
+export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.js';
+export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';

@@ -1,0 +1,181 @@
+/**
+ * Losses, each the mean over the batch of a per-sample loss, with its gradient.
+ *
+ *   p  [rows, cols]  the model's output (probabilities for the cross-entropies)
+ *   y  [rows]        integer labels (sparse), or [rows, cols] targets
+ *
+ * The cross-entropies also have a fused form used when the model ends in softmax: loss and gradient
+ * are taken from the logits z, as log-softmax, so they stay finite and exact for any z:
+ *   L = mean_r (Σ_c y_rc) · logsumexp(z_r) − Σ_c y_rc z_rc       dL/dz = (p · Σ_c y − y) / rows
+ * Without softmax, p is clipped to [ε, 1 − ε] as Keras does (ε = 1e-7).
+ */
+import { ShapeError, ValueError, formatShape } from '../errors.js';
+import type { FloatArray } from '../tensor/kernels.js';
+import type { Tensor, TypedArray } from '../tensor/tensor.js';
+
+export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
+
+const EPSILON = 1e-7;
+
+export interface Loss {
+  readonly name: LossName;
+  /** Whether targets are integer labels, one per sample. */
+  readonly sparse: boolean;
+  /** Throws when targets y (all samples) cannot go with outputs of sample shape `outputShape`. */
+  checkTargets(y: Tensor, outputShape: number[], where: string): void;
+  /** Mean loss over the rows of p. */
+  value(p: FloatArray, y: TypedArray, rows: number, cols: number): number;
+  /** dp = dL/dp. */
+  grad(dp: FloatArray, p: FloatArray, y: TypedArray, rows: number, cols: number): void;
+  /** Mean loss from logits z (cross-entropies only). */
+  valueFromLogits?(z: FloatArray, y: TypedArray, rows: number, cols: number): number;
+  /** dz = dL/dz given p = softmax(z) (cross-entropies only). */
+  gradFromLogits?(dz: FloatArray, p: FloatArray, y: TypedArray, rows: number, cols: number): void;
+}
+
+function checkFinite(y: Tensor, where: string): void {
+  const d = y.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) throw new ValueError(`${where}: targets contain ${d[i]} at flat index ${i}; expected finite values.`);
+  }
+}
+
+function logSumExp(z: FloatArray, o: number, cols: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) if (z[o + c] > max) max = z[o + c];
+  let s = 0;
+  for (let c = 0; c < cols; c++) s += Math.exp(z[o + c] - max);
+  return max + Math.log(s);
+}
+
+const clip = (v: number): number => (v < EPSILON ? EPSILON : v > 1 - EPSILON ? 1 - EPSILON : v);
+
+export const sparseCategoricalCrossentropy: Loss = {
+  name: 'sparseCategoricalCrossentropy',
+  sparse: true,
+  checkTargets(y, outputShape, where) {
+    const n = y.shape[0];
+    if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
+      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects integer labels of shape [${n}] or [${n}, 1], got ${formatShape(y.shape)}.`);
+    }
+    if (outputShape.length !== 1) {
+      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects model outputs of shape [None, classes], got ${formatShape([null, ...outputShape])}.`);
+    }
+    const classes = outputShape[0];
+    const d = y.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (!Number.isInteger(v) || v < 0 || v >= classes) {
+        throw new ValueError(`${where}: label ${v} at index ${i} is not an integer in [0, ${classes}) (the model has ${classes} outputs).`);
+      }
+    }
+  },
+  value(p, y, rows, cols) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s -= Math.log(clip(p[r * cols + y[r]]));
+    return s / rows;
+  },
+  grad(dp, p, y, rows, cols) {
+    dp.fill(0, 0, rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + y[r];
+      const v = p[i];
+      dp[i] = v < EPSILON || v > 1 - EPSILON ? 0 : -1 / (v * rows);
+    }
+  },
+  valueFromLogits(z, y, rows, cols) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += logSumExp(z, r * cols, cols) - z[r * cols + y[r]];
+    return s / rows;
+  },
+  gradFromLogits(dz, p, y, rows, cols) {
+    const inv = 1 / rows;
+    for (let i = 0; i < rows * cols; i++) dz[i] = p[i] * inv;
+    for (let r = 0; r < rows; r++) dz[r * cols + y[r]] -= inv;
+  },
+};
+
+export const categoricalCrossentropy: Loss = {
+  name: 'categoricalCrossentropy',
+  sparse: false,
+  checkTargets(y, outputShape, where) {
+    if (y.rank !== 2 || outputShape.length !== 1 || y.shape[1] !== outputShape[0]) {
+      throw new ShapeError(
+        `${where}: categoricalCrossentropy expects one-hot targets of shape [${y.shape[0]}, ${outputShape.join(', ')}] matching the model's output ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}` +
+          (y.rank === 1 ? ' (integer labels need sparseCategoricalCrossentropy, or toCategorical first).' : '.'),
+      );
+    }
+    checkFinite(y, where);
+  },
+  value(p, y, rows, cols) {
+    let s = 0;
+    for (let i = 0; i < rows * cols; i++) if (y[i] !== 0) s -= y[i] * Math.log(clip(p[i]));
+    return s / rows;
+  },
+  grad(dp, p, y, rows, cols) {
+    for (let i = 0; i < rows * cols; i++) {
+      const v = p[i];
+      dp[i] = v < EPSILON || v > 1 - EPSILON ? 0 : -y[i] / (v * rows);
+    }
+  },
+  valueFromLogits(z, y, rows, cols) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let ySum = 0;
+      let yz = 0;
+      for (let c = 0; c < cols; c++) {
+        ySum += y[o + c];
+        if (y[o + c] !== 0) yz += y[o + c] * z[o + c];
+      }
+      s += ySum * logSumExp(z, o, cols) - yz;
+    }
+    return s / rows;
+  },
+  gradFromLogits(dz, p, y, rows, cols) {
+    const inv = 1 / rows;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let ySum = 0;
+      for (let c = 0; c < cols; c++) ySum += y[o + c];
+      for (let c = 0; c < cols; c++) dz[o + c] = (p[o + c] * ySum - y[o + c]) * inv;
+    }
+  },
+};
+
+export const meanSquaredError: Loss = {
+  name: 'meanSquaredError',
+  sparse: false,
+  checkTargets(y, outputShape, where) {
+    if (y.rank !== outputShape.length + 1 || !outputShape.every((d, i) => d === y.shape[i + 1])) {
+      throw new ShapeError(`${where}: meanSquaredError expects targets of shape ${formatShape([y.shape[0], ...outputShape])} matching the model's output, got ${formatShape(y.shape)}.`);
+    }
+    checkFinite(y, where);
+  },
+  // Mean over the last axis, then over the batch: the mean over every element.
+  value(p, y, rows, cols) {
+    let s = 0;
+    for (let i = 0; i < rows * cols; i++) {
+      const d = p[i] - y[i];
+      s += d * d;
+    }
+    return s / (rows * cols);
+  },
+  grad(dp, p, y, rows, cols) {
+    const k = 2 / (rows * cols);
+    for (let i = 0; i < rows * cols; i++) dp[i] = k * (p[i] - y[i]);
+  },
+};
+
+const LOSSES: Record<LossName, Loss> = { categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError };
+const ALIASES: Record<string, LossName> = { mse: 'meanSquaredError' };
+
+/** Accepts camelCase (`sparseCategoricalCrossentropy`) and Keras's snake_case (`sparse_categorical_crossentropy`). */
+export function getLoss(name: LossName | string): Loss {
+  const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const key = ALIASES[camel] ?? camel;
+  if (!Object.hasOwn(LOSSES, key)) {
+    throw new ValueError(`Unknown loss '${String(name)}'; expected one of ${Object.keys(LOSSES).map((k) => `'${k}'`).join(', ')} (or their snake_case spellings).`);
+  }
+  return LOSSES[key as LossName];
+}

@@ -1,0 +1,50 @@
+/**
+ * Adam, Keras's rule (ε is added to √v̂ outside the bias correction, as Keras does):
+ *   m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v)
+ *   α = lr · √(1 − β2ᵗ) / (1 − β1ᵗ);  w ← w − α · m / (√v + ε)
+ */
+import type { FloatArray } from '../tensor/kernels.js';
+import { Optimizer, checkRange } from './optimizer.js';
+
+export interface AdamArgs {
+  /** Default 0.001. */
+  learningRate?: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly slotCount = 2;
+
+  constructor(args: AdamArgs = {}) {
+    super(args.learningRate as number, 0.001);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+    checkRange('Adam', 'beta1', this.beta1, 0, 1);
+    checkRange('Adam', 'beta2', this.beta2, 0, 1);
+    checkRange('Adam', 'epsilon', this.epsilon, 0, Infinity);
+  }
+
+  get name(): string {
+    return 'adam';
+  }
+
+  protected update(w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number): void {
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      m[i] += (gi - m[i]) * (1 - b1);
+      v[i] += (gi * gi - v[i]) * (1 - b2);
+      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
+    }
+  }
+}

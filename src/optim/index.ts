@@ -1,0 +1,26 @@
+/** Optimizers, and lookup by the names `compile` accepts. */
+import { ValueError } from '../errors.js';
+import { Adam } from './adam.js';
+import type { Optimizer } from './optimizer.js';
+import { RMSprop } from './rmsprop.js';
+import { SGD } from './sgd.js';
+
+export { Optimizer } from './optimizer.js';
+export { SGD, type SGDArgs } from './sgd.js';
+export { Adam, type AdamArgs } from './adam.js';
+export { RMSprop, type RMSpropArgs } from './rmsprop.js';
+
+const BY_NAME: Record<string, () => Optimizer> = {
+  adam: () => new Adam(),
+  rmsprop: () => new RMSprop(),
+  sgd: () => new SGD(),
+};
+
+/** An optimizer with Keras's defaults, by case-insensitive name ('adam', 'rmsprop', 'sgd'). */
+export function getOptimizer(name: string): Optimizer {
+  const key = String(name).toLowerCase();
+  if (!Object.hasOwn(BY_NAME, key)) {
+    throw new ValueError(`Unknown optimizer '${String(name)}'; expected an Optimizer or one of ${Object.keys(BY_NAME).map((k) => `'${k}'`).join(', ')}.`);
+  }
+  return BY_NAME[key]();
+}

@@ -1,0 +1,54 @@
+/**
+ * The optimizer base: it keeps per-weight state (Adam's moments, momentum buffers) and applies
+ * one update to every weight from the gradients the last backward pass wrote.
+ */
+import { ValueError } from '../errors.js';
+import type { FloatArray } from '../tensor/kernels.js';
+import { allocFloat } from '../tensor/tensor.js';
+import type { Param } from '../nn/layer.js';
+
+export abstract class Optimizer {
+  readonly learningRate: number;
+  /** Number of updates applied so far (Keras's `iterations`). */
+  iterations = 0;
+  private readonly state = new Map<Param, FloatArray[]>();
+
+  constructor(learningRate: number, defaults: number) {
+    this.learningRate = learningRate ?? defaults;
+    checkRange(this.constructor.name, 'learningRate', this.learningRate, 0, Infinity, false);
+  }
+
+  /** The optimizer's name, as `compile` takes it. */
+  abstract get name(): string;
+
+  /** Number of state buffers per weight. */
+  protected abstract readonly slotCount: number;
+
+  /**
+   * Updates w in place from its gradient g. `slots` are this weight's state buffers (zeroed at the
+   * first step) and t is the step number, counting from 1.
+   */
+  protected abstract update(w: FloatArray, g: FloatArray, slots: FloatArray[], t: number): void;
+
+  /** Applies one update to every param. */
+  step(params: readonly Param[]): void {
+    this.iterations++;
+    for (const p of params) {
+      let slots = this.state.get(p);
+      if (!slots) {
+        slots = Array.from({ length: this.slotCount }, () => allocFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
+        this.state.set(p, slots);
+      }
+      this.update(p.value.data as FloatArray, p.grad.data as FloatArray, slots, this.iterations);
+    }
+  }
+}
+
+/** Throws a ValueError unless lo ≤ v ≤ hi (lo < v when `loInclusive` is false). */
+export function checkRange(who: string, what: string, v: number, lo: number, hi: number, loInclusive = true): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && v <= hi;
+  if (!ok) {
+    const range = `${loInclusive ? '[' : '('}${lo}, ${hi === Infinity ? '∞)' : `${hi}]`}`;
+    throw new ValueError(`${who}: ${what} must be a finite number in ${range}, got ${String(v)}.`);
+  }
+}

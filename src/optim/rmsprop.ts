@@ -1,0 +1,57 @@
+/**
+ * RMSprop, Keras's rule (ε inside the square root, plain momentum):
+ *   s ← ρ·s + (1 − ρ)·g²;  Δ = lr · g / √(s + ε)
+ *   momentum = 0: w ← w − Δ;  else: u ← μ·u + Δ;  w ← w − u
+ */
+import type { FloatArray } from '../tensor/kernels.js';
+import { Optimizer, checkRange } from './optimizer.js';
+
+export interface RMSpropArgs {
+  /** Default 0.001. */
+  learningRate?: number;
+  /** Default 0.9. */
+  rho?: number;
+  /** Default 0. */
+  momentum?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+export class RMSprop extends Optimizer {
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  protected readonly slotCount: number;
+
+  constructor(args: RMSpropArgs = {}) {
+    super(args.learningRate as number, 0.001);
+    this.rho = args.rho ?? 0.9;
+    this.momentum = args.momentum ?? 0;
+    this.epsilon = args.epsilon ?? 1e-7;
+    checkRange('RMSprop', 'rho', this.rho, 0, 1);
+    checkRange('RMSprop', 'momentum', this.momentum, 0, 1);
+    checkRange('RMSprop', 'epsilon', this.epsilon, 0, Infinity);
+    this.slotCount = this.momentum > 0 ? 2 : 1;
+  }
+
+  get name(): string {
+    return 'rmsprop';
+  }
+
+  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
+    const { rho, momentum: mu, epsilon: eps, learningRate: lr } = this;
+    const s = slots[0];
+    const u = slots[1];
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      s[i] = rho * s[i] + (1 - rho) * gi * gi;
+      const delta = (lr * gi) / Math.sqrt(s[i] + eps);
+      if (mu > 0) {
+        u[i] = mu * u[i] + delta;
+        w[i] -= u[i];
+      } else {
+        w[i] -= delta;
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * SGD with optional momentum, Keras's rule:
+ *   momentum = 0:  w ← w − lr·g
+ *   else:          v ← m·v − lr·g;  w ← w + v            (nesterov: w ← w + m·v − lr·g)
+ */
+import type { FloatArray } from '../tensor/kernels.js';
+import { Optimizer, checkRange } from './optimizer.js';
+
+export interface SGDArgs {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** Default 0. */
+  momentum?: number;
+  /** Default false. */
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  protected readonly slotCount: number;
+
+  constructor(args: SGDArgs = {}) {
+    super(args.learningRate as number, 0.01);
+    this.momentum = args.momentum ?? 0;
+    this.nesterov = args.nesterov ?? false;
+    checkRange('SGD', 'momentum', this.momentum, 0, 1);
+    this.slotCount = this.momentum > 0 ? 1 : 0;
+  }
+
+  get name(): string {
+    return 'sgd';
+  }
+
+  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
+    const lr = this.learningRate;
+    const m = this.momentum;
+    if (m === 0) {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+      return;
+    }
+    const v = slots[0];
+    for (let i = 0; i < w.length; i++) {
+      v[i] = m * v[i] - lr * g[i];
+      w[i] += this.nesterov ? m * v[i] - lr * g[i] : v[i];
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The kernel layer: every numeric loop the layers run, as functions over typed arrays with explicit
+ * sizes. All matrices are row-major. Outputs come first and are overwritten (never accumulated into),
+ * so a kernel's result does not depend on what its output buffer held.
+ *
+ * `jsKernels` is the plain TypeScript reference. Faster backends implement the same `Kernels`
+ * interface and are held against this one in the tests. Every kernel works for Float32Array and
+ * Float64Array alike (float64 is what the gradient checks use).
+ */
+
+/** The element arrays that tensors of a floating dtype hold. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** The floating dtypes computations run in. */
+export type FloatDType = 'float32' | 'float64';
+
+export interface Kernels {
+  /** This backend's name, as `setBackend` takes it. */
+  readonly name: string;
+  /** A zeroed buffer of `n` elements. Backends that compute in their own memory allocate there. */
+  alloc(n: number, dtype: FloatDType): FloatArray;
+
+  /** C[m,n] = A[m,k] · B[k,n] */
+  matmul(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
+  /** C[m,n] = A[m,k] · B[n,k]ᵀ */
+  matmulNT(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
+  /** C[m,n] = A[k,m]ᵀ · B[k,n] */
+  matmulTN(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
+
+  /** y[r,c] += bias[c], in place; y is [rows, cols]. */
+  addBias(y: FloatArray, bias: FloatArray, rows: number, cols: number): void;
+  /** out[c] = Σ_r x[r,c]; x is [rows, cols], out is [cols]. */
+  colSum(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
+
+  /** out = max(x, 0), elementwise over n. */
+  relu(out: FloatArray, x: FloatArray, n: number): void;
+  /** dx = dy where y > 0, else 0 (y is relu's output). */
+  reluBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, n: number): void;
+  /** out = 1 / (1 + e^-x). */
+  sigmoid(out: FloatArray, x: FloatArray, n: number): void;
+  /** dx = dy · y · (1 − y) (y is sigmoid's output). */
+  sigmoidBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, n: number): void;
+  /** out = tanh(x). */
+  tanh(out: FloatArray, x: FloatArray, n: number): void;
+  /** dx = dy · (1 − y²) (y is tanh's output). */
+  tanhBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, n: number): void;
+
+  /** Row-wise softmax of x [rows, cols], shifted by the row maximum so that no exp overflows. */
+  softmax(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /** dx[r,:] = y[r,:] ⊙ (dy[r,:] − Σ_c dy[r,c]·y[r,c]) (y is softmax's output). */
+  softmaxBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, rows: number, cols: number): void;
+  /** out[r] = the first index of the largest value in row r of x [rows, cols]. */
+  argmax(out: Int32Array, x: FloatArray, rows: number, cols: number): void;
+
+  /** out = a ⊙ b, elementwise over n. */
+  mul(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void;
+  /** out = s · x, elementwise over n. */
+  scale(out: FloatArray, x: FloatArray, s: number, n: number): void;
+}
+
+export const jsKernels: Kernels = {
+  name: 'js',
+
+  alloc(n, dtype) {
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  },
+
+  // Loop order i-p-j: the inner loop walks rows of B and C contiguously.
+  matmul(c, a, b, m, k, n) {
+    c.fill(0, 0, m * n);
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      const ai = i * k;
+      for (let p = 0; p < k; p++) {
+        const aip = a[ai + p];
+        if (aip === 0) continue; // relu outputs and raw pixels are mostly zero
+        const bp = p * n;
+        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
+      }
+    }
+  },
+
+  // Each C element is a dot product of a row of A and a row of B, both contiguous.
+  matmulNT(c, a, b, m, k, n) {
+    for (let i = 0; i < m; i++) {
+      const ai = i * k;
+      for (let j = 0; j < n; j++) {
+        const bj = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+        c[i * n + j] = s;
+      }
+    }
+  },
+
+  // Loop order p-i-j: A's row p and B's row p are read once each per p.
+  matmulTN(c, a, b, m, k, n) {
+    c.fill(0, 0, m * n);
+    for (let p = 0; p < k; p++) {
+      const ap = p * m;
+      const bp = p * n;
+      for (let i = 0; i < m; i++) {
+        const api = a[ap + i];
+        if (api === 0) continue;
+        const ci = i * n;
+        for (let j = 0; j < n; j++) c[ci + j] += api * b[bp + j];
+      }
+    }
+  },
+
+  addBias(y, bias, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) y[o + c] += bias[c];
+    }
+  },
+
+  colSum(out, x, rows, cols) {
+    out.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) out[c] += x[o + c];
+    }
+  },
+
+  relu(out, x, n) {
+    for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+  },
+
+  reluBackward(dx, dy, y, n) {
+    for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  },
+
+  sigmoid(out, x, n) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      // Both branches avoid exp of a large positive number.
+      if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+      else {
+        const e = Math.exp(v);
+        out[i] = e / (1 + e);
+      }
+    }
+  },
+
+  sigmoidBackward(dx, dy, y, n) {
+    for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+  },
+
+  tanh(out, x, n) {
+    for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+  },
+
+  tanhBackward(dx, dy, y, n) {
+    for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+  },
+
+  softmax(out, x, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) if (x[o + c] > max) max = x[o + c];
+      let sum = 0;
+      for (let c = 0; c < cols; c++) {
+        const e = Math.exp(x[o + c] - max);
+        out[o + c] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let c = 0; c < cols; c++) out[o + c] *= inv;
+    }
+  },
+
+  softmaxBackward(dx, dy, y, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let dot = 0;
+      for (let c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
+      for (let c = 0; c < cols; c++) dx[o + c] = y[o + c] * (dy[o + c] - dot);
+    }
+  },
+
+  argmax(out, x, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let best = 0;
+      let max = x[o];
+      for (let c = 1; c < cols; c++) {
+        if (x[o + c] > max) {
+          max = x[o + c];
+          best = c;
+        }
+      }
+      out[r] = best;
+    }
+  },
+
+  mul(out, a, b, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  },
+
+  scale(out, x, s, n) {
+    for (let i = 0; i < n; i++) out[i] = s * x[i];
+  },
+};

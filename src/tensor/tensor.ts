@@ -1,0 +1,262 @@
+/**
+ * Tensor: a shape and a row-major typed array. It carries the few operations users need on data
+ * (scaling, reshaping, slicing batches, argmax); the numeric work of training lives in the kernels.
+ */
+import { ShapeError, ValueError, formatShape } from '../errors.js';
+import { kernels } from './backend.js';
+import type { FloatArray, FloatDType } from './kernels.js';
+
+export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** Nested arrays of numbers, as `tensor([[1, 2], [3, 4]])` takes them and `toArray()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+const CTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+} as const;
+
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'uint8';
+  throw new ValueError(`Unsupported array type ${(data as object).constructor?.name}: expected Float32Array, Float64Array, Int32Array or Uint8Array.`);
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function checkShape(shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`Invalid shape ${formatShape(shape)}: every dimension must be a non-negative integer.`);
+    }
+  }
+}
+
+export class Tensor {
+  /** Dimensions, outermost first. */
+  readonly shape: number[];
+  /** The elements, row-major. Length is the product of `shape`. */
+  readonly data: TypedArray;
+  readonly dtype: DType;
+
+  constructor(data: TypedArray, shape: readonly number[]) {
+    checkShape(shape);
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new ShapeError(`A tensor of shape ${formatShape(shape)} needs ${size} values, got ${data.length}.`);
+    }
+    this.data = data;
+    this.shape = [...shape];
+    this.dtype = dtypeOf(data);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Elementwise division by a number; the result is floating (float64 stays float64, else float32). */
+  div(divisor: number): Tensor {
+    const out = allocFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
+    const src = this.data;
+    for (let i = 0; i < src.length; i++) out[i] = src[i] / divisor;
+    return new Tensor(out, this.shape);
+  }
+
+  /** Elementwise product with a number; floating result as for `div`. */
+  mul(factor: number): Tensor {
+    const out = allocFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
+    const src = this.data;
+    for (let i = 0; i < src.length; i++) out[i] = src[i] * factor;
+    return new Tensor(out, this.shape);
+  }
+
+  /** The same data under another shape (one dimension may be -1). Shares the data; nothing is copied. */
+  reshape(shape: readonly number[]): Tensor {
+    const free = shape.filter((d) => d === -1).length;
+    if (free > 1) throw new ShapeError(`reshape to ${formatShape(shape)}: at most one dimension may be -1.`);
+    let target = [...shape];
+    if (free === 1) {
+      const known = shapeSize(shape.filter((d) => d !== -1));
+      if (known === 0 || this.size % known !== 0) {
+        throw new ShapeError(`Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
+      }
+      target = shape.map((d) => (d === -1 ? this.size / known : d));
+    }
+    if (shapeSize(target) !== this.size) {
+      throw new ShapeError(`Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
+    }
+    return new Tensor(this.data, target);
+  }
+
+  /** Rows [start, end) along the first axis, like `x[start:end]`. Shares the data; nothing is copied. */
+  slice(start: number, end: number = this.shape[0]): Tensor {
+    if (this.rank === 0) throw new ShapeError('Cannot slice a scalar tensor.');
+    const n = this.shape[0];
+    const s = Math.max(0, Math.min(n, start < 0 ? n + start : start));
+    const e = Math.max(s, Math.min(n, end < 0 ? n + end : end));
+    const row = this.size / (n || 1);
+    return new Tensor(this.data.subarray(s * row, e * row), [e - s, ...this.shape.slice(1)]);
+  }
+
+  /** The rows at `indices` along the first axis, copied into a new tensor, like `x[indices]`. */
+  gather(indices: ArrayLike<number>): Tensor {
+    if (this.rank === 0) throw new ShapeError('Cannot gather from a scalar tensor.');
+    const n = this.shape[0];
+    const row = n === 0 ? 0 : this.size / n;
+    const out = new CTORS[this.dtype](indices.length * row);
+    for (let i = 0; i < indices.length; i++) {
+      const r = indices[i];
+      if (!Number.isInteger(r) || r < 0 || r >= n) {
+        throw new ValueError(`gather: index ${r} is outside [0, ${n}).`);
+      }
+      out.set(this.data.subarray(r * row, (r + 1) * row), i * row);
+    }
+    return new Tensor(out, [indices.length, ...this.shape.slice(1)]);
+  }
+
+  /** Index of the largest value along `axis` (default: the last); the result drops that axis, int32. */
+  argMax(axis = -1): Tensor {
+    const ax = axis < 0 ? this.rank + axis : axis;
+    if (ax < 0 || ax >= this.rank) {
+      throw new ValueError(`argMax: axis ${axis} is out of range for a tensor of rank ${this.rank}.`);
+    }
+    const len = this.shape[ax];
+    if (len === 0) throw new ShapeError(`argMax: axis ${axis} of shape ${formatShape(this.shape)} is empty.`);
+    const inner = shapeSize(this.shape.slice(ax + 1));
+    const outer = shapeSize(this.shape.slice(0, ax));
+    const out = new Int32Array(outer * inner);
+    const d = this.data;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        let best = 0;
+        let max = d[base];
+        for (let k = 1; k < len; k++) {
+          const v = d[base + k * inner];
+          if (v > max) {
+            max = v;
+            best = k;
+          }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+    return new Tensor(out, [...this.shape.slice(0, ax), ...this.shape.slice(ax + 1)]);
+  }
+
+  /** A copy in another dtype (values are converted as the typed arrays convert them). */
+  cast(dtype: DType): Tensor {
+    const out = dtype === 'float32' || dtype === 'float64' ? allocFloat(this.size, dtype) : new CTORS[dtype](this.size);
+    out.set(this.data);
+    return new Tensor(out, this.shape);
+  }
+
+  /** A copy with its own data. */
+  clone(): Tensor {
+    return this.cast(this.dtype);
+  }
+
+  /** The element at the given indices, one per dimension. */
+  get(...indices: number[]): number {
+    if (indices.length !== this.rank) {
+      throw new ShapeError(`get: a tensor of shape ${formatShape(this.shape)} needs ${this.rank} indices, got ${indices.length}.`);
+    }
+    let off = 0;
+    for (let i = 0; i < indices.length; i++) {
+      const ix = indices[i];
+      if (!Number.isInteger(ix) || ix < 0 || ix >= this.shape[i]) {
+        throw new ValueError(`get: index ${ix} is outside [0, ${this.shape[i]}) on axis ${i}.`);
+      }
+      off = off * this.shape[i] + ix;
+    }
+    return this.data[off];
+  }
+
+  /** The elements as nested arrays of numbers (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, off: number): NestedArray => {
+      if (dim === this.rank) return this.data[off];
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
+  }
+}
+
+/** A zeroed float buffer from the current backend (which may keep it in its own memory). */
+export function allocFloat(n: number, dtype: FloatDType): FloatArray {
+  return kernels().alloc(n, dtype);
+}
+
+/** A zero tensor of a floating dtype. */
+export function zeros(shape: readonly number[], dtype: FloatDType = 'float32'): Tensor {
+  checkShape(shape);
+  return new Tensor(allocFloat(shapeSize(shape), dtype), shape);
+}
+
+/**
+ * `buf` if it already has this shape and dtype, else a new zero tensor: layers keep their
+ * activation buffers across batches of the same size instead of allocating each step.
+ */
+export function reuse(buf: Tensor | undefined, shape: readonly number[], dtype: FloatDType): Tensor {
+  if (buf && buf.dtype === dtype && buf.shape.length === shape.length && buf.shape.every((d, i) => d === shape[i])) {
+    return buf;
+  }
+  return zeros(shape, dtype);
+}
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+/**
+ * Makes a tensor from a typed array (used as is, not copied), a flat array of numbers with a
+ * shape, or nested arrays (shape inferred). The dtype follows the typed array, else `dtype`
+ * (default float32).
+ */
+export function tensor(values: TypedArray | NestedArray, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const data = values as TypedArray;
+    dtypeOf(data);
+    return new Tensor(data, shape ?? [data.length]);
+  }
+  const inferred = inferShape(values);
+  const flat: number[] = Array.isArray(values) ? (values as unknown[]).flat(Infinity as 1) as number[] : [values];
+  for (const v of flat) {
+    if (typeof v !== 'number') throw new ValueError(`tensor: expected numbers, got ${typeof v} (${String(v)}).`);
+  }
+  if (!shape && shapeSize(inferred) !== flat.length) {
+    throw new ShapeError(`tensor: nested arrays are ragged (first-element shape ${formatShape(inferred)}, ${flat.length} values in all).`);
+  }
+  const target = shape ?? inferred;
+  const data = dtype === 'float32' || dtype === 'float64' ? allocFloat(flat.length, dtype) : new CTORS[dtype](flat.length);
+  data.set(flat);
+  return new Tensor(data, target);
+}
