@@ -1,0 +1,136 @@
+// Every kernel of every backend against a naive float64 oracle written independently here, over
+// random shapes including odd sizes. Faster backends register themselves and are held to the same.
+import { describe, expect, it } from 'vitest';
+import { jsKernels, type FloatArray, type Kernels } from '../src/tensor/kernels.js';
+import { Rng } from '../src/tensor/random.js';
+
+const BACKENDS: Kernels[] = [jsKernels];
+const SIZES = [1, 3, 7, 16, 33];
+const rng = new Rng(11);
+
+function rand(n: number, f32: boolean, zeroFrac = 0): FloatArray {
+  const a = f32 ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.next() < zeroFrac ? 0 : rng.normal();
+  return a;
+}
+
+// Oracle: C[i,j] = Σ_p A(i,p)·B(p,j), with element accessors for each transpose form.
+function oracle(m: number, k: number, n: number, A: (i: number, p: number) => number, B: (p: number, j: number) => number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
+    c[i * n + j] = s;
+  }
+  return c;
+}
+
+function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  return e;
+}
+
+for (const K of BACKENDS) {
+  describe(`${K.name} kernels`, () => {
+    for (const f32 of [false, true]) {
+      // float32 products accumulate k roundings of ~6e-8 each; float64 ones ~1e-16.
+      const tol = (k: number): number => (f32 ? 2e-6 * Math.sqrt(k) + 1e-6 : 1e-13 * k);
+      const label = f32 ? 'float32' : 'float64';
+
+      it(`matmul, matmulNT, matmulTN in ${label} over odd shapes`, () => {
+        for (const m of SIZES) for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17]) {
+          const a = rand(m * k, f32, 0.3);
+          const b = rand(k * n, f32);
+          const c = rand(m * n, f32); // garbage: kernels overwrite
+          K.matmul(c, a, b, m, k, n);
+          expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
+          K.matmulNT(c, a, b, m, k, n); // b read as [n, k]
+          expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[j * k + p]))).toBeLessThan(tol(k));
+          K.matmulTN(c, a, b, m, k, n); // a read as [k, m]
+          expect(maxErr(c, oracle(m, k, n, (i, p) => a[p * m + i], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
+        }
+      });
+
+      it(`addBias, colSum, mul, scale in ${label}`, () => {
+        for (const rows of SIZES) for (const cols of SIZES) {
+          const x = rand(rows * cols, f32);
+          const bias = rand(cols, f32);
+          const y = x.slice();
+          K.addBias(y, bias, rows, cols);
+          for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(x[i] + bias[i % cols], 5);
+          const s = rand(cols, f32);
+          K.colSum(s, x, rows, cols);
+          for (let c = 0; c < cols; c++) {
+            let ref = 0;
+            for (let r = 0; r < rows; r++) ref += x[r * cols + c];
+            expect(s[c]).toBeCloseTo(ref, 4);
+          }
+          const z = rand(rows * cols, f32);
+          const out = rand(rows * cols, f32);
+          K.mul(out, x, z, x.length);
+          for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(x[i] * z[i], 5);
+          K.scale(out, x, -2.5, x.length);
+          for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(-2.5 * x[i], 5);
+        }
+      });
+
+      it(`elementwise activations and their backward in ${label}`, () => {
+        const n = 257;
+        const x = rand(n, f32);
+        const dy = rand(n, f32);
+        const y = rand(n, f32);
+        const dx = rand(n, f32);
+        const cases: [keyof Kernels, keyof Kernels, (v: number) => number, (yv: number, xv: number) => number][] = [
+          ['relu', 'reluBackward', (v) => Math.max(v, 0), (_y, xv) => (xv > 0 ? 1 : 0)],
+          ['sigmoid', 'sigmoidBackward', (v) => 1 / (1 + Math.exp(-v)), (yv) => yv * (1 - yv)],
+          ['tanh', 'tanhBackward', Math.tanh, (yv) => 1 - yv * yv],
+        ];
+        for (const [fwd, bwd, f, df] of cases) {
+          (K[fwd] as (o: FloatArray, x: FloatArray, n: number) => void)(y, x, n);
+          (K[bwd] as (d: FloatArray, dy: FloatArray, y: FloatArray, n: number) => void)(dx, dy, y, n);
+          for (let i = 0; i < n; i++) {
+            expect(y[i]).toBeCloseTo(f(x[i]), 6);
+            expect(dx[i]).toBeCloseTo(dy[i] * df(f(x[i]), x[i]), 6);
+          }
+        }
+        const big = Float64Array.from([-1000, 1000, -50, 50]);
+        const out = new Float64Array(4);
+        K.sigmoid(out, big, 4);
+        expect([...out].every(Number.isFinite)).toBe(true);
+      });
+
+      it(`softmax, its backward and argmax in ${label}`, () => {
+        for (const rows of SIZES) for (const cols of [1, 2, 10, 33]) {
+          const x = rand(rows * cols, f32);
+          const y = rand(rows * cols, f32);
+          K.softmax(y, x, rows, cols);
+          const dy = rand(rows * cols, f32);
+          const dx = rand(rows * cols, f32);
+          K.softmaxBackward(dx, dy, y, rows, cols);
+          const am = new Int32Array(rows);
+          K.argmax(am, x, rows, cols);
+          for (let r = 0; r < rows; r++) {
+            const o = r * cols;
+            const e = Array.from({ length: cols }, (_, c) => Math.exp(x[o + c]));
+            const sum = e.reduce((a, b) => a + b, 0);
+            const p = e.map((v) => v / sum);
+            let best = 0;
+            for (let c = 0; c < cols; c++) {
+              expect(y[o + c]).toBeCloseTo(p[c], 6);
+              if (x[o + c] > x[o + best]) best = c;
+              // Jacobian-vector product: dx_c = Σ_j dy_j ∂p_j/∂x_c = p_c(dy_c − Σ_j dy_j p_j)
+              const dot = p.reduce((s, pj, j) => s + pj * dy[o + j], 0);
+              expect(dx[o + c]).toBeCloseTo(p[c] * (dy[o + c] - dot), 6);
+            }
+            expect(am[r]).toBe(best);
+          }
+        }
+        const huge = Float64Array.from([1e4, -1e4, 0]);
+        const p = new Float64Array(3);
+        K.softmax(p, huge, 1, 3);
+        expect([...p]).toEqual([1, 0, 0]);
+      });
+    }
+  });
+}
