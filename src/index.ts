@@ -19,10 +19,10 @@ export { Dense, type DenseArgs } from './nn/dense.js';
 export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { ReLU, Softmax, getActivation, type Activation, type ActivationName } from './nn/activations.js';
-export { getInitializer, type InitializerName } from './nn/initializers.js';
+export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
 export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
 export { getMetric, type Metric } from './nn/metrics.js';
-export { History, ProgbarLogger, type Callback, type Logs } from './nn/callbacks.js';
+export { History, ProgbarLogger, type Callback, type Logs, type ProgressOutput } from './nn/callbacks.js';
 export {
   Sequential,
   type SequentialArgs,

@@ -32,13 +32,14 @@ export class History implements Callback {
 }
 
 /** Where progress goes: Node's stdout when present (live on a terminal), else console.log. */
-interface Out {
+export interface ProgressOutput {
+  /** Whether lines can be redrawn in place (a terminal). */
   live: boolean;
   write(line: string): void;
   rewrite(line: string): void;
 }
 
-function defaultOut(): Out {
+function defaultOut(): ProgressOutput {
   const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } } }).process?.stdout;
   if (stdout) {
     return { live: !!stdout.isTTY, write: (l) => void stdout.write(`${l}\n`), rewrite: (l) => void stdout.write(`\r${l}\x1b[K`) };
@@ -77,7 +78,7 @@ export class ProgbarLogger implements Callback {
     private readonly verbose: 1 | 2,
     private readonly epochs: number,
     private readonly steps: number,
-    private readonly out: Out = defaultOut(),
+    private readonly out: ProgressOutput = defaultOut(),
   ) {}
 
   onEpochBegin(epoch: number): void {

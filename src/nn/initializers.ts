@@ -16,9 +16,10 @@ export type InitializerName =
   | 'zeros'
   | 'ones';
 
-type Init = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
+/** Fills a weight buffer given the layer's fan-in and fan-out. */
+export type Initializer = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
 
-function uniform(limit: number): Init {
+function uniform(limit: number): Initializer {
   return (out, _i, _o, rng) => {
     for (let k = 0; k < out.length; k++) out[k] = rng.uniform(-limit, limit);
   };
@@ -36,7 +37,7 @@ function truncatedNormal(out: FloatArray, stddev: number, rng: Rng): void {
   }
 }
 
-const INITIALIZERS: Record<InitializerName, Init> = {
+const INITIALIZERS: Record<InitializerName, Initializer> = {
   glorotUniform: (out, i, o, rng) => uniform(Math.sqrt(6 / (i + o)))(out, i, o, rng),
   glorotNormal: (out, i, o, rng) => truncatedNormal(out, Math.sqrt(2 / (i + o)), rng),
   heUniform: (out, i, o, rng) => uniform(Math.sqrt(6 / i))(out, i, o, rng),
@@ -48,7 +49,7 @@ const INITIALIZERS: Record<InitializerName, Init> = {
 };
 
 /** Accepts camelCase (`glorotUniform`) and Keras's snake_case (`glorot_uniform`). */
-export function getInitializer(name: string, where: string): Init {
+export function getInitializer(name: string, where: string): Initializer {
   const key = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   if (!Object.hasOwn(INITIALIZERS, key)) {
     throw new ValueError(`${where}: unknown initializer '${name}'; expected one of ${Object.keys(INITIALIZERS).map((k) => `'${k}'`).join(', ')}.`);
