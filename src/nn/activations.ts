@@ -7,7 +7,7 @@ import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
-import { Layer, rowsOf, type BackwardOptions, type LayerArgs } from './layer.js';
+import { Layer, rowsOf, type BackwardOptions, type LayerArgs, type ForwardContext } from './layer.js';
 
 export type ActivationName = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'linear';
 
@@ -76,7 +76,7 @@ abstract class ActivationLayer extends Layer {
     return [...inputShape];
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     this.checkInput(x);
     this.x = x;
     const y = (this.y = reuse(this.y, x.shape, this.dtype));

@@ -19,7 +19,7 @@ import type { FloatArray } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
 import { getActivation, type Activation, type ActivationName } from './activations.js';
 import { getInitializer, type InitializerName } from './initializers.js';
-import { Layer, rowsOf, type BackwardOptions, type BuildContext, type LayerArgs, type Param } from './layer.js';
+import { Layer, rowsOf, type BackwardOptions, type BuildContext, type LayerArgs, type Param, type ForwardContext } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   /** Activation applied to the output; default linear. */
@@ -81,7 +81,7 @@ export class Dense extends Layer {
     }
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     this.checkInput(x);
     const K = kernels();
     const rows = rowsOf(x);

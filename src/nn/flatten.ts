@@ -3,7 +3,7 @@
  * so both passes are reshapes that share the buffer.
  */
 import { Tensor, shapeSize } from '../tensor/tensor.js';
-import { Layer, type BackwardOptions } from './layer.js';
+import { Layer, type BackwardOptions, type ForwardContext } from './layer.js';
 
 export class Flatten extends Layer {
   override get className(): string {
@@ -14,7 +14,7 @@ export class Flatten extends Layer {
     return [shapeSize(inputShape)];
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], this.outputShape![0]]);
   }

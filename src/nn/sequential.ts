@@ -393,9 +393,12 @@ export class Sequential {
       value = loss.value(pd, y.data, rows, cols);
       loss.grad(dOut.data as FloatArray, pd, y.data, rows, cols);
     }
+    // Layers before the first one with weights need no gradient, and neither does its input:
+    // for Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
+    const first = this.layers.findIndex((l) => l.parameters().length > 0);
     let dy: Tensor | null = dOut;
-    for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
-      dy = this.layers[i].backward(dy, { needInputGrad: i > 0, skipSoftmax: fused && i === this.layers.length - 1 });
+    for (let i = this.layers.length - 1; first >= 0 && i >= first && dy; i--) {
+      dy = this.layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: fused && i === this.layers.length - 1 });
     }
     if (update) optimizer.step(this.parameters());
     return { loss: value, correct };
