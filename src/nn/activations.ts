@@ -19,27 +19,28 @@ export interface Activation {
   backward(dx: FloatArray, dy: FloatArray, y: FloatArray, rows: number, cols: number): void;
 }
 
+/** An activation whose forward and backward kernels work element by element over rows·cols values. */
+function elementwise(
+  name: ActivationName,
+  fwd: 'relu' | 'sigmoid' | 'tanh',
+  bwd: 'reluBackward' | 'sigmoidBackward' | 'tanhBackward',
+): Activation {
+  return {
+    name,
+    forward: (y, x, r, c) => kernels()[fwd](y, x, r * c),
+    backward: (dx, dy, y, r, c) => kernels()[bwd](dx, dy, y, r * c),
+  };
+}
+
 const ACTIVATIONS: Record<ActivationName, Activation> = {
   linear: {
     name: 'linear',
     forward: (y, x, r, c) => y.set(x.subarray(0, r * c)),
     backward: (dx, dy, _y, r, c) => dx.set(dy.subarray(0, r * c)),
   },
-  relu: {
-    name: 'relu',
-    forward: (y, x, r, c) => kernels().relu(y, x, r * c),
-    backward: (dx, dy, y, r, c) => kernels().reluBackward(dx, dy, y, r * c),
-  },
-  sigmoid: {
-    name: 'sigmoid',
-    forward: (y, x, r, c) => kernels().sigmoid(y, x, r * c),
-    backward: (dx, dy, y, r, c) => kernels().sigmoidBackward(dx, dy, y, r * c),
-  },
-  tanh: {
-    name: 'tanh',
-    forward: (y, x, r, c) => kernels().tanh(y, x, r * c),
-    backward: (dx, dy, y, r, c) => kernels().tanhBackward(dx, dy, y, r * c),
-  },
+  relu: elementwise('relu', 'relu', 'reluBackward'),
+  sigmoid: elementwise('sigmoid', 'sigmoid', 'sigmoidBackward'),
+  tanh: elementwise('tanh', 'tanh', 'tanhBackward'),
   softmax: {
     name: 'softmax',
     forward: (y, x, r, c) => kernels().softmax(y, x, r, c),

@@ -70,17 +70,18 @@ export class Tensor {
 
   /** Elementwise division by a number; the result is floating (float64 stays float64, else float32). */
   div(divisor: number): Tensor {
-    const out = allocFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
-    const src = this.data;
-    for (let i = 0; i < src.length; i++) out[i] = src[i] / divisor;
-    return new Tensor(out, this.shape);
+    return this.mapFloat((v) => v / divisor);
   }
 
   /** Elementwise product with a number; floating result as for `div`. */
   mul(factor: number): Tensor {
+    return this.mapFloat((v) => v * factor);
+  }
+
+  private mapFloat(f: (v: number) => number): Tensor {
     const out = allocFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
     const src = this.data;
-    for (let i = 0; i < src.length; i++) out[i] = src[i] * factor;
+    for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
     return new Tensor(out, this.shape);
   }
 
