@@ -24,3 +24,17 @@ export class FormatError extends MnistNnError {}
 export function formatShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}]`;
 }
+
+/**
+ * Throws a ValueError for option keys that are not in `allowed`: an option accepted and ignored
+ * would let a Keras spelling (`batch_size`, `classWeight`) silently change nothing.
+ */
+export function checkKeys(where: string, options: object | undefined, allowed: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new ValueError(`${where}: options must be an object, got ${typeof options}.`);
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw new ValueError(`${where}: unknown option '${k}'; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+    }
+  }
+}

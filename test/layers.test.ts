@@ -61,6 +61,15 @@ describe('Dense', () => {
     expect([...bias.value.data].every((v) => v === 0)).toBe(true);
   });
 
+  it("initialises a bias with the bias's own fans, as Keras computes them", () => {
+    const layer = new Dense(10, { biasInitializer: 'glorotUniform' });
+    layer.build([784], { dtype: 'float64', rng: new Rng(2) });
+    const b = [...layer.parameters()[1].value.data].map(Math.abs);
+    const limit = Math.sqrt(6 / (10 + 10)); // fan_in = fan_out = 10 for a [10] weight
+    expect(Math.max(...b)).toBeLessThanOrEqual(limit);
+    expect(Math.max(...b)).toBeGreaterThan(0.5 * limit);
+  });
+
   it('rejects bad arguments and inputs, naming itself and the shapes', () => {
     expect(() => new Dense(0)).toThrow(ValueError);
     expect(() => new Dense(3, { activation: 'gelu' as ActivationName })).toThrow(/unknown activation 'gelu'/);

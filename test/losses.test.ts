@@ -21,6 +21,10 @@ function probs(): Float64Array {
 const labels = Int32Array.from([0, 3, 4, 1]);
 const onehot = Float64Array.from({ length: rows * cols }, (_, i) => (i % cols === labels[Math.floor(i / cols)] ? 1 : 0));
 const soft = Float64Array.from({ length: rows * cols }, () => rng.next()); // soft targets, rows not summing to 1
+/** Outputs that do not sum to 1 per row (a sigmoid layer's, say): the unfused path renormalises them. */
+function unnormalised(): Float64Array {
+  return Float64Array.from({ length: rows * cols }, () => 0.05 + 0.9 * rng.next());
+}
 
 describe('gradients match finite differences', () => {
   const cases = [
@@ -30,12 +34,14 @@ describe('gradients match finite differences', () => {
     ['meanSquaredError', meanSquaredError, soft],
   ] as const;
   for (const [name, loss, y] of cases) {
-    it(`${name} with respect to its input`, () => {
-      const p = probs();
-      const g = new Float64Array(rows * cols);
-      loss.grad(g, p, y, rows, cols);
-      expect(relError(g, numericGrad(() => loss.value(p, y, rows, cols), p))).toBeLessThan(TOL);
-    });
+    for (const [what, make] of [['softmax outputs', probs], ['outputs not summing to 1', unnormalised]] as const) {
+      it(`${name} with respect to its input, on ${what}`, () => {
+        const p = make();
+        const g = new Float64Array(rows * cols);
+        loss.grad(g, p, y, rows, cols);
+        expect(relError(g, numericGrad(() => loss.value(p, y, rows, cols), p))).toBeLessThan(TOL);
+      });
+    }
     if (loss.valueFromLogits) {
       it(`${name} fused with softmax, with respect to the logits`, () => {
         const z = Float64Array.from({ length: rows * cols }, () => 3 * rng.normal());
@@ -62,9 +68,21 @@ describe('values', () => {
   it('mean squared error is the mean over every element', () => {
     expect(meanSquaredError.value(Float64Array.from([1, 2, 3, 4]), Float64Array.from([0, 2, 5, 4]), 2, 2)).toBe((1 + 0 + 4 + 0) / 4);
   });
-  it('unfused cross-entropy clips p to [1e-7, 1 − 1e-7] as Keras does, so p = 0 gives a finite loss', () => {
+  it("unfused cross-entropy divides each row by its sum first, as Keras does", () => {
+    // three sigmoid outputs, true class 1: −log(0.605 / (0.527 + 0.605 + 0.951)) = 1.2363…
+    const p = Float64Array.from([0.527, 0.605, 0.951]);
+    const expected = -Math.log(0.605 / (0.527 + 0.605 + 0.951));
+    expect(expected).toBeCloseTo(1.2363, 4);
+    expect(sparseCategoricalCrossentropy.value(p, Int32Array.from([1]), 1, 3)).toBeCloseTo(expected, 14);
+    expect(categoricalCrossentropy.value(p, Float64Array.from([0, 1, 0]), 1, 3)).toBeCloseTo(expected, 14);
+  });
+  it('unfused cross-entropy clips to [1e-7, 1 − 1e-7] as Keras does, so p = 0 gives a finite loss and no gradient', () => {
     const v = sparseCategoricalCrossentropy.value(Float64Array.from([0, 1]), Int32Array.from([0]), 1, 2);
     expect(v).toBeCloseTo(-Math.log(1e-7), 10);
+    const g = new Float64Array(2);
+    sparseCategoricalCrossentropy.grad(g, Float64Array.from([0, 1]), Int32Array.from([0]), 1, 2);
+    expect([...g]).toEqual([0, 0]);
+    expect(Number.isFinite(sparseCategoricalCrossentropy.value(Float64Array.from([0, 0]), Int32Array.from([0]), 1, 2))).toBe(true);
   });
   it('fused loss and gradient stay finite and exact for logits of ±1e4', () => {
     const z = Float64Array.from([1e4, -1e4, 0, -1e4, 1e4, 1e4]);

@@ -35,7 +35,7 @@ async function numericGrads(model: Sequential, x: Tensor, y: Tensor): Promise<Fl
 describe('whole-model gradient check (float64)', () => {
   const cases: [string, () => Sequential, string, (n: number) => Tensor][] = [
     [
-      'Flatten → Dense tanh → Dropout → Dense relu → Dense softmax, sparse CE (fused)',
+      'Flatten → Dense tanh → Dropout (identity in inference) → Dense relu → Dense softmax, sparse CE (fused)',
       () =>
         new Sequential(
           [new Flatten({ inputShape: [3, 4] }), new Dense(6, { activation: 'tanh' }), new Dropout(0.3), new Dense(5, { activation: 'relu' }), new Dense(4, { activation: 'softmax' })],
@@ -152,15 +152,42 @@ describe('Keras API', () => {
   });
 
   it('trainOnBatch takes one step and reports the loss before it', async () => {
-    const model = mlp(3);
+    const model = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(32, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })], { seed: 3 });
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const x = randn([16, 28, 28], rng).cast('float32');
     const y = labels(16, 10);
-    const before = model.getWeights();
+    const before = await model.evaluate(x, y, { batchSize: 16 });
+    const w0 = model.getWeights();
     const r = await model.trainOnBatch(x, y);
-    expect(Object.keys(r)).toEqual(['loss', 'accuracy']);
-    expect(model.getWeights()[0].data).not.toEqual(before[0].data);
+    expect(r).toEqual(before);
+    expect(model.getWeights()[0].data).not.toEqual(w0[0].data);
     expect(model.optimizer!.iterations).toBe(1);
+    expect((await model.evaluate(x, y, { batchSize: 16 })).loss).toBeLessThan(before.loss);
+  });
+
+  it('accuracy resolves as Keras resolves it, against the output width at fit time', async () => {
+    const x = randn([6, 2], rng).cast('float32');
+    // one output unit: binary accuracy, even though the model was compiled when its output was 8 wide
+    const m = new Sequential([new Dense(8, { inputShape: [2] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['Accuracy'] });
+    m.add(new Dense(1, { activation: 'sigmoid', kernelInitializer: 'zeros' })); // p = 0.5 everywhere, not > 0.5
+    expect((await m.evaluate(x, tensor([[1], [1], [0], [0], [0], [1]]))).accuracy).toBe(0.5);
+    // sparse labels and a categorical metric cannot go together
+    const s = new Sequential([new Dense(3, { inputShape: [2], activation: 'softmax' })]);
+    s.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['categorical_accuracy'] });
+    await expect(s.evaluate(x, labels(6, 3))).rejects.toThrow(/needs 3-wide targets, but the loss 'sparseCategoricalCrossentropy' takes integer labels/);
+  });
+
+  it('accuracy over outputs of rank 3 is the mean over every position', async () => {
+    const m = new Sequential([new Dense(2, { inputShape: [3, 4], activation: 'softmax' })], { seed: 1 });
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['accuracy'] });
+    const x = randn([5, 3, 4], rng).cast('float32');
+    const p = await m.predict(x);
+    const am = p.argMax(-1); // [5, 3]
+    const y = new Float32Array(5 * 3 * 2);
+    for (let i = 0; i < 15; i++) y[i * 2 + (i % 3 === 0 ? 1 - am.data[i] : am.data[i])] = 1; // a third wrong
+    const e = await m.evaluate(x, new Tensor(y, [5, 3, 2]));
+    expect(e.accuracy).toBeCloseTo(2 / 3, 12);
   });
 
   it('a callback can stop training', async () => {
@@ -202,9 +229,15 @@ describe('errors name the layer and the shapes', () => {
     await expect(make().fit(randn([4, 784], rng), labels(4, 10))).rejects.toThrow("fit: Flatten 'flat' expects input of shape [None, 28, 28], got [4, 784].");
     await expect(make().predict(randn([4, 28, 27], rng))).rejects.toThrow(ShapeError);
   });
-  it('a layer that cannot take the previous output', () => {
+  it('a layer that cannot take the previous output, leaving the model as it was', () => {
     const m = new Sequential([new Dense(8, { inputShape: [4] })]);
     expect(() => m.add(new Dense(3, { inputShape: [5], name: 'second' }))).toThrow("Dense 'second' was declared with inputShape [None, 5] but receives [None, 8].");
+    expect(m.layers).toHaveLength(1);
+    m.add(new Dense(2));
+    expect(m.summary(() => {})).toContain('(None, 2)');
+    const bad = new Sequential();
+    expect(() => bad.add(new Flatten({ inputShape: [0] as number[] }))).toThrow(ShapeError);
+    expect(bad.layers).toHaveLength(0);
     const m2 = new Sequential([new Dense(3, { name: 'first' })]);
     expect(() => m2.add(new Dense(3, { inputShape: [4], name: 'late' }))).toThrow(/'late' declares an inputShape but is not the first layer/);
   });
@@ -226,6 +259,10 @@ describe('errors name the layer and the shapes', () => {
     await expect(c.fit(nan, y, { verbose: 0 })).rejects.toThrow('fit: x holds NaN at flat index 5; inputs must be finite.');
     expect(() => c.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/Unknown optimizer 'adamw'/);
     expect(() => c.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/Unknown metric 'f1'/);
+    await expect(c.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow("fit: unknown option 'batch_size'; expected one of 'epochs', 'batchSize'");
+    await expect(c.fit(x, y, { classWeight: {} } as never)).rejects.toThrow(/unknown option 'classWeight'/);
+    await expect(c.fit(x, y, { validationData: [x] } as never)).rejects.toThrow('fit: validationData must be [xVal, yVal], got an array of 1.');
+    expect(() => new Dense(3, { activaton: 'relu' } as never)).toThrow("Dense: unknown option 'activaton'");
   });
 });
 

@@ -98,19 +98,34 @@ describe('names and bad settings', () => {
   });
   it('rejects out-of-range hyperparameters with the value that came', () => {
     expect(() => new Adam({ learningRate: -1 })).toThrow(ValueError);
-    expect(() => new Adam({ beta1: 1.5 })).toThrow(/beta1 must be a finite number in \[0, 1\], got 1.5/);
+    expect(() => new Adam({ beta1: 1.5 })).toThrow(/beta1 must be a finite number in \[0, 1\), got 1.5/);
     expect(() => new RMSprop({ rho: Number.NaN })).toThrow(ValueError);
     expect(() => new SGD({ momentum: 2 })).toThrow(ValueError);
+    // β1 = 1 divides by zero in the bias correction; ε = 0 turns a zero gradient into 0/0 = NaN
+    expect(() => new Adam({ beta1: 1 })).toThrow(/beta1 must be a finite number in \[0, 1\), got 1/);
+    expect(() => new Adam({ beta2: 1 })).toThrow(ValueError);
+    expect(() => new Adam({ epsilon: 0 })).toThrow(/epsilon must be a finite number in \(0, ∞\), got 0/);
+    expect(() => new RMSprop({ epsilon: 0 })).toThrow(ValueError);
+    expect(() => new RMSprop({ rho: 1 })).toThrow(ValueError);
+  });
+  it('rejects options it does not know, rather than ignoring them', () => {
+    expect(() => new Adam({ learning_rate: 0.1 } as never)).toThrow("Adam: unknown option 'learning_rate'; expected one of 'learningRate', 'beta1', 'beta2', 'epsilon'.");
+    expect(() => new SGD({ decay: 0.1 } as never)).toThrow(ValueError);
   });
   it('keeps state per weight and counts iterations', () => {
+    // a sees gradients 0.5 then −0.2; b, added at step 2, sees −0.2 only, with fresh moments at t = 2.
     const adam = new Adam();
     const a = param([1]);
-    const b = param([1]);
-    a.grad.data[0] = 1;
-    b.grad.data[0] = 1;
+    const b = param([-2]);
+    a.grad.data[0] = 0.5;
     adam.step([a]);
+    a.grad.data[0] = -0.2;
+    b.grad.data[0] = -0.2;
     adam.step([a, b]);
     expect(adam.iterations).toBe(2);
-    expect(a.value.data[0]).not.toBe(b.value.data[0]);
+    expect(a.value.data[0]).toBeCloseTo(0.9986544025069336, 12); // as in the two-step case above
+    // b: m = 0.1·(−0.2), v = 0.001·0.04, α = 1e-3·√(1 − 0.999²)/(1 − 0.9²)
+    const alpha = (1e-3 * Math.sqrt(1 - 0.999 ** 2)) / (1 - 0.9 ** 2);
+    expect(b.value.data[0]).toBeCloseTo(-2 - (alpha * -0.02) / (Math.sqrt(0.00004) + 1e-7), 12);
   });
 });

@@ -18,8 +18,11 @@ describe('training smoke test on real MNIST', () => {
     const { loss, accuracy } = await model.evaluate(xTest.slice(0, 2000).div(255), yTest.slice(0, 2000));
     expect(accuracy).toBeGreaterThan(0.9);
     expect(loss).toBeLessThan(0.4);
-    // uint8 pixels are accepted too and cast, as Keras casts them; 0..255 inputs just predict differently
-    const p = await model.predict(xTest.slice(0, 3));
+    // uint8 pixels are accepted too and cast to float32, as Keras casts them
+    const raw = xTest.slice(0, 3);
+    expect(raw.dtype).toBe('uint8');
+    const p = await model.predict(raw);
     expect(p.shape).toEqual([3, 10]);
+    expect(p.data).toEqual((await model.predict(raw.cast('float32'))).data);
   });
 });

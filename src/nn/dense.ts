@@ -47,7 +47,7 @@ export class Dense extends Layer {
   private dx?: Tensor;
 
   constructor(units: number, args: DenseArgs = {}) {
-    super(args);
+    super(args, ['activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     if (!Number.isInteger(units) || units <= 0) {
       throw new ValueError(`${this.describe()}: units must be a positive integer, got ${units}.`);
     }
@@ -74,10 +74,10 @@ export class Dense extends Layer {
   protected override createParams(inputShape: number[], ctx: BuildContext): void {
     const inDim = inputShape[inputShape.length - 1];
     const kInit = getInitializer(this.kernelInitializer, this.describe());
-    this.kernel = this.addParam('kernel', [inDim, this.units], ctx.dtype, (d) => kInit(d, inDim, this.units, ctx.rng));
+    this.kernel = this.addParam('kernel', [inDim, this.units], ctx.dtype, (d) => kInit(d, [inDim, this.units], ctx.rng));
     if (this.useBias) {
       const bInit = getInitializer(this.biasInitializer, this.describe());
-      this.bias = this.addParam('bias', [this.units], ctx.dtype, (d) => bInit(d, inDim, this.units, ctx.rng));
+      this.bias = this.addParam('bias', [this.units], ctx.dtype, (d) => bInit(d, [this.units], ctx.rng));
     }
   }
 

@@ -35,15 +35,16 @@ export class Dropout extends Layer {
     return [...inputShape];
   }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor {
+  forward(x: Tensor, ctx?: ForwardContext): Tensor {
     this.checkInput(x);
-    this.active = ctx.training && this.rate > 0;
+    this.active = !!ctx?.training && this.rate > 0;
     if (!this.active) return x;
     const mask = (this.mask = reuse(this.mask, x.shape, this.dtype));
     const m = mask.data;
     const keep = 1 - this.rate;
     const scale = 1 / keep;
-    for (let i = 0; i < m.length; i++) m[i] = ctx.rng.next() < keep ? scale : 0;
+    const rng = ctx!.rng;
+    for (let i = 0; i < m.length; i++) m[i] = rng.next() < keep ? scale : 0;
     const y = (this.y = reuse(this.y, x.shape, this.dtype));
     kernels().mul(y.data as FloatArray, x.data as FloatArray, m as FloatArray, x.size);
     return y;

@@ -1,6 +1,7 @@
 /**
- * Weight initializers by name, as Keras defines them. fanIn and fanOut are given by the layer
- * (for Dense's kernel [inputDim, units]: inputDim and units).
+ * Weight initializers by name, as Keras defines them. Fans come from the weight's shape as Keras
+ * computes them: [n] → n and n; [in, out] → in and out; [..., in, out] → in and out times the
+ * product of the leading (receptive-field) dimensions.
  */
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
@@ -17,9 +18,20 @@ export type InitializerName =
   | 'ones';
 
 /** Fills a weight buffer given the layer's fan-in and fan-out. */
-export type Initializer = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
+type Fill = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
 
-function uniform(limit: number): Initializer {
+/** Fills the buffer of a weight of the given shape. */
+export type Initializer = (out: FloatArray, shape: readonly number[], rng: Rng) => void;
+
+/** Keras's compute_fans. */
+export function fans(shape: readonly number[]): [fanIn: number, fanOut: number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+function uniform(limit: number): Fill {
   return (out, _i, _o, rng) => {
     for (let k = 0; k < out.length; k++) out[k] = rng.uniform(-limit, limit);
   };
@@ -37,7 +49,7 @@ function truncatedNormal(out: FloatArray, stddev: number, rng: Rng): void {
   }
 }
 
-const INITIALIZERS: Record<InitializerName, Initializer> = {
+const INITIALIZERS: Record<InitializerName, Fill> = {
   glorotUniform: (out, i, o, rng) => uniform(Math.sqrt(6 / (i + o)))(out, i, o, rng),
   glorotNormal: (out, i, o, rng) => truncatedNormal(out, Math.sqrt(2 / (i + o)), rng),
   heUniform: (out, i, o, rng) => uniform(Math.sqrt(6 / i))(out, i, o, rng),
@@ -54,5 +66,6 @@ export function getInitializer(name: string, where: string): Initializer {
   if (!Object.hasOwn(INITIALIZERS, key)) {
     throw new ValueError(`${where}: unknown initializer '${name}'; expected one of ${Object.keys(INITIALIZERS).map((k) => `'${k}'`).join(', ')}.`);
   }
-  return INITIALIZERS[key as InitializerName];
+  const fill = INITIALIZERS[key as InitializerName];
+  return (out, shape, rng) => fill(out, ...fans(shape), rng);
 }

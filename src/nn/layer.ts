@@ -7,7 +7,7 @@
  * `forward` and `backward` include it. A layer's returned tensors are its own buffers, valid until
  * its next forward or backward call.
  */
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 import { Tensor, shapeSize, zeros } from '../tensor/tensor.js';
@@ -70,7 +70,9 @@ export abstract class Layer {
   dtype: FloatDType = 'float32';
   protected params: Param[] = [];
 
-  constructor(args: LayerArgs = {}) {
+  /** `ownKeys`: the options this layer takes besides `name` and `inputShape`, which all layers take. */
+  constructor(args: LayerArgs = {}, ownKeys: readonly string[] = []) {
+    checkKeys(this.className, args, ['name', 'inputShape', ...ownKeys]);
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     if (args.inputShape) {
       for (const d of args.inputShape) {

@@ -7,7 +7,9 @@
  * The cross-entropies also have a fused form used when the model ends in softmax: loss and gradient
  * are taken from the logits z, as log-softmax, so they stay finite and exact for any z:
  *   L = mean_r (Σ_c y_rc) · logsumexp(z_r) − Σ_c y_rc z_rc       dL/dz = (p · Σ_c y − y) / rows
- * Without softmax, p is clipped to [ε, 1 − ε] as Keras does (ε = 1e-7).
+ * Without softmax, each row is first divided by its sum S and then clipped, as Keras does:
+ *   q = clip(p / S, ε, 1 − ε)  (ε = 1e-7)      L = −mean_r Σ_c y_rc log q_rc
+ *   dL/dp_j = −(y_j u_j / q_j − Σ_c y_c u_c) / (S · rows)   with u_c = 0 where q_c was clipped, else 1
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
@@ -48,7 +50,33 @@ function logSumExp(z: FloatArray, o: number, cols: number): number {
   return max + Math.log(s);
 }
 
-const clip = (v: number): number => (v < EPSILON ? EPSILON : v > 1 - EPSILON ? 1 - EPSILON : v);
+/**
+ * Keras's cross-entropy on probabilities, one row: −Σ_c y_c log q_c with q = clip(p / S). With `dp`,
+ * also writes dL/dp scaled by `scale`. `label` ≥ 0 stands for one-hot targets at that index.
+ */
+function crossEntropyRow(p: FloatArray, o: number, cols: number, y: TypedArray, label: number, dp?: FloatArray, scale = 1): number {
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += p[o + c];
+  const S = sum > EPSILON ? sum : EPSILON; // an all-zero row would divide 0 by 0
+  const target = (c: number): number => (label >= 0 ? (c === label ? 1 : 0) : y[o + c]);
+  let loss = 0;
+  let yu = 0; // Σ_c y_c u_c
+  for (let c = 0; c < cols; c++) {
+    const t = target(c);
+    const q = p[o + c] / S;
+    const clipped = q < EPSILON || q > 1 - EPSILON;
+    if (t !== 0) loss -= t * Math.log(clipped ? (q < EPSILON ? EPSILON : 1 - EPSILON) : q);
+    if (!clipped) yu += t;
+  }
+  if (dp) {
+    for (let c = 0; c < cols; c++) {
+      const q = p[o + c] / S;
+      const u = q < EPSILON || q > 1 - EPSILON ? 0 : 1;
+      dp[o + c] = (-(u * target(c)) / (u ? q : 1) + yu) * (scale / S);
+    }
+  }
+  return loss;
+}
 
 export const sparseCategoricalCrossentropy: Loss = {
   name: 'sparseCategoricalCrossentropy',
@@ -72,16 +100,11 @@ export const sparseCategoricalCrossentropy: Loss = {
   },
   value(p, y, rows, cols) {
     let s = 0;
-    for (let r = 0; r < rows; r++) s -= Math.log(clip(p[r * cols + y[r]]));
+    for (let r = 0; r < rows; r++) s += crossEntropyRow(p, r * cols, cols, y, y[r]);
     return s / rows;
   },
   grad(dp, p, y, rows, cols) {
-    dp.fill(0, 0, rows * cols);
-    for (let r = 0; r < rows; r++) {
-      const i = r * cols + y[r];
-      const v = p[i];
-      dp[i] = v < EPSILON || v > 1 - EPSILON ? 0 : -1 / (v * rows);
-    }
+    for (let r = 0; r < rows; r++) crossEntropyRow(p, r * cols, cols, y, y[r], dp, 1 / rows);
   },
   valueFromLogits(z, y, rows, cols) {
     let s = 0;
@@ -109,14 +132,11 @@ export const categoricalCrossentropy: Loss = {
   },
   value(p, y, rows, cols) {
     let s = 0;
-    for (let i = 0; i < rows * cols; i++) if (y[i] !== 0) s -= y[i] * Math.log(clip(p[i]));
+    for (let r = 0; r < rows; r++) s += crossEntropyRow(p, r * cols, cols, y, -1);
     return s / rows;
   },
   grad(dp, p, y, rows, cols) {
-    for (let i = 0; i < rows * cols; i++) {
-      const v = p[i];
-      dp[i] = v < EPSILON || v > 1 - EPSILON ? 0 : -y[i] / (v * rows);
-    }
+    for (let r = 0; r < rows; r++) crossEntropyRow(p, r * cols, cols, y, -1, dp, 1 / rows);
   },
   valueFromLogits(z, y, rows, cols) {
     let s = 0;

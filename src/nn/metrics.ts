@@ -1,7 +1,8 @@
 /**
  * Metrics, as counts over a batch so that an epoch's value is the exact mean over its samples.
- * 'accuracy' resolves as Keras resolves it: sparse labels → sparse categorical accuracy, a single
- * output → binary accuracy (threshold 0.5), otherwise categorical accuracy (argmax against argmax).
+ * 'accuracy' resolves as Keras resolves it: a single output → binary accuracy (prediction > 0.5
+ * against the target), integer labels → sparse categorical accuracy, otherwise categorical
+ * accuracy (argmax against argmax).
  */
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
@@ -11,7 +12,7 @@ import type { Loss } from './losses.js';
 export interface Metric {
   /** The key in logs and History (`accuracy`, `val_accuracy`). */
   readonly key: string;
-  /** Number of correct samples among the rows of p [rows, cols]. */
+  /** Number of correct rows of p [rows, cols] (a row is a sample, or a position of one for outputs of rank ≥ 3). */
   correct(p: FloatArray, y: TypedArray, rows: number, cols: number): number;
 }
 
@@ -35,7 +36,7 @@ const categorical = (p: FloatArray, y: TypedArray, rows: number, cols: number): 
 
 const binary = (p: FloatArray, y: TypedArray, rows: number, cols: number): number => {
   let n = 0;
-  for (let i = 0; i < rows * cols; i++) if (p[i] > 0.5 === y[i] > 0.5) n++;
+  for (let i = 0; i < rows * cols; i++) if (y[i] === (p[i] > 0.5 ? 1 : 0)) n++;
   return n / cols;
 };
 
@@ -49,17 +50,29 @@ const KINDS: Record<string, Kind | 'auto'> = {
 };
 const FNS: Record<Kind, Metric['correct']> = { sparse: sparseCategorical, categorical, binary };
 
-/** Resolves a metric name for a loss and an output width; keys keep Keras's spelling. */
-export function getMetric(name: string, loss: Loss, outputUnits: number): Metric {
-  const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (!Object.hasOwn(KINDS, camel)) {
+/** Checks a metric name; throws a ValueError for an unknown one. */
+export function parseMetricName(name: string): { camel: string; key0: string } {
+  const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const lower = camel.toLowerCase();
+  const key0 = lower === 'accuracy' || lower === 'acc' ? lower : camel;
+  if (!Object.hasOwn(KINDS, key0)) {
     throw new ValueError(`Unknown metric '${name}'; expected one of ${Object.keys(KINDS).map((k) => `'${k}'`).join(', ')}.`);
   }
-  let kind = KINDS[camel];
-  if (kind === 'auto') kind = loss.sparse ? 'sparse' : outputUnits === 1 ? 'binary' : 'categorical';
+  return { camel, key0 };
+}
+
+/** Resolves a metric name (camelCase or Keras's snake_case) for a loss and an output width. */
+export function getMetric(name: string, loss: Loss, outputUnits: number): Metric {
+  const { camel, key0 } = parseMetricName(name);
+  let kind = KINDS[key0];
+  if (kind === 'auto') kind = outputUnits === 1 ? 'binary' : loss.sparse ? 'sparse' : 'categorical';
   if (kind === 'sparse' && !loss.sparse) {
     throw new ValueError(`Metric '${name}' needs integer labels, but the loss '${loss.name}' takes ${outputUnits}-wide targets.`);
   }
-  const key = camel === name ? name.replace(/([A-Z])/g, (c) => `_${c.toLowerCase()}`) : name;
+  if (loss.sparse && kind !== 'sparse' && outputUnits !== 1) {
+    throw new ValueError(`Metric '${name}' needs ${outputUnits}-wide targets, but the loss '${loss.name}' takes integer labels; use 'accuracy'.`);
+  }
+  // Logs use Keras's keys: 'accuracy' / 'acc' as given, the others in snake_case.
+  const key = KINDS[key0] === 'auto' ? key0 : camel.replace(/([A-Z])/g, (c) => `_${c.toLowerCase()}`);
   return { key, correct: FNS[kind] };
 }

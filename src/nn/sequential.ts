@@ -4,7 +4,7 @@
  * when the last layer ends in softmax and the loss is a cross-entropy, the loss takes the logits
  * and the backward pass starts from dL/dlogits = (p − y)/n.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor, reuse, shapeSize, zeros } from '../tensor/tensor.js';
@@ -12,7 +12,7 @@ import { getOptimizer, type Optimizer } from '../optim/index.js';
 import { History, ProgbarLogger, type Callback, type Logs } from './callbacks.js';
 import { Layer, rowsOf, sameShape, uniqueName, type ForwardContext } from './layer.js';
 import { getLoss, type Loss, type LossName } from './losses.js';
-import { getMetric, type Metric } from './metrics.js';
+import { getMetric, parseMetricName, type Metric } from './metrics.js';
 
 export interface SequentialArgs {
   /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
@@ -60,7 +60,6 @@ interface Compiled {
   optimizer: Optimizer;
   loss: Loss;
   metrics: string[];
-  resolved?: Metric[];
 }
 
 const yieldToEventLoop = (): Promise<void> =>
@@ -78,6 +77,7 @@ export class Sequential {
   private dOut?: Tensor;
 
   constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
+    checkKeys('Sequential', args, ['seed', 'dtype', 'name']);
     this.name = args.name ?? uniqueName('sequential');
     this.dtype = args.dtype ?? 'float32';
     if (this.dtype !== 'float32' && this.dtype !== 'float64') {
@@ -96,12 +96,20 @@ export class Sequential {
     if (this.layers.length > 0 && layer.declaredInputShape && !this.inputShape) {
       throw new ShapeError(`${layer.describe()} declares an inputShape but is not the first layer.`);
     }
-    this.layers.push(layer);
     if (this.inputShape) {
-      const prev = this.layers.length > 1 ? this.layers[this.layers.length - 2].outputShape! : this.inputShape;
+      const prev = this.layers.length > 0 ? this.layers[this.layers.length - 1].outputShape! : this.inputShape;
       this.buildLayer(layer, prev);
-    } else if (this.layers.length === 1 && layer.declaredInputShape) {
-      this.build([null, ...layer.declaredInputShape]);
+      this.layers.push(layer);
+    } else if (this.layers.length === 0 && layer.declaredInputShape) {
+      this.layers.push(layer);
+      try {
+        this.build([null, ...layer.declaredInputShape]);
+      } catch (e) {
+        this.layers.pop();
+        throw e;
+      }
+    } else {
+      this.layers.push(layer);
     }
   }
 
@@ -142,21 +150,22 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
       throw new ValueError(`${this.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
     }
     const loss = getLoss(args.loss);
     const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    for (const m of metrics) parseMetricName(m); // unknown names fail here, not at fit
     this.compiled = { optimizer, loss, metrics };
-    if (this.built) this.resolveMetrics();
   }
 
+  /** Metrics resolve against the output width, which layers added after compile may change. */
   private resolveMetrics(): Metric[] {
     const c = this.compiled!;
     const units = this.outputShape[this.outputShape.length - 1];
-    c.resolved ??= c.metrics.map((m) => getMetric(m, c.loss, units));
-    return c.resolved;
+    return c.metrics.map((m) => getMetric(m, c.loss, units));
   }
 
   /** The optimizer given to `compile`. */
@@ -217,6 +226,7 @@ export class Sequential {
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const c = this.requireCompiled('fit');
+    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks']);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
     const verbose = args.verbose ?? 1;
@@ -233,7 +243,10 @@ export class Sequential {
     let xs = this.prepareInput(x, 'fit');
     let ys = this.prepareTargets(y, xs, 'fit');
     let val: [Tensor, Tensor] | undefined;
-    if (args.validationData) {
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+        throw new ValueError(`fit: validationData must be [xVal, yVal], got ${Array.isArray(args.validationData) ? `an array of ${args.validationData.length}` : typeof args.validationData}.`);
+      }
       const [xv, yv] = args.validationData;
       const xvp = this.prepareInput(xv, 'fit (validationData)');
       val = [xvp, this.prepareTargets(yv, xvp, 'fit (validationData)')];
@@ -299,6 +312,7 @@ export class Sequential {
   /** Loss and metrics over (x, y), the mean over all samples. */
   async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
     this.requireCompiled('evaluate');
+    checkKeys('evaluate', args, ['batchSize']);
     const batchSize = args.batchSize ?? 32;
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.prepareInput(x, 'evaluate');
@@ -307,6 +321,7 @@ export class Sequential {
 
   /** The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape]. */
   async predict(x: Tensor, args: EvaluateArgs = {}): Promise<Tensor> {
+    checkKeys('predict', args, ['batchSize']);
     const batchSize = args.batchSize ?? 32;
     checkInt('predict', 'batchSize', batchSize, 1);
     const xs = this.prepareInput(x, 'predict');
@@ -338,6 +353,7 @@ export class Sequential {
    */
   async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): Promise<{ loss: number; grads: Tensor[] }> {
     this.requireCompiled('computeGradients');
+    checkKeys('computeGradients', args, ['training']);
     const xs = this.prepareInput(x, 'computeGradients');
     const ys = this.prepareTargets(y, xs, 'computeGradients');
     const r = this.step(xs, ys, args.training ?? false, [], false);
@@ -366,7 +382,10 @@ export class Sequential {
     weights.forEach((w, i) => params[i].value.data.set(w.data));
   }
 
-  /** Runs every layer on a batch; returns the last layer's output buffer. */
+  /**
+   * Runs every layer on a batch x [batch, ...inputShape] (already checked and of the model's dtype)
+   * and returns the last layer's own buffer, valid until the next forward: `predict` copies it.
+   */
   forward(x: Tensor, training: boolean): Tensor {
     const ctx: ForwardContext = { training, rng: this.rng };
     let h = x;
@@ -382,7 +401,7 @@ export class Sequential {
     const cols = p.shape[p.rank - 1];
     const rows = rowsOf(p);
     const pd = p.data as FloatArray;
-    const correct = metrics.map((m) => m.correct(pd, y.data, rows, cols));
+    const correct = metrics.map((m) => (m.correct(pd, y.data, rows, cols) * x.shape[0]) / rows);
     const dOut = (this.dOut = reuse(this.dOut, p.shape, this.dtype));
     const fused = last.endsInSoftmax() && loss.valueFromLogits !== undefined;
     let value: number;
@@ -422,11 +441,12 @@ export class Sequential {
         ? loss.valueFromLogits!(last.logits()!.data as FloatArray, yb, rows, cols)
         : loss.value(p.data as FloatArray, yb, rows, cols);
       lossSum += v * (hi - lo);
-      metrics.forEach((m, i) => (correct[i] += m.correct(p.data as FloatArray, yb, rows, cols)));
+      metrics.forEach((m, i) => (correct[i] += (m.correct(p.data as FloatArray, yb, rows, cols) * (hi - lo)) / rows));
     }
     return this.logs(lossSum / n, correct, n, metrics);
   }
 
+  /** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */
   private logs(loss: number, correct: number[], n: number, metrics: Metric[]): Evaluation {
     const logs: Logs = { loss };
     metrics.forEach((m, i) => (logs[m.key] = correct[i] / n));

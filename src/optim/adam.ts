@@ -4,6 +4,7 @@
  *   α = lr · √(1 − β2ᵗ) / (1 − β1ᵗ);  w ← w − α · m / (√v + ε)
  */
 import type { FloatArray } from '../tensor/kernels.js';
+import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange } from './optimizer.js';
 
 export interface AdamArgs {
@@ -24,13 +25,15 @@ export class Adam extends Optimizer {
   protected readonly slotCount = 2;
 
   constructor(args: AdamArgs = {}) {
+    checkKeys('Adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon']);
     super(args.learningRate as number, 0.001);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
-    checkRange('Adam', 'beta1', this.beta1, 0, 1);
-    checkRange('Adam', 'beta2', this.beta2, 0, 1);
-    checkRange('Adam', 'epsilon', this.epsilon, 0, Infinity);
+    // β = 1 divides by zero in the bias correction (β1) or never trains (β2); ε = 0 gives 0/0 for a zero gradient.
+    checkRange('Adam', 'beta1', this.beta1, 0, 1, true, false);
+    checkRange('Adam', 'beta2', this.beta2, 0, 1, true, false);
+    checkRange('Adam', 'epsilon', this.epsilon, 0, Infinity, false);
   }
 
   get name(): string {

@@ -15,7 +15,7 @@ export abstract class Optimizer {
 
   constructor(learningRate: number, defaults: number) {
     this.learningRate = learningRate ?? defaults;
-    checkRange(this.constructor.name, 'learningRate', this.learningRate, 0, Infinity, false);
+    checkRange(new.target.name, 'learningRate', this.learningRate, 0, Infinity, false);
   }
 
   /** The optimizer's name, as `compile` takes it. */
@@ -44,11 +44,11 @@ export abstract class Optimizer {
   }
 }
 
-/** Throws a ValueError unless lo ≤ v ≤ hi (lo < v when `loInclusive` is false). */
-export function checkRange(who: string, what: string, v: number, lo: number, hi: number, loInclusive = true): void {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && v <= hi;
+/** Throws a ValueError unless v lies in the range, each end inclusive or not. */
+export function checkRange(who: string, what: string, v: number, lo: number, hi: number, loInclusive = true, hiInclusive = true): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && (hiInclusive ? v <= hi : v < hi);
   if (!ok) {
-    const range = `${loInclusive ? '[' : '('}${lo}, ${hi === Infinity ? '∞)' : `${hi}]`}`;
+    const range = `${loInclusive ? '[' : '('}${lo}, ${hi === Infinity ? '∞' : hi}${hiInclusive && hi !== Infinity ? ']' : ')'}`;
     throw new ValueError(`${who}: ${what} must be a finite number in ${range}, got ${String(v)}.`);
   }
 }

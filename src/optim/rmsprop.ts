@@ -4,6 +4,7 @@
  *   momentum = 0: w ← w − Δ;  else: u ← μ·u + Δ;  w ← w − u
  */
 import type { FloatArray } from '../tensor/kernels.js';
+import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange } from './optimizer.js';
 
 export interface RMSpropArgs {
@@ -24,13 +25,14 @@ export class RMSprop extends Optimizer {
   protected readonly slotCount: number;
 
   constructor(args: RMSpropArgs = {}) {
+    checkKeys('RMSprop', args, ['learningRate', 'rho', 'momentum', 'epsilon']);
     super(args.learningRate as number, 0.001);
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
     this.epsilon = args.epsilon ?? 1e-7;
-    checkRange('RMSprop', 'rho', this.rho, 0, 1);
+    checkRange('RMSprop', 'rho', this.rho, 0, 1, true, false);
     checkRange('RMSprop', 'momentum', this.momentum, 0, 1);
-    checkRange('RMSprop', 'epsilon', this.epsilon, 0, Infinity);
+    checkRange('RMSprop', 'epsilon', this.epsilon, 0, Infinity, false); // ε = 0 gives 0/0 for a zero gradient
     this.slotCount = this.momentum > 0 ? 2 : 1;
   }
 

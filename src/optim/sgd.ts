@@ -4,6 +4,7 @@
  *   else:          v ← m·v − lr·g;  w ← w + v            (nesterov: w ← w + m·v − lr·g)
  */
 import type { FloatArray } from '../tensor/kernels.js';
+import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange } from './optimizer.js';
 
 export interface SGDArgs {
@@ -21,6 +22,7 @@ export class SGD extends Optimizer {
   protected readonly slotCount: number;
 
   constructor(args: SGDArgs = {}) {
+    checkKeys('SGD', args, ['learningRate', 'momentum', 'nesterov']);
     super(args.learningRate as number, 0.01);
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;

@@ -6,6 +6,10 @@
  * `jsKernels` is the plain TypeScript reference. Faster backends implement the same `Kernels`
  * interface and are held against this one in the tests. Every kernel works for Float32Array and
  * Float64Array alike (float64 is what the gradient checks use).
+ *
+ * Products may skip the zeros of A (most MNIST pixels and ReLU outputs are zero), so 0·∞ and 0·NaN
+ * in a product count as 0: non-finite values are stopped at the model's entry and by the loss
+ * checks, not relied on to propagate through a matrix product.
  */
 
 /** The element arrays that tensors of a floating dtype hold. */
