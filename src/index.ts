@@ -12,7 +12,8 @@ export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
 export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';
 export { jsKernels, type Kernels, type FloatArray, type FloatDType } from './tensor/kernels.js';
-export { kernels, setBackend, getBackend, registerBackend } from './tensor/backend.js';
+export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
+export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
 export { Layer, type LayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
 export { Dense, type DenseArgs } from './nn/dense.js';

@@ -1,15 +1,27 @@
 // Every kernel of every backend against a naive float64 oracle written independently here, over
 // random shapes including odd sizes. Faster backends register themselves and are held to the same.
 import { describe, expect, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { jsKernels, type FloatArray, type Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
+import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 
-const BACKENDS: Kernels[] = [jsKernels];
+// The wasm backend on one thread, and on two with every product split however small, so that odd
+// shapes cross thread boundaries too.
+const wasm1 = createWasmKernels({ threads: 1 });
+const wasm2 = createWasmKernels({ threads: 2, minParallelMacs: 1 });
+afterAll(() => [wasm1, wasm2].forEach((k) => k.close()));
+const BACKENDS: [label: string, kernels: Kernels][] = [
+  ['js', jsKernels],
+  ['wasm, 1 thread', wasm1],
+  ['wasm, 2 threads', wasm2],
+];
 const SIZES = [1, 3, 7, 16, 33];
 const rng = new Rng(11);
 
-function rand(n: number, f32: boolean, zeroFrac = 0): FloatArray {
-  const a = f32 ? new Float32Array(n) : new Float64Array(n);
+/** Random values, in the backend's own memory (`alloc`) or, with `foreign`, in a plain array. */
+function rand(n: number, f32: boolean, zeroFrac = 0, K: Kernels = jsKernels, foreign = false): FloatArray {
+  const a = foreign ? (f32 ? new Float32Array(n) : new Float64Array(n)) : K.alloc(n, f32 ? 'float32' : 'float64');
   for (let i = 0; i < n; i++) a[i] = rng.next() < zeroFrac ? 0 : rng.normal();
   return a;
 }
@@ -31,43 +43,51 @@ function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return e;
 }
 
-for (const K of BACKENDS) {
-  describe(`${K.name} kernels`, () => {
+for (const [label, K] of BACKENDS) {
+  describe(`${label} kernels`, () => {
+    it('has two threads when asked for two', () => {
+      if (K === wasm2) expect(wasm2.threads).toBe(2);
+    });
     for (const f32 of [false, true]) {
       // float32 products accumulate k roundings of ~6e-8 each; float64 ones ~1e-16.
       const tol = (k: number): number => (f32 ? 2e-6 * Math.sqrt(k) + 1e-6 : 1e-13 * k);
-      const label = f32 ? 'float32' : 'float64';
+      const dtype = f32 ? 'float32' : 'float64';
 
-      it(`matmul, matmulNT, matmulTN in ${label} over odd shapes`, () => {
-        for (const m of SIZES) for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17]) {
-          const a = rand(m * k, f32, 0.3);
-          const b = rand(k * n, f32);
-          const c = rand(m * n, f32); // garbage: kernels overwrite
+      it(`matmul, matmulNT, matmulTN in ${dtype} over odd shapes`, () => {
+        const shapes: number[][] = [];
+        for (const m of [1, 3, 7, 16, 127]) for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17, 129]) shapes.push([m, k, n]);
+        shapes.push([128, 784, 128], [785, 128, 128]);
+        shapes.forEach(([m, k, n], i) => {
+          const foreign = i % 3 === 0; // some operands from outside the backend's memory
+          const a = rand(m * k, f32, 0.3, K, foreign);
+          const b = rand(k * n, f32, 0, K, foreign);
+          const c = rand(m * n, f32, 0, K, i % 2 === 0); // garbage: kernels overwrite
           K.matmul(c, a, b, m, k, n);
           expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
           K.matmulNT(c, a, b, m, k, n); // b read as [n, k]
           expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[j * k + p]))).toBeLessThan(tol(k));
           K.matmulTN(c, a, b, m, k, n); // a read as [k, m]
           expect(maxErr(c, oracle(m, k, n, (i, p) => a[p * m + i], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
-        }
+        });
       });
 
-      it(`addBias, colSum, mul, scale in ${label}`, () => {
+      it(`addBias, colSum, mul, scale in ${dtype}`, () => {
         for (const rows of SIZES) for (const cols of SIZES) {
-          const x = rand(rows * cols, f32);
-          const bias = rand(cols, f32);
-          const y = x.slice();
+          const x = rand(rows * cols, f32, 0, K);
+          const bias = rand(cols, f32, 0, K);
+          const y = rand(rows * cols, f32, 0, K);
+          y.set(x);
           K.addBias(y, bias, rows, cols);
           for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(x[i] + bias[i % cols], 5);
-          const s = rand(cols, f32);
+          const s = rand(cols, f32, 0, K);
           K.colSum(s, x, rows, cols);
           for (let c = 0; c < cols; c++) {
             let ref = 0;
             for (let r = 0; r < rows; r++) ref += x[r * cols + c];
             expect(s[c]).toBeCloseTo(ref, 4);
           }
-          const z = rand(rows * cols, f32);
-          const out = rand(rows * cols, f32);
+          const z = rand(rows * cols, f32, 0, K);
+          const out = rand(rows * cols, f32, 0, K);
           K.mul(out, x, z, x.length);
           for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(x[i] * z[i], 5);
           K.scale(out, x, -2.5, x.length);
@@ -75,12 +95,12 @@ for (const K of BACKENDS) {
         }
       });
 
-      it(`elementwise activations and their backward in ${label}`, () => {
+      it(`elementwise activations and their backward in ${dtype}`, () => {
         const n = 257;
-        const x = rand(n, f32);
-        const dy = rand(n, f32);
-        const y = rand(n, f32);
-        const dx = rand(n, f32);
+        const x = rand(n, f32, 0, K);
+        const dy = rand(n, f32, 0, K);
+        const y = rand(n, f32, 0, K);
+        const dx = rand(n, f32, 0, K);
         const cases: [keyof Kernels, keyof Kernels, (v: number) => number, (yv: number, xv: number) => number][] = [
           ['relu', 'reluBackward', (v) => Math.max(v, 0), (_y, xv) => (xv > 0 ? 1 : 0)],
           ['sigmoid', 'sigmoidBackward', (v) => 1 / (1 + Math.exp(-v)), (yv) => yv * (1 - yv)],
@@ -100,13 +120,36 @@ for (const K of BACKENDS) {
         expect([...out].every(Number.isFinite)).toBe(true);
       });
 
-      it(`softmax, its backward and argmax in ${label}`, () => {
+      it(`adamUpdate in ${dtype}`, () => {
+        const n = 259;
+        const [w, g, m, v] = [rand(n, f32, 0, K), rand(n, f32, 0.1, K), rand(n, f32, 0, K), rand(n, f32, 0, K)];
+        for (let i = 0; i < n; i++) v[i] = Math.abs(v[i]); // a second moment is never negative
+        const [w0, m0, v0] = [Float64Array.from(w), Float64Array.from(m), Float64Array.from(v)];
+        K.adamUpdate(w, g, m, v, n, 0.01, 0.9, 0.999, 1e-7);
+        for (let i = 0; i < n; i++) {
+          const mi = m0[i] + (g[i] - m0[i]) * 0.1;
+          const vi = v0[i] + (g[i] * g[i] - v0[i]) * 0.001;
+          expect(m[i]).toBeCloseTo(mi, 6);
+          expect(v[i]).toBeCloseTo(vi, 6);
+          expect(w[i]).toBeCloseTo(w0[i] - (0.01 * mi) / (Math.sqrt(vi) + 1e-7), 5);
+        }
+      });
+
+      it(`relu maps NaN to 0 and keeps −0 out, in ${dtype}`, () => {
+        const x = rand(6, f32, 0, K);
+        x.set([Number.NaN, -0, 2, -3, Number.NaN, 5]);
+        const y = rand(6, f32, 0, K);
+        K.relu(y, x, 6);
+        expect([...y]).toEqual([0, 0, 2, 0, 0, 5]);
+      });
+
+      it(`softmax, its backward and argmax in ${dtype}`, () => {
         for (const rows of SIZES) for (const cols of [1, 2, 10, 33]) {
-          const x = rand(rows * cols, f32);
-          const y = rand(rows * cols, f32);
+          const x = rand(rows * cols, f32, 0, K);
+          const y = rand(rows * cols, f32, 0, K);
           K.softmax(y, x, rows, cols);
-          const dy = rand(rows * cols, f32);
-          const dx = rand(rows * cols, f32);
+          const dy = rand(rows * cols, f32, 0, K);
+          const dx = rand(rows * cols, f32, 0, K);
           K.softmaxBackward(dx, dy, y, rows, cols);
           const am = new Int32Array(rows);
           K.argmax(am, x, rows, cols);

@@ -7,7 +7,7 @@
 import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
-import { Tensor, reuse, shapeSize, zeros } from '../tensor/tensor.js';
+import { Tensor, reuse, shapeSize } from '../tensor/tensor.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
 import { History, ProgbarLogger, type Callback, type Logs } from './callbacks.js';
 import { Layer, rowsOf, sameShape, uniqueName, type ForwardContext } from './layer.js';
@@ -326,7 +326,7 @@ export class Sequential {
     checkInt('predict', 'batchSize', batchSize, 1);
     const xs = this.prepareInput(x, 'predict');
     const n = xs.shape[0];
-    const out = zeros([n, ...this.outputShape], this.dtype);
+    const out = new Tensor(this.dtype === 'float64' ? new Float64Array(n * shapeSize(this.outputShape)) : new Float32Array(n * shapeSize(this.outputShape)), [n, ...this.outputShape]);
     const row = shapeSize(this.outputShape);
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);

@@ -3,6 +3,7 @@
  *   m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v)
  *   α = lr · √(1 − β2ᵗ) / (1 − β1ᵗ);  w ← w − α · m / (√v + ε)
  */
+import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange } from './optimizer.js';
@@ -43,11 +44,6 @@ export class Adam extends Optimizer {
   protected update(w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number): void {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-    for (let i = 0; i < w.length; i++) {
-      const gi = g[i];
-      m[i] += (gi - m[i]) * (1 - b1);
-      v[i] += (gi * gi - v[i]) * (1 - b2);
-      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
-    }
+    kernels().adamUpdate(w, g, m, v, w.length, alpha, b1, b2, eps);
   }
 }

@@ -2,16 +2,34 @@
  * Which kernel implementation runs. Layers fetch kernels through `kernels()` on every call, so a
  * backend switch takes effect at the next forward or backward pass, and a layer never knows which
  * implementation it is running on.
+ *
+ * The default is 'wasm' (WebAssembly SIMD on every core) where it can run, else 'js', the plain
+ * TypeScript reference. The wasm backend is created on first use, not at import.
  */
 import { ValueError } from '../errors.js';
 import { jsKernels, type Kernels } from './kernels.js';
+import { createWasmKernels, type WasmKernels } from './wasm/backend.js';
 
 const registry = new Map<string, Kernels>([[jsKernels.name, jsKernels]]);
-let current: Kernels = jsKernels;
+let current: Kernels | undefined;
+let wasm: WasmKernels | undefined;
+let wasmError: unknown;
+
+function wasmKernels(): WasmKernels | undefined {
+  if (!wasm && wasmError === undefined) {
+    try {
+      wasm = createWasmKernels();
+      registry.set(wasm.name, wasm);
+    } catch (e) {
+      wasmError = e;
+    }
+  }
+  return wasm;
+}
 
 /** The kernels in use. */
 export function kernels(): Kernels {
-  return current;
+  return (current ??= wasmKernels() ?? jsKernels);
 }
 
 /** Adds a backend that `setBackend` can then select by its name. */
@@ -19,16 +37,35 @@ export function registerBackend(k: Kernels): void {
   registry.set(k.name, k);
 }
 
-/** Selects the backend by name (`'js'` is the reference and is always there). */
+/** Selects the backend by name: 'wasm' (the default where it can run), 'js' (the reference), or a registered one. */
 export function setBackend(name: string): void {
+  if (name === 'wasm' && !wasmKernels()) {
+    throw new ValueError(`The 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
+  }
   const k = registry.get(name);
   if (!k) {
-    throw new ValueError(`Unknown backend '${name}': expected one of ${[...registry.keys()].map((n) => `'${n}'`).join(', ')}.`);
+    throw new ValueError(`Unknown backend '${name}': expected one of ${[...new Set(['wasm', ...registry.keys()])].map((n) => `'${n}'`).join(', ')}.`);
   }
   current = k;
 }
 
 /** The name of the backend in use. */
 export function getBackend(): string {
-  return current.name;
+  return kernels().name;
+}
+
+/**
+ * Threads the wasm backend splits large products across, the calling thread included (default: every
+ * core). 1 runs everything on the calling thread.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected an integer ≥ 1, got ${String(n)}.`);
+  const w = wasmKernels();
+  if (!w) throw new ValueError(`setThreads: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
+  w.setThreads(n);
+}
+
+/** Threads the wasm backend uses (1 when it is unavailable). */
+export function getThreads(): number {
+  return wasmKernels()?.threads ?? 1;
 }

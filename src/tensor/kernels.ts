@@ -60,6 +60,12 @@ export interface Kernels {
   mul(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void;
   /** out = s · x, elementwise over n. */
   scale(out: FloatArray, x: FloatArray, s: number, n: number): void;
+
+  /**
+   * One Adam step over n weights, Keras's rule: m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2);
+   * w ← w − α·m / (√v + ε), where α is the bias-corrected learning rate.
+   */
+  adamUpdate(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
 export const jsKernels: Kernels = {
@@ -205,5 +211,14 @@ export const jsKernels: Kernels = {
 
   scale(out, x, s, n) {
     for (let i = 0; i < n; i++) out[i] = s * x[i];
+  },
+
+  adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      m[i] += (gi - m[i]) * (1 - beta1);
+      v[i] += (gi * gi - v[i]) * (1 - beta2);
+      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    }
   },
 };

@@ -79,7 +79,7 @@ export class Tensor {
   }
 
   private mapFloat(f: (v: number) => number): Tensor {
-    const out = allocFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
+    const out = plainFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
     const src = this.data;
     for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
     return new Tensor(out, this.shape);
@@ -161,7 +161,7 @@ export class Tensor {
 
   /** A copy in another dtype (values are converted as the typed arrays convert them). */
   cast(dtype: DType): Tensor {
-    const out = dtype === 'float32' || dtype === 'float64' ? allocFloat(this.size, dtype) : new CTORS[dtype](this.size);
+    const out = new CTORS[dtype](this.size);
     out.set(this.data);
     return new Tensor(out, this.shape);
   }
@@ -204,24 +204,41 @@ export class Tensor {
   }
 }
 
-/** A zeroed float buffer from the current backend (which may keep it in its own memory). */
+/** A zeroed float buffer from the current backend, which may keep it in its own memory (layer buffers, weights). */
 export function allocFloat(n: number, dtype: FloatDType): FloatArray {
   return kernels().alloc(n, dtype);
 }
 
-/** A zero tensor of a floating dtype. */
+/** A zeroed float array on the JavaScript heap, for tensors handed to users. */
+function plainFloat(n: number, dtype: FloatDType): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** A zero tensor of a floating dtype, in the backend's memory. */
 export function zeros(shape: readonly number[], dtype: FloatDType = 'float32'): Tensor {
   checkShape(shape);
   return new Tensor(allocFloat(shapeSize(shape), dtype), shape);
 }
 
+/** The whole buffer a `reuse` tensor is a prefix of. */
+const backingOf = new WeakMap<ArrayBufferView, FloatArray>();
+
 /**
- * `buf` if it already has this shape and dtype, else a new zero tensor: layers keep their
- * activation buffers across batches of the same size instead of allocating each step.
+ * A tensor of this shape and dtype for a layer's buffer, reusing `buf`'s memory when it is large
+ * enough: layers keep their buffers across batches, and the smaller last batch of an epoch takes a
+ * prefix of the same memory rather than a new allocation, so training runs in constant memory.
+ * The contents are whatever the buffer held: kernels overwrite their outputs.
  */
 export function reuse(buf: Tensor | undefined, shape: readonly number[], dtype: FloatDType): Tensor {
-  if (buf && buf.dtype === dtype && buf.shape.length === shape.length && buf.shape.every((d, i) => d === shape[i])) {
-    return buf;
+  const size = shapeSize(shape);
+  if (buf && buf.dtype === dtype) {
+    if (buf.shape.length === shape.length && buf.shape.every((d, i) => d === shape[i])) return buf;
+    const backing = backingOf.get(buf.data) ?? (buf.data as FloatArray);
+    if (backing.length >= size) {
+      const view = backing.subarray(0, size);
+      backingOf.set(view, backing);
+      return new Tensor(view, shape);
+    }
   }
   return zeros(shape, dtype);
 }
@@ -257,7 +274,7 @@ export function tensor(values: TypedArray | NestedArray, shape?: readonly number
     throw new ShapeError(`tensor: nested arrays are ragged (first-element shape ${formatShape(inferred)}, ${flat.length} values in all).`);
   }
   const target = shape ?? inferred;
-  const data = dtype === 'float32' || dtype === 'float64' ? allocFloat(flat.length, dtype) : new CTORS[dtype](flat.length);
+  const data = new CTORS[dtype](flat.length);
   data.set(flat);
   return new Tensor(data, target);
 }

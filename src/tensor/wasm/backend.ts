@@ -1,0 +1,181 @@
+/**
+ * The 'wasm' backend: the three matrix products run in WebAssembly SIMD (src/tensor/wasm/gemm-wat.ts),
+ * split by rows across a worker pool for large products; the other kernels are the reference ones,
+ * run directly on views of the WebAssembly memory. float64 arrays always take the reference path.
+ */
+import { jsKernels, type FloatArray, type Kernels } from '../kernels.js';
+import { KERNELS_PLAIN, KERNELS_SHARED } from './binary.js';
+import { DEFAULT_TILE } from './gemm-wat.js';
+import { WasmHeap } from './heap.js';
+import { WorkerPool, availableCores } from './pool.js';
+
+const R = DEFAULT_TILE.rows;
+const W = 4 * DEFAULT_TILE.vecs;
+/** Products smaller than this many multiply-adds run on one thread: waking workers costs more. */
+const MIN_PARALLEL_MACS = 1 << 18;
+
+interface GemmExports {
+  gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+  gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+  pack_b(dst: number, b: number, k: number, n: number): void;
+  pack_bt(dst: number, b: number, k: number, n: number): void;
+  relu(out: number, x: number, n: number): void;
+  relu_backward(dx: number, dy: number, y: number, n: number): void;
+  add_bias(y: number, bias: number, rows: number, cols: number): void;
+  col_sum(out: number, x: number, rows: number, cols: number): void;
+  adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
+}
+
+export interface WasmKernels extends Kernels {
+  /** Threads a large product is split across (1: the calling thread only). */
+  readonly threads: number;
+  /** Whether the memory is shared, so that buffers from `alloc` are views of it and calls copy nothing. */
+  readonly shared: boolean;
+  /** Restarts the worker pool with this many threads in all (1 turns it off). */
+  setThreads(n: number): void;
+  /** Stops the workers. */
+  close(): void;
+}
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function sharedMemoryWorks(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+export interface WasmOptions {
+  /** Threads in all, the calling one included; default every core. */
+  threads?: number;
+  /** Smallest product (m·k·n multiply-adds) split across threads; default 2¹⁸. Tests set 1 to split everything. */
+  minParallelMacs?: number;
+}
+
+/** Creates the backend; throws where WebAssembly SIMD is unavailable. */
+export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
+  const minParallel = options.minParallelMacs ?? MIN_PARALLEL_MACS;
+  const shared = sharedMemoryWorks();
+  const heap = new WasmHeap(shared);
+  const module = new WebAssembly.Module(decode(shared ? KERNELS_SHARED : KERNELS_PLAIN));
+  const wasm = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
+  let pool: WorkerPool | undefined;
+  const startPool = (threads: number): void => {
+    pool?.close();
+    pool = shared && threads > 1 ? new WorkerPool(module, heap.memory, threads - 1) : undefined;
+  };
+  startPool(Math.max(1, Math.floor(options.threads ?? availableCores())));
+
+  /**
+   * C[m,n] = op(A)·op(B) for the three forms: 'nn' A[m,k]·B[k,n], 'nt' A[m,k]·B[n,k]ᵀ, 'tn' A[k,m]ᵀ·B[k,n].
+   * Scratch holds, in order: one tile area per thread, B packed into panels, then copies of any
+   * operand that is not in the memory.
+   */
+  function product(form: 'nn' | 'nt' | 'tn', c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      c.fill(0, 0, m * n);
+      return;
+    }
+    const tiles = Math.ceil(m / R);
+    const parts = pool && m * k * n >= minParallel ? Math.min(pool.threads, tiles) : 1;
+    const tileBytes = R * W * 4;
+    const packBytes = Math.ceil(n / W) * W * k * 4;
+    const foreign = (x: FloatArray, len: number): number => (heap.owns(x) ? 0 : len * 4);
+    const aBytes = foreign(a, m * k);
+    const bBytes = foreign(b, k * n);
+    const cBytes = foreign(c, m * n);
+    const base = heap.scratch(parts * tileBytes + packBytes + aBytes + bBytes + cBytes);
+    const packPtr = base + parts * tileBytes;
+    let free = packPtr + packBytes;
+    const place = (x: FloatArray, len: number, bytes: number): number => {
+      if (bytes === 0) return x.byteOffset;
+      const at = free;
+      free += bytes;
+      heap.f32(at, len).set(x.subarray(0, len));
+      return at;
+    };
+    const aPtr = place(a, m * k, aBytes);
+    const bPtr = place(b, k * n, bBytes);
+    const cPtr = cBytes === 0 ? c.byteOffset : free;
+
+    if (form === 'nt') wasm.pack_bt(packPtr, bPtr, k, n);
+    else wasm.pack_b(packPtr, bPtr, k, n);
+    const op = form === 'tn' ? 1 : 0;
+    const ars = op === 0 ? 4 * k : 4;
+    const acs = op === 0 ? 4 : 4 * m;
+    const rowsPer = Math.ceil(tiles / parts) * R;
+    const job = (t: number): number[] => {
+      const i0 = t * rowsPer;
+      const rows = Math.max(0, Math.min(m, i0 + rowsPer) - i0);
+      return [op, cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + t * tileBytes];
+    };
+    for (let t = 1; t < parts; t++) pool!.post(t - 1, job(t));
+    const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
+    (op === 0 ? wasm.gemm_n : wasm.gemm_t)(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
+    for (let t = 1; t < parts; t++) pool!.wait(t - 1);
+    if (cBytes !== 0) c.set(heap.f32(cPtr, m * n));
+  }
+
+  const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+  // Element-wise kernels run in wasm when every array is an f32 view of the memory, else on the reference.
+  const here = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array && heap.owns(x));
+
+  return {
+    ...jsKernels,
+    name: 'wasm',
+    shared,
+    get threads() {
+      return pool?.threads ?? 1;
+    },
+    setThreads(n: number) {
+      startPool(Math.max(1, Math.floor(n)));
+    },
+    close() {
+      pool?.close();
+      pool = undefined;
+    },
+    alloc(n, dtype) {
+      return dtype === 'float32' ? heap.allocF32(n) : new Float64Array(n);
+    },
+    matmul(c, a, b, m, k, n) {
+      if (f32(c, a, b)) product('nn', c, a, b, m, k, n);
+      else jsKernels.matmul(c, a, b, m, k, n);
+    },
+    matmulNT(c, a, b, m, k, n) {
+      if (f32(c, a, b)) product('nt', c, a, b, m, k, n);
+      else jsKernels.matmulNT(c, a, b, m, k, n);
+    },
+    matmulTN(c, a, b, m, k, n) {
+      if (f32(c, a, b)) product('tn', c, a, b, m, k, n);
+      else jsKernels.matmulTN(c, a, b, m, k, n);
+    },
+    relu(out, x, n) {
+      if (here(out, x)) wasm.relu(out.byteOffset, x.byteOffset, n);
+      else jsKernels.relu(out, x, n);
+    },
+    reluBackward(dx, dy, y, n) {
+      if (here(dx, dy, y)) wasm.relu_backward(dx.byteOffset, dy.byteOffset, y.byteOffset, n);
+      else jsKernels.reluBackward(dx, dy, y, n);
+    },
+    addBias(y, bias, rows, cols) {
+      if (here(y, bias)) wasm.add_bias(y.byteOffset, bias.byteOffset, rows, cols);
+      else jsKernels.addBias(y, bias, rows, cols);
+    },
+    colSum(out, x, rows, cols) {
+      if (here(out, x)) wasm.col_sum(out.byteOffset, x.byteOffset, rows, cols);
+      else jsKernels.colSum(out, x, rows, cols);
+    },
+    adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
+      if (here(w, g, m, v)) wasm.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, alpha, 1 - beta1, 1 - beta2, epsilon);
+      else jsKernels.adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Source of the element-wise WebAssembly SIMD kernels (see gemm-wat.ts for the products). Each walks
+ * its arrays four f32 at a time and finishes the last n % 4 one by one. Pointers are byte offsets;
+ * sizes are element counts. They compute what the reference kernels of the same names compute.
+ */
+
+/**
+ * A loop over byte offset $o from 0 to 4·count: `vec(o)` for each whole f32x4, then `one(o)` per
+ * remaining element. Uses locals $o, $end and $end4.
+ */
+function loop4(count: string, vec: string, one: string): string {
+  return `(local.set $end (i32.shl ${count} (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $o (i32.const 0))
+    (block $vdone (loop $vnext
+      (br_if $vdone (i32.ge_u (local.get $o) (local.get $end4)))
+      ${vec}
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vnext)))
+    (block $sdone (loop $snext
+      (br_if $sdone (i32.ge_u (local.get $o) (local.get $end)))
+      ${one}
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $snext)))`;
+}
+
+const at = (p: string): string => `(i32.add (local.get $${p}) (local.get $o))`;
+const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
+const ZERO = '(v128.const f32x4 0 0 0 0)';
+
+/** out = max(x, 0); NaN gives 0 as in the reference (pmax keeps its first operand unless x > 0). */
+const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param $n i32) ${LOCALS}
+    ${loop4(
+      '(local.get $n)',
+      `(v128.store ${at('out')} (f32x4.pmax ${ZERO} (v128.load ${at('x')})))`,
+      `(f32.store ${at('out')} (select (f32.load ${at('x')}) (f32.const 0) (f32.gt (f32.load ${at('x')}) (f32.const 0))))`,
+    )})`;
+
+/** dx = dy where y > 0, else 0. */
+const reluBackward = `(func $relu_backward (export "relu_backward") (param $dx i32) (param $dy i32) (param $y i32) (param $n i32) ${LOCALS}
+    ${loop4(
+      '(local.get $n)',
+      `(v128.store ${at('dx')} (v128.and (v128.load ${at('dy')}) (f32x4.gt (v128.load ${at('y')}) ${ZERO})))`,
+      `(f32.store ${at('dx')} (select (f32.load ${at('dy')}) (f32.const 0) (f32.gt (f32.load ${at('y')}) (f32.const 0))))`,
+    )})`;
+
+/** y[r,c] += bias[c] over rows of y [rows, cols]. */
+const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      ${loop4(
+        '(local.get $cols)',
+        `(v128.store ${at('y')} (f32x4.add (v128.load ${at('y')}) (v128.load ${at('bias')})))`,
+        `(f32.store ${at('y')} (f32.add (f32.load ${at('y')}) (f32.load ${at('bias')})))`,
+      )}
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rnext))))`;
+
+/** out[c] = Σ_r x[r,c] over x [rows, cols]. */
+const colSum = `(func $col_sum (export "col_sum") (param $out i32) (param $x i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
+    ${loop4('(local.get $cols)', `(v128.store ${at('out')} ${ZERO})`, `(f32.store ${at('out')} (f32.const 0))`)}
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      ${loop4(
+        '(local.get $cols)',
+        `(v128.store ${at('out')} (f32x4.add (v128.load ${at('out')}) (v128.load ${at('x')})))`,
+        `(f32.store ${at('out')} (f32.add (f32.load ${at('out')}) (f32.load ${at('x')})))`,
+      )}
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rnext))))`;
+
+/**
+ * One Adam step over n weights: m += (g − m)·c1; v += (g² − v)·c2; w −= α·m / (√v + ε), with
+ * c1 = 1 − β1, c2 = 1 − β2 and α the bias-corrected learning rate.
+ */
+function adamStep(vec: boolean): string {
+  const [T, ld, st, splat] = vec ? ['f32x4', 'v128.load', 'v128.store', (x: string) => `(f32x4.splat (local.get $${x}))`] : ['f32', 'f32.load', 'f32.store', (x: string) => `(local.get $${x})`];
+  return `(local.set ${vec ? '$gv' : '$gs'} (${ld} ${at('g')}))
+      (local.set ${vec ? '$mv' : '$ms'} (${T}.add (${ld} ${at('m')}) (${T}.mul (${T}.sub (local.get ${vec ? '$gv' : '$gs'}) (${ld} ${at('m')})) ${splat('c1')})))
+      (local.set ${vec ? '$vv' : '$vs'} (${T}.add (${ld} ${at('v')}) (${T}.mul (${T}.sub (${T}.mul (local.get ${vec ? '$gv' : '$gs'}) (local.get ${vec ? '$gv' : '$gs'})) (${ld} ${at('v')})) ${splat('c2')})))
+      (${st} ${at('m')} (local.get ${vec ? '$mv' : '$ms'}))
+      (${st} ${at('v')} (local.get ${vec ? '$vv' : '$vs'}))
+      (${st} ${at('w')} (${T}.sub (${ld} ${at('w')}) (${T}.div (${T}.mul ${splat('alpha')} (local.get ${vec ? '$mv' : '$ms'})) (${T}.add (${T}.sqrt (local.get ${vec ? '$vv' : '$vs'})) ${splat('eps')}))))`;
+}
+const adam = `(func $adam (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $alpha f32) (param $c1 f32) (param $c2 f32) (param $eps f32) ${LOCALS}
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
+    ${loop4('(local.get $n)', adamStep(true), adamStep(false))})`;
+
+export function elementwiseWat(): string {
+  return [relu, reluBackward, addBias, colSum, adam].join('\n  ');
+}

@@ -1,0 +1,93 @@
+/**
+ * The WebAssembly memory the kernels compute in, and a small allocator over it. Layer buffers,
+ * weights and optimizer state are Float32Array views of this memory, so a kernel call copies
+ * nothing; arrays from elsewhere are copied into a scratch area for the call.
+ *
+ * Blocks are power-of-two sizes from 64 bytes, kept on free lists by size; a block returns to its
+ * list when the view it was handed out as is garbage-collected. A shared memory never detaches its
+ * old buffers when it grows, so views stay valid. A plain memory (no SharedArrayBuffer) would
+ * detach them, so there `alloc` hands out ordinary arrays and only the scratch area lives here.
+ */
+const PAGE = 65536;
+const MAX_PAGES = 16384; // 1 GiB: offsets stay within an i32
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  private top = 64; // offset 0 stays unused, so no block is at the null pointer
+  private readonly free = new Map<number, number[]>();
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private readonly registry = new FinalizationRegistry<[number, number]>(([off, size]) => this.release(off, size));
+  private scratchOff = 0;
+  private scratchSize = 0;
+
+  constructor(shared: boolean, initialPages = 256) {
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** A zeroed f32 array of n elements: a view of this memory when it is shared, else a plain array. */
+  allocF32(n: number): Float32Array {
+    if (!this.shared) return new Float32Array(n);
+    const size = blockSize(n * 4);
+    const off = this.take(size);
+    const view = new Float32Array(this.memory.buffer, off, n);
+    view.fill(0);
+    this.registry.register(view, [off, size]);
+    return view;
+  }
+
+  /** Whether `a` lives in this memory (so its byteOffset is a pointer the kernels can use). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /**
+   * A region of at least `bytes` for one kernel call's temporaries (packed panels, copies of
+   * foreign operands). It is reused by the next call, and may move when it has to grow.
+   */
+  scratch(bytes: number): number {
+    if (bytes > this.scratchSize) {
+      if (this.scratchSize > 0) this.release(this.scratchOff, this.scratchSize);
+      this.scratchSize = blockSize(bytes);
+      this.scratchOff = this.take(this.scratchSize);
+    }
+    return this.scratchOff;
+  }
+
+  /** A Float32Array over [off, off + 4n) of the current buffer. */
+  f32(off: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, off, n);
+  }
+
+  private take(size: number): number {
+    const list = this.free.get(size);
+    if (list && list.length > 0) return list.pop()!;
+    const off = this.top;
+    const end = off + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`wasm heap: cannot grow to ${end} bytes (the limit is ${MAX_PAGES * PAGE}).`);
+      // Grow by half again at least, so a run of allocations grows the memory a few times only.
+      this.memory.grow(Math.min(MAX_PAGES - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 2))));
+      this.buffers.add(this.memory.buffer);
+    }
+    this.top = end;
+    return off;
+  }
+
+  private release(off: number, size: number): void {
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(off);
+  }
+}
+
+/** Power of two from 64 bytes: 64-byte alignment for every block, and few distinct sizes to reuse. */
+function blockSize(bytes: number): number {
+  let s = 64;
+  while (s < bytes) s *= 2;
+  return s;
+}

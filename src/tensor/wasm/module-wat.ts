@@ -1,0 +1,22 @@
+/**
+ * The whole kernel module as WebAssembly text: the products (gemm-wat.ts) and the element-wise
+ * kernels (elementwise-wat.ts) over one imported memory, shared for the worker pool or plain where
+ * SharedArrayBuffer is missing. scripts/build-wasm.ts assembles it into binary.ts.
+ */
+import { elementwiseWat } from './elementwise-wat.js';
+import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
+
+export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
+  const funcs: string[] = [];
+  for (const mode of ['n', 't'] as const) {
+    for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode));
+    funcs.push(gemmFunc(tile.rows, tile.vecs, mode));
+  }
+  return `(module
+  (import "env" "memory" (memory 1 16384${shared ? ' shared' : ''}))
+  ${funcs.join('\n  ')}
+  ${packFuncs(tile.vecs)}
+  ${elementwiseWat()}
+)
+`;
+}

@@ -1,0 +1,120 @@
+/**
+ * Worker threads that share the kernels' memory and take a slice of the rows of a large product.
+ * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
+ * computes its own slice, then waits (Atomics.wait) until every worker has written back its job's
+ * number. Only where threads can block (Node's main thread and workers; not a browser's main
+ * thread) and SharedArrayBuffer exists; elsewhere the pool has no workers and everything runs
+ * on the calling thread.
+ */
+
+/** Per-worker control slots in the shared Int32Array: job number, done number, then the job's arguments. */
+const SLOT = 16;
+const SEQ = 0;
+const DONE = 1;
+const ARGS = 2; // op (0 gemm_n, 1 gemm_t, −1 exit), then c, a, b, m, k, n, ars, acs, scratch
+/** Polls of a control word before sleeping on it (some tens of microseconds). */
+const SPIN = 20000;
+
+// Runs in each worker: instantiate the kernels over the shared memory, then serve jobs forever.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctl, slot } = workerData;
+const { gemm_n, gemm_t } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const base = slot * ${SLOT};
+Atomics.store(ctl, base + ${DONE}, 0);
+Atomics.notify(ctl, base + ${DONE});
+let seen = 0;
+for (;;) {
+  // Spin a little before sleeping: the next product of a training step usually comes within
+  // microseconds, and waking a sleeping thread costs tens of them.
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
+  Atomics.wait(ctl, base + ${SEQ}, seen);
+  const seq = Atomics.load(ctl, base + ${SEQ});
+  if (seq === seen) continue;
+  seen = seq;
+  const a = base + ${ARGS};
+  const op = ctl[a];
+  if (op < 0) break;
+  (op === 0 ? gemm_n : gemm_t)(ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
+  Atomics.store(ctl, base + ${DONE}, seq);
+  Atomics.notify(ctl, base + ${DONE});
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
+
+/** Node's Worker class, fetched without a static import so that bundles for browsers do not pull it in. */
+function nodeWorker(): WorkerCtor | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor; isMainThread?: boolean } | undefined;
+  return mod?.Worker;
+}
+
+/** Cores available here (Node), else navigator.hardwareConcurrency, else 1. */
+export function availableCores(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+export class WorkerPool {
+  private readonly workers: NodeWorker[] = [];
+  private readonly ctl: Int32Array;
+  private seq = 0;
+
+  /** Starts `count` workers (fewer, or none, where threads are unavailable). */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
+    const Worker = nodeWorker();
+    const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+    this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4));
+    if (!Worker || !canShare) return;
+    for (let slot = 0; slot < count; slot++) {
+      this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: this.ctl, slot } });
+      w.unref(); // idle workers must not keep the process alive
+      this.workers.push(w);
+    }
+    for (let slot = 0; slot < count; slot++) {
+      if (Atomics.wait(this.ctl, slot * SLOT + DONE, -1, 10_000) === 'timed-out') {
+        this.close();
+        throw new Error('wasm backend: a kernel worker did not start within 10 s');
+      }
+    }
+  }
+
+  /** Threads a product is split across: the workers and the calling thread. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Hands job `args` (op, c, a, b, m, k, n, ars, acs, scratch) to worker w. */
+  post(w: number, args: number[]): void {
+    const base = w * SLOT;
+    this.ctl.set(args, base + ARGS);
+    Atomics.store(this.ctl, base + SEQ, ++this.seq);
+    Atomics.notify(this.ctl, base + SEQ);
+  }
+
+  /** Blocks until worker w has finished the last job posted to it. */
+  wait(w: number): void {
+    const base = w * SLOT;
+    const want = Atomics.load(this.ctl, base + SEQ);
+    for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
+    for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
+      Atomics.wait(this.ctl, base + DONE, done);
+    }
+  }
+
+  /** Stops every worker. */
+  close(): void {
+    this.workers.forEach((w, i) => {
+      this.post(i, [-1]);
+      void w.terminate();
+    });
+    this.workers.length = 0;
+  }
+}
