@@ -75,6 +75,7 @@ export class Sequential {
   private compiled?: Compiled;
   private inputShape?: number[];
   private dOut?: Tensor;
+  private xBatch?: Tensor;
 
   constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
     checkKeys('Sequential', args, ['seed', 'dtype', 'name']);
@@ -285,7 +286,9 @@ export class Sequential {
         const lo = b * batchSize;
         const hi = Math.min(n, lo + batchSize);
         const idx = order ? order.subarray(lo, hi) : null;
-        const xb = idx ? xs.gather(idx) : xs.slice(lo, hi);
+        // The batch goes into a buffer of the backend's memory, reused across steps: no allocation,
+        // and the products read it in place.
+        const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], this.dtype))) : xs.slice(lo, hi);
         const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
         const r = this.step(xb, yb, true, metrics);
         seen += hi - lo;

@@ -113,20 +113,27 @@ export class Tensor {
     return new Tensor(this.data.subarray(s * row, e * row), [e - s, ...this.shape.slice(1)]);
   }
 
-  /** The rows at `indices` along the first axis, copied into a new tensor, like `x[indices]`. */
-  gather(indices: ArrayLike<number>): Tensor {
+  /**
+   * The rows at `indices` along the first axis, like `x[indices]`: copied into `out` when given
+   * (same dtype, shape [indices.length, ...rest]), else into a new tensor.
+   */
+  gather(indices: ArrayLike<number>, out?: Tensor): Tensor {
     if (this.rank === 0) throw new ShapeError('Cannot gather from a scalar tensor.');
     const n = this.shape[0];
     const row = n === 0 ? 0 : this.size / n;
-    const out = new CTORS[this.dtype](indices.length * row);
+    const shape = [indices.length, ...this.shape.slice(1)];
+    if (out && (out.dtype !== this.dtype || !out.shape.every((d, i) => d === shape[i]) || out.rank !== shape.length)) {
+      throw new ShapeError(`gather: out must be a ${this.dtype} tensor of shape ${formatShape(shape)}, got ${out.dtype} ${formatShape(out.shape)}.`);
+    }
+    const dst = out ?? new Tensor(new CTORS[this.dtype](indices.length * row), shape);
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i];
       if (!Number.isInteger(r) || r < 0 || r >= n) {
         throw new ValueError(`gather: index ${r} is outside [0, ${n}).`);
       }
-      out.set(this.data.subarray(r * row, (r + 1) * row), i * row);
+      dst.data.set(this.data.subarray(r * row, (r + 1) * row), i * row);
     }
-    return new Tensor(out, [indices.length, ...this.shape.slice(1)]);
+    return dst;
   }
 
   /** Index of the largest value along `axis` (default: the last); the result drops that axis, int32. */
