@@ -13,6 +13,8 @@ const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;
 /** Products smaller than this many multiply-adds run on one thread: waking workers costs more. */
 const MIN_PARALLEL_MACS = 1 << 18;
+/** Below this many rows of A, an 'nn' product skips packing B: a pass over B costs more than the product. */
+const SMALL_M = 4;
 
 interface GemmExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
@@ -24,6 +26,7 @@ interface GemmExports {
   add_bias(y: number, bias: number, rows: number, cols: number): void;
   col_sum(out: number, x: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
+  gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number): void;
 }
 
 export interface WasmKernels extends Kernels {
@@ -74,9 +77,30 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   startPool(Math.max(1, Math.floor(options.threads ?? availableCores())));
 
   /**
+   * Scratch for one call: `extra` bytes first (at `base`), then a copy of each operand that is not
+   * in the memory. `ptr` are the operands' pointers; `finish` copies the last operand (the output)
+   * back out when it had to be staged.
+   */
+  function stage(extra: number, ...operands: [FloatArray, number][]): { base: number; ptr: number[]; finish(): void } {
+    const bytes = operands.map(([x, len]) => (heap.owns(x) ? 0 : len * 4));
+    const base = heap.scratch(extra + bytes.reduce((s, b) => s + b, 0));
+    let free = base + extra;
+    const ptr = operands.map(([x, len], i) => {
+      if (bytes[i] === 0) return x.byteOffset;
+      const at = free;
+      free += bytes[i];
+      if (i < operands.length - 1) heap.f32(at, len).set(x.subarray(0, len));
+      return at;
+    });
+    const [out, outLen] = operands[operands.length - 1];
+    const outPtr = ptr[ptr.length - 1];
+    const staged = bytes[bytes.length - 1] !== 0;
+    return { base, ptr, finish: () => staged && out.set(heap.f32(outPtr, outLen)) };
+  }
+
+  /**
    * C[m,n] = op(A)·op(B) for the three forms: 'nn' A[m,k]·B[k,n], 'nt' A[m,k]·B[n,k]ᵀ, 'tn' A[k,m]ᵀ·B[k,n].
-   * Scratch holds, in order: one tile area per thread, B packed into panels, then copies of any
-   * operand that is not in the memory.
+   * Scratch holds one tile area per thread and B packed into panels, then the staged operands.
    */
   function product(form: 'nn' | 'nt' | 'tn', c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
     if (m === 0 || n === 0) return;
@@ -84,27 +108,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       c.fill(0, 0, m * n);
       return;
     }
+    if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
     const tiles = Math.ceil(m / R);
     const parts = pool && m * k * n >= minParallel ? Math.min(pool.threads, tiles) : 1;
     const tileBytes = R * W * 4;
     const packBytes = Math.ceil(n / W) * W * k * 4;
-    const foreign = (x: FloatArray, len: number): number => (heap.owns(x) ? 0 : len * 4);
-    const aBytes = foreign(a, m * k);
-    const bBytes = foreign(b, k * n);
-    const cBytes = foreign(c, m * n);
-    const base = heap.scratch(parts * tileBytes + packBytes + aBytes + bBytes + cBytes);
+    const io = stage(parts * tileBytes + packBytes, [a, m * k], [b, k * n], [c, m * n]);
+    const base = io.base;
     const packPtr = base + parts * tileBytes;
-    let free = packPtr + packBytes;
-    const place = (x: FloatArray, len: number, bytes: number): number => {
-      if (bytes === 0) return x.byteOffset;
-      const at = free;
-      free += bytes;
-      heap.f32(at, len).set(x.subarray(0, len));
-      return at;
-    };
-    const aPtr = place(a, m * k, aBytes);
-    const bPtr = place(b, k * n, bBytes);
-    const cPtr = cBytes === 0 ? c.byteOffset : free;
+    const [aPtr, bPtr, cPtr] = io.ptr;
 
     if (form === 'nt') wasm.pack_bt(packPtr, bPtr, k, n);
     else wasm.pack_b(packPtr, bPtr, k, n);
@@ -121,7 +133,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
     (op === 0 ? wasm.gemm_n : wasm.gemm_t)(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
     for (let t = 1; t < parts; t++) pool!.wait(t - 1);
-    if (cBytes !== 0) c.set(heap.f32(cPtr, m * n));
+    io.finish();
+  }
+
+  /** The 'nn' product for a few rows of A, without packing B (one digit's prediction). */
+  function rows(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
+    const io = stage(0, [a, m * k], [b, k * n], [c, m * n]);
+    wasm.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n);
+    io.finish();
   }
 
   const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);

@@ -91,6 +91,38 @@ const adam = `(func $adam (export "adam") (param $w i32) (param $g i32) (param $
     (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
     ${loop4('(local.get $n)', adamStep(true), adamStep(false))})`;
 
+/**
+ * C[m,n] = A[m,k]·B[k,n] for a few rows (predicting one digit): row by row, C's row accumulates
+ * a[i,p]·B's row p, skipping zeros of A (most pixels). No packing: B is read once, in place.
+ */
+const gemmRows = `(func $gemm_rows (export "gemm_rows") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
+    ${LOCALS} (local $i i32) (local $p i32) (local $av f32) (local $s v128) (local $brow i32) (local $arow i32)
+    (local.set $i (i32.const 0))
+    (block $idone (loop $inext
+      (br_if $idone (i32.ge_u (local.get $i) (local.get $m)))
+      ${loop4('(local.get $n)', `(v128.store ${at('c')} ${ZERO})`, `(f32.store ${at('c')} (f32.const 0))`)}
+      (local.set $brow (local.get $b))
+      (local.set $arow (local.get $a))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $pnext
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
+        (local.set $av (f32.load (local.get $arow)))
+        (if (f32.ne (local.get $av) (f32.const 0)) (then
+          (local.set $s (f32x4.splat (local.get $av)))
+          ${loop4(
+            '(local.get $n)',
+            `(v128.store ${at('c')} (f32x4.add (v128.load ${at('c')}) (f32x4.mul (local.get $s) (v128.load ${at('brow')}))))`,
+            `(f32.store ${at('c')} (f32.add (f32.load ${at('c')}) (f32.mul (local.get $av) (f32.load ${at('brow')}))))`,
+          )}))
+        (local.set $arow (i32.add (local.get $arow) (i32.const 4)))
+        (local.set $brow (i32.add (local.get $brow) (i32.shl (local.get $n) (i32.const 2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pnext)))
+      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $c (i32.add (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $inext))))`;
+
 export function elementwiseWat(): string {
-  return [relu, reluBackward, addBias, colSum, adam].join('\n  ');
+  return [relu, reluBackward, addBias, colSum, adam, gemmRows].join('\n  ');
 }
