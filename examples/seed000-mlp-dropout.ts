@@ -6,13 +6,14 @@
  * (train_test_split(test_size=0.2, random_state=5)), fits 10 epochs with batch 128, evaluates on the
  * test set and predicts it. The seed reports a test accuracy of 0.9758 (97.58%).
  *
- * Run: npx tsx examples/seed000-mlp-dropout.ts   (EPOCHS=1 for a quick run; seed 42 unless SEED=n, or SEED=random)
+ * Run: npx tsx examples/seed000-mlp-dropout.ts   (EPOCHS=1 for a quick run; seed 4 unless SEED=n, or SEED=random)
  */
 import { Dense, Dropout, Sequential, loadMnist, toCategorical, trainTestSplit } from 'mnist-nn';
 
 const epochs = Number(process.env.EPOCHS ?? 10);
-// A fixed seed by default, so a run prints the same figures; SEED=n for another run, SEED=random for an unseeded one.
-const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 42);
+// Seed 4 by default, so a run prints the same figures: over seeds 0–7 it gives a median run of every
+// example (README). SEED=n for another run, SEED=random for an unseeded one.
+const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 4);
 const started = performance.now();
 
 /** A shape as Python prints it: (60000, 28, 28), (60000,). */

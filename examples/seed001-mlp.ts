@@ -2,13 +2,14 @@
  * Seed 001 ("Mastering MNIST with ANN"): Flatten, Dense 128 relu, Dense 10 softmax; Adam; sparse
  * categorical cross-entropy; 10 epochs, batch 32, 20% validation; then the predicted class of test
  * digit 2. The seed reports 98.1% test accuracy. Run: npx tsx examples/seed001-mlp.ts (EPOCHS=1 for a
- * quick run; seed 42 unless SEED=n, or SEED=random)
+ * quick run; seed 4 unless SEED=n, or SEED=random)
  */
 import { Dense, Flatten, Sequential, loadMnist } from 'mnist-nn';
 
 const epochs = Number(process.env.EPOCHS ?? 10);
-// A fixed seed by default, so a run prints the same figures; SEED=n for another run, SEED=random for an unseeded one.
-const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 42);
+// Seed 4 by default, so a run prints the same figures: over seeds 0–7 it gives a median run of every
+// example (README). SEED=n for another run, SEED=random for an unseeded one.
+const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 4);
 
 const { xTrain, yTrain, xTest, yTest } = loadMnist();
 console.log(`Training data shape: [${xTrain.shape}], labels [${yTrain.shape}]; test data [${xTest.shape}]`);

@@ -8,13 +8,14 @@
  * The seed's tf.data pipeline (shuffle, take 10% as validation, skip it for training) is done here
  * with trainTestSplit(testSize 0.1) and validationData.
  *
- * Run: npx tsx examples/seed003-deep-mlp.ts   (EPOCHS=1 for a quick run; seed 42 unless SEED=n, or SEED=random)
+ * Run: npx tsx examples/seed003-deep-mlp.ts   (EPOCHS=1 for a quick run; seed 4 unless SEED=n, or SEED=random)
  */
 import { Dense, Flatten, Sequential, loadMnist, trainTestSplit } from 'mnist-nn';
 
 const epochs = Number(process.env.EPOCHS ?? 5);
-// A fixed seed by default, so a run prints the same figures; SEED=n for another run, SEED=random for an unseeded one.
-const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 42);
+// Seed 4 by default, so a run prints the same figures: over seeds 0–7 it gives a median run of every
+// example (README). SEED=n for another run, SEED=random for an unseeded one.
+const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 4);
 const started = performance.now();
 
 /** A shape as Python prints it: (60000, 28, 28), (60000,). */

@@ -5,13 +5,14 @@
  * with batch 128; predicts test_images[0:10] and prints predictions[0]; evaluates on the test set.
  * The seed reports test_acc: 0.9805999994277954 (98.06%).
  *
- * Run: npx tsx examples/seed004-wide-mlp.ts   (EPOCHS=1 for a quick run; seed 42 unless SEED=n, or SEED=random)
+ * Run: npx tsx examples/seed004-wide-mlp.ts   (EPOCHS=1 for a quick run; seed 4 unless SEED=n, or SEED=random)
  */
 import { Dense, Sequential, loadMnist } from 'mnist-nn';
 
 const epochs = Number(process.env.EPOCHS ?? 5);
-// A fixed seed by default, so a run prints the same figures; SEED=n for another run, SEED=random for an unseeded one.
-const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 42);
+// Seed 4 by default, so a run prints the same figures: over seeds 0–7 it gives a median run of every
+// example (README). SEED=n for another run, SEED=random for an unseeded one.
+const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 4);
 const started = performance.now();
 
 /** A shape as Python prints it: (60000, 28, 28), (60000,). */
