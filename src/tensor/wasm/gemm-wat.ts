@@ -11,7 +11,7 @@
  *   C row-major [m,n].
  * The register tile is R rows × W columns held in R·V f32x4 accumulators; each step of p loads V
  * vectors of B, splats one value of A per row and does R·V multiply-adds, four steps per loop
- * iteration. Rows left over (m % R) use a tile with fewer rows; columns left over (n % W) are
+ * iteration. The last rows (m % R of them, plus one full tile) go as two smaller tiles; columns left over (n % W) are
  * written through `scratch` (R·W floats, one area per thread).
  */
 
@@ -148,12 +148,15 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
   const aAt = (i: string): string => add(get('ak'), mul(i, mode === 'n' ? get('ars') : i32(4)));
   const tileCall = (r: number, cq: string, ai: string): string =>
     `(call $tile${mode}${r} ${cq} ${get('ldc')} ${ai} ${get('ars')} ${get('acs')} ${get('bq')} ${get('kc')} ${get('ncols')} ${get('scratch')} ${get('kb')})`;
-  const calls: string[] = [];
-  for (let r = R - 1; r >= 1; r--) calls.push(`(if (i32.eq ${get('left')} ${i32(r)}) (then ${tileCall(r, get('cq'), get('ai'))}))`);
+  // A tile of `rows` rows (1..R, known only at run time) at row $i.
+  const tileAt = (rows: string): string =>
+    `(local.set $cq ${add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W)))})
+        (local.set $ai ${aAt(get('i'))})
+        ${Array.from({ length: R }, (_, x) => `(if (i32.eq ${rows} ${i32(x + 1)}) (then ${tileCall(x + 1, get('cq'), get('ai'))}))`).join('\n        ')}`;
   return `(func $gemm_${mode} (export "gemm_${mode}") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
     (param $ars i32) (param $acs i32) (param $scratch i32)
     (local $q i32) (local $i i32) (local $ldc i32) (local $bq i32) (local $cq i32) (local $ai i32) (local $ncols i32) (local $left i32)
-    (local $kb i32) (local $kc i32) (local $ak i32)
+    (local $kb i32) (local $kc i32) (local $ak i32) (local $half i32)
     (local.set $ldc ${mul(get('n'), i32(4))})
     (local.set $kb ${i32(0)})
     (block $kdone (loop $knext
@@ -168,15 +171,20 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
         (if (i32.gt_u ${get('ncols')} ${i32(W)}) (then (local.set $ncols ${i32(W)})))
         (local.set $bq ${add(get('b'), mul(add(mul(get('q'), get('k')), get('kb')), i32(4 * W)))})
         (local.set $i ${i32(0)})
+        ;; Full tiles while more than 2R rows remain; the last R+1..2R−1 rows go as two tiles of
+        ;; about half each (a 1- or 2-row tile runs at under half the speed of a full one).
         (block $idone (loop $inext
-          (br_if $idone (i32.gt_u ${add(get('i'), i32(R))} ${get('m')}))
+          (br_if $idone (i32.gt_u ${add(get('i'), i32(2 * R))} ${get('m')}))
           ${tileCall(R, add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W))), aAt(get('i')))}
           (local.set $i ${add(get('i'), i32(R))})
           (br $inext)))
         (local.set $left (i32.sub ${get('m')} ${get('i')}))
-        (local.set $cq ${add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W)))})
-        (local.set $ai ${aAt(get('i'))})
-        ${calls.join('\n        ')}
+        (if (i32.gt_u ${get('left')} ${i32(R)}) (then
+          (local.set $half (i32.shr_u ${add(get('left'), i32(1))} ${i32(1)}))
+          ${tileAt(get('half'))}
+          (local.set $i ${add(get('i'), get('half'))})
+          (local.set $left (i32.sub ${get('left')} ${get('half')}))))
+        ${tileAt(get('left'))}
         (local.set $q ${add(get('q'), i32(1))})
         (br $qnext)))
       (local.set $kb ${add(get('kb'), get('kc'))})
