@@ -20,10 +20,12 @@ export interface GemmTile {
   rows: number;
   /** f32x4 vectors across the tile (W = 4·vecs columns). */
   vecs: number;
+  /** Steps of p per loop iteration. */
+  unroll: number;
 }
 
 // 6×8 measured fastest here (about 41 GFLOPS on 128×784·784×128); larger tiles spill registers.
-export const DEFAULT_TILE: GemmTile = { rows: 6, vecs: 2 };
+export const DEFAULT_TILE: GemmTile = { rows: 6, vecs: 2, unroll: 4 };
 
 const get = (n: string): string => `(local.get $${n})`;
 const i32 = (v: number): string => `(i32.const ${v})`;
@@ -38,9 +40,8 @@ export type AMode = 'n' | 't';
  * unrolled step reads with constant offsets). Mode 't': A is a [k,m] array read transposed, the r
  * values of one p side by side at a + 4x, consecutive p `acs` bytes apart.
  */
-export function tileFunc(r: number, V: number, mode: AMode): string {
+export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unroll): string {
   const W = 4 * V;
-  const U = 4; // steps of p per loop iteration
   const acc = (x: number, v: number): string => `$acc${x}_${v}`;
   const locals: string[] = [];
   for (let x = 0; x < r; x++) for (let v = 0; v < V; v++) locals.push(`(local ${acc(x, v)} v128)`);

@@ -9,7 +9,7 @@ import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './ge
 export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
   const funcs: string[] = [];
   for (const mode of ['n', 't'] as const) {
-    for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode));
+    for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode, tile.unroll));
     funcs.push(gemmFunc(tile.rows, tile.vecs, mode));
   }
   return `(module
