@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
-import { Adam, Dense, Dropout, Flatten, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads } from '../src/index.js';
+import { Adam, Dense, Dropout, Flatten, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
 import { KERNELS_PLAIN, KERNELS_SHARED } from '../src/tensor/wasm/binary.js';
 import { ValueError } from '../src/errors.js';
 import { availableCores } from '../src/tensor/wasm/pool.js';
@@ -47,21 +47,56 @@ describe('backend choice', () => {
     return { h: h.history, e };
   }
 
-  it('a training run gives the same losses and accuracy on js and on wasm with 1 and 2 threads', async () => {
+  it('a training run gives the same losses and accuracy on js and on wasm, and bit for bit the same on 1 and 2 threads', async () => {
     const js = await train('js');
-    for (const threads of [1, 2]) {
-      const w = await train('wasm', threads);
+    const one = await train('wasm', 1);
+    const two = await train('wasm', 2);
+    expect(getThreads()).toBe(2);
+    for (const w of [one, two]) {
       // float32 sums in another order round differently; over 3 epochs the runs stay together
       js.h.loss.forEach((l, i) => expect(Math.abs(w.h.loss[i] - l)).toBeLessThan(2e-3));
       expect(Math.abs(w.e.accuracy - js.e.accuracy)).toBeLessThanOrEqual(0.005);
       expect(w.e.accuracy).toBeGreaterThan(0.9);
     }
+    // splitting rows across threads does not change any element's order of summation
+    expect(two.h).toEqual(one.h);
+    expect(two.e).toEqual(one.e);
   });
 
-  it('keeps weights and layer buffers in its own memory, so products copy nothing', () => {
+  it("keeps weights, gradients and optimizer state in its own memory, and users' tensors out of it", async () => {
     setBackend('wasm');
-    const model = new Sequential([new Dense(8, { inputShape: [4] })]);
-    const kernel = model.parameters()[0].value.data;
-    expect(kernel.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const model = new Sequential([new Dense(8, { inputShape: [4] }), new Dense(2, { activation: 'softmax' })]);
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const x = tensor([[1, 2, 3, 4]]);
+    await model.trainOnBatch(x, tensor([1]));
+    const shared = (a: ArrayBufferView) => a.buffer instanceof SharedArrayBuffer;
+    for (const p of model.parameters()) {
+      expect(shared(p.value.data)).toBe(true);
+      expect(shared(p.grad.data)).toBe(true);
+    }
+    // Tensors handed to users live on the ordinary heap: a block of the wasm memory is recycled
+    // when its view is collected, so nothing a user may slice and keep can be one.
+    for (const t of [x.div(2), zeros([3]), toCategorical(tensor([1, 0])), await model.predict(x), model.getWeights()[0]]) {
+      expect(shared(t.data)).toBe(false);
+    }
+  });
+
+  it('hands out ordinary arrays once its memory is full, rather than failing', () => {
+    const k = createWasmKernels({ threads: 1, maxPages: 8 }); // 512 KiB
+    const big = Array.from({ length: 6 }, () => k.alloc(32 * 1024, 'float32')); // 128 KiB each
+    expect(big.filter((a) => a.buffer instanceof SharedArrayBuffer).length).toBeLessThan(6);
+    const [a, b, c] = [big[5], big[4], k.alloc(4, 'float32')];
+    a.fill(1);
+    b.fill(2);
+    k.matmul(c.subarray(0, 4), a.subarray(0, 8), b.subarray(0, 8), 2, 4, 2); // works on either kind
+    expect([...c]).toEqual([8, 8, 8, 8]);
+    // a product whose scratch (about 256 KiB: two operand copies, packed B, the output) cannot fit
+    // in what is left runs on the reference kernels instead
+    const m = 128;
+    const x = new Float32Array(m * m).fill(1);
+    const y = new Float32Array(m * m);
+    k.matmul(y, x, x, m, m, m);
+    expect(y.every((v) => v === m)).toBe(true);
+    k.close();
   });
 });

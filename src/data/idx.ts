@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FormatError, ShapeError, ValueError, formatShape } from '../errors.js';
-import { Tensor, allocFloat, type DType, type TypedArray } from '../tensor/tensor.js';
+import { Tensor, floatArray, type DType, type TypedArray } from '../tensor/tensor.js';
 
 /** The element types an IDX file can hold, named as the typed arrays are. */
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -137,12 +137,12 @@ function decode(type: IdxTypeInfo, bytes: Uint8Array, view: DataView, off: numbe
       return out;
     }
     case 'float32': {
-      const out = allocFloat(count, 'float32');
+      const out = floatArray(count, 'float32');
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(off + 4 * i, false);
       return out;
     }
     case 'float64': {
-      const out = allocFloat(count, 'float64');
+      const out = floatArray(count, 'float64');
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(off + 8 * i, false);
       return out;
     }

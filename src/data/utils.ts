@@ -4,7 +4,7 @@
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import { Rng } from '../tensor/random.js';
-import { Tensor, allocFloat } from '../tensor/tensor.js';
+import { Tensor, floatArray } from '../tensor/tensor.js';
 
 /** The labels of `y` as a flat array, for shape `[n]` or `[n, 1]`; anything else is a ShapeError. */
 function labelColumn(y: Tensor, fn: string): Tensor['data'] {
@@ -52,7 +52,7 @@ export function toCategorical(y: Tensor, numClasses?: number): Tensor {
       throw new ValueError(`${fn}: label ${labels[i]} at index ${i} is out of range: expected 0..${classes - 1} (numClasses = ${classes}).`);
     }
   }
-  const out = allocFloat(n * classes, 'float32');
+  const out = floatArray(n * classes, 'float32');
   for (let i = 0; i < n; i++) out[i * classes + labels[i]] = 1;
   return new Tensor(out, [n, classes]);
 }

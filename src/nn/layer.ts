@@ -10,7 +10,7 @@
 import { ShapeError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
-import { Tensor, shapeSize, zeros } from '../tensor/tensor.js';
+import { Tensor, bufferZeros, shapeSize } from '../tensor/tensor.js';
 
 /** A trainable weight and the gradient the last backward pass wrote for it (same shape). */
 export interface Param {
@@ -152,9 +152,9 @@ export abstract class Layer {
 
   /** Creates a weight and its gradient buffer, filled by `init`. */
   protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void): Param {
-    const value = zeros(shape, dtype);
+    const value = bufferZeros(shape, dtype);
     init(value.data as Float32Array | Float64Array);
-    const p: Param = { name: `${this.name}/${name}`, value, grad: zeros(shape, dtype) };
+    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(shape, dtype) };
     this.params.push(p);
     return p;
   }

@@ -4,7 +4,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
-import { allocFloat } from '../tensor/tensor.js';
+import { backendFloat } from '../tensor/tensor.js';
 import type { Param } from '../nn/layer.js';
 
 export abstract class Optimizer {
@@ -36,7 +36,7 @@ export abstract class Optimizer {
     for (const p of params) {
       let slots = this.state.get(p);
       if (!slots) {
-        slots = Array.from({ length: this.slotCount }, () => allocFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
+        slots = Array.from({ length: this.slotCount }, () => backendFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
         this.state.set(p, slots);
       }
       this.update(p.value.data as FloatArray, p.grad.data as FloatArray, slots, this.iterations);

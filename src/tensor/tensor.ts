@@ -79,7 +79,7 @@ export class Tensor {
   }
 
   private mapFloat(f: (v: number) => number): Tensor {
-    const out = plainFloat(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
+    const out = floatArray(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
     const src = this.data;
     for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
     return new Tensor(out, this.shape);
@@ -110,7 +110,12 @@ export class Tensor {
     const s = Math.max(0, Math.min(n, start < 0 ? n + start : start));
     const e = Math.max(s, Math.min(n, end < 0 ? n + end : end));
     const row = this.size / (n || 1);
-    return new Tensor(this.data.subarray(s * row, e * row), [e - s, ...this.shape.slice(1)]);
+    const sub = this.data.subarray(s * row, e * row);
+    // A slice of a backend buffer keeps that buffer alive, as reuse's views do (see backendFloat).
+    if (ArrayBuffer.isView(sub) && (sub instanceof Float32Array || sub instanceof Float64Array)) {
+      backingOf.set(sub, backingOf.get(this.data) ?? (this.data as FloatArray));
+    }
+    return new Tensor(sub, [e - s, ...this.shape.slice(1)]);
   }
 
   /**
@@ -211,20 +216,30 @@ export class Tensor {
   }
 }
 
-/** A zeroed float buffer from the current backend, which may keep it in its own memory (layer buffers, weights). */
-export function allocFloat(n: number, dtype: FloatDType): FloatArray {
+/**
+ * A zeroed float buffer from the current backend, which may keep it in its own memory: for what a
+ * layer or optimizer owns for its lifetime (weights, gradients, activation buffers, moments). It
+ * stays valid while the array it was handed out as is reachable, so it is never given to users.
+ */
+export function backendFloat(n: number, dtype: FloatDType): FloatArray {
   return kernels().alloc(n, dtype);
 }
 
 /** A zeroed float array on the JavaScript heap, for tensors handed to users. */
-function plainFloat(n: number, dtype: FloatDType): FloatArray {
+export function floatArray(n: number, dtype: FloatDType): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
-/** A zero tensor of a floating dtype, in the backend's memory. */
+/** A zero tensor of a floating dtype. */
 export function zeros(shape: readonly number[], dtype: FloatDType = 'float32'): Tensor {
   checkShape(shape);
-  return new Tensor(allocFloat(shapeSize(shape), dtype), shape);
+  return new Tensor(floatArray(shapeSize(shape), dtype), shape);
+}
+
+/** A zero tensor in the backend's memory, for a layer's own weights and buffers (see backendFloat). */
+export function bufferZeros(shape: readonly number[], dtype: FloatDType): Tensor {
+  checkShape(shape);
+  return new Tensor(backendFloat(shapeSize(shape), dtype), shape);
 }
 
 /** The whole buffer a `reuse` tensor is a prefix of. */
@@ -247,7 +262,7 @@ export function reuse(buf: Tensor | undefined, shape: readonly number[], dtype: 
       return new Tensor(view, shape);
     }
   }
-  return zeros(shape, dtype);
+  return bufferZeros(shape, dtype);
 }
 
 function inferShape(values: NestedArray): number[] {

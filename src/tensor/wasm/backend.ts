@@ -60,13 +60,17 @@ export interface WasmOptions {
   threads?: number;
   /** Smallest product (m·k·n multiply-adds) split across threads; default 2¹⁸. Tests set 1 to split everything. */
   minParallelMacs?: number;
+  /** false forces the plain-memory, single-thread path taken where SharedArrayBuffer is missing. */
+  shared?: boolean;
+  /** Cap on the memory in 64 KiB pages (default 16384, 1 GiB). */
+  maxPages?: number;
 }
 
 /** Creates the backend; throws where WebAssembly SIMD is unavailable. */
 export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const minParallel = options.minParallelMacs ?? MIN_PARALLEL_MACS;
-  const shared = sharedMemoryWorks();
-  const heap = new WasmHeap(shared);
+  const shared = options.shared !== false && sharedMemoryWorks();
+  const heap = new WasmHeap(shared, undefined, options.maxPages);
   const module = new WebAssembly.Module(decode(shared ? KERNELS_SHARED : KERNELS_PLAIN));
   const wasm = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
   let pool: WorkerPool | undefined;
@@ -81,9 +85,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * in the memory. `ptr` are the operands' pointers; `finish` copies the last operand (the output)
    * back out when it had to be staged.
    */
-  function stage(extra: number, ...operands: [FloatArray, number][]): { base: number; ptr: number[]; finish(): void } {
+  function stage(extra: number, ...operands: [FloatArray, number][]): { base: number; ptr: number[]; finish(): void } | null {
     const bytes = operands.map(([x, len]) => (heap.owns(x) ? 0 : len * 4));
     const base = heap.scratch(extra + bytes.reduce((s, b) => s + b, 0));
+    if (base < 0) return null;
     let free = base + extra;
     const ptr = operands.map(([x, len], i) => {
       if (bytes[i] === 0) return x.byteOffset;
@@ -100,13 +105,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   /**
    * C[m,n] = op(A)·op(B) for the three forms: 'nn' A[m,k]·B[k,n], 'nt' A[m,k]·B[n,k]ᵀ, 'tn' A[k,m]ᵀ·B[k,n].
+   * Returns false, having done nothing, when the memory has no room for the call's scratch.
    * Scratch holds one tile area per thread and B packed into panels, then the staged operands.
    */
-  function product(form: 'nn' | 'nt' | 'tn', c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-    if (m === 0 || n === 0) return;
+  function product(form: 'nn' | 'nt' | 'tn', c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
+    if (m === 0 || n === 0) return true;
     if (k === 0) {
       c.fill(0, 0, m * n);
-      return;
+      return true;
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
     const tiles = Math.ceil(m / R);
@@ -114,6 +120,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const tileBytes = R * W * 4;
     const packBytes = Math.ceil(n / W) * W * k * 4;
     const io = stage(parts * tileBytes + packBytes, [a, m * k], [b, k * n], [c, m * n]);
+    if (!io) return false;
     const base = io.base;
     const packPtr = base + parts * tileBytes;
     const [aPtr, bPtr, cPtr] = io.ptr;
@@ -130,17 +137,24 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return [op, cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + t * tileBytes];
     };
     for (let t = 1; t < parts; t++) pool!.post(t - 1, job(t));
-    const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
-    (op === 0 ? wasm.gemm_n : wasm.gemm_t)(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
-    for (let t = 1; t < parts; t++) pool!.wait(t - 1);
+    try {
+      const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
+      (op === 0 ? wasm.gemm_n : wasm.gemm_t)(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
+    } finally {
+      // Workers write into the scratch and C: whatever happened here, the call ends only when they have.
+      for (let t = 1; t < parts; t++) pool!.wait(t - 1);
+    }
     io.finish();
+    return true;
   }
 
   /** The 'nn' product for a few rows of A, without packing B (one digit's prediction). */
-  function rows(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
+  function rows(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
     const io = stage(0, [a, m * k], [b, k * n], [c, m * n]);
+    if (!io) return false;
     wasm.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n);
     io.finish();
+    return true;
   }
 
   const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -165,16 +179,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return dtype === 'float32' ? heap.allocF32(n) : new Float64Array(n);
     },
     matmul(c, a, b, m, k, n) {
-      if (f32(c, a, b)) product('nn', c, a, b, m, k, n);
-      else jsKernels.matmul(c, a, b, m, k, n);
+      if (!(f32(c, a, b) && product('nn', c, a, b, m, k, n))) jsKernels.matmul(c, a, b, m, k, n);
     },
     matmulNT(c, a, b, m, k, n) {
-      if (f32(c, a, b)) product('nt', c, a, b, m, k, n);
-      else jsKernels.matmulNT(c, a, b, m, k, n);
+      if (!(f32(c, a, b) && product('nt', c, a, b, m, k, n))) jsKernels.matmulNT(c, a, b, m, k, n);
     },
     matmulTN(c, a, b, m, k, n) {
-      if (f32(c, a, b)) product('tn', c, a, b, m, k, n);
-      else jsKernels.matmulTN(c, a, b, m, k, n);
+      if (!(f32(c, a, b) && product('tn', c, a, b, m, k, n))) jsKernels.matmulTN(c, a, b, m, k, n);
     },
     relu(out, x, n) {
       if (here(out, x)) wasm.relu(out.byteOffset, x.byteOffset, n);

@@ -21,17 +21,27 @@ export class WasmHeap {
   private scratchOff = 0;
   private scratchSize = 0;
 
-  constructor(shared: boolean, initialPages = 256) {
+  private readonly maxPages: number;
+
+  /** `maxPages` (64 KiB each) caps the memory; the kernels' module declares 1 GiB as its limit. */
+  constructor(shared: boolean, initialPages = 256, maxPages = MAX_PAGES) {
     this.shared = shared;
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.maxPages = maxPages;
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, maxPages), maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     this.buffers.add(this.memory.buffer);
   }
 
-  /** A zeroed f32 array of n elements: a view of this memory when it is shared, else a plain array. */
+  /**
+   * A zeroed f32 array of n elements: a view of this memory when it is shared and has room, else a
+   * plain array (which the kernels copy in and out). Blocks come back only when the garbage
+   * collector finds their view unreachable, which nothing in wasm memory use prompts, so a full
+   * memory is not an error: new buffers just live outside it until blocks come back.
+   */
   allocF32(n: number): Float32Array {
     if (!this.shared) return new Float32Array(n);
     const size = blockSize(n * 4);
-    const off = this.take(size);
+    const off = this.tryTake(size);
+    if (off < 0) return new Float32Array(n);
     const view = new Float32Array(this.memory.buffer, off, n);
     view.fill(0);
     this.registry.register(view, [off, size]);
@@ -45,13 +55,17 @@ export class WasmHeap {
 
   /**
    * A region of at least `bytes` for one kernel call's temporaries (packed panels, copies of
-   * foreign operands). It is reused by the next call, and may move when it has to grow.
+   * foreign operands), or −1 when the memory has no room for it. It is reused by the next call,
+   * and may move when it has to grow.
    */
   scratch(bytes: number): number {
     if (bytes > this.scratchSize) {
+      const size = blockSize(bytes);
+      const off = this.tryTake(size);
+      if (off < 0) return -1;
       if (this.scratchSize > 0) this.release(this.scratchOff, this.scratchSize);
-      this.scratchSize = blockSize(bytes);
-      this.scratchOff = this.take(this.scratchSize);
+      this.scratchSize = size;
+      this.scratchOff = off;
     }
     return this.scratchOff;
   }
@@ -61,7 +75,8 @@ export class WasmHeap {
     return new Float32Array(this.memory.buffer, off, n);
   }
 
-  private take(size: number): number {
+  /** A block's offset, or −1 when the memory is at its limit. */
+  private tryTake(size: number): number {
     const list = this.free.get(size);
     if (list && list.length > 0) return list.pop()!;
     const off = this.top;
@@ -69,9 +84,9 @@ export class WasmHeap {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`wasm heap: cannot grow to ${end} bytes (the limit is ${MAX_PAGES * PAGE}).`);
+      if (have / PAGE + pages > this.maxPages) return -1;
       // Grow by half again at least, so a run of allocations grows the memory a few times only.
-      this.memory.grow(Math.min(MAX_PAGES - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 2))));
+      this.memory.grow(Math.min(this.maxPages - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 2))));
       this.buffers.add(this.memory.buffer);
     }
     this.top = end;

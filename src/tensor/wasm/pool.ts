@@ -12,6 +12,9 @@ const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
 const ARGS = 2; // op (0 gemm_n, 1 gemm_t, −1 exit), then c, a, b, m, k, n, ars, acs, scratch
+const ERR = 14; // 1 when the worker's last job threw
+/** Longest a product's slice may take before the caller gives up on a worker (it may have died). */
+const JOB_TIMEOUT_MS = 60_000;
 /** Polls of a control word before sleeping on it (some tens of microseconds). */
 const SPIN = 20000;
 
@@ -35,7 +38,12 @@ for (;;) {
   const a = base + ${ARGS};
   const op = ctl[a];
   if (op < 0) break;
-  (op === 0 ? gemm_n : gemm_t)(ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
+  try {
+    (op === 0 ? gemm_n : gemm_t)(ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
+    Atomics.store(ctl, base + ${ERR}, 0);
+  } catch {
+    Atomics.store(ctl, base + ${ERR}, 1);
+  }
   Atomics.store(ctl, base + ${DONE}, seq);
   Atomics.notify(ctl, base + ${DONE});
 }
@@ -43,6 +51,7 @@ for (;;) {
 
 interface NodeWorker {
   unref(): void;
+  on(event: 'error', listener: (e: unknown) => void): void;
   terminate(): Promise<number>;
 }
 type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
@@ -76,6 +85,7 @@ export class WorkerPool {
       this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: this.ctl, slot } });
       w.unref(); // idle workers must not keep the process alive
+      w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
       this.workers.push(w);
     }
     for (let slot = 0; slot < count; slot++) {
@@ -99,14 +109,17 @@ export class WorkerPool {
     Atomics.notify(this.ctl, base + SEQ);
   }
 
-  /** Blocks until worker w has finished the last job posted to it. */
+  /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
   wait(w: number): void {
     const base = w * SLOT;
     const want = Atomics.load(this.ctl, base + SEQ);
     for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
-      Atomics.wait(this.ctl, base + DONE, done);
+      if (Date.now() > deadline) throw new Error(`wasm backend: kernel worker ${w} did not finish its product within ${JOB_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(this.ctl, base + DONE, done, 1000);
     }
+    if (Atomics.load(this.ctl, base + ERR) !== 0) throw new Error(`wasm backend: kernel worker ${w} failed its product`);
   }
 
   /** Stops every worker. */
