@@ -44,34 +44,32 @@ const reluBackward = `(func $relu_backward (export "relu_backward") (param $dx i
       `(f32.store ${at('dx')} (select (f32.load ${at('dy')}) (f32.const 0) (f32.gt (f32.load ${at('y')}) (f32.const 0))))`,
     )})`;
 
-/** y[r,c] += bias[c] over rows of y [rows, cols]. */
-const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
-    (local.set $r (i32.const 0))
+/**
+ * For each of $rows rows of the matrix at $ptr ([rows, cols]): out[c] = out[c] + row[c] over the
+ * row's cols, then $ptr moves to the next row. `dst` and `src` name the pointers of out and row.
+ */
+function eachRow(ptr: string, dst: string, src: string): string {
+  return `(local.set $r (i32.const 0))
     (block $rdone (loop $rnext
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
       ${loop4(
         '(local.get $cols)',
-        `(v128.store ${at('y')} (f32x4.add (v128.load ${at('y')}) (v128.load ${at('bias')})))`,
-        `(f32.store ${at('y')} (f32.add (f32.load ${at('y')}) (f32.load ${at('bias')})))`,
+        `(v128.store ${at(dst)} (f32x4.add (v128.load ${at(dst)}) (v128.load ${at(src)})))`,
+        `(f32.store ${at(dst)} (f32.add (f32.load ${at(dst)}) (f32.load ${at(src)})))`,
       )}
-      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $${ptr} (i32.add (local.get $${ptr}) (i32.shl (local.get $cols) (i32.const 2))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $rnext))))`;
+      (br $rnext)))`;
+}
+
+/** y[r,c] += bias[c] over rows of y [rows, cols]. */
+const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
+    ${eachRow('y', 'y', 'bias')})`;
 
 /** out[c] = Σ_r x[r,c] over x [rows, cols]. */
 const colSum = `(func $col_sum (export "col_sum") (param $out i32) (param $x i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
     ${loop4('(local.get $cols)', `(v128.store ${at('out')} ${ZERO})`, `(f32.store ${at('out')} (f32.const 0))`)}
-    (local.set $r (i32.const 0))
-    (block $rdone (loop $rnext
-      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
-      ${loop4(
-        '(local.get $cols)',
-        `(v128.store ${at('out')} (f32x4.add (v128.load ${at('out')}) (v128.load ${at('x')})))`,
-        `(f32.store ${at('out')} (f32.add (f32.load ${at('out')}) (f32.load ${at('x')})))`,
-      )}
-      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $rnext))))`;
+    ${eachRow('x', 'out', 'x')})`;
 
 /**
  * One Adam step over n weights: m += (g − m)·c1; v += (g² − v)·c2; w −= α·m / (√v + ε), with
