@@ -11,7 +11,7 @@ export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
 
 export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';
-export { jsKernels, type Kernels, type FloatArray, type FloatDType } from './tensor/kernels.js';
+export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry } from './tensor/kernels.js';
 export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
@@ -19,6 +19,11 @@ export { Layer, type LayerArgs, type Param, type BuildContext, type ForwardConte
 export { Dense, type DenseArgs } from './nn/dense.js';
 export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
+export { Conv2D, type Conv2DArgs } from './nn/conv2d.js';
+export { MaxPooling2D, type MaxPooling2DArgs } from './nn/maxpool2d.js';
+export { Reshape } from './nn/reshape.js';
+export { regularizers, type Regularizer } from './nn/regularizers.js';
+export type { Padding } from './nn/window.js';
 export { ReLU, Softmax, getActivation, type Activation, type ActivationName } from './nn/activations.js';
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
 export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';

@@ -19,6 +19,7 @@ import type { FloatArray } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
 import { getActivation, type Activation, type ActivationName } from './activations.js';
 import { getInitializer, type InitializerName } from './initializers.js';
+import type { Regularizer } from './regularizers.js';
 import { Layer, rowsOf, type BackwardOptions, type BuildContext, type LayerArgs, type Param, type ForwardContext } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -30,6 +31,8 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerName | string;
   /** Default 'zeros'. */
   biasInitializer?: InitializerName | string;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
 }
 
 export class Dense extends Layer {
@@ -38,6 +41,7 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: string;
   private readonly biasInitializer: string;
+  private readonly regularizers: [Regularizer | undefined, Regularizer | undefined];
   private kernel?: Param;
   private bias?: Param;
   private x?: Tensor;
@@ -47,7 +51,8 @@ export class Dense extends Layer {
   private dx?: Tensor;
 
   constructor(units: number, args: DenseArgs = {}) {
-    super(args, ['activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    super(args, ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
+    this.regularizers = [args.kernelRegularizer, args.biasRegularizer];
     if (!Number.isInteger(units) || units <= 0) {
       throw new ValueError(`${this.describe()}: units must be a positive integer, got ${units}.`);
     }
@@ -74,10 +79,10 @@ export class Dense extends Layer {
   protected override createParams(inputShape: number[], ctx: BuildContext): void {
     const inDim = inputShape[inputShape.length - 1];
     const kInit = getInitializer(this.kernelInitializer, this.describe());
-    this.kernel = this.addParam('kernel', [inDim, this.units], ctx.dtype, (d) => kInit(d, [inDim, this.units], ctx.rng));
+    this.kernel = this.addParam('kernel', [inDim, this.units], ctx.dtype, (d) => kInit(d, [inDim, this.units], ctx.rng), this.regularizers[0]);
     if (this.useBias) {
       const bInit = getInitializer(this.biasInitializer, this.describe());
-      this.bias = this.addParam('bias', [this.units], ctx.dtype, (d) => bInit(d, [this.units], ctx.rng));
+      this.bias = this.addParam('bias', [this.units], ctx.dtype, (d) => bInit(d, [this.units], ctx.rng), this.regularizers[1]);
     }
   }
 

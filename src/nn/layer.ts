@@ -10,6 +10,7 @@
 import { ShapeError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
+import type { Regularizer } from './regularizers.js';
 import { Tensor, bufferZeros, shapeSize } from '../tensor/tensor.js';
 
 /** A trainable weight and the gradient the last backward pass wrote for it (same shape). */
@@ -17,6 +18,8 @@ export interface Param {
   name: string;
   value: Tensor;
   grad: Tensor;
+  /** A penalty on this weight, added to the loss and its gradient by the model. */
+  regularizer?: Regularizer;
 }
 
 export interface BuildContext {
@@ -56,8 +59,9 @@ export function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
+/** Keras's to_snake_case: Dense → dense, MaxPooling2D → max_pooling2d, ReLU → re_lu. */
 function snakeCase(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 export abstract class Layer {
@@ -151,10 +155,10 @@ export abstract class Layer {
   }
 
   /** Creates a weight and its gradient buffer, filled by `init`. */
-  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void): Param {
+  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void, regularizer?: Regularizer): Param {
     const value = bufferZeros(shape, dtype);
     init(value.data as Float32Array | Float64Array);
-    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(shape, dtype) };
+    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(shape, dtype), regularizer };
     this.params.push(p);
     return p;
   }

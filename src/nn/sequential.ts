@@ -187,7 +187,8 @@ export class Sequential {
     this.requireBuilt('summary');
     const widths = [29, 26, 10];
     const total = 65;
-    const row = (cells: string[]): string => ` ${cells.map((c, i) => c.padEnd(widths[i])).join('')}`.padEnd(total);
+    // A cell longer than its column still leaves one space before the next.
+    const row = (cells: string[]): string => ` ${cells.map((c, i) => `${c.padEnd(widths[i] - 1)} `).join('')}`.padEnd(total);
     const bytes = this.dtype === 'float64' ? 8 : 4;
     const size = (n: number): string => {
       const b = n * bytes;
@@ -422,6 +423,7 @@ export class Sequential {
     for (let i = this.layers.length - 1; first >= 0 && i >= first && dy; i--) {
       dy = this.layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: fused && i === this.layers.length - 1 });
     }
+    value += this.regularize(true);
     if (update) optimizer.step(this.parameters());
     return { loss: value, correct };
   }
@@ -446,7 +448,19 @@ export class Sequential {
       lossSum += v * (hi - lo);
       metrics.forEach((m, i) => (correct[i] += (m.correct(p.data as FloatArray, yb, rows, cols) * (hi - lo)) / rows));
     }
-    return this.logs(lossSum / n, correct, n, metrics);
+    return this.logs(lossSum / n + this.regularize(false), correct, n, metrics);
+  }
+
+  /** The weights' penalties (added to the loss), and with `grads`, their gradients added to the weights' gradients. */
+  private regularize(grads: boolean): number {
+    let penalty = 0;
+    for (const p of this.parameters()) {
+      if (!p.regularizer) continue;
+      const w = p.value.data as FloatArray;
+      penalty += p.regularizer.penalty(w);
+      if (grads) p.regularizer.addGrad(p.grad.data as FloatArray, w);
+    }
+    return penalty;
   }
 
   /** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */

@@ -18,6 +18,27 @@ export type FloatArray = Float32Array | Float64Array;
 /** The floating dtypes computations run in. */
 export type FloatDType = 'float32' | 'float64';
 
+/**
+ * Where a sliding window (a convolution's kernel, a pooling window) goes over a batch of images
+ * x [batch, height, width, channels] (NHWC): window kh × kw, strides sh, sw, and the padding above
+ * and left of the image (positions outside it read as zero for a convolution and are skipped by a
+ * pooling). The output is [batch, outH, outW, ·].
+ */
+export interface WindowGeometry {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
 export interface Kernels {
   /** This backend's name, as `setBackend` takes it. */
   readonly name: string;
@@ -66,6 +87,22 @@ export interface Kernels {
    * w ← w − α·m / (√v + ε), where α is the bias-corrected learning rate.
    */
   adamUpdate(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+
+  /**
+   * Unfolds each window of x [batch, height, width, channels] into a row of
+   * cols [batch·outH·outW, kh·kw·channels], ordered (i, j, c) like a Conv2D kernel [kh, kw, c, f],
+   * with zeros where the window hangs over the padding: a convolution becomes cols · kernel.
+   */
+  im2col(cols: FloatArray, x: FloatArray, g: WindowGeometry): void;
+  /** The adjoint of im2col: dx [batch, height, width, channels] = Σ of each row of dcols put back where it came from. */
+  col2im(dx: FloatArray, dcols: FloatArray, g: WindowGeometry): void;
+  /**
+   * Max over each window (positions in the padding are skipped), per channel:
+   * y [batch, outH, outW, channels], and in `argmax` the flat index into x of each maximum.
+   */
+  maxPool(y: FloatArray, argmax: Int32Array, x: FloatArray, g: WindowGeometry): void;
+  /** dx [batch, height, width, channels] = 0, then dx[argmax[o]] += dy[o] for every output o. */
+  maxPoolBackward(dx: FloatArray, dy: FloatArray, argmax: Int32Array, g: WindowGeometry): void;
 }
 
 export const jsKernels: Kernels = {
@@ -220,5 +257,88 @@ export const jsKernels: Kernels = {
       v[i] += (gi * gi - v[i]) * (1 - beta2);
       w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
     }
+  },
+
+  im2col(cols, x, g) {
+    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
+    let o = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          for (let i = 0; i < kh; i++) {
+            const ih = oh * sh - padTop + i;
+            for (let j = 0; j < kw; j++) {
+              const iw = ow * sw - padLeft + j;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+                cols.fill(0, o, o + C);
+              } else {
+                const src = ((b * H + ih) * W + iw) * C;
+                for (let c = 0; c < C; c++) cols[o + c] = x[src + c];
+              }
+              o += C;
+            }
+          }
+        }
+      }
+    }
+  },
+
+  col2im(dx, dcols, g) {
+    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
+    dx.fill(0, 0, batch * H * W * C);
+    let o = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          for (let i = 0; i < kh; i++) {
+            const ih = oh * sh - padTop + i;
+            for (let j = 0; j < kw; j++) {
+              const iw = ow * sw - padLeft + j;
+              if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+                const dst = ((b * H + ih) * W + iw) * C;
+                for (let c = 0; c < C; c++) dx[dst + c] += dcols[o + c];
+              }
+              o += C;
+            }
+          }
+        }
+      }
+    }
+  },
+
+  maxPool(y, argmax, x, g) {
+    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
+    let o = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let oh = 0; oh < outH; oh++) {
+        const i0 = Math.max(0, oh * sh - padTop);
+        const i1 = Math.min(H, oh * sh - padTop + kh);
+        for (let ow = 0; ow < outW; ow++) {
+          const j0 = Math.max(0, ow * sw - padLeft);
+          const j1 = Math.min(W, ow * sw - padLeft + kw);
+          for (let c = 0; c < C; c++, o++) {
+            let best = -Infinity;
+            let at = ((b * H + i0) * W + j0) * C + c;
+            for (let ih = i0; ih < i1; ih++) {
+              for (let iw = j0; iw < j1; iw++) {
+                const idx = ((b * H + ih) * W + iw) * C + c;
+                if (x[idx] > best) {
+                  best = x[idx];
+                  at = idx;
+                }
+              }
+            }
+            y[o] = x[at];
+            argmax[o] = at;
+          }
+        }
+      }
+    }
+  },
+
+  maxPoolBackward(dx, dy, argmax, g) {
+    dx.fill(0, 0, g.batch * g.height * g.width * g.channels);
+    const n = g.batch * g.outH * g.outW * g.channels;
+    for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
   },
 };

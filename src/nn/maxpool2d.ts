@@ -1,0 +1,64 @@
+/**
+ * MaxPooling2D over NHWC images: each output is the largest input in its window, per channel.
+ *
+ *   x  [B, H, W, C]  →  y [B, OH, OW, C];  argmax [B·OH·OW·C] = flat index in x of each maximum
+ *   dx = 0, then dx[argmax[o]] += dy[o]   (the gradient goes to the input that won the window)
+ */
+import { kernels } from '../tensor/backend.js';
+import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
+import { Tensor, reuse } from '../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs } from './layer.js';
+import { checkPadding, pair, windowGeometry, type Padding } from './window.js';
+
+export interface MaxPooling2DArgs extends LayerArgs {
+  /** Default: the pool size. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+export class MaxPooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  private geometry?: WindowGeometry;
+  private argmax?: Int32Array;
+  private y?: Tensor;
+  private dx?: Tensor;
+  private xShape?: number[];
+
+  /** poolSize: n or [h, w] (default 2, as in Keras). */
+  constructor(poolSize: number | [number, number] = 2, args: MaxPooling2DArgs = {}) {
+    super(args, ['strides', 'padding']);
+    this.poolSize = pair(poolSize, 'poolSize', this.describe());
+    this.strides = pair(args.strides ?? this.poolSize, 'strides', this.describe());
+    this.padding = checkPadding(args.padding ?? 'valid', this.describe());
+  }
+
+  override get className(): string {
+    return 'MaxPooling2D';
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const g = windowGeometry(inputShape, this.poolSize, this.strides, this.padding, this.describe());
+    return [g.outH, g.outW, g.channels];
+  }
+
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+    this.checkInput(x);
+    const g = (this.geometry = windowGeometry(this.inputShape!, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    const n = g.batch * g.outH * g.outW * g.channels;
+    if (!this.argmax || this.argmax.length < n) this.argmax = new Int32Array(n);
+    this.xShape = x.shape;
+    const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
+    kernels().maxPool(y.data as FloatArray, this.argmax, x.data as FloatArray, g);
+    return y;
+  }
+
+  backward(dy: Tensor, opts: BackwardOptions): Tensor | null {
+    if (!opts.needInputGrad) return null;
+    const dx = (this.dx = reuse(this.dx, this.xShape!, this.dtype));
+    kernels().maxPoolBackward(dx.data as FloatArray, dy.data as FloatArray, this.argmax!, this.geometry!);
+    return dx;
+  }
+}

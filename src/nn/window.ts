@@ -1,0 +1,51 @@
+/**
+ * The geometry of a sliding window over NHWC images, shared by Conv2D and MaxPooling2D, with
+ * TensorFlow's padding rules: 'valid' keeps windows inside the image, out = ⌊(in − k)/s⌋ + 1;
+ * 'same' gives out = ⌈in/s⌉ and pads max((out − 1)·s + k − in, 0), the smaller half above/left.
+ */
+import { ShapeError, ValueError, formatShape } from '../errors.js';
+import type { WindowGeometry } from '../tensor/kernels.js';
+
+export type Padding = 'valid' | 'same';
+
+/** A size given as n or [h, w], checked to be positive integers. */
+export function pair(v: number | [number, number], what: string, where: string): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`${where}: ${what} must be a positive integer or two of them, got ${JSON.stringify(v)}.`);
+  }
+  return p;
+}
+
+export function checkPadding(p: string, where: string): Padding {
+  if (p !== 'valid' && p !== 'same') throw new ValueError(`${where}: padding must be 'valid' or 'same', got '${p}'.`);
+  return p;
+}
+
+/** Output rows or columns, and the padding before them, for one axis. */
+function axis(size: number, k: number, s: number, padding: Padding): [out: number, padBefore: number] {
+  if (padding === 'valid') return [size >= k ? Math.floor((size - k) / s) + 1 : 0, 0];
+  const out = Math.ceil(size / s);
+  return [out, Math.floor(Math.max((out - 1) * s + k - size, 0) / 2)];
+}
+
+/** Geometry for a sample shape [height, width, channels]; throws when no window fits. */
+export function windowGeometry(
+  sample: number[],
+  [kh, kw]: [number, number],
+  [sh, sw]: [number, number],
+  padding: Padding,
+  where: string,
+  batch = 1,
+): WindowGeometry {
+  if (sample.length !== 3) {
+    throw new ShapeError(`${where} expects images [batch, height, width, channels], got ${formatShape([null, ...sample])}.`);
+  }
+  const [height, width, channels] = sample;
+  const [outH, padTop] = axis(height, kh, sh, padding);
+  const [outW, padLeft] = axis(width, kw, sw, padding);
+  if (outH === 0 || outW === 0) {
+    throw new ShapeError(`${where}: a ${kh}×${kw} window with 'valid' padding does not fit in an input of ${formatShape([null, ...sample])}.`);
+  }
+  return { batch, height, width, channels, kh, kw, sh, sw, padTop, padLeft, outH, outW };
+}
