@@ -2,7 +2,7 @@
 // random shapes including odd sizes. (float64 arrays take the reference path on every backend.)
 import { describe, expect, it } from 'vitest';
 import { afterAll } from 'vitest';
-import { jsKernels, type FloatArray, type Kernels } from '../src/tensor/kernels.js';
+import { jsKernels, type FloatArray, type Kernels, type WindowGeometry } from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
 import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 
@@ -149,6 +149,76 @@ for (const [label, K] of BACKENDS) {
         const y = rand(6, f32, 0, K);
         K.relu(y, x, 6);
         expect([...y]).toEqual([0, 0, 2, 0, 0, 5]);
+      });
+
+      it(`im2col, col2im, maxPool and its backward in ${dtype}, over strides, paddings and odd sizes`, () => {
+        const geos: WindowGeometry[] = [];
+        for (const [H, W, C, kh, kw, sh, sw, pt, pl] of [
+          [6, 7, 1, 3, 3, 1, 1, 0, 0],
+          [5, 5, 3, 3, 3, 2, 2, 1, 1],
+          [7, 6, 8, 2, 3, 2, 1, 0, 1],
+          [4, 4, 5, 4, 4, 3, 3, 1, 2],
+          [5, 3, 32, 2, 2, 2, 2, 0, 0],
+        ]) {
+          const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
+          const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
+          geos.push({ batch: 2, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW });
+        }
+        for (const g of geos) {
+          const { batch: B, height: H, width: W, channels: C, kh, kw, outH, outW } = g;
+          const nx = B * H * W * C;
+          const rows = B * outH * outW;
+          const depth = kh * kw * C;
+          const x = rand(nx, f32, 0, K);
+          for (let i = 0; i < nx; i++) x[i] += i * 1e-3; // no ties within a window
+          const at = (b: number, ih: number, iw: number, c: number) => ((b * H + ih) * W + iw) * C + c;
+          const inside = (ih: number, iw: number) => ih >= 0 && ih < H && iw >= 0 && iw < W;
+          const cols = rand(rows * depth, f32, 0, K);
+          K.im2col(cols, x, g);
+          let r = 0;
+          for (let b = 0; b < B; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, r++) {
+            for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < C; c++) {
+              const ih = oh * g.sh - g.padTop + i;
+              const iw = ow * g.sw - g.padLeft + j;
+              expect(cols[r * depth + (i * kw + j) * C + c]).toBe(inside(ih, iw) ? x[at(b, ih, iw, c)] : 0);
+            }
+          }
+          // col2im is im2col's adjoint: <im2col(x), d> = <x, col2im(d)>
+          const d = rand(rows * depth, f32, 0, K);
+          const dx = rand(nx, f32, 0, K);
+          K.col2im(dx, d, g);
+          let lhs = 0;
+          let rhs = 0;
+          for (let i = 0; i < rows * depth; i++) lhs += cols[i] * d[i];
+          for (let i = 0; i < nx; i++) rhs += x[i] * dx[i];
+          expect(Math.abs(lhs - rhs) / (1 + Math.abs(lhs))).toBeLessThan(f32 ? 1e-4 : 1e-12);
+          // max pooling over the window positions inside the image
+          const ny = rows * C;
+          const y = rand(ny, f32, 0, K);
+          const arg = K.allocIndex(ny);
+          K.maxPool(y, arg, x, g);
+          let o = 0;
+          for (let b = 0; b < B; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) for (let c = 0; c < C; c++, o++) {
+            let best = -Infinity;
+            let where = -1;
+            for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+              const ih = oh * g.sh - g.padTop + i;
+              const iw = ow * g.sw - g.padLeft + j;
+              if (inside(ih, iw) && x[at(b, ih, iw, c)] > best) {
+                best = x[at(b, ih, iw, c)];
+                where = at(b, ih, iw, c);
+              }
+            }
+            expect(y[o]).toBe(best);
+            expect(arg[o]).toBe(where);
+          }
+          const dy = rand(ny, f32, 0, K);
+          const dxp = rand(nx, f32, 0, K);
+          K.maxPoolBackward(dxp, dy, arg, g);
+          const ref = new Float64Array(nx);
+          for (let i = 0; i < ny; i++) ref[arg[i]] += dy[i];
+          for (let i = 0; i < nx; i++) expect(dxp[i]).toBeCloseTo(ref[i], 5);
+        }
       });
 
       it(`softmax, its backward and argmax in ${dtype}`, () => {

@@ -48,7 +48,7 @@ export class MaxPooling2D extends Layer {
     this.checkInput(x);
     const g = (this.geometry = windowGeometry(this.inputShape!, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
     const n = g.batch * g.outH * g.outW * g.channels;
-    if (!this.argmax || this.argmax.length < n) this.argmax = new Int32Array(n);
+    if (!this.argmax || this.argmax.length < n) this.argmax = kernels().allocIndex(n);
     this.xShape = x.shape;
     const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
     kernels().maxPool(y.data as FloatArray, this.argmax, x.data as FloatArray, g);

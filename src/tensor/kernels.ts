@@ -44,6 +44,8 @@ export interface Kernels {
   readonly name: string;
   /** A zeroed buffer of `n` elements. Backends that compute in their own memory allocate there. */
   alloc(n: number, dtype: FloatDType): FloatArray;
+  /** A zeroed Int32Array of `n` elements for indices (max pooling's argmax), allocated as `alloc` does. */
+  allocIndex(n: number): Int32Array;
 
   /** C[m,n] = A[m,k] · B[k,n] */
   matmul(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
@@ -110,6 +112,10 @@ export const jsKernels: Kernels = {
 
   alloc(n, dtype) {
     return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  },
+
+  allocIndex(n) {
+    return new Int32Array(n);
   },
 
   // Loop order i-p-j: the inner loop walks rows of B and C contiguously.
@@ -306,6 +312,7 @@ export const jsKernels: Kernels = {
     }
   },
 
+  // Channels are contiguous in NHWC, so each window position updates a run of C maxima at once.
   maxPool(y, argmax, x, g) {
     const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
     let o = 0;
@@ -313,23 +320,28 @@ export const jsKernels: Kernels = {
       for (let oh = 0; oh < outH; oh++) {
         const i0 = Math.max(0, oh * sh - padTop);
         const i1 = Math.min(H, oh * sh - padTop + kh);
-        for (let ow = 0; ow < outW; ow++) {
+        for (let ow = 0; ow < outW; ow++, o += C) {
           const j0 = Math.max(0, ow * sw - padLeft);
           const j1 = Math.min(W, ow * sw - padLeft + kw);
-          for (let c = 0; c < C; c++, o++) {
-            let best = -Infinity;
-            let at = ((b * H + i0) * W + j0) * C + c;
-            for (let ih = i0; ih < i1; ih++) {
-              for (let iw = j0; iw < j1; iw++) {
-                const idx = ((b * H + ih) * W + iw) * C + c;
-                if (x[idx] > best) {
-                  best = x[idx];
-                  at = idx;
+          let first = true;
+          for (let ih = i0; ih < i1; ih++) {
+            for (let iw = j0; iw < j1; iw++) {
+              const src = ((b * H + ih) * W + iw) * C;
+              if (first) {
+                for (let c = 0; c < C; c++) {
+                  y[o + c] = x[src + c];
+                  argmax[o + c] = src + c;
+                }
+                first = false;
+              } else {
+                for (let c = 0; c < C; c++) {
+                  if (x[src + c] > y[o + c]) {
+                    y[o + c] = x[src + c];
+                    argmax[o + c] = src + c;
+                  }
                 }
               }
             }
-            y[o] = x[at];
-            argmax[o] = at;
           }
         }
       }

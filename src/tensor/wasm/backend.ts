@@ -3,7 +3,7 @@
  * split by rows across a worker pool for large products; the other kernels are the reference ones,
  * run directly on views of the WebAssembly memory. float64 arrays always take the reference path.
  */
-import { jsKernels, type FloatArray, type Kernels } from '../kernels.js';
+import { jsKernels, type FloatArray, type Kernels, type WindowGeometry } from '../kernels.js';
 import { KERNELS_PLAIN, KERNELS_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
@@ -27,6 +27,15 @@ interface GemmExports {
   col_sum(out: number, x: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number): void;
+  im2col(cols: number, x: number, ...g: number[]): void;
+  col2im(dx: number, dcols: number, ...g: number[]): void;
+  max_pool(y: number, arg: number, x: number, ...g: number[]): void;
+  max_pool_backward(dx: number, dy: number, arg: number, nx: number, n: number): void;
+}
+
+/** The geometry as the window kernels take it: twelve i32 arguments. */
+function geometryArgs(g: WindowGeometry): number[] {
+  return [g.batch, g.height, g.width, g.channels, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW];
 }
 
 export interface WasmKernels extends Kernels {
@@ -159,7 +168,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
   // Element-wise kernels run in wasm when every array is an f32 view of the memory, else on the reference.
-  const here = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array && heap.owns(x));
+  const here = (...xs: (FloatArray | Int32Array)[]): boolean => xs.every((x) => (x instanceof Float32Array || x instanceof Int32Array) && heap.owns(x));
 
   return {
     ...jsKernels,
@@ -177,6 +186,26 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     alloc(n, dtype) {
       return dtype === 'float32' ? heap.allocF32(n) : new Float64Array(n);
+    },
+    allocIndex(n) {
+      return heap.allocI32(n);
+    },
+    im2col(cols, x, g) {
+      if (here(cols, x)) wasm.im2col(cols.byteOffset, x.byteOffset, ...geometryArgs(g));
+      else jsKernels.im2col(cols, x, g);
+    },
+    col2im(dx, dcols, g) {
+      if (here(dx, dcols)) wasm.col2im(dx.byteOffset, dcols.byteOffset, ...geometryArgs(g));
+      else jsKernels.col2im(dx, dcols, g);
+    },
+    maxPool(y, argmax, x, g) {
+      if (here(y, argmax, x)) wasm.max_pool(y.byteOffset, argmax.byteOffset, x.byteOffset, ...geometryArgs(g));
+      else jsKernels.maxPool(y, argmax, x, g);
+    },
+    maxPoolBackward(dx, dy, argmax, g) {
+      const n = g.batch * g.outH * g.outW * g.channels;
+      if (here(dx, dy, argmax)) wasm.max_pool_backward(dx.byteOffset, dy.byteOffset, argmax.byteOffset, g.batch * g.height * g.width * g.channels, n);
+      else jsKernels.maxPoolBackward(dx, dy, argmax, g);
     },
     matmul(c, a, b, m, k, n) {
       if (!(f32(c, a, b) && product('nn', c, a, b, m, k, n))) jsKernels.matmul(c, a, b, m, k, n);

@@ -124,3 +124,118 @@ const gemmRows = `(func $gemm_rows (export "gemm_rows") (param $c i32) (param $a
 export function elementwiseWat(): string {
   return [relu, reluBackward, addBias, colSum, adam, gemmRows].join('\n  ');
 }
+
+/**
+ * The window kernels over NHWC images (see WindowGeometry in ../kernels.ts). Each walks output
+ * positions (b, oh, ow) and the window positions (ih, iw) inside the image, and moves the C
+ * channels of a position as one contiguous run.
+ */
+const GEOMETRY = '(param $B i32) (param $H i32) (param $W i32) (param $C i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $OH i32) (param $OW i32)';
+const WINDOW_LOCALS = '(local $b i32) (local $oh i32) (local $ow i32) (local $i i32) (local $j i32) (local $ih i32) (local $iw i32) (local $src i32) (local $run i32)';
+
+/** Loops over b, oh, ow, i, j; `inside` runs where (ih, iw) is in the image with $src its byte offset in x, `outside` elsewhere, `after` once per window position. */
+function windows(inside: string, outside: string, after: string): string {
+  const loop = (v: string, n: string, body: string) => `(local.set $${v} (i32.const 0))
+    (block $${v}_done (loop $${v}_next
+      (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))
+      ${body}
+      (local.set $${v} (i32.add (local.get $${v}) (i32.const 1)))
+      (br $${v}_next)))`;
+  const position = `(local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $j)) (local.get $pl)))
+      ;; unsigned compares also reject negative rows and columns (the padding above and left)
+      (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
+        (then
+          (local.set $src (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $C)) (i32.const 2)))
+          ${inside})
+        (else ${outside}))
+      ${after}`;
+  const rowOfWindow = `(local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $i)) (local.get $pt)))
+      ${loop('j', '(local.get $kw)', position)}`;
+  return `(local.set $run (i32.shl (local.get $C) (i32.const 2)))
+    ${loop('b', '(local.get $B)', loop('oh', '(local.get $OH)', loop('ow', '(local.get $OW)', loop('i', '(local.get $kh)', rowOfWindow))))}`;
+}
+
+/** cols row by row: each window position's C channels copied, or zeros in the padding. */
+const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS}
+    ${windows(
+      '(memory.copy (local.get $cols) (i32.add (local.get $x) (local.get $src)) (local.get $run))',
+      '(memory.fill (local.get $cols) (i32.const 0) (local.get $run))',
+      '(local.set $cols (i32.add (local.get $cols) (local.get $run)))',
+    )})`;
+
+/** dx = 0, then each row of dcols added back at the positions it was copied from. */
+const col2im = `(func $col2im (export "col2im") (param $dx i32) (param $dcols i32) ${GEOMETRY} ${WINDOW_LOCALS} ${LOCALS} (local $to i32)
+    (memory.fill (local.get $dx) (i32.const 0) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $H)) (local.get $W)) (local.get $C)) (i32.const 2)))
+    ${windows(
+      `(local.set $to (i32.add (local.get $dx) (local.get $src)))
+          ${loop4(
+            '(local.get $C)',
+            `(v128.store ${at('to')} (f32x4.add (v128.load ${at('to')}) (v128.load ${at('dcols')})))`,
+            `(f32.store ${at('to')} (f32.add (f32.load ${at('to')}) (f32.load ${at('dcols')})))`,
+          )}`,
+      '(nop)',
+      '(local.set $dcols (i32.add (local.get $dcols) (local.get $run)))',
+    )})`;
+
+/**
+ * Max over each window per channel, with the flat index in x of each maximum; the first position
+ * of a window in the image seeds it. Vectors of four channels: a lane takes a new value (and its
+ * index) where the value is greater, which keeps the first of equal maxima as the reference does.
+ */
+const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS} ${LOCALS}
+    (local $seeded i32) (local $gt v128) (local $v v128) (local $base i32) (local $sv f32)
+    (local.set $run (i32.shl (local.get $C) (i32.const 2)))
+    ${(() => {
+      // For one window position in the image: seed or update the C maxima at $y / $arg.
+      const idx = (o: string) => `(i32x4.add (i32x4.splat (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u ${o} (i32.const 2)))) (v128.const i32x4 0 1 2 3))`;
+      const seed = loop4(
+        '(local.get $C)',
+        `(v128.store ${at('y')} (v128.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
+            (v128.store ${at('arg')} ${idx('(local.get $o)')})`,
+        `(f32.store ${at('y')} (f32.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
+            (i32.store ${at('arg')} (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u (local.get $o) (i32.const 2))))`,
+      );
+      const update = loop4(
+        '(local.get $C)',
+        `(local.set $v (v128.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
+            (local.set $gt (f32x4.gt (local.get $v) (v128.load ${at('y')})))
+            (v128.store ${at('y')} (v128.bitselect (local.get $v) (v128.load ${at('y')}) (local.get $gt)))
+            (v128.store ${at('arg')} (v128.bitselect ${idx('(local.get $o)')} (v128.load ${at('arg')}) (local.get $gt)))`,
+        `(local.set $sv (f32.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
+            (if (f32.gt (local.get $sv) (f32.load ${at('y')})) (then
+              (f32.store ${at('y')} (local.get $sv))
+              (i32.store ${at('arg')} (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u (local.get $o) (i32.const 2))))))`,
+      );
+      const loop = (v: string, n: string, body: string) => `(local.set $${v} (i32.const 0))
+    (block $${v}_done (loop $${v}_next
+      (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))
+      ${body}
+      (local.set $${v} (i32.add (local.get $${v}) (i32.const 1)))
+      (br $${v}_next)))`;
+      const position = `(local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $j)) (local.get $pl)))
+      (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
+        (then
+          (local.set $src (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $C)) (i32.const 2)))
+          (if (local.get $seeded) (then ${update}) (else ${seed} (local.set $seeded (i32.const 1))))))`;
+      const window = `(local.set $seeded (i32.const 0))
+      ${loop('i', '(local.get $kh)', `(local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $i)) (local.get $pt)))
+      ${loop('j', '(local.get $kw)', position)}`)}
+      (local.set $y (i32.add (local.get $y) (local.get $run)))
+      (local.set $arg (i32.add (local.get $arg) (local.get $run)))`;
+      return loop('b', '(local.get $B)', loop('oh', '(local.get $OH)', loop('ow', '(local.get $OW)', window)));
+    })()})`;
+
+/** dx = 0, then dx[arg[o]] += dy[o] over the n outputs. */
+const maxPoolBackward = `(func $max_pool_backward (export "max_pool_backward") (param $dx i32) (param $dy i32) (param $arg i32) (param $nx i32) (param $n i32) (local $o i32) (local $to i32)
+    (memory.fill (local.get $dx) (i32.const 0) (i32.shl (local.get $nx) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $to (i32.add (local.get $dx) (i32.shl (i32.load (i32.add (local.get $arg) (local.get $o))) (i32.const 2))))
+      (f32.store (local.get $to) (f32.add (f32.load (local.get $to)) (f32.load (i32.add (local.get $dy) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $next))))`;
+
+export function windowWat(): string {
+  return [im2col, col2im, maxPool, maxPoolBackward].join('\n  ');
+}

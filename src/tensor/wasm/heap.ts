@@ -38,11 +38,20 @@ export class WasmHeap {
    * memory is not an error: new buffers just live outside it until blocks come back.
    */
   allocF32(n: number): Float32Array {
-    if (!this.shared) return new Float32Array(n);
+    return this.alloc(Float32Array, n);
+  }
+
+  /** As allocF32, for indices. */
+  allocI32(n: number): Int32Array {
+    return this.alloc(Int32Array, n);
+  }
+
+  private alloc<T extends Float32Array | Int32Array>(Ctor: { new (n: number): T; new (b: ArrayBufferLike, off: number, n: number): T }, n: number): T {
+    if (!this.shared) return new Ctor(n);
     const size = blockSize(n * 4);
     const off = this.tryTake(size);
-    if (off < 0) return new Float32Array(n);
-    const view = new Float32Array(this.memory.buffer, off, n);
+    if (off < 0) return new Ctor(n);
+    const view = new Ctor(this.memory.buffer, off, n);
     view.fill(0);
     this.registry.register(view, [off, size]);
     return view;

@@ -3,7 +3,7 @@
  * kernels (elementwise-wat.ts) over one imported memory, shared for the worker pool or plain where
  * SharedArrayBuffer is missing. scripts/build-wasm.ts assembles it into binary.ts.
  */
-import { elementwiseWat } from './elementwise-wat.js';
+import { elementwiseWat, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 
 export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
@@ -17,6 +17,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${funcs.join('\n  ')}
   ${packFuncs(tile.vecs)}
   ${elementwiseWat()}
+  ${windowWat()}
 )
 `;
 }
