@@ -28,7 +28,18 @@ export { ReLU, Softmax, getActivation, type Activation, type ActivationName } fr
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
 export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
 export { getMetric, type Metric } from './nn/metrics.js';
-export { History, ProgbarLogger, type Callback, type Logs, type ProgressOutput } from './nn/callbacks.js';
+export {
+  History,
+  ProgbarLogger,
+  EarlyStopping,
+  ModelCheckpoint,
+  type Callback,
+  type CallbackModel,
+  type EarlyStoppingArgs,
+  type ModelCheckpointArgs,
+  type Logs,
+  type ProgressOutput,
+} from './nn/callbacks.js';
 export {
   Sequential,
   type SequentialArgs,
@@ -40,6 +51,8 @@ export {
 
 export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from './optim/index.js';
 
+export { loadModel } from './io/load.js';
+export { type SaveOptions } from './io/save.js';
 export { parseIdx, encodeIdx, readIdxFile, type IdxType } from './data/idx.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.js';
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';

@@ -5,7 +5,7 @@ import { Conv2D } from '../src/nn/conv2d.js';
 import { MaxPooling2D } from '../src/nn/maxpool2d.js';
 import { Reshape } from '../src/nn/reshape.js';
 import { regularizers } from '../src/nn/regularizers.js';
-import { Dense, Dropout, Flatten, Sequential, Tensor, tensor } from '../src/index.js';
+import { Dense, Dropout, Flatten, SGD, Sequential, Tensor, tensor } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { H, TOL, buildF64, checkLayer, randn, relError } from './helpers/gradcheck.js';
@@ -55,6 +55,55 @@ describe('Conv2D', () => {
     expect([...y.data]).toEqual(expected);
   });
 
+  it('a non-square kernel over several channels reads the kernel as [kh, kw, c, f]', () => {
+    const layer = buildF64(new Conv2D(2, [2, 3]), [3, 4, 2]);
+    const [kernel] = layer.parameters();
+    const K = kernel.value.data;
+    for (let i = 0; i < K.length; i++) K[i] = Math.sin(i + 1);
+    const x = randn([1, 3, 4, 2], rng);
+    const y = layer.forward(x, { training: false, rng });
+    expect(y.shape).toEqual([1, 2, 2, 2]);
+    for (let oh = 0; oh < 2; oh++) for (let ow = 0; ow < 2; ow++) for (let f = 0; f < 2; f++) {
+      let s = 0;
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let c = 0; c < 2; c++) s += x.data[((oh + i) * 4 + ow + j) * 2 + c] * K[((i * 3 + j) * 2 + c) * 2 + f];
+      expect(y.data[(oh * 2 + ow) * 2 + f]).toBeCloseTo(s, 12);
+    }
+  });
+
+  it("initialises a kernel with Glorot fans kh·kw·c and kh·kw·f, as Keras", () => {
+    const layer = new Conv2D(32, 3);
+    layer.build([28, 28, 1], { dtype: 'float64', rng: new Rng(9) });
+    const k = [...layer.parameters()[0].value.data].map(Math.abs);
+    const limit = Math.sqrt(6 / (9 * 1 + 9 * 32));
+    expect(Math.max(...k)).toBeLessThanOrEqual(limit);
+    expect(Math.max(...k)).toBeGreaterThan(0.98 * limit);
+  });
+
+  it('ending in softmax, trains with cross-entropy per position (fused), matching finite differences', async () => {
+    const model = new Sequential([new Conv2D(3, 2, { activation: 'softmax', inputShape: [4, 4, 2] })], { dtype: 'float64', seed: 2 });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = randn([2, 4, 4, 2], rng);
+    const y = new Tensor(Int32Array.from({ length: 2 * 3 * 3 }, () => rng.int(3)), [2, 3, 3]);
+    const { grads } = await model.computeGradients(x, y);
+    for (const [i, p] of model.parameters().entries()) {
+      const d = p.value.data;
+      const num = new Float64Array(d.length);
+      for (let j = 0; j < d.length; j++) {
+        const o = d[j];
+        d[j] = o + H;
+        const fp = (await model.computeGradients(x, y)).loss;
+        d[j] = o - H;
+        const fm = (await model.computeGradients(x, y)).loss;
+        d[j] = o;
+        num[j] = (fp - fm) / (2 * H);
+      }
+      expect(relError(grads[i].data, num), p.name).toBeLessThan(TOL);
+    }
+    const e = await model.evaluate(x, y);
+    expect(e.accuracy).toBeGreaterThanOrEqual(0);
+    expect(e.accuracy).toBeLessThanOrEqual(1);
+  });
+
   it('has Keras output shapes and parameter counts', () => {
     const c = new Conv2D(32, 3, { activation: 'relu' });
     c.build([28, 28, 1], { dtype: 'float32', rng });
@@ -89,6 +138,13 @@ describe('MaxPooling2D', () => {
       expectClose(checkLayer(buildF64(new MaxPooling2D(pool, args), shape), x));
     });
   }
+  it('on ties the first position of the window wins, on every channel', () => {
+    const layer = buildF64(new MaxPooling2D(2), [2, 2, 5]);
+    layer.forward(new Tensor(new Float64Array(20).fill(3), [1, 2, 2, 5]), { training: false, rng });
+    const dx = layer.backward(new Tensor(new Float64Array(5).fill(1), [1, 1, 1, 5]), { needInputGrad: true })!;
+    expect([...dx.data]).toEqual([1, 1, 1, 1, 1, ...new Array(15).fill(0)]);
+  });
+
   it('takes the max of each window, per channel', () => {
     const layer = buildF64(new MaxPooling2D(2), [2, 4, 1]);
     const y = layer.forward(tensor([[[[1], [5], [2], [0]], [[3], [4], [9], [-1]]]], undefined, 'float64'), { training: false, rng });
@@ -116,6 +172,31 @@ describe('regularizers', () => {
     expect(regularizers.l1l2({ l1: 0.1, l2: 0.2 }).penalty(w)).toBeCloseTo(0.35 + 0.2 * 5.25, 14);
     expect(regularizers.l2().l2).toBe(0.01);
     expect(() => regularizers.l2(-1)).toThrow(ValueError);
+  });
+
+  it('in training: the reported loss includes the penalty and each step follows its gradient', async () => {
+    const lr = 0.1;
+    const lambda = 0.05;
+    const m = new Sequential([new Dense(2, { inputShape: [3], kernelRegularizer: regularizers.l2(lambda) })], { dtype: 'float64', seed: 1 });
+    m.compile({ optimizer: new SGD({ learningRate: lr }), loss: 'mse' });
+    const plain = new Sequential([new Dense(2, { inputShape: [3] })], { dtype: 'float64' });
+    plain.compile({ optimizer: 'sgd', loss: 'mse' });
+    plain.setWeights(m.getWeights());
+    const x = randn([4, 3], rng);
+    const y = randn([4, 2], rng);
+    const [w0] = m.getWeights();
+    const g = (await plain.computeGradients(x, y)).grads[0];
+    const penalty = lambda * [...w0.data].reduce((s, v) => s + v * v, 0);
+    const r = await m.trainOnBatch(x, y);
+    expect(r.loss).toBeCloseTo((await plain.evaluate(x, y)).loss + penalty, 12);
+    const [w1] = m.getWeights();
+    for (let i = 0; i < w0.size; i++) expect(w1.data[i]).toBeCloseTo(w0.data[i] - lr * (g.data[i] + 2 * lambda * w0.data[i]), 12);
+  });
+
+  it("takes Keras's names too, and rejects anything else naming the layer", () => {
+    expect(new Dense(2, { kernelRegularizer: 'l2' }).getConfig().kernelRegularizer).toEqual({ l1: 0, l2: 0.01 });
+    expect(new Conv2D(2, 3, { kernelRegularizer: 'l1_l2' }).getConfig().kernelRegularizer).toEqual({ l1: 0.01, l2: 0.01 });
+    expect(() => new Dense(2, { kernelRegularizer: 'l3' as 'l2', name: 'd' })).toThrow(/Dense 'd': a regularizer must be/);
   });
 
   it('a CNN with l2 and l1 penalties: loss and gradients include them, and match finite differences', async () => {

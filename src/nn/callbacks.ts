@@ -8,12 +8,137 @@ export type Logs = Record<string, number>;
 
 /** Every method is optional and may return a promise, which `fit` awaits. */
 export interface Callback {
+  /** Called by `fit` before training with the model being trained. */
+  setModel?(model: CallbackModel): void;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onTrainEnd?(logs: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+}
+
+/** What a callback may do with the model it is given (Sequential implements it). */
+export interface CallbackModel {
+  stopTraining: boolean;
+  getWeights(): import('../tensor/tensor.js').Tensor[];
+  setWeights(weights: import('../tensor/tensor.js').Tensor[]): void;
+  save(path: string): Promise<void>;
+}
+
+/** `mode` 'auto' watches for a fall, or for a rise when the monitored name is an accuracy. */
+function improves(mode: 'auto' | 'min' | 'max', monitor: string): (current: number, best: number, minDelta: number) => boolean {
+  const max = mode === 'max' || (mode === 'auto' && /acc/.test(monitor));
+  return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
+}
+
+function monitored(logs: Logs, monitor: string, who: string): number | undefined {
+  const v = logs[monitor];
+  if (v === undefined) {
+    console.warn(`${who}: '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); skipping this epoch.`);
+  }
+  return v;
+}
+
+export interface EarlyStoppingArgs {
+  /** Default 'val_loss'. */
+  monitor?: string;
+  /** Epochs without improvement before stopping; default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement; default 0. */
+  minDelta?: number;
+  /** Default 'auto'. */
+  mode?: 'auto' | 'min' | 'max';
+  /** When stopping, put back the weights of the best epoch; default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** Keras's EarlyStopping: stops training when `monitor` has not improved for `patience` epochs. */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  /** The epoch training stopped at (0 when it did not stop early). */
+  stoppedEpoch = 0;
+  private model?: CallbackModel;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights?: import('../tensor/tensor.js').Tensor[];
+  private readonly better: ReturnType<typeof improves>;
+
+  constructor(private readonly args: EarlyStoppingArgs = {}) {
+    this.monitor = args.monitor ?? 'val_loss';
+    this.better = improves(args.mode ?? 'auto', this.monitor);
+  }
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.better(0, Infinity, 0) ? Infinity : -Infinity;
+    this.bestWeights = undefined;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const v = monitored(logs, this.monitor, 'EarlyStopping');
+    if (v === undefined) return;
+    if (this.better(v, this.best, this.args.minDelta ?? 0)) {
+      this.best = v;
+      this.wait = 0;
+      if (this.args.restoreBestWeights) this.bestWeights = this.model!.getWeights();
+      return;
+    }
+    this.wait++;
+    if (this.wait > (this.args.patience ?? 0) - 1 && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.model!.stopTraining = true;
+      if (this.bestWeights) this.model!.setWeights(this.bestWeights);
+    }
+  }
+}
+
+export interface ModelCheckpointArgs {
+  /** Where to save; `{epoch}` (from 1, or `{epoch:02d}`) and any log key (`{val_loss}`, `{val_loss:.4f}`) are filled in. */
+  filepath: string;
+  /** Default 'val_loss'. */
+  monitor?: string;
+  /** Save only when `monitor` improves on the best so far; default false. */
+  saveBestOnly?: boolean;
+  /** Default 'auto'. */
+  mode?: 'auto' | 'min' | 'max';
+}
+
+/** Keras's ModelCheckpoint: saves the model (atomically) at the end of each epoch, or of each improving one. */
+export class ModelCheckpoint implements Callback {
+  private model?: CallbackModel;
+  private best: number;
+  private readonly better: ReturnType<typeof improves>;
+
+  constructor(private readonly args: ModelCheckpointArgs) {
+    this.better = improves(args.mode ?? 'auto', args.monitor ?? 'val_loss');
+    this.best = this.better(0, Infinity, 0) ? Infinity : -Infinity;
+  }
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    if (this.args.saveBestOnly) {
+      const v = monitored(logs, this.args.monitor ?? 'val_loss', 'ModelCheckpoint');
+      if (v === undefined || !this.better(v, this.best, 0)) return;
+      this.best = v;
+    }
+    // Python's format fields as Keras fills them: {epoch}, {epoch:02d}, {val_loss}, {val_loss:.4f}.
+    const path = this.args.filepath.replace(/\{(\w+)(?::(?:0(\d+)d|\.(\d+)f))?\}/g, (whole, key: string, width?: string, digits?: string) => {
+      const value = key === 'epoch' ? epoch + 1 : logs[key];
+      if (value === undefined) return whole;
+      if (digits !== undefined) return value.toFixed(Number(digits));
+      return width !== undefined ? String(value).padStart(Number(width), '0') : String(value);
+    });
+    await this.model!.save(path);
+  }
 }
 
 /** What `fit` returns: per-epoch figures under Keras's keys. */

@@ -18,7 +18,7 @@ import { Tensor, reuse } from '../tensor/tensor.js';
 import { getActivation, type Activation, type ActivationName } from './activations.js';
 import { getInitializer, type InitializerName } from './initializers.js';
 import { Layer, type BackwardOptions, type BuildContext, type ForwardContext, type LayerArgs, type Param } from './layer.js';
-import type { Regularizer } from './regularizers.js';
+import { getRegularizer, regularizerConfigs, type Regularizer } from './regularizers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './window.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -34,8 +34,8 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: InitializerName | string;
   /** Default 'zeros'. */
   biasInitializer?: InitializerName | string;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
+  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
+  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
 }
 
 export class Conv2D extends Layer {
@@ -66,7 +66,11 @@ export class Conv2D extends Layer {
     this.padding = checkPadding(args.padding ?? 'valid', this.describe());
     this.activation = getActivation(args.activation, this.describe());
     this.useBias = args.useBias ?? true;
-    this.args = args;
+    this.args = {
+      ...args,
+      kernelRegularizer: getRegularizer(args.kernelRegularizer, this.describe()),
+      biasRegularizer: getRegularizer(args.biasRegularizer, this.describe()),
+    };
     getInitializer(args.kernelInitializer ?? 'glorotUniform', this.describe());
     getInitializer(args.biasInitializer ?? 'zeros', this.describe());
   }
@@ -84,10 +88,10 @@ export class Conv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     const shape = [kh, kw, inputShape[2], this.filters];
     const kInit = getInitializer(this.args.kernelInitializer ?? 'glorotUniform', this.describe());
-    this.kernel = this.addParam('kernel', shape, ctx.dtype, (d) => kInit(d, shape, ctx.rng), this.args.kernelRegularizer);
+    this.kernel = this.addParam('kernel', shape, ctx.dtype, (d) => kInit(d, shape, ctx.rng), this.args.kernelRegularizer as Regularizer | undefined);
     if (this.useBias) {
       const bInit = getInitializer(this.args.biasInitializer ?? 'zeros', this.describe());
-      this.bias = this.addParam('bias', [this.filters], ctx.dtype, (d) => bInit(d, [this.filters], ctx.rng), this.args.biasRegularizer);
+      this.bias = this.addParam('bias', [this.filters], ctx.dtype, (d) => bInit(d, [this.filters], ctx.rng), this.args.biasRegularizer as Regularizer | undefined);
     }
   }
 
@@ -129,6 +133,21 @@ export class Conv2D extends Layer {
     const dx = (this.dx = reuse(this.dx, this.x!.shape, this.dtype));
     K.col2im(dx.data as FloatArray, dcols.data as FloatArray, g);
     return dx;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      activation: this.activation.name,
+      useBias: this.useBias,
+      kernelInitializer: this.args.kernelInitializer ?? 'glorotUniform',
+      biasInitializer: this.args.biasInitializer ?? 'zeros',
+      ...regularizerConfigs(this.args.kernelRegularizer as Regularizer | undefined, this.args.biasRegularizer as Regularizer | undefined),
+    };
   }
 
   override endsInSoftmax(): boolean {

@@ -19,7 +19,7 @@ import type { FloatArray } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
 import { getActivation, type Activation, type ActivationName } from './activations.js';
 import { getInitializer, type InitializerName } from './initializers.js';
-import type { Regularizer } from './regularizers.js';
+import { getRegularizer, regularizerConfigs, type Regularizer } from './regularizers.js';
 import { Layer, rowsOf, type BackwardOptions, type BuildContext, type LayerArgs, type Param, type ForwardContext } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -31,8 +31,8 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerName | string;
   /** Default 'zeros'. */
   biasInitializer?: InitializerName | string;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
+  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
+  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
 }
 
 export class Dense extends Layer {
@@ -52,7 +52,7 @@ export class Dense extends Layer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args, ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
-    this.regularizers = [args.kernelRegularizer, args.biasRegularizer];
+    this.regularizers = [getRegularizer(args.kernelRegularizer, this.describe()), getRegularizer(args.biasRegularizer, this.describe())];
     if (!Number.isInteger(units) || units <= 0) {
       throw new ValueError(`${this.describe()}: units must be a positive integer, got ${units}.`);
     }
@@ -119,6 +119,18 @@ export class Dense extends Layer {
     const dx = (this.dx = reuse(this.dx, x.shape, this.dtype));
     K.matmulNT(dx.data as FloatArray, dz.data as FloatArray, this.kernel!.value.data as FloatArray, rows, this.units, inDim);
     return dx;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation.name,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      ...regularizerConfigs(this.regularizers[0], this.regularizers[1]),
+    };
   }
 
   override endsInSoftmax(): boolean {

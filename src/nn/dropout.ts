@@ -31,6 +31,10 @@ export class Dropout extends Layer {
     return 'Dropout';
   }
 
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     return [...inputShape];
   }

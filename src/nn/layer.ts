@@ -150,6 +150,14 @@ export abstract class Layer {
     return this.params;
   }
 
+  /**
+   * The arguments that rebuild this layer (Keras's get_config): `name`, the declared `inputShape`,
+   * and each subclass's own. Plain JSON values only.
+   */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, ...(this.declaredInputShape ? { inputShape: [...this.declaredInputShape] } : {}) };
+  }
+
   countParams(): number {
     return this.params.reduce((s, p) => s + p.value.size, 0);
   }

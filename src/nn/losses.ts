@@ -82,14 +82,13 @@ export const sparseCategoricalCrossentropy: Loss = {
   name: 'sparseCategoricalCrossentropy',
   sparse: true,
   checkTargets(y, outputShape, where) {
-    const n = y.shape[0];
-    if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects integer labels of shape [${n}] or [${n}, 1], got ${formatShape(y.shape)}.`);
+    // One label per position of the output's last axis: y [n, ...outputShape without its last], or with a trailing 1.
+    const want = [y.shape[0], ...outputShape.slice(0, -1)];
+    const fits = (s: number[]) => s.length === y.rank && s.every((d, i) => d === y.shape[i]);
+    if (!(fits(want) || fits([...want, 1]))) {
+      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects integer labels of shape ${formatShape(want)} or ${formatShape([...want, 1])} for model outputs ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}.`);
     }
-    if (outputShape.length !== 1) {
-      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects model outputs of shape [None, classes], got ${formatShape([null, ...outputShape])}.`);
-    }
-    const classes = outputShape[0];
+    const classes = outputShape[outputShape.length - 1];
     const d = y.data;
     for (let i = 0; i < d.length; i++) {
       const v = d[i];
@@ -122,7 +121,7 @@ export const categoricalCrossentropy: Loss = {
   name: 'categoricalCrossentropy',
   sparse: false,
   checkTargets(y, outputShape, where) {
-    if (y.rank !== 2 || outputShape.length !== 1 || y.shape[1] !== outputShape[0]) {
+    if (y.rank !== outputShape.length + 1 || !outputShape.every((d, i) => d === y.shape[i + 1])) {
       throw new ShapeError(
         `${where}: categoricalCrossentropy expects one-hot targets of shape [${y.shape[0]}, ${outputShape.join(', ')}] matching the model's output ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}` +
           (y.rank === 1 ? ' (integer labels need sparseCategoricalCrossentropy, or toCategorical first).' : '.'),

@@ -44,6 +44,10 @@ export class MaxPooling2D extends Layer {
     return [g.outH, g.outW, g.channels];
   }
 
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
+  }
+
   forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     this.checkInput(x);
     const g = (this.geometry = windowGeometry(this.inputShape!, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));

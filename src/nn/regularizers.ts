@@ -37,7 +37,40 @@ function make(l1: number, l2: number): Regularizer {
   };
 }
 
-/** Keras's `keras.regularizers`: `regularizers.l2(0.001)` and so on (defaults 0.01, as in Keras). */
+/**
+ * A layer's regularizer argument: a Regularizer, or a name as Keras users write it ('l1', 'l2',
+ * 'l1_l2', with 0.01); anything else is a ValueError naming the layer.
+ */
+export function getRegularizer(r: Regularizer | string | undefined, where: string): Regularizer | undefined {
+  if (r === undefined) return undefined;
+  if (typeof r === 'string') {
+    const key = r.replace(/_/g, '').toLowerCase();
+    if (key === 'l1') return regularizers.l1();
+    if (key === 'l2') return regularizers.l2();
+    if (key === 'l1l2') return regularizers.l1l2();
+  } else if (typeof r === 'object' && r !== null && typeof r.penalty === 'function' && typeof r.addGrad === 'function') {
+    return r;
+  }
+  throw new ValueError(`${where}: a regularizer must be regularizers.l1/l2/l1l2(…) or 'l1', 'l2', 'l1_l2', got ${JSON.stringify(r)}.`);
+}
+
+/** A regularizer as a JSON config, `{ l1, l2 }`, and back. */
+export function regularizerFromConfig(c: { l1?: unknown; l2?: unknown }): Regularizer {
+  return make(Number(c.l1 ?? 0), Number(c.l2 ?? 0));
+}
+
+/** The config entries of a layer's kernel and bias regularizers (absent ones left out). */
+export function regularizerConfigs(kernel?: Regularizer, bias?: Regularizer): Record<string, { l1: number; l2: number }> {
+  const out: Record<string, { l1: number; l2: number }> = {};
+  if (kernel) out.kernelRegularizer = { l1: kernel.l1, l2: kernel.l2 };
+  if (bias) out.biasRegularizer = { l1: bias.l1, l2: bias.l2 };
+  return out;
+}
+
+/**
+ * Keras's `keras.regularizers`: `regularizers.l2(0.001)` and so on. Defaults are 0.01, as tf.keras 2
+ * and TensorFlow.js have them (Keras 3's `L1L2` class defaults to 0).
+ */
 export const regularizers = {
   l1: (l1 = 0.01): Regularizer => make(l1, 0),
   l2: (l2 = 0.01): Regularizer => make(0, l2),

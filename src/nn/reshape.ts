@@ -31,6 +31,10 @@ export class Reshape extends Layer {
     return out;
   }
 
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), targetShape: [...this.targetShape] };
+  }
+
   forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], ...this.outputShape!]);

@@ -12,6 +12,8 @@ import { getOptimizer, type Optimizer } from '../optim/index.js';
 import { History, ProgbarLogger, type Callback, type Logs } from './callbacks.js';
 import { Layer, rowsOf, sameShape, uniqueName, type ForwardContext } from './layer.js';
 import { getLoss, type Loss, type LossName } from './losses.js';
+import { layerToConfig } from './serialization.js';
+import { saveModel, type SaveOptions } from '../io/save.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
 
 export interface SequentialArgs {
@@ -43,9 +45,11 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   /** Shuffle the training samples before each epoch; default true. */
   shuffle?: boolean;
-  /** Epoch to start counting from (History and logs number epochs from here). */
+  /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
   initialEpoch?: number;
   callbacks?: Callback[] | Callback;
+  /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
+  terminateOnNaN?: boolean;
 }
 
 export interface EvaluateArgs {
@@ -174,6 +178,34 @@ export class Sequential {
     return this.compiled?.optimizer;
   }
 
+  /** The loss and metric names given to `compile`, for saving. */
+  get compileConfig(): { loss: string; metrics: string[] } | undefined {
+    return this.compiled && { loss: this.compiled.loss.name, metrics: [...this.compiled.metrics] };
+  }
+
+  /** The architecture as JSON values: what rebuilds this model, weights aside. */
+  toConfig(): { name: string; dtype: FloatDType; inputShape?: number[]; layers: { className: string; config: Record<string, unknown> }[] } {
+    return { name: this.name, dtype: this.dtype, ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}), layers: this.layers.map(layerToConfig) };
+  }
+
+  /** The state of the model's random generator (shuffles, dropout masks), so a saved run resumes exactly. */
+  getRngState(): ReturnType<Rng['getState']> {
+    return this.rng.getState();
+  }
+
+  setRngState(state: ReturnType<Rng['getState']>): void {
+    this.rng.setState(state);
+  }
+
+  /**
+   * Saves the model atomically: architecture, weights and, when compiled (and `includeOptimizer`
+   * is not false), the optimizer's state and the random generator's, so `fit` with `initialEpoch`
+   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; see loadModel.
+   */
+  async save(path: string, options: SaveOptions = {}): Promise<void> {
+    await saveModel(this, path, options);
+  }
+
   parameters() {
     return this.layers.flatMap((l) => l.parameters());
   }
@@ -228,7 +260,7 @@ export class Sequential {
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const c = this.requireCompiled('fit');
-    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks']);
+    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN']);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
     const verbose = args.verbose ?? 1;
@@ -273,6 +305,7 @@ export class Sequential {
     };
 
     this.stopTraining = false;
+    for (const cb of callbacks) cb.setModel?.(this);
     await call('onTrainBegin', {});
     const metrics = this.resolveMetrics();
     let lastYield = performance.now();
@@ -292,6 +325,12 @@ export class Sequential {
         const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], this.dtype))) : xs.slice(lo, hi);
         const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
         const r = this.step(xb, yb, true, metrics);
+        if (!Number.isFinite(r.loss) && args.terminateOnNaN !== false) {
+          throw new ValueError(
+            `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} of ${steps}: training diverged (try a lower learning rate). ` +
+              'Pass terminateOnNaN: false to train on regardless.',
+          );
+        }
         seen += hi - lo;
         lossSum += r.loss * (hi - lo);
         r.correct.forEach((v, i) => (correct[i] += v));

@@ -41,6 +41,10 @@ export class Adam extends Optimizer {
     return 'adam';
   }
 
+  getConfig(): Record<string, number> {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+
   protected update(w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number): void {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);

@@ -1,9 +1,9 @@
 /** Optimizers, and lookup by the names `compile` accepts. */
 import { ValueError } from '../errors.js';
-import { Adam } from './adam.js';
+import { Adam, type AdamArgs } from './adam.js';
 import type { Optimizer } from './optimizer.js';
-import { RMSprop } from './rmsprop.js';
-import { SGD } from './sgd.js';
+import { RMSprop, type RMSpropArgs } from './rmsprop.js';
+import { SGD, type SGDArgs } from './sgd.js';
 
 export { Optimizer } from './optimizer.js';
 export { SGD, type SGDArgs } from './sgd.js';
@@ -15,6 +15,15 @@ const BY_NAME: Record<string, () => Optimizer> = {
   rmsprop: () => new RMSprop(),
   sgd: () => new SGD(),
 };
+
+/** An optimizer from its name and getConfig() (a saved model's). */
+export function optimizerFromConfig(name: string, config: Record<string, unknown>): Optimizer {
+  const key = String(name).toLowerCase();
+  if (key === 'adam') return new Adam(config as AdamArgs);
+  if (key === 'rmsprop') return new RMSprop(config as RMSpropArgs);
+  if (key === 'sgd') return new SGD(config as SGDArgs);
+  throw new ValueError(`Unknown optimizer '${String(name)}'; expected 'adam', 'rmsprop' or 'sgd'.`);
+}
 
 /** An optimizer with Keras's defaults, by case-insensitive name ('adam', 'rmsprop', 'sgd'). */
 export function getOptimizer(name: string): Optimizer {

@@ -30,6 +30,29 @@ export abstract class Optimizer {
    */
   protected abstract update(w: FloatArray, g: FloatArray, slots: FloatArray[], t: number): void;
 
+  /** The hyperparameters that rebuild this optimizer (Keras's get_config), e.g. `{ learningRate: 0.001, beta1: 0.9, … }`. */
+  abstract getConfig(): Record<string, number | boolean>;
+
+  /** `iterations` and each param's state buffers, in the order of `params` (empty for a param not yet updated). */
+  getState(params: readonly Param[]): { iterations: number; slots: FloatArray[][] } {
+    return { iterations: this.iterations, slots: params.map((p) => this.state.get(p) ?? []) };
+  }
+
+  /** Restores what getState returned, for the same params; copies the buffers. */
+  setState(params: readonly Param[], state: { iterations: number; slots: ArrayLike<number>[][] }): void {
+    this.iterations = state.iterations;
+    params.forEach((p, i) => {
+      const saved = state.slots[i] ?? [];
+      if (saved.length === 0) return void this.state.delete(p);
+      const dtype = p.value.dtype === 'float64' ? 'float64' : 'float32';
+      this.state.set(p, saved.map((s) => {
+        const buf = backendFloat(p.value.size, dtype);
+        buf.set(s);
+        return buf;
+      }));
+    });
+  }
+
   /** Applies one update to every param. */
   step(params: readonly Param[]): void {
     this.iterations++;

@@ -40,6 +40,10 @@ export class RMSprop extends Optimizer {
     return 'rmsprop';
   }
 
+  getConfig(): Record<string, number> {
+    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+  }
+
   protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
     const { rho, momentum: mu, epsilon: eps, learningRate: lr } = this;
     const s = slots[0];

@@ -34,6 +34,10 @@ export class SGD extends Optimizer {
     return 'sgd';
   }
 
+  getConfig(): Record<string, number | boolean> {
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  }
+
   protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
     const lr = this.learningRate;
     const m = this.momentum;

@@ -24,6 +24,16 @@ export class Rng {
     this.s3 = splitmix();
   }
 
+  /** The generator's state, to save and restore a run exactly (four uint32 words and a pending normal). */
+  getState(): { words: number[]; spareNormal: number | null } {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  setState(state: { words: number[]; spareNormal: number | null }): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.words.map((w) => w >>> 0);
+    this.spareNormal = state.spareNormal;
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
