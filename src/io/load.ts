@@ -6,17 +6,26 @@ import { Sequential } from '../nn/sequential.js';
 import { optimizerFromConfig } from '../optim/index.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeModelFile, describeEntry, type ModelFile } from './model-file.js';
+import { MAGIC, decodeModelFile, describeEntry, type ModelFile } from './model-file.js';
+import { loadTfjs, modelJsonPath } from './tfjs.js';
 
-/** Reads a model file: a FormatError says what is wrong with a missing, corrupt or truncated one. */
+/**
+ * Reads a saved model: an mnist-nn model file, or a TensorFlow.js Layers model (its model.json, or
+ * the directory holding it), told apart by content. A FormatError says what is wrong with a
+ * missing, corrupt or truncated one.
+ */
 export async function loadModel(path: string): Promise<Sequential> {
+  const file = modelJsonPath(path);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readFileSync(file);
   } catch (e) {
-    throw new FormatError(`loadModel: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    throw new FormatError(`loadModel: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
   }
-  return modelFromFile(decodeModelFile(bytes, path), path);
+  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) === MAGIC) return modelFromFile(decodeModelFile(bytes, file), file);
+  const text = new TextDecoder().decode(bytes);
+  if (/^\s*\{/.test(text) && text.includes('"modelTopology"')) return loadTfjs(text, file);
+  throw new FormatError(`loadModel: ${file} is neither an mnist-nn model file nor a TensorFlow.js model.json.`);
 }
 
 interface ModelConfig {

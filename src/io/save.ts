@@ -13,6 +13,11 @@ import { encodeModelFile, type TensorEntry } from './model-file.js';
 export interface SaveOptions {
   /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
   includeOptimizer?: boolean;
+  /**
+   * 'mnist-nn' (default): one file at `path`. 'tfjs': TensorFlow.js's Layers format, a directory
+   * `path` with model.json and one weight shard (architecture and weights; no training state).
+   */
+  format?: 'mnist-nn' | 'tfjs';
 }
 
 /** Writes bytes to `path` atomically (temporary file, fsync, rename). */
@@ -40,7 +45,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
 
 /** The file's header and tensors for a model. */
 export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
-  checkKeys('save', options, ['includeOptimizer']);
+  checkKeys('save', options, ['includeOptimizer', 'format']);
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const params = model.parameters();
   const tensors: TensorEntry[] = params.map((p) => ({ name: p.name, shape: [...p.value.shape], dtype: model.dtype }));
@@ -68,5 +73,11 @@ export function modelToFile(model: Sequential, options: SaveOptions = {}): { hea
 
 export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
+  const format = options.format ?? 'mnist-nn';
+  if (format === 'tfjs') {
+    checkKeys('save', options, ['format']);
+    return (await import('./tfjs.js')).saveTfjs(model, path);
+  }
+  if (format !== 'mnist-nn') throw new ValueError(`save: format must be 'mnist-nn' or 'tfjs', got ${JSON.stringify(format)}.`);
   writeFileAtomic(path, encodeModelFile(modelToFile(model, options)));
 }
