@@ -8,7 +8,7 @@ import { regularizers } from '../src/nn/regularizers.js';
 import { Dense, Dropout, Flatten, SGD, Sequential, Tensor, tensor } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';
-import { H, TOL, buildF64, checkLayer, randn, relError } from './helpers/gradcheck.js';
+import { TOL, buildF64, checkLayer, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
 
 const rng = new Rng(31);
 
@@ -85,20 +85,8 @@ describe('Conv2D', () => {
     const x = randn([2, 4, 4, 2], rng);
     const y = new Tensor(Int32Array.from({ length: 2 * 3 * 3 }, () => rng.int(3)), [2, 3, 3]);
     const { grads } = await model.computeGradients(x, y);
-    for (const [i, p] of model.parameters().entries()) {
-      const d = p.value.data;
-      const num = new Float64Array(d.length);
-      for (let j = 0; j < d.length; j++) {
-        const o = d[j];
-        d[j] = o + H;
-        const fp = (await model.computeGradients(x, y)).loss;
-        d[j] = o - H;
-        const fm = (await model.computeGradients(x, y)).loss;
-        d[j] = o;
-        num[j] = (fp - fm) / (2 * H);
-      }
-      expect(relError(grads[i].data, num), p.name).toBeLessThan(TOL);
-    }
+    const numeric = await numericModelGrads(model, x, y);
+    model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
     const e = await model.evaluate(x, y);
     expect(e.accuracy).toBeGreaterThanOrEqual(0);
     expect(e.accuracy).toBeLessThanOrEqual(1);
@@ -227,20 +215,8 @@ describe('regularizers', () => {
     expect(penalty).toBeGreaterThan(0);
     expect(loss).toBeCloseTo((await plain.computeGradients(x, y)).loss + penalty, 12);
     expect((await model.evaluate(x, y)).loss).toBeCloseTo(loss, 10);
-    for (const [i, p] of model.parameters().entries()) {
-      const d = p.value.data;
-      const num = new Float64Array(d.length);
-      for (let j = 0; j < d.length; j++) {
-        const o = d[j];
-        d[j] = o + H;
-        const fp = (await model.computeGradients(x, y)).loss;
-        d[j] = o - H;
-        const fm = (await model.computeGradients(x, y)).loss;
-        d[j] = o;
-        num[j] = (fp - fm) / (2 * H);
-      }
-      expect(relError(grads[i].data, num), p.name).toBeLessThan(TOL);
-    }
+    const numeric = await numericModelGrads(model, x, y);
+    model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
   });
 });
 

@@ -3,33 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { Dense, Dropout, Flatten, Sequential, Softmax, Tensor, tensor, type Callback } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';
-import { TOL, randn, relError } from './helpers/gradcheck.js';
-import { H } from './helpers/gradcheck.js';
+import { TOL, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
 
 const rng = new Rng(5);
 
 function labels(n: number, classes: number): Tensor {
   return new Tensor(Int32Array.from({ length: n }, () => rng.int(classes)), [n]);
-}
-
-/** Finite differences of the model's loss with respect to every weight, through the public API. */
-async function numericGrads(model: Sequential, x: Tensor, y: Tensor): Promise<Float64Array[]> {
-  const out: Float64Array[] = [];
-  for (const p of model.parameters()) {
-    const d = p.value.data;
-    const g = new Float64Array(d.length);
-    for (let i = 0; i < d.length; i++) {
-      const orig = d[i];
-      d[i] = orig + H;
-      const fp = (await model.computeGradients(x, y)).loss;
-      d[i] = orig - H;
-      const fm = (await model.computeGradients(x, y)).loss;
-      d[i] = orig;
-      g[i] = (fp - fm) / (2 * H);
-    }
-    out.push(g);
-  }
-  return out;
 }
 
 describe('whole-model gradient check (float64)', () => {
@@ -69,7 +48,7 @@ describe('whole-model gradient check (float64)', () => {
       const y = targets(6);
       const { grads } = await model.computeGradients(x, y);
       expect(grads.map((g) => g.shape)).toEqual(model.getWeights().map((w) => w.shape));
-      const numeric = await numericGrads(model, x, y);
+      const numeric = await numericModelGrads(model, x, y);
       grads.forEach((g, i) => expect(relError(g.data, numeric[i]), model.parameters()[i].name).toBeLessThan(TOL));
     });
   }

@@ -15,27 +15,17 @@ import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
-import { getActivation, type Activation, type ActivationName } from './activations.js';
-import { getInitializer, type InitializerName } from './initializers.js';
-import { Layer, type BackwardOptions, type BuildContext, type ForwardContext, type LayerArgs, type Param } from './layer.js';
+import { getActivation, type Activation } from './activations.js';
+import { getInitializer } from './initializers.js';
+import { Layer, type BackwardOptions, type BuildContext, type ForwardContext, type Param, type WeightLayerArgs } from './layer.js';
 import { getRegularizer, regularizerConfigs, type Regularizer } from './regularizers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './window.js';
 
-export interface Conv2DArgs extends LayerArgs {
+export interface Conv2DArgs extends WeightLayerArgs {
   /** Default 1. */
   strides?: number | [number, number];
   /** Default 'valid'. */
   padding?: Padding;
-  /** Default linear. */
-  activation?: ActivationName;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName | string;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerName | string;
-  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
-  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
 }
 
 export class Conv2D extends Layer {

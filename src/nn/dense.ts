@@ -17,23 +17,12 @@ import { ShapeError, ValueError, formatShape } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { Tensor, reuse } from '../tensor/tensor.js';
-import { getActivation, type Activation, type ActivationName } from './activations.js';
-import { getInitializer, type InitializerName } from './initializers.js';
+import { getActivation, type Activation } from './activations.js';
+import { getInitializer } from './initializers.js';
 import { getRegularizer, regularizerConfigs, type Regularizer } from './regularizers.js';
-import { Layer, rowsOf, type BackwardOptions, type BuildContext, type LayerArgs, type Param, type ForwardContext } from './layer.js';
+import { Layer, rowsOf, type BackwardOptions, type BuildContext, type Param, type ForwardContext, type WeightLayerArgs } from './layer.js';
 
-export interface DenseArgs extends LayerArgs {
-  /** Activation applied to the output; default linear. */
-  activation?: ActivationName;
-  /** Whether to add a bias; default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName | string;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerName | string;
-  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
-  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
-}
+export type DenseArgs = WeightLayerArgs;
 
 export class Dense extends Layer {
   readonly units: number;

@@ -11,6 +11,8 @@ import { ShapeError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 import type { Regularizer } from './regularizers.js';
+import type { ActivationName } from './activations.js';
+import type { InitializerName } from './initializers.js';
 import { Tensor, bufferZeros, shapeSize } from '../tensor/tensor.js';
 
 /** A trainable weight and the gradient the last backward pass wrote for it (same shape). */
@@ -41,6 +43,21 @@ export interface BackwardOptions {
    * (p − y)/n, so a layer ending in softmax must not apply softmax's derivative again.
    */
   skipSoftmax?: boolean;
+}
+
+/** The options of a layer with a kernel and a bias (Dense, Conv2D). */
+export interface WeightLayerArgs extends LayerArgs {
+  /** Activation applied to the output; default linear. */
+  activation?: ActivationName;
+  /** Whether to add a bias; default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: InitializerName | string;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerName | string;
+  /** A penalty on the kernel: a Regularizer, or Keras's names with 0.01. */
+  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
+  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
 }
 
 export interface LayerArgs {

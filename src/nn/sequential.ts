@@ -259,7 +259,7 @@ export class Sequential {
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const c = this.requireCompiled('fit');
+    this.requireCompiled('fit');
     checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN']);
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;

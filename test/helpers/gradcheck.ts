@@ -84,3 +84,30 @@ export function buildF64<L extends Layer>(layer: L, sampleShape: number[], seed 
   layer.build(sampleShape, { dtype: 'float64', rng: new Rng(seed) });
   return layer;
 }
+
+/**
+ * Finite differences of a compiled model's loss (through the public computeGradients) with respect
+ * to every weight, one array per weight in getWeights() order.
+ */
+export async function numericModelGrads(
+  model: { parameters(): { value: Tensor }[]; computeGradients(x: Tensor, y: Tensor): Promise<{ loss: number }> },
+  x: Tensor,
+  y: Tensor,
+): Promise<Float64Array[]> {
+  const out: Float64Array[] = [];
+  for (const p of model.parameters()) {
+    const d = p.value.data;
+    const g = new Float64Array(d.length);
+    for (let i = 0; i < d.length; i++) {
+      const orig = d[i];
+      d[i] = orig + H;
+      const fp = (await model.computeGradients(x, y)).loss;
+      d[i] = orig - H;
+      const fm = (await model.computeGradients(x, y)).loss;
+      d[i] = orig;
+      g[i] = (fp - fm) / (2 * H);
+    }
+    out.push(g);
+  }
+  return out;
+}

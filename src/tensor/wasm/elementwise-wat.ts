@@ -133,14 +133,18 @@ export function elementwiseWat(): string {
 const GEOMETRY = '(param $B i32) (param $H i32) (param $W i32) (param $C i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $OH i32) (param $OW i32)';
 const WINDOW_LOCALS = '(local $b i32) (local $oh i32) (local $ow i32) (local $i i32) (local $j i32) (local $ih i32) (local $iw i32) (local $src i32) (local $run i32)';
 
-/** Loops over b, oh, ow, i, j; `inside` runs where (ih, iw) is in the image with $src its byte offset in x, `outside` elsewhere, `after` once per window position. */
-function windows(inside: string, outside: string, after: string): string {
-  const loop = (v: string, n: string, body: string) => `(local.set $${v} (i32.const 0))
+/** `for ($v = 0; $v < n; $v++) body`, with labels named after $v. */
+function loop(v: string, n: string, body: string): string {
+  return `(local.set $${v} (i32.const 0))
     (block $${v}_done (loop $${v}_next
       (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))
       ${body}
       (local.set $${v} (i32.add (local.get $${v}) (i32.const 1)))
       (br $${v}_next)))`;
+}
+
+/** Loops over b, oh, ow, i, j; `inside` runs where (ih, iw) is in the image with $src its byte offset in x, `outside` elsewhere, `after` once per window position. */
+function windows(inside: string, outside: string, after: string): string {
   const position = `(local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $j)) (local.get $pl)))
       ;; unsigned compares also reject negative rows and columns (the padding above and left)
       (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
@@ -206,12 +210,6 @@ const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg 
               (f32.store ${at('y')} (local.get $sv))
               (i32.store ${at('arg')} (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u (local.get $o) (i32.const 2))))))`,
       );
-      const loop = (v: string, n: string, body: string) => `(local.set $${v} (i32.const 0))
-    (block $${v}_done (loop $${v}_next
-      (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))
-      ${body}
-      (local.set $${v} (i32.add (local.get $${v}) (i32.const 1)))
-      (br $${v}_next)))`;
       const position = `(local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $j)) (local.get $pl)))
       (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
         (then
