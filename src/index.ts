@@ -56,3 +56,5 @@ export { type SaveOptions } from './io/save.js';
 export { parseIdx, encodeIdx, readIdxFile, type IdxType } from './data/idx.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.js';
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
+export { mnistFromImage, type RgbaImage } from './data/preprocess.js';
+export { decodeImage, loadImageFile, encodePng } from './io/image.js';
