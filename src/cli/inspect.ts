@@ -1,0 +1,108 @@
+/** `mnist-nn evaluate`, `predict` and `show`: looking at a trained model and at the data. */
+import { writeFileSync } from 'node:fs';
+import { loadMnist } from '../data/mnist.js';
+import { MnistNnError } from '../errors.js';
+import { loadImageFile } from '../io/image.js';
+import { digitGrid } from '../report/draw.js';
+import { UsageError, choiceFlag, intFlag, parse } from './args.js';
+import { assess, classTable, confusionTable, digitImage, loadModelFrom, modelInput } from './common.js';
+
+export const EVALUATE_HELP = `Usage: mnist-nn evaluate DIR
+
+Loads DIR/model.mnn (as written by mnist-nn train; DIR may also be the model file itself) and
+prints its accuracy and loss on the 10,000 MNIST test digits, per-class precision, recall and F1,
+and the confusion matrix (rows true digit, columns predicted).
+
+Options:
+  -h, --help   this help
+`;
+
+export const PREDICT_HELP = `Usage: mnist-nn predict DIR IMAGE...
+
+Classifies PNG or JPEG images of any size, colour and background with DIR/model.mnn. Each image is
+made MNIST-like first: grayscale, white digit on black (inverted when the background is light),
+cropped to the ink, scaled to fit 20×20 and centred by centre of mass in 28×28.
+
+Prints one line per image:  FILE: DIGIT  p0 p1 ... p9  (the ten probabilities).
+An image that is missing or unreadable gets a one-line error on stderr naming it; the other images
+are still classified, and the exit code is then 2.
+
+Options:
+  -h, --help   this help
+`;
+
+export const SHOW_HELP = `Usage: mnist-nn show [options]
+
+Writes a PNG grid of the first MNIST digits captioned with their labels.
+
+Options:
+  --split train|test   which set (default train)
+  --count N            how many digits, 1 to 400 (default 49)
+  --out FILE           the PNG to write (default digits.png)
+  -h, --help           this help
+`;
+
+export async function evaluate(argv: string[]): Promise<void> {
+  const { values, positionals } = parse('evaluate', argv, {}, true);
+  if (values.help) return void process.stdout.write(EVALUATE_HELP);
+  if (positionals.length !== 1) throw new UsageError(`evaluate: expected one model directory, got ${positionals.length} arguments (see mnist-nn evaluate --help)`);
+  const model = await loadModelFrom('evaluate', positionals[0]);
+  const { xTest, yTest } = loadMnist();
+  const a = await assess(model, modelInput(model, xTest), yTest);
+  console.log(`Test accuracy: ${(100 * a.accuracy).toFixed(2)}%  (${Math.round(a.accuracy * yTest.shape[0])}/${yTest.shape[0]})`);
+  console.log(`Test loss: ${a.loss.toFixed(4)}`);
+  console.log('');
+  console.log(classTable(a.classes));
+  console.log('');
+  console.log('Confusion matrix (rows true digit, columns predicted):');
+  console.log(confusionTable(a.confusion));
+}
+
+/** Resolves to the exit code: 0, or 2 when some image could not be read. */
+export async function predict(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('predict', argv, {}, true);
+  if (values.help) return void process.stdout.write(PREDICT_HELP), 0;
+  if (positionals.length < 2) throw new UsageError('predict: expected a model directory and at least one image (see mnist-nn predict --help)');
+  const [dir, ...files] = positionals;
+  const model = await loadModelFrom('predict', dir);
+  let failed = 0;
+  for (const file of files) {
+    let image;
+    try {
+      image = loadImageFile(file);
+    } catch (e) {
+      if (!(e instanceof MnistNnError)) throw e;
+      process.stderr.write(`mnist-nn predict: ${e.message.split('\n')[0]}\n`);
+      failed++;
+      continue;
+    }
+    const probs = await model.predict(modelInput(model, image.reshape([1, 28, 28]), 1));
+    const p = Array.from(probs.data);
+    const digit = p.indexOf(Math.max(...p));
+    console.log(`${file}: ${digit}  ${p.map((v) => v.toFixed(4)).join(' ')}`);
+  }
+  return failed > 0 ? 2 : 0;
+}
+
+export async function show(argv: string[]): Promise<void> {
+  const { values } = parse('show', argv, { split: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' } }, false);
+  if (values.help) return void process.stdout.write(SHOW_HELP);
+  const split = choiceFlag('show', 'split', values.split as string | undefined, ['train', 'test'] as const, 'train');
+  const count = intFlag('show', 'count', values.count as string | undefined, 49, 1, 400);
+  const out = (values.out as string | undefined) ?? 'digits.png';
+  const data = loadMnist();
+  const [x, y] = split === 'train' ? [data.xTrain, data.yTrain] : [data.xTest, data.yTest];
+  const idx = Array.from({ length: count }, (_, i) => i);
+  const png = digitGrid({
+    images: idx.map((i) => digitImage(x, i)),
+    captions: idx.map((i) => String(y.data[i])),
+    columns: Math.ceil(Math.sqrt(count)),
+    title: `The first ${count} MNIST ${split} digits and their labels`,
+  });
+  try {
+    writeFileSync(out, png);
+  } catch (e) {
+    throw new UsageError(`show: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+  }
+  console.log(`Wrote ${out} (${count} ${split} digits).`);
+}

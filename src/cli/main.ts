@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/** The `mnist-nn` command: train, evaluate, predict and show. */
+import { readFileSync } from 'node:fs';
+import { MnistNnError, FormatError } from '../errors.js';
+import { UsageError } from './args.js';
+import { evaluate, predict, show } from './inspect.js';
+import { train } from './train.js';
+
+const HELP = `Usage: mnist-nn <command> [options]
+
+Commands:
+  train [options]                 train a network on MNIST; writes the model and an HTML report
+  evaluate DIR                    test accuracy, loss, per-class figures and confusion matrix of DIR/model.mnn
+  predict DIR IMAGE...            the predicted digit and ten probabilities for each PNG or JPEG
+  show [--split] [--count] [--out]  a PNG grid of MNIST digits with their labels
+
+Run 'mnist-nn <command> --help' for a command's options.
+  -h, --help      this help
+  -v, --version   the version
+`;
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'train':
+      await train(rest);
+      return 0;
+    case 'evaluate':
+      await evaluate(rest);
+      return 0;
+    case 'predict':
+      return predict(rest);
+    case 'show':
+      await show(rest);
+      return 0;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    case '-v':
+    case '--version':
+      console.log(version());
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${command}' (commands: train, evaluate, predict, show; see mnist-nn --help)`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  // Usage mistakes and unreadable files: one line, exit 2. Anything else is a bug worth its stack.
+  if (e instanceof UsageError || e instanceof FormatError) {
+    process.stderr.write(`mnist-nn: ${e.message.split('\n')[0]}\n`);
+    process.exitCode = 2;
+  } else if (e instanceof MnistNnError) {
+    process.stderr.write(`mnist-nn: ${e.message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,147 @@
+/** `mnist-nn train`: trains one of the seed networks on the bundled MNIST and writes the model and a report. */
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMnist } from '../data/mnist.js';
+import { renderReportHtml, type TrainReport } from '../report/html.js';
+import { digitGrid, heatmap, lineChart, type Rgb } from '../report/draw.js';
+import { UsageError, choiceFlag, intFlag, numFlag, parse } from './args.js';
+import { MODEL_FILE, assess, classTable, digitImage, modelInput } from './common.js';
+import { DEFAULT_LEARNING_RATE, MODEL_DEFAULTS, MODELS, OPTIMIZERS, buildModel, makeOptimizer } from './models.js';
+
+export const TRAIN_HELP = `Usage: mnist-nn train [options]
+
+Trains a network on the bundled MNIST (pixels /255, sparse labels) with Keras's progress bar,
+evaluates it on the 10,000 test digits and writes into the output directory: model.mnn,
+report.json, loss.png, accuracy.png, confusion.png, samples.png, misclassified.png and index.html.
+
+Options:
+  --model NAME             ${MODELS.join(' | ')} (default mlp)
+${MODELS.map((m) => `                             ${m.padEnd(12)} seed ${MODEL_DEFAULTS[m].seed}: ${MODEL_DEFAULTS[m].about}`).join('\n')}
+  --epochs N               default: the seed tutorial's (mlp 10, mlp-dropout 10, deep-mlp 5, wide-mlp 5, cnn 12)
+  --batch-size B           default: the seed tutorial's (mlp 32, mlp-dropout 128, deep-mlp 100, wide-mlp 128, cnn 128)
+  --optimizer NAME         ${OPTIMIZERS.join(' | ')} (default adam; rmsprop for wide-mlp)
+  --learning-rate L        default: Keras's (adam 0.001, rmsprop 0.001, sgd 0.01)
+  --validation-split V     fraction of the training digits held out for validation, in [0, 1) (default 0.1)
+  --seed S                 integer seed for weights, shuffles and dropout (default 4)
+  --limit N                train on the first N digits, for quick runs (the test set stays whole)
+  --out DIR                output directory, created if needed (default ./mnist-nn-run)
+  -h, --help               this help
+`;
+
+const BLUE: Rgb = [31, 119, 180];
+const ORANGE: Rgb = [255, 127, 14];
+
+export async function train(argv: string[]): Promise<void> {
+  const { values } = parse('train', argv, {
+    model: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    optimizer: { type: 'string' },
+    'learning-rate': { type: 'string' },
+    'validation-split': { type: 'string' },
+    seed: { type: 'string' },
+    limit: { type: 'string' },
+    out: { type: 'string' },
+  }, false);
+  if (values.help) return void process.stdout.write(TRAIN_HELP);
+  const model = choiceFlag('train', 'model', values.model as string | undefined, MODELS, 'mlp');
+  const d = MODEL_DEFAULTS[model];
+  const epochs = intFlag('train', 'epochs', values.epochs as string | undefined, d.epochs, 1);
+  const batchSize = intFlag('train', 'batch-size', values['batch-size'] as string | undefined, d.batchSize, 1);
+  const optimizer = choiceFlag('train', 'optimizer', values.optimizer as string | undefined, OPTIMIZERS, d.optimizer);
+  const learningRate = numFlag('train', 'learning-rate', values['learning-rate'] as string | undefined, DEFAULT_LEARNING_RATE[optimizer], (n) => n > 0, 'a number > 0');
+  const validationSplit = numFlag('train', 'validation-split', values['validation-split'] as string | undefined, 0.1, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
+  const seed = intFlag('train', 'seed', values.seed as string | undefined, 4, 0, 2 ** 32 - 1);
+  const limit = values.limit === undefined ? null : intFlag('train', 'limit', values.limit as string, 0, 2, 60000);
+  const out = (values.out as string | undefined) ?? './mnist-nn-run';
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`train: --out ${out} exists and is not a directory.`);
+  mkdirSync(out, { recursive: true });
+
+  const started = performance.now();
+  const data = loadMnist();
+  const xTrainRaw = limit === null ? data.xTrain : data.xTrain.slice(0, limit);
+  const yTrain = limit === null ? data.yTrain : data.yTrain.slice(0, limit);
+  const net = buildModel(model, seed);
+  net.compile({ optimizer: makeOptimizer(optimizer, learningRate), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  const validationSamples = Math.round(xTrainRaw.shape[0] - Math.floor(xTrainRaw.shape[0] * (1 - validationSplit)));
+  if (validationSplit > 0 && (validationSamples === 0 || validationSamples === xTrainRaw.shape[0])) {
+    throw new UsageError(`train: --validation-split ${validationSplit} of ${xTrainRaw.shape[0]} digits leaves no ${validationSamples === 0 ? 'validation' : 'training'} digits.`);
+  }
+  console.log(`Training ${model} (seed ${d.seed}: ${d.about}) on ${xTrainRaw.shape[0] - validationSamples} digits, validating on ${validationSamples}; ${epochs} epochs, batch ${batchSize}, ${optimizer} lr ${learningRate}.`);
+  const history = await net.fit(modelInput(net, xTrainRaw), yTrain, { epochs, batchSize, validationSplit, verbose: 1 });
+  await net.save(join(out, MODEL_FILE));
+
+  const a = await assess(net, modelInput(net, data.xTest), data.yTest);
+  const wallTimeSeconds = (performance.now() - started) / 1e3;
+  console.log(`Test accuracy: ${(100 * a.accuracy).toFixed(2)}%  test loss: ${a.loss.toFixed(4)}`);
+  console.log(classTable(a.classes));
+
+  const hh = history.history as Record<string, number[] | undefined>;
+  const report: TrainReport = {
+    model,
+    description: d.about,
+    settings: { epochs, batchSize, optimizer, learningRate, validationSplit, seed, limit },
+    trainSamples: xTrainRaw.shape[0] - validationSamples,
+    validationSamples,
+    history: {
+      epoch: (hh.loss ?? []).map((_, i) => i + 1),
+      loss: hh.loss ?? [],
+      accuracy: hh.accuracy ?? [],
+      ...(hh.val_loss ? { val_loss: hh.val_loss, val_accuracy: hh.val_accuracy ?? [] } : {}),
+    },
+    test: { loss: a.loss, accuracy: a.accuracy, samples: data.yTest.shape[0] },
+    perClass: a.classes.map((c, digit) => ({ digit, ...c })),
+    confusion: a.confusion,
+    wallTimeSeconds,
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+
+  const curve = (key: 'loss' | 'accuracy', label: string) => {
+    const series = [{ name: 'train', values: report.history[key], color: BLUE }];
+    const val = key === 'loss' ? report.history.val_loss : report.history.val_accuracy;
+    if (val) series.push({ name: 'validation', values: val, color: ORANGE });
+    return lineChart({ title: `${model}: ${label}`, xLabel: 'epoch', yLabel: label, series });
+  };
+  writeFileSync(join(out, 'loss.png'), curve('loss', 'loss'));
+  writeFileSync(join(out, 'accuracy.png'), curve('accuracy', 'accuracy'));
+  const digits = Array.from({ length: 10 }, (_, i) => String(i));
+  writeFileSync(
+    join(out, 'confusion.png'),
+    heatmap({ title: `${model}: confusion matrix (test set)`, matrix: a.confusion, rowLabels: digits, colLabels: digits, xLabel: 'predicted', yLabel: 'true' }),
+  );
+  const labels = data.yTest.data;
+  const samples = Array.from({ length: Math.min(25, labels.length) }, (_, i) => i);
+  writeFileSync(
+    join(out, 'samples.png'),
+    digitGrid({
+      images: samples.map((i) => digitImage(data.xTest, i)),
+      captions: samples.map((i) => `p${a.predicted[i]} t${labels[i]}`),
+      columns: 5,
+      title: 'First 25 test digits: predicted (p) and true (t)',
+      highlight: samples.map((i) => a.predicted[i] !== labels[i]),
+    }),
+  );
+  const wrong: number[] = [];
+  for (let i = 0; i < labels.length && wrong.length < 25; i++) if (a.predicted[i] !== labels[i]) wrong.push(i);
+  const totalWrong = labels.length - Math.round(a.accuracy * labels.length);
+  writeFileSync(
+    join(out, 'misclassified.png'),
+    digitGrid({
+      images: wrong.map((i) => digitImage(data.xTest, i)),
+      captions: wrong.map((i) => `p${a.predicted[i]} t${labels[i]}`),
+      columns: 5,
+      title: `Misclassified test digits (first ${wrong.length} of ${totalWrong})`,
+      highlight: wrong.map(() => true),
+    }),
+  );
+  const images = [
+    { file: 'loss.png', caption: 'Loss per epoch, training and validation' },
+    { file: 'accuracy.png', caption: 'Accuracy per epoch, training and validation' },
+    { file: 'confusion.png', caption: 'Confusion matrix on the test set: rows true digit, columns predicted' },
+    { file: 'samples.png', caption: 'The first 25 test digits with their predicted (p) and true (t) labels' },
+    { file: 'misclassified.png', caption: `Misclassified test digits (first ${wrong.length} of ${totalWrong})` },
+  ];
+  writeFileSync(join(out, 'index.html'), renderReportHtml(report, images));
+  console.log(`Wrote ${out}/: ${MODEL_FILE}, report.json, ${images.map((i) => i.file).join(', ')}, index.html (${wallTimeSeconds.toFixed(1)} s).`);
+}

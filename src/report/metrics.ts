@@ -1,0 +1,49 @@
+/** Classification figures from predicted and true labels: the confusion matrix and per-class precision, recall and F1. */
+
+/** Per-class figures; 0 where a ratio is undefined (no predictions, no samples). */
+export interface ClassFigures {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** How many samples truly belong to the class. */
+  support: number;
+}
+
+/** `m[t][p]`: how many samples of true class `t` were predicted as `p`. Labels outside [0, classes) are an error. */
+export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number[][] {
+  if (yTrue.length !== yPred.length) throw new RangeError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
+  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < yTrue.length; i++) {
+    const t = yTrue[i];
+    const p = yPred[i];
+    if (!(Number.isInteger(t) && t >= 0 && t < classes && Number.isInteger(p) && p >= 0 && p < classes)) {
+      throw new RangeError(`confusionMatrix: sample ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes}).`);
+    }
+    m[t][p]++;
+  }
+  return m;
+}
+
+/** Precision, recall, F1 and support of each class of a confusion matrix (rows true, columns predicted). */
+export function perClass(confusion: number[][]): ClassFigures[] {
+  const k = confusion.length;
+  return confusion.map((row, c) => {
+    const tp = row[c];
+    const support = row.reduce((a, b) => a + b, 0);
+    let predicted = 0;
+    for (let r = 0; r < k; r++) predicted += confusion[r][c];
+    const precision = predicted > 0 ? tp / predicted : 0;
+    const recall = support > 0 ? tp / support : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    return { precision, recall, f1, support };
+  });
+}
+
+/** The fraction of the matrix on its diagonal (0 for an empty matrix). */
+export function accuracyOf(confusion: number[][]): number {
+  let right = 0;
+  let all = 0;
+  confusion.forEach((row, t) => row.forEach((v, p) => ((all += v), t === p && (right += v))));
+  return all > 0 ? right / all : 0;
+}

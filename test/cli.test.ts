@@ -1,0 +1,163 @@
+// The mnist-nn command: the metrics behind its report, and each subcommand run end to end.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePng, loadMnist } from '../src/index.js';
+import { accuracyOf, confusionMatrix, perClass } from '../src/report/metrics.js';
+import { escapeHtml } from '../src/report/html.js';
+
+const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const PNG_MAGIC = '89504e470d0a1a0a';
+const isPng = (path: string) => Buffer.from(readFileSync(path).subarray(0, 8)).toString('hex') === PNG_MAGIC;
+
+describe('metrics', () => {
+  // 3 classes; true 0: 3 right, 1 as 1. true 1: 2 right, 1 as 2. true 2: none (class never present), 1 predicted as 2 from class 1.
+  const yTrue = [0, 0, 0, 0, 1, 1, 1];
+  const yPred = [0, 0, 0, 1, 1, 1, 2];
+  const m = confusionMatrix(yTrue, yPred, 3);
+
+  it('counts rows true, columns predicted', () => {
+    expect(m).toEqual([
+      [3, 1, 0],
+      [0, 2, 1],
+      [0, 0, 0],
+    ]);
+    expect(accuracyOf(m)).toBeCloseTo(5 / 7, 12);
+  });
+
+  it('gives precision, recall, F1 and support, 0 where undefined', () => {
+    const c = perClass(m);
+    expect(c[0]).toEqual({ precision: 1, recall: 0.75, f1: (2 * 0.75) / 1.75, support: 4 });
+    expect(c[1].precision).toBeCloseTo(2 / 3, 12);
+    expect(c[1].recall).toBeCloseTo(2 / 3, 12);
+    expect(c[1].f1).toBeCloseTo(2 / 3, 12);
+    expect(c[1].support).toBe(3);
+    expect(c[2]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(perClass([[0, 0], [0, 0]])).toEqual([
+      { precision: 0, recall: 0, f1: 0, support: 0 },
+      { precision: 0, recall: 0, f1: 0, support: 0 },
+    ]);
+  });
+
+  it('rejects labels outside the classes and mismatched lengths', () => {
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(/sample 1/);
+    expect(() => confusionMatrix([0], [0, 1], 3)).toThrow(/1 true labels but 2/);
+  });
+
+  it('escapes HTML', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('mnist-nn command', () => {
+  let dir: string;
+  let train: ReturnType<typeof cli>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mnist-nn-cli-'));
+    train = cli('train', '--model', 'mlp', '--epochs', '1', '--limit', '2000', '--out', join(dir, 'run'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('train writes the model and every report file', () => {
+    expect(train.stderr).toBe('');
+    expect(train.code).toBe(0);
+    expect(train.stdout).toMatch(/Test accuracy: \d+\.\d\d%/);
+    const run = join(dir, 'run');
+    for (const f of ['model.mnn', 'report.json', 'index.html']) expect(existsSync(join(run, f)), f).toBe(true);
+    for (const f of ['loss.png', 'accuracy.png', 'confusion.png', 'samples.png', 'misclassified.png']) expect(isPng(join(run, f)), f).toBe(true);
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    expect(report.model).toBe('mlp');
+    expect(report.settings).toMatchObject({ epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1, seed: 4, limit: 2000 });
+    expect(report.trainSamples).toBe(1800);
+    expect(report.validationSamples).toBe(200);
+    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) expect(report.history[k]).toHaveLength(1);
+    expect(report.test.accuracy).toBeGreaterThan(0.7);
+    expect(report.test.loss).toBeGreaterThan(0);
+    expect(report.perClass).toHaveLength(10);
+    expect(Object.keys(report.perClass[0]).sort()).toEqual(['digit', 'f1', 'precision', 'recall', 'support']);
+    expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+    expect(report.wallTimeSeconds).toBeGreaterThan(0);
+    const html = readFileSync(join(run, 'index.html'), 'utf8');
+    for (const f of ['loss.png', 'accuracy.png', 'confusion.png', 'samples.png', 'misclassified.png']) expect(html).toContain(`src="${f}"`);
+  });
+
+  it('evaluate prints accuracy, per-class figures and the confusion matrix', () => {
+    const r = cli('evaluate', join(dir, 'run'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Test accuracy: \d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^Test loss: \d+\.\d{4}$/m);
+    expect(r.stdout).toMatch(/precision\s+recall\s+f1\s+support/);
+    expect(r.stdout).toMatch(/true\\pred/);
+  });
+
+  it('predict classifies a drawn PNG and names a bad file', () => {
+    // Test digit 0 (a 7), upscaled 4× and inverted to black on white, as a person would draw it.
+    const { xTest, yTest } = loadMnist();
+    const s = 4;
+    const big = new Uint8Array(28 * s * 28 * s);
+    for (let y = 0; y < 28 * s; y++) for (let x = 0; x < 28 * s; x++) big[y * 28 * s + x] = 255 - xTest.data[((y / s) | 0) * 28 + ((x / s) | 0)];
+    const png = join(dir, 'seven.png');
+    writeFileSync(png, encodePng(28 * s, 28 * s, big));
+    const notImage = join(dir, 'notes.txt');
+    writeFileSync(notImage, 'not an image');
+
+    const r = cli('predict', join(dir, 'run'), png, notImage, join(dir, 'missing.png'));
+    expect(r.code).toBe(2);
+    const line = r.stdout.trim().split('\n');
+    expect(line).toHaveLength(1);
+    const m = /^(.+): (\d)  ((?:\d\.\d{4} ?){10})$/.exec(line[0]);
+    expect(m, line[0]).not.toBeNull();
+    expect(m![1]).toBe(png);
+    const probs = m![3].trim().split(' ').map(Number);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    expect(Number(m![2])).toBe(yTest.data[0]);
+    expect(r.stderr).toContain('notes.txt');
+    expect(r.stderr).toContain('missing.png');
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('show writes a grid of digits', () => {
+    const out = join(dir, 'digits.png');
+    const r = cli('show', '--split', 'test', '--count', '9', '--out', out);
+    expect(r.code).toBe(0);
+    expect(isPng(out)).toBe(true);
+  });
+
+  it('has --help on every subcommand', () => {
+    for (const c of ['train', 'evaluate', 'predict', 'show']) {
+      const r = cli(c, '--help');
+      expect(r.code, c).toBe(0);
+      expect(r.stdout).toContain(`Usage: mnist-nn ${c}`);
+    }
+    expect(cli('train', '--help').stdout).toContain('--limit N');
+  });
+
+  it('bad flags and missing files exit 2 with a one-line message', () => {
+    for (const args of [
+      ['train', '--bogus'],
+      ['train', '--model', 'resnet'],
+      ['train', '--epochs', 'two'],
+      ['show', '--count', '0'],
+      ['evaluate', join(dir, 'nowhere')],
+      ['evaluate', dir],
+      ['predict', join(dir, 'run')],
+      ['frobnicate'],
+    ]) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mnist-nn: /);
+      expect(r.stdout).toBe('');
+    }
+    expect(cli('train', '--bogus').stderr).toContain('--bogus');
+    expect(cli('evaluate', join(dir, 'nowhere')).stderr).toContain('nowhere');
+  });
+});
