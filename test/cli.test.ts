@@ -149,6 +149,7 @@ describe('mnist-nn command', () => {
       ['evaluate', join(dir, 'nowhere')],
       ['evaluate', dir],
       ['predict', join(dir, 'run')],
+      ['train', '--limit', '100', '--epochs', '1', '--out', join(dir, 'run', 'model.mnn', 'sub')], // --out inside a file
       ['frobnicate'],
     ]) {
       const r = cli(...args);

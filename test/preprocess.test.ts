@@ -100,6 +100,21 @@ describe('mnistFromImage', () => {
     expect(Math.abs(s.cy - 14)).toBeLessThanOrEqual(0.5);
   });
 
+  it('takes digits whose ink reaches the edge of the image (a tight crop, a tall 1, a strip)', () => {
+    const tight = canvas(60, 80, WHITE);
+    stroke(tight, 0, 2, 59, 2, 5, BLACK); // the bar of a 7, edge to edge
+    stroke(tight, 59, 2, 20, 79, 5, BLACK); // its stem, down to the bottom edge
+    const s = stats(mnistFromImage(tight));
+    expect(Math.max(s.w, s.h)).toBeGreaterThanOrEqual(19);
+    expect(Math.abs(s.cx - 14)).toBeLessThanOrEqual(0.5);
+    const one = canvas(40, 100, WHITE);
+    stroke(one, 20, 0, 20, 99, 5, BLACK); // top to bottom
+    expect(stats(mnistFromImage(one)).h).toBe(20);
+    const strip = canvas(2, 30, WHITE);
+    stroke(strip, 0, 5, 1, 25, 1, BLACK);
+    expect(stats(mnistFromImage(strip)).h).toBe(20);
+  });
+
   it('leaves a white-on-black image as it is (no inversion)', () => {
     const img = canvas(120, 90, BLACK);
     stroke(img, 20, 20, 20, 70, 4, WHITE);

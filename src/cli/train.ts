@@ -1,5 +1,5 @@
 /** `mnist-nn train`: trains one of the seed networks on the bundled MNIST and writes the model and a report. */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist } from '../data/mnist.js';
 import { renderReportHtml, type TrainReport } from '../report/html.js';
@@ -16,7 +16,7 @@ report.json, loss.png, accuracy.png, confusion.png, samples.png, misclassified.p
 
 Options:
   --model NAME             ${MODELS.join(' | ')} (default mlp)
-${MODELS.map((m) => `                             ${m.padEnd(12)} seed ${MODEL_DEFAULTS[m].seed}: ${MODEL_DEFAULTS[m].about}`).join('\n')}
+${MODELS.map((m) => `                             ${m.padEnd(12)} tutorial ${MODEL_DEFAULTS[m].seed}: ${MODEL_DEFAULTS[m].about}`).join('\n')}
   --epochs N               default: the seed tutorial's (mlp 10, mlp-dropout 10, deep-mlp 5, wide-mlp 5, cnn 12)
   --batch-size B           default: the seed tutorial's (mlp 32, mlp-dropout 128, deep-mlp 100, wide-mlp 128, cnn 128)
   --optimizer NAME         ${OPTIMIZERS.join(' | ')} (default adam; rmsprop for wide-mlp)
@@ -55,7 +55,12 @@ export async function train(argv: string[]): Promise<void> {
   const limit = values.limit === undefined ? null : intFlag('train', 'limit', values.limit as string, 0, 2, 60000);
   const out = (values.out as string | undefined) ?? './mnist-nn-run';
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`train: --out ${out} exists and is not a directory.`);
-  mkdirSync(out, { recursive: true });
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`train: cannot write to --out ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+  }
 
   const started = performance.now();
   const data = loadMnist();
@@ -67,7 +72,7 @@ export async function train(argv: string[]): Promise<void> {
   if (validationSplit > 0 && (validationSamples === 0 || validationSamples === xTrainRaw.shape[0])) {
     throw new UsageError(`train: --validation-split ${validationSplit} of ${xTrainRaw.shape[0]} digits leaves no ${validationSamples === 0 ? 'validation' : 'training'} digits.`);
   }
-  console.log(`Training ${model} (seed ${d.seed}: ${d.about}) on ${xTrainRaw.shape[0] - validationSamples} digits, validating on ${validationSamples}; ${epochs} epochs, batch ${batchSize}, ${optimizer} lr ${learningRate}.`);
+  console.log(`Training ${model} (tutorial ${d.seed}: ${d.about}) on ${xTrainRaw.shape[0] - validationSamples} digits, validating on ${validationSamples}; ${epochs} epochs, batch ${batchSize}, ${optimizer} lr ${learningRate}.`);
   const history = await net.fit(modelInput(net, xTrainRaw), yTrain, { epochs, batchSize, validationSplit, verbose: 1 });
   await net.save(join(out, MODEL_FILE));
 

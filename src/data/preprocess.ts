@@ -172,7 +172,11 @@ export function mnistFromImage(img: RgbaImage): Tensor {
     ink[i] = v;
     if (v > max) max = v;
   }
-  const paper = quantile(borderPixels(ink, width, height), PAPER_QUANTILE) + PAPER_MARGIN;
+  // The paper's own variation, from the border pixels that are paper: ink reaching the edge (a
+  // tight crop, a tall 1) must not count as noise, so only border pixels below half the strongest
+  // ink are used, and none left means no measurable noise.
+  const ring = borderPixels(ink, width, height).filter((v) => v < 0.5 * max);
+  const paper = Math.min(ring.length > 0 ? quantile(ring, PAPER_QUANTILE) : 0, 0.5 * max) + PAPER_MARGIN;
   if (max < MIN_INK || max <= paper) {
     throw new ValueError(
       `mnistFromImage: the ${width}×${height} image has no ink: nothing differs from its background by more than ${Math.max(MIN_INK, paper).toFixed(2)} (on a 0–1 scale).`,

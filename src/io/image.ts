@@ -85,7 +85,13 @@ export function loadImageFile(path: string): Tensor {
     err.cause = e;
     throw err;
   }
-  return mnistFromImage(decodeImage(bytes, path));
+  try {
+    return mnistFromImage(decodeImage(bytes, path));
+  } catch (e) {
+    // name the file in errors about its content (decodeImage's already do)
+    if (e instanceof Error && !e.message.includes(path)) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
 }
 
 /**
