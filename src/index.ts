@@ -15,7 +15,7 @@ export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowG
 export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
-export { Layer, type LayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
+export { Layer, type LayerArgs, type WeightLayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
 export { Dense, type DenseArgs } from './nn/dense.js';
 export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
