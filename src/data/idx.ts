@@ -12,7 +12,7 @@
  * | 4 … 4+4d−1       | `d` uint32 dimension sizes, outermost first                          |
  * | 4+4d …           | the elements, row-major, `product(dims) × elementSize` bytes exactly |
  */
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../io/read.js';
 import { FormatError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { Tensor, floatArray, type DType, type TypedArray } from '../tensor/tensor.js';
 
@@ -223,16 +223,6 @@ export function encodeIdx(t: Tensor, type: IdxType = DEFAULT_TYPE[t.dtype]): Uin
  *   which names `path`.
  */
 export function readIdxFile(path: string): Tensor {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EISDIR' ? 'it is a directory (EISDIR)' : (e as Error).message;
-    const err = new FormatError(`cannot read ${path}: ${reason}`);
-    err.cause = e;
-    throw err;
-  }
+  const bytes = readBytes(path);
   return parseIdx(bytes, path);
 }

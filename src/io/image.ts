@@ -2,7 +2,7 @@
  * Image files: PNG and JPEG decoding to RGBA (pngjs, jpeg-js; pure JavaScript), PNG encoding for
  * pictures, and `loadImageFile`, which turns a file into an MNIST-like `[28, 28]` input.
  */
-import { readFileSync } from 'node:fs';
+import { readBytes } from './read.js';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { FormatError, ShapeError, ValueError } from '../errors.js';
@@ -75,16 +75,7 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
  *   the image holds no ink.
  */
 export function loadImageFile(path: string): Tensor {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    const err = new FormatError(`${path}: cannot read the image file: ${why}.`);
-    err.cause = e;
-    throw err;
-  }
+  const bytes = readBytes(path);
   try {
     return mnistFromImage(decodeImage(bytes, path));
   } catch (e) {

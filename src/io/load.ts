@@ -1,5 +1,5 @@
 /** Loading a model saved by `model.save`: architecture, weights and, when saved, the training state. */
-import { readFileSync } from 'node:fs';
+import { readBytes } from './read.js';
 import { FormatError, ShapeError } from '../errors.js';
 import { layerFromConfig } from '../nn/serialization.js';
 import { Sequential } from '../nn/sequential.js';
@@ -16,12 +16,7 @@ import { loadTfjs, modelJsonPath } from './tfjs.js';
  */
 export async function loadModel(path: string): Promise<Sequential> {
   const file = modelJsonPath(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new FormatError(`loadModel: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
-  }
+  const bytes = readBytes(file);
   if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) === MAGIC) return modelFromFile(decodeModelFile(bytes, file), file);
   const text = new TextDecoder().decode(bytes);
   if (/^\s*\{/.test(text) && text.includes('"modelTopology"')) return loadTfjs(text, file);
