@@ -116,30 +116,23 @@ export async function train(argv: string[]): Promise<void> {
     heatmap({ title: `${model}: confusion matrix (test set)`, matrix: a.confusion, rowLabels: digits, colLabels: digits, xLabel: 'predicted', yLabel: 'true' }),
   );
   const labels = data.yTest.data;
-  const samples = Array.from({ length: Math.min(25, labels.length) }, (_, i) => i);
-  writeFileSync(
-    join(out, 'samples.png'),
-    digitGrid({
-      images: samples.map((i) => digitImage(data.xTest, i)),
-      captions: samples.map((i) => `p${a.predicted[i]} t${labels[i]}`),
-      columns: 5,
-      title: 'First 25 test digits: predicted (p) and true (t)',
-      highlight: samples.map((i) => a.predicted[i] !== labels[i]),
-    }),
-  );
+  // A grid of test digits captioned with their predicted and true labels, wrong ones highlighted.
+  const grid = (file: string, indices: number[], title: string) =>
+    writeFileSync(
+      join(out, file),
+      digitGrid({
+        images: indices.map((i) => digitImage(data.xTest, i)),
+        captions: indices.map((i) => `p${a.predicted[i]} t${labels[i]}`),
+        columns: 5,
+        title,
+        highlight: indices.map((i) => a.predicted[i] !== labels[i]),
+      }),
+    );
+  grid('samples.png', Array.from({ length: Math.min(25, labels.length) }, (_, i) => i), 'First 25 test digits: predicted (p) and true (t)');
   const wrong: number[] = [];
   for (let i = 0; i < labels.length && wrong.length < 25; i++) if (a.predicted[i] !== labels[i]) wrong.push(i);
   const totalWrong = labels.length - Math.round(a.accuracy * labels.length);
-  writeFileSync(
-    join(out, 'misclassified.png'),
-    digitGrid({
-      images: wrong.map((i) => digitImage(data.xTest, i)),
-      captions: wrong.map((i) => `p${a.predicted[i]} t${labels[i]}`),
-      columns: 5,
-      title: `Misclassified test digits (first ${wrong.length} of ${totalWrong})`,
-      highlight: wrong.map(() => true),
-    }),
-  );
+  grid('misclassified.png', wrong, `Misclassified test digits (first ${wrong.length} of ${totalWrong})`);
   const images = [
     { file: 'loss.png', caption: 'Loss per epoch, training and validation' },
     { file: 'accuracy.png', caption: 'Accuracy per epoch, training and validation' },

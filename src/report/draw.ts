@@ -190,34 +190,30 @@ export class Raster {
 
   /** Draws `s` with its top-left corner at (x, y); returns the width drawn (see {@link textWidth}). */
   text(x: number, y: number, s: string, color: Rgb, scale?: number): number {
-    const k = scaleOf(scale);
     const x0 = Math.round(x);
     const y0 = Math.round(y);
-    let i = 0;
-    for (const ch of s) {
-      const rows = glyphOf(ch);
-      const gx = x0 + i * ADVANCE * k;
-      for (let r = 0; r < GLYPH_H; r++) {
-        for (let c = 0; c < GLYPH_W; c++) {
-          if ((rows[r] >> (GLYPH_W - 1 - c)) & 1) this.fillRect(gx + c * k, y0 + r * k, k, k, color);
-        }
-      }
-      i++;
-    }
-    return this.textWidth(s, k);
+    return this.glyphs(s, color, scale, (i, r, c, k) => [x0 + (i * ADVANCE + c) * k, y0 + r * k]);
   }
 
   /** Draws `s` turned a quarter counter-clockwise (read bottom to top), starting at the bottom (x, y): the text occupies x..x+7·scale-1 horizontally and y-width+1..y vertically. */
   textUp(x: number, y: number, s: string, color: Rgb, scale?: number): number {
-    const k = scaleOf(scale);
     const x0 = Math.round(x);
     const y0 = Math.round(y);
+    return this.glyphs(s, color, scale, (i, r, c, k) => [x0 + r * k, y0 - (i * ADVANCE + c + 1) * k + 1]);
+  }
+
+  /** Fills a k×k block for every set bit of every glyph of `s`, at `at(char index, glyph row, glyph column, k)`. */
+  private glyphs(s: string, color: Rgb, scale: number | undefined, at: (i: number, r: number, c: number, k: number) => [number, number]): number {
+    const k = scaleOf(scale);
     let i = 0;
     for (const ch of s) {
       const rows = glyphOf(ch);
       for (let r = 0; r < GLYPH_H; r++) {
         for (let c = 0; c < GLYPH_W; c++) {
-          if ((rows[r] >> (GLYPH_W - 1 - c)) & 1) this.fillRect(x0 + r * k, y0 - (i * ADVANCE + c + 1) * k + 1, k, k, color);
+          if ((rows[r] >> (GLYPH_W - 1 - c)) & 1) {
+            const [px, py] = at(i, r, c, k);
+            this.fillRect(px, py, k, k, color);
+          }
         }
       }
       i++;
