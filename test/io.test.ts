@@ -23,7 +23,7 @@ import {
 } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { encodeModelFile } from '../src/io/model-file.js';
-import { modelToFile } from '../src/io/save.js';
+import { modelToFile } from '../src/io/serialize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-io-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../io/load.js';
+import '../io/save.js'; // gives model.save(path) its file writer
 import type { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { confusionMatrix, perClass, type ClassFigures } from '../report/metrics.js';

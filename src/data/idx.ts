@@ -12,7 +12,6 @@
  * | 4 … 4+4d−1       | `d` uint32 dimension sizes, outermost first                          |
  * | 4+4d …           | the elements, row-major, `product(dims) × elementSize` bytes exactly |
  */
-import { readBytes } from '../io/read.js';
 import { FormatError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { Tensor, floatArray, type DType, type TypedArray } from '../tensor/tensor.js';
 
@@ -213,16 +212,4 @@ export function encodeIdx(t: Tensor, type: IdxType = DEFAULT_TYPE[t.dtype]): Uin
       break;
   }
   return out;
-}
-
-/**
- * Reads and parses one IDX file (uncompressed; gunzip `.gz` files first).
- *
- * @throws FormatError `cannot read <path>: <reason>` when the file cannot be read (missing, a
- *   directory, no permission; the system error is kept as `cause`), or any error of {@link parseIdx},
- *   which names `path`.
- */
-export function readIdxFile(path: string): Tensor {
-  const bytes = readBytes(path);
-  return parseIdx(bytes, path);
 }

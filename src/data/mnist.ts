@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FormatError, ValueError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { readIdxFile } from './idx.js';
+import { readIdxFile } from './idx-file.js';
 
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {

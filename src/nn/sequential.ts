@@ -13,7 +13,7 @@ import { History, ProgbarLogger, type Callback, type Logs } from './callbacks.js
 import { Layer, rowsOf, sameShape, uniqueName, type ForwardContext } from './layer.js';
 import { getLoss, type Loss, type LossName } from './losses.js';
 import { layerToConfig } from './serialization.js';
-import { saveModel, type SaveOptions } from '../io/save.js';
+import type { SaveOptions } from '../io/serialize.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
 
 export interface SequentialArgs {
@@ -55,6 +55,17 @@ export interface FitArgs {
 export interface EvaluateArgs {
   /** Default 32. */
   batchSize?: number;
+}
+
+type FileSaver = (model: Sequential, path: string, options: SaveOptions) => Promise<void>;
+let fileSaver: FileSaver | undefined;
+/**
+ * Sets what `model.save(path)` writes with. io/save.ts sets it when loaded, so the Node entry and
+ * the CLI can save; the browser entry never loads it (it would pull in node:fs).
+ * @internal
+ */
+export function setFileSaver(saver: FileSaver): void {
+  fileSaver = saver;
 }
 
 /** Loss and metrics, e.g. `{ loss, accuracy }`. */
@@ -203,7 +214,10 @@ export class Sequential {
    * resumes exactly. `format: 'mnist-nn'` (default) writes one file; see loadModel.
    */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
-    await saveModel(this, path, options);
+    if (!fileSaver) {
+      throw new ValueError(`save: writing ${JSON.stringify(path)} needs a file system, which only the Node entry has; in a browser, modelToBytes(model) gives the file's bytes.`);
+    }
+    await fileSaver(this, path, options);
   }
 
   parameters() {

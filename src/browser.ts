@@ -1,0 +1,13 @@
+/**
+ * mnist-nn for browsers (and any runtime without Node's built-ins): the whole library except files,
+ * `loadMnist` and the image codecs, which need Node. Models load from a URL or bytes; the wasm
+ * backend runs on the calling thread (train in a Web Worker to keep a page responsive).
+ *
+ * ```ts
+ * import { loadModel, Tensor } from 'mnist-nn/browser';
+ * const model = await loadModel('model.mnn');
+ * ```
+ * @module
+ */
+export * from './portable.js';
+export { loadModel } from './io/fetch-model.js';

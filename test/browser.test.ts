@@ -1,0 +1,219 @@
+/**
+ * The browser build and the draw-a-digit page (web/), end to end in Debian's Chromium driven by
+ * playwright-core: strokes drawn with mouse events are read as the right digits, Clear clears, and a
+ * training run in the page's worker updates its curve while the page keeps answering. A screenshot
+ * goes to out/browser/demo.png. Chromium is /usr/bin/chromium (CHROMIUM_PATH overrides); where it
+ * is missing the page tests are skipped with a note, unless REQUIRE_BROWSER=1 (as in CI) makes
+ * that a failure.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dense, Flatten, FormatError, Sequential, modelToBytes, tensor } from '../src/index.js';
+import { loadModel as fetchModel } from '../src/io/fetch-model.js';
+import { WEB_DIR, buildWeb, serveWeb } from '../scripts/demo.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const OUT = join(import.meta.dirname, '..', 'out', 'browser');
+if (!haveChromium && !process.env.REQUIRE_BROWSER) console.warn(`browser.test.ts: no Chromium at ${CHROMIUM}, so the page tests are skipped (apt-get install chromium to run them).`);
+
+let server: Server;
+let base: string;
+let inputs: string[];
+
+beforeAll(async () => {
+  inputs = await buildWeb();
+  ({ server, url: base } = await serveWeb(0));
+});
+afterAll(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+
+describe('the browser build', () => {
+  it('bundles the browser entry with nothing from Node in it', async () => {
+    const r = await build({ entryPoints: [join(import.meta.dirname, '../src/browser.ts')], bundle: true, write: false, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent' });
+    const files = Object.keys(r.metafile.inputs);
+    expect(files.some((f) => f.endsWith('src/io/fetch-model.ts'))).toBe(true);
+    expect(files.filter((f) => /^node:|\/(io\/(save|load|read|image|tfjs)|data\/(mnist|idx-file))\.ts$/.test(f))).toEqual([]);
+    expect(inputs.some((f) => f.endsWith('web/src/train-worker.ts'))).toBe(true);
+  });
+
+  it('the Node entry pulls in Node modules, so the check above can fail', async () => {
+    const r = await build({ entryPoints: [join(import.meta.dirname, '../src/index.ts')], bundle: true, write: false, platform: 'node', format: 'esm', metafile: true, logLevel: 'silent', external: ['pngjs', 'jpeg-js'] });
+    expect(Object.keys(r.metafile.inputs).some((f) => f.endsWith('src/io/save.ts'))).toBe(true);
+  });
+
+  it("loadModel fetches a model file by URL, and names the URL when it cannot", async () => {
+    const model = await fetchModel(new URL('model/model.mnn', base));
+    expect(model.layers.map((l) => l.name)).toContain('conv2d');
+    await expect(fetchModel(new URL('model/missing.mnn', base))).rejects.toThrow(FormatError);
+    await expect(fetchModel(new URL('model/missing.mnn', base))).rejects.toThrow(/cannot fetch .*missing\.mnn: HTTP 404/);
+    await expect(fetchModel(new URL('index.html', base))).rejects.toThrow(/index\.html/);
+  });
+
+  it('loadModel reads bytes from modelToBytes back into the same model', async () => {
+    const m = new Sequential([new Flatten({ inputShape: [2, 2] }), new Dense(3, { activation: 'softmax' })], { seed: 1 });
+    const again = await fetchModel(modelToBytes(m));
+    const x = tensor([[[0.1, 0.2], [0.3, 0.4]]]);
+    expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+  });
+
+  it('the shipped model is a model file, and the page states where it came from', () => {
+    const about = JSON.parse(readFileSync(join(WEB_DIR, 'model/about.json'), 'utf8'));
+    expect(about.command).toMatch(/^npx mnist-nn train --model cnn/);
+    expect(about.testAccuracy).toBeGreaterThan(0.98);
+  });
+});
+
+/** Strokes in the pad's 280×280 coordinates, one polyline each. */
+type Stroke = [number, number][];
+const ellipse = (cx: number, cy: number, rx: number, ry: number, from = -Math.PI / 2, turn = 2.1 * Math.PI): Stroke =>
+  Array.from({ length: 25 }, (_, i) => {
+    const t = from + (turn * i) / 24;
+    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
+  });
+const DIGITS: [string, Stroke[]][] = [
+  ['0', [ellipse(140, 140, 62, 95)]],
+  ['1', [[[150, 45], [140, 140], [132, 235]]]],
+  ['2', [[...ellipse(140, 100, 55, 50, Math.PI * 1.1, Math.PI * 1.15), [85, 232], [205, 230]]]],
+  ['3', [[...ellipse(138, 90, 50, 45, -Math.PI * 0.85, Math.PI * 1.35), ...ellipse(138, 180, 58, 50, -Math.PI * 0.5, Math.PI * 1.35)]]],
+  ['4', [[[110, 45], [85, 160], [205, 160]], [[175, 80], [172, 240]]]],
+  ['7', [[[75, 55], [205, 55], [125, 240]]]],
+];
+
+async function draw(page: Page, strokes: Stroke[]): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const scale = box.width / 280;
+  for (const stroke of strokes) {
+    const [x0, y0] = stroke[0];
+    await page.mouse.move(box.x + x0 * scale, box.y + y0 * scale);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * scale, box.y + y * scale, { steps: 3 });
+    await page.mouse.up();
+  }
+}
+
+const shown = (page: Page): Promise<string | null> => page.locator('#prediction').getAttribute('data-digit');
+
+describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1000, height: 1220 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(base);
+    await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
+  });
+  afterAll(async () => browser?.close());
+
+  it('loads the shipped CNN with the wasm backend, cross-origin isolated', async () => {
+    expect(await page.evaluate(() => document.body.dataset.modelReady)).toBe('true');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.textContent('#model-info')).toMatch(/^CNN, 34,826 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
+  });
+
+  for (const [digit, strokes] of DIGITS) {
+    it(`reads a drawn ${digit}`, async () => {
+      await page.click('#clear');
+      await draw(page, strokes);
+      await expect.poll(() => shown(page)).toBe(digit);
+      const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent!)));
+      expect(bars.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+      expect(await page.getAttribute('#bars li.top', 'data-digit')).toBe(digit);
+      // The 28×28 input shown is the preprocessed digit: white ink on black, centred.
+      const ink = await page.evaluate(() => {
+        const d = (document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+        let sum = 0, sx = 0, sy = 0;
+        let x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+        for (let i = 0; i < 784; i++) {
+          const v = d[4 * i], x = i % 28, y = Math.floor(i / 28);
+          sum += v; sx += v * x; sy += v * y;
+          if (v > 0) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+        }
+        return { cx: sx / sum, cy: sy / sum, width: x1 - x0 + 1, height: y1 - y0 + 1, sum };
+      });
+      expect(ink.sum).toBeGreaterThan(0);
+      // Centred by mass within a pixel (the shift is rounded to whole pixels), fitted to 20×20.
+      expect(Math.abs(ink.cx - 14)).toBeLessThan(1);
+      expect(Math.abs(ink.cy - 14)).toBeLessThan(1);
+      expect(Math.max(ink.width, ink.height)).toBeGreaterThanOrEqual(19);
+      expect(Math.max(ink.width, ink.height)).toBeLessThanOrEqual(21);
+    });
+  }
+
+  it('clears the pad, the prediction and the bars', async () => {
+    await page.click('#clear');
+    await draw(page, DIGITS[1][1]);
+    await expect.poll(() => shown(page)).toBe('1');
+    await page.click('#clear');
+    expect(await shown(page)).toBe('');
+    expect(await page.textContent('#prediction')).toBe('?');
+    expect(await page.$$eval('#bars .pct', (els) => els.map((e) => e.textContent))).toEqual(Array(10).fill('0.0%'));
+    const inkLeft = await page.evaluate(() => {
+      const d = (document.getElementById('pad') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 280, 280).data;
+      return d.some((v, i) => i % 4 !== 3 && v !== 255);
+    });
+    expect(inkLeft).toBe(false);
+  });
+
+  it('trains in a worker: the curve grows while the page keeps reading digits, Stop keeps the model, a run ends', async () => {
+    await page.click('#clear');
+    await page.fill('#epochs', '30');
+    // A 10 ms ticker on the page's main thread: its longest gap is how long the page froze.
+    await page.evaluate(() => {
+      const w = window as unknown as { maxGap: number; last: number };
+      w.maxGap = 0;
+      w.last = performance.now();
+      setInterval(() => {
+        const now = performance.now();
+        w.maxGap = Math.max(w.maxGap, now - w.last);
+        w.last = now;
+      }, 10);
+    });
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) >= 5);
+    const before = Number(await page.getAttribute('#chart', 'data-points'));
+    await draw(page, DIGITS[5][1]);
+    await expect.poll(() => shown(page)).toBe('7');
+    await page.waitForFunction(() => Number(document.body.dataset.epochsDone ?? 0) >= 1);
+    const after = Number(await page.getAttribute('#chart', 'data-points'));
+    expect(after).toBeGreaterThan(before);
+    expect(await page.evaluate(() => document.body.dataset.training)).toBe('running');
+    expect(parseFloat((await page.getAttribute('#progress-bar', 'style'))!.replace(/[^\d.]/g, ''))).toBeGreaterThan(0);
+    const maxGap = await page.evaluate(() => (window as unknown as { maxGap: number }).maxGap);
+    console.log(`browser.test.ts: longest main-thread gap while training: ${maxGap.toFixed(0)} ms`);
+    expect(maxGap).toBeLessThan(250);
+
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
+    expect(await page.textContent('#train-status')).toMatch(/^Stopped in epoch \d+ .*test accuracy \d+\.\d\d% on 2,000 digits/);
+    await page.selectOption('#model-select', 'browser');
+    await page.click('#clear');
+    await draw(page, DIGITS[1][1]);
+    await expect.poll(() => shown(page)).toMatch(/^\d$/);
+    await page.selectOption('#model-select', 'shipped');
+
+    // A whole run, for the screenshot: four epochs, four validation points.
+    await page.fill('#epochs', '4');
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
+    expect(await page.textContent('#train-status')).toMatch(/^Done: 4 epochs .*test accuracy \d+\.\d\d% on 2,000 digits/);
+    expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
+    await page.click('#clear');
+    await draw(page, DIGITS[3][1]);
+    await expect.poll(() => shown(page)).toBe('3');
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});

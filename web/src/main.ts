@@ -1,0 +1,274 @@
+/**
+ * The draw-a-digit page: a drawing pad read live by a model (the CNN shipped in web/model/, or an
+ * MLP trained in this page), the ten probabilities as bars, the 28×28 input the network sees, and a
+ * training panel whose work runs in train-worker.ts so the page never freezes.
+ */
+import { getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
+import { drawChart, type ChartPoint } from './chart.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page: no element #${id}`);
+  return el as T;
+};
+
+// ---- models ----------------------------------------------------------------------------------
+const models: { shipped?: Sequential; browser?: Sequential } = {};
+let active: 'shipped' | 'browser' = 'shipped';
+const modelInfo = $<HTMLParagraphElement>('model-info');
+const select = $<HTMLSelectElement>('model-select');
+
+async function loadShipped(): Promise<void> {
+  try {
+    const model = await loadModel(new URL('../model/model.mnn', import.meta.url));
+    models.shipped = model;
+    const about = await fetch(new URL('../model/about.json', import.meta.url)).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
+    const acc = about?.testAccuracy !== undefined ? `, ${(100 * about.testAccuracy).toFixed(2)}% on MNIST's test set` : '';
+    modelInfo.textContent = `CNN, ${model.countParams().toLocaleString('en')} weights${acc}. Backend: ${getBackend()}, ${getThreads()} thread.`;
+    document.body.dataset.modelReady = 'true';
+    schedulePredict();
+  } catch (e) {
+    modelInfo.textContent = `Could not load the model: ${(e as Error).message}`;
+    document.body.dataset.modelReady = 'error';
+  }
+}
+
+select.addEventListener('change', () => {
+  active = select.value === 'browser' ? 'browser' : 'shipped';
+  schedulePredict();
+});
+
+// ---- drawing pad -------------------------------------------------------------------------------
+const pad = $<HTMLCanvasElement>('pad');
+const ctx = pad.getContext('2d', { willReadFrequently: true })!;
+/** Pen width in canvas pixels: a 280-pixel pad maps to MNIST's 28, whose strokes are 2–3 pixels wide. */
+const PEN = 20;
+let drawing = false;
+let last: { x: number; y: number } | null = null;
+let inked = false;
+
+function clearPad(): void {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  inked = false;
+  showEmpty();
+}
+
+function at(e: PointerEvent): { x: number; y: number } {
+  const r = pad.getBoundingClientRect();
+  return { x: ((e.clientX - r.left) * pad.width) / r.width, y: ((e.clientY - r.top) * pad.height) / r.height };
+}
+
+function stroke(to: { x: number; y: number }): void {
+  ctx.strokeStyle = '#000';
+  ctx.fillStyle = '#000';
+  ctx.lineWidth = PEN;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  if (last) {
+    ctx.beginPath();
+    ctx.moveTo(last.x, last.y);
+    ctx.lineTo(to.x, to.y);
+    ctx.stroke();
+  } else {
+    ctx.beginPath();
+    ctx.arc(to.x, to.y, PEN / 2, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  last = to;
+  inked = true;
+}
+
+pad.addEventListener('pointerdown', (e) => {
+  e.preventDefault();
+  pad.setPointerCapture(e.pointerId);
+  drawing = true;
+  last = null;
+  stroke(at(e));
+  schedulePredict();
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  for (const ev of e.getCoalescedEvents?.() ?? [e]) stroke(at(ev));
+  schedulePredict();
+});
+const endStroke = (): void => {
+  drawing = false;
+  last = null;
+  schedulePredict();
+};
+pad.addEventListener('pointerup', endStroke);
+pad.addEventListener('pointercancel', endStroke);
+$<HTMLButtonElement>('clear').addEventListener('click', clearPad);
+
+// ---- prediction --------------------------------------------------------------------------------
+const bars = $<HTMLOListElement>('bars');
+const prediction = $<HTMLOutputElement>('prediction');
+const confidence = $<HTMLSpanElement>('confidence');
+const seen = $<HTMLCanvasElement>('seen');
+const seenCtx = seen.getContext('2d')!;
+const rows = Array.from({ length: 10 }, (_, d) => {
+  const li = document.createElement('li');
+  li.dataset.digit = String(d);
+  li.innerHTML = `<span class="digit">${d}</span><span class="track"><span class="fill"></span></span><span class="pct">0.0%</span>`;
+  bars.append(li);
+  return { li, fill: li.querySelector<HTMLElement>('.fill')!, pct: li.querySelector<HTMLElement>('.pct')! };
+});
+
+function showEmpty(): void {
+  prediction.textContent = '?';
+  prediction.dataset.digit = '';
+  confidence.textContent = 'draw a digit';
+  for (const r of rows) {
+    r.fill.style.width = '0';
+    r.pct.textContent = '0.0%';
+    r.li.classList.remove('top');
+  }
+  seenCtx.fillStyle = '#000';
+  seenCtx.fillRect(0, 0, 28, 28);
+}
+
+function showInput(x: Tensor): void {
+  const img = seenCtx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round(255 * Number(x.data[i]));
+    img.data.set([v, v, v, 255], 4 * i);
+  }
+  seenCtx.putImageData(img, 0, 0);
+}
+
+let pending = false;
+let busy = false;
+/** Predicts at most once a frame, however fast pointer events come. */
+function schedulePredict(): void {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    void predict();
+  });
+}
+
+async function predict(): Promise<void> {
+  const model = models[active];
+  if (!inked || !model) return;
+  if (busy) return schedulePredict();
+  busy = true;
+  try {
+    let x: Tensor;
+    try {
+      x = mnistFromImage(ctx.getImageData(0, 0, pad.width, pad.height));
+    } catch {
+      return showEmpty(); // no ink yet (a click too faint to count)
+    }
+    showInput(x);
+    const shape = model.toConfig().inputShape ?? [28, 28];
+    const p = (await model.predict(x.reshape([1, ...shape]))).data;
+    let best = 0;
+    for (let d = 1; d < 10; d++) if (p[d] > p[best]) best = d;
+    rows.forEach((r, d) => {
+      r.fill.style.width = `${(100 * Number(p[d])).toFixed(1)}%`;
+      r.pct.textContent = `${(100 * Number(p[d])).toFixed(1)}%`;
+      r.li.classList.toggle('top', d === best);
+    });
+    prediction.textContent = String(best);
+    prediction.dataset.digit = String(best);
+    confidence.textContent = `${(100 * Number(p[best])).toFixed(1)}% sure`;
+  } finally {
+    busy = false;
+  }
+}
+
+// ---- training in a worker ----------------------------------------------------------------------
+const trainButton = $<HTMLButtonElement>('train');
+const stopButton = $<HTMLButtonElement>('stop');
+const progressBar = $<HTMLDivElement>('progress-bar');
+const status = $<HTMLParagraphElement>('train-status');
+const chart = $<HTMLCanvasElement>('chart');
+let worker: Worker | undefined;
+let points: ChartPoint[] = [];
+let epochsPlanned = 5;
+let lastChart = 0;
+
+function redraw(force = false): void {
+  const now = performance.now();
+  if (!force && now - lastChart < 100) return;
+  lastChart = now;
+  drawChart(chart, points, epochsPlanned);
+  chart.dataset.points = String(points.length);
+}
+
+function send(msg: ToWorker): void {
+  worker?.postMessage(msg);
+}
+
+trainButton.addEventListener('click', () => {
+  const epochs = Math.max(1, Math.min(50, Math.round(Number($<HTMLInputElement>('epochs').value) || 5)));
+  const batchSize = Math.max(1, Math.min(1024, Math.round(Number($<HTMLInputElement>('batch-size').value) || 32)));
+  epochsPlanned = epochs;
+  worker?.terminate();
+  worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data);
+  worker.onerror = (e) => {
+    status.textContent = `The training worker failed: ${e.message}`;
+    trainButton.disabled = false;
+    stopButton.disabled = true;
+  };
+  points = [];
+  redraw(true);
+  progressBar.style.width = '0';
+  status.textContent = 'Loading the digits…';
+  document.body.dataset.training = 'running';
+  trainButton.disabled = true;
+  stopButton.disabled = false;
+  send({ type: 'train', epochs, batchSize });
+});
+stopButton.addEventListener('click', () => {
+  send({ type: 'stop' });
+  stopButton.disabled = true;
+  status.textContent += ' Stopping…';
+});
+
+async function onWorker(msg: FromWorker): Promise<void> {
+  if (msg.type === 'ready') {
+    $('train-count').textContent = msg.trainDigits.toLocaleString('en');
+    $('test-count').textContent = msg.testDigits.toLocaleString('en');
+    status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (backend ${msg.backend})…`;
+  } else if (msg.type === 'batch') {
+    const done = msg.epoch * msg.batches + msg.batch + 1;
+    progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
+    points.push({ x: msg.epoch + (msg.batch + 1) / msg.batches, loss: msg.loss, accuracy: msg.accuracy });
+    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%`;
+    redraw();
+  } else if (msg.type === 'epoch') {
+    document.body.dataset.epochsDone = String(msg.epoch + 1);
+    const end = points.at(-1); // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
+    if (end && end.x > msg.epoch) Object.assign(end, { valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
+    else points.push({ x: msg.epoch + 1, loss: msg.loss, accuracy: msg.accuracy, valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
+    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs} in ${(msg.seconds).toFixed(1)} s: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%; validation ${(100 * msg.valAccuracy).toFixed(1)}%`;
+    redraw(true);
+  } else if (msg.type === 'done') {
+    epochsPlanned = Math.max(1, Math.ceil(points.at(-1)?.x ?? 1));
+    redraw(true);
+    models.browser = await loadModel(msg.model);
+    const option = select.querySelector<HTMLOptionElement>('option[value="browser"]')!;
+    option.disabled = false;
+    option.textContent = `MLP (trained here, ${(100 * msg.testAccuracy).toFixed(1)}%)`;
+    status.textContent = `${msg.stopped ? `Stopped in epoch ${msg.epochsRun}` : `Done: ${msg.epochsRun} epoch${msg.epochsRun === 1 ? '' : 's'}`} (${msg.seconds.toFixed(1)} s): test accuracy ${(100 * msg.testAccuracy).toFixed(2)}% on ${msg.testDigits.toLocaleString('en')} digits. Pick it under Model to draw against it.`;
+    document.body.dataset.training = 'done';
+    trainButton.disabled = false;
+    stopButton.disabled = true;
+    worker?.terminate();
+    worker = undefined;
+  } else if (msg.type === 'error') {
+    status.textContent = `Training failed: ${msg.message}`;
+    document.body.dataset.training = 'error';
+    trainButton.disabled = false;
+    stopButton.disabled = true;
+  }
+}
+
+clearPad();
+redraw(true);
+void loadShipped();
