@@ -1,10 +1,10 @@
 // The mnist-nn command: the metrics behind its report, and each subcommand run end to end.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, loadMnist } from '../src/index.js';
+import { encodePng, loadMnist, loadModel } from '../src/index.js';
 import { accuracyOf, confusionMatrix, perClass } from '../src/report/metrics.js';
 import { escapeHtml } from '../src/report/html.js';
 
@@ -89,6 +89,23 @@ describe('mnist-nn command', () => {
     for (const f of ['loss.png', 'accuracy.png', 'confusion.png', 'samples.png', 'misclassified.png']) expect(html).toContain(`src="${f}"`);
   });
 
+  it('train without a validation split says so under its curves', () => {
+    const run = join(dir, 'nosplit');
+    const r = cli('train', '--model', 'deep-mlp', '--epochs', '1', '--limit', '500', '--validation-split', '0', '--out', run);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).history)).not.toContain('val_loss');
+    const html = readFileSync(join(run, 'index.html'), 'utf8');
+    expect(html).toContain('Loss per epoch, training (no validation split)');
+    expect(html).not.toContain('validation<');
+    expect(readFileSync(join(dir, 'run', 'index.html'), 'utf8')).toContain('Loss per epoch, training and validation');
+  });
+
+  it('evaluate into a pipe closed early (| head -1) ends quietly', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx "${MAIN}" evaluate "${join(dir, 'run')}" | head -1; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    expect(r.stdout).toMatch(/^Test accuracy: \d+\.\d\d% [^\n]*\nstatus 0\n$/);
+    expect(r.stderr).toBe('');
+  });
+
   it('evaluate prints accuracy, per-class figures and the confusion matrix', () => {
     const r = cli('evaluate', join(dir, 'run'));
     expect(r.code).toBe(0);
@@ -122,6 +139,22 @@ describe('mnist-nn command', () => {
     expect(r.stderr).toContain('notes.txt');
     expect(r.stderr).toContain('missing.png');
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('predict refuses to print a digit for non-finite probabilities', async () => {
+    // The trained MLP with its weights blown up: the logits overflow to ±Infinity, and their sum to NaN.
+    const model = await loadModel(join(dir, 'run', 'model.mnn'));
+    model.setWeights(model.getWeights().map((w) => w.mul(w.rank === 2 ? 1e36 : 1)));
+    mkdirSync(join(dir, 'overflow'));
+    await model.save(join(dir, 'overflow', 'model.mnn'));
+    const png = join(dir, 'dot.png');
+    const img = new Uint8Array(28 * 28).fill(255);
+    for (let y = 10; y < 18; y++) for (let x = 12; x < 16; x++) img[y * 28 + x] = 0;
+    writeFileSync(png, encodePng(28, 28, img));
+    const r = cli('predict', join(dir, 'overflow'), png);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mnist-nn: predict: the model gave non-finite probabilities for .*dot\.png \(.*NaN.*\): its weights have overflowed\.\n$/);
   });
 
   it('show writes a grid of digits', () => {

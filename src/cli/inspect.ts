@@ -1,7 +1,7 @@
 /** `mnist-nn evaluate`, `predict` and `show`: looking at a trained model and at the data. */
 import { writeFileSync } from 'node:fs';
 import { loadMnist } from '../data/mnist.js';
-import { MnistNnError } from '../errors.js';
+import { MnistNnError, ValueError } from '../errors.js';
 import { loadImageFile } from '../io/image.js';
 import { digitGrid } from '../report/draw.js';
 import { UsageError, choiceFlag, intFlag, parse } from './args.js';
@@ -78,6 +78,7 @@ export async function predict(argv: string[]): Promise<number> {
     }
     const probs = await model.predict(modelInput(model, image.reshape([1, 28, 28]), 1));
     const p = Array.from(probs.data);
+    if (!p.every(Number.isFinite)) throw new ValueError(`predict: the model gave non-finite probabilities for ${file} (${p.join(', ')}): its weights have overflowed.`);
     const digit = p.indexOf(Math.max(...p));
     console.log(`${file}: ${digit}  ${p.map((v) => v.toFixed(4)).join(' ')}`);
   }

@@ -27,6 +27,12 @@ function version(): string {
   }
 }
 
+// `mnist-nn evaluate DIR | head`: a reader that stops reading is not an error, so end quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {

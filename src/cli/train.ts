@@ -133,9 +133,10 @@ export async function train(argv: string[]): Promise<void> {
   for (let i = 0; i < labels.length && wrong.length < 25; i++) if (a.predicted[i] !== labels[i]) wrong.push(i);
   const totalWrong = labels.length - Math.round(a.accuracy * labels.length);
   grid('misclassified.png', wrong, `Misclassified test digits (first ${wrong.length} of ${totalWrong})`);
+  const curves = report.history.val_loss ? 'training and validation' : 'training (no validation split)';
   const images = [
-    { file: 'loss.png', caption: 'Loss per epoch, training and validation' },
-    { file: 'accuracy.png', caption: 'Accuracy per epoch, training and validation' },
+    { file: 'loss.png', caption: `Loss per epoch, ${curves}` },
+    { file: 'accuracy.png', caption: `Accuracy per epoch, ${curves}` },
     { file: 'confusion.png', caption: 'Confusion matrix on the test set: rows true digit, columns predicted' },
     { file: 'samples.png', caption: 'The first 25 test digits with their predicted (p) and true (t) labels' },
     { file: 'misclassified.png', caption: `Misclassified test digits (first ${wrong.length} of ${totalWrong})` },
