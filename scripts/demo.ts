@@ -9,7 +9,7 @@
  */
 import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { encodeIdx, loadMnist } from '../src/index.js';
@@ -18,6 +18,9 @@ export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../web'
 /** Digits bundled for training in the page: the first ones of MNIST's training and test sets. */
 export const WEB_TRAIN_DIGITS = 12_000;
 export const WEB_TEST_DIGITS = 2_000;
+
+/** The library's files that need Node (node:fs and friends, the image codecs): none may reach a browser bundle. */
+export const NODE_ONLY = /^node:|src\/(io\/(save|load|read|image|tfjs)|data\/(mnist|idx-file)|cli\/.*)\.ts$/;
 
 /** Builds web/build/: the two bundles and the MNIST subset. Returns the bundles' input files. */
 export async function buildWeb(): Promise<string[]> {
@@ -33,8 +36,9 @@ export async function buildWeb(): Promise<string[]> {
     metafile: true,
     logLevel: 'error',
   });
+  // platform 'browser' already fails on a node: import; this also catches our own Node-only files.
   const inputs = Object.keys(result.metafile.inputs);
-  const nodeOnly = inputs.filter((f) => f.startsWith('node:') || /(^|\/)(fs|path|worker_threads)$/.test(f));
+  const nodeOnly = inputs.filter((f) => NODE_ONLY.test(f));
   if (nodeOnly.length > 0) throw new Error(`web build: Node-only modules in the browser bundle: ${nodeOnly.join(', ')}`);
 
   const dataDir = join(out, 'mnist');
@@ -63,27 +67,37 @@ const TYPES: Record<string, string> = {
 /** Serves web/ on 127.0.0.1:port; resolves once listening, with the server and its address. */
 export function serveWeb(port: number): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(WEB_DIR, path.endsWith('/') ? `${path}index.html` : path));
     const headers = {
       // Cross-origin isolation: the page gets SharedArrayBuffer, so the wasm backend keeps its buffers in place.
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-store',
     };
-    let size = -1;
+    const answer = (status: number, text: string): void => void res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+    let path: string;
     try {
-      if (file.startsWith(WEB_DIR + sep) && !file.includes(`${sep}src${sep}`)) size = statSync(file).isFile() ? statSync(file).size : -1;
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     } catch {
-      size = -1;
+      return answer(400, `bad request: ${req.url}`);
     }
-    if (size < 0) {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
-      return;
+    const file = normalize(join(WEB_DIR, path.endsWith('/') ? `${path}index.html` : path));
+    // Only files inside web/, and not the page's TypeScript sources.
+    const rel = relative(WEB_DIR, file);
+    let size = -1;
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== 'src') {
+      try {
+        const st = statSync(file);
+        if (st.isFile()) size = st.size;
+      } catch {
+        /* missing: 404 below */
+      }
     }
+    if (size < 0) return answer(404, `not found: ${path}`);
     res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);

@@ -8,21 +8,24 @@ import { modelFromBytes } from './serialize.js';
  * against the page, or from bytes already in memory. A FormatError names the URL when the fetch
  * fails or the bytes are not a model file.
  */
-export async function loadModel(source: string | URL | Uint8Array | ArrayBuffer): Promise<Sequential> {
-  if (source instanceof Uint8Array) return modelFromBytes(source);
-  if (source instanceof ArrayBuffer) return modelFromBytes(new Uint8Array(source));
-  if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new FormatError(`loadModel: expected a URL or the model file's bytes, got ${Object.prototype.toString.call(source)}.`);
+export async function loadModel(source: string | URL | ArrayBufferView | ArrayBufferLike): Promise<Sequential> {
+  // Checked by tag rather than instanceof, so bytes from another realm (a frame, a worker's message) pass too.
+  const tag = Object.prototype.toString.call(source);
+  if (ArrayBuffer.isView(source)) return modelFromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return modelFromBytes(new Uint8Array(source as ArrayBufferLike));
+  if (typeof source !== 'string' && tag !== '[object URL]') {
+    throw new FormatError(`loadModel: expected a URL or the model file's bytes (Uint8Array, ArrayBuffer), got ${tag}.`);
   }
   const url = String(source);
-  let response: Response;
+  let bytes: Uint8Array;
   try {
-    response = await fetch(url);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trimEnd());
+    bytes = new Uint8Array(await response.arrayBuffer());
   } catch (e) {
     const err = new FormatError(`loadModel: cannot fetch ${url}: ${(e as Error).message}`);
     err.cause = e;
     throw err;
   }
-  if (!response.ok) throw new FormatError(`loadModel: cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`.trimEnd());
-  return modelFromBytes(new Uint8Array(await response.arrayBuffer()), url);
+  return modelFromBytes(bytes, url);
 }

@@ -59,7 +59,9 @@ export function modelToBytes(model: Sequential, options: SaveOptions = {}): Uint
  * names them in errors. A FormatError says what is wrong with corrupt or truncated bytes.
  */
 export function modelFromBytes(bytes: Uint8Array, source = 'model bytes'): Sequential {
-  if (!(bytes instanceof Uint8Array)) throw new FormatError(`modelFromBytes: expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}.`);
+  if (!ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    throw new FormatError(`modelFromBytes: expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}.`);
+  }
   return modelFromFile(decodeModelFile(bytes, source), source);
 }
 

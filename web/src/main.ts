@@ -3,7 +3,7 @@
  * MLP trained in this page), the ten probabilities as bars, the 28×28 input the network sees, and a
  * training panel whose work runs in train-worker.ts so the page never freezes.
  */
-import { getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
+import { ValueError, getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
 import { drawChart, type ChartPoint } from './chart.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -44,20 +44,28 @@ const pad = $<HTMLCanvasElement>('pad');
 const ctx = pad.getContext('2d', { willReadFrequently: true })!;
 /** Pen width in canvas pixels: a 280-pixel pad maps to MNIST's 28, whose strokes are 2–3 pixels wide. */
 const PEN = 20;
-let drawing = false;
+/** The one pointer drawing now (a second finger or a resting palm is ignored). */
+let pen: number | null = null;
 let last: { x: number; y: number } | null = null;
 let inked = false;
+/** Bumped by every stroke; a prediction records the version it read, so "settled" means they match. */
+let version = 0;
 
 function clearPad(): void {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
   inked = false;
+  version++;
+  pad.dataset.version = String(version);
   showEmpty();
 }
 
 function at(e: PointerEvent): { x: number; y: number } {
+  // Inside the border: the canvas's pixels span its client area.
   const r = pad.getBoundingClientRect();
-  return { x: ((e.clientX - r.left) * pad.width) / r.width, y: ((e.clientY - r.top) * pad.height) / r.height };
+  const x = e.clientX - r.left - pad.clientLeft;
+  const y = e.clientY - r.top - pad.clientTop;
+  return { x: (x * pad.width) / pad.clientWidth, y: (y * pad.height) / pad.clientHeight };
 }
 
 function stroke(to: { x: number; y: number }): void {
@@ -78,26 +86,31 @@ function stroke(to: { x: number; y: number }): void {
   }
   last = to;
   inked = true;
+  version++;
+  pad.dataset.version = String(version);
 }
 
 pad.addEventListener('pointerdown', (e) => {
   e.preventDefault();
+  if (pen !== null || e.button !== 0) return; // one pointer at a time; the left button (or a touch, a pen tip) only
+  pen = e.pointerId;
   pad.setPointerCapture(e.pointerId);
-  drawing = true;
   last = null;
   stroke(at(e));
   schedulePredict();
 });
 pad.addEventListener('pointermove', (e) => {
-  if (!drawing) return;
+  if (e.pointerId !== pen) return;
   for (const ev of e.getCoalescedEvents?.() ?? [e]) stroke(at(ev));
   schedulePredict();
 });
-const endStroke = (): void => {
-  drawing = false;
+const endStroke = (e: PointerEvent): void => {
+  if (e.pointerId !== pen) return;
+  pen = null;
   last = null;
   schedulePredict();
 };
+pad.addEventListener('contextmenu', (e) => e.preventDefault());
 pad.addEventListener('pointerup', endStroke);
 pad.addEventListener('pointercancel', endStroke);
 $<HTMLButtonElement>('clear').addEventListener('click', clearPad);
@@ -119,6 +132,7 @@ const rows = Array.from({ length: 10 }, (_, d) => {
 function showEmpty(): void {
   prediction.textContent = '?';
   prediction.dataset.digit = '';
+  prediction.dataset.version = String(version);
   confidence.textContent = 'draw a digit';
   for (const r of rows) {
     r.fill.style.width = '0';
@@ -156,11 +170,13 @@ async function predict(): Promise<void> {
   if (busy) return schedulePredict();
   busy = true;
   try {
+    const seenVersion = version;
     let x: Tensor;
     try {
       x = mnistFromImage(ctx.getImageData(0, 0, pad.width, pad.height));
-    } catch {
-      return showEmpty(); // no ink yet (a click too faint to count)
+    } catch (e) {
+      if (!(e instanceof ValueError)) throw e;
+      return showEmpty(); // no ink yet (a dot too faint to count)
     }
     showInput(x);
     const shape = model.toConfig().inputShape ?? [28, 28];
@@ -175,6 +191,7 @@ async function predict(): Promise<void> {
     prediction.textContent = String(best);
     prediction.dataset.digit = String(best);
     confidence.textContent = `${(100 * Number(p[best])).toFixed(1)}% sure`;
+    prediction.dataset.version = String(seenVersion);
   } finally {
     busy = false;
   }
@@ -189,6 +206,7 @@ const chart = $<HTMLCanvasElement>('chart');
 let worker: Worker | undefined;
 let points: ChartPoint[] = [];
 let epochsPlanned = 5;
+let stopping = false;
 let lastChart = 0;
 
 function redraw(force = false): void {
@@ -211,11 +229,11 @@ trainButton.addEventListener('click', () => {
   worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data);
   worker.onerror = (e) => {
-    status.textContent = `The training worker failed: ${e.message}`;
-    trainButton.disabled = false;
-    stopButton.disabled = true;
+    e.preventDefault();
+    failed(e.message ? `the training worker failed: ${e.message}` : 'could not start the training worker (build/train-worker.js)');
   };
   points = [];
+  stopping = false;
   redraw(true);
   progressBar.style.width = '0';
   status.textContent = 'Loading the digits…';
@@ -227,8 +245,18 @@ trainButton.addEventListener('click', () => {
 stopButton.addEventListener('click', () => {
   send({ type: 'stop' });
   stopButton.disabled = true;
+  stopping = true;
   status.textContent += ' Stopping…';
 });
+
+function failed(message: string): void {
+  status.textContent = `Training failed: ${message}`;
+  document.body.dataset.training = 'error';
+  trainButton.disabled = false;
+  stopButton.disabled = true;
+  worker?.terminate();
+  worker = undefined;
+}
 
 async function onWorker(msg: FromWorker): Promise<void> {
   if (msg.type === 'ready') {
@@ -239,33 +267,38 @@ async function onWorker(msg: FromWorker): Promise<void> {
     const done = msg.epoch * msg.batches + msg.batch + 1;
     progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
     points.push({ x: msg.epoch + (msg.batch + 1) / msg.batches, loss: msg.loss, accuracy: msg.accuracy });
-    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%`;
+    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
     redraw();
   } else if (msg.type === 'epoch') {
     document.body.dataset.epochsDone = String(msg.epoch + 1);
     const end = points.at(-1); // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
     if (end && end.x > msg.epoch) Object.assign(end, { valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
     else points.push({ x: msg.epoch + 1, loss: msg.loss, accuracy: msg.accuracy, valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
-    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs} in ${(msg.seconds).toFixed(1)} s: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%; validation ${(100 * msg.valAccuracy).toFixed(1)}%`;
+    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs} in ${msg.seconds.toFixed(1)} s: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%; validation ${(100 * msg.valAccuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
     redraw(true);
   } else if (msg.type === 'done') {
+    worker?.terminate();
+    worker = undefined;
     epochsPlanned = Math.max(1, Math.ceil(points.at(-1)?.x ?? 1));
     redraw(true);
-    models.browser = await loadModel(msg.model);
+    trainButton.disabled = false;
+    stopButton.disabled = true;
+    document.body.dataset.training = 'done';
+    if (msg.epochsRun === 0) {
+      status.textContent = 'Stopped before training began.';
+      return;
+    }
+    try {
+      models.browser = await loadModel(msg.model);
+    } catch (e) {
+      return failed(`the trained model did not load: ${(e as Error).message}`);
+    }
     const option = select.querySelector<HTMLOptionElement>('option[value="browser"]')!;
     option.disabled = false;
     option.textContent = `MLP (trained here, ${(100 * msg.testAccuracy).toFixed(1)}%)`;
     status.textContent = `${msg.stopped ? `Stopped in epoch ${msg.epochsRun}` : `Done: ${msg.epochsRun} epoch${msg.epochsRun === 1 ? '' : 's'}`} (${msg.seconds.toFixed(1)} s): test accuracy ${(100 * msg.testAccuracy).toFixed(2)}% on ${msg.testDigits.toLocaleString('en')} digits. Pick it under Model to draw against it.`;
-    document.body.dataset.training = 'done';
-    trainButton.disabled = false;
-    stopButton.disabled = true;
-    worker?.terminate();
-    worker = undefined;
   } else if (msg.type === 'error') {
-    status.textContent = `Training failed: ${msg.message}`;
-    document.body.dataset.training = 'error';
-    trainButton.disabled = false;
-    stopButton.disabled = true;
+    failed(msg.message);
   }
 }
 
