@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, ShapeError, ValueError } from '../src/errors.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { mnistFromImage, type RgbaImage } from '../src/data/preprocess.js';
-import { decodeImage, encodePng, loadImageFile } from '../src/io/image.js';
+import { decodeImage, encodePng, loadImageFile, orientImage } from '../src/io/image.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
 /** An RGBA canvas filled with one colour. */
@@ -211,6 +211,44 @@ describe('image files', () => {
     expect(Math.abs(s.cx - 14)).toBeLessThanOrEqual(0.5);
     expect(() => loadImageFile(join(dir, 'missing.png'))).toThrow(FormatError);
     expect(() => loadImageFile(join(dir, 'missing.png'))).toThrow(/missing\.png.*no such file/);
+  });
+
+  it('turns an image by each EXIF orientation as the standard defines it', () => {
+    // Stored 3 wide, 2 high:  1 2 3 / 4 5 6  (the red channel carries the label).
+    const stored: RgbaImage = { width: 3, height: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6].flatMap((v) => [v, 0, 0, 255])) };
+    const shown = (o: number) => {
+      const r = orientImage(stored, o);
+      return { w: r.width, h: r.height, px: Array.from({ length: r.width * r.height }, (_, i) => r.data[4 * i]) };
+    };
+    expect(shown(1)).toEqual({ w: 3, h: 2, px: [1, 2, 3, 4, 5, 6] });
+    expect(shown(2)).toEqual({ w: 3, h: 2, px: [3, 2, 1, 6, 5, 4] }); // mirror horizontal
+    expect(shown(3)).toEqual({ w: 3, h: 2, px: [6, 5, 4, 3, 2, 1] }); // rotate 180
+    expect(shown(4)).toEqual({ w: 3, h: 2, px: [4, 5, 6, 1, 2, 3] }); // mirror vertical
+    expect(shown(5)).toEqual({ w: 2, h: 3, px: [1, 4, 2, 5, 3, 6] }); // transpose
+    expect(shown(6)).toEqual({ w: 2, h: 3, px: [4, 1, 5, 2, 6, 3] }); // rotate 90 clockwise to view
+    expect(shown(7)).toEqual({ w: 2, h: 3, px: [6, 3, 5, 2, 4, 1] }); // transverse
+    expect(shown(8)).toEqual({ w: 2, h: 3, px: [3, 6, 2, 5, 1, 4] }); // rotate 90 anticlockwise to view
+    expect(shown(0)).toEqual(shown(1)); // not a standard value: as stored
+  });
+
+  it('reads a phone photo stored sideways (EXIF orientation 6) upright', () => {
+    // Upright: a 1 in the left third of a wide white canvas. Stored as the sensor saw it: turned 90° anticlockwise.
+    const upright = canvas(60, 40, WHITE);
+    stroke(upright, 12, 6, 12, 34, 3, BLACK);
+    const sensor = orientImage(upright, 8);
+    const plain = new Uint8Array(jpeg.encode({ width: sensor.width, height: sensor.height, data: sensor.data }, 95).data);
+    // APP1 "Exif\0\0", big-endian TIFF header, one IFD entry: Orientation (0x0112), SHORT, 1 value: 6.
+    const tiff = [0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+    const app1 = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+    const withExif = new Uint8Array([0xff, 0xd8, 0xff, 0xe1, (app1.length + 2) >> 8, (app1.length + 2) & 255, ...app1, ...plain.subarray(2)]);
+
+    const asStored = decodeImage(plain, 'plain.jpg');
+    expect([asStored.width, asStored.height]).toEqual([40, 60]);
+    const turned = decodeImage(withExif, 'phone.jpg');
+    expect([turned.width, turned.height]).toEqual([60, 40]);
+    expect(turned.data).toEqual(orientImage(asStored, 6).data);
+    expect(turned.data[4 * (20 * 60 + 12)]).toBeLessThan(40); // the stroke is back on the left…
+    expect(turned.data[4 * (20 * 60 + 48)]).toBeGreaterThan(220); // …and the right is paper
   });
 
   it('throws FormatError naming the source on random bytes and truncated files', () => {

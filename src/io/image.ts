@@ -1,8 +1,10 @@
 /**
- * Image files: PNG and JPEG decoding to RGBA (pngjs, jpeg-js; pure JavaScript), PNG encoding for
- * pictures, and `loadImageFile`, which turns a file into an MNIST-like `[28, 28]` input.
+ * Image files: PNG and JPEG decoding to RGBA (pngjs, jpeg-js; pure JavaScript), a JPEG turned
+ * upright by its EXIF orientation (exif-reader), PNG encoding for pictures, and `loadImageFile`,
+ * which turns a file into an MNIST-like `[28, 28]` input.
  */
 import { readBytes } from './read.js';
+import exifReader from 'exif-reader';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { FormatError, ShapeError, ValueError } from '../errors.js';
@@ -32,8 +34,50 @@ function checkDecoded(img: { width: number; height: number; data: Uint8Array }, 
 }
 
 /**
+ * The image as it is meant to be seen, given its EXIF orientation (1–8): phones store a photo as the
+ * sensor read it and say in this tag how to turn it. Output pixel (x, y) comes from the stored pixel
+ * `from(x, y)`; orientations 5–8 swap width and height.
+ */
+export function orientImage(img: RgbaImage, orientation: number): RgbaImage {
+  const { width: w, height: h, data } = img;
+  const from: Record<number, (x: number, y: number) => [number, number]> = {
+    2: (x, y) => [w - 1 - x, y], // mirrored left–right
+    3: (x, y) => [w - 1 - x, h - 1 - y], // rotated 180°
+    4: (x, y) => [x, h - 1 - y], // mirrored top–bottom
+    5: (x, y) => [y, x], // transposed
+    6: (x, y) => [y, h - 1 - x], // stored turned 90° anticlockwise: turn it clockwise
+    7: (x, y) => [w - 1 - y, h - 1 - x], // transversed
+    8: (x, y) => [w - 1 - y, x], // stored turned 90° clockwise: turn it anticlockwise
+  };
+  const map = from[orientation];
+  if (!map) return img; // 1, or a value outside the standard: as stored
+  const [ow, oh] = orientation >= 5 ? [h, w] : [w, h];
+  const out = new Uint8Array(ow * oh * 4);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const [sx, sy] = map(x, y);
+      out.set(data.subarray(4 * (sy * w + sx), 4 * (sy * w + sx) + 4), 4 * (y * ow + x));
+    }
+  }
+  return { width: ow, height: oh, data: out };
+}
+
+/** The EXIF orientation of a JPEG (1 when it has none, or its EXIF cannot be read). */
+function exifOrientation(exif: Uint8Array | undefined): number {
+  if (!exif) return 1;
+  try {
+    // jpeg-js keeps what follows "Exif\0": the pad byte, then the TIFF header exif-reader expects.
+    const tiff = exif[0] === 0 ? exif.subarray(1) : exif;
+    return exifReader(asBuffer(tiff)).Image?.Orientation ?? 1;
+  } catch {
+    return 1; // unreadable metadata does not make the picture unreadable
+  }
+}
+
+/**
  * Decodes a PNG or JPEG file's bytes (told apart by their magic numbers, not by the name) to 8-bit
- * RGBA, row-major. `source` names the file in error messages.
+ * RGBA, row-major, turning a JPEG upright by its EXIF orientation. `source` names the file in error
+ * messages.
  *
  * @throws FormatError naming `source` when the bytes are neither PNG nor JPEG, or are corrupt or truncated.
  */
@@ -53,7 +97,7 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
     return checkDecoded(png, source, 'PNG');
   }
   if (startsWith(bytes, JPEG_MAGIC)) {
-    let img: { width: number; height: number; data: Uint8Array };
+    let img: { width: number; height: number; data: Uint8Array; exifBuffer?: Uint8Array };
     try {
       img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
     } catch (e) {
@@ -61,7 +105,7 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
       err.cause = e;
       throw err;
     }
-    return checkDecoded(img, source, 'JPEG');
+    return orientImage(checkDecoded(img, source, 'JPEG'), exifOrientation(img.exifBuffer));
   }
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new FormatError(`${source}: not a PNG or JPEG image (the file starts with bytes ${head || '(empty file)'}).`);
