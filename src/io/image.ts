@@ -53,10 +53,18 @@ export function orientImage(img: RgbaImage, orientation: number): RgbaImage {
   if (!map) return img; // 1, or a value outside the standard: as stored
   const [ow, oh] = orientation >= 5 ? [h, w] : [w, h];
   const out = new Uint8Array(ow * oh * 4);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      const [sx, sy] = map(x, y);
-      out.set(data.subarray(4 * (sy * w + sx), 4 * (sy * w + sx) + 4), 4 * (y * ow + x));
+  const at = (x: number, y: number): number => {
+    const [sx, sy] = map(x, y);
+    return 4 * (sy * w + sx);
+  };
+  // Every map is affine, so along an output row the source pixel moves by a fixed step.
+  const step = at(1, 0) - at(0, 0);
+  for (let y = 0, o = 0; y < oh; y++) {
+    for (let x = 0, src = at(0, y); x < ow; x++, o += 4, src += step) {
+      out[o] = data[src];
+      out[o + 1] = data[src + 1];
+      out[o + 2] = data[src + 2];
+      out[o + 3] = data[src + 3];
     }
   }
   return { width: ow, height: oh, data: out };
