@@ -6,22 +6,29 @@
  */
 export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
 
-export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
+export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray, type FloatTensor } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';
 export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry } from './tensor/kernels.js';
 export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
-export { Layer, type LayerArgs, type WeightLayerArgs, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
+export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
+export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
+export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
+// The layers: one line each.
 export { Dense, type DenseArgs } from './nn/dense.js';
 export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { Conv2D, type Conv2DArgs } from './nn/conv2d.js';
 export { MaxPooling2D, type MaxPooling2DArgs } from './nn/maxpool2d.js';
 export { Reshape } from './nn/reshape.js';
-export { regularizers, type Regularizer } from './nn/regularizers.js';
+export { Activation, ActivationLayer, type ActivationArgs } from './nn/activation.js';
+export { ReLU } from './nn/relu.js';
+export { Softmax } from './nn/softmax.js';
+
+export { regularizers, type Regularizer, type RegularizerConfig } from './nn/regularizers.js';
 export type { Padding } from './nn/window.js';
-export { ReLU, Softmax, getActivation, type Activation, type ActivationName } from './nn/activations.js';
+export { getActivation, type Activation as ActivationFunction, type ActivationName } from './nn/activations.js';
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
 export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
 export { getMetric, type Metric } from './nn/metrics.js';
@@ -39,6 +46,7 @@ export {
 } from './nn/callbacks.js';
 export {
   Sequential,
+  type SaveOptions,
   type SequentialArgs,
   type CompileArgs,
   type FitArgs,
@@ -51,5 +59,5 @@ export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArg
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
 export { mnistFromImage, type RgbaImage } from './data/preprocess.js';
 
-export { modelToBytes, modelFromBytes, type SaveOptions } from './io/serialize.js';
+export { modelToBytes, modelFromBytes } from './io/serialize.js';
 export { parseIdx, encodeIdx, type IdxType } from './data/idx.js';

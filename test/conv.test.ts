@@ -5,7 +5,7 @@ import { Conv2D } from '../src/nn/conv2d.js';
 import { MaxPooling2D } from '../src/nn/maxpool2d.js';
 import { Reshape } from '../src/nn/reshape.js';
 import { regularizers } from '../src/nn/regularizers.js';
-import { Dense, Dropout, Flatten, SGD, Sequential, Tensor, tensor } from '../src/index.js';
+import { Dense, Dropout, Flatten, SGD, Sequential, Tensor, tensor, type FloatTensor } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { TOL, buildF64, checkLayer, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
@@ -135,7 +135,7 @@ describe('MaxPooling2D', () => {
 
   it('takes the max of each window, per channel', () => {
     const layer = buildF64(new MaxPooling2D(2), [2, 4, 1]);
-    const y = layer.forward(tensor([[[[1], [5], [2], [0]], [[3], [4], [9], [-1]]]], undefined, 'float64'), { training: false, rng });
+    const y = layer.forward(tensor([[[[1], [5], [2], [0]], [[3], [4], [9], [-1]]]], undefined, 'float64') as FloatTensor, { training: false, rng });
     expect(y.shape).toEqual([1, 1, 2, 1]);
     expect([...y.data]).toEqual([5, 9]);
   });

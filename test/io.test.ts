@@ -145,7 +145,7 @@ describe('atomic saves', () => {
     writeFileSync(bytes, encodeModelFile(modelToFile(fresh)));
     const script = `
       import { readFileSync } from 'node:fs';
-      import { writeFileAtomic } from ${JSON.stringify(new URL('../src/io/save.ts', import.meta.url).pathname)};
+      import { writeFileAtomic } from ${JSON.stringify(new URL('../src/io/write.ts', import.meta.url).pathname)};
       const bytes = readFileSync(${JSON.stringify(bytes)});
       process.stdout.write('ready\\n');
       for (;;) writeFileAtomic(${JSON.stringify(path)}, bytes);

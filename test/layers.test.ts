@@ -3,12 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dense } from '../src/nn/dense.js';
 import { Dropout } from '../src/nn/dropout.js';
 import { Flatten } from '../src/nn/flatten.js';
-import { ReLU, Softmax, type ActivationName } from '../src/nn/activations.js';
+import type { ActivationName } from '../src/nn/activations.js';
+import { ReLU } from '../src/nn/relu.js';
+import { Softmax } from '../src/nn/softmax.js';
 import { Layer, type BackwardOptions } from '../src/nn/layer.js';
 import { jsKernels } from '../src/tensor/kernels.js';
 import { registerBackend, setBackend } from '../src/tensor/backend.js';
 import { Rng } from '../src/tensor/random.js';
-import { Tensor, reuse } from '../src/tensor/tensor.js';
+import { Tensor, reuse, type FloatTensor } from '../src/tensor/tensor.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { TOL, buildF64, checkLayer, randn } from './helpers/gradcheck.js';
 
@@ -130,22 +132,21 @@ describe('Flatten', () => {
 describe('the gradient check catches a wrong derivative', () => {
   // tanh whose backward forgets to square y: dx = dy·(1 − y) instead of dy·(1 − y²).
   class WrongTanh extends Layer {
-    private y?: Tensor;
-    private dx?: Tensor;
-    override get className(): string {
-      return 'WrongTanh';
-    }
+    static override readonly className: string = 'WrongTanh';
+    private y?: FloatTensor;
+    private dx?: FloatTensor;
     computeOutputShape(s: number[]): number[] {
       return s;
     }
-    forward(x: Tensor): Tensor {
+    forward(x: FloatTensor): FloatTensor {
       this.y = reuse(this.y, x.shape, this.dtype);
       for (let i = 0; i < x.size; i++) this.y.data[i] = Math.tanh(x.data[i]);
       return this.y;
     }
-    backward(dy: Tensor, _opts: BackwardOptions): Tensor {
+    backward(dy: FloatTensor, _opts: BackwardOptions): FloatTensor {
+      const y = this.saved(this.y);
       this.dx = reuse(this.dx, dy.shape, this.dtype);
-      for (let i = 0; i < dy.size; i++) this.dx.data[i] = dy.data[i] * (1 - this.y!.data[i]);
+      for (let i = 0; i < dy.size; i++) this.dx.data[i] = dy.data[i] * (1 - y.data[i]);
       return this.dx;
     }
   }

@@ -6,7 +6,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { ValueError } from '../src/errors.js';
 
 function param(w: number[]): Param {
-  return { name: 'w', value: new Tensor(Float64Array.from(w), [w.length]), grad: new Tensor(new Float64Array(w.length), [w.length]) };
+  return { name: 'w', value: new Tensor(Float64Array.from(w), [w.length]), grad: new Tensor(new Float64Array(w.length), [w.length]), trainable: true };
 }
 
 /** Runs the optimizer over successive gradients; returns the weights after each step. */

@@ -4,22 +4,12 @@
  * put these bytes on disk in Node; in a browser they come from fetch or go to a download.
  */
 import { FormatError, ShapeError, ValueError, checkKeys } from '../errors.js';
-import { layerFromConfig } from '../nn/serialization.js';
-import { Sequential } from '../nn/sequential.js';
+import { layerFromConfig } from '../nn/registry.js';
+import { Sequential, type SaveOptions } from '../nn/sequential.js';
 import { optimizerFromConfig } from '../optim/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type TensorEntry } from './model-file.js';
-
-export interface SaveOptions {
-  /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
-  includeOptimizer?: boolean;
-  /**
-   * 'mnist-nn' (default): one file at `path`. 'tfjs': TensorFlow.js's Layers format, a directory
-   * `path` with model.json and one weight shard (architecture and weights; no training state).
-   */
-  format?: 'mnist-nn' | 'tfjs';
-}
 
 /** The file's header and tensors for a model. */
 export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
@@ -27,7 +17,7 @@ export function modelToFile(model: Sequential, options: SaveOptions = {}): { hea
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const params = model.parameters();
   const tensors: TensorEntry[] = params.map((p) => ({ name: p.name, shape: [...p.value.shape], dtype: model.dtype }));
-  const data: FloatArray[] = params.map((p) => p.value.data as FloatArray);
+  const data: FloatArray[] = params.map((p) => p.value.data);
   const header: Record<string, unknown> & { tensors: TensorEntry[] } = { format: 'mnist-nn', version: 1, model: { className: 'Sequential', config: model.toConfig() }, tensors };
   const compiled = model.compileConfig;
   if (compiled) {

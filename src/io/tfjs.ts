@@ -6,115 +6,39 @@
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FormatError } from '../errors.js';
-import { layerFromConfig } from '../nn/serialization.js';
+import { FormatError, MnistNnError } from '../errors.js';
+import type { Layer, LayerConfig } from '../nn/layer.js';
+import { kerasRegistration, layerFromConfig, registration, type Json, type Require } from '../nn/registry.js';
 import { Sequential } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseJsonSafely } from './model-file.js';
-import { writeFileAtomic } from './save.js';
-
-type Json = Record<string, unknown>;
+import { writeFileAtomic } from './write.js';
 
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
 
-// Initializer names: ours (camelCase) and TF.js/Keras class names.
-const INITIALIZERS: [string, string][] = [
-  ['glorotUniform', 'GlorotUniform'],
-  ['glorotNormal', 'GlorotNormal'],
-  ['heUniform', 'HeUniform'],
-  ['heNormal', 'HeNormal'],
-  ['lecunUniform', 'LeCunUniform'],
-  ['lecunNormal', 'LeCunNormal'],
-  ['zeros', 'Zeros'],
-  ['ones', 'Ones'],
-];
-const initializerOut = (name: unknown) => ({ class_name: INITIALIZERS.find(([ours]) => ours === name)?.[1] ?? 'GlorotUniform', config: {} });
-// A TF.js initializer we do not have (VarianceScaling, say) only shapes initial values, which loading replaces.
-const initializerIn = (init: unknown, fallback: string) => INITIALIZERS.find(([, theirs]) => theirs === (init as Json | null)?.class_name)?.[0] ?? fallback;
-const regularizerOut = (r: unknown) => (r ? { class_name: 'L1L2', config: r } : null);
-const regularizerIn = (r: unknown) => ((r as Json | null)?.config as Json | undefined) ?? undefined;
-
-/** One of our layers' configs as a TF.js layer config. */
-function layerOut(className: string, c: Json, first: boolean, inputShape?: number[]): Json {
-  const base: Json = { name: c.name, trainable: true, dtype: 'float32', ...(first && inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) };
-  const withWeights = (): Json => ({
-    activation: c.activation,
-    use_bias: c.useBias,
-    kernel_initializer: initializerOut(c.kernelInitializer),
-    bias_initializer: initializerOut(c.biasInitializer),
-    kernel_regularizer: regularizerOut(c.kernelRegularizer),
-    bias_regularizer: regularizerOut(c.biasRegularizer),
-    activity_regularizer: null,
-    kernel_constraint: null,
-    bias_constraint: null,
-  });
-  switch (className) {
-    case 'Dense':
-      return { class_name: 'Dense', config: { ...base, units: c.units, ...withWeights() } };
-    case 'Conv2D':
-      return {
-        class_name: 'Conv2D',
-        config: { ...base, filters: c.filters, kernel_size: c.kernelSize, strides: c.strides, padding: c.padding, data_format: 'channels_last', dilation_rate: [1, 1], ...withWeights() },
-      };
-    case 'MaxPooling2D':
-      return { class_name: 'MaxPooling2D', config: { ...base, pool_size: c.poolSize, strides: c.strides, padding: c.padding, data_format: 'channels_last' } };
-    case 'Flatten':
-      return { class_name: 'Flatten', config: base };
-    case 'Dropout':
-      return { class_name: 'Dropout', config: { ...base, rate: c.rate, noise_shape: null, seed: null } };
-    case 'Reshape':
-      return { class_name: 'Reshape', config: { ...base, target_shape: c.targetShape } };
-    case 'ReLU':
-      return { class_name: 'ReLU', config: { ...base, max_value: null } };
-    case 'Softmax':
-      return { class_name: 'Softmax', config: { ...base, axis: -1 } };
-    default:
-      throw new FormatError(`save: the ${className} layer '${String(c.name)}' has no TensorFlow.js counterpart.`);
-  }
+/** One of our layers as a TF.js layer config: its registration's Keras mapping, plus name, trainable and the input shape. */
+function layerOut(l: { className: string; config: LayerConfig }, inputShape: number[] | undefined): Json {
+  const keras = registration(l.className)?.keras;
+  if (!keras) throw new FormatError(`save: the ${l.className} layer '${String(l.config.name)}' has no TensorFlow.js counterpart.`);
+  const base: Json = { name: l.config.name, trainable: l.config.trainable !== false, dtype: 'float32', ...(inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) };
+  return { class_name: keras.className, config: { ...base, ...keras.toKeras(l.config) } };
 }
 
-/** A TF.js layer config as one of our layers' (class name and config). */
-function layerIn(l: Json, where: string): [string, Json] {
+/** A TF.js layer config as one of our layers, through the registration that reads its class. */
+function layerIn(l: Json, where: string): Layer {
   const cls = l.class_name;
   const c = (l.config ?? {}) as Json;
-  const base: Json = { name: c.name };
-  const need = (ok: boolean, what: string) => {
+  const reg = typeof cls === 'string' ? kerasRegistration(cls) : undefined;
+  if (!reg?.keras) throw new FormatError(`${where}: unknown layer class ${JSON.stringify(cls)} for mnist-nn.`);
+  const require: Require = (ok, what) => {
     if (!ok) throw new FormatError(`${where}: ${String(cls)} '${String(c.name)}' uses ${what}, which mnist-nn does not support.`);
   };
-  if ('data_format' in c) need(c.data_format === 'channels_last', `data_format '${String(c.data_format)}'`);
-  if ('dilation_rate' in c) need(JSON.stringify(c.dilation_rate) === '[1,1]' || c.dilation_rate === 1, `dilation_rate ${JSON.stringify(c.dilation_rate)}`);
-  const weights = (): Json => ({
-    activation: c.activation ?? 'linear',
-    useBias: c.use_bias ?? true,
-    kernelInitializer: initializerIn(c.kernel_initializer, 'glorotUniform'),
-    biasInitializer: initializerIn(c.bias_initializer, 'zeros'),
-    ...(c.kernel_regularizer ? { kernelRegularizer: regularizerIn(c.kernel_regularizer) } : {}),
-    ...(c.bias_regularizer ? { biasRegularizer: regularizerIn(c.bias_regularizer) } : {}),
-  });
-  switch (cls) {
-    case 'Dense':
-      return ['Dense', { ...base, units: c.units, ...weights() }];
-    case 'Conv2D':
-      return ['Conv2D', { ...base, filters: c.filters, kernelSize: c.kernel_size, strides: c.strides ?? 1, padding: c.padding ?? 'valid', ...weights() }];
-    case 'MaxPooling2D':
-      return ['MaxPooling2D', { ...base, poolSize: c.pool_size ?? 2, strides: c.strides ?? c.pool_size ?? 2, padding: c.padding ?? 'valid' }];
-    case 'Flatten':
-      return ['Flatten', base];
-    case 'Dropout':
-      return ['Dropout', { ...base, rate: c.rate }];
-    case 'Reshape':
-      return ['Reshape', { ...base, targetShape: c.target_shape }];
-    case 'ReLU':
-      need(c.max_value === null || c.max_value === undefined, 'max_value');
-      return ['ReLU', base];
-    case 'Softmax':
-      need(c.axis === undefined || c.axis === -1, `axis ${String(c.axis)}`);
-      return ['Softmax', base];
-    case 'Activation':
-      need(c.activation === 'relu' || c.activation === 'softmax', `activation '${String(c.activation)}' as a layer`);
-      return [c.activation === 'relu' ? 'ReLU' : 'Softmax', base];
-    default:
-      throw new FormatError(`${where}: unknown layer class ${JSON.stringify(cls)} for mnist-nn.`);
+  const config: LayerConfig = { name: c.name, ...(c.trainable === false ? { trainable: false } : {}), ...reg.keras.fromKeras(c, require) };
+  try {
+    return layerFromConfig(reg.className, config, where);
+  } catch (e) {
+    if (e instanceof MnistNnError && !(e instanceof FormatError)) throw new FormatError(`${where}: ${String(cls)} '${String(c.name)}': ${e.message}`);
+    throw e;
   }
 }
 
@@ -122,7 +46,7 @@ function layerIn(l: Json, where: string): [string, Json] {
 export function saveTfjs(model: Sequential, dir: string): void {
   if (!model.built) throw new FormatError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const config = model.toConfig();
-  const layers = config.layers.map((l, i) => layerOut(l.className, l.config, i === 0, config.inputShape));
+  const layers = config.layers.map((l, i) => layerOut(l, i === 0 ? config.inputShape : undefined));
   const params = model.parameters();
   const bytes = new Uint8Array(params.reduce((s, p) => s + p.value.size * 4, 0));
   const view = new DataView(bytes.buffer);
@@ -162,8 +86,7 @@ export function loadTfjs(jsonText: string, jsonPath: string): Sequential {
     const shape = (c.batch_input_shape ?? c.batchInputShape) as (number | null)[] | undefined;
     if (shape && !inputShape) inputShape = shape.slice(1) as number[];
     if (l.class_name === 'InputLayer') continue;
-    const [cls, config] = layerIn(l, `${jsonPath}: layer ${i}`);
-    layers.push(layerFromConfig(cls, config, `${jsonPath}: layer ${i}`));
+    layers.push(layerIn(l, `${jsonPath}: layer ${i}`));
   }
   const model = new Sequential(layers, { name: typeof (cfg as Json)?.name === 'string' ? ((cfg as Json).name as string) : undefined });
   if (!inputShape) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);

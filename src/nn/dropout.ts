@@ -7,15 +7,16 @@
  */
 import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
-import type { FloatArray } from '../tensor/kernels.js';
-import { Tensor, reuse } from '../tensor/tensor.js';
-import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs } from './layer.js';
+import { reuse, type FloatTensor } from '../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import { registerLayer, without } from './registry.js';
 
 export class Dropout extends Layer {
+  static override readonly className: string = 'Dropout';
   readonly rate: number;
-  private mask?: Tensor;
-  private y?: Tensor;
-  private dx?: Tensor;
+  private mask?: FloatTensor;
+  private y?: FloatTensor;
+  private dx?: FloatTensor;
   /** Whether the last forward pass dropped anything (training mode with rate > 0). */
   private active = false;
 
@@ -27,11 +28,7 @@ export class Dropout extends Layer {
     this.rate = rate;
   }
 
-  override get className(): string {
-    return 'Dropout';
-  }
-
-  override getConfig(): Record<string, unknown> {
+  override getConfig(): LayerConfig {
     return { ...super.getConfig(), rate: this.rate };
   }
 
@@ -39,7 +36,7 @@ export class Dropout extends Layer {
     return [...inputShape];
   }
 
-  forward(x: Tensor, ctx?: ForwardContext): Tensor {
+  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     this.active = !!ctx?.training && this.rate > 0;
     if (!this.active) return x;
@@ -47,18 +44,30 @@ export class Dropout extends Layer {
     const m = mask.data;
     const keep = 1 - this.rate;
     const scale = 1 / keep;
-    const rng = ctx!.rng;
+    const rng = this.saved(ctx).rng;
     for (let i = 0; i < m.length; i++) m[i] = rng.next() < keep ? scale : 0;
     const y = (this.y = reuse(this.y, x.shape, this.dtype));
-    kernels().mul(y.data as FloatArray, x.data as FloatArray, m as FloatArray, x.size);
+    kernels().mul(y.data, x.data, m, x.size);
     return y;
   }
 
-  backward(dy: Tensor, opts: BackwardOptions): Tensor | null {
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
     if (!this.active) return dy;
     const dx = (this.dx = reuse(this.dx, dy.shape, this.dtype));
-    kernels().mul(dx.data as FloatArray, dy.data as FloatArray, this.mask!.data as FloatArray, dy.size);
+    kernels().mul(dx.data, dy.data, this.saved(this.mask).data, dy.size);
     return dx;
   }
 }
+
+registerLayer(Dropout, {
+  fromConfig: (c) => new Dropout(c.rate as number, without(c, 'rate')),
+  keras: {
+    className: 'Dropout',
+    toKeras: (c) => ({ rate: c.rate, noise_shape: null, seed: null }),
+    fromKeras: (k, require) => {
+      require(k.noise_shape === null || k.noise_shape === undefined, `noise_shape ${JSON.stringify(k.noise_shape)}`);
+      return { rate: k.rate };
+    },
+  },
+});

@@ -2,25 +2,36 @@
  * Flatten: x [batch, d1, d2, ...] → y [batch, d1·d2·…]. Row-major data is already in that order,
  * so both passes are reshapes that share the buffer.
  */
-import { Tensor, shapeSize } from '../tensor/tensor.js';
+import { shapeSize, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext } from './layer.js';
+import { registerLayer } from './registry.js';
 
 export class Flatten extends Layer {
-  override get className(): string {
-    return 'Flatten';
-  }
+  static override readonly className: string = 'Flatten';
 
   computeOutputShape(inputShape: number[]): number[] {
     return [shapeSize(inputShape)];
   }
 
-  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
-    return x.reshape([x.shape[0], this.outputShape![0]]);
+    return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }
 
-  backward(dy: Tensor, opts: BackwardOptions): Tensor | null {
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
-    return dy.reshape([dy.shape[0], ...this.inputShape!]);
+    return dy.reshape([dy.shape[0], ...this.shapes().inputShape]);
   }
 }
+
+registerLayer(Flatten, {
+  fromConfig: (c) => new Flatten(c),
+  keras: {
+    className: 'Flatten',
+    toKeras: () => ({}),
+    fromKeras: (k, require) => {
+      require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+      return {};
+    },
+  },
+});

@@ -60,9 +60,39 @@ const INITIALIZERS: Record<InitializerName, Fill> = {
   ones: (out) => out.fill(1),
 };
 
+/** Keras's (TensorFlow.js's spelling) class names of ours. */
+const KERAS_NAMES: Record<InitializerName, string> = {
+  glorotUniform: 'GlorotUniform',
+  glorotNormal: 'GlorotNormal',
+  heUniform: 'HeUniform',
+  heNormal: 'HeNormal',
+  lecunUniform: 'LeCunUniform',
+  lecunNormal: 'LeCunNormal',
+  zeros: 'Zeros',
+  ones: 'Ones',
+};
+
+const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** An initializer's name as Keras writes it in a config: `{ class_name: 'GlorotUniform', config: {} }`. */
+export function initializerToKeras(name: unknown): { class_name: string; config: Record<string, never> } {
+  return { class_name: KERAS_NAMES[camelCase(String(name)) as InitializerName] ?? KERAS_NAMES.glorotUniform, config: {} };
+}
+
+/**
+ * Our name for an initializer in a Keras config (class names compared without case, so Keras 3's
+ * LecunUniform and TF.js's LeCunUniform both read). One we do not have (VarianceScaling with its own
+ * settings, say) only shaped the initial values, which loading replaces: it reads as `fallback`.
+ */
+export function initializerFromKeras(init: unknown, fallback: InitializerName): InitializerName {
+  const cls = typeof init === 'string' ? camelCase(init) : (init as { class_name?: unknown } | null)?.class_name;
+  const key = String(cls).toLowerCase();
+  return (Object.keys(KERAS_NAMES) as InitializerName[]).find((k) => k.toLowerCase() === key || KERAS_NAMES[k].toLowerCase() === key) ?? fallback;
+}
+
 /** Accepts camelCase (`glorotUniform`) and Keras's snake_case (`glorot_uniform`). */
 export function getInitializer(name: string, where: string): Initializer {
-  const key = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const key = typeof name === 'string' ? camelCase(name) : '';
   if (!Object.hasOwn(INITIALIZERS, key)) {
     throw new ValueError(`${where}: unknown initializer '${name}'; expected one of ${Object.keys(INITIALIZERS).map((k) => `'${k}'`).join(', ')}.`);
   }

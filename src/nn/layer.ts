@@ -1,25 +1,31 @@
 /**
- * The base of every layer (micrograd's Module): it knows its parameters and output shape, runs a
+ * The base of every layer (micrograd's Module): it knows its weights and output shape, runs a
  * forward pass that keeps what its backward pass needs, and a backward pass that writes the
- * gradients of its parameters and returns the gradient of its input.
+ * gradients of its trainable weights and returns the gradient of its input.
  *
  * Shapes given to `build` and `computeOutputShape` exclude the batch dimension; tensors given to
  * `forward` and `backward` include it. A layer's returned tensors are its own buffers, valid until
  * its next forward or backward call.
+ *
+ * Each layer class names itself once, in `static className`, and registers itself at the foot of
+ * its file (registry.ts): that is how files, the TensorFlow.js bridge and the tests find it.
  */
-import { ShapeError, checkKeys, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 import type { Regularizer } from './regularizers.js';
-import type { ActivationName } from './activations.js';
-import type { InitializerName } from './initializers.js';
-import { Tensor, bufferZeros, shapeSize } from '../tensor/tensor.js';
+import { bufferZeros, shapeSize, type FloatTensor } from '../tensor/tensor.js';
 
-/** A trainable weight and the gradient the last backward pass wrote for it (same shape). */
+/** A weight and the gradient the last backward pass wrote for it (same shape). */
 export interface Param {
   name: string;
-  value: Tensor;
-  grad: Tensor;
+  value: FloatTensor;
+  grad: FloatTensor;
+  /**
+   * False for a weight that is not learnt by gradients (BatchNormalization's moving statistics):
+   * it gets no gradient and is never given to the optimizer, but is saved, loaded and counted.
+   */
+  trainable: boolean;
   /** A penalty on this weight, added to the loss and its gradient by the model. */
   regularizer?: Regularizer;
 }
@@ -43,21 +49,11 @@ export interface BackwardOptions {
    * (p − y)/n, so a layer ending in softmax must not apply softmax's derivative again.
    */
   skipSoftmax?: boolean;
-}
-
-/** The options of a layer with a kernel and a bias (Dense, Conv2D). */
-export interface WeightLayerArgs extends LayerArgs {
-  /** Activation applied to the output; default linear. */
-  activation?: ActivationName;
-  /** Whether to add a bias; default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName | string;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerName | string;
-  /** A penalty on the kernel: a Regularizer, or Keras's names with 0.01. */
-  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
-  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1_l2';
+  /**
+   * Whether to write the gradients of the layer's trainable weights (default true). False for a
+   * frozen layer (`trainable = false`), which still passes the input gradient on.
+   */
+  weightGrads?: boolean;
 }
 
 export interface LayerArgs {
@@ -65,7 +61,12 @@ export interface LayerArgs {
   name?: string;
   /** Shape of one sample (no batch dimension), for a model's first layer. */
   inputShape?: number[];
+  /** False freezes the layer's weights, as Keras's `trainable=False`; default true. */
+  trainable?: boolean;
 }
+
+/** A layer's config: what `getConfig` returns and a registration's `fromConfig` takes. Plain JSON values. */
+export type LayerConfig = Record<string, unknown>;
 
 const nameCounts = new Map<string, number>();
 
@@ -82,6 +83,9 @@ function snakeCase(s: string): string {
 }
 
 export abstract class Layer {
+  /** The class name, as Keras prints it in `summary()` and files store it (a static, so it survives minification). */
+  static readonly className: string = 'Layer';
+
   readonly name: string;
   /** The sample shape the user declared, if any. */
   readonly declaredInputShape?: number[];
@@ -89,25 +93,35 @@ export abstract class Layer {
   inputShape?: number[];
   outputShape?: number[];
   dtype: FloatDType = 'float32';
-  protected params: Param[] = [];
+  /**
+   * False freezes the layer: its weights get no gradients and the optimizer does not see them. As in
+   * Keras, set it before `compile`; a change after takes effect at the next `compile`.
+   */
+  trainable: boolean;
+  private params: Param[] = [];
 
-  /** `ownKeys`: the options this layer takes besides `name` and `inputShape`, which all layers take. */
+  /** `ownKeys`: the options this layer takes besides `name`, `inputShape` and `trainable`, which all layers take. */
   constructor(args: LayerArgs = {}, ownKeys: readonly string[] = []) {
-    checkKeys(this.className, args, ['name', 'inputShape', ...ownKeys]);
+    checkKeys(this.className, args, ['name', 'inputShape', 'trainable', ...ownKeys]);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
+      throw new ValueError(`${this.className}: name must be a non-empty string, got ${JSON.stringify(args.name)}.`);
+    }
     this.name = args.name ?? uniqueName(snakeCase(this.className));
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
+      throw new ValueError(`${this.describe()}: trainable must be true or false, got ${JSON.stringify(args.trainable)}.`);
+    }
+    this.trainable = args.trainable ?? true;
     if (args.inputShape) {
-      for (const d of args.inputShape) {
-        if (!Number.isInteger(d) || d <= 0) {
-          throw new ShapeError(`${this.describe()}: inputShape must be positive integers, got ${formatShape(args.inputShape)}.`);
-        }
+      if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+        throw new ShapeError(`${this.describe()}: inputShape must be positive integers, got ${JSON.stringify(args.inputShape)}.`);
       }
       this.declaredInputShape = [...args.inputShape];
     }
   }
 
-  /** The class name Keras prints in `summary()` (a getter, so it survives minification). */
+  /** The class name of this layer's class (see the static `className`). */
   get className(): string {
-    return 'Layer';
+    return (this.constructor as typeof Layer).className;
   }
 
   /** `Dense 'dense_1'`, for error messages. */
@@ -122,8 +136,8 @@ export abstract class Layer {
   /** Output sample shape for an input sample shape; throws ShapeError when the input cannot fit. */
   abstract computeOutputShape(inputShape: number[]): number[];
 
-  /** Creates the weights for this input shape. */
-  protected createParams(_inputShape: number[], _ctx: BuildContext): void {}
+  /** Creates the weights for this input shape (with `addWeight`). */
+  protected createWeights(_inputShape: number[], _ctx: BuildContext): void {}
 
   /** Checks the input shape, creates the weights, and returns the output sample shape. */
   build(inputShape: number[], ctx: BuildContext): number[] {
@@ -132,26 +146,26 @@ export abstract class Layer {
         `${this.describe()} was declared with inputShape ${formatShape([null, ...this.declaredInputShape])} but receives ${formatShape([null, ...inputShape])}.`,
       );
     }
-    if (this.built) {
-      if (!sameShape(this.inputShape!, inputShape)) {
-        throw new ShapeError(`${this.describe()} is built for input ${formatShape([null, ...this.inputShape!])} but receives ${formatShape([null, ...inputShape])}.`);
+    if (this.inputShape && this.outputShape) {
+      if (!sameShape(this.inputShape, inputShape)) {
+        throw new ShapeError(`${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`);
       }
-      return this.outputShape!;
+      return this.outputShape;
     }
     const out = this.computeOutputShape(inputShape);
     this.dtype = ctx.dtype;
     this.params = [];
-    this.createParams(inputShape, ctx);
+    this.createWeights(inputShape, ctx);
     this.inputShape = [...inputShape];
     this.outputShape = out;
     return out;
   }
 
   /** Runs the layer on a batch x [batch, ...inputShape]. */
-  abstract forward(x: Tensor, ctx: ForwardContext): Tensor;
+  abstract forward(x: FloatTensor, ctx: ForwardContext): FloatTensor;
 
-  /** Given dL/dy of the last forward, writes each param's grad and returns dL/dx (null if not needed). */
-  abstract backward(dy: Tensor, opts: BackwardOptions): Tensor | null;
+  /** Given dL/dy of the last forward, writes each trainable weight's grad and returns dL/dx (null if not needed). */
+  abstract backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null;
 
   /** True when the layer's output is a softmax, so a cross-entropy loss can use its logits. */
   endsInSoftmax(): boolean {
@@ -159,41 +173,77 @@ export abstract class Layer {
   }
 
   /** The pre-softmax values of the last forward pass (only for layers that end in softmax). */
-  logits(): Tensor | undefined {
+  logits(): FloatTensor | undefined {
     return undefined;
   }
 
+  /** Every weight, in Keras's order: the trainable ones as created, then the non-trainable ones. */
   parameters(): Param[] {
     return this.params;
   }
 
+  /** The weights the optimizer updates: none when the layer is frozen. */
+  get trainableWeights(): Param[] {
+    return this.trainable ? this.params.filter((p) => p.trainable) : [];
+  }
+
+  /** The weights the optimizer leaves alone: the non-trainable ones, or all of a frozen layer's. */
+  get nonTrainableWeights(): Param[] {
+    return this.trainable ? this.params.filter((p) => !p.trainable) : [...this.params];
+  }
+
   /**
    * The arguments that rebuild this layer (Keras's get_config): `name`, the declared `inputShape`,
-   * and each subclass's own. Plain JSON values only.
+   * `trainable` when false, and each subclass's own. Plain JSON values only.
    */
-  getConfig(): Record<string, unknown> {
-    return { name: this.name, ...(this.declaredInputShape ? { inputShape: [...this.declaredInputShape] } : {}) };
+  getConfig(): LayerConfig {
+    return {
+      name: this.name,
+      ...(this.declaredInputShape ? { inputShape: [...this.declaredInputShape] } : {}),
+      ...(this.trainable ? {} : { trainable: false }),
+    };
   }
 
   countParams(): number {
     return this.params.reduce((s, p) => s + p.value.size, 0);
   }
 
-  /** Creates a weight and its gradient buffer, filled by `init`. */
-  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void, regularizer?: Regularizer): Param {
-    const value = bufferZeros(shape, dtype);
-    init(value.data as Float32Array | Float64Array);
-    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(shape, dtype), regularizer };
-    this.params.push(p);
+  /** Creates a weight and its gradient buffer, filled by `init`, keeping Keras's order (see `parameters`). */
+  protected addWeight(
+    name: string,
+    shape: number[],
+    ctx: BuildContext,
+    init: (data: Float32Array | Float64Array) => void,
+    opts: { trainable?: boolean; regularizer?: Regularizer } = {},
+  ): Param {
+    const value = bufferZeros(shape, ctx.dtype);
+    init(value.data);
+    const trainable = opts.trainable ?? true;
+    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(trainable ? shape : [0], ctx.dtype), trainable, regularizer: opts.regularizer };
+    const firstFixed = this.params.findIndex((q) => !q.trainable);
+    if (trainable && firstFixed >= 0) this.params.splice(firstFixed, 0, p);
+    else this.params.push(p);
     return p;
   }
 
   /** Throws a ShapeError naming this layer when a batch does not have the built sample shape. */
-  protected checkInput(x: Tensor): void {
+  protected checkInput(x: FloatTensor): void {
     const s = this.inputShape;
     if (!s || x.rank !== s.length + 1 || !sameShape(x.shape.slice(1), s)) {
       throw new ShapeError(`${this.describe()} expects input of shape ${formatShape([null, ...(s ?? [])])}, got ${formatShape(x.shape)}.`);
     }
+  }
+
+  /** What the last forward pass kept for the backward pass; a ValueError when there was none. */
+  protected saved<T>(value: T | undefined): T {
+    if (value === undefined) throw new ValueError(`${this.describe()}: backward called before forward.`);
+    return value;
+  }
+
+  /** The built sample shapes; a ValueError when the layer has not been built. */
+  protected shapes(): { inputShape: number[]; outputShape: number[] } {
+    if (!this.inputShape || !this.outputShape) throw new ValueError(`${this.describe()} has not been built.`);
+    return { inputShape: this.inputShape, outputShape: this.outputShape };
   }
 }
 
@@ -202,7 +252,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Rows of a [batch, ..., last] tensor seen as a matrix [rows, last]. */
-export function rowsOf(t: Tensor): number {
+export function rowsOf(t: FloatTensor): number {
   const last = t.shape[t.shape.length - 1];
   return last === 0 ? 0 : shapeSize(t.shape) / last;
 }

@@ -5,10 +5,11 @@
  *   dx = 0, then dx[argmax[o]] += dy[o]   (the gradient goes to the input that won the window)
  */
 import { kernels } from '../tensor/backend.js';
-import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
-import { Tensor, reuse } from '../tensor/tensor.js';
-import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs } from './layer.js';
-import { checkPadding, pair, windowGeometry, type Padding } from './window.js';
+import type { WindowGeometry } from '../tensor/kernels.js';
+import { reuse, type FloatTensor } from '../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import { registerLayer, without } from './registry.js';
+import { checkPadding, pair, poolFromKeras, poolToKeras, windowGeometry, type Padding } from './window.js';
 
 export interface MaxPooling2DArgs extends LayerArgs {
   /** Default: the pool size. */
@@ -18,13 +19,14 @@ export interface MaxPooling2DArgs extends LayerArgs {
 }
 
 export class MaxPooling2D extends Layer {
+  static override readonly className: string = 'MaxPooling2D';
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   private geometry?: WindowGeometry;
   private argmax?: Int32Array;
-  private y?: Tensor;
-  private dx?: Tensor;
+  private y?: FloatTensor;
+  private dx?: FloatTensor;
   private xShape?: number[];
 
   /** poolSize: n or [h, w] (default 2, as in Keras). */
@@ -35,34 +37,35 @@ export class MaxPooling2D extends Layer {
     this.padding = checkPadding(args.padding ?? 'valid', this.describe());
   }
 
-  override get className(): string {
-    return 'MaxPooling2D';
-  }
-
   computeOutputShape(inputShape: number[]): number[] {
     const g = windowGeometry(inputShape, this.poolSize, this.strides, this.padding, this.describe());
     return [g.outH, g.outW, g.channels];
   }
 
-  override getConfig(): Record<string, unknown> {
+  override getConfig(): LayerConfig {
     return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
   }
 
-  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
-    const g = (this.geometry = windowGeometry(this.inputShape!, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
     const n = g.batch * g.outH * g.outW * g.channels;
     if (!this.argmax || this.argmax.length < n) this.argmax = kernels().allocIndex(n);
     this.xShape = x.shape;
     const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
-    kernels().maxPool(y.data as FloatArray, this.argmax, x.data as FloatArray, g);
+    kernels().maxPool(y.data, this.argmax, x.data, g);
     return y;
   }
 
-  backward(dy: Tensor, opts: BackwardOptions): Tensor | null {
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
-    const dx = (this.dx = reuse(this.dx, this.xShape!, this.dtype));
-    kernels().maxPoolBackward(dx.data as FloatArray, dy.data as FloatArray, this.argmax!, this.geometry!);
+    const dx = (this.dx = reuse(this.dx, this.saved(this.xShape), this.dtype));
+    kernels().maxPoolBackward(dx.data, dy.data, this.saved(this.argmax), this.saved(this.geometry));
     return dx;
   }
 }
+
+registerLayer(MaxPooling2D, {
+  fromConfig: (c) => new MaxPooling2D(c.poolSize as [number, number], without(c, 'poolSize')),
+  keras: { className: 'MaxPooling2D', toKeras: poolToKeras, fromKeras: poolFromKeras },
+});

@@ -37,34 +37,40 @@ function make(l1: number, l2: number): Regularizer {
   };
 }
 
+/** A regularizer's config, as getConfig writes it and layers accept it: `{ l1, l2 }`. */
+export interface RegularizerConfig {
+  l1?: number;
+  l2?: number;
+}
+
 /**
- * A layer's regularizer argument: a Regularizer, or a name as Keras users write it ('l1', 'l2',
- * 'l1_l2', with 0.01); anything else is a ValueError naming the layer.
+ * A layer's regularizer argument: a Regularizer, its config `{ l1, l2 }`, or a name as Keras users
+ * write it ('l1', 'l2', 'l1_l2', with 0.01); anything else is a ValueError naming the layer.
  */
-export function getRegularizer(r: Regularizer | string | undefined, where: string): Regularizer | undefined {
-  if (r === undefined) return undefined;
+export function getRegularizer(r: Regularizer | RegularizerConfig | string | null | undefined, where: string): Regularizer | undefined {
+  if (r === undefined || r === null) return undefined;
   if (typeof r === 'string') {
     const key = r.replace(/_/g, '').toLowerCase();
     if (key === 'l1') return regularizers.l1();
     if (key === 'l2') return regularizers.l2();
     if (key === 'l1l2') return regularizers.l1l2();
-  } else if (typeof r === 'object' && r !== null && typeof r.penalty === 'function' && typeof r.addGrad === 'function') {
+  } else if (typeof r === 'object' && 'penalty' in r && typeof r.penalty === 'function' && typeof r.addGrad === 'function') {
     return r;
+  } else if (typeof r === 'object' && Object.keys(r).every((k) => k === 'l1' || k === 'l2')) {
+    return make(r.l1 ?? 0, r.l2 ?? 0);
   }
   throw new ValueError(`${where}: a regularizer must be regularizers.l1/l2/l1l2(…) or 'l1', 'l2', 'l1_l2', got ${JSON.stringify(r)}.`);
 }
 
-/** A regularizer as a JSON config, `{ l1, l2 }`, and back. */
-export function regularizerFromConfig(c: { l1?: unknown; l2?: unknown }): Regularizer {
-  return make(Number(c.l1 ?? 0), Number(c.l2 ?? 0));
+/** A regularizer as Keras writes it in a config (`L1L2` with both factors), or null. */
+export function regularizerToKeras(r: RegularizerConfig | undefined): { class_name: 'L1L2'; config: { l1: number; l2: number } } | null {
+  return r ? { class_name: 'L1L2', config: { l1: r.l1 ?? 0, l2: r.l2 ?? 0 } } : null;
 }
 
-/** The config entries of a layer's kernel and bias regularizers (absent ones left out). */
-export function regularizerConfigs(kernel?: Regularizer, bias?: Regularizer): Record<string, { l1: number; l2: number }> {
-  const out: Record<string, { l1: number; l2: number }> = {};
-  if (kernel) out.kernelRegularizer = { l1: kernel.l1, l2: kernel.l2 };
-  if (bias) out.biasRegularizer = { l1: bias.l1, l2: bias.l2 };
-  return out;
+/** A Keras regularizer config (L1L2, L1 or L2: each names its factors) as ours, or undefined for null. */
+export function regularizerFromKeras(r: unknown): RegularizerConfig | undefined {
+  const c = (r as { config?: RegularizerConfig } | null)?.config;
+  return c ? { l1: c.l1 ?? 0, l2: c.l2 ?? 0 } : undefined;
 }
 
 /**

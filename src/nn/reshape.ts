@@ -3,10 +3,12 @@
  * view of the same data both ways.
  */
 import { ShapeError, formatShape } from '../errors.js';
-import { Tensor, shapeSize } from '../tensor/tensor.js';
-import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs } from './layer.js';
+import { shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import { registerLayer, without } from './registry.js';
 
 export class Reshape extends Layer {
+  static override readonly className: string = 'Reshape';
   readonly targetShape: number[];
 
   constructor(targetShape: number[], args: LayerArgs = {}) {
@@ -15,10 +17,6 @@ export class Reshape extends Layer {
       throw new ShapeError(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(targetShape)}.`);
     }
     this.targetShape = [...targetShape];
-  }
-
-  override get className(): string {
-    return 'Reshape';
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -31,17 +29,26 @@ export class Reshape extends Layer {
     return out;
   }
 
-  override getConfig(): Record<string, unknown> {
+  override getConfig(): LayerConfig {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 
-  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
-    return x.reshape([x.shape[0], ...this.outputShape!]);
+    return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }
 
-  backward(dy: Tensor, opts: BackwardOptions): Tensor | null {
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
-    return dy.reshape([dy.shape[0], ...this.inputShape!]);
+    return dy.reshape([dy.shape[0], ...this.shapes().inputShape]);
   }
 }
+
+registerLayer(Reshape, {
+  fromConfig: (c) => new Reshape(c.targetShape as number[], without(c, 'targetShape')),
+  keras: {
+    className: 'Reshape',
+    toKeras: (c) => ({ target_shape: c.targetShape }),
+    fromKeras: (k) => ({ targetShape: k.target_shape }),
+  },
+});

@@ -1,10 +1,12 @@
 /**
- * The geometry of a sliding window over NHWC images, shared by Conv2D and MaxPooling2D, with
+ * The geometry of a sliding window over NHWC images, shared by Conv2D and the poolings, with
  * TensorFlow's padding rules: 'valid' keeps windows inside the image, out = ⌊(in − k)/s⌋ + 1;
  * 'same' gives out = ⌈in/s⌉ and pads max((out − 1)·s + k − in, 0), the smaller half above/left.
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import type { WindowGeometry } from '../tensor/kernels.js';
+import type { LayerConfig } from './layer.js';
+import type { Json, Require } from './registry.js';
 
 export type Padding = 'valid' | 'same';
 
@@ -48,4 +50,25 @@ export function windowGeometry(
     throw new ShapeError(`${where}: a ${kh}×${kw} window with 'valid' padding does not fit in an input of ${formatShape([null, ...sample])}.`);
   }
   return { batch, height, width, channels, kh, kw, sh, sw, padTop, padLeft, outH, outW };
+}
+
+/**
+ * A window's strides and padding from a Keras config (Conv2D, poolings); refuses channels-first
+ * data. `defaultStrides` is what Keras takes for a missing or null `strides` (1 for a convolution,
+ * the pool size for a pooling).
+ */
+export function windowFromKeras(k: Json, require: Require, defaultStrides: unknown): LayerConfig {
+  require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+  return { strides: k.strides ?? defaultStrides, padding: k.padding ?? 'valid' };
+}
+
+/** A pooling layer's config in Keras's spelling (MaxPooling2D, AveragePooling2D). */
+export function poolToKeras(c: LayerConfig): Json {
+  return { pool_size: c.poolSize, strides: c.strides, padding: c.padding, data_format: 'channels_last' };
+}
+
+/** A pooling layer's config from Keras's spelling. */
+export function poolFromKeras(k: Json, require: Require): LayerConfig {
+  const poolSize = k.pool_size ?? 2;
+  return { poolSize, ...windowFromKeras(k, require, poolSize) };
 }

@@ -41,14 +41,18 @@ function checkShape(shape: readonly number[]): void {
   }
 }
 
-export class Tensor {
+/**
+ * A tensor: `D` is its array type, so code that holds a floating tensor (`FloatTensor`: a layer's
+ * buffers and weights) reads `data` as a FloatArray without casts.
+ */
+export class Tensor<D extends TypedArray = TypedArray> {
   /** Dimensions, outermost first. */
   readonly shape: number[];
   /** The elements, row-major. Length is the product of `shape`. */
-  readonly data: TypedArray;
+  readonly data: D;
   readonly dtype: DType;
 
-  constructor(data: TypedArray, shape: readonly number[]) {
+  constructor(data: D, shape: readonly number[]) {
     checkShape(shape);
     const size = shapeSize(shape);
     if (data.length !== size) {
@@ -69,24 +73,24 @@ export class Tensor {
   }
 
   /** Elementwise division by a number; the result is floating (float64 stays float64, else float32). */
-  div(divisor: number): Tensor {
+  div(divisor: number): FloatTensor {
     return this.mapFloat((v) => v / divisor);
   }
 
   /** Elementwise product with a number; floating result as for `div`. */
-  mul(factor: number): Tensor {
+  mul(factor: number): FloatTensor {
     return this.mapFloat((v) => v * factor);
   }
 
-  private mapFloat(f: (v: number) => number): Tensor {
+  private mapFloat(f: (v: number) => number): FloatTensor {
     const out = floatArray(this.size, this.dtype === 'float64' ? 'float64' : 'float32');
     const src = this.data;
     for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
-    return new Tensor(out, this.shape);
+    return new Tensor<FloatArray>(out, this.shape);
   }
 
   /** The same data under another shape (one dimension may be -1). Shares the data; nothing is copied. */
-  reshape(shape: readonly number[]): Tensor {
+  reshape(shape: readonly number[]): Tensor<D> {
     const free = shape.filter((d) => d === -1).length;
     if (free > 1) throw new ShapeError(`reshape to ${formatShape(shape)}: at most one dimension may be -1.`);
     let target = [...shape];
@@ -100,29 +104,27 @@ export class Tensor {
     if (shapeSize(target) !== this.size) {
       throw new ShapeError(`Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
     }
-    return new Tensor(this.data, target);
+    return new Tensor<D>(this.data, target);
   }
 
   /** Rows [start, end) along the first axis, like `x[start:end]`. Shares the data; nothing is copied. */
-  slice(start: number, end: number = this.shape[0]): Tensor {
+  slice(start: number, end: number = this.shape[0]): Tensor<D> {
     if (this.rank === 0) throw new ShapeError('Cannot slice a scalar tensor.');
     const n = this.shape[0];
     const s = Math.max(0, Math.min(n, start < 0 ? n + start : start));
     const e = Math.max(s, Math.min(n, end < 0 ? n + end : end));
     const row = this.size / (n || 1);
-    const sub = this.data.subarray(s * row, e * row);
+    const sub = this.data.subarray(s * row, e * row) as D;
     // A slice of a backend buffer keeps that buffer alive, as reuse's views do (see backendFloat).
-    if (ArrayBuffer.isView(sub) && (sub instanceof Float32Array || sub instanceof Float64Array)) {
-      backingOf.set(sub, backingOf.get(this.data) ?? (this.data as FloatArray));
-    }
-    return new Tensor(sub, [e - s, ...this.shape.slice(1)]);
+    if (isFloatArray(sub)) backingOf.set(sub, backingOf.get(this.data) ?? (this.data as FloatArray));
+    return new Tensor<D>(sub, [e - s, ...this.shape.slice(1)]);
   }
 
   /**
    * The rows at `indices` along the first axis, like `x[indices]`: copied into `out` when given
    * (same dtype, shape [indices.length, ...rest]), else into a new tensor.
    */
-  gather(indices: ArrayLike<number>, out?: Tensor): Tensor {
+  gather(indices: ArrayLike<number>, out?: Tensor): Tensor<D> {
     if (this.rank === 0) throw new ShapeError('Cannot gather from a scalar tensor.');
     const n = this.shape[0];
     const row = n === 0 ? 0 : this.size / n;
@@ -130,7 +132,7 @@ export class Tensor {
     if (out && (out.dtype !== this.dtype || !out.shape.every((d, i) => d === shape[i]) || out.rank !== shape.length)) {
       throw new ShapeError(`gather: out must be a ${this.dtype} tensor of shape ${formatShape(shape)}, got ${out.dtype} ${formatShape(out.shape)}.`);
     }
-    const dst = out ?? new Tensor(new CTORS[this.dtype](indices.length * row), shape);
+    const dst = (out ?? new Tensor(new CTORS[this.dtype](indices.length * row), shape)) as Tensor<D>;
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i];
       if (!Number.isInteger(r) || r < 0 || r >= n) {
@@ -179,8 +181,13 @@ export class Tensor {
   }
 
   /** A copy with its own data. */
-  clone(): Tensor {
-    return this.cast(this.dtype);
+  clone(): Tensor<D> {
+    return this.cast(this.dtype) as Tensor<D>;
+  }
+
+  /** Whether the elements are float32 or float64 (then `data` is a FloatArray). */
+  isFloat(): this is FloatTensor {
+    return isFloatArray(this.data);
   }
 
   /** The element at the given indices, one per dimension. */
@@ -216,6 +223,13 @@ export class Tensor {
   }
 }
 
+/** A tensor of a floating dtype: what layers compute on and weights are. */
+export type FloatTensor = Tensor<FloatArray>;
+
+function isFloatArray(a: ArrayBufferView): a is FloatArray {
+  return a instanceof Float32Array || a instanceof Float64Array;
+}
+
 /**
  * A zeroed float buffer from the current backend, which may keep it in its own memory: for what a
  * layer or optimizer owns for its lifetime (weights, gradients, activation buffers, moments). It
@@ -231,15 +245,15 @@ export function floatArray(n: number, dtype: FloatDType): FloatArray {
 }
 
 /** A zero tensor of a floating dtype. */
-export function zeros(shape: readonly number[], dtype: FloatDType = 'float32'): Tensor {
+export function zeros(shape: readonly number[], dtype: FloatDType = 'float32'): FloatTensor {
   checkShape(shape);
-  return new Tensor(floatArray(shapeSize(shape), dtype), shape);
+  return new Tensor<FloatArray>(floatArray(shapeSize(shape), dtype), shape);
 }
 
 /** A zero tensor in the backend's memory, for a layer's own weights and buffers (see backendFloat). */
-export function bufferZeros(shape: readonly number[], dtype: FloatDType): Tensor {
+export function bufferZeros(shape: readonly number[], dtype: FloatDType): FloatTensor {
   checkShape(shape);
-  return new Tensor(backendFloat(shapeSize(shape), dtype), shape);
+  return new Tensor<FloatArray>(backendFloat(shapeSize(shape), dtype), shape);
 }
 
 /** The whole buffer a `reuse` tensor is a prefix of. */
@@ -251,15 +265,15 @@ const backingOf = new WeakMap<ArrayBufferView, FloatArray>();
  * prefix of the same memory rather than a new allocation, so training runs in constant memory.
  * The contents are whatever the buffer held: kernels overwrite their outputs.
  */
-export function reuse(buf: Tensor | undefined, shape: readonly number[], dtype: FloatDType): Tensor {
+export function reuse(buf: FloatTensor | undefined, shape: readonly number[], dtype: FloatDType): FloatTensor {
   const size = shapeSize(shape);
   if (buf && buf.dtype === dtype) {
     if (buf.shape.length === shape.length && buf.shape.every((d, i) => d === shape[i])) return buf;
-    const backing = backingOf.get(buf.data) ?? (buf.data as FloatArray);
+    const backing = backingOf.get(buf.data) ?? buf.data;
     if (backing.length >= size) {
       const view = backing.subarray(0, size);
       backingOf.set(view, backing);
-      return new Tensor(view, shape);
+      return new Tensor<FloatArray>(view, shape);
     }
   }
   return bufferZeros(shape, dtype);

@@ -4,7 +4,7 @@
  * correct derivative agrees to ~1e-8 of the gradient's scale, and a wrong one is off by far more.
  */
 import { Rng } from '../../src/tensor/random.js';
-import { Tensor } from '../../src/tensor/tensor.js';
+import { Tensor, type FloatTensor } from '../../src/tensor/tensor.js';
 import { Layer } from '../../src/nn/layer.js';
 
 export const H = 1e-6;
@@ -38,11 +38,11 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-export function randn(shape: number[], rng: Rng, scale = 1): Tensor {
+export function randn(shape: number[], rng: Rng, scale = 1): FloatTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = scale * rng.normal();
-  return new Tensor(d, shape);
+  return new Tensor<Float64Array>(d, shape);
 }
 
 export interface LayerCheck {
@@ -56,11 +56,11 @@ export interface LayerCheck {
  * Checks a built float64 layer on input x with the scalar L = Σ layer(x) ⊙ R for a fixed random R,
  * so dL/dy = R. `seed` fixes the rng handed to forward (dropout masks repeat exactly).
  */
-export function checkLayer(layer: Layer, x: Tensor, opts: { training?: boolean; seed?: number } = {}): LayerCheck {
+export function checkLayer(layer: Layer, x: FloatTensor, opts: { training?: boolean; seed?: number } = {}): LayerCheck {
   const rng = new Rng(99);
   const training = opts.training ?? false;
   const seed = opts.seed ?? 1;
-  const run = (): Tensor => layer.forward(x, { training, rng: new Rng(seed) });
+  const run = (): FloatTensor => layer.forward(x, { training, rng: new Rng(seed) });
   const y0 = run();
   const R = randn(y0.shape, rng);
   const loss = (): number => {

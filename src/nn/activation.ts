@@ -1,0 +1,85 @@
+/**
+ * Activation(name): an activation function as a layer of its own, applied elementwise (softmax:
+ * over the last axis), as Keras's Activation layer. ReLU and Softmax (relu.ts, softmax.ts) are the
+ * same layer with the function fixed.
+ *
+ *   x, y  [batch, ..., c]     y = f(x)
+ *   dx = dy ⊙ f'(x), written with y (see activations.ts); with the fused softmax + cross-entropy
+ *   the loss already gave dL/dx, so softmax passes dy through.
+ */
+import { reuse, type FloatTensor } from '../tensor/tensor.js';
+import { getActivation, type Activation as ActivationFn, type ActivationName } from './activations.js';
+import { Layer, rowsOf, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import { registerLayer, without } from './registry.js';
+
+/** The forward/backward pair of a layer that applies one activation function. */
+export abstract class ActivationLayer extends Layer {
+  /** The function applied. */
+  readonly fn: ActivationFn;
+  private x?: FloatTensor;
+  private y?: FloatTensor;
+  private dx?: FloatTensor;
+
+  constructor(name: ActivationName | string, args: LayerArgs, ownKeys: readonly string[] = []) {
+    super(args, ownKeys);
+    this.fn = getActivation(name, this.describe());
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape];
+  }
+
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+    this.checkInput(x);
+    this.x = x;
+    if (this.fn.name === 'linear') return x;
+    const y = (this.y = reuse(this.y, x.shape, this.dtype));
+    this.fn.forward(y.data, x.data, rowsOf(x), x.shape[x.rank - 1]);
+    return y;
+  }
+
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
+    if (!opts.needInputGrad) return null;
+    if (this.fn.name === 'linear' || (opts.skipSoftmax && this.fn.name === 'softmax')) return dy;
+    const y = this.saved(this.y);
+    const dx = (this.dx = reuse(this.dx, y.shape, this.dtype));
+    this.fn.backward(dx.data, dy.data, y.data, rowsOf(y), y.shape[y.rank - 1]);
+    return dx;
+  }
+
+  override endsInSoftmax(): boolean {
+    return this.fn.name === 'softmax';
+  }
+
+  override logits(): FloatTensor | undefined {
+    return this.endsInSoftmax() ? this.x : undefined;
+  }
+}
+
+export interface ActivationArgs extends LayerArgs {
+  /** The function: 'relu', 'softmax', 'sigmoid', 'tanh' or 'linear'. */
+  activation?: ActivationName;
+}
+
+/** Keras's Activation layer: `new Activation('tanh')` or `new Activation({ activation: 'tanh' })`. */
+export class Activation extends ActivationLayer {
+  static override readonly className: string = 'Activation';
+
+  constructor(activation: ActivationName | ActivationArgs, args: LayerArgs = {}) {
+    const a = typeof activation === 'object' && activation !== null ? activation : { ...args, activation };
+    super(a.activation ?? 'linear', without(a as LayerConfig, 'activation'));
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), activation: this.fn.name };
+  }
+}
+
+registerLayer(Activation, {
+  fromConfig: (c) => new Activation(c as ActivationArgs),
+  keras: {
+    className: 'Activation',
+    toKeras: (c) => ({ activation: c.activation }),
+    fromKeras: (k) => ({ activation: k.activation }),
+  },
+});

@@ -1,0 +1,102 @@
+/**
+ * The layer registry: every layer class registers itself once, at the foot of its own file (as
+ * TensorFlow.js does with `registerClass`), with how to rebuild it from its config and how Keras
+ * (and TensorFlow.js, which writes Keras's configs) names and spells it. Our file format, the
+ * TensorFlow.js bridge and the layer tests read this registry; no other file lists layers.
+ */
+import { FormatError, ValueError } from '../errors.js';
+import type { Layer, LayerConfig } from './layer.js';
+
+/** A JSON object, as Keras configs are. */
+export type Json = Record<string, unknown>;
+
+/**
+ * Throws a FormatError when `ok` is false, saying the layer uses `what`, which mnist-nn does not
+ * support: an option is never dropped silently.
+ */
+export type Require = (ok: boolean, what: string) => void;
+
+/** How Keras (and TensorFlow.js) writes a layer: its class name and its own options, snake_case. */
+export interface KerasMapping {
+  /** Keras's class name. */
+  className: string;
+  /**
+   * The layer's own options in Keras's spelling, from our config (`name`, `trainable` and the input
+   * shape are written by the bridge).
+   */
+  toKeras(config: LayerConfig): Json;
+  /** Our config's own options from Keras's; `require` refuses what we cannot honour. */
+  fromKeras(config: Json, require: Require): LayerConfig;
+}
+
+/** A layer class as the registry sees it: constructible, with its static className. */
+export interface LayerClass<L extends Layer = Layer> {
+  readonly className: string;
+  readonly prototype: L;
+}
+
+export interface LayerRegistration<L extends Layer = Layer> {
+  /** Rebuilds the layer from what its `getConfig` returned. */
+  fromConfig(config: LayerConfig): L;
+  /** Keras's name and spelling; null when Keras and TensorFlow.js have no such layer. */
+  keras: KerasMapping | null;
+}
+
+export interface Registered extends LayerRegistration {
+  className: string;
+  cls: LayerClass;
+}
+
+const byName = new Map<string, Registered>();
+const byKerasName = new Map<string, Registered>();
+
+/** Registers a layer class under its static className (once: a second registration is a mistake). */
+export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration: LayerRegistration<L>): void {
+  const className = cls.className;
+  if (byName.has(className)) throw new ValueError(`registerLayer: a layer class named '${className}' is already registered.`);
+  const entry: Registered = { className, cls, ...registration };
+  byName.set(className, entry);
+  if (registration.keras) {
+    if (byKerasName.has(registration.keras.className)) throw new ValueError(`registerLayer: Keras class '${registration.keras.className}' is already mapped.`);
+    byKerasName.set(registration.keras.className, entry);
+  }
+}
+
+/** Every registered layer, in registration order. */
+export function registeredLayers(): Registered[] {
+  return [...byName.values()];
+}
+
+/** The registration of one of our class names, or undefined. */
+export function registration(className: string): Registered | undefined {
+  return byName.get(className);
+}
+
+/** The registration that reads a Keras class name, or undefined. */
+export function kerasRegistration(kerasClassName: string): Registered | undefined {
+  return byKerasName.get(kerasClassName);
+}
+
+/** Builds a layer from its class name and config; a FormatError names an unknown class or a bad config. */
+export function layerFromConfig(className: unknown, config: unknown, where: string): Layer {
+  const reg = typeof className === 'string' ? byName.get(className) : undefined;
+  if (!reg) {
+    throw new FormatError(`${where}: unknown layer class ${JSON.stringify(className)}; expected one of ${[...byName.keys()].join(', ')}.`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new FormatError(`${where}: the config of a ${reg.className} layer must be an object, got ${JSON.stringify(config)}.`);
+  }
+  return reg.fromConfig(config as LayerConfig);
+}
+
+/** The serialisable description of a layer. */
+export function layerToConfig(layer: Layer): { className: string; config: LayerConfig } {
+  return { className: layer.className, config: layer.getConfig() };
+}
+
+/** A copy of a config without some keys, for handing the rest to a constructor as its options. */
+export function without(config: LayerConfig, ...keys: string[]): LayerConfig {
+  const out = { ...config };
+  for (const k of keys) delete out[k];
+  return out;
+}

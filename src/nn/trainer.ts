@@ -1,0 +1,338 @@
+/**
+ * The training loop (Keras's Trainer): what `compile` chose, and `fit`, `evaluate`, `trainOnBatch`
+ * and `computeGradients` over a model's layers. A training step is
+ *   forward through every layer → loss and dL/d(output) → backward in reverse → optimizer step.
+ * Whether the loss takes the logits of a final softmax (cross-entropy fused with softmax, whose
+ * backward pass starts from dL/dlogits = (p − y)/n) is decided in one place, `outputLoss`.
+ */
+import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { getOptimizer, type Optimizer } from '../optim/index.js';
+import type { FloatArray, FloatDType } from '../tensor/kernels.js';
+import type { Rng } from '../tensor/random.js';
+import { Tensor, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
+import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } from './callbacks.js';
+import { rowsOf, type Layer, type Param } from './layer.js';
+import { getLoss, type Loss, type LossName } from './losses.js';
+import { getMetric, parseMetricName, type Metric } from './metrics.js';
+
+export interface CompileArgs {
+  /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
+  optimizer: Optimizer | string;
+  loss: LossName | string;
+  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. */
+  metrics?: string[] | string;
+}
+
+export interface FitArgs {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Fraction of the samples, taken from the end before shuffling as Keras does, held out for validation. */
+  validationSplit?: number;
+  /** Validation samples [x, y]; takes precedence over validationSplit. */
+  validationData?: [Tensor, Tensor];
+  /** Shuffle the training samples before each epoch; default true. */
+  shuffle?: boolean;
+  /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
+  initialEpoch?: number;
+  callbacks?: Callback[] | Callback;
+  /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
+  terminateOnNaN?: boolean;
+}
+
+export interface EvaluateArgs {
+  /** Default 32. */
+  batchSize?: number;
+}
+
+/** Loss and metrics, e.g. `{ loss, accuracy }`. */
+export type Evaluation = { loss: number } & Record<string, number>;
+
+/** What the trainer needs of a model (Sequential is one). */
+export interface TrainableModel extends CallbackModel {
+  readonly layers: readonly Layer[];
+  readonly dtype: FloatDType;
+  /** Sample shape of the output (no batch dimension). */
+  readonly outputShape: number[];
+  /** The generator behind shuffles and dropout masks. */
+  readonly rng: Rng;
+  describe(): string;
+  /** Checks x against the model's input (building the model from it when needed) and casts it to the model's dtype. */
+  prepareInput(x: Tensor, where: string): FloatTensor;
+  forward(x: FloatTensor, training: boolean): FloatTensor;
+}
+
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly loss: Loss;
+  /** The metric names given to `compile`. */
+  readonly metrics: string[];
+  /** Each layer's `trainable` as it was at `compile` (Keras: a later change waits for the next compile). */
+  private readonly trainableAtCompile: Map<Layer, boolean>;
+  private dOut?: FloatTensor;
+  private xBatch?: FloatTensor;
+
+  constructor(
+    private readonly model: TrainableModel,
+    args: CompileArgs,
+  ) {
+    checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
+    const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
+    if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
+      throw new ValueError(`${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
+    }
+    this.optimizer = optimizer;
+    this.loss = getLoss(args.loss);
+    this.metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? [...args.metrics] : [args.metrics];
+    for (const m of this.metrics) parseMetricName(m); // unknown names fail here, not at fit
+    this.trainableAtCompile = new Map(model.layers.map((l) => [l, l.trainable]));
+  }
+
+  /** Whether a layer's weights are learnt (its `trainable` at compile; a layer added since, its own). */
+  private learns(layer: Layer): boolean {
+    return this.trainableAtCompile.get(layer) ?? layer.trainable;
+  }
+
+  /** The weights the optimizer updates: the trainable weights of the layers that learn. */
+  trainableParams(): Param[] {
+    return this.model.layers.flatMap((l) => (this.learns(l) ? l.parameters().filter((p) => p.trainable) : []));
+  }
+
+  /** Metrics resolve against the output width, which layers added after compile may change. */
+  private resolveMetrics(): Metric[] {
+    const units = this.model.outputShape[this.model.outputShape.length - 1];
+    return this.metrics.map((m) => getMetric(m, this.loss, units));
+  }
+
+  /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN']);
+    const model = this.model;
+    const epochs = args.epochs ?? 1;
+    const batchSize = args.batchSize ?? 32;
+    const verbose = args.verbose ?? 1;
+    const initialEpoch = args.initialEpoch ?? 0;
+    checkInt('fit', 'epochs', epochs, 0);
+    checkInt('fit', 'batchSize', batchSize, 1);
+    checkInt('fit', 'initialEpoch', initialEpoch, 0);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${String(verbose)}.`);
+    const split = args.validationSplit ?? 0;
+    if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
+      throw new ValueError(`fit: validationSplit must be a number in [0, 1), got ${String(split)}.`);
+    }
+
+    let xs = model.prepareInput(x, 'fit');
+    let ys = this.prepareTargets(y, xs, 'fit');
+    let val: [FloatTensor, Tensor] | undefined;
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+        throw new ValueError(`fit: validationData must be [xVal, yVal], got ${Array.isArray(args.validationData) ? `an array of ${args.validationData.length}` : typeof args.validationData}.`);
+      }
+      const [xv, yv] = args.validationData;
+      const xvp = model.prepareInput(xv, 'fit (validationData)');
+      val = [xvp, this.prepareTargets(yv, xvp, 'fit (validationData)')];
+    } else if (split > 0) {
+      const at = Math.floor(xs.shape[0] * (1 - split));
+      if (at === 0 || at === xs.shape[0]) {
+        throw new ValueError(`fit: validationSplit ${split} of ${xs.shape[0]} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
+      }
+      val = [xs.slice(at), ys.slice(at)];
+      xs = xs.slice(0, at);
+      ys = ys.slice(0, at);
+    }
+
+    const n = xs.shape[0];
+    const steps = Math.ceil(n / batchSize);
+    const history = new History();
+    history.params = { epochs, steps, samples: n, batchSize, verbose };
+    const user = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    const callbacks: Callback[] = [history, ...(verbose ? [new ProgbarLogger(verbose, epochs, steps)] : []), ...user];
+    const call = async <K extends keyof Callback>(name: K, ...a: Parameters<NonNullable<Callback[K]>>): Promise<void> => {
+      for (const cb of callbacks) await (cb[name] as ((...x: unknown[]) => unknown) | undefined)?.apply(cb, a);
+    };
+
+    model.stopTraining = false;
+    for (const cb of callbacks) cb.setModel?.(model);
+    await call('onTrainBegin', {});
+    const metrics = this.resolveMetrics();
+    let lastYield = performance.now();
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      await call('onEpochBegin', epoch, {});
+      const order = args.shuffle === false ? null : model.rng.permutation(n);
+      let lossSum = 0;
+      const correct = new Array<number>(metrics.length).fill(0);
+      let seen = 0;
+      for (let b = 0; b < steps; b++) {
+        await call('onBatchBegin', b, { batch: b, size: Math.min(batchSize, n - b * batchSize) });
+        const lo = b * batchSize;
+        const hi = Math.min(n, lo + batchSize);
+        const idx = order ? order.subarray(lo, hi) : null;
+        // The batch goes into a buffer of the backend's memory, reused across steps: no allocation,
+        // and the products read it in place.
+        const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], model.dtype))) : xs.slice(lo, hi);
+        const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
+        const r = this.step(xb, yb, { training: true, update: true, metrics });
+        if (!Number.isFinite(r.loss) && args.terminateOnNaN !== false) {
+          throw new ValueError(
+            `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} of ${steps}: training diverged (try a lower learning rate). ` +
+              'Pass terminateOnNaN: false to train on regardless.',
+          );
+        }
+        seen += hi - lo;
+        lossSum += r.loss * (hi - lo);
+        r.correct.forEach((v, i) => (correct[i] += v));
+        await call('onBatchEnd', b, logsOf(lossSum / seen, correct, seen, metrics));
+        if (model.stopTraining) break;
+        if (performance.now() - lastYield > 50) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+      const logs = logsOf(lossSum / seen, correct, seen, metrics);
+      if (val) {
+        const e = this.evaluateTensors(val[0], val[1], batchSize);
+        for (const [k, v] of Object.entries(e)) logs[`val_${k}`] = v;
+      }
+      await call('onEpochEnd', epoch, logs);
+    }
+    await call('onTrainEnd', {});
+    return history;
+  }
+
+  /** Loss and metrics over (x, y), the mean over all samples. */
+  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Evaluation {
+    checkKeys('evaluate', args, ['batchSize']);
+    const batchSize = args.batchSize ?? 32;
+    checkInt('evaluate', 'batchSize', batchSize, 1);
+    const xs = this.model.prepareInput(x, 'evaluate');
+    return this.evaluateTensors(xs, this.prepareTargets(y, xs, 'evaluate'), batchSize);
+  }
+
+  /** One optimizer step on one batch: the batch's loss and metrics (before the step). */
+  trainOnBatch(x: Tensor, y: Tensor): Evaluation {
+    const xs = this.model.prepareInput(x, 'trainOnBatch');
+    const ys = this.prepareTargets(y, xs, 'trainOnBatch');
+    const metrics = this.resolveMetrics();
+    const r = this.step(xs, ys, { training: true, update: true, metrics });
+    return logsOf(r.loss, r.correct, xs.shape[0], metrics);
+  }
+
+  /**
+   * The mean loss over the batch (x, y) and its gradient for every weight, aligned with the model's
+   * `getWeights()` (frozen layers' weights included; a non-trainable weight, which has no gradient,
+   * gets zeros). Nothing is updated. Inference mode unless `training`.
+   */
+  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): { loss: number; grads: Tensor[] } {
+    checkKeys('computeGradients', args, ['training']);
+    const xs = this.model.prepareInput(x, 'computeGradients');
+    const ys = this.prepareTargets(y, xs, 'computeGradients');
+    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [] });
+    const params = this.model.layers.flatMap((l) => l.parameters());
+    return { loss: r.loss, grads: params.map((p) => (p.trainable ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
+  }
+
+  /**
+   * Forward, loss, backward and (when `update`) an optimizer step on one prepared batch. Without
+   * `update` every trainable weight's gradient is written, frozen layers' too (computeGradients).
+   */
+  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Metric[] }): { loss: number; correct: number[] } {
+    const model = this.model;
+    const p = model.forward(x, o.training);
+    const rows = rowsOf(p);
+    const cols = p.shape[p.rank - 1];
+    const correct = o.metrics.map((m) => (m.correct(p.data, y.data, rows, cols) * x.shape[0]) / rows);
+    const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
+    const out = this.outputLoss(p, y.data, rows, cols, dOut.data);
+    // Layers before the first one that learns need no gradient, and neither does its input: for
+    // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
+    const layers = model.layers;
+    const learns = layers.map((l) => l.parameters().some((q) => q.trainable) && (!o.update || this.learns(l)));
+    const first = learns.indexOf(true);
+    let dy: FloatTensor | null = dOut;
+    for (let i = layers.length - 1; first >= 0 && i >= first && dy; i--) {
+      dy = layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: out.fused && i === layers.length - 1, weightGrads: learns[i] });
+    }
+    const penalty = this.regularize(o.update ? this.trainableParams() : layers.flatMap((l) => l.parameters().filter((q) => q.trainable)));
+    if (o.update) this.optimizer.step(this.trainableParams());
+    return { loss: out.value + penalty, correct };
+  }
+
+  /**
+   * The loss of outputs p [rows, cols] against targets y, and with `grad`, dL/d(output) into it.
+   * When the last layer ends in softmax and the loss has a logits form (cross-entropy), both come
+   * from the logits: exact for any logits, and the gradient is that of the logits ((p − y)/n).
+   */
+  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null): { value: number; fused: boolean } {
+    const last = this.model.layers[this.model.layers.length - 1];
+    const logits = last.endsInSoftmax() ? last.logits() : undefined;
+    const { loss } = this;
+    if (logits && loss.valueFromLogits && loss.gradFromLogits) {
+      if (grad) loss.gradFromLogits(grad, p.data, y, rows, cols);
+      return { value: loss.valueFromLogits(logits.data, y, rows, cols), fused: true };
+    }
+    if (grad) loss.grad(grad, p.data, y, rows, cols);
+    return { value: loss.value(p.data, y, rows, cols), fused: false };
+  }
+
+  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number): Evaluation {
+    const metrics = this.resolveMetrics();
+    const n = x.shape[0];
+    let lossSum = 0;
+    const correct = new Array<number>(metrics.length).fill(0);
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const hi = Math.min(n, lo + batchSize);
+      const yb = y.slice(lo, hi).data;
+      const p = this.model.forward(x.slice(lo, hi), false);
+      const cols = p.shape[p.rank - 1];
+      const rows = rowsOf(p);
+      lossSum += this.outputLoss(p, yb, rows, cols, null).value * (hi - lo);
+      metrics.forEach((m, i) => (correct[i] += (m.correct(p.data, yb, rows, cols) * (hi - lo)) / rows));
+    }
+    const penalty = this.regularize([]);
+    return logsOf(lossSum / n + penalty, correct, n, metrics);
+  }
+
+  /**
+   * The weights' penalties, all of them, as Keras adds every layer's regularization loss (frozen
+   * ones too); the penalties' gradients go to the weights in `learning`.
+   */
+  private regularize(learning: readonly Param[]): number {
+    let penalty = 0;
+    for (const l of this.model.layers) {
+      for (const p of l.parameters()) {
+        if (!p.regularizer) continue;
+        penalty += p.regularizer.penalty(p.value.data);
+        if (learning.includes(p)) p.regularizer.addGrad(p.grad.data, p.value.data);
+      }
+    }
+    return penalty;
+  }
+
+  private prepareTargets(y: Tensor, x: Tensor, where: string): Tensor {
+    if (!(y instanceof Tensor)) throw new ValueError(`${where}: y must be a Tensor, got ${y === null ? 'null' : typeof y}.`);
+    if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
+      throw new ShapeError(`${where}: x has ${x.shape[0]} samples but y has shape ${formatShape(y.shape)}; expected ${x.shape[0]} targets.`);
+    }
+    this.loss.checkTargets(y, this.model.outputShape, where);
+    return y;
+  }
+}
+
+/** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */
+function logsOf(loss: number, correct: number[], n: number, metrics: Metric[]): Evaluation {
+  const logs: Logs = { loss };
+  metrics.forEach((m, i) => (logs[m.key] = correct[i] / n));
+  return logs as Evaluation;
+}
+
+export function checkInt(where: string, what: string, v: number, min: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${String(v)}.`);
+  }
+}

@@ -1,0 +1,80 @@
+// The source tree's shape: no import cycles (a type-only import counts: it still ties the two files
+// together), and each layer class named in one place only, its registration.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** The files a source file imports (static, type-only, re-exports and dynamic import()), as paths. */
+export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g)].map(
+    (m) => m[1] ?? m[2] ?? m[3],
+  );
+  return specs.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
+}
+
+/** Every cycle's files, one strongly connected component of more than one file (or a self-import) each. */
+export function importCycles(graph: Map<string, string[]>): string[][] {
+  // Tarjan's algorithm.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+describe('source structure', () => {
+  it('has no import cycles', () => {
+    const files = sourceFiles(SRC);
+    const graph = new Map(files.map((f) => [f, importsOf(f)]));
+    const cycles = importCycles(graph).map((c) => c.map((f) => relative(SRC, f)));
+    expect(cycles).toEqual([]);
+  });
+
+  it('the cycle finder finds a cycle, type-only and dynamic imports included', () => {
+    const a = '/x/a.ts';
+    const b = '/x/b.ts';
+    const c = '/x/c.ts';
+    const graph = new Map([
+      [a, importsOf(a, "import type { B } from './b.js';\n")],
+      [b, importsOf(b, "const m = await import('./c.js');\n")],
+      [c, importsOf(c, "export { A } from './a.js';\n")],
+    ]);
+    expect(importCycles(graph)).toEqual([[a, b, c]]);
+    graph.set(c, []);
+    expect(importCycles(graph)).toEqual([]);
+  });
+});
