@@ -1,0 +1,226 @@
+// The layer harness: for every registered layer, a few configurations, each run through
+//   1. the float64 gradient check of its backward pass (input and every weight),
+//   2. a config round trip (getConfig → the registration's fromConfig → same config, same outputs),
+//   3. a round trip through our model file (modelToBytes → modelFromBytes → same outputs),
+//   4. the TensorFlow.js Layers format: the real @tensorflow/tfjs loads our export and predicts the
+//      same to 1e-5, and loadModel reads it back to the same outputs (a layer Keras lacks must be
+//      refused by the export, saying so).
+// A registered layer without an entry here fails. Adding a layer's tests = adding its entry.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Activation,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  FormatError,
+  MaxPooling2D,
+  ReLU,
+  Reshape,
+  Sequential,
+  Softmax,
+  Tensor,
+  loadModel,
+  modelFromBytes,
+  modelToBytes,
+  regularizers,
+  type FloatTensor,
+  type Layer,
+} from '../src/index.js';
+import * as entry from '../src/index.js';
+import * as browserEntry from '../src/browser.js';
+import { registeredLayers } from '../src/nn/registry.js';
+import { Rng } from '../src/tensor/random.js';
+import { TOL, buildF64, checkLayer, randn } from './helpers/gradcheck.js';
+
+interface HarnessCase {
+  /** What this configuration shows. */
+  label: string;
+  /** A fresh layer of this configuration (the sample shape is given separately). */
+  make: () => Layer;
+  /** The sample shape fed to it. */
+  inputShape: number[];
+  /** Check the gradient in training mode (dropout active, with a fixed mask). */
+  training?: boolean;
+  /**
+   * An input without ties, for layers whose derivative is undefined at ties (max pooling): samples
+   * from randn, each value nudged apart from the others.
+   */
+  distinct?: boolean;
+}
+
+const HARNESS: Record<string, HarnessCase[]> = {
+  Dense: [
+    { label: 'relu, rank 2', make: () => new Dense(7, { activation: 'relu' }), inputShape: [5] },
+    { label: 'no bias, tanh, one unit', make: () => new Dense(1, { useBias: false, activation: 'tanh' }), inputShape: [13] },
+    { label: 'softmax over the last axis of rank-3 inputs', make: () => new Dense(4, { activation: 'softmax' }), inputShape: [3, 6] },
+    {
+      label: 'sigmoid with l1l2 regularizers and other initializers',
+      make: () => new Dense(3, { activation: 'sigmoid', kernelRegularizer: regularizers.l1l2({ l1: 1e-3, l2: 1e-2 }), biasRegularizer: regularizers.l2(0.1), kernelInitializer: 'heNormal', biasInitializer: 'ones' }),
+      inputShape: [4],
+    },
+    { label: 'frozen (trainable false)', make: () => new Dense(2, { trainable: false }), inputShape: [3] },
+  ],
+  Conv2D: [
+    { label: '3×3, same padding, relu', make: () => new Conv2D(4, 3, { activation: 'relu', padding: 'same' }), inputShape: [6, 6, 2] },
+    { label: '2×3 kernel, strides [1, 2], tanh', make: () => new Conv2D(3, [2, 3], { strides: [1, 2], activation: 'tanh' }), inputShape: [5, 7, 1] },
+    { label: '1×1, no bias, softmax over filters, same padding and stride 2', make: () => new Conv2D(2, 1, { useBias: false, activation: 'softmax', strides: 2, padding: 'same' }), inputShape: [3, 3, 2] },
+  ],
+  MaxPooling2D: [
+    { label: '2×2', make: () => new MaxPooling2D(2), inputShape: [4, 4, 3], distinct: true },
+    { label: '2×3, stride 1, same padding', make: () => new MaxPooling2D([2, 3], { strides: 1, padding: 'same' }), inputShape: [5, 5, 2], distinct: true },
+    { label: '3×3 stride 2 over an odd size', make: () => new MaxPooling2D(3, { strides: 2 }), inputShape: [7, 5, 1], distinct: true },
+  ],
+  Dropout: [
+    { label: 'rate 0.3, training', make: () => new Dropout(0.3), inputShape: [4, 5], training: true },
+    { label: 'rate 0.5, inference (identity)', make: () => new Dropout(0.5), inputShape: [6] },
+  ],
+  Flatten: [
+    { label: 'rank 4 to rank 2', make: () => new Flatten(), inputShape: [2, 3, 4] },
+    { label: 'rank 3 to rank 2', make: () => new Flatten(), inputShape: [3, 4] },
+  ],
+  Reshape: [
+    { label: '[6] to [2, 3]', make: () => new Reshape([2, 3]), inputShape: [6] },
+    { label: 'with −1', make: () => new Reshape([-1, 4]), inputShape: [2, 3, 4] },
+  ],
+  Activation: [
+    { label: 'relu', make: () => new Activation('relu'), inputShape: [3, 4] },
+    { label: 'sigmoid', make: () => new Activation('sigmoid'), inputShape: [5] },
+    { label: 'tanh, options form', make: () => new Activation({ activation: 'tanh' }), inputShape: [2, 3] },
+    { label: 'softmax', make: () => new Activation('softmax'), inputShape: [6] },
+    { label: 'linear', make: () => new Activation('linear'), inputShape: [4] },
+  ],
+  ReLU: [{ label: 'rank 3', make: () => new ReLU(), inputShape: [3, 4] }],
+  Softmax: [
+    { label: 'rank 2', make: () => new Softmax(), inputShape: [5] },
+    { label: 'over the last axis of rank 3', make: () => new Softmax(), inputShape: [2, 3] },
+  ],
+};
+
+const rng = new Rng(17);
+const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-harness-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const warn = console.warn; // the cpu backend's first use prints a banner recommending tfjs-node
+  console.warn = () => {};
+  tf.tensor([0]).dispose();
+  console.warn = warn;
+});
+
+function input(c: HarnessCase, batch: number, dtype: 'float32' | 'float64'): FloatTensor {
+  const x = randn([batch, ...c.inputShape], rng);
+  if (c.distinct) x.data.forEach((v, i, a) => (a[i] = v + i * 1e-3));
+  return dtype === 'float64' ? x : (x.cast('float32') as FloatTensor);
+}
+
+/** A model of the one layer, built for the case's sample shape, weights drawn away from their initial values. */
+function modelOf(c: HarnessCase, seed: number): Sequential {
+  const m = new Sequential([c.make()], { seed });
+  m.build([null, ...c.inputShape]);
+  m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => rng.normal() * 0.5), w.shape)));
+  return m;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe('the layer harness', () => {
+  it('every registered layer is exported by both entries under its class name', () => {
+    expect(registeredLayers().map((r) => r.className)).toContain('Dense');
+    for (const r of registeredLayers()) {
+      expect((entry as Record<string, unknown>)[r.className], r.className).toBe(r.cls);
+      expect((browserEntry as Record<string, unknown>)[r.className], r.className).toBe(r.cls);
+    }
+  });
+
+  it('every exported layer class that names itself is registered', () => {
+    const named = Object.values(entry).filter(
+      (v): v is typeof Layer => typeof v === 'function' && v.prototype instanceof entry.Layer && Object.hasOwn(v, 'className'),
+    );
+    expect(named.length).toBe(registeredLayers().length);
+    for (const cls of named) expect(registeredLayers().find((r) => r.cls === cls), cls.className).toBeDefined();
+  });
+
+  for (const reg of registeredLayers()) {
+    describe(reg.className, () => {
+      const cases = HARNESS[reg.className];
+      it('has a harness entry', () => {
+        expect(cases, `add ${reg.className} to HARNESS in test/layer-harness.test.ts`).toBeDefined();
+        expect(cases.length).toBeGreaterThan(0);
+      });
+      for (const c of cases ?? []) {
+        describe(c.label, () => {
+          it('makes a layer of this class', () => {
+            expect(c.make()).toBeInstanceOf(reg.cls as unknown as new () => Layer);
+            expect(c.make().className).toBe(reg.className);
+          });
+
+          it('backward matches float64 finite differences', () => {
+            const layer = buildF64(c.make(), c.inputShape);
+            const check = checkLayer(layer, input(c, 3, 'float64'), { training: c.training });
+            expect(check.input).toBeLessThan(TOL);
+            for (const [name, err] of Object.entries(check.params)) expect(err, name).toBeLessThan(TOL);
+            expect(Object.keys(check.params)).toEqual(layer.parameters().map((p) => p.name));
+          });
+
+          it('config round trip: the same config and the same outputs', () => {
+            const a = modelOf(c, 1).layers[0];
+            const config = JSON.parse(JSON.stringify(a.getConfig())) as Record<string, unknown>;
+            const b = reg.fromConfig(config);
+            expect(b.className).toBe(a.className);
+            expect(b.getConfig()).toEqual(a.getConfig());
+            const mb = new Sequential([b], { seed: 2 });
+            mb.build([null, ...c.inputShape]);
+            mb.setWeights(a.parameters().map((p) => p.value));
+            const x = input(c, 4, 'float32');
+            const ctx = { training: false, rng: new Rng(1) };
+            expect(Array.from(b.forward(x, ctx).data)).toEqual(Array.from(a.forward(x, ctx).data));
+          });
+
+          it('round trip through our model file', async () => {
+            const m = modelOf(c, 3);
+            const back = modelFromBytes(modelToBytes(m), 'harness');
+            expect(back.toConfig()).toEqual(m.toConfig());
+            expect(back.layers[0].trainable).toBe(m.layers[0].trainable);
+            const x = input(c, 5, 'float32');
+            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+          });
+
+          it('through the TensorFlow.js Layers format, checked by TensorFlow.js', async () => {
+            const m = modelOf(c, 4);
+            const out = join(dir, `${reg.className}-${cases.indexOf(c)}`);
+            if (!reg.keras) {
+              await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(FormatError);
+              await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(reg.className);
+              return;
+            }
+            await m.save(out, { format: 'tfjs' });
+            const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+            expect(json.modelTopology.config.layers[0].class_name).toBe(reg.keras.className);
+            const weights = readFileSync(join(out, json.weightsManifest[0].paths[0]));
+            const theirs = await tf.loadLayersModel(
+              tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) }),
+            );
+            expect(theirs.layers[0].trainable).toBe(m.layers[0].trainable);
+            const x = input(c, 5, 'float32');
+            const p = theirs.predict(tf.tensor(x.data, x.shape)) as tf.Tensor;
+            expect(p.shape).toEqual([5, ...m.outputShape]);
+            expect(maxDiff(p.dataSync(), (await m.predict(x)).data)).toBeLessThan(1e-5);
+            const back = await loadModel(out);
+            expect(back.layers[0].className).toBe(reg.className);
+            expect(back.layers[0].getConfig()).toEqual(m.layers[0].getConfig());
+            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+          });
+        });
+      }
+    });
+  }
+});
