@@ -21,6 +21,8 @@ export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { Conv2D, type Conv2DArgs } from './nn/conv2d.js';
 export { MaxPooling2D, type MaxPooling2DArgs } from './nn/maxpool2d.js';
+export { AveragePooling2D, type AveragePooling2DArgs } from './nn/avgpool2d.js';
+export { GlobalAveragePooling2D } from './nn/global-avgpool2d.js';
 export { Reshape } from './nn/reshape.js';
 export { Activation, ActivationLayer, type ActivationArgs } from './nn/activation.js';
 export { ReLU } from './nn/relu.js';

@@ -13,11 +13,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Activation,
+  AveragePooling2D,
   Conv2D,
   Dense,
   Dropout,
   Flatten,
   FormatError,
+  GlobalAveragePooling2D,
   MaxPooling2D,
   ReLU,
   Reshape,
@@ -93,6 +95,15 @@ const HARNESS: Record<string, HarnessCase[]> = {
     { label: 'tanh, options form', make: () => new Activation({ activation: 'tanh' }), inputShape: [2, 3] },
     { label: 'softmax', make: () => new Activation('softmax'), inputShape: [6] },
     { label: 'linear', make: () => new Activation('linear'), inputShape: [4] },
+  ],
+  AveragePooling2D: [
+    { label: '2×2', make: () => new AveragePooling2D(2), inputShape: [4, 4, 3] },
+    { label: '3×2, strides [2, 1], same padding: edge windows average only what is inside', make: () => new AveragePooling2D([3, 2], { strides: [2, 1], padding: 'same' }), inputShape: [5, 6, 2] },
+    { label: '2×2 stride 1 over an odd size', make: () => new AveragePooling2D(2, { strides: 1 }), inputShape: [5, 3, 1] },
+  ],
+  GlobalAveragePooling2D: [
+    { label: 'three channels', make: () => new GlobalAveragePooling2D(), inputShape: [4, 5, 3] },
+    { label: 'one pixel, one channel', make: () => new GlobalAveragePooling2D(), inputShape: [1, 1, 1] },
   ],
   ReLU: [{ label: 'rank 3', make: () => new ReLU(), inputShape: [3, 4] }],
   Softmax: [

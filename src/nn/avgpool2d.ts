@@ -1,0 +1,100 @@
+/**
+ * AveragePooling2D over NHWC images: each output is the mean of its window, per channel. As in
+ * Keras (TensorFlow's avg_pool), with 'same' padding a window hanging over the edge averages only
+ * the positions inside the image.
+ *
+ *   x  [B, H, W, C]  →  y [B, OH, OW, C]
+ *   y[b, oh, ow, c] = (1/n) Σ_{(h, w) ∈ window(oh, ow)} x[b, h, w, c],   n = the window's positions inside the image
+ *   dx[b, h, w, c] = Σ_{windows holding (h, w)} dy[b, oh, ow, c] / n
+ */
+import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
+import { reuse, type FloatTensor } from '../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import { registerLayer, without } from './registry.js';
+import { checkPadding, pair, poolFromKeras, poolToKeras, windowGeometry, type Padding } from './window.js';
+
+export interface AveragePooling2DArgs extends LayerArgs {
+  /** Default: the pool size. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+/** Calls `visit(o, i, n)` for every output position o and every input position i of its window (n of them), as flat pixel indices. */
+function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) => void): void {
+  for (let b = 0; b < g.batch; b++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      const h0 = oh * g.sh - g.padTop;
+      const hs = Math.max(h0, 0);
+      const he = Math.min(h0 + g.kh, g.height);
+      for (let ow = 0; ow < g.outW; ow++) {
+        const w0 = ow * g.sw - g.padLeft;
+        const ws = Math.max(w0, 0);
+        const we = Math.min(w0 + g.kw, g.width);
+        const o = (b * g.outH + oh) * g.outW + ow;
+        const n = (he - hs) * (we - ws);
+        for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) visit(o, (b * g.height + h) * g.width + w, n);
+      }
+    }
+  }
+}
+
+export class AveragePooling2D extends Layer {
+  static override readonly className: string = 'AveragePooling2D';
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  private geometry?: WindowGeometry;
+  private y?: FloatTensor;
+  private dx?: FloatTensor;
+  private xShape?: number[];
+
+  /** poolSize: n or [h, w] (default 2, as in Keras). */
+  constructor(poolSize: number | [number, number] = 2, args: AveragePooling2DArgs = {}) {
+    super(args, ['strides', 'padding']);
+    this.poolSize = pair(poolSize, 'poolSize', this.describe());
+    this.strides = pair(args.strides ?? this.poolSize, 'strides', this.describe());
+    this.padding = checkPadding(args.padding ?? 'valid', this.describe());
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const g = windowGeometry(inputShape, this.poolSize, this.strides, this.padding, this.describe());
+    return [g.outH, g.outW, g.channels];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
+  }
+
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+    this.checkInput(x);
+    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    this.xShape = x.shape;
+    const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
+    const C = g.channels;
+    const yd: FloatArray = y.data.fill(0);
+    const xd = x.data;
+    eachWindow(g, (o, i, n) => {
+      for (let c = 0; c < C; c++) yd[o * C + c] += xd[i * C + c] / n;
+    });
+    return y;
+  }
+
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
+    if (!opts.needInputGrad) return null;
+    const g = this.saved(this.geometry);
+    const dx = (this.dx = reuse(this.dx, this.saved(this.xShape), this.dtype));
+    const C = g.channels;
+    const dxd: FloatArray = dx.data.fill(0);
+    const dyd = dy.data;
+    eachWindow(g, (o, i, n) => {
+      for (let c = 0; c < C; c++) dxd[i * C + c] += dyd[o * C + c] / n;
+    });
+    return dx;
+  }
+}
+
+registerLayer(AveragePooling2D, {
+  fromConfig: (c) => new AveragePooling2D(c.poolSize as [number, number], without(c, 'poolSize')),
+  keras: { className: 'AveragePooling2D', toKeras: poolToKeras, fromKeras: poolFromKeras },
+});
