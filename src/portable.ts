@@ -15,6 +15,7 @@ export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/
 export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
 export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
 export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
+export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
 // The layers: one line each.
 export { Dense, type DenseArgs } from './nn/dense.js';
 export { Dropout } from './nn/dropout.js';

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
 import {
   Activation,
   AveragePooling2D,
@@ -115,13 +116,7 @@ const HARNESS: Record<string, HarnessCase[]> = {
 const rng = new Rng(17);
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-harness-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const warn = console.warn; // the cpu backend's first use prints a banner recommending tfjs-node
-  console.warn = () => {};
-  tf.tensor([0]).dispose();
-  console.warn = warn;
-});
+useTfjsCpu();
 
 function input(c: HarnessCase, batch: number, dtype: 'float32' | 'float64'): FloatTensor {
   const x = randn([batch, ...c.inputShape], rng);
@@ -217,9 +212,7 @@ describe('the layer harness', () => {
             const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
             expect(json.modelTopology.config.layers[0].class_name).toBe(reg.keras.className);
             const weights = readFileSync(join(out, json.weightsManifest[0].paths[0]));
-            const theirs = await tf.loadLayersModel(
-              tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) }),
-            );
+            const theirs = await tfjsFromMemory(json, weights);
             expect(theirs.layers[0].trainable).toBe(m.layers[0].trainable);
             const x = input(c, 5, 'float32');
             const p = theirs.predict(tf.tensor(x.data, x.shape)) as tf.Tensor;

@@ -3,19 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
 import { Conv2D, Dense, Dropout, Flatten, FormatError, MaxPooling2D, Sequential, Tensor, loadModel, regularizers } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-tfjs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const warn = console.warn; // the cpu backend's first use prints a banner recommending tfjs-node
-  console.warn = () => {};
-  tf.tensor([0]).dispose();
-  console.warn = warn;
-});
+useTfjsCpu();
 
 const rng = new Rng(8);
 const images = (n: number) => new Tensor(Float32Array.from({ length: n * 10 * 10 }, () => rng.next()), [n, 10, 10, 1]);
@@ -47,9 +42,7 @@ describe('TensorFlow.js Layers format', () => {
     await m.save(out, { format: 'tfjs' });
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     const weights = readFileSync(join(out, json.weightsManifest[0].paths[0]));
-    const theirs = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) }),
-    );
+    const theirs = await tfjsFromMemory(json, weights);
     const p = theirs.predict(tf.tensor4d(x.data as Float32Array, [16, 10, 10, 1])) as tf.Tensor;
     expect(maxDiff(p.dataSync(), (await m.predict(x)).data)).toBeLessThan(1e-5);
     expect(theirs.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dropout', 'Dense', 'Dense']);

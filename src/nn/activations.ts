@@ -46,9 +46,6 @@ const ACTIVATIONS: Record<ActivationName, Activation> = {
   },
 };
 
-/** The activations' names, for messages and checks. */
-export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
-
 /** Looks up an activation by name (`undefined` and `null` mean linear, as in Keras). */
 export function getActivation(name: ActivationName | string | null | undefined, where: string): Activation {
   const key = name ?? 'linear';

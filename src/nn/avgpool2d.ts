@@ -9,16 +9,11 @@
  */
 import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
-import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
+import type { BackwardOptions, ForwardContext } from './layer.js';
+import { Pooling2D, poolingKeras, type Pooling2DArgs } from './pooling.js';
 import { registerLayer, without } from './registry.js';
-import { checkPadding, pair, poolFromKeras, poolToKeras, windowGeometry, type Padding } from './window.js';
 
-export interface AveragePooling2DArgs extends LayerArgs {
-  /** Default: the pool size. */
-  strides?: number | [number, number];
-  /** Default 'valid'. */
-  padding?: Padding;
-}
+export type AveragePooling2DArgs = Pooling2DArgs;
 
 /** Calls `visit(o, i, n)` for every output position o and every input position i of its window (n of them), as flat pixel indices. */
 function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) => void): void {
@@ -39,36 +34,16 @@ function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) 
   }
 }
 
-export class AveragePooling2D extends Layer {
+export class AveragePooling2D extends Pooling2D {
   static override readonly className: string = 'AveragePooling2D';
-  readonly poolSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: Padding;
   private geometry?: WindowGeometry;
   private y?: FloatTensor;
   private dx?: FloatTensor;
   private xShape?: number[];
 
-  /** poolSize: n or [h, w] (default 2, as in Keras). */
-  constructor(poolSize: number | [number, number] = 2, args: AveragePooling2DArgs = {}) {
-    super(args, ['strides', 'padding']);
-    this.poolSize = pair(poolSize, 'poolSize', this.describe());
-    this.strides = pair(args.strides ?? this.poolSize, 'strides', this.describe());
-    this.padding = checkPadding(args.padding ?? 'valid', this.describe());
-  }
-
-  computeOutputShape(inputShape: number[]): number[] {
-    const g = windowGeometry(inputShape, this.poolSize, this.strides, this.padding, this.describe());
-    return [g.outH, g.outW, g.channels];
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
-  }
-
   forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
-    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    const g = (this.geometry = this.geometryOf(x));
     this.xShape = x.shape;
     const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
     const C = g.channels;
@@ -96,5 +71,5 @@ export class AveragePooling2D extends Layer {
 
 registerLayer(AveragePooling2D, {
   fromConfig: (c) => new AveragePooling2D(c.poolSize as [number, number], without(c, 'poolSize')),
-  keras: { className: 'AveragePooling2D', toKeras: poolToKeras, fromKeras: poolFromKeras },
+  keras: poolingKeras('AveragePooling2D'),
 });

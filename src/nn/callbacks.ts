@@ -2,6 +2,7 @@
  * Training callbacks, with TensorFlow.js's method names (Keras's on_epoch_end is onEpochEnd), the
  * History that `fit` returns, and the progress logger behind `verbose`.
  */
+import { ValueError } from '../errors.js';
 
 /** Figures of a batch or an epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
 export type Logs = Record<string, number>;
@@ -24,6 +25,12 @@ export interface CallbackModel {
   getWeights(): import('../tensor/tensor.js').Tensor[];
   setWeights(weights: import('../tensor/tensor.js').Tensor[]): void;
   save(path: string): Promise<void>;
+}
+
+/** The model `fit` gave a callback; a ValueError when the callback is used outside `fit`. */
+function modelOf(model: CallbackModel | undefined, who: string): CallbackModel {
+  if (!model) throw new ValueError(`${who}: no model; a callback works inside fit, which hands it the model.`);
+  return model;
 }
 
 /** `mode` 'auto' watches for a fall, or for a rise when the monitored name is an accuracy. */
@@ -86,14 +93,15 @@ export class EarlyStopping implements Callback {
     if (this.better(v, this.best, this.args.minDelta ?? 0)) {
       this.best = v;
       this.wait = 0;
-      if (this.args.restoreBestWeights) this.bestWeights = this.model!.getWeights();
+      if (this.args.restoreBestWeights) this.bestWeights = modelOf(this.model, 'EarlyStopping').getWeights();
       return;
     }
     this.wait++;
     if (this.wait > (this.args.patience ?? 0) - 1 && epoch > 0) {
       this.stoppedEpoch = epoch;
-      this.model!.stopTraining = true;
-      if (this.bestWeights) this.model!.setWeights(this.bestWeights);
+      const model = modelOf(this.model, 'EarlyStopping');
+      model.stopTraining = true;
+      if (this.bestWeights) model.setWeights(this.bestWeights);
     }
   }
 }
@@ -137,7 +145,7 @@ export class ModelCheckpoint implements Callback {
       if (digits !== undefined) return value.toFixed(Number(digits));
       return width !== undefined ? String(value).padStart(Number(width), '0') : String(value);
     });
-    await this.model!.save(path);
+    await modelOf(this.model, 'ModelCheckpoint').save(path);
   }
 }
 

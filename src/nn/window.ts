@@ -61,14 +61,3 @@ export function windowFromKeras(k: Json, require: Require, defaultStrides: unkno
   require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
   return { strides: k.strides ?? defaultStrides, padding: k.padding ?? 'valid' };
 }
-
-/** A pooling layer's config in Keras's spelling (MaxPooling2D, AveragePooling2D). */
-export function poolToKeras(c: LayerConfig): Json {
-  return { pool_size: c.poolSize, strides: c.strides, padding: c.padding, data_format: 'channels_last' };
-}
-
-/** A pooling layer's config from Keras's spelling. */
-export function poolFromKeras(k: Json, require: Require): LayerConfig {
-  const poolSize = k.pool_size ?? 2;
-  return { poolSize, ...windowFromKeras(k, require, poolSize) };
-}

@@ -62,7 +62,7 @@ export abstract class Optimizer {
         slots = Array.from({ length: this.slotCount }, () => backendFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
         this.state.set(p, slots);
       }
-      this.update(p.value.data as FloatArray, p.grad.data as FloatArray, slots, this.iterations);
+      this.update(p.value.data, p.grad.data, slots, this.iterations);
     }
   }
 }
