@@ -20,6 +20,22 @@ export class ValueError extends MnistNnError {}
 /** A file is not what it claims to be: bad magic number, truncated, wrong length. */
 export class FormatError extends MnistNnError {}
 
+/**
+ * A file or directory cannot be written where the user asked (missing directory, no permission, a
+ * directory in the way): `path` is the user's path, `code` the system's (ENOENT, EACCES, …).
+ */
+export class FileError extends MnistNnError {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+    cause?: unknown,
+  ) {
+    super(message);
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
 /** `[a, b, c]`, with `null` for the batch dimension written as `None` as Keras does. */
 export function formatShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}]`;

@@ -4,7 +4,7 @@
  * (browser.ts) adds loading a model from a URL.
  * @module
  */
-export { MnistNnError, ShapeError, ValueError, FormatError } from './errors.js';
+export { MnistNnError, ShapeError, ValueError, FormatError, FileError } from './errors.js';
 
 export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray, type FloatTensor } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';

@@ -1,13 +1,16 @@
 // Every kind of bad input a user can give, the typed error it must get, and that the model is left
 // as it was (no kernel crash, no half-changed weights).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   Dense,
+  FileError,
   Flatten,
   FormatError,
+  ModelCheckpoint,
+  SGD,
   MnistNnError,
   Sequential,
   ShapeError,
@@ -18,6 +21,8 @@ import {
   parseIdx,
   tensor,
 } from '../src/index.js';
+import { encodeModelFile } from '../src/io/model-file.js';
+import { modelToFile } from '../src/io/serialize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +44,23 @@ const file = (name: string, bytes: Uint8Array | string) => {
   writeFileSync(p, bytes);
   return p;
 };
+
+/** A model file from `m` with its header changed by `edit` (the tensors as they were). */
+const edited = (name: string, m: Sequential, edit: (h: Record<string, any>) => void): string => {
+  const f = modelToFile(m);
+  edit(f.header);
+  return file(name, encodeModelFile(f));
+};
+/** A TF.js model directory: model.json with these layers and manifest, and shards of these sizes. */
+const tfjsDir = (name: string, layers: unknown[], manifest: unknown, shards: Record<string, number> = {}): string => {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  for (const [f, n] of Object.entries(shards)) writeFileSync(join(d, f), new Uint8Array(n));
+  writeFileSync(join(d, 'model.json'), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers } }, weightsManifest: manifest }));
+  return d;
+};
+const dense23 = [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 3] } }];
+const spec23 = [{ name: 'k', shape: [3, 2], dtype: 'float32' }, { name: 'b', shape: [2], dtype: 'float32' }];
 
 type Case = [what: string, act: (m: Sequential) => unknown, error: new (...a: never[]) => MnistNnError, message: RegExp];
 
@@ -79,6 +101,37 @@ const CASES: Case[] = [
   ['setWeights with the wrong count', (m) => m.setWeights(m.getWeights().slice(1)), ValueError, /expected 4 tensors, got 3/],
   ['setWeights with a wrong shape', (m) => { const w = m.getWeights(); w[2] = tensor([[1, 2, 3]]); return m.setWeights(w); }, ShapeError, /weight 2 .* must have shape \[4, 3\], got \[1, 3\]/],
   ['setWeights with NaN', (m) => { const w = m.getWeights(); w[0] = withValue(w[0], 3, NaN); return m.setWeights(w); }, ValueError, /holds NaN at flat index 3/],
+  // Silent wrong results: what used to be accepted and then misbehaved.
+  ['ragged nested arrays', () => tensor([[1, 2], [3, 4, 5], [6]]), ShapeError, /ragged: values\[1\] has 3 elements, where 2 were expected/],
+  ['nested arrays with a number where a row belongs', () => tensor([[1, 2], 3] as never), ShapeError, /ragged: values\[1\] has a number, where 2 were expected/],
+  ['an unknown dtype', () => tensor([1, 2], [2], 'int64' as never), ValueError, /dtype must be one of float32, float64, int32, uint8, got "int64"/],
+  ['a seed that is a string', () => new Sequential([], { seed: 'abc' as never }), ValueError, /Sequential: seed must be an integer in \[0, 2\^32\), got "abc"/],
+  ['a NaN seed', () => new Sequential([], { seed: NaN }), ValueError, /seed must be an integer in \[0, 2\^32\), got NaN/],
+  ['a fractional seed', () => new Sequential([], { seed: 1.5 }), ValueError, /got 1.5/],
+  ['a negative seed', () => new Sequential([], { seed: -1 }), ValueError, /got -1/],
+  ['a seed of 2^32 (it would repeat seed 0)', () => new Sequential([], { seed: 2 ** 32 }), ValueError, /got 4294967296/],
+  ['two layers with one name', (m) => m.add(new Dense(2, { name: m.layers[1].name })), ValueError, /already has a layer named 'dense(_\d+)?'; layer names must be unique/],
+  ['a layer of a float32 model reused in a float64 one', (m) => new Sequential([new Flatten({ inputShape: [2, 3] }), m.layers[1]], { dtype: 'float64' }), ValueError, /is built in float32 \(in another model\) and cannot join a float64 model/],
+  // Whatever save writes, load reads: the whole file is checked, the training section too.
+  ['a file whose generator state is all zeros', (m) => loadModel(edited('rng0.mnn', m, (h) => (h.training.rng.words = [0, 0, 0, 0]))), FormatError, /rng0\.mnn: Rng\.setState: expected four 32-bit words, not all zero/],
+  ['a file whose Adam slot has the wrong shape', async () => { const t = model(); await t.trainOnBatch(x(), labels(0, 1, 2, 0)); return loadModel(edited('slot.mnn', t, (h) => { const t = h.tensors.find((e: { name: string }) => e.name.endsWith('kernel/slot0')); t.shape = [...t.shape].reverse(); })); }, FormatError, /the optimizer state .*kernel\/slot0 has shape \[4, 6\], but its weight .* is \[6, 4\]/],
+  ['a file with an unknown loss', (m) => loadModel(edited('loss.mnn', m, (h) => (h.training.loss = 'hinge'))), FormatError, /loss\.mnn: Unknown loss 'hinge'/],
+  ['a file with negative iterations', (m) => loadModel(edited('iter.mnn', m, (h) => (h.training.optimizerState.iterations = -1))), FormatError, /iter\.mnn: adam\.setState: iterations must be an integer ≥ 0, got -1/],
+  ['a file whose Dense units are a string', (m) => loadModel(edited('units.mnn', m, (h) => (h.model.config.layers[1].config.units = 'four'))), FormatError, /units\.mnn: Dense '.*': units must be a positive integer, got four/],
+  // Hostile files cost nothing: sizes are checked against the bytes present before allocating.
+  ['a file declaring a Dense layer of 10^9 units', (m) => loadModel(edited('huge.mnn', m, (h) => (h.model.config.layers[1].config.units = 1e9))), FormatError, /huge\.mnn: layer 1 needs more weights than the file holds \(\d+ values\): .*would need 6000000000 values/],
+  ['a model.json declaring a Dense layer of 10^9 units', () => loadModel(tfjsDir('huge-tfjs', [{ class_name: 'Dense', config: { units: 1e9, batch_input_shape: [null, 3] } }], [{ paths: ['w.bin'], weights: spec23 }], { 'w.bin': 32 })), FormatError, /layer 0 needs more weights than the file holds \(8 values\)/],
+  ['a weight shard outside the model directory', () => { writeFileSync(join(dir, 'secret.bin'), new Uint8Array(32)); return loadModel(tfjsDir('escape', dense23, [{ paths: ['../secret.bin'], weights: spec23 }])); }, FormatError, /names the shard "\.\.\/secret\.bin", which is not a file inside the model's directory/],
+  ['an absolute weight shard path', () => loadModel(tfjsDir('absolute', dense23, [{ paths: [join(dir, 'secret.bin')], weights: spec23 }])), FormatError, /which is not a file inside the model's directory/],
+  ['a weight shard given as a URL', () => loadModel(tfjsDir('url', dense23, [{ paths: ['file:///etc/passwd'], weights: spec23 }])), FormatError, /names the shard "file:\/\/\/etc\/passwd"/],
+  ['a negative weight shape in a manifest', () => loadModel(tfjsDir('negative', dense23, [{ paths: ['w.bin'], weights: [{ name: 'k', shape: [-3, 2], dtype: 'float32' }, spec23[1]] }], { 'w.bin': 8 })), FormatError, /malformed weight .*"shape":\[-3,2\]/],
+  ['a manifest group without paths', () => loadModel(tfjsDir('nopaths', dense23, [{ weights: spec23 }])), FormatError, /weight group 0 must have "paths" and "weights" lists/],
+  // File-system errors speak of the user's path.
+  ['saving into a directory that does not exist', (m) => m.save(join(dir, 'nope', 'm.mnn')), FileError, /save: cannot write ".*\/nope\/m\.mnn": its directory does not exist \(ENOENT\)/],
+  ['saving onto a directory', (m) => { mkdirSync(join(dir, 'adir'), { recursive: true }); return m.save(join(dir, 'adir')); }, FileError, /cannot write ".*\/adir": it is a directory/],
+  ['saving the tfjs format onto a file', (m) => m.save(file('plain.txt', 'x'), { format: 'tfjs' }), FileError, /cannot make the directory ".*plain\.txt": a file is in the way/],
+  ['saving an unbuilt model', () => new Sequential([new Dense(2)]).save(join(dir, 'unbuilt.mnn')), ValueError, /has not been built yet/],
+  ['saving an unbuilt model in the tfjs format', () => new Sequential([new Dense(2)]).save(join(dir, 'unbuilt-tfjs'), { format: 'tfjs' }), ValueError, /has not been built yet/],
 ];
 
 describe('bad input gets a typed error saying what was expected and what came, and changes nothing', () => {
@@ -96,5 +149,116 @@ describe('bad input gets a typed error saying what was expected and what came, a
     expect((caught as Error).message).toMatch(message);
     m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
     if (m.optimizer) expect(m.optimizer.iterations).toBe(iterations);
+  });
+});
+
+describe('no silent wrong results', () => {
+  /** One linear unit on inputs of 1e20: the first update's gradient (~1e40) overflows float32. */
+  function diverging(): { m: Sequential; x: Tensor; y: Tensor } {
+    const m = new Sequential([new Dense(1, { useBias: false, inputShape: [1] })], { seed: 3 });
+    m.compile({ optimizer: new SGD({ learningRate: 1 }), loss: 'meanSquaredError' });
+    return { m, x: new Tensor(Float32Array.of(1e20), [1, 1]), y: new Tensor(Float32Array.of(0), [1, 1]) };
+  }
+
+  it('fit never returns with weights that are not numbers: the last update is checked too', async () => {
+    const { m, x: x1, y } = diverging();
+    await expect(m.fit(x1, y, { epochs: 1, verbose: 0 })).rejects.toThrow(/fit: the weight dense(_\d+)?\/kernel became -?Infinity \(flat index 0\) in the last update of epoch 1: training diverged/);
+  });
+
+  it('with terminateOnNaN: false it does return, and says so through the weights', async () => {
+    const { m, x: x1, y } = diverging();
+    const h = await m.fit(x1, y, { epochs: 1, verbose: 0, terminateOnNaN: false });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true); // the loss alone could not have told
+    expect(Number.isFinite(m.getWeights()[0].data[0])).toBe(false);
+  });
+
+  it('ReLU propagates NaN, so a model with NaN weights predicts NaN rather than plausible probabilities', async () => {
+    const m = model();
+    m.parameters()[0].value.data.fill(NaN); // what a diverged run leaves (setWeights would refuse it)
+    const p = await m.predict(x(2));
+    expect(Array.from(p.data).every(Number.isNaN)).toBe(true);
+  });
+
+  it('a second fit, trainOnBatch or compile while fit runs is refused; callbacks may predict and save meanwhile', async () => {
+    const m = model();
+    const X = x(16);
+    const Y = labels(...Array.from({ length: 16 }, (_, i) => i % 3));
+    const during = join(dir, 'during.mnn');
+    const first = m.fit(X, Y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [{ onEpochEnd: async () => { await m.predict(X); await m.save(during); } }] });
+    await expect(m.fit(X, Y, { verbose: 0 })).rejects.toThrow(/cannot fit while fit\(\) is running on this model/);
+    await expect(m.trainOnBatch(X, Y)).rejects.toThrow(/cannot trainOnBatch while fit\(\) is running/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' })).toThrow(/cannot compile while fit\(\) is running/);
+    expect(() => m.add(new Dense(2))).toThrow(/cannot add while fit\(\) is running/);
+    await first;
+    expect(existsSync(during)).toBe(true);
+    await m.fit(X, Y, { epochs: 1, verbose: 0 }); // and once it is done, training goes on
+  });
+
+  it('a fit that fails lets the next one run', async () => {
+    const m = model();
+    await expect(m.fit(x(), labels(0, 1, 2, 9), { verbose: 0 })).rejects.toThrow(ValueError);
+    await m.fit(x(), labels(0, 1, 2, 0), { verbose: 0 });
+  });
+
+  it('tensor converts a typed array to an explicitly given dtype instead of ignoring it', () => {
+    const t = tensor(Float64Array.of(1.7, -2.2), [2], 'int32');
+    expect(t.dtype).toBe('int32');
+    expect(Array.from(t.data)).toEqual([1, -2]);
+    const same = Float32Array.of(1, 2);
+    expect(tensor(same, [2], 'float32').data).toBe(same); // the same type is still used as is
+  });
+
+  it('ModelCheckpoint refuses a field the logs lack, instead of writing a file named after it', async () => {
+    const m = model();
+    const pattern = join(dir, 'ckpt-{val_loss:.4f}.mnn');
+    await expect(m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, callbacks: [new ModelCheckpoint({ filepath: pattern })] })).rejects.toThrow(
+      /ModelCheckpoint: the filepath ".*ckpt-\{val_loss:\.4f\}\.mnn" has \{val_loss:\.4f\}, but epoch 1's logs have only loss, acc(uracy)? \(val_ figures need validationData or validationSplit\)/,
+    );
+    expect(existsSync(pattern)).toBe(false);
+  });
+});
+
+describe('whatever save writes, load reads', () => {
+  it('a model with non-finite weights is not saved, in either format, and nothing is written', async () => {
+    const m = model();
+    m.parameters()[2].value.data[5] = Infinity;
+    const target = join(dir, 'inf.mnn');
+    await expect(m.save(target)).rejects.toThrow(/save: dense(_\d+)?\/kernel holds Infinity at flat index 5; a model with non-finite weights is not saved \(it could not be loaded\)/);
+    await expect(m.save(join(dir, 'inf-tfjs'), { format: 'tfjs' })).rejects.toThrow(/holds Infinity at flat index 5/);
+    expect(existsSync(target) || existsSync(join(dir, 'inf-tfjs'))).toBe(false);
+  });
+
+  it('every model save writes, load reads back the same', async () => {
+    const m = model();
+    await m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, epochs: 2 });
+    const p = join(dir, 'agree.mnn');
+    await m.save(p);
+    const back = await loadModel(p);
+    back.getWeights().forEach((w, i) => expect(w.data).toEqual(m.getWeights()[i].data));
+  });
+});
+
+describe('file-system failures', () => {
+  it('leave no temporary file behind', async () => {
+    const m = model();
+    mkdirSync(join(dir, 'tmpcheck', 'target'), { recursive: true });
+    await expect(m.save(join(dir, 'tmpcheck', 'target'))).rejects.toThrow(FileError);
+    expect(readdirSync(join(dir, 'tmpcheck'))).toEqual(['target']);
+  });
+
+  it('a file name of 240 characters is saved and loaded (the temporary name stays short)', async () => {
+    const m = model();
+    const p = join(dir, `${'m'.repeat(236)}.mnn`);
+    await m.save(p);
+    expect((await loadModel(p)).countParams()).toBe(m.countParams());
+  });
+
+  it('name the user path and keep the system code', async () => {
+    const m = model();
+    const target = join(dir, 'missing', 'x.mnn');
+    const e = await m.save(target).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(FileError);
+    expect((e as FileError).path).toBe(target);
+    expect((e as FileError).code).toBe('ENOENT');
   });
 });

@@ -143,12 +143,13 @@ for (const [label, K] of BACKENDS) {
         }
       });
 
-      it(`relu maps NaN to 0 and keeps −0 out, in ${dtype}`, () => {
+      it(`relu propagates NaN (as TensorFlow) and keeps −0 out, in ${dtype}`, () => {
         const x = rand(6, f32, 0, K);
-        x.set([Number.NaN, -0, 2, -3, Number.NaN, 5]);
+        x.set([Number.NaN, -0, 2, -3, Number.NaN, 5]); // NaN in the SIMD part and in the scalar tail
         const y = rand(6, f32, 0, K);
         K.relu(y, x, 6);
-        expect([...y]).toEqual([0, 0, 2, 0, 0, 5]);
+        expect([...y]).toEqual([Number.NaN, 0, 2, 0, Number.NaN, 5]);
+        expect(Object.is(y[1], -0)).toBe(false);
       });
 
       it(`im2col, col2im, maxPool and its backward in ${dtype}, over strides, paddings and odd sizes`, () => {

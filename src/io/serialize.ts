@@ -3,19 +3,37 @@
  * holding the architecture, the weights and, when compiled, the training state. save.ts and load.ts
  * put these bytes on disk in Node; in a browser they come from fetch or go to a download.
  */
-import { FormatError, ShapeError, ValueError, checkKeys } from '../errors.js';
+import { FormatError, MnistNnError, ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import type { Layer } from '../nn/layer.js';
 import { layerFromConfig } from '../nn/registry.js';
 import { Sequential, type SaveOptions } from '../nn/sequential.js';
 import { optimizerFromConfig } from '../optim/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
+import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type TensorEntry } from './model-file.js';
+
+/**
+ * The rule both sides keep: a file never holds a number that is not finite. Saving a model whose
+ * weights (or optimizer state) hold NaN or ±Infinity is refused, naming the weight, as loading such
+ * a file is; nothing is written.
+ */
+function checkFinite(arrays: [string, FloatArray][]): void {
+  for (const [name, d] of arrays) {
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        throw new ValueError(`save: ${name} holds ${d[i]} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
+      }
+    }
+  }
+}
 
 /** The file's header and tensors for a model. */
 export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
   checkKeys('save', options, ['includeOptimizer', 'format']);
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const params = model.parameters();
+  checkFinite(params.map((p) => [p.name, p.value.data]));
   const tensors: TensorEntry[] = params.map((p) => ({ name: p.name, shape: [...p.value.shape], dtype: model.dtype }));
   const data: FloatArray[] = params.map((p) => p.value.data);
   const header: Record<string, unknown> & { tensors: TensorEntry[] } = { format: 'mnist-nn', version: 1, model: { className: 'Sequential', config: model.toConfig() }, tensors };
@@ -25,6 +43,7 @@ export function modelToFile(model: Sequential, options: SaveOptions = {}): { hea
     const training: Record<string, unknown> = { loss: compiled.loss, metrics: compiled.metrics, optimizer: { className: opt.name, config: opt.getConfig() } };
     if (options.includeOptimizer !== false) {
       const state = opt.getState(params);
+      checkFinite(state.slots.flatMap((slots, i) => slots.map((d, j): [string, FloatArray] => [`the optimizer state ${j} of ${params[i].name}`, d])));
       training.optimizerState = { iterations: state.iterations, slots: state.slots.map((s) => s.length) };
       training.rng = model.getRngState();
       state.slots.forEach((slots, i) =>
@@ -62,16 +81,75 @@ interface ModelConfig {
   layers?: { className: unknown; config: unknown }[];
 }
 
+interface TrainingSection {
+  loss: string;
+  metrics: string[];
+  optimizer: { className: string; config: Record<string, unknown> };
+  optimizerState?: { iterations: number; slots: number[] };
+  rng?: { words: number[]; spareNormal: number | null };
+}
+
+/**
+ * Runs `f`, turning any error but a FormatError or ShapeError (a ValueError from a constructor fed a
+ * bad config, a TypeError from a missing field) into a FormatError that names the file: whatever is
+ * wrong inside a file is the file's fault.
+ */
+export function asFormatError<T>(source: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FormatError || e instanceof ShapeError) throw e;
+    const err = new FormatError(`${source}: ${e instanceof MnistNnError ? e.message : `malformed (${(e as Error).message})`}`);
+    err.cause = e;
+    throw err;
+  }
+}
+
+/**
+ * A Sequential of loaded layers, built for `inputShape` (when known) with no more weight elements
+ * than `held`, what the file holds: each layer is built before the model, so a header that declares
+ * a huge layer is refused before anything that size is allocated.
+ */
+export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { name?: string; dtype: FloatDType }, held: number, source: string): Sequential {
+  if (inputShape !== undefined) {
+    if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new FormatError(`${source}: the input shape must be positive integers, got ${JSON.stringify(inputShape)}.`);
+    }
+    const budget = { remaining: held };
+    let shape = inputShape as number[];
+    layers.forEach((l, i) => {
+      try {
+        shape = l.build(shape, { dtype: args.dtype, rng: new Rng(0), budget });
+      } catch (e) {
+        if (e instanceof MnistNnError && /left to build with/.test(e.message)) {
+          throw new FormatError(`${source}: layer ${i} needs more weights than the file holds (${held} values): ${e.message}`);
+        }
+        throw e;
+      }
+    });
+  }
+  const m = new Sequential(layers, args);
+  if (inputShape !== undefined && !m.built) m.build([null, ...(inputShape as number[])]);
+  return m;
+}
+
 export function modelFromFile(file: ModelFile, source: string): Sequential {
+  return asFormatError(source, () => buildFromFile(file, source));
+}
+
+function buildFromFile(file: ModelFile, source: string): Sequential {
   const { header, data } = file;
   const model = header.model as { className?: unknown; config?: ModelConfig } | undefined;
-  if (!model || model.className !== 'Sequential' || typeof model.config !== 'object' || !Array.isArray(model.config?.layers)) {
+  if (!model || model.className !== 'Sequential' || typeof model.config !== 'object' || model.config === null || !Array.isArray(model.config.layers)) {
     throw new FormatError(`${source}: expected a Sequential model config with a list of layers.`);
   }
   const c = model.config;
+  const dtype = c.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}.`);
   const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
-  const m = new Sequential(layers, { name: c.name, dtype: c.dtype });
-  if (c.inputShape) m.build([null, ...c.inputShape]);
+  // Build the layers before the model, with no more weight elements than the file holds: a header
+  // that declares a huge layer is refused before anything that size is allocated.
+  const m = sequentialWithin(layers, c.inputShape ?? layers[0]?.declaredInputShape, { name: c.name, dtype }, header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0), source);
   const params = m.parameters();
   if (params.length > 0 && !m.built) throw new FormatError(`${source}: the model has weights but no input shape to build them with.`);
   if (header.tensors.length < params.length) {
@@ -82,23 +160,48 @@ export function modelFromFile(file: ModelFile, source: string): Sequential {
     if (t.shape.length !== p.value.shape.length || !t.shape.every((d, k) => d === p.value.shape[k])) {
       throw new ShapeError(`${source}: weight ${i} is ${describeEntry(t)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
     }
+    if (t.dtype !== dtype) throw new FormatError(`${source}: weight ${i} (${t.name}) is ${t.dtype}, but the model is ${dtype}.`);
   });
   m.setWeights(params.map((_, i) => new Tensor(data[i], header.tensors[i].shape)));
 
-  const training = header.training as
-    | { loss: string; metrics: string[]; optimizer: { className: string; config: Record<string, unknown> }; optimizerState?: { iterations: number; slots: number[] }; rng?: { words: number[]; spareNormal: number | null } }
-    | undefined;
-  if (training) {
-    m.compile({ optimizer: optimizerFromConfig(training.optimizer?.className, training.optimizer?.config ?? {}), loss: training.loss, metrics: training.metrics });
-    if (training.optimizerState) {
-      let next = params.length;
-      const slots = training.optimizerState.slots.map((count) => data.slice(next, (next += count)));
-      if (next !== header.tensors.length || slots.length !== params.length) {
-        throw new FormatError(`${source}: the optimizer state lists ${next - params.length} buffers for ${slots.length} weights, the file holds ${header.tensors.length - params.length}.`);
-      }
-      m.optimizer!.setState(params, { iterations: training.optimizerState.iterations, slots });
-    }
-    if (training.rng) m.setRngState(training.rng);
+  const training = header.training as TrainingSection | undefined;
+  if (training === undefined) {
+    if (header.tensors.length !== params.length) throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no training state.`);
+    return m;
   }
+  if (typeof training !== 'object' || training === null) throw new FormatError(`${source}: the training section must be an object.`);
+  if (!Array.isArray(training.metrics ?? []) || !(training.metrics ?? []).every((x) => typeof x === 'string')) {
+    throw new FormatError(`${source}: training.metrics must be a list of names, got ${JSON.stringify(training.metrics)}.`);
+  }
+  const opt = training.optimizer;
+  if (typeof opt !== 'object' || opt === null || typeof opt.className !== 'string' || (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))) {
+    throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
+  }
+  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss: training.loss, metrics: training.metrics ?? [] });
+  const state = training.optimizerState;
+  if (state !== undefined) {
+    if (typeof state !== 'object' || state === null || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new FormatError(`${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${JSON.stringify(state)}.`);
+    }
+    if (state.slots.length !== params.length) throw new FormatError(`${source}: the optimizer state lists ${state.slots.length} weights; the model has ${params.length}.`);
+    let next = params.length;
+    const slots = state.slots.map((count) => data.slice(next, (next += count)));
+    if (next !== header.tensors.length) {
+      throw new FormatError(`${source}: the optimizer state lists ${next - params.length} buffers for ${slots.length} weights, the file holds ${header.tensors.length - params.length}.`);
+    }
+    let at = params.length;
+    state.slots.forEach((count, i) => {
+      for (let j = 0; j < count; j++, at++) {
+        const t = header.tensors[at];
+        if (JSON.stringify(t.shape) !== JSON.stringify(params[i].value.shape)) {
+          throw new FormatError(`${source}: the optimizer state ${t.name} has shape ${formatShape(t.shape)}, but its weight ${params[i].name} is ${formatShape(params[i].value.shape)}.`);
+        }
+      }
+    });
+    m.optimizer!.setState(params, { iterations: state.iterations, slots });
+  } else if (header.tensors.length !== params.length) {
+    throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no optimizer state.`);
+  }
+  if (training.rng !== undefined) m.setRngState(training.rng);
   return m;
 }

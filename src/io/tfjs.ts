@@ -5,13 +5,14 @@
  * both libraries have are translated; anything else is a FormatError that names it.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { FormatError, MnistNnError } from '../errors.js';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { FileError, FormatError, MnistNnError, ValueError } from '../errors.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
 import { kerasRegistration, layerFromConfig, registration, type Json, type Require } from '../nn/registry.js';
 import { Sequential } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseJsonSafely } from './model-file.js';
+import { asFormatError, sequentialWithin } from './serialize.js';
 import { writeFileAtomic } from './write.js';
 
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -44,14 +45,20 @@ function layerIn(l: Json, where: string): Layer {
 
 /** Writes the model as a TensorFlow.js Layers model: dir/model.json and dir/group1-shard1of1.bin. */
 export function saveTfjs(model: Sequential, dir: string): void {
-  if (!model.built) throw new FormatError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
+  if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const config = model.toConfig();
   const layers = config.layers.map((l, i) => layerOut(l, i === 0 ? config.inputShape : undefined));
   const params = model.parameters();
   const bytes = new Uint8Array(params.reduce((s, p) => s + p.value.size * 4, 0));
   const view = new DataView(bytes.buffer);
   let o = 0;
-  for (const p of params) for (let i = 0; i < p.value.size; i++, o += 4) view.setFloat32(o, p.value.data[i], true);
+  for (const p of params) {
+    for (let i = 0; i < p.value.size; i++, o += 4) {
+      const v = p.value.data[i];
+      if (!Number.isFinite(v)) throw new ValueError(`save: ${p.name} holds ${v} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
+      view.setFloat32(o, v, true);
+    }
+  }
   const modelJson = {
     format: 'layers-model',
     generatedBy: 'mnist-nn',
@@ -59,9 +66,20 @@ export function saveTfjs(model: Sequential, dir: string): void {
     modelTopology: { class_name: 'Sequential', config: { name: config.name, layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: params.map((p) => ({ name: p.name, shape: p.value.shape, dtype: 'float32' })) }],
   };
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   writeFileAtomic(join(dir, WEIGHTS_FILE), bytes); // weights first: model.json names them
   writeFileAtomic(join(dir, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)));
+}
+
+/** mkdir -p, with a FileError naming `dir` when it cannot be made (a file is in the way, no permission). */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (the tfjs format writes a directory)' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new FileError(`save: cannot make the directory ${JSON.stringify(dir)}: ${why}.`, dir, code, e);
+  }
 }
 
 /** The file to read for `path`: model.json inside it when it is a directory (TensorFlow.js's layout), else `path`. */
@@ -70,8 +88,48 @@ export function modelJsonPath(path: string): string {
   return file;
 }
 
+interface WeightGroup {
+  paths: string[];
+  weights: { name: string; shape: number[]; dtype: string }[];
+}
+
+/**
+ * The weights manifest, checked: every group names its shard files and its weights (name, shape of
+ * integers ≥ 0, float32), and every shard path stays inside the model's directory (no absolute
+ * path, no '..', no URL): a model.json must not make us read other files.
+ */
+function readManifest(json: Json, jsonPath: string): WeightGroup[] {
+  const groups = json.weightsManifest;
+  if (!Array.isArray(groups)) throw new FormatError(`${jsonPath}: no weightsManifest (a list of weight groups).`);
+  const dir = resolve(dirname(jsonPath));
+  return groups.map((g: unknown, gi) => {
+    const group = g as Partial<WeightGroup> | null;
+    if (typeof group !== 'object' || group === null || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new FormatError(`${jsonPath}: weight group ${gi} must have "paths" and "weights" lists.`);
+    }
+    for (const p of group.paths) {
+      const inside = typeof p === 'string' && p.length > 0 && !isAbsolute(p) && !/^[a-zA-Z][a-zA-Z\d+.-]*:/.test(p) && !p.split(/[\\/]/).includes('..');
+      const rel = inside ? relative(dir, resolve(dir, p)) : '..';
+      if (!inside || rel.startsWith('..') || isAbsolute(rel)) {
+        throw new FormatError(`${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory.`);
+      }
+    }
+    for (const w of group.weights) {
+      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+        throw new FormatError(`${jsonPath}: weight group ${gi} has a malformed weight ${JSON.stringify(w)} (expected a name and a shape of integers ≥ 0).`);
+      }
+      if (w.dtype !== 'float32') throw new FormatError(`${jsonPath}: weight ${w.name} is ${String(w.dtype)}; only float32 is read.`);
+    }
+    return group as WeightGroup;
+  });
+}
+
 /** Reads a TensorFlow.js Layers model (model.json and its weight shards). */
 export function loadTfjs(jsonText: string, jsonPath: string): Sequential {
+  return asFormatError(jsonPath, () => readTfjs(jsonText, jsonPath));
+}
+
+function readTfjs(jsonText: string, jsonPath: string): Sequential {
   const json = parseJsonSafely(jsonText, jsonPath) as Json;
   const topology = json.modelTopology as Json | undefined;
   const cfg = topology?.config as Json | Json[] | undefined;
@@ -79,52 +137,61 @@ export function loadTfjs(jsonText: string, jsonPath: string): Sequential {
   if (!topology || topology.class_name !== 'Sequential' || !Array.isArray(rawLayers)) {
     throw new FormatError(`${jsonPath}: expected a TensorFlow.js Sequential model (modelTopology.class_name "Sequential" with layers).`);
   }
-  let inputShape: number[] | undefined;
+  let inputShape: unknown;
   const layers = [];
   for (const [i, l] of rawLayers.entries()) {
+    if (typeof l !== 'object' || l === null) throw new FormatError(`${jsonPath}: layer ${i} is not an object.`);
     const c = (l.config ?? {}) as Json;
-    const shape = (c.batch_input_shape ?? c.batchInputShape) as (number | null)[] | undefined;
-    if (shape && !inputShape) inputShape = shape.slice(1) as number[];
+    const shape = (c.batch_input_shape ?? c.batchInputShape) as unknown[] | undefined;
+    if (shape && inputShape === undefined) inputShape = Array.isArray(shape) ? shape.slice(1) : shape;
     if (l.class_name === 'InputLayer') continue;
     layers.push(layerIn(l, `${jsonPath}: layer ${i}`));
   }
-  const model = new Sequential(layers, { name: typeof (cfg as Json)?.name === 'string' ? ((cfg as Json).name as string) : undefined });
-  if (!inputShape) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
-  model.build([null, ...inputShape]);
-
-  const groups = json.weightsManifest as { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] | undefined;
-  if (!Array.isArray(groups)) throw new FormatError(`${jsonPath}: no weightsManifest.`);
-  const specs = groups.flatMap((g) => g.weights);
-  const buffers = groups.map((g) => {
-    const parts = g.paths.map((p) => {
-      try {
-        return readFileSync(join(dirname(jsonPath), p));
-      } catch (e) {
-        throw new FormatError(`${jsonPath}: cannot read the weight shard ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
-      }
-    });
-    return Buffer.concat(parts);
-  });
+  if (inputShape === undefined) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
+  const groups = readManifest(json, jsonPath);
+  const sizes = groups.map((g) => g.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0));
+  const name = typeof (cfg as Json)?.name === 'string' ? ((cfg as Json).name as string) : undefined;
+  const model = sequentialWithin(layers, inputShape, { name, dtype: 'float32' }, sizes.reduce((a, b) => a + b, 0), jsonPath);
   const params = model.parameters();
+  const specs = groups.flatMap((g) => g.weights);
   if (specs.length !== params.length) {
     throw new FormatError(`${jsonPath}: the manifest lists ${specs.length} weights; the model needs ${params.length}.`);
   }
-  // Weights in manifest order, each group's tensors back to back in its concatenated shards.
+  // Each group's shards are its tensors back to back: their sizes are checked before anything is read.
+  const buffers = groups.map((g, gi) => {
+    const files = g.paths.map((p) => join(dirname(jsonPath), p));
+    const held = files.map((f, k) => {
+      const st = statSync(f, { throwIfNoEntry: false });
+      if (!st?.isFile()) throw new FormatError(`${jsonPath}: cannot read the weight shard ${g.paths[k]}: ${st ? 'not a file' : 'no such file (ENOENT)'}.`);
+      return st.size;
+    });
+    const total = held.reduce((a, b) => a + b, 0);
+    let o = 0;
+    for (const w of g.weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1) * 4;
+      if (o + n > total) throw new FormatError(`${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n}, the shards hold ${total}.`);
+      o += n;
+    }
+    if (o !== total) throw new FormatError(`${jsonPath}: the weight shards hold ${total} bytes; the manifest describes ${o}.`);
+    return Buffer.concat(files.map((f) => readFileSync(f)));
+  });
   const tensors: Tensor[] = [];
   groups.forEach((g, gi) => {
     let o = 0;
     const buf = buffers[gi];
     for (const w of g.weights) {
-      if (w.dtype !== 'float32') throw new FormatError(`${jsonPath}: weight ${w.name} is ${w.dtype}; only float32 is read.`);
       const n = w.shape.reduce((a, b) => a * b, 1);
-      if (o + n * 4 > buf.length) throw new FormatError(`${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n * 4}, the shards hold ${buf.length}.`);
       const data = new Float32Array(n);
       const view = new DataView(buf.buffer, buf.byteOffset + o, n * 4);
       for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
       tensors.push(new Tensor(data, w.shape));
       o += n * 4;
     }
-    if (o !== buf.length) throw new FormatError(`${jsonPath}: the weight shards hold ${buf.length} bytes; the manifest describes ${o}.`);
+  });
+  params.forEach((p, i) => {
+    if (tensors[i].shape.length !== p.value.rank || !tensors[i].shape.every((d, k) => d === p.value.shape[k])) {
+      throw new FormatError(`${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(tensors[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
+    }
   });
   model.setWeights(tensors);
   return model;

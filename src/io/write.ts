@@ -5,21 +5,60 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { FileError } from '../errors.js';
 
-/** Writes bytes to `path` atomically (temporary file, fsync, rename). */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o, bytes.length - o);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+/** What a system error code means for a target the user named. */
+function reason(code: string | undefined, e: unknown): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'its directory does not exist';
+    case 'ENOTDIR':
+      return 'a part of its directory is a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENAMETOOLONG':
+      return 'the name is longer than the system allows';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return (e as Error).message;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+}
+
+/**
+ * Writes bytes to `path` atomically (temporary file, fsync, rename). A failure is a FileError that
+ * names `path` and says why, and the temporary file is removed on every failure path. The temporary
+ * name keeps at most 64 characters of the target's, so any name the system allows can be saved.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path).slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const fail = (e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FileError(`save: cannot write ${JSON.stringify(path)}: ${reason(code, e)}${code ? ` (${code})` : ''}.`, path, code, e);
+  };
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    return fail(e);
+  }
+  try {
+    try {
+      for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o, bytes.length - o);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    return fail(e);
+  }
   try {
     const dir = openSync(dirname(path), 'r'); // make the rename itself durable where the OS allows
     fsyncSync(dir);

@@ -141,7 +141,13 @@ export class ModelCheckpoint implements Callback {
     // Python's format fields as Keras fills them: {epoch}, {epoch:02d}, {val_loss}, {val_loss:.4f}.
     const path = this.args.filepath.replace(/\{(\w+)(?::(?:0(\d+)d|\.(\d+)f))?\}/g, (whole, key: string, width?: string, digits?: string) => {
       const value = key === 'epoch' ? epoch + 1 : logs[key];
-      if (value === undefined) return whole;
+      if (value === undefined) {
+        // As Keras: a field the logs lack is an error, not a file literally named after the field.
+        throw new ValueError(
+          `ModelCheckpoint: the filepath ${JSON.stringify(this.args.filepath)} has ${whole}, but epoch ${epoch + 1}'s logs have only ${Object.keys(logs).join(', ')}` +
+            (key.startsWith('val_') ? ' (val_ figures need validationData or validationSplit).' : '.'),
+        );
+      }
       if (digits !== undefined) return value.toFixed(Number(digits));
       return width !== undefined ? String(value).padStart(Number(width), '0') : String(value);
     });

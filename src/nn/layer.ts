@@ -33,6 +33,11 @@ export interface Param {
 export interface BuildContext {
   dtype: FloatDType;
   rng: Rng;
+  /**
+   * The most weight elements this build may still create, counted down as weights are made: a file
+   * being loaded sets what it holds, so a hostile header cannot make us allocate more than that.
+   */
+  budget?: { remaining: number };
 }
 
 export interface ForwardContext {
@@ -150,6 +155,9 @@ export abstract class Layer {
       if (!sameShape(this.inputShape, inputShape)) {
         throw new ShapeError(`${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`);
       }
+      if (ctx.dtype !== this.dtype) {
+        throw new ValueError(`${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`);
+      }
       return this.outputShape;
     }
     const out = this.computeOutputShape(inputShape);
@@ -216,6 +224,13 @@ export abstract class Layer {
     init: (data: Float32Array | Float64Array) => void,
     opts: { trainable?: boolean; regularizer?: Regularizer } = {},
   ): Param {
+    const size = shapeSize(shape);
+    if (ctx.budget) {
+      if (size > ctx.budget.remaining) {
+        throw new ValueError(`${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`);
+      }
+      ctx.budget.remaining -= size;
+    }
     const value = bufferZeros(shape, ctx.dtype);
     init(value.data);
     const trainable = opts.trainable ?? true;

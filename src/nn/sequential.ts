@@ -5,7 +5,7 @@
  */
 import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
-import { Rng } from '../tensor/random.js';
+import { Rng, checkSeed } from '../tensor/random.js';
 import { Tensor, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { History } from './callbacks.js';
@@ -58,6 +58,8 @@ export class Sequential {
   readonly rng: Rng;
   private trainer?: Trainer;
   private sample?: number[];
+  /** The running `fit`, if any: another fit, trainOnBatch or compile must wait for it. */
+  private fitting = false;
 
   constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
     checkKeys('Sequential', args, ['seed', 'dtype', 'name']);
@@ -66,7 +68,9 @@ export class Sequential {
     if (this.dtype !== 'float32' && this.dtype !== 'float64') {
       throw new ValueError(`Sequential: dtype must be 'float32' or 'float64', got '${String(this.dtype)}'.`);
     }
+    if (args.seed !== undefined) checkSeed('Sequential', args.seed);
     this.rng = new Rng(args.seed);
+    if (!Array.isArray(layers)) throw new ValueError(`Sequential: layers must be an array of layers, got ${typeof layers}.`);
     for (const l of layers) this.add(l);
   }
 
@@ -76,6 +80,10 @@ export class Sequential {
       throw new ValueError(`Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`);
     }
     if (this.layers.includes(layer)) throw new ValueError(`Sequential.add: ${layer.describe()} is already in the model.`);
+    if (this.layers.some((l) => l.name === layer.name)) {
+      throw new ValueError(`Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique in a model (files and TensorFlow.js find weights by them).`);
+    }
+    this.checkIdle('add');
     if (this.layers.length > 0 && layer.declaredInputShape && !this.sample) {
       throw new ShapeError(`${layer.describe()} declares an inputShape but is not the first layer.`);
     }
@@ -141,6 +149,7 @@ export class Sequential {
 
   /** Chooses the optimizer, loss and metrics for training; freezes the layers whose `trainable` is false now. */
   compile(args: CompileArgs): void {
+    this.checkIdle('compile');
     this.trainer = new Trainer(this, args);
   }
 
@@ -209,7 +218,14 @@ export class Sequential {
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    return this.requireCompiled('fit').fit(x, y, args);
+    const trainer = this.requireCompiled('fit');
+    this.checkIdle('fit');
+    this.fitting = true;
+    try {
+      return await trainer.fit(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
   }
 
   /** Loss and metrics over (x, y), the mean over all samples. */
@@ -219,7 +235,9 @@ export class Sequential {
 
   /** One optimizer step on one batch; resolves to the batch's loss and metrics (before the step). */
   async trainOnBatch(x: Tensor, y: Tensor): Promise<Evaluation> {
-    return this.requireCompiled('trainOnBatch').trainOnBatch(x, y);
+    const trainer = this.requireCompiled('trainOnBatch');
+    this.checkIdle('trainOnBatch');
+    return trainer.trainOnBatch(x, y);
   }
 
   /**
@@ -305,6 +323,13 @@ export class Sequential {
       if (x.dtype === this.dtype) return x;
     }
     return x.cast(this.dtype) as FloatTensor;
+  }
+
+  /** Refuses what would change the weights or the training setup under a running fit (as TensorFlow.js refuses a second fit). */
+  private checkIdle(what: string): void {
+    if (this.fitting) {
+      throw new ValueError(`${this.describe()}: cannot ${what} while fit() is running on this model; await it first (callbacks may predict, evaluate and save).`);
+    }
   }
 
   private requireCompiled(where: string): Trainer {

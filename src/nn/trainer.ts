@@ -194,6 +194,9 @@ export class Trainer {
           lastYield = performance.now();
         }
       }
+      // The loss check above sees each update only through the next batch's loss: the epoch's last
+      // update is checked here, so fit never returns with weights that are not numbers.
+      if (args.terminateOnNaN !== false) this.checkWeightsFinite(epoch);
       const logs = logsOf(lossSum / seen, correct, seen, metrics);
       if (val) {
         const e = this.evaluateTensors(val[0], val[1], batchSize);
@@ -203,6 +206,20 @@ export class Trainer {
     }
     await call('onTrainEnd', {});
     return history;
+  }
+
+  private checkWeightsFinite(epoch: number): void {
+    for (const p of this.trainableParams()) {
+      const d = p.value.data;
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isFinite(d[i])) {
+          throw new ValueError(
+            `fit: the weight ${p.name} became ${d[i]} (flat index ${i}) in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). ` +
+              'Pass terminateOnNaN: false to train on regardless.',
+          );
+        }
+      }
+    }
   }
 
   /** Loss and metrics over (x, y), the mean over all samples. */

@@ -38,8 +38,27 @@ export abstract class Optimizer {
     return { iterations: this.iterations, slots: params.map((p) => this.state.get(p) ?? []) };
   }
 
-  /** Restores what getState returned, for the same params; copies the buffers. */
+  /**
+   * Restores what getState returned, for the same params; copies the buffers. Checks everything
+   * first (a ValueError saying what does not fit), so a bad state changes nothing.
+   */
   setState(params: readonly Param[], state: { iterations: number; slots: ArrayLike<number>[][] }): void {
+    const who = `${this.name}.setState`;
+    if (!Number.isInteger(state.iterations) || state.iterations < 0) throw new ValueError(`${who}: iterations must be an integer ≥ 0, got ${String(state.iterations)}.`);
+    if (!Array.isArray(state.slots) || state.slots.length !== params.length) {
+      throw new ValueError(`${who}: expected state for ${params.length} weights, got ${Array.isArray(state.slots) ? state.slots.length : typeof state.slots}.`);
+    }
+    params.forEach((p, i) => {
+      const saved = state.slots[i];
+      if (!Array.isArray(saved) || (saved.length !== 0 && saved.length !== this.slotCount)) {
+        throw new ValueError(`${who}: ${p.name} has ${Array.isArray(saved) ? saved.length : typeof saved} state buffers; ${this.name} keeps ${this.slotCount} per weight (or none before its first update).`);
+      }
+      if (saved.length > 0 && !p.trainable) throw new ValueError(`${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`);
+      for (const s of saved) {
+        if (s.length !== p.value.size) throw new ValueError(`${who}: a state buffer of ${p.name} has ${s.length} values; the weight has ${p.value.size}.`);
+        for (let k = 0; k < s.length; k++) if (!Number.isFinite(s[k])) throw new ValueError(`${who}: a state buffer of ${p.name} holds ${s[k]} at flat index ${k}.`);
+      }
+    });
     this.iterations = state.iterations;
     params.forEach((p, i) => {
       const saved = state.slots[i] ?? [];

@@ -59,7 +59,7 @@ export interface Kernels {
   /** out[c] = Σ_r x[r,c]; x is [rows, cols], out is [cols]. */
   colSum(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
 
-  /** out = max(x, 0), elementwise over n. */
+  /** out = max(x, 0), elementwise over n; NaN stays NaN (as TensorFlow). */
   relu(out: FloatArray, x: FloatArray, n: number): void;
   /** dx = dy where y > 0, else 0 (y is relu's output). */
   reluBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, n: number): void;
@@ -177,7 +177,8 @@ export const jsKernels: Kernels = {
   },
 
   relu(out, x, n) {
-    for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+    // NaN <= 0 is false: NaN passes through, as TensorFlow's relu propagates it.
+    for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i];
   },
 
   reluBackward(dx, dy, y, n) {

@@ -2,6 +2,15 @@
  * A small seeded generator (xoshiro128**, state seeded by splitmix32), so that a seed fixes weight
  * initialisation, shuffles and dropout masks bit for bit on every platform. Math.random cannot be seeded.
  */
+import { ValueError } from '../errors.js';
+
+/** Throws a ValueError naming `where` unless the seed is an integer in [0, 2³²): every seed gives its own run. */
+export function checkSeed(where: string, seed: unknown): void {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+    throw new ValueError(`${where}: seed must be an integer in [0, 2^32), got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}.`);
+  }
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -10,7 +19,8 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
-    let x = seed >>> 0;
+    checkSeed('Rng', seed);
+    let x = seed;
     const splitmix = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -29,9 +39,19 @@ export class Rng {
     return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
   }
 
+  /** Restores what getState returned; a ValueError for anything else (an all-zero state would never change). */
   setState(state: { words: number[]; spareNormal: number | null }): void {
-    [this.s0, this.s1, this.s2, this.s3] = state.words.map((w) => w >>> 0);
-    this.spareNormal = state.spareNormal;
+    const words = state?.words;
+    // A word may come as int32 or uint32 (the state's xors leave either): the same 32 bits.
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32) || words.every((w) => w === 0)) {
+      throw new ValueError(`Rng.setState: expected four 32-bit words, not all zero, got ${JSON.stringify(words)}.`);
+    }
+    const spare = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new ValueError(`Rng.setState: spareNormal must be null or a finite number, got ${JSON.stringify(spare)}.`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words.map((w) => w >>> 0);
+    this.spareNormal = spare;
   }
 
   /** A uniform 32-bit unsigned integer. */

@@ -279,38 +279,54 @@ export function reuse(buf: FloatTensor | undefined, shape: readonly number[], dt
   return bufferZeros(shape, dtype);
 }
 
-function inferShape(values: NestedArray): number[] {
+/**
+ * The shape of nested arrays, checked to be rectangular: every array at depth d has the same
+ * length, and numbers appear only at the deepest level.
+ */
+function nestedShape(values: NestedArray): number[] {
   const shape: number[] = [];
-  let v: NestedArray = values;
-  while (Array.isArray(v)) {
+  for (let v: NestedArray = values; Array.isArray(v); v = v[0]) {
     shape.push(v.length);
     if (v.length === 0) break;
-    v = v[0];
   }
+  const check = (v: NestedArray, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw new ShapeError(`tensor: nested arrays are ragged: ${path} is an array, where a number was expected (shape ${formatShape(shape)} from the first elements).`);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new ShapeError(
+        `tensor: nested arrays are ragged: ${path} has ${Array.isArray(v) ? `${v.length} elements` : 'a number'}, where ${shape[depth]} were expected (shape ${formatShape(shape)} from the first elements).`,
+      );
+    }
+    v.forEach((e, k) => check(e, depth + 1, `${path}[${k}]`));
+  };
+  check(values, 0, 'values');
   return shape;
 }
 
 /**
- * Makes a tensor from a typed array (used as is, not copied), a flat array of numbers with a
- * shape, or nested arrays (shape inferred). The dtype follows the typed array, else `dtype`
- * (default float32).
+ * Makes a tensor from a typed array (used as is, not copied, unless `dtype` names another type, which
+ * converts it), a flat array of numbers with a shape, or nested arrays (shape inferred; ragged ones
+ * are a ShapeError). The dtype follows the typed array, else `dtype` (default float32).
  */
-export function tensor(values: TypedArray | NestedArray, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
+export function tensor(values: TypedArray | NestedArray, shape?: readonly number[], dtype?: DType): Tensor {
+  if (dtype !== undefined && !Object.hasOwn(CTORS, dtype)) {
+    throw new ValueError(`tensor: dtype must be one of ${Object.keys(CTORS).join(', ')}, got ${JSON.stringify(dtype)}.`);
+  }
   if (ArrayBuffer.isView(values)) {
     const data = values as TypedArray;
-    dtypeOf(data);
-    return new Tensor(data, shape ?? [data.length]);
+    const own = dtypeOf(data);
+    const t = new Tensor(data, shape ?? [data.length]);
+    return dtype === undefined || dtype === own ? t : t.cast(dtype);
   }
-  const inferred = inferShape(values);
-  const flat: number[] = Array.isArray(values) ? (values as unknown[]).flat(Infinity as 1) as number[] : [values];
+  const inferred = Array.isArray(values) ? nestedShape(values) : [];
+  const flat: number[] = Array.isArray(values) ? ((values as unknown[]).flat(Infinity as 1) as number[]) : [values];
   for (const v of flat) {
     if (typeof v !== 'number') throw new ValueError(`tensor: expected numbers, got ${typeof v} (${String(v)}).`);
   }
-  if (!shape && shapeSize(inferred) !== flat.length) {
-    throw new ShapeError(`tensor: nested arrays are ragged (first-element shape ${formatShape(inferred)}, ${flat.length} values in all).`);
-  }
   const target = shape ?? inferred;
-  const data = new CTORS[dtype](flat.length);
+  const data = new CTORS[dtype ?? 'float32'](flat.length);
   data.set(flat);
   return new Tensor(data, target);
 }

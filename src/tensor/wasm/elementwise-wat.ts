@@ -28,12 +28,15 @@ const at = (p: string): string => `(i32.add (local.get $${p}) (local.get $o))`;
 const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
-/** out = max(x, 0); NaN gives 0 as in the reference (pmax keeps its first operand unless x > 0). */
+/**
+ * out = max(x, 0), and NaN stays NaN as in TensorFlow and the reference: wasm's max propagates NaN
+ * (pmax would turn it into 0 and hide a diverged model behind plausible outputs).
+ */
 const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param $n i32) ${LOCALS}
     ${loop4(
       '(local.get $n)',
-      `(v128.store ${at('out')} (f32x4.pmax ${ZERO} (v128.load ${at('x')})))`,
-      `(f32.store ${at('out')} (select (f32.load ${at('x')}) (f32.const 0) (f32.gt (f32.load ${at('x')}) (f32.const 0))))`,
+      `(v128.store ${at('out')} (f32x4.max (v128.load ${at('x')}) ${ZERO}))`,
+      `(f32.store ${at('out')} (f32.max (f32.load ${at('x')}) (f32.const 0)))`,
     )})`;
 
 /** dx = dy where y > 0, else 0. */
