@@ -16,18 +16,7 @@ export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext,
 export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
 export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
 export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
-// The layers: one line each.
-export { Dense, type DenseArgs } from './nn/dense.js';
-export { Dropout } from './nn/dropout.js';
-export { Flatten } from './nn/flatten.js';
-export { Conv2D, type Conv2DArgs } from './nn/conv2d.js';
-export { MaxPooling2D, type MaxPooling2DArgs } from './nn/maxpool2d.js';
-export { AveragePooling2D, type AveragePooling2DArgs } from './nn/avgpool2d.js';
-export { GlobalAveragePooling2D } from './nn/global-avgpool2d.js';
-export { Reshape } from './nn/reshape.js';
-export { Activation, ActivationLayer, type ActivationArgs } from './nn/activation.js';
-export { ReLU } from './nn/relu.js';
-export { Softmax } from './nn/softmax.js';
+export * from './nn/layers.js'; // every layer, one line each in that file
 
 export { regularizers, type Regularizer, type RegularizerConfig } from './nn/regularizers.js';
 export type { Padding } from './nn/window.js';

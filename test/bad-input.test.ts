@@ -1,6 +1,6 @@
 // Every kind of bad input a user can give, the typed error it must get, and that the model is left
 // as it was (no kernel crash, no half-changed weights).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,11 +105,11 @@ const CASES: Case[] = [
   ['ragged nested arrays', () => tensor([[1, 2], [3, 4, 5], [6]]), ShapeError, /ragged: values\[1\] has 3 elements, where 2 were expected/],
   ['nested arrays with a number where a row belongs', () => tensor([[1, 2], 3] as never), ShapeError, /ragged: values\[1\] has a number, where 2 were expected/],
   ['an unknown dtype', () => tensor([1, 2], [2], 'int64' as never), ValueError, /dtype must be one of float32, float64, int32, uint8, got "int64"/],
-  ['a seed that is a string', () => new Sequential([], { seed: 'abc' as never }), ValueError, /Sequential: seed must be an integer in \[0, 2\^32\), got "abc"/],
-  ['a NaN seed', () => new Sequential([], { seed: NaN }), ValueError, /seed must be an integer in \[0, 2\^32\), got NaN/],
+  ['a seed that is a string', () => new Sequential([], { seed: 'abc' as never }), ValueError, /Sequential: seed must be an integer from 0 to 2\^53 − 1, got "abc"/],
+  ['a NaN seed', () => new Sequential([], { seed: NaN }), ValueError, /seed must be an integer from 0 to 2\^53 − 1, got NaN/],
   ['a fractional seed', () => new Sequential([], { seed: 1.5 }), ValueError, /got 1.5/],
   ['a negative seed', () => new Sequential([], { seed: -1 }), ValueError, /got -1/],
-  ['a seed of 2^32 (it would repeat seed 0)', () => new Sequential([], { seed: 2 ** 32 }), ValueError, /got 4294967296/],
+  ['a seed beyond 2^53 (it could not be told from its neighbours)', () => new Sequential([], { seed: 2 ** 53 }), ValueError, /got 9007199254740992/],
   ['two layers with one name', (m) => m.add(new Dense(2, { name: m.layers[1].name })), ValueError, /already has a layer named 'dense(_\d+)?'; layer names must be unique/],
   ['a layer of a float32 model reused in a float64 one', (m) => new Sequential([new Flatten({ inputShape: [2, 3] }), m.layers[1]], { dtype: 'float64' }), ValueError, /is built in float32 \(in another model\) and cannot join a float64 model/],
   // Whatever save writes, load reads: the whole file is checked, the training section too.
@@ -125,6 +125,14 @@ const CASES: Case[] = [
   ['an absolute weight shard path', () => loadModel(tfjsDir('absolute', dense23, [{ paths: [join(dir, 'secret.bin')], weights: spec23 }])), FormatError, /which is not a file inside the model's directory/],
   ['a weight shard given as a URL', () => loadModel(tfjsDir('url', dense23, [{ paths: ['file:///etc/passwd'], weights: spec23 }])), FormatError, /names the shard "file:\/\/\/etc\/passwd"/],
   ['a negative weight shape in a manifest', () => loadModel(tfjsDir('negative', dense23, [{ paths: ['w.bin'], weights: [{ name: 'k', shape: [-3, 2], dtype: 'float32' }, spec23[1]] }], { 'w.bin': 8 })), FormatError, /malformed weight .*"shape":\[-3,2\]/],
+  ['a manifest declaring a huge weight it has no bytes for', () => loadModel(tfjsDir('noshard', [{ class_name: 'Dense', config: { units: 30000, batch_input_shape: [null, 20000] } }], [{ paths: ['w.bin'], weights: [{ name: 'k', shape: [20000, 30000], dtype: 'float32' }, { name: 'b', shape: [30000], dtype: 'float32' }] }], { 'w.bin': 16 })), FormatError, /truncated weights: k needs bytes 0–2400000000, the shards hold 16/],
+  ['a manifest shape of 10^300', () => loadModel(tfjsDir('e300', dense23, [{ paths: ['w.bin'], weights: [{ name: 'k', shape: [1e300], dtype: 'float32' }] }], { 'w.bin': 32 })), FormatError, /truncated weights: k needs bytes 0–4e\+300, the shards hold 32/],
+  ['one shard named many times', () => loadModel(tfjsDir('repeat', dense23, [{ paths: Array(1000).fill('w.bin'), weights: spec23 }], { 'w.bin': 32 })), FormatError, /names the shard "w\.bin", which is not a file inside the model's directory \(named twice\)/],
+  ['a shard that is a link out of the model directory', () => { const d = tfjsDir('link', dense23, [{ paths: ['w.bin'], weights: spec23 }]); writeFileSync(join(dir, 'outside.bin'), new Uint8Array(32)); symlinkSync(join(dir, 'outside.bin'), join(d, 'w.bin')); return loadModel(d); }, FormatError, /names the shard "w\.bin", which is not a file inside the model's directory \(a link out of it\)/],
+  ['an unknown regularizer class', () => loadModel(tfjsDir('orth', [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 3], kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: { factor: 0.01 } } } }], [{ paths: ['w.bin'], weights: spec23 }], { 'w.bin': 32 })), FormatError, /uses the kernel_regularizer "OrthogonalRegularizer", which mnist-nn does not support/],
+  ['a file with layers but no input shape', (m) => loadModel(edited('noshape.mnn', m, (h) => { delete h.model.config.inputShape; delete h.model.config.layers[0].config.inputShape; })), FormatError, /noshape\.mnn: the model has no input shape/],
+  ['a file of a newer version', (m) => loadModel(edited('v99.mnn', m, (h) => (h.version = 99))), FormatError, /v99\.mnn: this is version 99 of the mnist-nn file; this mnist-nn reads version 1 \(the file is from a newer mnist-nn\)/],
+  ['a file whose second layer declares another input shape', (m) => loadModel(edited('second.mnn', m, (h) => (h.model.config.layers[1].config.inputShape = [7]))), FormatError, /second\.mnn: Dense '.*' was declared with inputShape \[None, 7\] but receives \[None, 6\]/],
   ['a manifest group without paths', () => loadModel(tfjsDir('nopaths', dense23, [{ weights: spec23 }])), FormatError, /weight group 0 must have "paths" and "weights" lists/],
   // File-system errors speak of the user's path.
   ['saving into a directory that does not exist', (m) => m.save(join(dir, 'nope', 'm.mnn')), FileError, /save: cannot write ".*\/nope\/m\.mnn": its directory does not exist \(ENOENT\)/],
@@ -198,6 +206,14 @@ describe('no silent wrong results', () => {
     const m = model();
     await expect(m.fit(x(), labels(0, 1, 2, 9), { verbose: 0 })).rejects.toThrow(ValueError);
     await m.fit(x(), labels(0, 1, 2, 0), { verbose: 0 });
+  });
+
+  it('every seed gives its own run: 0 and 2^32 differ, and Date.now() serves', () => {
+    const first = (seed: number) => new Sequential([new Dense(3, { inputShape: [2] })], { seed }).getWeights()[0].data;
+    expect(Array.from(first(0))).not.toEqual(Array.from(first(2 ** 32)));
+    expect(Array.from(first(2 ** 32))).not.toEqual(Array.from(first(2 ** 33)));
+    expect(Array.from(first(2 ** 32 + 7))).toEqual(Array.from(first(2 ** 32 + 7)));
+    expect(() => new Sequential([], { seed: Date.now() })).not.toThrow();
   });
 
   it('tensor converts a typed array to an explicitly given dtype instead of ignoring it', () => {

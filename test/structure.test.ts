@@ -1,9 +1,13 @@
 // The source tree's shape: no import cycles (a type-only import counts: it still ties the two files
-// together), and each layer class named in one place only, its registration.
+// together), each layer class named in one place only (its own file), and every layer registered
+// wherever a model can be loaded.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import '../src/index.js';
+import { registeredLayers } from '../src/nn/registry.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
@@ -76,5 +80,19 @@ describe('source structure', () => {
     expect(importCycles(graph)).toEqual([[a, b, c]]);
     graph.set(c, []);
     expect(importCycles(graph)).toEqual([]);
+  });
+
+  it("names each layer class, as a string, only in the layer's own file", () => {
+    const files = sourceFiles(SRC).map((f) => [f, readFileSync(f, 'utf8')] as const);
+    for (const r of registeredLayers()) {
+      const quoted = new RegExp(`['"\`]${r.className}['"\`]`);
+      const where = files.filter(([, text]) => quoted.test(text)).map(([f]) => relative(SRC, f));
+      expect(where.length, `${r.className} is named in ${where.join(', ')}`).toBe(1);
+    }
+  });
+
+  it('registers every layer wherever a model can be loaded (the loaders alone, as the command line imports them)', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'helpers/loader-registry.ts')], { encoding: 'utf8' });
+    expect(JSON.parse(out).sort()).toEqual(registeredLayers().map((r) => r.className).sort());
   });
 });

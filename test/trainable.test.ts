@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Dense, Layer, Sequential, Tensor, loadModel, modelFromBytes, modelToBytes, registerLayer, type BackwardOptions, type BuildContext, type FloatTensor, type Param } from '../src/index.js';
+import { Dense, Layer, SGD, Sequential, Tensor, loadModel, modelFromBytes, modelToBytes, registerLayer, regularizers, type BackwardOptions, type BuildContext, type FloatTensor, type Param } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { reuse } from '../src/tensor/tensor.js';
 
@@ -141,6 +141,24 @@ describe('frozen layers', () => {
     expect(same(back.getWeights()[0], w)).toBe(true);
   });
 
+  it('a frozen last layer with a regularizer: untouched by training, and (as Keras 3) its penalty leaves the loss', async () => {
+    const make = (frozen: boolean) => {
+      const m = new Sequential([new Dense(5, { activation: 'relu', inputShape: [6] }), new Dense(3, { activation: 'softmax', kernelRegularizer: regularizers.l2(0.5), trainable: !frozen })], { seed: 4 });
+      m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    const frozen = make(true);
+    const free = make(false);
+    const { x, y } = data(12);
+    const penalty = 0.5 * Array.from(free.getWeights()[2].data).reduce((s, v) => s + v * v, 0);
+    const [ef, eu] = [await frozen.evaluate(x, y), await free.evaluate(x, y)];
+    expect(eu.loss - ef.loss).toBeCloseTo(penalty, 5);
+    const last = frozen.getWeights().slice(2);
+    await frozen.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+    frozen.getWeights().slice(2).forEach((w, i) => expect(same(w, last[i])).toBe(true));
+    expect(same(frozen.getWeights()[0], free.getWeights()[0])).toBe(false); // the first layer still learns
+  });
+
   it('refuses a trainable option that is not a boolean', () => {
     expect(() => new Dense(2, { trainable: 'no' as unknown as boolean })).toThrow(/trainable must be true or false/);
   });
@@ -187,6 +205,46 @@ describe('non-trainable weights', () => {
     expect(grads[1].shape).toEqual([6]);
     expect(grads[1].data.every((v) => v === 0)).toBe(true);
     expect(grads[0].data.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('a layer written against 0.1.0 (createParams, addParam, this.params, a Param without trainable)', () => {
+  class OldScale extends Layer {
+    static override readonly className: string = 'TestOldScale';
+    private x?: FloatTensor;
+    private y?: FloatTensor;
+    computeOutputShape(s: number[]): number[] {
+      return s;
+    }
+    protected override createParams(s: number[], ctx: BuildContext): void {
+      this.addParam('w', [s[0]], ctx.dtype, (d) => d.fill(2));
+    }
+    forward(x: FloatTensor): FloatTensor {
+      const w = this.params[0].value.data;
+      this.x = x;
+      this.y = reuse(this.y, x.shape, this.dtype);
+      for (let i = 0; i < x.size; i++) this.y.data[i] = x.data[i] * w[i % x.shape[1]];
+      return this.y;
+    }
+    backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
+      const x = this.saved(this.x);
+      const g = this.params[0].grad.data.fill(0);
+      for (let i = 0; i < x.size; i++) g[i % x.shape[1]] += dy.data[i] * x.data[i];
+      return opts.needInputGrad ? dy : null;
+    }
+  }
+
+  it('still builds, trains and counts its weight', async () => {
+    const m = new Sequential([new OldScale({ inputShape: [6] }), new Dense(3, { activation: 'softmax' })], { seed: 1 });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    expect(m.countParams()).toBe(6 + 21);
+    const before = m.getWeights()[0];
+    expect(Array.from(before.data)).toEqual([2, 2, 2, 2, 2, 2]);
+    const { x, y } = data(8);
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(same(m.getWeights()[0], before)).toBe(false);
+    const p: Param = { name: 'w', value: before as FloatTensor, grad: before as FloatTensor };
+    expect(p.trainable).toBeUndefined(); // 0.1's Param literal still type-checks and counts as trainable
   });
 });
 

@@ -3,8 +3,9 @@
  * holding the architecture, the weights and, when compiled, the training state. save.ts and load.ts
  * put these bytes on disk in Node; in a browser they come from fetch or go to a download.
  */
-import { FormatError, MnistNnError, ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { FormatError, MnistNnError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { Layer } from '../nn/layer.js';
+import '../nn/layers.js'; // every layer registered before a file names one
 import { layerFromConfig } from '../nn/registry.js';
 import { Sequential, type SaveOptions } from '../nn/sequential.js';
 import { optimizerFromConfig } from '../optim/index.js';
@@ -90,16 +91,17 @@ interface TrainingSection {
 }
 
 /**
- * Runs `f`, turning any error but a FormatError or ShapeError (a ValueError from a constructor fed a
- * bad config, a TypeError from a missing field) into a FormatError that names the file: whatever is
- * wrong inside a file is the file's fault.
+ * Runs `f`, turning any error but a FormatError (a ValueError or ShapeError from a constructor fed a
+ * bad config, a TypeError from a missing field) into a FormatError that names the file, with the
+ * original as its cause: whatever is wrong inside a file is the file's fault.
  */
 export function asFormatError<T>(source: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof FormatError || e instanceof ShapeError) throw e;
-    const err = new FormatError(`${source}: ${e instanceof MnistNnError ? e.message : `malformed (${(e as Error).message})`}`);
+    if (e instanceof FormatError) throw e;
+    const message = e instanceof MnistNnError ? e.message : `malformed (${(e as Error).message})`;
+    const err = new FormatError(message.startsWith(source) ? message : `${source}: ${message}`);
     err.cause = e;
     throw err;
   }
@@ -143,24 +145,32 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   if (!model || model.className !== 'Sequential' || typeof model.config !== 'object' || model.config === null || !Array.isArray(model.config.layers)) {
     throw new FormatError(`${source}: expected a Sequential model config with a list of layers.`);
   }
+  if (header.version !== 1) {
+    throw new FormatError(`${source}: this is version ${JSON.stringify(header.version)} of the mnist-nn file; this mnist-nn reads version 1${Number(header.version) > 1 ? ' (the file is from a newer mnist-nn)' : ''}.`);
+  }
   const c = model.config;
+  if (c.name !== undefined && typeof c.name !== 'string') throw new FormatError(`${source}: the model's name must be a string, got ${JSON.stringify(c.name)}.`);
   const dtype = c.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}.`);
   const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
   // Build the layers before the model, with no more weight elements than the file holds: a header
   // that declares a huge layer is refused before anything that size is allocated.
-  const m = sequentialWithin(layers, c.inputShape ?? layers[0]?.declaredInputShape, { name: c.name, dtype }, header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0), source);
+  const inputShape = c.inputShape ?? layers[0]?.declaredInputShape;
+  // save writes built models only: a file without an input shape would build (and allocate) later, unchecked.
+  if (inputShape === undefined) throw new FormatError(`${source}: the model has no input shape (save writes built models only).`);
+  const m = sequentialWithin(layers, inputShape, { name: c.name, dtype }, header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0), source);
   const params = m.parameters();
-  if (params.length > 0 && !m.built) throw new FormatError(`${source}: the model has weights but no input shape to build them with.`);
   if (header.tensors.length < params.length) {
     throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model needs ${params.length} weights.`);
   }
   params.forEach((p, i) => {
     const t = header.tensors[i];
     if (t.shape.length !== p.value.shape.length || !t.shape.every((d, k) => d === p.value.shape[k])) {
-      throw new ShapeError(`${source}: weight ${i} is ${describeEntry(t)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
+      throw new FormatError(`${source}: weight ${i} is ${describeEntry(t)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
     }
-    if (t.dtype !== dtype) throw new FormatError(`${source}: weight ${i} (${t.name}) is ${t.dtype}, but the model is ${dtype}.`);
+  });
+  header.tensors.forEach((t) => {
+    if (t.dtype !== dtype) throw new FormatError(`${source}: the tensor ${t.name} is ${t.dtype}, but the model is ${dtype}.`);
   });
   m.setWeights(params.map((_, i) => new Tensor(data[i], header.tensors[i].shape)));
 
@@ -180,7 +190,7 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss: training.loss, metrics: training.metrics ?? [] });
   const state = training.optimizerState;
   if (state !== undefined) {
-    if (typeof state !== 'object' || state === null || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {
+    if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.iterations) || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {
       throw new FormatError(`${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${JSON.stringify(state)}.`);
     }
     if (state.slots.length !== params.length) throw new FormatError(`${source}: the optimizer state lists ${state.slots.length} weights; the model has ${params.length}.`);

@@ -4,10 +4,11 @@
  * `tf.loadLayersModel` reads (and the TensorFlow.js converter turns into a Keras model). Only layers
  * both libraries have are translated; anything else is a FormatError that names it.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FileError, FormatError, MnistNnError, ValueError } from '../errors.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
+import '../nn/layers.js'; // every layer registered before a file names one
 import { kerasRegistration, layerFromConfig, registration, type Json, type Require } from '../nn/registry.js';
 import { Sequential } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -95,32 +96,64 @@ interface WeightGroup {
 
 /**
  * The weights manifest, checked: every group names its shard files and its weights (name, shape of
- * integers ≥ 0, float32), and every shard path stays inside the model's directory (no absolute
- * path, no '..', no URL): a model.json must not make us read other files.
+ * integers ≥ 0, float32), and every shard is a file inside the model's directory, links followed
+ * (no absolute path, no '..', no URL, no link out, no shard named twice): a model.json must not make
+ * us read other files, or one file many times. Returns each group with its shards' real paths.
  */
-function readManifest(json: Json, jsonPath: string): WeightGroup[] {
+function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: string[] })[] {
   const groups = json.weightsManifest;
   if (!Array.isArray(groups)) throw new FormatError(`${jsonPath}: no weightsManifest (a list of weight groups).`);
-  const dir = resolve(dirname(jsonPath));
+  const dir = realpathSync(dirname(jsonPath));
+  const seen = new Set<string>();
   return groups.map((g: unknown, gi) => {
     const group = g as Partial<WeightGroup> | null;
     if (typeof group !== 'object' || group === null || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
       throw new FormatError(`${jsonPath}: weight group ${gi} must have "paths" and "weights" lists.`);
     }
-    for (const p of group.paths) {
-      const inside = typeof p === 'string' && p.length > 0 && !isAbsolute(p) && !/^[a-zA-Z][a-zA-Z\d+.-]*:/.test(p) && !p.split(/[\\/]/).includes('..');
-      const rel = inside ? relative(dir, resolve(dir, p)) : '..';
-      if (!inside || rel.startsWith('..') || isAbsolute(rel)) {
-        throw new FormatError(`${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory.`);
+    const files = group.paths.map((p: unknown) => {
+      const outside = (why: string): never => {
+        throw new FormatError(`${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory (${why}).`);
+      };
+      if (typeof p !== 'string' || p.length === 0) return outside('not a file name');
+      if (isAbsolute(p) || /^[a-zA-Z][a-zA-Z\d+.-]*:/.test(p) || p.split(/[\\/]/).includes('..')) return outside('an absolute path, a URL or a way up');
+      let real: string;
+      try {
+        real = realpathSync(resolve(dir, p));
+      } catch (e) {
+        throw new FormatError(`${jsonPath}: cannot read the weight shard ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (ENOENT)' : (e as Error).message}.`);
       }
-    }
+      const rel = relative(dir, real);
+      if (rel.startsWith('..') || isAbsolute(rel)) outside('a link out of it');
+      if (!statSync(real).isFile()) outside('not a file');
+      if (seen.has(real)) outside('named twice');
+      seen.add(real);
+      return real;
+    });
     for (const w of group.weights) {
       if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
         throw new FormatError(`${jsonPath}: weight group ${gi} has a malformed weight ${JSON.stringify(w)} (expected a name and a shape of integers ≥ 0).`);
       }
       if (w.dtype !== 'float32') throw new FormatError(`${jsonPath}: weight ${w.name} is ${String(w.dtype)}; only float32 is read.`);
     }
-    return group as WeightGroup;
+    return { ...(group as WeightGroup), files };
+  });
+}
+
+/**
+ * Checks that each group's shards hold exactly its weights' bytes, by their sizes on disk (nothing
+ * is read yet); returns the bytes of each group.
+ */
+function checkShardSizes(groups: (WeightGroup & { files: string[] })[], jsonPath: string): number[] {
+  return groups.map((g) => {
+    const total = g.files.reduce((n, f) => n + statSync(f).size, 0);
+    let o = 0;
+    for (const w of g.weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1) * 4;
+      if (o + n > total) throw new FormatError(`${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n}, the shards hold ${total}.`);
+      o += n;
+    }
+    if (o !== total) throw new FormatError(`${jsonPath}: the weight shards hold ${total} bytes; the manifest describes ${o}.`);
+    return total;
   });
 }
 
@@ -149,32 +182,22 @@ function readTfjs(jsonText: string, jsonPath: string): Sequential {
   }
   if (inputShape === undefined) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
   const groups = readManifest(json, jsonPath);
-  const sizes = groups.map((g) => g.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0));
+  // The model is built against what the shards hold on disk, so a manifest cannot declare its way
+  // into a large allocation; the manifest's shapes are then held to the model's before any read.
+  const held = checkShardSizes(groups, jsonPath);
   const name = typeof (cfg as Json)?.name === 'string' ? ((cfg as Json).name as string) : undefined;
-  const model = sequentialWithin(layers, inputShape, { name, dtype: 'float32' }, sizes.reduce((a, b) => a + b, 0), jsonPath);
+  const model = sequentialWithin(layers, inputShape, { name, dtype: 'float32' }, held.reduce((a, b) => a + b, 0) / 4, jsonPath);
   const params = model.parameters();
   const specs = groups.flatMap((g) => g.weights);
   if (specs.length !== params.length) {
     throw new FormatError(`${jsonPath}: the manifest lists ${specs.length} weights; the model needs ${params.length}.`);
   }
-  // Each group's shards are its tensors back to back: their sizes are checked before anything is read.
-  const buffers = groups.map((g, gi) => {
-    const files = g.paths.map((p) => join(dirname(jsonPath), p));
-    const held = files.map((f, k) => {
-      const st = statSync(f, { throwIfNoEntry: false });
-      if (!st?.isFile()) throw new FormatError(`${jsonPath}: cannot read the weight shard ${g.paths[k]}: ${st ? 'not a file' : 'no such file (ENOENT)'}.`);
-      return st.size;
-    });
-    const total = held.reduce((a, b) => a + b, 0);
-    let o = 0;
-    for (const w of g.weights) {
-      const n = w.shape.reduce((a, b) => a * b, 1) * 4;
-      if (o + n > total) throw new FormatError(`${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n}, the shards hold ${total}.`);
-      o += n;
+  params.forEach((p, i) => {
+    if (specs[i].shape.length !== p.value.rank || !specs[i].shape.every((d, k) => d === p.value.shape[k])) {
+      throw new FormatError(`${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(specs[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
     }
-    if (o !== total) throw new FormatError(`${jsonPath}: the weight shards hold ${total} bytes; the manifest describes ${o}.`);
-    return Buffer.concat(files.map((f) => readFileSync(f)));
   });
+  const buffers = groups.map((g) => Buffer.concat(g.files.map((f) => readFileSync(f))));
   const tensors: Tensor[] = [];
   groups.forEach((g, gi) => {
     let o = 0;
@@ -186,11 +209,6 @@ function readTfjs(jsonText: string, jsonPath: string): Sequential {
       for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
       tensors.push(new Tensor(data, w.shape));
       o += n * 4;
-    }
-  });
-  params.forEach((p, i) => {
-    if (tensors[i].shape.length !== p.value.rank || !tensors[i].shape.every((d, k) => d === p.value.shape[k])) {
-      throw new FormatError(`${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(tensors[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
     }
   });
   model.setWeights(tensors);

@@ -66,7 +66,7 @@ export class Activation extends ActivationLayer {
   static override readonly className: string = 'Activation';
 
   constructor(activation: ActivationName | ActivationArgs, args: LayerArgs = {}) {
-    const a = typeof activation === 'object' && activation !== null ? activation : { ...args, activation };
+    const a = typeof activation === 'object' && activation !== null ? { ...args, ...activation } : { ...args, activation };
     super(a.activation ?? 'linear', without(a as LayerConfig, 'activation'));
   }
 

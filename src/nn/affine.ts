@@ -193,8 +193,8 @@ export function affineFromKeras(k: Json, require: Require): LayerConfig {
   require(k.activity_regularizer === null || k.activity_regularizer === undefined, 'an activity_regularizer');
   require(k.kernel_constraint === null || k.kernel_constraint === undefined, 'a kernel_constraint');
   require(k.bias_constraint === null || k.bias_constraint === undefined, 'a bias_constraint');
-  const kernelRegularizer = regularizerFromKeras(k.kernel_regularizer);
-  const biasRegularizer = regularizerFromKeras(k.bias_regularizer);
+  const kernelRegularizer = regularizerFromKeras(k.kernel_regularizer, require, 'kernel_regularizer');
+  const biasRegularizer = regularizerFromKeras(k.bias_regularizer, require, 'bias_regularizer');
   return {
     activation: k.activation ?? 'linear',
     useBias: k.use_bias ?? true,

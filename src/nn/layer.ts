@@ -24,8 +24,9 @@ export interface Param {
   /**
    * False for a weight that is not learnt by gradients (BatchNormalization's moving statistics):
    * it gets no gradient and is never given to the optimizer, but is saved, loaded and counted.
+   * Absent means true.
    */
-  trainable: boolean;
+  trainable?: boolean;
   /** A penalty on this weight, added to the loss and its gradient by the model. */
   regularizer?: Regularizer;
 }
@@ -103,7 +104,9 @@ export abstract class Layer {
    * Keras, set it before `compile`; a change after takes effect at the next `compile`.
    */
   trainable: boolean;
-  private params: Param[] = [];
+  private ownWeights: Param[] = [];
+  /** The context of the build under way, for the deprecated addParam. */
+  private building?: BuildContext;
 
   /** `ownKeys`: the options this layer takes besides `name`, `inputShape` and `trainable`, which all layers take. */
   constructor(args: LayerArgs = {}, ownKeys: readonly string[] = []) {
@@ -142,7 +145,22 @@ export abstract class Layer {
   abstract computeOutputShape(inputShape: number[]): number[];
 
   /** Creates the weights for this input shape (with `addWeight`). */
-  protected createWeights(_inputShape: number[], _ctx: BuildContext): void {}
+  protected createWeights(inputShape: number[], ctx: BuildContext): void {
+    this.createParams(inputShape, ctx);
+  }
+
+  /** @deprecated The name before 0.2: override `createWeights`. Still called by the default `createWeights`. */
+  protected createParams(_inputShape: number[], _ctx: BuildContext): void {}
+
+  /** @deprecated The name before 0.2: the weights, in `parameters()` order. */
+  protected get params(): Param[] {
+    return this.ownWeights;
+  }
+
+  /** @deprecated The signature before 0.2: use `addWeight(name, shape, ctx, init, { regularizer })`. */
+  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void, regularizer?: Regularizer): Param {
+    return this.addWeight(name, shape, { ...this.building, dtype }, init, { regularizer });
+  }
 
   /** Checks the input shape, creates the weights, and returns the output sample shape. */
   build(inputShape: number[], ctx: BuildContext): number[] {
@@ -162,8 +180,13 @@ export abstract class Layer {
     }
     const out = this.computeOutputShape(inputShape);
     this.dtype = ctx.dtype;
-    this.params = [];
-    this.createWeights(inputShape, ctx);
+    this.ownWeights = [];
+    this.building = ctx;
+    try {
+      this.createWeights(inputShape, ctx);
+    } finally {
+      this.building = undefined;
+    }
     this.inputShape = [...inputShape];
     this.outputShape = out;
     return out;
@@ -187,17 +210,17 @@ export abstract class Layer {
 
   /** Every weight, in Keras's order: the trainable ones as created, then the non-trainable ones. */
   parameters(): Param[] {
-    return this.params;
+    return this.ownWeights;
   }
 
   /** The weights the optimizer updates: none when the layer is frozen. */
   get trainableWeights(): Param[] {
-    return this.trainable ? this.params.filter((p) => p.trainable) : [];
+    return this.trainable ? this.ownWeights.filter((p) => p.trainable !== false) : [];
   }
 
   /** The weights the optimizer leaves alone: the non-trainable ones, or all of a frozen layer's. */
   get nonTrainableWeights(): Param[] {
-    return this.trainable ? this.params.filter((p) => !p.trainable) : [...this.params];
+    return this.trainable ? this.ownWeights.filter((p) => p.trainable === false) : [...this.ownWeights];
   }
 
   /**
@@ -213,14 +236,14 @@ export abstract class Layer {
   }
 
   countParams(): number {
-    return this.params.reduce((s, p) => s + p.value.size, 0);
+    return this.ownWeights.reduce((s, p) => s + p.value.size, 0);
   }
 
   /** Creates a weight and its gradient buffer, filled by `init`, keeping Keras's order (see `parameters`). */
   protected addWeight(
     name: string,
     shape: number[],
-    ctx: BuildContext,
+    ctx: Pick<BuildContext, 'dtype' | 'budget'>,
     init: (data: Float32Array | Float64Array) => void,
     opts: { trainable?: boolean; regularizer?: Regularizer } = {},
   ): Param {
@@ -235,9 +258,9 @@ export abstract class Layer {
     init(value.data);
     const trainable = opts.trainable ?? true;
     const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(trainable ? shape : [0], ctx.dtype), trainable, regularizer: opts.regularizer };
-    const firstFixed = this.params.findIndex((q) => !q.trainable);
-    if (trainable && firstFixed >= 0) this.params.splice(firstFixed, 0, p);
-    else this.params.push(p);
+    const firstFixed = this.ownWeights.findIndex((q) => q.trainable === false);
+    if (trainable && firstFixed >= 0) this.ownWeights.splice(firstFixed, 0, p);
+    else this.ownWeights.push(p);
     return p;
   }
 

@@ -67,10 +67,21 @@ export function regularizerToKeras(r: RegularizerConfig | undefined): { class_na
   return r ? { class_name: 'L1L2', config: { l1: r.l1 ?? 0, l2: r.l2 ?? 0 } } : null;
 }
 
-/** A Keras regularizer config (L1L2, L1 or L2: each names its factors) as ours, or undefined for null. */
-export function regularizerFromKeras(r: unknown): RegularizerConfig | undefined {
-  const c = (r as { config?: RegularizerConfig } | null)?.config;
-  return c ? { l1: c.l1 ?? 0, l2: c.l2 ?? 0 } : undefined;
+/**
+ * A Keras regularizer (L1L2, L1 or L2 with their factors, or the names 'l1', 'l2', 'l1_l2' with 0.01)
+ * as our config, or undefined for none. `require` refuses any other kind (an OrthogonalRegularizer,
+ * say): dropping it would train a different network.
+ */
+export function regularizerFromKeras(r: unknown, require: (ok: boolean, what: string) => void, what: string): RegularizerConfig | undefined {
+  if (r === null || r === undefined) return undefined;
+  if (typeof r === 'string') {
+    const named = getRegularizer(['l1', 'l2', 'l1_l2'].includes(r) ? r : undefined, what);
+    require(named !== undefined, `the ${what} ${JSON.stringify(r)}`);
+    return named && { l1: named.l1, l2: named.l2 };
+  }
+  const { class_name: cls, config } = r as { class_name?: unknown; config?: RegularizerConfig };
+  require(cls === 'L1L2' || cls === 'L1' || cls === 'L2', `the ${what} ${JSON.stringify(cls)}`);
+  return { l1: config?.l1 ?? 0, l2: config?.l2 ?? 0 };
 }
 
 /**

@@ -101,7 +101,7 @@ export class Trainer {
 
   /** The weights the optimizer updates: the trainable weights of the layers that learn. */
   trainableParams(): Param[] {
-    return this.model.layers.flatMap((l) => (this.learns(l) ? l.parameters().filter((p) => p.trainable) : []));
+    return this.model.layers.flatMap((l) => (this.learns(l) ? l.parameters().filter((p) => p.trainable !== false) : []));
   }
 
   /** Metrics resolve against the output width, which layers added after compile may change. */
@@ -251,7 +251,7 @@ export class Trainer {
     const ys = this.prepareTargets(y, xs, 'computeGradients');
     const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [] });
     const params = this.model.layers.flatMap((l) => l.parameters());
-    return { loss: r.loss, grads: params.map((p) => (p.trainable ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
+    return { loss: r.loss, grads: params.map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
   }
 
   /**
@@ -269,13 +269,13 @@ export class Trainer {
     // Layers before the first one that learns need no gradient, and neither does its input: for
     // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
     const layers = model.layers;
-    const learns = layers.map((l) => l.parameters().some((q) => q.trainable) && (!o.update || this.learns(l)));
+    const learns = layers.map((l) => l.parameters().some((q) => q.trainable !== false) && (!o.update || this.learns(l)));
     const first = learns.indexOf(true);
     let dy: FloatTensor | null = dOut;
     for (let i = layers.length - 1; first >= 0 && i >= first && dy; i--) {
       dy = layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: out.fused && i === layers.length - 1, weightGrads: learns[i] });
     }
-    const penalty = this.regularize(o.update ? this.trainableParams() : layers.flatMap((l) => l.parameters().filter((q) => q.trainable)));
+    const penalty = this.regularize(this.trainableParams());
     if (o.update) this.optimizer.step(this.trainableParams());
     return { loss: out.value + penalty, correct };
   }
@@ -311,22 +311,21 @@ export class Trainer {
       lossSum += this.outputLoss(p, yb, rows, cols, null).value * (hi - lo);
       metrics.forEach((m, i) => (correct[i] += (m.correct(p.data, yb, rows, cols) * (hi - lo)) / rows));
     }
-    const penalty = this.regularize([]);
+    const penalty = this.regularize(this.trainableParams(), false);
     return logsOf(lossSum / n + penalty, correct, n, metrics);
   }
 
   /**
-   * The weights' penalties, all of them, as Keras adds every layer's regularization loss (frozen
-   * ones too); the penalties' gradients go to the weights in `learning`.
+   * The penalties of the weights that learn (Keras 3 counts the regularization losses of trainable
+   * weights only, so a frozen layer's penalty leaves the loss), added to the loss; with `grads`,
+   * their gradients are added to those weights' gradients too.
    */
-  private regularize(learning: readonly Param[]): number {
+  private regularize(learning: readonly Param[], grads = true): number {
     let penalty = 0;
-    for (const l of this.model.layers) {
-      for (const p of l.parameters()) {
-        if (!p.regularizer) continue;
-        penalty += p.regularizer.penalty(p.value.data);
-        if (learning.includes(p)) p.regularizer.addGrad(p.grad.data, p.value.data);
-      }
+    for (const p of learning) {
+      if (!p.regularizer) continue;
+      penalty += p.regularizer.penalty(p.value.data);
+      if (grads) p.regularizer.addGrad(p.grad.data, p.value.data);
     }
     return penalty;
   }

@@ -53,7 +53,7 @@ export abstract class Optimizer {
       if (!Array.isArray(saved) || (saved.length !== 0 && saved.length !== this.slotCount)) {
         throw new ValueError(`${who}: ${p.name} has ${Array.isArray(saved) ? saved.length : typeof saved} state buffers; ${this.name} keeps ${this.slotCount} per weight (or none before its first update).`);
       }
-      if (saved.length > 0 && !p.trainable) throw new ValueError(`${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`);
+      if (saved.length > 0 && p.trainable === false) throw new ValueError(`${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`);
       for (const s of saved) {
         if (s.length !== p.value.size) throw new ValueError(`${who}: a state buffer of ${p.name} has ${s.length} values; the weight has ${p.value.size}.`);
         for (let k = 0; k < s.length; k++) if (!Number.isFinite(s[k])) throw new ValueError(`${who}: a state buffer of ${p.name} holds ${s[k]} at flat index ${k}.`);

@@ -4,11 +4,23 @@
  */
 import { ValueError } from '../errors.js';
 
-/** Throws a ValueError naming `where` unless the seed is an integer in [0, 2³²): every seed gives its own run. */
+/**
+ * Throws a ValueError naming `where` unless the seed is an integer from 0 to 2⁵³ − 1 (so
+ * `Date.now()` serves). Every such seed gives its own run: seeds below 2³² as they always have, and
+ * the bits above those change the generator's state further (so 0 and 2³² differ).
+ */
 export function checkSeed(where: string, seed: unknown): void {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-    throw new ValueError(`${where}: seed must be an integer in [0, 2^32), got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}.`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new ValueError(`${where}: seed must be an integer from 0 to 2^53 − 1, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}.`);
   }
+}
+
+/** splitmix32's finaliser: a bijection of uint32 with fin(0) = 0. */
+function fin(x: number): number {
+  let z = x >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 export class Rng {
@@ -20,18 +32,23 @@ export class Rng {
 
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
     checkSeed('Rng', seed);
-    let x = seed;
+    let x = seed % 2 ** 32;
     const splitmix = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return fin(x);
     };
     this.s0 = splitmix();
     this.s1 = splitmix();
     this.s2 = splitmix();
     this.s3 = splitmix();
+    // The seed's bits above 32 (up to 21 of them) go into s2 and s3 through a bijection that keeps 0
+    // at 0: a seed below 2³² gives the state it always gave, and two seeds never share a state
+    // (s0 determines the low word, s2 then the high word).
+    const hi = Math.floor(seed / 2 ** 32);
+    if (hi > 0) {
+      this.s2 = (this.s2 ^ fin(hi)) >>> 0;
+      this.s3 = (this.s3 ^ fin(hi ^ 0x5bd1e995)) >>> 0;
+    }
   }
 
   /** The generator's state, to save and restore a run exactly (four uint32 words and a pending normal). */
