@@ -4,7 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, loadMnist, loadModel } from '../src/index.js';
+import { Conv2D, Dense, Flatten, Sequential, encodePng, loadImageFile, loadMnist, loadModel, tensor } from '../src/index.js';
+import { loadModelFrom } from '../src/cli/common.js';
+import { UsageError } from '../src/cli/args.js';
+import { PREDICT_CHUNK, show } from '../src/cli/inspect.js';
+import { train as trainCommand } from '../src/cli/train.js';
 import { accuracyOf, confusionMatrix, perClass } from '../src/report/metrics.js';
 import { escapeHtml } from '../src/report/html.js';
 
@@ -155,6 +159,115 @@ describe('mnist-nn command', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^mnist-nn: predict: the model gave non-finite probabilities for .*dot\.png \(.*NaN.*\): its weights have overflowed\.\n$/);
+  });
+
+  it('evaluate and predict read a TensorFlow.js model directory as loadModel does', async () => {
+    const model = await loadModel(join(dir, 'run', 'model.mnn'));
+    await model.save(join(dir, 'tfjs'), { format: 'tfjs' });
+    expect(existsSync(join(dir, 'tfjs', 'model.mnn'))).toBe(false);
+    const ours = cli('evaluate', join(dir, 'run'));
+    const theirs = cli('evaluate', join(dir, 'tfjs'));
+    expect(theirs.stderr).toBe('');
+    expect(theirs.code).toBe(0);
+    expect(theirs.stdout).toBe(ours.stdout); // float32 weights either way: the same predictions
+    const png = join(dir, 'dot4.png');
+    const img = new Uint8Array(28 * 28).fill(255);
+    for (let y = 6; y < 22; y++) img[y * 28 + 14] = 0;
+    writeFileSync(png, encodePng(28, 28, img));
+    const a = cli('predict', join(dir, 'run'), png);
+    const b = cli('predict', join(dir, 'tfjs'), png);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    expect(cli('predict', join(dir, 'tfjs', 'model.json'), png).stdout).toBe(a.stdout);
+  });
+
+  it('a directory without a model names what it looked for and the model files it holds', async () => {
+    const ckpt = join(dir, 'ckpts');
+    mkdirSync(ckpt);
+    writeFileSync(join(ckpt, 'ckpt-03-0.1234.mnn'), readFileSync(join(dir, 'run', 'model.mnn')));
+    const r = cli('predict', ckpt, join(dir, 'seven.png'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`mnist-nn: predict: ${ckpt} holds no model: expected model.mnn or model.json in it; it holds ckpt-03-0.1234.mnn: give that file itself.\n`);
+    await expect(loadModelFrom('evaluate', join(dir, 'nosuch'))).rejects.toThrow(/nosuch: no such file or directory/);
+  });
+
+  it('evaluate and predict refuse a model that is not a 10-digit classifier, naming the file and the shapes', async () => {
+    const models: [string, Sequential, RegExp][] = [
+      ['five', new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(5, { activation: 'softmax' })]), /five.model\.mnn gives outputs of shape \[None, 5\]; a digit classifier gives \[None, 10\]/],
+      ['colour', new Sequential([new Flatten({ inputShape: [32, 32, 3] }), new Dense(10, { activation: 'softmax' })]), /colour.model\.mnn takes inputs of shape \[None, 32, 32, 3\]; MNIST digits are 28×28/],
+      ['logits', new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(10)]), /logits.model\.mnn ends in Dense 'dense\w*' without a softmax/],
+      ['map', new Sequential([new Conv2D(10, 3, { inputShape: [28, 28, 1], activation: 'softmax' })]), /map.model\.mnn gives outputs of shape \[None, 26, 26, 10\]/],
+    ];
+    for (const [name, model, message] of models) {
+      mkdirSync(join(dir, name));
+      await model.save(join(dir, name, 'model.mnn'));
+      await expect(loadModelFrom('evaluate', join(dir, name)), name).rejects.toThrow(message);
+    }
+    // [None, 784] is a digit classifier too (Keras's Dense-first MLPs take flat digits).
+    const flat = new Sequential([new Dense(10, { activation: 'softmax', inputShape: [784] })]);
+    mkdirSync(join(dir, 'flat'));
+    await flat.save(join(dir, 'flat', 'model.mnn'));
+    await expect(loadModelFrom('predict', join(dir, 'flat'))).resolves.toBeInstanceOf(Sequential);
+    // End to end: one line naming the file, no stack trace.
+    for (const cmd of ['evaluate', 'predict']) {
+      const r = cli(cmd, join(dir, 'five'), ...(cmd === 'predict' ? [join(dir, 'seven.png')] : []));
+      expect(r.code, cmd).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr, cmd).toMatch(new RegExp(`^mnist-nn: ${cmd}: .*five.model\\.mnn gives outputs of shape \\[None, 5\\]; a digit classifier gives \\[None, 10\\] \\(one probability per digit\\)\\.\\n$`));
+    }
+  });
+
+  it('predict reads images in chunks and keeps their order across chunk boundaries', async () => {
+    // 2 chunks and a bit: test digits as drawn PNGs, an unreadable file in the middle of the second chunk.
+    const { xTest } = loadMnist();
+    const n = 2 * PREDICT_CHUNK + 3;
+    const files: string[] = [];
+    mkdirSync(join(dir, 'many'));
+    for (let i = 0; i < n; i++) {
+      const f = join(dir, 'many', `${i}.png`);
+      writeFileSync(f, encodePng(28, 28, xTest.data.subarray(i * 784, (i + 1) * 784) as Uint8Array));
+      files.push(f);
+    }
+    const broken = join(dir, 'many', 'broken.png');
+    writeFileSync(broken, 'not a png');
+    files.splice(PREDICT_CHUNK + 5, 0, broken);
+    const r = cli('predict', join(dir, 'run'), ...files);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining('broken.png')]);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(n);
+    // Each line is what the model says about that one image on its own.
+    const model = await loadModel(join(dir, 'run', 'model.mnn'));
+    const good = files.filter((f) => f !== broken);
+    const probs = await model.predict(tensor(Float32Array.from(good.flatMap((f) => Array.from(loadImageFile(f).data))), [n, 28, 28]));
+    good.forEach((f, i) => {
+      const p = Array.from(probs.data.subarray(i * 10, (i + 1) * 10));
+      expect(lines[i]).toBe(`${f}: ${p.indexOf(Math.max(...p))}  ${p.map((v) => v.toFixed(4)).join(' ')}`);
+    });
+  });
+
+  it('numeric flags given a minus sign say their range, not "ambiguous"', async () => {
+    // End to end for the two the issue names; the rest in-process, where the same parse runs.
+    for (const [args, message] of [
+      [['train', '--learning-rate', '-1'], "train: --learning-rate must be a number > 0, got '-1'."],
+      [['train', '--seed', '-3'], "train: --seed must be an integer in [0, 4294967295], got '-3'."],
+    ] as [string[], string][]) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`mnist-nn: ${message}\n`);
+    }
+    for (const [args, message] of [
+      [['--epochs', '-2'], "train: --epochs must be an integer >= 1, got '-2'."],
+      [['--validation-split', '-0.1'], "train: --validation-split must be a number in [0, 1), got '-0.1'."],
+      [['--learning-rate', '-1e-3'], "train: --learning-rate must be a number > 0, got '-1e-3'."],
+      [['--learning-rate', '0x10'], "train: --learning-rate must be a number > 0, got '0x10'."],
+      [['--limit', '-5'], "train: --limit must be an integer in [2, 60000], got '-5'."],
+      [['--seed', '--epochs', '3'], "train: --seed needs a value, got the option '--epochs' (see mnist-nn train --help)"],
+      [['--seed'], 'train: --seed needs a value (see mnist-nn train --help)'],
+    ] as [string[], string][]) {
+      await expect(trainCommand(args), args.join(' ')).rejects.toThrow(new UsageError(message));
+    }
+    await expect(show(['--count', '-1'])).rejects.toThrow(new UsageError("show: --count must be an integer in [1, 400], got '-1'."));
   });
 
   it('show writes a grid of digits', () => {

@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, ShapeError, ValueError } from '../src/errors.js';
 import { encodeIdx, parseIdx, type IdxType } from '../src/data/idx.js';
-import { readIdxFile } from '../src/data/idx-file.js';
+import { MAX_GUNZIPPED_BYTES, readIdxFile } from '../src/data/idx-file.js';
 import { loadMnist, type MnistData } from '../src/data/mnist.js';
 import { classCounts, toCategorical, trainTestSplit } from '../src/data/utils.js';
 import { Tensor, tensor } from '../src/tensor/tensor.js';
@@ -292,11 +293,55 @@ describe('loadMnist with a dir', () => {
     expect(err.message).toMatch(/needs 10000 data bytes .*got 9999/);
   });
 
-  it('names a missing file', () => {
+  it('names a missing file and every spelling it looked for', () => {
     const dir = tempDir();
     writeFixture(dir);
     rmSync(join(dir, NAMES[2]));
-    expect(formatErrorOf(dir).message).toMatch(new RegExp(`cannot read .*${NAMES[2]}: no such file`));
+    const msg = formatErrorOf(dir).message;
+    expect(msg).toMatch(new RegExp(`cannot read .*${NAMES[2]}: no such file`));
+    expect(msg).toContain(`${NAMES[2]}.gz`);
+    expect(msg).toContain('t10k-images.idx3-ubyte');
+    expect(formatErrorOf(join(dir, 'nowhere')).message).toMatch(/nowhere: no such directory/);
+  });
+
+  it('reads the usual downloads: gzipped (*.gz), and spelt with a dot (train-images.idx3-ubyte)', () => {
+    const plain = tempDir();
+    writeFixture(plain);
+    const want = loadMnist({ dir: plain });
+    const gz = tempDir();
+    for (const name of NAMES) writeFileSync(join(gz, `${name}.gz`), gzipSync(readFileSync(join(plain, name))));
+    const dotted = tempDir();
+    for (const name of NAMES) writeFileSync(join(dotted, name.replace('-idx', '.idx')), readFileSync(join(plain, name)));
+    for (const dir of [gz, dotted]) {
+      const got = loadMnist({ dir });
+      for (const k of ['xTrain', 'yTrain', 'xTest', 'yTest'] as const) {
+        expect(got[k].shape, `${dir} ${k}`).toEqual(want[k].shape);
+        expect(Array.from(got[k].data), `${dir} ${k}`).toEqual(Array.from(want[k].data));
+      }
+    }
+  });
+
+  it('names a corrupt or truncated gzip, and one that unpacks past the limit', () => {
+    const dir = tempDir();
+    writeFixture(dir);
+    const zipped = gzipSync(readFileSync(join(dir, NAMES[1])));
+    rmSync(join(dir, NAMES[1]));
+    writeFileSync(join(dir, `${NAMES[1]}.gz`), zipped.subarray(0, zipped.length - 6));
+    const err = formatErrorOf(dir);
+    expect(err.message).toContain(join(dir, `${NAMES[1]}.gz`));
+    expect(err.message).toMatch(/cannot gunzip: corrupt or truncated gzip/);
+    // 1 MB of gzip members that unpack to 1 MiB past the limit: refused at the limit, not by running out of memory.
+    const bomb = join(dir, 'bomb.gz');
+    const member = gzipSync(Buffer.alloc(2 ** 20));
+    writeFileSync(bomb, Buffer.concat(Array.from({ length: MAX_GUNZIPPED_BYTES / 2 ** 20 + 1 }, () => member)));
+    let thrown: unknown;
+    try {
+      readIdxFile(bomb);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(FormatError);
+    expect((thrown as Error).message).toMatch(/bomb\.gz: cannot gunzip: it unpacks to more than 1073741824 bytes/);
   });
 
   it('checks ranks, dtypes, counts and label range', () => {

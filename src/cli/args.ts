@@ -8,14 +8,48 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * A string option followed by a word starting with '-' that is not one of this command's options
+ * (`--seed -3`, `--learning-rate -1e-3`, `--out -dir`) is written `--seed=-3`: parseArgs would call
+ * it ambiguous, and the value's own check then says the range it must be in.
+ */
+function attachDashValues(argv: string[], options: Options): string[] {
+  const isOption = (word: string): boolean => {
+    if (word === '--') return true;
+    if (word.startsWith('--')) return Object.hasOwn(options, word.slice(2).split('=')[0]);
+    return Object.values(options).some((o) => o.short !== undefined && word === `-${o.short}`);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const next = argv[i + 1];
+    const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+      out.push(`${word}=${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
+}
+
 /** Parses `argv` strictly (unknown flags and missing values are UsageErrors); `--help` is always accepted. */
 export function parse(command: string, argv: string[], options: Options, allowPositionals: boolean): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({ args: attachDashValues(argv, all), options: all, allowPositionals, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
-    const msg = (e as Error).message.split('\n')[0].replace(/\. To specify .*$/, '.');
-    throw new UsageError(`${command}: ${msg} (see mnist-nn ${command} --help)`);
+    const first = (e as Error).message.split('\n')[0];
+    // parseArgs's wording for a value left out, followed by another option or by nothing.
+    const missing = /^Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument (?:is ambiguous|missing)/.exec(first);
+    if (missing) {
+      const i = argv.indexOf(missing[1]);
+      const after = i >= 0 && i + 1 < argv.length ? `, got the option '${argv[i + 1]}'` : '';
+      throw new UsageError(`${command}: ${missing[1]} needs a value${after} (see mnist-nn ${command} --help)`);
+    }
+    throw new UsageError(`${command}: ${first.replace(/\. To specify .*$/, '.')} (see mnist-nn ${command} --help)`);
   }
 }
 
@@ -29,11 +63,11 @@ export function intFlag(command: string, flag: string, value: string | undefined
   return n;
 }
 
-/** A number flag value in (or at) the given range. */
+/** A number flag value in (or at) the given range, written in decimal (`0.001`, `1e-3`; not `0x10` or `Infinity`). */
 export function numFlag(command: string, flag: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, range: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${command}: --${flag} must be ${range}, got '${value}'.`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${command}: --${flag} must be ${range}, got '${value}'.`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 /** Pieces the subcommands share: finding and loading a saved model, shaping MNIST for it, and scoring it. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ShapeError, ValueError, formatShape } from '../errors.js';
 import { loadModel } from '../io/load.js';
 import '../io/save.js'; // gives model.save(path) its file writer
 import type { Sequential } from '../nn/sequential.js';
@@ -9,13 +10,57 @@ import { confusionMatrix, perClass, type ClassFigures } from '../report/metrics.
 import { UsageError } from './args.js';
 
 export const MODEL_FILE = 'model.mnn';
+/** What a model directory may hold, in order of preference: ours, then TensorFlow.js's. */
+const MODEL_NAMES = [MODEL_FILE, 'model.json'];
 
-/** Loads DIR/model.mnn (or DIR itself when it is a model file); a UsageError names what is missing. */
+/**
+ * Loads the model the user named: DIR/model.mnn, else DIR/model.json (a TensorFlow.js model, which
+ * loadModel reads too), or DIR itself when it is a file. A UsageError names what is missing and the
+ * model-like files DIR does hold; the model must then be a digit classifier (see checkDigitModel).
+ */
 export async function loadModelFrom(command: string, dir: string): Promise<Sequential> {
-  if (!existsSync(dir)) throw new UsageError(`${command}: ${dir}: no such directory.`);
-  const path = statSync(dir).isDirectory() ? join(dir, MODEL_FILE) : dir;
-  if (!existsSync(path)) throw new UsageError(`${command}: ${path}: no such file (train a model first: mnist-nn train --out ${dir}).`);
-  return loadModel(path);
+  if (!existsSync(dir)) throw new UsageError(`${command}: ${dir}: no such file or directory.`);
+  let path = dir;
+  if (statSync(dir).isDirectory()) {
+    const found = MODEL_NAMES.find((f) => existsSync(join(dir, f)));
+    if (found === undefined) {
+      let others: string[] = [];
+      try {
+        others = readdirSync(dir).filter((f) => /\.(mnn|json)$/i.test(f));
+      } catch {
+        // unreadable: the message below still says what was looked for
+      }
+      const hint = others.length > 0 ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}: give that file itself` : ` (train one: mnist-nn train --out ${dir})`;
+      throw new UsageError(`${command}: ${dir} holds no model: expected ${MODEL_NAMES.join(' or ')} in it${hint}.`);
+    }
+    path = join(dir, found);
+  }
+  const model = await loadModel(path);
+  checkDigitModel(command, model, path);
+  return model;
+}
+
+/**
+ * The CLI feeds 28×28 digits and reads ten probabilities, one per digit, so a model must take 784
+ * values per sample (`[28, 28]`, `[28, 28, 1]` or `[784]`) and end in a softmax over 10 classes.
+ *
+ * @throws ShapeError naming the file when the input or output shape differs; ValueError when the
+ *   last layer is not a softmax (its outputs would not be probabilities).
+ */
+export function checkDigitModel(command: string, model: Sequential, path: string): void {
+  if (!model.built) throw new ShapeError(`${command}: ${path} is a model without an input shape (never built), so it cannot read digits.`);
+  const input = inputShapeOf(model);
+  if (input.reduce((a, b) => a * b, 1) !== 784) {
+    throw new ShapeError(`${command}: ${path} takes inputs of shape ${formatShape([null, ...input])}; MNIST digits are 28×28: expected [None, 28, 28], [None, 28, 28, 1] or [None, 784].`);
+  }
+  const output = model.outputShape;
+  if (output.length !== 1 || output[0] !== 10) {
+    throw new ShapeError(`${command}: ${path} gives outputs of shape ${formatShape([null, ...output])}; a digit classifier gives [None, 10] (one probability per digit).`);
+  }
+  const last = model.layers[model.layers.length - 1];
+  if (!last.endsInSoftmax()) {
+    throw new ValueError(`${command}: ${path} ends in ${last.describe()} without a softmax, so its outputs are not probabilities; expected a model ending in softmax.`);
+  }
 }
 
 /** The model's per-sample input shape ([28, 28] for the MLPs, [28, 28, 1] for the CNN). */

