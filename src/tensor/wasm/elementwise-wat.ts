@@ -29,13 +29,14 @@ const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
 /**
- * out = max(x, 0), and NaN stays NaN as in TensorFlow and the reference: wasm's max propagates NaN
- * (pmax would turn it into 0 and hide a diverged model behind plausible outputs).
+ * out = max(x, 0), and NaN stays NaN as in TensorFlow and the reference (turning it into 0 would hide
+ * a diverged model behind plausible outputs). pmax(x, 0) = x < 0 ? 0 : x keeps NaN and is one
+ * instruction (wasm's NaN-propagating max is several on x64); adding +0 then turns its −0 into +0.
  */
 const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param $n i32) ${LOCALS}
     ${loop4(
       '(local.get $n)',
-      `(v128.store ${at('out')} (f32x4.max (v128.load ${at('x')}) ${ZERO}))`,
+      `(v128.store ${at('out')} (f32x4.add (f32x4.pmax (v128.load ${at('x')}) ${ZERO}) ${ZERO}))`,
       `(f32.store ${at('out')} (f32.max (f32.load ${at('x')}) (f32.const 0)))`,
     )})`;
 
