@@ -157,6 +157,39 @@ describe('mnistFromImage', () => {
     expect(() => mnistFromImage({ width: 0, height: 5, data: new Uint8Array(0) })).toThrow(ValueError);
   });
 
+  it('gives MNIST digits themselves back unchanged (Pearson ≥ 0.999 for 95% of the first 1000, median ≥ 0.9995)', () => {
+    const { xTest } = loadMnist();
+    const r: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const px = xTest.data.subarray(i * 784, (i + 1) * 784);
+      const img = canvas(28, 28, BLACK);
+      for (let j = 0; j < 784; j++) img.data.set([px[j], px[j], px[j], 255], 4 * j);
+      r.push(pearson(mnistFromImage(img).data, Float32Array.from(px, (v) => v / 255)));
+    }
+    r.sort((a, b) => a - b);
+    expect(r[500]).toBeGreaterThanOrEqual(0.9995);
+    expect(r.filter((v) => v >= 0.999).length).toBeGreaterThanOrEqual(950);
+  });
+
+  it('reads white ink on a transparent background, and coloured ink, as it reads black ink', () => {
+    const clear: [number, number, number, number] = [0, 0, 0, 0];
+    const draw = (ink: [number, number, number, number], under: [number, number, number, number]) => {
+      const img = canvas(90, 120, under);
+      stroke(img, 20, 20, 70, 20, 5, ink); // a 7
+      stroke(img, 70, 20, 35, 100, 5, ink);
+      return mnistFromImage(img);
+    };
+    const black = draw(BLACK, clear);
+    expect(stats(black).h).toBe(20);
+    for (const ink of [WHITE, [250, 210, 40, 255], [200, 30, 30, 255]] as [number, number, number, number][]) {
+      const t = draw(ink, clear);
+      expect(stats(t).corners, `ink ${ink}`).toEqual([0, 0, 0, 0]);
+      expect(pearson(t.data, black.data), `ink ${ink}`).toBeGreaterThan(0.99);
+    }
+    // A semi-transparent white layer (a watermark-style export) reads the same way.
+    expect(pearson(draw([255, 255, 255, 128], clear).data, black.data)).toBeGreaterThan(0.99);
+  });
+
   it('turns a real MNIST digit, drawn 10× as black ink on white, back into itself', () => {
     const digit = loadMnist().xTest.slice(0, 1).reshape([28, 28]);
     const img = canvas(400, 360, WHITE);
