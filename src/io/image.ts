@@ -151,7 +151,8 @@ function checkSize(bytes: Uint8Array, source: string): void {
  * messages.
  *
  * @throws FormatError naming `source` when the bytes are neither PNG nor JPEG, or are corrupt or
- *   truncated; ValueError naming it when the image is larger than {@link MAX_IMAGE_PIXELS}.
+ *   truncated; ValueError naming it when the image is larger than 100 megapixels (the limit, read
+ *   from its header before decoding).
  */
 export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
   if (!(bytes instanceof Uint8Array)) {
@@ -193,7 +194,7 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
  * a float32 tensor `[28, 28]` in [0, 1], white digit on black (see {@link mnistFromImage}).
  *
  * @throws FormatError when the file cannot be read or is not a readable PNG or JPEG; ValueError when
- *   the image holds no ink.
+ *   the image holds no ink or is larger than 100 megapixels.
  */
 export function loadImageFile(path: string): Tensor {
   const bytes = readBytes(path);
