@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, ShapeError, ValueError } from '../src/errors.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { mnistFromImage, type RgbaImage } from '../src/data/preprocess.js';
-import { decodeImage, encodePng, loadImageFile, orientImage } from '../src/io/image.js';
+import { decodeImage, encodePng, imageHeaderSize, loadImageFile, orientImage } from '../src/io/image.js';
+import { blockJpeg } from './helpers/jpeg.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
 /** An RGBA canvas filled with one colour. */
@@ -156,6 +157,39 @@ describe('mnistFromImage', () => {
     expect(() => mnistFromImage({ width: 0, height: 5, data: new Uint8Array(0) })).toThrow(ValueError);
   });
 
+  it('gives MNIST digits themselves back unchanged (Pearson ≥ 0.999 for 95% of the first 1000, median ≥ 0.9995)', () => {
+    const { xTest } = loadMnist();
+    const r: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const px = xTest.data.subarray(i * 784, (i + 1) * 784);
+      const img = canvas(28, 28, BLACK);
+      for (let j = 0; j < 784; j++) img.data.set([px[j], px[j], px[j], 255], 4 * j);
+      r.push(pearson(mnistFromImage(img).data, Float32Array.from(px, (v) => v / 255)));
+    }
+    r.sort((a, b) => a - b);
+    expect(r[500]).toBeGreaterThanOrEqual(0.9995);
+    expect(r.filter((v) => v >= 0.999).length).toBeGreaterThanOrEqual(950);
+  });
+
+  it('reads white ink on a transparent background, and coloured ink, as it reads black ink', () => {
+    const clear: [number, number, number, number] = [0, 0, 0, 0];
+    const draw = (ink: [number, number, number, number], under: [number, number, number, number]) => {
+      const img = canvas(90, 120, under);
+      stroke(img, 20, 20, 70, 20, 5, ink); // a 7
+      stroke(img, 70, 20, 35, 100, 5, ink);
+      return mnistFromImage(img);
+    };
+    const black = draw(BLACK, clear);
+    expect(stats(black).h).toBe(20);
+    for (const ink of [WHITE, [250, 210, 40, 255], [200, 30, 30, 255]] as [number, number, number, number][]) {
+      const t = draw(ink, clear);
+      expect(stats(t).corners, `ink ${ink}`).toEqual([0, 0, 0, 0]);
+      expect(pearson(t.data, black.data), `ink ${ink}`).toBeGreaterThan(0.99);
+    }
+    // A semi-transparent white layer (a watermark-style export) reads the same way.
+    expect(pearson(draw([255, 255, 255, 128], clear).data, black.data)).toBeGreaterThan(0.99);
+  });
+
   it('turns a real MNIST digit, drawn 10× as black ink on white, back into itself', () => {
     const digit = loadMnist().xTest.slice(0, 1).reshape([28, 28]);
     const img = canvas(400, 360, WHITE);
@@ -249,6 +283,40 @@ describe('image files', () => {
     expect(turned.data).toEqual(orientImage(asStored, 6).data);
     expect(turned.data[4 * (20 * 60 + 12)]).toBeLessThan(40); // the stroke is back on the left…
     expect(turned.data[4 * (20 * 60 + 48)]).toBeGreaterThan(220); // …and the right is paper
+  });
+
+  it('reads a 50-megapixel phone JPEG (8160×6120, YCbCr 4:2:0), more than jpeg-js decodes in its default 512 MB', () => {
+    // MNIST test digit 0 (a 7) drawn dark on light paper in 8×8 blocks: 1020×765 blocks, the digit 560 blocks tall.
+    // jpeg-js with its defaults refuses this file ("maxMemoryUsageInMB limit exceeded"), after 4 s of decoding.
+    const digit = loadMnist().xTest.data.subarray(0, 784);
+    const level = (bx: number, by: number) => {
+      const u = Math.floor((bx - 230) / 20);
+      const v = Math.floor((by - 100) / 20);
+      return 235 - (u >= 0 && u < 28 && v >= 0 && v < 28 ? 0.85 * digit[v * 28 + u] : 0);
+    };
+    const bytes = blockJpeg(8160, 6120, level);
+    const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-img-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'phone.jpg'), bytes);
+    const big = loadImageFile(join(dir, 'phone.jpg'));
+    // The same picture at 1/8 scale, one pixel a block, read directly.
+    const small = canvas(1020, 765, WHITE);
+    for (let by = 0; by < 765; by++) for (let bx = 0; bx < 1020; bx++) small.data.fill(level(bx, by), 4 * (by * 1020 + bx), 4 * (by * 1020 + bx) + 3);
+    expect(pearson(big.data, mnistFromImage(small).data)).toBeGreaterThan(0.99);
+  });
+
+  it('refuses an image over 100 megapixels by its header, before decoding it, saying the limit', () => {
+    const huge = blockJpeg(12000, 9000, () => 200); // 108 MP
+    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(ValueError);
+    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(/huge\.jpg: the image is 12000×9000 pixels \(108\.0 megapixels\), more than the 100 megapixels that can be read/);
+    expect(imageHeaderSize(huge)).toEqual({ width: 12000, height: 9000 });
+    // A PNG whose header says 20000×20000 (400 MP, 1.6 GB as RGBA): refused before pngjs allocates it.
+    const png = new Uint8Array(encodePng(2, 2, new Uint8Array(4)));
+    const view = new DataView(png.buffer, png.byteOffset);
+    view.setUint32(16, 20000);
+    view.setUint32(20, 20000);
+    expect(imageHeaderSize(png)).toEqual({ width: 20000, height: 20000 });
+    expect(() => decodeImage(png, 'poster.png')).toThrow(/poster\.png: the image is 20000×20000 pixels \(400\.0 megapixels\)/);
   });
 
   it('throws FormatError naming the source on random bytes and truncated files', () => {

@@ -22,8 +22,11 @@ Options:
 export const PREDICT_HELP = `Usage: mnist-nn predict DIR IMAGE...
 
 Classifies PNG or JPEG images of any size, colour and background with DIR/model.mnn (or
-DIR/model.json, or the model file DIR), read 128 at a time. Each image is made MNIST-like first: grayscale, white digit on black (inverted when the background is light),
-cropped to the ink, scaled to fit 20×20 and centred by centre of mass in 28×28.
+DIR/model.json, or the model file DIR), read 128 at a time. Each image is made MNIST-like first:
+grayscale, white digit on black, cropped to the digit, scaled to fit 20×20 and centred by centre of
+mass in 28×28. In a photo the digit is found as a document scanner finds it: its own strokes decide
+whether the ink is dark or light, and the desk, rules, printed boxes, shadows and specks around it
+are left out. Images up to 100 megapixels are read (a 50 MP phone photo decodes in about 5 s).
 
 Prints one line per image:  FILE: DIGIT  p0 p1 ... p9  (the ten probabilities).
 An image that is missing or unreadable gets a one-line error on stderr naming it; the other images

@@ -18,7 +18,7 @@ export const MAX_GUNZIPPED_BYTES = 2 ** 30;
  *
  * @throws FormatError `cannot read <path>: <reason>` when the file cannot be read (missing, a
  *   directory, no permission; the system error is kept as `cause`), naming `path` when its gzip is
- *   corrupt, truncated or unpacks to more than 1 GiB (`MAX_GUNZIPPED_BYTES`), or any error of
+ *   corrupt, truncated or unpacks to more than 1 GiB (the bound on what is unpacked), or any error of
  *   {@link parseIdx}, which names `path`.
  */
 export function readIdxFile(path: string): Tensor {

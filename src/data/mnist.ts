@@ -117,9 +117,10 @@ function checkPair(images: Tensor, labels: Tensor, imagesPath: string, labelsPat
  * Every call reads the files again (about 55 MB, well under a second) and returns tensors of its own,
  * so one caller's in-place changes never reach another; nothing is cached.
  *
- * @throws FormatError naming the file when one is missing (and the spellings looked for), malformed or a corrupt gzip, when images are not of rank 3
- *   or labels not of rank 1, when a split has different numbers of images and labels, or when a label
- *   is outside 0..9.
+ * @throws FormatError naming the file when one is missing (and the spellings looked for), malformed
+ *   or a corrupt gzip, when images are not of rank 3 or labels not of rank 1, when a split has
+ *   different numbers of images and labels, or when a label is outside 0..9; naming the directory
+ *   when it does not exist.
  */
 export function loadMnist(options: LoadMnistOptions = {}): MnistData {
   if (options.dir !== undefined && typeof options.dir !== 'string') {

@@ -16,6 +16,21 @@ const { PNG } = pngjs;
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 
+/**
+ * The largest image read: 100 megapixels (jpeg-js's own resolution bound; a 50 MP phone photo,
+ * 8160×6120, is half of it). Decoding takes memory in proportion: RGBA out is 4 bytes a pixel, and
+ * jpeg-js holds every component's coefficients and samples besides (see {@link JPEG_BYTES_PER_PIXEL}).
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/**
+ * jpeg-js's memory for a JPEG, per pixel, at most: 4 bytes of coefficients and 1 of samples for each
+ * of up to 4 full-resolution components (CMYK), plus 4 of RGBA out. It refuses to go past the memory
+ * limit it is given (512 MB by default, which a 50 MP photo needs more than), so it is given this
+ * many bytes per pixel of the image at hand (and the file's size): about 2.3 GB for a 100 MP image.
+ */
+const JPEG_BYTES_PER_PIXEL = 24;
+
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   if (bytes.length < magic.length) return false;
   return magic.every((b, i) => bytes[i] === b);
@@ -83,16 +98,67 @@ function exifOrientation(exif: Uint8Array | undefined): number {
 }
 
 /**
+ * Width and height as a PNG's IHDR or a JPEG's start-of-frame segment gives them, read before
+ * decoding so that an image too large to decode is refused before it takes the memory; undefined
+ * when the header cannot be found (the decoder then says what is wrong).
+ */
+export function imageHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const u16 = (i: number) => (bytes[i] << 8) | bytes[i + 1];
+  const u32 = (i: number) => (u16(i) * 65536) + u16(i + 2);
+  if (startsWith(bytes, PNG_MAGIC)) {
+    // 8-byte signature, then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4).
+    const ihdr = bytes.length >= 24 && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
+    return ihdr ? { width: u32(16), height: u32(20) } : undefined;
+  }
+  if (startsWith(bytes, JPEG_MAGIC)) {
+    // Segments after SOI: 0xFF, the marker, a 2-byte length that counts itself, the body. A
+    // start-of-frame (C0–CF but C4 DHT, C8 JPG, CC DAC) holds precision (1), height (2), width (2).
+    for (let i = 2; i + 9 < bytes.length; ) {
+      if (bytes[i] !== 0xff) return undefined;
+      const marker = bytes[i + 1];
+      if (marker === 0xff) {
+        i++; // fill byte
+        continue;
+      }
+      if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+        i += 2; // markers without a length
+        continue;
+      }
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { width: u16(i + 7), height: u16(i + 5) };
+      }
+      if (marker === 0xda || marker === 0xd9) return undefined; // the scan began with no frame header
+      i += 2 + u16(i + 2);
+    }
+  }
+  return undefined;
+}
+
+/** Refuses an image larger than {@link MAX_IMAGE_PIXELS}, by its header, before it is decoded. */
+function checkSize(bytes: Uint8Array, source: string): void {
+  const size = imageHeaderSize(bytes);
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+    const mp = (size.width * size.height) / 1e6;
+    throw new ValueError(
+      `${source}: the image is ${size.width}×${size.height} pixels (${mp.toFixed(1)} megapixels), more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels that can be read; scale it down first.`,
+    );
+  }
+}
+
+/**
  * Decodes a PNG or JPEG file's bytes (told apart by their magic numbers, not by the name) to 8-bit
  * RGBA, row-major, turning a JPEG upright by its EXIF orientation. `source` names the file in error
  * messages.
  *
- * @throws FormatError naming `source` when the bytes are neither PNG nor JPEG, or are corrupt or truncated.
+ * @throws FormatError naming `source` when the bytes are neither PNG nor JPEG, or are corrupt or
+ *   truncated; ValueError naming it when the image is larger than 100 megapixels (the limit, read
+ *   from its header before decoding).
  */
 export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
   if (!(bytes instanceof Uint8Array)) {
     throw new ValueError(`decodeImage: bytes must be a Uint8Array, got ${typeof bytes}.`);
   }
+  checkSize(bytes, source);
   if (startsWith(bytes, PNG_MAGIC)) {
     let png: { width: number; height: number; data: Buffer };
     try {
@@ -107,7 +173,11 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
   if (startsWith(bytes, JPEG_MAGIC)) {
     let img: { width: number; height: number; data: Uint8Array; exifBuffer?: Uint8Array };
     try {
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      const size = imageHeaderSize(bytes);
+      // jpeg-js also counts a copy of the compressed data; 64 MB more covers tables and padding to whole blocks.
+      const need = (size ? size.width * size.height : 0) * JPEG_BYTES_PER_PIXEL + bytes.length;
+      const memoryMb = Math.max(512, Math.ceil(need / 2 ** 20) + 64);
+      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: memoryMb });
     } catch (e) {
       const err = new FormatError(`${source}: not a readable JPEG (corrupt or truncated): ${(e as Error).message}`);
       err.cause = e;
@@ -124,7 +194,7 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
  * a float32 tensor `[28, 28]` in [0, 1], white digit on black (see {@link mnistFromImage}).
  *
  * @throws FormatError when the file cannot be read or is not a readable PNG or JPEG; ValueError when
- *   the image holds no ink.
+ *   the image holds no ink or is larger than 100 megapixels.
  */
 export function loadImageFile(path: string): Tensor {
   const bytes = readBytes(path);
