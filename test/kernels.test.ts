@@ -29,15 +29,25 @@ function rand(n: number, f32: boolean, zeroFrac = 0, K: Kernels = jsKernels, for
   return a;
 }
 
-// Oracle: C[i,j] = Σ_p A(i,p)·B(p,j), with element accessors for each transpose form.
-function oracle(m: number, k: number, n: number, A: (i: number, p: number) => number, B: (p: number, j: number) => number): Float64Array {
+// Oracle: C[i,j] = Σ_p A[i,p]·B[p,j] in float64, over plain row-major A [m,k] and B [k,n]; the
+// transpose forms hand it explicitly transposed copies (transposed below), so the oracle itself is one
+// plain loop.
+function oracle(m: number, k: number, n: number, A: ArrayLike<number>, B: ArrayLike<number>): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
-    c[i * n + j] = s;
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const aip = A[i * k + p];
+      for (let j = 0; j < n; j++) c[i * n + j] += aip * B[p * n + j];
+    }
   }
   return c;
+}
+
+/** The transpose of x read as [rows, cols], as a float64 [cols, rows]. */
+function transposed(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
+  return t;
 }
 
 function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -70,11 +80,11 @@ for (const [label, K] of BACKENDS) {
           const c = guarded.subarray(16, 16 + m * n); // garbage: kernels overwrite
           const guardsIntact = (): boolean => guarded.subarray(0, 16).every((v) => v === 777) && guarded.subarray(16 + m * n).every((v) => v === 777);
           K.matmul(c, a, b, m, k, n);
-          expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
+          expect(maxErr(c, oracle(m, k, n, a, b))).toBeLessThan(tol(k));
           K.matmulNT(c, a, b, m, k, n); // b read as [n, k]
-          expect(maxErr(c, oracle(m, k, n, (i, p) => a[i * k + p], (p, j) => b[j * k + p]))).toBeLessThan(tol(k));
+          expect(maxErr(c, oracle(m, k, n, a, transposed(b, n, k)))).toBeLessThan(tol(k));
           K.matmulTN(c, a, b, m, k, n); // a read as [k, m]
-          expect(maxErr(c, oracle(m, k, n, (i, p) => a[p * m + i], (p, j) => b[p * n + j]))).toBeLessThan(tol(k));
+          expect(maxErr(c, oracle(m, k, n, transposed(a, k, m), b))).toBeLessThan(tol(k));
           expect(guardsIntact(), `writes outside C for ${m}×${k}×${n}`).toBe(true);
         });
       });
