@@ -11,7 +11,7 @@ import { Sequential, type SaveOptions } from '../nn/sequential.js';
 import { optimizerFromConfig } from '../optim/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, firstNonFinite } from '../tensor/tensor.js';
 import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type TensorEntry } from './model-file.js';
 
 /**
@@ -19,13 +19,10 @@ import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type T
  * weights (or optimizer state) hold NaN or ±Infinity is refused, naming the weight, as loading such
  * a file is; nothing is written.
  */
-function checkFinite(arrays: [string, FloatArray][]): void {
+export function checkFinite(arrays: [string, FloatArray][]): void {
   for (const [name, d] of arrays) {
-    for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) {
-        throw new ValueError(`save: ${name} holds ${d[i]} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
-      }
-    }
+    const i = firstNonFinite(d);
+    if (i >= 0) throw new ValueError(`save: ${name} holds ${d[i]} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
   }
 }
 

@@ -13,7 +13,7 @@ import { kerasRegistration, layerFromConfig, registration, type Json, type Requi
 import { Sequential } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseJsonSafely } from './model-file.js';
-import { asFormatError, sequentialWithin } from './serialize.js';
+import { asFormatError, checkFinite, sequentialWithin } from './serialize.js';
 import { writeFileAtomic } from './write.js';
 
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -50,16 +50,11 @@ export function saveTfjs(model: Sequential, dir: string): void {
   const config = model.toConfig();
   const layers = config.layers.map((l, i) => layerOut(l, i === 0 ? config.inputShape : undefined));
   const params = model.parameters();
+  checkFinite(params.map((p) => [p.name, p.value.data]));
   const bytes = new Uint8Array(params.reduce((s, p) => s + p.value.size * 4, 0));
   const view = new DataView(bytes.buffer);
   let o = 0;
-  for (const p of params) {
-    for (let i = 0; i < p.value.size; i++, o += 4) {
-      const v = p.value.data[i];
-      if (!Number.isFinite(v)) throw new ValueError(`save: ${p.name} holds ${v} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
-      view.setFloat32(o, v, true);
-    }
-  }
+  for (const p of params) for (let i = 0; i < p.value.size; i++, o += 4) view.setFloat32(o, p.value.data[i], true);
   const modelJson = {
     format: 'layers-model',
     generatedBy: 'mnist-nn',

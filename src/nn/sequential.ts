@@ -6,7 +6,7 @@
 import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import { Rng, checkSeed } from '../tensor/random.js';
-import { Tensor, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import { Tensor, firstNonFinite, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { History } from './callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from './layer.js';
@@ -282,9 +282,8 @@ export class Sequential {
       if (!(w instanceof Tensor) || !sameShape(w.shape, params[i].value.shape)) {
         throw new ShapeError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) must have shape ${formatShape(params[i].value.shape)}, got ${w instanceof Tensor ? formatShape(w.shape) : String(w)}.`);
       }
-      for (let k = 0; k < w.size; k++) {
-        if (!Number.isFinite(w.data[k])) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) holds ${w.data[k]} at flat index ${k}.`);
-      }
+      const k = firstNonFinite(w.data);
+      if (k >= 0) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) holds ${w.data[k]} at flat index ${k}.`);
     });
     weights.forEach((w, i) => params[i].value.data.set(w.data));
   }
@@ -316,10 +315,8 @@ export class Sequential {
       throw new ShapeError(`${where}: ${this.layers[0].describe()} expects input of shape ${formatShape([null, ...sample])}, got ${formatShape(x.shape)}.`);
     }
     if (x.isFloat()) {
-      const d = x.data;
-      for (let i = 0; i < d.length; i++) {
-        if (!Number.isFinite(d[i])) throw new ValueError(`${where}: x holds ${d[i]} at flat index ${i}; inputs must be finite.`);
-      }
+      const i = firstNonFinite(x.data);
+      if (i >= 0) throw new ValueError(`${where}: x holds ${x.data[i]} at flat index ${i}; inputs must be finite.`);
       if (x.dtype === this.dtype) return x;
     }
     return x.cast(this.dtype) as FloatTensor;

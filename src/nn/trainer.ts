@@ -9,7 +9,7 @@ import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
-import { Tensor, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
+import { Tensor, firstNonFinite, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
 import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } from './callbacks.js';
 import { rowsOf, type Layer, type Param } from './layer.js';
 import { getLoss, type Loss, type LossName } from './losses.js';
@@ -210,14 +210,12 @@ export class Trainer {
 
   private checkWeightsFinite(epoch: number): void {
     for (const p of this.trainableParams()) {
-      const d = p.value.data;
-      for (let i = 0; i < d.length; i++) {
-        if (!Number.isFinite(d[i])) {
-          throw new ValueError(
-            `fit: the weight ${p.name} became ${d[i]} (flat index ${i}) in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). ` +
-              'Pass terminateOnNaN: false to train on regardless.',
-          );
-        }
+      const i = firstNonFinite(p.value.data);
+      if (i >= 0) {
+        throw new ValueError(
+          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). ` +
+            'Pass terminateOnNaN: false to train on regardless.',
+        );
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
-import { backendFloat } from '../tensor/tensor.js';
+import { backendFloat, firstNonFinite } from '../tensor/tensor.js';
 import type { Param } from '../nn/layer.js';
 
 export abstract class Optimizer {
@@ -56,7 +56,8 @@ export abstract class Optimizer {
       if (saved.length > 0 && p.trainable === false) throw new ValueError(`${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`);
       for (const s of saved) {
         if (s.length !== p.value.size) throw new ValueError(`${who}: a state buffer of ${p.name} has ${s.length} values; the weight has ${p.value.size}.`);
-        for (let k = 0; k < s.length; k++) if (!Number.isFinite(s[k])) throw new ValueError(`${who}: a state buffer of ${p.name} holds ${s[k]} at flat index ${k}.`);
+        const k = firstNonFinite(s);
+        if (k >= 0) throw new ValueError(`${who}: a state buffer of ${p.name} holds ${s[k]} at flat index ${k}.`);
       }
     });
     this.iterations = state.iterations;

@@ -223,6 +223,12 @@ export class Tensor<D extends TypedArray = TypedArray> {
   }
 }
 
+/** The index of the first value of `a` that is NaN or ±Infinity, or −1 when all are finite. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
 /** A tensor of a floating dtype: what layers compute on and weights are. */
 export type FloatTensor = Tensor<FloatArray>;
 
