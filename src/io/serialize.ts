@@ -120,7 +120,7 @@ export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { n
       try {
         shape = l.build(shape, { dtype: args.dtype, rng: new Rng(0), budget });
       } catch (e) {
-        if (e instanceof MnistNnError && /left to build with/.test(e.message)) {
+        if (e instanceof FormatError) {
           throw new FormatError(`${source}: layer ${i} needs more weights than the file holds (${held} values): ${e.message}`);
         }
         throw e;

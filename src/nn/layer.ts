@@ -10,7 +10,7 @@
  * Each layer class names itself once, in `static className`, and registers itself at the foot of
  * its file (registry.ts): that is how files, the TensorFlow.js bridge and the tests find it.
  */
-import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { FormatError, ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 import type { Regularizer } from './regularizers.js';
@@ -250,7 +250,8 @@ export abstract class Layer {
     const size = shapeSize(shape);
     if (ctx.budget) {
       if (size > ctx.budget.remaining) {
-        throw new ValueError(`${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`);
+        // Only a file being loaded sets a budget: going over it is the file's fault.
+        throw new FormatError(`${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`);
       }
       ctx.budget.remaining -= size;
     }
