@@ -8,7 +8,7 @@
  *   dx[b, h, w, c] = Σ_{windows holding (h, w)} dy[b, oh, ow, c] / n
  */
 import type { FloatArray, WindowGeometry } from '../tensor/kernels.js';
-import { reuse, type FloatTensor } from '../tensor/tensor.js';
+import type { FloatTensor } from '../tensor/tensor.js';
 import type { BackwardOptions, ForwardContext } from './layer.js';
 import { Pooling2D, poolingKeras, type Pooling2DArgs } from './pooling.js';
 import { registerLayer, without } from './registry.js';
@@ -36,16 +36,9 @@ function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) 
 
 export class AveragePooling2D extends Pooling2D {
   static override readonly className: string = 'AveragePooling2D';
-  private geometry?: WindowGeometry;
-  private y?: FloatTensor;
-  private dx?: FloatTensor;
-  private xShape?: number[];
 
   forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
-    this.checkInput(x);
-    const g = (this.geometry = this.geometryOf(x));
-    this.xShape = x.shape;
-    const y = (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype));
+    const { g, y } = this.forwardWindows(x);
     const C = g.channels;
     const yd: FloatArray = y.data.fill(0);
     const xd = x.data;
@@ -57,8 +50,7 @@ export class AveragePooling2D extends Pooling2D {
 
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
-    const g = this.saved(this.geometry);
-    const dx = (this.dx = reuse(this.dx, this.saved(this.xShape), this.dtype));
+    const { g, dx } = this.backwardWindows();
     const C = g.channels;
     const dxd: FloatArray = dx.data.fill(0);
     const dyd = dy.data;

@@ -3,7 +3,7 @@
  * the output shape they give, their config, and Keras's spelling of it.
  */
 import type { WindowGeometry } from '../tensor/kernels.js';
-import type { FloatTensor } from '../tensor/tensor.js';
+import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
 import type { KerasMapping } from './registry.js';
 import { checkPadding, pair, windowFromKeras, windowGeometry, type Padding } from './window.js';
@@ -19,6 +19,9 @@ export abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
+  private geometry?: WindowGeometry;
+  private y?: FloatTensor;
+  private dx?: FloatTensor;
 
   /** poolSize: n or [h, w] (default 2, as in Keras). */
   constructor(poolSize: number | [number, number] = 2, args: Pooling2DArgs = {}) {
@@ -33,9 +36,20 @@ export abstract class Pooling2D extends Layer {
     return [g.outH, g.outW, g.channels];
   }
 
-  /** The windows over a batch x [B, H, W, C]. */
-  protected geometryOf(x: FloatTensor): WindowGeometry {
-    return windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]);
+  /**
+   * For a forward pass over x [B, H, W, C]: checks x, and gives its windows (kept for the backward
+   * pass) and the output buffer y [B, OH, OW, C].
+   */
+  protected forwardWindows(x: FloatTensor): { g: WindowGeometry; y: FloatTensor } {
+    this.checkInput(x);
+    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    return { g, y: (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype)) };
+  }
+
+  /** For the backward pass: the last forward's windows and the buffer dx [B, H, W, C] of its input's shape. */
+  protected backwardWindows(): { g: WindowGeometry; dx: FloatTensor } {
+    const g = this.saved(this.geometry);
+    return { g, dx: (this.dx = reuse(this.dx, [g.batch, g.height, g.width, g.channels], this.dtype)) };
   }
 
   override getConfig(): LayerConfig {
