@@ -273,8 +273,9 @@ export class Trainer {
     for (let i = layers.length - 1; first >= 0 && i >= first && dy; i--) {
       dy = layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: out.fused && i === layers.length - 1, weightGrads: learns[i] });
     }
-    const penalty = this.regularize(this.trainableParams());
-    if (o.update) this.optimizer.step(this.trainableParams());
+    const learning = this.trainableParams();
+    const penalty = this.regularize(learning);
+    if (o.update) this.optimizer.step(learning);
     return { loss: out.value + penalty, correct };
   }
 
