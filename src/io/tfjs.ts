@@ -93,9 +93,9 @@ interface WeightGroup {
  * The weights manifest, checked: every group names its shard files and its weights (name, shape of
  * integers ≥ 0, float32), and every shard is a file inside the model's directory, links followed
  * (no absolute path, no '..', no URL, no link out, no shard named twice): a model.json must not make
- * us read other files, or one file many times. Returns each group with its shards' real paths.
+ * us read other files, or one file many times. Returns each group with its shards' real paths and sizes.
  */
-function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: string[] })[] {
+function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: { path: string; size: number }[] })[] {
   const groups = json.weightsManifest;
   if (!Array.isArray(groups)) throw new FormatError(`${jsonPath}: no weightsManifest (a list of weight groups).`);
   const dir = realpathSync(dirname(jsonPath));
@@ -119,10 +119,11 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: str
       }
       const rel = relative(dir, real);
       if (rel.startsWith('..') || isAbsolute(rel)) outside('a link out of it');
-      if (!statSync(real).isFile()) outside('not a file');
+      const st = statSync(real);
+      if (!st.isFile()) outside('not a file');
       if (seen.has(real)) outside('named twice');
       seen.add(real);
-      return real;
+      return { path: real, size: st.size };
     });
     for (const w of group.weights) {
       if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -138,9 +139,9 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: str
  * Checks that each group's shards hold exactly its weights' bytes, by their sizes on disk (nothing
  * is read yet); returns the bytes of each group.
  */
-function checkShardSizes(groups: (WeightGroup & { files: string[] })[], jsonPath: string): number[] {
+function checkShardSizes(groups: (WeightGroup & { files: { size: number }[] })[], jsonPath: string): number[] {
   return groups.map((g) => {
-    const total = g.files.reduce((n, f) => n + statSync(f).size, 0);
+    const total = g.files.reduce((n, f) => n + f.size, 0);
     let o = 0;
     for (const w of g.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1) * 4;
@@ -192,7 +193,7 @@ function readTfjs(jsonText: string, jsonPath: string): Sequential {
       throw new FormatError(`${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(specs[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
     }
   });
-  const buffers = groups.map((g) => Buffer.concat(g.files.map((f) => readFileSync(f))));
+  const buffers = groups.map((g) => Buffer.concat(g.files.map((f) => readFileSync(f.path))));
   const tensors: Tensor[] = [];
   groups.forEach((g, gi) => {
     let o = 0;
