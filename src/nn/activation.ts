@@ -20,8 +20,8 @@ export abstract class ActivationLayer extends Layer {
   private y?: FloatTensor;
   private dx?: FloatTensor;
 
-  constructor(name: ActivationName | string, args: LayerArgs, ownKeys: readonly string[] = []) {
-    super(args, ownKeys);
+  constructor(name: ActivationName | string, args: LayerArgs) {
+    super(args);
     this.fn = getActivation(name, this.describe());
   }
 

@@ -5,6 +5,7 @@
 import { shapeSize, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext } from './layer.js';
 import { registerLayer } from './registry.js';
+import { requireChannelsLast } from './window.js';
 
 export class Flatten extends Layer {
   static override readonly className: string = 'Flatten';
@@ -30,7 +31,7 @@ registerLayer(Flatten, {
     className: 'Flatten',
     toKeras: () => ({}),
     fromKeras: (k, require) => {
-      require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+      requireChannelsLast(k, require);
       return {};
     },
   },

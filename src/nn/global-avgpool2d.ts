@@ -12,6 +12,7 @@ import { kernels } from '../tensor/backend.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext } from './layer.js';
 import { registerLayer } from './registry.js';
+import { requireChannelsLast } from './window.js';
 
 export class GlobalAveragePooling2D extends Layer {
   static override readonly className: string = 'GlobalAveragePooling2D';
@@ -56,7 +57,7 @@ registerLayer(GlobalAveragePooling2D, {
     className: 'GlobalAveragePooling2D',
     toKeras: () => ({ data_format: 'channels_last' }),
     fromKeras: (k, require) => {
-      require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+      requireChannelsLast(k, require);
       require(!k.keepdims, 'keepdims true');
       return {};
     },

@@ -52,12 +52,17 @@ export function windowGeometry(
   return { batch, height, width, channels, kh, kw, sh, sw, padTop, padLeft, outH, outW };
 }
 
+/** Refuses a Keras config whose data_format is channels-first: mnist-nn's images are NHWC. */
+export function requireChannelsLast(k: Json, require: Require): void {
+  require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+}
+
 /**
  * A window's strides and padding from a Keras config (Conv2D, poolings); refuses channels-first
  * data. `defaultStrides` is what Keras takes for a missing or null `strides` (1 for a convolution,
  * the pool size for a pooling).
  */
 export function windowFromKeras(k: Json, require: Require, defaultStrides: unknown): LayerConfig {
-  require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+  requireChannelsLast(k, require);
   return { strides: k.strides ?? defaultStrides, padding: k.padding ?? 'valid' };
 }
