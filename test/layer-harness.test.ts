@@ -21,6 +21,8 @@ import {
   Flatten,
   FormatError,
   GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  LeakyReLU,
   MaxPooling2D,
   ReLU,
   Reshape,
@@ -54,6 +56,8 @@ interface HarnessCase {
    * from randn, each value nudged apart from the others.
    */
   distinct?: boolean;
+  /** The inputs' standard deviation (default 1): wider to reach relu6's upper kink at 6. */
+  scale?: number;
 }
 
 const HARNESS: Record<string, HarnessCase[]> = {
@@ -67,11 +71,16 @@ const HARNESS: Record<string, HarnessCase[]> = {
       inputShape: [4],
     },
     { label: 'frozen (trainable false)', make: () => new Dense(2, { trainable: false }), inputShape: [3] },
+    { label: 'gelu', make: () => new Dense(6, { activation: 'gelu' }), inputShape: [4] },
+    { label: 'swish over rank-3 inputs', make: () => new Dense(3, { activation: 'swish' }), inputShape: [2, 5] },
+    { label: 'selu', make: () => new Dense(4, { activation: 'selu' }), inputShape: [3] },
   ],
   Conv2D: [
     { label: '3×3, same padding, relu', make: () => new Conv2D(4, 3, { activation: 'relu', padding: 'same' }), inputShape: [6, 6, 2] },
     { label: '2×3 kernel, strides [1, 2], tanh', make: () => new Conv2D(3, [2, 3], { strides: [1, 2], activation: 'tanh' }), inputShape: [5, 7, 1] },
     { label: '1×1, no bias, softmax over filters, same padding and stride 2', make: () => new Conv2D(2, 1, { useBias: false, activation: 'softmax', strides: 2, padding: 'same' }), inputShape: [3, 3, 2] },
+    { label: '2×2, elu', make: () => new Conv2D(3, 2, { activation: 'elu' }), inputShape: [4, 4, 2] },
+    { label: '3×3, same padding, softplus', make: () => new Conv2D(2, 3, { activation: 'softplus', padding: 'same' }), inputShape: [4, 3, 1] },
   ],
   MaxPooling2D: [
     { label: '2×2', make: () => new MaxPooling2D(2), inputShape: [4, 4, 3], distinct: true },
@@ -96,6 +105,12 @@ const HARNESS: Record<string, HarnessCase[]> = {
     { label: 'tanh, options form', make: () => new Activation({ activation: 'tanh' }), inputShape: [2, 3] },
     { label: 'softmax', make: () => new Activation('softmax'), inputShape: [6] },
     { label: 'linear', make: () => new Activation('linear'), inputShape: [4] },
+    { label: 'elu', make: () => new Activation('elu'), inputShape: [3, 4] },
+    { label: 'selu', make: () => new Activation('selu'), inputShape: [6] },
+    { label: 'gelu, over ±8', make: () => new Activation('gelu'), inputShape: [2, 5], scale: 4 },
+    { label: 'swish, over ±8', make: () => new Activation('swish'), inputShape: [7], scale: 4 },
+    { label: 'softplus, over ±40', make: () => new Activation({ activation: 'softplus' }), inputShape: [8], scale: 20 },
+    { label: 'relu6, both kinks reached', make: () => new Activation('relu6'), inputShape: [3, 4], scale: 5 },
   ],
   AveragePooling2D: [
     { label: '2×2', make: () => new AveragePooling2D(2), inputShape: [4, 4, 3] },
@@ -107,6 +122,16 @@ const HARNESS: Record<string, HarnessCase[]> = {
     { label: 'one pixel, one channel', make: () => new GlobalAveragePooling2D(), inputShape: [1, 1, 1] },
   ],
   ReLU: [{ label: 'rank 3', make: () => new ReLU(), inputShape: [3, 4] }],
+  LeakyReLU: [
+    { label: 'default alpha 0.3', make: () => new LeakyReLU(), inputShape: [3, 4] },
+    { label: 'alpha 0.05, rank 4', make: () => new LeakyReLU({ alpha: 0.05 }), inputShape: [2, 3, 2] },
+    { label: 'alpha 0 (relu)', make: () => new LeakyReLU({ alpha: 0 }), inputShape: [5] },
+  ],
+  GlobalMaxPooling2D: [
+    { label: 'three channels', make: () => new GlobalMaxPooling2D(), inputShape: [4, 5, 3], distinct: true },
+    { label: 'one row', make: () => new GlobalMaxPooling2D(), inputShape: [1, 6, 2], distinct: true },
+    { label: 'one pixel, one channel', make: () => new GlobalMaxPooling2D(), inputShape: [1, 1, 1] },
+  ],
   Softmax: [
     { label: 'rank 2', make: () => new Softmax(), inputShape: [5] },
     { label: 'over the last axis of rank 3', make: () => new Softmax(), inputShape: [2, 3] },
@@ -119,7 +144,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 useTfjsCpu();
 
 function input(c: HarnessCase, batch: number, dtype: 'float32' | 'float64'): FloatTensor {
-  const x = randn([batch, ...c.inputShape], rng);
+  const x = randn([batch, ...c.inputShape], rng, c.scale);
   if (c.distinct) x.data.forEach((v, i, a) => (a[i] = v + i * 1e-3));
   return dtype === 'float64' ? x : (x.cast('float32') as FloatTensor);
 }

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dense } from '../src/nn/dense.js';
 import { Dropout } from '../src/nn/dropout.js';
 import { Flatten } from '../src/nn/flatten.js';
-import type { ActivationName } from '../src/nn/activations.js';
+import { getActivation, type ActivationName } from '../src/nn/activations.js';
+import { Activation, ActivationLayer } from '../src/nn/activation.js';
 import { ReLU } from '../src/nn/relu.js';
 import { Softmax } from '../src/nn/softmax.js';
 import { Layer, type BackwardOptions } from '../src/nn/layer.js';
@@ -22,7 +23,7 @@ function expectClose(check: ReturnType<typeof checkLayer>): void {
 }
 
 describe('Dense', () => {
-  const acts: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+  const acts: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'gelu', 'swish', 'softplus', 'relu6'];
   for (const activation of acts) {
     it(`backward matches finite differences with ${activation}`, () => {
       const layer = buildF64(new Dense(7, { activation }), [5]);
@@ -74,7 +75,7 @@ describe('Dense', () => {
 
   it('rejects bad arguments and inputs, naming itself and the shapes', () => {
     expect(() => new Dense(0)).toThrow(ValueError);
-    expect(() => new Dense(3, { activation: 'gelu' as ActivationName })).toThrow(/unknown activation 'gelu'/);
+    expect(() => new Dense(3, { activation: 'mish' as ActivationName })).toThrow(/unknown activation 'mish'/);
     expect(() => new Dense(3, { kernelInitializer: 'nope' })).toThrow(/unknown initializer 'nope'/);
     const layer = buildF64(new Dense(4, { name: 'hidden' }), [5]);
     expect(() => layer.forward(randn([2, 6], rng), { training: false, rng })).toThrow(ShapeError);
@@ -154,6 +155,31 @@ describe('the gradient check catches a wrong derivative', () => {
   it('in a layer', () => {
     const check = checkLayer(buildF64(new WrongTanh(), [6]), randn([3, 6], rng));
     expect(check.input).toBeGreaterThan(1e-2);
+  });
+
+  // swish whose derivative takes σ(x)·(1 + x·σ(x)) for σ(x)·(1 + x·(1 − σ(x))), on the real layer.
+  class WrongSwish extends ActivationLayer {
+    static override readonly className: string = 'WrongSwish';
+    constructor() {
+      super((where) => {
+        const swish = getActivation('swish', where);
+        return {
+          ...swish,
+          backward: (dx, dy, x, _y, r, c) => {
+            for (let i = 0; i < r * c; i++) {
+              const s = 1 / (1 + Math.exp(-x[i]));
+              dx[i] = dy[i] * s * (1 + x[i] * s);
+            }
+          },
+        };
+      }, {});
+    }
+  }
+
+  it('in an activation: a wrong swish derivative', () => {
+    const check = checkLayer(buildF64(new WrongSwish(), [6]), randn([3, 6], rng));
+    expect(check.input).toBeGreaterThan(1e-2);
+    expect(checkLayer(buildF64(new Activation('swish'), [6]), randn([3, 6], rng)).input).toBeLessThan(TOL); // the same input shape, right
   });
 
   afterEach(() => setBackend('js'));

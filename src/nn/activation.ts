@@ -4,11 +4,15 @@
  * same layer with the function fixed.
  *
  *   x, y  [batch, ..., c]     y = f(x)
- *   dx = dy ⊙ f'(x), written with y (see activations.ts); with the fused softmax + cross-entropy
- *   the loss already gave dL/dx, so softmax passes dy through.
+ *   dx = dy ⊙ f'(x), from x and y (each function reads what its derivative needs: see
+ *   activations.ts); with the fused softmax + cross-entropy the loss already gave dL/dx, so softmax
+ *   passes dy through.
+ *
+ * The layer keeps the x it was given (the previous layer's output, valid until that layer's next
+ * pass, which comes after this layer's backward) and its own y.
  */
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
-import { getActivation, type Activation as ActivationFn, type ActivationName } from './activations.js';
+import { activationFromKeras, getActivation, type Activation as ActivationFn, type ActivationName } from './activations.js';
 import { Layer, rowsOf, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from './layer.js';
 import { registerLayer, without } from './registry.js';
 
@@ -20,9 +24,13 @@ export abstract class ActivationLayer extends Layer {
   private y?: FloatTensor;
   private dx?: FloatTensor;
 
-  constructor(name: ActivationName | string, args: LayerArgs) {
-    super(args);
-    this.fn = getActivation(name, this.describe());
+  /**
+   * `fn`: a name `getActivation` knows, or what makes the function given this layer's description
+   * for its errors (LeakyReLU's, whose slope is an option); `ownKeys`: the options a subclass adds.
+   */
+  constructor(fn: ActivationName | string | ((where: string) => ActivationFn), args: LayerArgs, ownKeys: readonly string[] = []) {
+    super(args, ownKeys);
+    this.fn = typeof fn === 'function' ? fn(this.describe()) : getActivation(fn, this.describe());
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -41,9 +49,10 @@ export abstract class ActivationLayer extends Layer {
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     if (!opts.needInputGrad) return null;
     if (this.fn.name === 'linear' || (opts.skipSoftmax && this.fn.name === 'softmax')) return dy;
+    const x = this.saved(this.x);
     const y = this.saved(this.y);
     const dx = (this.dx = reuse(this.dx, y.shape, this.dtype));
-    this.fn.backward(dx.data, dy.data, y.data, rowsOf(y), y.shape[y.rank - 1]);
+    this.fn.backward(dx.data, dy.data, x.data, y.data, rowsOf(y), y.shape[y.rank - 1]);
     return dx;
   }
 
@@ -57,7 +66,7 @@ export abstract class ActivationLayer extends Layer {
 }
 
 export interface ActivationArgs extends LayerArgs {
-  /** The function: 'relu', 'softmax', 'sigmoid', 'tanh' or 'linear'. */
+  /** The function's name (see ActivationName); default 'linear'. */
   activation?: ActivationName;
 }
 
@@ -80,6 +89,6 @@ registerLayer(Activation, {
   keras: {
     className: 'Activation',
     toKeras: (c) => ({ activation: c.activation }),
-    fromKeras: (k) => ({ activation: k.activation }),
+    fromKeras: (k) => ({ activation: activationFromKeras(k.activation) }),
   },
 });

@@ -18,7 +18,7 @@ import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
-import { getActivation, type Activation, type ActivationName } from './activations.js';
+import { activationFromKeras, getActivation, type Activation, type ActivationName } from './activations.js';
 import { getInitializer, initializerFromKeras, initializerToKeras } from './initializers.js';
 import { Layer, type BackwardOptions, type BuildContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
 import type { Json, Require } from './registry.js';
@@ -38,7 +38,8 @@ export function affineForward(z: FloatArray, y: FloatArray | null, x: FloatArray
 /**
  * From dy [rows, n] writes dW [k, n] and db [n] (each when not null) and dx [rows, k] (when not
  * null). `dz` is scratch for dy ⊙ f'(z), used unless `skipActivation` (f linear, or softmax fused
- * into the loss); y is f's output, from which f' is computed.
+ * into the loss); z [rows, n] and y = f(z) [rows, n] are the forward pass's, from which f' is
+ * computed (each activation reads the one its derivative needs: see activations.ts).
  */
 export function affineBackward(
   dx: FloatArray | null,
@@ -48,6 +49,7 @@ export function affineBackward(
   dy: FloatArray,
   x: FloatArray,
   w: FloatArray,
+  z: FloatArray,
   y: FloatArray,
   rows: number,
   k: number,
@@ -58,7 +60,7 @@ export function affineBackward(
   const K = kernels();
   let g = dy;
   if (!skipActivation) {
-    f.backward(dz, dy, y, rows, n);
+    f.backward(dz, dy, z, y, rows, n);
     g = dz;
   }
   if (dw) K.matmulTN(dw, x, g, k, rows, n);
@@ -149,7 +151,7 @@ export abstract class AffineLayer extends Layer {
     const dz = skip ? dy : (this.dz = reuse(this.dz, dy.shape, this.dtype));
     const y = skip ? z : this.saved(this.y);
     const weights = opts.weightGrads !== false;
-    affineBackward(dx, weights ? kernel.grad.data : null, weights ? (this.bias?.grad.data ?? null) : null, dz.data, dy.data, x, kernel.value.data, y.data, rows, k, units, this.activation, skip);
+    affineBackward(dx, weights ? kernel.grad.data : null, weights ? (this.bias?.grad.data ?? null) : null, dz.data, dy.data, x, kernel.value.data, z.data, y.data, rows, k, units, this.activation, skip);
   }
 
   override getConfig(): LayerConfig {
@@ -196,7 +198,7 @@ export function affineFromKeras(k: Json, require: Require): LayerConfig {
   const kernelRegularizer = regularizerFromKeras(k.kernel_regularizer, require, 'kernel_regularizer');
   const biasRegularizer = regularizerFromKeras(k.bias_regularizer, require, 'bias_regularizer');
   return {
-    activation: k.activation ?? 'linear',
+    activation: activationFromKeras(k.activation),
     useBias: k.use_bias ?? true,
     kernelInitializer: initializerFromKeras(k.kernel_initializer, 'glorotUniform'),
     biasInitializer: initializerFromKeras(k.bias_initializer, 'zeros'),

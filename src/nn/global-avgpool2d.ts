@@ -11,8 +11,8 @@ import { ShapeError, formatShape } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext } from './layer.js';
+import { globalPoolingKeras } from './pooling.js';
 import { registerLayer } from './registry.js';
-import { requireChannelsLast } from './window.js';
 
 export class GlobalAveragePooling2D extends Layer {
   static override readonly className: string = 'GlobalAveragePooling2D';
@@ -53,13 +53,5 @@ export class GlobalAveragePooling2D extends Layer {
 
 registerLayer(GlobalAveragePooling2D, {
   fromConfig: (c) => new GlobalAveragePooling2D(c),
-  keras: {
-    className: 'GlobalAveragePooling2D',
-    toKeras: () => ({ data_format: 'channels_last' }),
-    fromKeras: (k, require) => {
-      requireChannelsLast(k, require);
-      require(!k.keepdims, 'keepdims true');
-      return {};
-    },
-  },
+  keras: globalPoolingKeras('GlobalAveragePooling2D'),
 });

@@ -1,12 +1,13 @@
 /**
  * What the 2-D poolings share (MaxPooling2D, AveragePooling2D): a window size, strides and padding,
- * the output shape they give, their config, and Keras's spelling of it.
+ * the output shape they give, their config, and Keras's spelling of it; and the Keras spelling the
+ * global poolings share.
  */
 import type { WindowGeometry } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerConfig } from './layer.js';
 import type { KerasMapping } from './registry.js';
-import { checkPadding, pair, windowFromKeras, windowGeometry, type Padding } from './window.js';
+import { checkPadding, pair, requireChannelsLast, windowFromKeras, windowGeometry, type Padding } from './window.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   /** Default: the pool size. */
@@ -65,6 +66,22 @@ export function poolingKeras(className: string): KerasMapping {
     fromKeras: (k, require) => {
       const poolSize = k.pool_size ?? 2;
       return { poolSize, ...windowFromKeras(k, require, poolSize) };
+    },
+  };
+}
+
+/**
+ * A global pooling's Keras mapping (GlobalAveragePooling2D, GlobalMaxPooling2D): no options of
+ * ours; Keras's keepdims (output [B, 1, 1, C]) and channels-first data are refused.
+ */
+export function globalPoolingKeras(className: string): KerasMapping {
+  return {
+    className,
+    toKeras: () => ({ data_format: 'channels_last' }),
+    fromKeras: (k, require) => {
+      requireChannelsLast(k, require);
+      require(!k.keepdims, 'keepdims true');
+      return {};
     },
   };
 }
