@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dense } from '../src/nn/dense.js';
 import { Dropout } from '../src/nn/dropout.js';
 import { Flatten } from '../src/nn/flatten.js';
+import { GlobalMaxPooling2D } from '../src/nn/global-maxpool2d.js';
 import { getActivation, type ActivationName } from '../src/nn/activations.js';
 import { Activation, ActivationLayer } from '../src/nn/activation.js';
 import { ReLU } from '../src/nn/relu.js';
@@ -94,6 +95,17 @@ describe('activation layers', () => {
     const layer = buildF64(new Softmax(), [3]);
     const y = layer.forward(new Tensor(Float64Array.from([1e4, -1e4, 0, -1e4, -1e4, -1e4]), [2, 3]), { training: false, rng });
     expect([...y.data]).toEqual([1, 0, 0, 1 / 3, 1 / 3, 1 / 3]);
+  });
+});
+
+describe('GlobalMaxPooling2D', () => {
+  it('gives a tie’s gradient to the first maximum (row-major), per sample and channel', () => {
+    const layer = buildF64(new GlobalMaxPooling2D(), [2, 2, 2]);
+    // sample 0: channel 0 ties at (0,1) and (1,0), channel 1 is largest at (1,1); sample 1: all −1 in channel 0.
+    const x = new Tensor(Float64Array.from([0, 1, 3, 1, 3, 2, 1, 5, -1, 0, -1, 0, -1, 0, -1, 7]), [2, 2, 2, 2]);
+    expect([...layer.forward(x, { training: false, rng }).data]).toEqual([3, 5, -1, 7]);
+    const dx = layer.backward(new Tensor(Float64Array.from([10, 20, 30, 40]), [2, 2]), { needInputGrad: true })!;
+    expect([...dx.data]).toEqual([0, 0, 10, 0, 0, 0, 0, 20, 30, 0, 0, 0, 0, 0, 0, 40]);
   });
 });
 
