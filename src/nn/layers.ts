@@ -13,3 +13,4 @@ export { Reshape } from './reshape.js';
 export { Activation, ActivationLayer, type ActivationArgs } from './activation.js';
 export { ReLU } from './relu.js';
 export { Softmax } from './softmax.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
