@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  BatchNormalization,
   Dense,
   FileError,
   Flatten,
@@ -91,6 +92,15 @@ const CASES: Case[] = [
   ["LeakyReLU given Keras 3's negative_slope", (m) => m.add(new LeakyReLU({ negative_slope: 0.2 } as never)), ValueError, /LeakyReLU: unknown option 'negative_slope'; expected one of 'name', 'inputShape', 'trainable', 'alpha'/],
   ['GlobalMaxPooling2D given keepdims', (m) => m.add(new GlobalMaxPooling2D({ keepdims: true } as never)), ValueError, /GlobalMaxPooling2D: unknown option 'keepdims'; expected one of 'name', 'inputShape', 'trainable'/],
   ['GlobalMaxPooling2D given a data format', (m) => m.add(new GlobalMaxPooling2D({ dataFormat: 'channelsFirst' } as never)), ValueError, /GlobalMaxPooling2D: unknown option 'dataFormat'/],
+  ['BatchNormalization momentum of 1', () => new BatchNormalization({ momentum: 1 }), ValueError, /BatchNormalization 'batch_normalization(_\d+)?': momentum must be a number in \[0, 1\), got 1/],
+  ['BatchNormalization momentum that is negative', () => new BatchNormalization({ momentum: -0.1 }), ValueError, /momentum must be a number in \[0, 1\), got -0.1/],
+  ['BatchNormalization epsilon of 0', () => new BatchNormalization({ epsilon: 0 }), ValueError, /BatchNormalization '.*': epsilon must be a finite number > 0, got 0/],
+  ['BatchNormalization over the batch axis', () => new BatchNormalization({ axis: 0 }), ValueError, /axis must be a nonzero integer \(the batch axis 0 cannot be normalized per entry\), got 0/],
+  ['BatchNormalization over an axis other than the last', () => new Sequential([new BatchNormalization({ axis: 1, inputShape: [4, 4, 2] })]), ShapeError, /axis 1 of inputs \[None, 4, 4, 2\] is not the last axis; only the last axis .* is supported/],
+  ['BatchNormalization center that is not a boolean', () => new BatchNormalization({ center: 'yes' as never }), ValueError, /center must be true or false, got "yes"/],
+  ['BatchNormalization with an unknown initializer', () => new BatchNormalization({ gammaInitializer: 'twos' }), ValueError, /BatchNormalization '.*'.*'twos'/],
+  ['BatchNormalization with an unknown option', () => new BatchNormalization({ renorm: true } as never), ValueError, /BatchNormalization.*unknown option 'renorm'/],
+  ['a model file whose BatchNormalization momentum is 2', () => { const t = new Sequential([new BatchNormalization({ inputShape: [3] })]); return t.save(join(dir, 'bn.mnn')).then(() => loadModel(edited('bn2.mnn', t, (h) => (h.model.config.layers[0].config.momentum = 2)))); }, FormatError, /bn2\.mnn: BatchNormalization '.*': momentum must be a number in \[0, 1\), got 2/],
   ['an unknown option', (m) => m.fit(x(), labels(0, 1, 2, 0), { batch_size: 2 } as never), ValueError, /unknown option 'batch_size'/],
   ['a corrupt IDX file', () => parseIdx(Uint8Array.from([1, 2, 8, 1, 0, 0, 0, 1, 7]), 'bad.idx'), FormatError, /bad\.idx/],
   ['a truncated IDX file', () => { const good = encodeIdx(new Tensor(Uint8Array.from([1, 2, 3]), [3])); return parseIdx(good.subarray(0, good.length - 1), 'cut.idx'); }, FormatError, /cut\.idx.*truncated/],

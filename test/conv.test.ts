@@ -233,9 +233,10 @@ describe('the seed 002 CNN', () => {
     ]);
     const text = model.summary(() => {});
     expect(text).toMatch(/conv2d(_\d+)? \(Conv2D\) +\(None, 26, 26, 32\) +320 /);
-    expect(text).toMatch(/max_pooling2d(_\d+)? \(MaxPooling2D\) +\(None, 13, 13, 32\) +0 /);
+    // A name longer than its column wraps its class onto the next line, as Keras prints it.
+    expect(text).toMatch(/max_pooling2d(_\d+)?( \(MaxPooling2D\))? +\(None, 13, 13, 32\) +0 /);
     expect(text).toMatch(/conv2d_\d+ \(Conv2D\) +\(None, 11, 11, 64\) +18496 /);
-    expect(text).toMatch(/max_pooling2d_\d+ \(MaxPooling2D\) +\(None, 5, 5, 64\) +0 /);
+    expect(text).toMatch(/max_pooling2d_\d+ +\(None, 5, 5, 64\) +0 +\n +\(MaxPooling2D\) +\n/);
     expect(text).toMatch(/flatten(_\d+)? \(Flatten\) +\(None, 1600\) +0 /);
     expect(text).toMatch(/dense(_\d+)? \(Dense\) +\(None, 10\) +16010 /);
     expect(text).toContain('Total params: 34,826 (136.04 KB)');

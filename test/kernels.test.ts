@@ -138,6 +138,38 @@ for (const [label, K] of BACKENDS) {
         expect([...out].every(Number.isFinite)).toBe(true);
       });
 
+      it(`per-channel moments, dot sums and scale-shift (BatchNormalization) in ${dtype}`, () => {
+        for (const [rows, cols] of [[1, 1], [7, 3], [33, 16], [1000, 5], [64, 37]]) {
+          const x = rand(rows * cols, f32, 0.2, K);
+          for (let i = 0; i < x.length; i++) x[i] = 3 + 2 * x[i]; // a mean far from 0: a one-pass variance would lose digits
+          const dy = rand(rows * cols, f32, 0, K);
+          const [mean, variance, sdy, sdyx, p, q, sh] = [0, 0, 0, 0, 0, 0, 0].map(() => rand(cols, f32, 0, K));
+          K.colMoments(mean, variance, x, rows, cols);
+          K.colDotSums(sdy, sdyx, dy, x, rows, cols);
+          for (let c = 0; c < cols; c++) {
+            let m = 0;
+            let d = 0;
+            let e = 0;
+            for (let r = 0; r < rows; r++) m += x[r * cols + c] / rows;
+            let v = 0;
+            for (let r = 0; r < rows; r++) v += (x[r * cols + c] - m) ** 2 / rows;
+            for (let r = 0; r < rows; r++) {
+              d += dy[r * cols + c];
+              e += dy[r * cols + c] * x[r * cols + c];
+            }
+            expect(mean[c]).toBeCloseTo(m, 5);
+            expect(Math.abs(variance[c] - v) / (v + 1e-30)).toBeLessThan(f32 ? 1e-5 : 1e-12);
+            expect(sdy[c]).toBeCloseTo(d, 3);
+            expect(sdyx[c]).toBeCloseTo(e, 3);
+          }
+          const out = rand(rows * cols, f32, 0, K);
+          K.scaleShiftCols(out, x, p, null, null, sh, rows, cols);
+          for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(x[i] * p[i % cols] + sh[i % cols], 4);
+          K.scaleShiftCols(out, dy, p, x, q, sh, rows, cols);
+          for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(dy[i] * p[i % cols] + x[i] * q[i % cols] + sh[i % cols], 4);
+        }
+      });
+
       it(`adamUpdate in ${dtype}`, () => {
         const n = 259;
         const [w, g, m, v] = [rand(n, f32, 0, K), rand(n, f32, 0.1, K), rand(n, f32, 0, K), rand(n, f32, 0, K)];

@@ -15,3 +15,4 @@ export { Activation, ActivationLayer, type ActivationArgs } from './activation.j
 export { ReLU } from './relu.js';
 export { LeakyReLU, type LeakyReLUArgs } from './leaky-relu.js';
 export { Softmax } from './softmax.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';

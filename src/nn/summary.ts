@@ -29,10 +29,26 @@ function byteSize(n: number, dtype: FloatDType): string {
   return `${v.toFixed(2)} ${units[u]}`;
 }
 
-/** The summary's lines, for a built model. */
+/** `text` in lines of at most `width` characters, broken at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** The summary's lines, for a built model (a wrapped row is one entry holding newlines). */
 export function summaryLines(model: SummaryModel): string[] {
-  // A cell longer than its column still leaves one space before the next.
-  const row = (cells: string[]): string => ` ${cells.map((c, i) => `${c.padEnd(WIDTHS[i] - 1)} `).join('')}`.padEnd(TOTAL);
+  // A cell longer than its column wraps at its spaces onto lines of its own, as Keras (2.11 on)
+  // prints `batch_normalization (BatchNormalization)`; a word longer than the column stays whole.
+  const row = (cells: string[]): string => {
+    const wrapped = cells.map((c, i) => wrap(c, WIDTHS[i] - 1));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, k) => ` ${wrapped.map((w, i) => `${(w[k] ?? '').padEnd(WIDTHS[i] - 1)} `).join('')}`.padEnd(TOTAL)).join('\n');
+  };
   const count = (ps: { value: { size: number } }[]): number => ps.reduce((s, p) => s + p.value.size, 0);
   const trainable = model.layers.reduce((s, l) => s + count(l.trainableWeights), 0);
   const fixed = model.layers.reduce((s, l) => s + count(l.nonTrainableWeights), 0);

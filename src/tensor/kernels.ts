@@ -58,6 +58,19 @@ export interface Kernels {
   addBias(y: FloatArray, bias: FloatArray, rows: number, cols: number): void;
   /** out[c] = Σ_r x[r,c]; x is [rows, cols], out is [cols]. */
   colSum(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /**
+   * Per column of x [rows, cols]: mean[c] = (1/rows) Σ_r x[r,c] and the biased variance
+   * variance[c] = (1/rows) Σ_r (x[r,c] − mean[c])² (two passes, so no cancellation), as
+   * BatchNormalization takes a batch's statistics. mean and variance are [cols].
+   */
+  colMoments(mean: FloatArray, variance: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /** Per column of dy and x [rows, cols]: sumDy[c] = Σ_r dy[r,c] and sumDyX[c] = Σ_r dy[r,c]·x[r,c]. */
+  colDotSums(sumDy: FloatArray, sumDyX: FloatArray, dy: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /**
+   * out[r,c] = a[r,c]·p[c] + b[r,c]·q[c] + s[c] over [rows, cols] (without the b term when b is
+   * null): BatchNormalization's per-channel affine maps, forward and backward, each in one pass.
+   */
+  scaleShiftCols(out: FloatArray, a: FloatArray, p: FloatArray, b: FloatArray | null, q: FloatArray | null, s: FloatArray, rows: number, cols: number): void;
 
   /** out = max(x, 0), elementwise over n; NaN stays NaN (as TensorFlow). */
   relu(out: FloatArray, x: FloatArray, n: number): void;
@@ -173,6 +186,50 @@ export const jsKernels: Kernels = {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       for (let c = 0; c < cols; c++) out[c] += x[o + c];
+    }
+  },
+
+  colMoments(mean, variance, x, rows, cols) {
+    // Sums in float64 whatever x's dtype: a batch of convolution outputs has ~10⁵ rows per channel.
+    const acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += x[o + c];
+    }
+    for (let c = 0; c < cols; c++) acc[c] /= rows;
+    const sq = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const d = x[o + c] - acc[c];
+        sq[c] += d * d;
+      }
+    }
+    for (let c = 0; c < cols; c++) {
+      mean[c] = acc[c];
+      variance[c] = sq[c] / rows;
+    }
+  },
+
+  colDotSums(sumDy, sumDyX, dy, x, rows, cols) {
+    const s = new Float64Array(cols);
+    const sx = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        s[c] += dy[o + c];
+        sx[c] += dy[o + c] * x[o + c];
+      }
+    }
+    sumDy.set(s);
+    sumDyX.set(sx);
+  },
+
+  scaleShiftCols(out, a, p, b, q, s, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      if (b && q) for (let c = 0; c < cols; c++) out[o + c] = a[o + c] * p[c] + b[o + c] * q[c] + s[c];
+      else for (let c = 0; c < cols; c++) out[o + c] = a[o + c] * p[c] + s[c];
     }
   },
 

@@ -71,9 +71,11 @@ export function checkLayer(layer: Layer, x: FloatTensor, opts: { training?: bool
   };
   run();
   const dx = layer.backward(R, { needInputGrad: true })!;
-  const analytic = { dx: Float64Array.from(dx.data), params: layer.parameters().map((p) => Float64Array.from(p.grad.data)) };
+  // Non-trainable weights (BatchNormalization's moving statistics) have no gradient to check.
+  const learnt = layer.parameters().filter((p) => p.trainable !== false);
+  const analytic = { dx: Float64Array.from(dx.data), params: learnt.map((p) => Float64Array.from(p.grad.data)) };
   const result: LayerCheck = { input: relError(analytic.dx, numericGrad(loss, x.data as Float64Array)), params: {} };
-  layer.parameters().forEach((p, i) => {
+  learnt.forEach((p, i) => {
     result.params[p.name] = relError(analytic.params[i], numericGrad(loss, p.value.data as Float64Array));
   });
   return result;

@@ -31,6 +31,10 @@ interface GemmExports {
   col2im(dx: number, dcols: number, ...g: number[]): void;
   max_pool(y: number, arg: number, x: number, ...g: number[]): void;
   max_pool_backward(dx: number, dy: number, arg: number, nx: number, n: number): void;
+  col_moments(mean: number, variance: number, x: number, rows: number, cols: number, acc: number): void;
+  col_dot_sums(sumDy: number, sumDyX: number, dy: number, x: number, rows: number, cols: number, acc: number): void;
+  scale_shift_cols(out: number, a: number, p: number, s: number, rows: number, cols: number): void;
+  scale_shift_cols2(out: number, a: number, p: number, b: number, q: number, s: number, rows: number, cols: number): void;
 }
 
 /** The geometry as the window kernels take it: twelve i32 arguments. */
@@ -231,6 +235,24 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     colSum(out, x, rows, cols) {
       if (here(out, x)) wasm.col_sum(out.byteOffset, x.byteOffset, rows, cols);
       else jsKernels.colSum(out, x, rows, cols);
+    },
+    colMoments(mean, variance, x, rows, cols) {
+      // Two float64 sums of cols each, in the call's scratch.
+      const acc = here(mean, variance, x) ? heap.scratch(16 * cols) : -1;
+      if (acc >= 0) wasm.col_moments(mean.byteOffset, variance.byteOffset, x.byteOffset, rows, cols, acc);
+      else jsKernels.colMoments(mean, variance, x, rows, cols);
+    },
+    colDotSums(sumDy, sumDyX, dy, x, rows, cols) {
+      const acc = here(sumDy, sumDyX, dy, x) ? heap.scratch(16 * cols) : -1;
+      if (acc >= 0) wasm.col_dot_sums(sumDy.byteOffset, sumDyX.byteOffset, dy.byteOffset, x.byteOffset, rows, cols, acc);
+      else jsKernels.colDotSums(sumDy, sumDyX, dy, x, rows, cols);
+    },
+    scaleShiftCols(out, a, p, b, q, s, rows, cols) {
+      if (b && q) {
+        if (here(out, a, p, b, q, s)) wasm.scale_shift_cols2(out.byteOffset, a.byteOffset, p.byteOffset, b.byteOffset, q.byteOffset, s.byteOffset, rows, cols);
+        else jsKernels.scaleShiftCols(out, a, p, b, q, s, rows, cols);
+      } else if (here(out, a, p, s)) wasm.scale_shift_cols(out.byteOffset, a.byteOffset, p.byteOffset, s.byteOffset, rows, cols);
+      else jsKernels.scaleShiftCols(out, a, p, null, null, s, rows, cols);
     },
     adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
       if (here(w, g, m, v)) wasm.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, alpha, 1 - beta1, 1 - beta2, epsilon);

@@ -8,7 +8,7 @@
  * A loop over byte offset $o from 0 to 4·count: `vec(o)` for each whole f32x4, then `one(o)` per
  * remaining element. Uses locals $o, $end and $end4.
  */
-function loop4(count: string, vec: string, one: string): string {
+export function loop4(count: string, vec: string, one: string): string {
   return `(local.set $end (i32.shl ${count} (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
     (local.set $o (i32.const 0))
@@ -24,8 +24,8 @@ function loop4(count: string, vec: string, one: string): string {
       (br $snext)))`;
 }
 
-const at = (p: string): string => `(i32.add (local.get $${p}) (local.get $o))`;
-const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
+export const at = (p: string): string => `(i32.add (local.get $${p}) (local.get $o))`;
+export const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The whole kernel module as WebAssembly text: the products (gemm-wat.ts) and the element-wise
- * kernels (elementwise-wat.ts) over one imported memory, shared for the worker pool or plain where
+ * kernels (elementwise-wat.ts, channels-wat.ts) over one imported memory, shared for the worker pool or plain where
  * SharedArrayBuffer is missing. scripts/build-wasm.ts assembles it into binary.ts.
  */
+import { channelsWat } from './channels-wat.js';
 import { elementwiseWat, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 
@@ -18,6 +19,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${packFuncs(tile.vecs)}
   ${elementwiseWat()}
   ${windowWat()}
+  ${channelsWat()}
 )
 `;
 }
