@@ -36,6 +36,8 @@ export {
   type Logs,
   type ProgressOutput,
 } from './nn/callbacks.js';
+export { LearningRateScheduler, ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './nn/lr-callbacks.js';
+export type { ClassWeight } from './nn/sample-weights.js';
 export {
   Sequential,
   type SaveOptions,
@@ -46,7 +48,20 @@ export {
   type Evaluation,
 } from './nn/sequential.js';
 
-export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from './optim/index.js';
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optim/index.js';
+export {
+  LearningRateSchedule,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  CosineDecay,
+  OneCycle,
+  scheduleFromConfig,
+  type ScheduleConfig,
+  type ExponentialDecayArgs,
+  type PiecewiseConstantDecayArgs,
+  type CosineDecayArgs,
+  type OneCycleArgs,
+} from './optim/index.js';
 
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
 export { mnistFromImage, type RgbaImage } from './data/preprocess.js';

@@ -228,7 +228,7 @@ describe('no silent wrong results', () => {
     const m = model();
     const pattern = join(dir, 'ckpt-{val_loss:.4f}.mnn');
     await expect(m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, callbacks: [new ModelCheckpoint({ filepath: pattern })] })).rejects.toThrow(
-      /ModelCheckpoint: the filepath ".*ckpt-\{val_loss:\.4f\}\.mnn" has \{val_loss:\.4f\}, but epoch 1's logs have only loss, acc(uracy)? \(val_ figures need validationData or validationSplit\)/,
+      /ModelCheckpoint: the filepath ".*ckpt-\{val_loss:\.4f\}\.mnn" has \{val_loss:\.4f\}, but epoch 1's logs have only loss, acc(uracy)?, learning_rate \(val_ figures need validationData or validationSplit\)/,
     );
     expect(existsSync(pattern)).toBe(false);
   });

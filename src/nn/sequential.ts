@@ -244,9 +244,9 @@ export class Sequential {
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with
    * `getWeights()` (a non-trainable weight, which has no gradient, gets zeros). Nothing is
    * updated. Inference mode by default (dropout off), so the result is a deterministic function of
-   * the weights.
+   * the weights. With `sampleWeight` (a Tensor [n]), the loss and gradients are fit's weighted ones.
    */
-  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): Promise<{ loss: number; grads: Tensor[] }> {
+  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 

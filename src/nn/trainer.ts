@@ -12,8 +12,9 @@ import type { Rng } from '../tensor/random.js';
 import { Tensor, firstNonFinite, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
 import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } from './callbacks.js';
 import { rowsOf, type Layer, type Param } from './layer.js';
-import { getLoss, type Loss, type LossName } from './losses.js';
+import { getLoss, weighRows, type Loss, type LossName, type RowWeights } from './losses.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
+import { checkSampleWeight, classWeightsOf, type ClassWeight } from './sample-weights.js';
 
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
@@ -32,8 +33,8 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   /** Fraction of the samples, taken from the end before shuffling as Keras does, held out for validation. */
   validationSplit?: number;
-  /** Validation samples [x, y]; takes precedence over validationSplit. */
-  validationData?: [Tensor, Tensor];
+  /** Validation samples [x, y], or [x, y, sampleWeight] for a weighted val_loss; takes precedence over validationSplit. */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
   /** Shuffle the training samples before each epoch; default true. */
   shuffle?: boolean;
   /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
@@ -41,11 +42,28 @@ export interface FitArgs {
   callbacks?: Callback[] | Callback;
   /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
   terminateOnNaN?: boolean;
+  /**
+   * Weights of the training loss by class, e.g. `{ 0: 1, 1: 5 }` (Keras's class_weight): each
+   * sample's loss, and so its gradient, is multiplied by its class's weight (1 for a class not
+   * named). Keys are the model's classes (0 … units − 1). The validation loss and the metrics stay
+   * unweighted, as in Keras 3 (whose `compile(metrics)` are never weighted).
+   */
+  classWeight?: ClassWeight;
+  /**
+   * One weight per sample of x, a Tensor [n] or [n, 1] of finite numbers ≥ 0 (Keras's sample_weight):
+   * the loss is Σ wᵢ·lᵢ / batch size (Keras's 'sum_over_batch_size'), its gradient weighted alike.
+   * With validationSplit the weights are split with the samples and, as in Keras 3, weight the
+   * val_loss (not the issue's "validation unweighted"). Not together with classWeight (as Keras).
+   * Metrics stay unweighted, as Keras 3's `compile(metrics)`.
+   */
+  sampleWeight?: Tensor;
 }
 
 export interface EvaluateArgs {
   /** Default 32. */
   batchSize?: number;
+  /** One weight per sample for the loss, as in fit (Keras's sample_weight); metrics stay unweighted. */
+  sampleWeight?: Tensor;
 }
 
 /** Loss and metrics, e.g. `{ loss, accuracy }`. */
@@ -112,7 +130,7 @@ export class Trainer {
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN']);
+    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN', 'classWeight', 'sampleWeight']);
     const model = this.model;
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
@@ -129,23 +147,31 @@ export class Trainer {
 
     let xs = model.prepareInput(x, 'fit');
     let ys = this.prepareTargets(y, xs, 'fit');
-    let val: [FloatTensor, Tensor] | undefined;
+    if (args.classWeight !== undefined && args.sampleWeight !== undefined) {
+      throw new ValueError('fit: classWeight and sampleWeight cannot be given together (as in Keras); turn the class weights into sample weights and multiply.');
+    }
+    let weights = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'fit');
+    let val: [FloatTensor, Tensor, Float64Array?] | undefined;
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
-        throw new ValueError(`fit: validationData must be [xVal, yVal], got ${Array.isArray(args.validationData) ? `an array of ${args.validationData.length}` : typeof args.validationData}.`);
+      const vd = args.validationData as unknown[];
+      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) {
+        throw new ValueError(`fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}.`);
       }
-      const [xv, yv] = args.validationData;
-      const xvp = model.prepareInput(xv, 'fit (validationData)');
-      val = [xvp, this.prepareTargets(yv, xvp, 'fit (validationData)')];
+      const xvp = model.prepareInput(vd[0] as Tensor, 'fit (validationData)');
+      const wv = vd[2] === undefined ? undefined : checkSampleWeight(vd[2], xvp.shape[0], 'fit (validationData)');
+      val = [xvp, this.prepareTargets(vd[1] as Tensor, xvp, 'fit (validationData)'), wv];
     } else if (split > 0) {
       const at = Math.floor(xs.shape[0] * (1 - split));
       if (at === 0 || at === xs.shape[0]) {
         throw new ValueError(`fit: validationSplit ${split} of ${xs.shape[0]} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
       }
-      val = [xs.slice(at), ys.slice(at)];
+      // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
+      val = [xs.slice(at), ys.slice(at), weights?.subarray(at)];
       xs = xs.slice(0, at);
       ys = ys.slice(0, at);
+      weights = weights?.subarray(0, at);
     }
+    if (args.classWeight !== undefined) weights = classWeightsOf(args.classWeight, ys, this.loss, model.outputShape, 'fit');
 
     const n = xs.shape[0];
     const steps = Math.ceil(n / batchSize);
@@ -177,7 +203,8 @@ export class Trainer {
         // and the products read it in place.
         const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], model.dtype))) : xs.slice(lo, hi);
         const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
-        const r = this.step(xb, yb, { training: true, update: true, metrics });
+        const wb = weights && (idx ? Float64Array.from(idx, (i) => weights[i]) : weights.subarray(lo, hi));
+        const r = this.step(xb, yb, { training: true, update: true, metrics, weights: wb });
         if (!Number.isFinite(r.loss) && args.terminateOnNaN !== false) {
           throw new ValueError(
             `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} of ${steps}: training diverged (try a lower learning rate). ` +
@@ -199,9 +226,11 @@ export class Trainer {
       if (args.terminateOnNaN !== false) this.checkWeightsFinite(epoch);
       const logs = logsOf(lossSum / seen, correct, seen, metrics);
       if (val) {
-        const e = this.evaluateTensors(val[0], val[1], batchSize);
+        const e = this.evaluateTensors(val[0], val[1], batchSize, val[2]);
         for (const [k, v] of Object.entries(e)) logs[`val_${k}`] = v;
       }
+      // The rate in effect, read before any callback (ReduceLROnPlateau) changes it; Keras 3's key.
+      logs.learning_rate = this.optimizer.learningRate;
       await call('onEpochEnd', epoch, logs);
     }
     await call('onTrainEnd', {});
@@ -222,11 +251,13 @@ export class Trainer {
 
   /** Loss and metrics over (x, y), the mean over all samples. */
   evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Evaluation {
-    checkKeys('evaluate', args, ['batchSize']);
+    checkKeys('evaluate', args, ['batchSize', 'sampleWeight']);
     const batchSize = args.batchSize ?? 32;
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.model.prepareInput(x, 'evaluate');
-    return this.evaluateTensors(xs, this.prepareTargets(y, xs, 'evaluate'), batchSize);
+    const ys = this.prepareTargets(y, xs, 'evaluate');
+    const w = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'evaluate');
+    return this.evaluateTensors(xs, ys, batchSize, w);
   }
 
   /** One optimizer step on one batch: the batch's loss and metrics (before the step). */
@@ -241,13 +272,15 @@ export class Trainer {
   /**
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with the model's
    * `getWeights()` (frozen layers' weights included; a non-trainable weight, which has no gradient,
-   * gets zeros). Nothing is updated. Inference mode unless `training`.
+   * gets zeros). Nothing is updated. Inference mode unless `training`; with `sampleWeight`, the
+   * weighted loss of fit.
    */
-  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): { loss: number; grads: Tensor[] } {
-    checkKeys('computeGradients', args, ['training']);
+  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): { loss: number; grads: Tensor[] } {
+    checkKeys('computeGradients', args, ['training', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'computeGradients');
     const ys = this.prepareTargets(y, xs, 'computeGradients');
-    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [] });
+    const weights = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'computeGradients');
+    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
     const params = this.model.layers.flatMap((l) => l.parameters());
     return { loss: r.loss, grads: params.map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
   }
@@ -256,14 +289,14 @@ export class Trainer {
    * Forward, loss, backward and (when `update`) an optimizer step on one prepared batch. Without
    * `update` every trainable weight's gradient is written, frozen layers' too (computeGradients).
    */
-  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Metric[] }): { loss: number; correct: number[] } {
+  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Metric[]; weights?: Float64Array }): { loss: number; correct: number[] } {
     const model = this.model;
     const p = model.forward(x, o.training);
     const rows = rowsOf(p);
     const cols = p.shape[p.rank - 1];
     const correct = o.metrics.map((m) => (m.correct(p.data, y.data, rows, cols) * x.shape[0]) / rows);
     const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
-    const out = this.outputLoss(p, y.data, rows, cols, dOut.data);
+    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, o.weights && rowWeights(o.weights, rows));
     // Layers before the first one that learns need no gradient, and neither does its input: for
     // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
     const layers = model.layers;
@@ -283,20 +316,23 @@ export class Trainer {
    * The loss of outputs p [rows, cols] against targets y, and with `grad`, dL/d(output) into it.
    * When the last layer ends in softmax and the loss has a logits form (cross-entropy), both come
    * from the logits: exact for any logits, and the gradient is that of the logits ((p − y)/n).
+   * With per-row weights w [rows], the loss is Σ_r w_r l_r / rows and each gradient row is scaled by
+   * w_r, on either path.
    */
-  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null): { value: number; fused: boolean } {
+  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null, w?: RowWeights): { value: number; fused: boolean } {
     const last = this.model.layers[this.model.layers.length - 1];
     const logits = last.endsInSoftmax() ? last.logits() : undefined;
     const { loss } = this;
-    if (logits && loss.valueFromLogits && loss.gradFromLogits) {
-      if (grad) loss.gradFromLogits(grad, p.data, y, rows, cols);
-      return { value: loss.valueFromLogits(logits.data, y, rows, cols), fused: true };
+    const fused = !!(logits && loss.valueFromLogits && loss.gradFromLogits);
+    if (grad) {
+      if (fused) loss.gradFromLogits!(grad, p.data, y, rows, cols);
+      else loss.grad(grad, p.data, y, rows, cols);
+      if (w) weighRows(grad, w, rows, cols);
     }
-    if (grad) loss.grad(grad, p.data, y, rows, cols);
-    return { value: loss.value(p.data, y, rows, cols), fused: false };
+    return { value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w), fused };
   }
 
-  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number): Evaluation {
+  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number, w?: Float64Array): Evaluation {
     const metrics = this.resolveMetrics();
     const n = x.shape[0];
     let lossSum = 0;
@@ -307,7 +343,7 @@ export class Trainer {
       const p = this.model.forward(x.slice(lo, hi), false);
       const cols = p.shape[p.rank - 1];
       const rows = rowsOf(p);
-      lossSum += this.outputLoss(p, yb, rows, cols, null).value * (hi - lo);
+      lossSum += this.outputLoss(p, yb, rows, cols, null, w && rowWeights(w.subarray(lo, hi), rows)).value * (hi - lo);
       metrics.forEach((m, i) => (correct[i] += (m.correct(p.data, yb, rows, cols) * (hi - lo)) / rows));
     }
     const penalty = this.regularize(this.trainableParams(), false);
@@ -337,6 +373,13 @@ export class Trainer {
     this.loss.checkTargets(y, this.model.outputShape, where);
     return y;
   }
+}
+
+/** Sample weights w [n] for outputs of `rows` rows: each sample's weight on each of its rows (rows = n · positions). */
+function rowWeights(w: Float64Array, rows: number): Float64Array {
+  if (rows === w.length) return w;
+  const k = rows / w.length;
+  return Float64Array.from({ length: rows }, (_, r) => w[Math.floor(r / k)]);
 }
 
 /** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */

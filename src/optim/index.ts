@@ -1,11 +1,24 @@
-/** Optimizers, and lookup by the names `compile` accepts. */
+/** Optimizers, learning-rate schedules, and lookup by the names `compile` accepts. */
 import { ValueError } from '../errors.js';
 import { Adam, type AdamArgs } from './adam.js';
 import type { Optimizer } from './optimizer.js';
 import { RMSprop, type RMSpropArgs } from './rmsprop.js';
 import { SGD, type SGDArgs } from './sgd.js';
 
-export { Optimizer } from './optimizer.js';
+export { Optimizer, type LearningRate } from './optimizer.js';
+export {
+  LearningRateSchedule,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  CosineDecay,
+  OneCycle,
+  scheduleFromConfig,
+  type ScheduleConfig,
+  type ExponentialDecayArgs,
+  type PiecewiseConstantDecayArgs,
+  type CosineDecayArgs,
+  type OneCycleArgs,
+} from './schedules.js';
 export { SGD, type SGDArgs } from './sgd.js';
 export { Adam, type AdamArgs } from './adam.js';
 export { RMSprop, type RMSpropArgs } from './rmsprop.js';
