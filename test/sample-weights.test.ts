@@ -2,7 +2,7 @@
 // Σ wᵢ·lᵢ / n, its gradient weighted alike, on the fused softmax path and the plain ones; held
 // against per-sample losses and gradients computed directly, duplicated and dropped samples.
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor, tensor, toCategorical } from '../src/index.js';
+import { Dense, Sequential, Tensor, modelFromBytes, modelToBytes, tensor, toCategorical } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 type Setup = { activation: 'softmax' | 'sigmoid' | 'linear'; loss: string; units: number; sparse: boolean };
@@ -101,13 +101,38 @@ describe('weights in fit and evaluate', () => {
     expect(h.history.val_loss[0]).toBe((await m.evaluate(x, y, { sampleWeight: sw })).loss);
   });
 
-  it('metrics stay unweighted, as Keras 3’s compile(metrics)', async () => {
+  it('compile’s metrics stay unweighted; its weightedMetrics are Σ wᵢ·correctᵢ / Σ wᵢ (Keras 3’s weighted_metrics)', async () => {
     const { m, x, y } = problem(setup);
-    m.compile({ optimizer: 'sgd', loss: setup.loss, metrics: ['accuracy'] });
-    const a = await m.evaluate(x, y, { sampleWeight: w(9, 0, 0, 0, 0, 1) });
+    m.compile({ optimizer: 'sgd', loss: setup.loss, metrics: ['accuracy'], weightedMetrics: ['accuracy'] });
+    const weights = [9, 0, 0.5, 0, 2, 1];
+    const p = await m.predict(x);
+    const correct = weights.map((_, i) => (p.argMax(-1).data[i] === y.data[i] ? 1 : 0));
+    expect(new Set(correct).size).toBe(2); // some right, some wrong: the weights matter
+    const a = await m.evaluate(x, y, { sampleWeight: w(...weights), batchSize: 4 });
     const b = await m.evaluate(x, y);
     expect(a.accuracy).toBe(b.accuracy);
+    expect(a.accuracy).toBeCloseTo(correct.reduce((s, c) => s + c, 0) / 6, 12);
+    // the same name in both lists: the weighted one is logged as weighted_accuracy, as Keras names it
+    expect(a.weighted_accuracy).toBeCloseTo(correct.reduce((s, c, i) => s + c * weights[i], 0) / 12.5, 12);
+    expect(b.weighted_accuracy).toBe(b.accuracy); // no weights: the same figure
     expect(a.loss).not.toBe(b.loss);
+    m.compile({ optimizer: 'sgd', loss: setup.loss, weightedMetrics: ['accuracy'] });
+    expect((await m.evaluate(x, y, { sampleWeight: w(...weights) })).accuracy).toBe(a.weighted_accuracy);
+  });
+
+  it('weightedMetrics are weighted by classWeight in training, not in validation, and are saved with the model', async () => {
+    const { m, x, y } = problem(setup);
+    m.compile({ optimizer: 'sgd', loss: setup.loss, metrics: ['accuracy'], weightedMetrics: ['accuracy'] });
+    // one batch of the first 3 samples: the training figures are the initial model's on them
+    const guess = (await m.predict(x.slice(0, 3))).argMax(-1).data;
+    const ofClass2 = [0, 1, 2].filter((i) => y.data[i] === 2);
+    expect(ofClass2.length).toBeGreaterThan(0);
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, shuffle: false, validationSplit: 0.5, classWeight: { 0: 0, 1: 0, 2: 1 } });
+    expect(h.history.weighted_accuracy[0]).toBeCloseTo(ofClass2.filter((i) => guess[i] === 2).length / ofClass2.length, 12);
+    expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'learning_rate', 'loss', 'lr', 'val_accuracy', 'val_loss', 'val_weighted_accuracy', 'weighted_accuracy']);
+    expect(h.history.val_weighted_accuracy).toEqual(h.history.val_accuracy);
+    const back = modelFromBytes(modelToBytes(m));
+    expect(Object.keys(await back.evaluate(x, y)).sort()).toEqual(['accuracy', 'loss', 'weighted_accuracy']);
   });
 
   it('classWeight reads one-hot targets by their argmax and a single sigmoid unit’s targets as 0 and 1', async () => {

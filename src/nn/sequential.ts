@@ -159,8 +159,8 @@ export class Sequential {
   }
 
   /** The loss and metric names given to `compile`, for saving. */
-  get compileConfig(): { loss: string; metrics: string[] } | undefined {
-    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics] };
+  get compileConfig(): { loss: string; metrics: string[]; weightedMetrics: string[] } | undefined {
+    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics], weightedMetrics: [...this.trainer.weightedMetrics] };
   }
 
   /** The architecture as JSON values: what rebuilds this model, weights aside. */

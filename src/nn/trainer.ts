@@ -20,8 +20,14 @@ export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
   optimizer: Optimizer | string;
   loss: LossName | string;
-  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. */
+  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. Never weighted (Keras 3). */
   metrics?: string[] | string;
+  /**
+   * Metrics weighted by fit's and evaluate's sample weights (class weights too), as Keras 3's
+   * weighted_metrics: Σ wᵢ·correctᵢ / Σ wᵢ. Logged under the metric's key, or `weighted_<key>` when
+   * `metrics` has it already (as Keras names them).
+   */
+  weightedMetrics?: string[] | string;
 }
 
 export interface FitArgs {
@@ -45,8 +51,8 @@ export interface FitArgs {
   /**
    * Weights of the training loss by class, e.g. `{ 0: 1, 1: 5 }` (Keras's class_weight): each
    * sample's loss, and so its gradient, is multiplied by its class's weight (1 for a class not
-   * named). Keys are the model's classes (0 … units − 1). The validation loss and the metrics stay
-   * unweighted, as in Keras 3 (whose `compile(metrics)` are never weighted).
+   * named). Keys are the model's classes (0 … units − 1). The validation loss stays unweighted, as
+   * in Keras 3; `compile`'s metrics are never weighted, its weightedMetrics are.
    */
   classWeight?: ClassWeight;
   /**
@@ -54,7 +60,7 @@ export interface FitArgs {
    * the loss is Σ wᵢ·lᵢ / batch size (Keras's 'sum_over_batch_size'), its gradient weighted alike.
    * With validationSplit the weights are split with the samples and, as in Keras 3, weight the
    * val_loss (not the issue's "validation unweighted"). Not together with classWeight (as Keras).
-   * Metrics stay unweighted, as Keras 3's `compile(metrics)`.
+   * `compile`'s metrics stay unweighted and its weightedMetrics are weighted, as in Keras 3.
    */
   sampleWeight?: Tensor;
 }
@@ -62,7 +68,7 @@ export interface FitArgs {
 export interface EvaluateArgs {
   /** Default 32. */
   batchSize?: number;
-  /** One weight per sample for the loss, as in fit (Keras's sample_weight); metrics stay unweighted. */
+  /** One weight per sample for the loss and weightedMetrics, as in fit (Keras's sample_weight). */
   sampleWeight?: Tensor;
 }
 
@@ -91,6 +97,8 @@ export class Trainer {
   readonly loss: Loss;
   /** The metric names given to `compile`. */
   readonly metrics: string[];
+  /** The weighted metric names given to `compile`. */
+  readonly weightedMetrics: string[];
   /** Each layer's `trainable` as it was at `compile` (Keras: a later change waits for the next compile). */
   private readonly trainableAtCompile: Map<Layer, boolean>;
   private dOut?: FloatTensor;
@@ -100,15 +108,17 @@ export class Trainer {
     private readonly model: TrainableModel,
     args: CompileArgs,
   ) {
-    checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
+    checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
       throw new ValueError(`${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
     }
     this.optimizer = optimizer;
     this.loss = getLoss(args.loss);
-    this.metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? [...args.metrics] : [args.metrics];
-    for (const m of this.metrics) parseMetricName(m); // unknown names fail here, not at fit
+    const names = (m: string[] | string | undefined): string[] => (m === undefined ? [] : Array.isArray(m) ? [...m] : [m]);
+    this.metrics = names(args.metrics);
+    this.weightedMetrics = names(args.weightedMetrics);
+    for (const m of [...this.metrics, ...this.weightedMetrics]) parseMetricName(m); // unknown names fail here, not at fit
     this.trainableAtCompile = new Map(model.layers.map((l) => [l, l.trainable]));
   }
 
@@ -123,9 +133,17 @@ export class Trainer {
   }
 
   /** Metrics resolve against the output width, which layers added after compile may change. */
-  private resolveMetrics(): Metric[] {
+  private resolveMetrics(): Tracked[] {
     const units = this.model.outputShape[this.model.outputShape.length - 1];
-    return this.metrics.map((m) => getMetric(m, this.loss, units));
+    const plain = this.metrics.map((m) => ({ ...getMetric(m, this.loss, units), weighted: false }));
+    const keys = new Set(plain.map((m) => m.key));
+    const weighted = this.weightedMetrics.map((name) => {
+      const m = getMetric(name, this.loss, units);
+      const key = keys.has(m.key) ? `weighted_${m.key}` : m.key;
+      keys.add(key);
+      return { ...m, key, weighted: true };
+    });
+    return [...plain, ...weighted];
   }
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
@@ -192,7 +210,7 @@ export class Trainer {
       await call('onEpochBegin', epoch, {});
       const order = args.shuffle === false ? null : model.rng.permutation(n);
       let lossSum = 0;
-      const correct = new Array<number>(metrics.length).fill(0);
+      const tallies = metrics.map((): Tally => [0, 0]);
       let seen = 0;
       for (let b = 0; b < steps; b++) {
         await call('onBatchBegin', b, { batch: b, size: Math.min(batchSize, n - b * batchSize) });
@@ -213,8 +231,8 @@ export class Trainer {
         }
         seen += hi - lo;
         lossSum += r.loss * (hi - lo);
-        r.correct.forEach((v, i) => (correct[i] += v));
-        await call('onBatchEnd', b, logsOf(lossSum / seen, correct, seen, metrics));
+        addTallies(tallies, r.tallies);
+        await call('onBatchEnd', b, logsOf(lossSum / seen, tallies, metrics));
         if (model.stopTraining) break;
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
@@ -224,7 +242,7 @@ export class Trainer {
       // The loss check above sees each update only through the next batch's loss: the epoch's last
       // update is checked here, so fit never returns with weights that are not numbers.
       if (args.terminateOnNaN !== false) this.checkWeightsFinite(epoch);
-      const logs = logsOf(lossSum / seen, correct, seen, metrics);
+      const logs = logsOf(lossSum / seen, tallies, metrics);
       if (val) {
         const e = this.evaluateTensors(val[0], val[1], batchSize, val[2]);
         for (const [k, v] of Object.entries(e)) logs[`val_${k}`] = v;
@@ -266,7 +284,7 @@ export class Trainer {
     const ys = this.prepareTargets(y, xs, 'trainOnBatch');
     const metrics = this.resolveMetrics();
     const r = this.step(xs, ys, { training: true, update: true, metrics });
-    return logsOf(r.loss, r.correct, xs.shape[0], metrics);
+    return logsOf(r.loss, r.tallies, metrics);
   }
 
   /**
@@ -289,14 +307,15 @@ export class Trainer {
    * Forward, loss, backward and (when `update`) an optimizer step on one prepared batch. Without
    * `update` every trainable weight's gradient is written, frozen layers' too (computeGradients).
    */
-  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Metric[]; weights?: Float64Array }): { loss: number; correct: number[] } {
+  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Tracked[]; weights?: Float64Array }): { loss: number; tallies: Tally[] } {
     const model = this.model;
     const p = model.forward(x, o.training);
     const rows = rowsOf(p);
     const cols = p.shape[p.rank - 1];
-    const correct = o.metrics.map((m) => (m.correct(p.data, y.data, rows, cols) * x.shape[0]) / rows);
+    const w = o.weights && rowWeights(o.weights, rows);
+    const tallies = tally(o.metrics, p.data, y.data, rows, cols, x.shape[0], w);
     const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
-    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, o.weights && rowWeights(o.weights, rows));
+    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, w);
     // Layers before the first one that learns need no gradient, and neither does its input: for
     // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
     const layers = model.layers;
@@ -309,7 +328,7 @@ export class Trainer {
     const learning = this.trainableParams();
     const penalty = this.regularize(learning);
     if (o.update) this.optimizer.step(learning);
-    return { loss: out.value + penalty, correct };
+    return { loss: out.value + penalty, tallies };
   }
 
   /**
@@ -336,18 +355,19 @@ export class Trainer {
     const metrics = this.resolveMetrics();
     const n = x.shape[0];
     let lossSum = 0;
-    const correct = new Array<number>(metrics.length).fill(0);
+    const tallies = metrics.map((): Tally => [0, 0]);
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);
       const yb = y.slice(lo, hi).data;
       const p = this.model.forward(x.slice(lo, hi), false);
       const cols = p.shape[p.rank - 1];
       const rows = rowsOf(p);
-      lossSum += this.outputLoss(p, yb, rows, cols, null, w && rowWeights(w.subarray(lo, hi), rows)).value * (hi - lo);
-      metrics.forEach((m, i) => (correct[i] += (m.correct(p.data, yb, rows, cols) * (hi - lo)) / rows));
+      const wb = w && rowWeights(w.subarray(lo, hi), rows);
+      lossSum += this.outputLoss(p, yb, rows, cols, null, wb).value * (hi - lo);
+      addTallies(tallies, tally(metrics, p.data, yb, rows, cols, hi - lo, wb));
     }
     const penalty = this.regularize(this.trainableParams(), false);
-    return logsOf(lossSum / n + penalty, correct, n, metrics);
+    return logsOf(lossSum / n + penalty, tallies, metrics);
   }
 
   /**
@@ -382,10 +402,33 @@ function rowWeights(w: Float64Array, rows: number): Float64Array {
   return Float64Array.from({ length: rows }, (_, r) => w[Math.floor(r / k)]);
 }
 
-/** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */
-function logsOf(loss: number, correct: number[], n: number, metrics: Metric[]): Evaluation {
+/** A metric as fit tracks it: its key in the logs, and whether sample weights weigh it. */
+type Tracked = Metric & { weighted: boolean };
+
+/**
+ * A metric's [correct, out of], in samples (rows of outputs of rank ≥ 3 count as fractions of their
+ * sample): unweighted, [correct samples, samples]; weighted, [Σ w of the correct, Σ w].
+ */
+type Tally = [number, number];
+
+/** The tallies of a batch of n samples, outputs p [rows, cols], per-row weights w if any. */
+function tally(metrics: Tracked[], p: FloatArray, y: TypedArray, rows: number, cols: number, n: number, w?: Float64Array): Tally[] {
+  return metrics.map((m): Tally => {
+    if (!(m.weighted && w)) return [(m.correct(p, y, rows, cols) * n) / rows, n];
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += w[r];
+    return [(m.correct(p, y, rows, cols, w) * n) / rows, (total * n) / rows];
+  });
+}
+
+function addTallies(into: Tally[], add: Tally[]): void {
+  add.forEach(([c, n], i) => ((into[i][0] += c), (into[i][1] += n)));
+}
+
+/** Logs from the loss and each metric's tally (all weights 0: 0, as Keras's divide_no_nan). */
+function logsOf(loss: number, tallies: Tally[], metrics: Tracked[]): Evaluation {
   const logs: Logs = { loss };
-  metrics.forEach((m, i) => (logs[m.key] = correct[i] / n));
+  metrics.forEach((m, i) => (logs[m.key] = tallies[i][1] > 0 ? tallies[i][0] / tallies[i][1] : 0));
   return logs as Evaluation;
 }
 
