@@ -106,7 +106,7 @@ describe('weights in fit and evaluate', () => {
     m.compile({ optimizer: 'sgd', loss: setup.loss, metrics: ['accuracy'], weightedMetrics: ['accuracy'] });
     const weights = [9, 0, 0.5, 0, 2, 1];
     const p = await m.predict(x);
-    const correct = weights.map((_, i) => (p.argMax(-1).data[i] === y.data[i] ? 1 : 0));
+    const correct = weights.map((_, i): number => (p.argMax(-1).data[i] === y.data[i] ? 1 : 0));
     expect(new Set(correct).size).toBe(2); // some right, some wrong: the weights matter
     const a = await m.evaluate(x, y, { sampleWeight: w(...weights), batchSize: 4 });
     const b = await m.evaluate(x, y);
