@@ -22,7 +22,7 @@ export { regularizers, type Regularizer, type RegularizerConfig } from './nn/reg
 export type { Padding } from './nn/window.js';
 export { getActivation, type Activation as ActivationFunction, type ActivationName } from './nn/activations.js';
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
-export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
+export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName, type RowWeights } from './nn/losses.js';
 export { getMetric, type Metric } from './nn/metrics.js';
 export {
   History,
