@@ -61,7 +61,7 @@ export {
   type PiecewiseConstantDecayArgs,
   type CosineDecayArgs,
   type OneCycleArgs,
-} from './optim/index.js';
+} from './optim/schedules.js';
 
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
 export { mnistFromImage, type RgbaImage } from './data/preprocess.js';

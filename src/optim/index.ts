@@ -1,4 +1,4 @@
-/** Optimizers, learning-rate schedules, and lookup by the names `compile` accepts. */
+/** Optimizers, and lookup by the names `compile` accepts (the learning-rate schedules are in schedules.ts). */
 import { ValueError } from '../errors.js';
 import { Adam, type AdamArgs } from './adam.js';
 import type { Optimizer } from './optimizer.js';
@@ -6,19 +6,7 @@ import { RMSprop, type RMSpropArgs } from './rmsprop.js';
 import { SGD, type SGDArgs } from './sgd.js';
 
 export { Optimizer, type LearningRate } from './optimizer.js';
-export {
-  LearningRateSchedule,
-  ExponentialDecay,
-  PiecewiseConstantDecay,
-  CosineDecay,
-  OneCycle,
-  scheduleFromConfig,
-  type ScheduleConfig,
-  type ExponentialDecayArgs,
-  type PiecewiseConstantDecayArgs,
-  type CosineDecayArgs,
-  type OneCycleArgs,
-} from './schedules.js';
+
 export { SGD, type SGDArgs } from './sgd.js';
 export { Adam, type AdamArgs } from './adam.js';
 export { RMSprop, type RMSpropArgs } from './rmsprop.js';
