@@ -6,7 +6,6 @@ import { RMSprop, type RMSpropArgs } from './rmsprop.js';
 import { SGD, type SGDArgs } from './sgd.js';
 
 export { Optimizer, type LearningRate } from './optimizer.js';
-
 export { SGD, type SGDArgs } from './sgd.js';
 export { Adam, type AdamArgs } from './adam.js';
 export { RMSprop, type RMSpropArgs } from './rmsprop.js';
