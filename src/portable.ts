@@ -46,6 +46,7 @@ export {
   type FitArgs,
   type EvaluateArgs,
   type Evaluation,
+  type TrainOnBatchArgs,
 } from './nn/sequential.js';
 
 export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optim/index.js';

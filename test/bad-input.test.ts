@@ -172,6 +172,7 @@ const CASES: Case[] = [
   ['validation sample weights of the wrong length', (m) => m.fit(x(), labels(0, 1, 2, 0), { validationData: [x(2), labels(0, 1), tensor([1])] }), ShapeError, /fit \(validationData\): sampleWeight must have shape \[2\] or \[2, 1\]/],
   ['an unknown weighted metric', (m) => m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', weightedMetrics: ['auc'] }), ValueError, /Unknown metric 'auc'/],
   ['a file whose weightedMetrics are not names', (m) => { m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', weightedMetrics: ['accuracy'] }); return loadModel(edited('wm.mnn', m, (h) => (h.training.weightedMetrics = [3]))); }, FormatError, /wm\.mnn: training\.weightedMetrics must be a list of names, got \[3\]/],
+  ['trainOnBatch with a class weight for a class the model does not have', (m) => m.trainOnBatch(x(), labels(0, 1, 2, 0), { classWeight: { 7: 1 } }), ValueError, /trainOnBatch: classWeight has the class "7", but the model's classes are the integers 0 to 2/],
   ['evaluate with a negative sample weight', (m) => m.evaluate(x(2), labels(0, 1), { sampleWeight: tensor([1, -3]) }), ValueError, /evaluate: sampleWeight holds -3 at index 1/],
   // Whatever save writes, load reads: the whole file is checked, the training section too.
   ['a file whose generator state is all zeros', (m) => loadModel(edited('rng0.mnn', m, (h) => (h.training.rng.words = [0, 0, 0, 0]))), FormatError, /rng0\.mnn: Rng\.setState: expected four 32-bit words, not all zero/],

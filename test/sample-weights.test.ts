@@ -135,6 +135,16 @@ describe('weights in fit and evaluate', () => {
     expect(Object.keys(await back.evaluate(x, y)).sort()).toEqual(['accuracy', 'loss', 'weighted_accuracy']);
   });
 
+  it('trainOnBatch takes the weights as fit does (Keras’s train_on_batch)', async () => {
+    const [a, b, c] = [problem(setup), problem(setup), problem(setup)];
+    const sw = w(1, 0, 2, 1, 0.5, 1);
+    await a.m.trainOnBatch(a.x, a.y, { sampleWeight: sw });
+    await b.m.fit(b.x, b.y, { epochs: 1, batchSize: N, shuffle: false, verbose: 0, sampleWeight: sw });
+    await c.m.trainOnBatch(c.x, c.y, { classWeight: { 0: 3 } });
+    a.m.getWeights().forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b.m.getWeights()[i].data)));
+    expect(Array.from(c.m.getWeights()[2].data)).not.toEqual(Array.from(a.m.getWeights()[2].data));
+  });
+
   it('classWeight reads one-hot targets by their argmax and a single sigmoid unit’s targets as 0 and 1', async () => {
     const r = new Rng(1);
     const x = new Tensor(Float32Array.from({ length: 8 * 2 }, () => r.normal()), [8, 2]);

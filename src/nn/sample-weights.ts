@@ -14,6 +14,18 @@ import type { Loss } from './losses.js';
 /** `{ 0: 1, 1: 5 }`: the weight of each class (an integer from 0 to the output's units − 1). */
 export type ClassWeight = Record<number, number>;
 
+/**
+ * The per-sample weights of the loss that `classWeight` or `sampleWeight` give targets y [n, …]
+ * (undefined when neither is given); both at once is a ValueError, as Keras refuses it.
+ */
+export function lossWeights(args: { classWeight?: ClassWeight; sampleWeight?: Tensor }, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array | undefined {
+  if (args.classWeight !== undefined && args.sampleWeight !== undefined) {
+    throw new ValueError(`${where}: classWeight and sampleWeight cannot be given together (as in Keras); turn the class weights into sample weights and multiply.`);
+  }
+  if (args.sampleWeight !== undefined) return checkSampleWeight(args.sampleWeight, y.shape[0], where);
+  return args.classWeight === undefined ? undefined : classWeightsOf(args.classWeight, y, loss, outputShape, where);
+}
+
 /** Checks a sampleWeight for n samples: a Tensor [n] or [n, 1] of finite numbers ≥ 0; returns its values. */
 export function checkSampleWeight(sw: unknown, n: number, where: string): Float64Array {
   if (!(sw instanceof Tensor)) throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${sw === null ? 'null' : typeof sw}.`);

@@ -12,9 +12,9 @@ import type { History } from './callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from './layer.js';
 import { layerToConfig } from './registry.js';
 import { summaryLines } from './summary.js';
-import { Trainer, checkInt, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs } from './trainer.js';
+import { Trainer, checkInt, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from './trainer.js';
 
-export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs } from './trainer.js';
+export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from './trainer.js';
 
 export interface SequentialArgs {
   /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
@@ -233,11 +233,11 @@ export class Sequential {
     return this.requireCompiled('evaluate').evaluate(x, y, args);
   }
 
-  /** One optimizer step on one batch; resolves to the batch's loss and metrics (before the step). */
-  async trainOnBatch(x: Tensor, y: Tensor): Promise<Evaluation> {
+  /** One optimizer step on one batch, weighted by `classWeight` or `sampleWeight` as fit's; resolves to the batch's loss and metrics (before the step). */
+  async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
     const trainer = this.requireCompiled('trainOnBatch');
     this.checkIdle('trainOnBatch');
-    return trainer.trainOnBatch(x, y);
+    return trainer.trainOnBatch(x, y, args);
   }
 
   /**

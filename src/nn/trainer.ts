@@ -14,7 +14,7 @@ import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } 
 import { rowsOf, type Layer, type Param } from './layer.js';
 import { getLoss, weighRows, type Loss, type LossName, type RowWeights } from './losses.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
-import { checkSampleWeight, classWeightsOf, type ClassWeight } from './sample-weights.js';
+import { checkSampleWeight, lossWeights, type ClassWeight } from './sample-weights.js';
 
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
@@ -71,6 +71,9 @@ export interface EvaluateArgs {
   /** One weight per sample for the loss and weightedMetrics, as in fit (Keras's sample_weight). */
   sampleWeight?: Tensor;
 }
+
+/** trainOnBatch's options: fit's classWeight or sampleWeight (Keras's class_weight, sample_weight). */
+export type TrainOnBatchArgs = Pick<FitArgs, 'classWeight' | 'sampleWeight'>;
 
 /** Loss and metrics, e.g. `{ loss, accuracy }`. */
 export type Evaluation = { loss: number } & Record<string, number>;
@@ -165,10 +168,7 @@ export class Trainer {
 
     let xs = model.prepareInput(x, 'fit');
     let ys = this.prepareTargets(y, xs, 'fit');
-    if (args.classWeight !== undefined && args.sampleWeight !== undefined) {
-      throw new ValueError('fit: classWeight and sampleWeight cannot be given together (as in Keras); turn the class weights into sample weights and multiply.');
-    }
-    let weights = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'fit');
+    let weights = lossWeights(args, ys, this.loss, model.outputShape, 'fit');
     let val: [FloatTensor, Tensor, Float64Array?] | undefined;
     if (args.validationData !== undefined) {
       const vd = args.validationData as unknown[];
@@ -184,12 +184,11 @@ export class Trainer {
         throw new ValueError(`fit: validationSplit ${split} of ${xs.shape[0]} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
       }
       // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
-      val = [xs.slice(at), ys.slice(at), weights?.subarray(at)];
+      val = [xs.slice(at), ys.slice(at), args.sampleWeight === undefined ? undefined : weights?.subarray(at)];
       xs = xs.slice(0, at);
       ys = ys.slice(0, at);
       weights = weights?.subarray(0, at);
     }
-    if (args.classWeight !== undefined) weights = classWeightsOf(args.classWeight, ys, this.loss, model.outputShape, 'fit');
 
     const n = xs.shape[0];
     const steps = Math.ceil(n / batchSize);
@@ -274,16 +273,17 @@ export class Trainer {
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.model.prepareInput(x, 'evaluate');
     const ys = this.prepareTargets(y, xs, 'evaluate');
-    const w = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'evaluate');
-    return this.evaluateTensors(xs, ys, batchSize, w);
+    return this.evaluateTensors(xs, ys, batchSize, lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate'));
   }
 
-  /** One optimizer step on one batch: the batch's loss and metrics (before the step). */
-  trainOnBatch(x: Tensor, y: Tensor): Evaluation {
+  /** One optimizer step on one batch: the batch's loss and metrics (before the step); weighted as fit's. */
+  trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Evaluation {
+    checkKeys('trainOnBatch', args, ['classWeight', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'trainOnBatch');
     const ys = this.prepareTargets(y, xs, 'trainOnBatch');
+    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'trainOnBatch');
     const metrics = this.resolveMetrics();
-    const r = this.step(xs, ys, { training: true, update: true, metrics });
+    const r = this.step(xs, ys, { training: true, update: true, metrics, weights });
     return logsOf(r.loss, r.tallies, metrics);
   }
 
@@ -297,7 +297,7 @@ export class Trainer {
     checkKeys('computeGradients', args, ['training', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'computeGradients');
     const ys = this.prepareTargets(y, xs, 'computeGradients');
-    const weights = args.sampleWeight === undefined ? undefined : checkSampleWeight(args.sampleWeight, xs.shape[0], 'computeGradients');
+    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'computeGradients');
     const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
     const params = this.model.layers.flatMap((l) => l.parameters());
     return { loss: r.loss, grads: params.map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
