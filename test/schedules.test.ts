@@ -190,6 +190,9 @@ describe('configs and files', () => {
     const saved = JSON.parse(JSON.stringify({ className: s.className, config: s.getConfig() }));
     const back = scheduleFromConfig(saved);
     expect(back.getConfig()).toEqual(s.getConfig());
+    const own = (s.constructor as typeof ExponentialDecay).fromConfig(saved.config);
+    expect(own).toBeInstanceOf(s.constructor);
+    expect(own.getConfig()).toEqual(s.getConfig());
     const steps = Array.from({ length: 25 }, (_, i) => i);
     expect(at(back, steps)).toEqual(at(s, steps));
     const opt = optimizerFromConfig('rmsprop', JSON.parse(JSON.stringify(new RMSprop({ learningRate: s }).getConfig())));

@@ -23,6 +23,11 @@ export abstract class LearningRateSchedule {
   abstract at(step: number): number;
   /** The options that rebuild this schedule. */
   abstract getConfig(): ScheduleConfig['config'];
+
+  /** Keras's from_config: the schedule a getConfig() describes, e.g. `CosineDecay.fromConfig(s.getConfig())`. */
+  static fromConfig<T extends LearningRateSchedule>(this: new (args: never) => T, config: ScheduleConfig['config']): T {
+    return new this(config as never);
+  }
 }
 
 /** A finite number ≥ min (or > min when `strict`); else a ValueError naming schedule and option. */
