@@ -1,7 +1,7 @@
 // LearningRateScheduler and ReduceLROnPlateau with Keras 3's semantics, on crafted logs (the
 // reductions worked out by hand below) and inside fit; the learning rate in History.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Dense, ExponentialDecay, LearningRateScheduler, ReduceLROnPlateau, SGD, Sequential, Tensor, ValueError, type CallbackModel, type Logs } from '../src/index.js';
+import { Dense, ExponentialDecay, LearningRateScheduler, ReduceLROnPlateau, SGD, Sequential, Tensor, ValueError, modelFromBytes, modelToBytes, type CallbackModel, type Logs } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -112,6 +112,8 @@ describe('the learning rate in fit', () => {
     const h = await m.fit(x, y, { epochs: 4, verbose: 0, callbacks: [new ReduceLROnPlateau({ monitor: 'learning_rate', mode: 'min', minDelta: 0.5, factor: 0.5, patience: 1 })] });
     expect(h.history.lr).toEqual([0.1, 0.1, 0.05, 0.025]);
     expect(m.optimizer!.learningRate).toBe(0.0125);
+    // the reduced rate is what a saved model keeps, as Keras saves its learning-rate variable
+    expect(modelFromBytes(modelToBytes(m)).optimizer!.learningRate).toBe(0.0125);
   });
 
   it('with a schedule, History records the rate at the epoch end (the next update’s, as Keras 3 logs it)', async () => {
