@@ -43,7 +43,7 @@ export function formatShape(shape: readonly (number | null)[]): string {
 
 /**
  * Throws a ValueError for option keys that are not in `allowed`: an option accepted and ignored
- * would let a Keras spelling (`batch_size`, `classWeight`) silently change nothing.
+ * would let a Keras spelling (`batch_size`, `class_weight`) silently change nothing.
  */
 export function checkKeys(where: string, options: object | undefined, allowed: readonly string[]): void {
   if (options === undefined || options === null) return;

@@ -22,7 +22,7 @@ export { regularizers, type Regularizer, type RegularizerConfig } from './nn/reg
 export type { Padding } from './nn/window.js';
 export { getActivation, type Activation as ActivationFunction, type ActivationName } from './nn/activations.js';
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
-export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName } from './nn/losses.js';
+export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName, type RowWeights } from './nn/losses.js';
 export { getMetric, type Metric } from './nn/metrics.js';
 export {
   History,
@@ -36,6 +36,8 @@ export {
   type Logs,
   type ProgressOutput,
 } from './nn/callbacks.js';
+export { LearningRateScheduler, ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './nn/lr-callbacks.js';
+export type { ClassWeight } from './nn/sample-weights.js';
 export {
   Sequential,
   type SaveOptions,
@@ -44,9 +46,23 @@ export {
   type FitArgs,
   type EvaluateArgs,
   type Evaluation,
+  type TrainOnBatchArgs,
 } from './nn/sequential.js';
 
-export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs } from './optim/index.js';
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optim/index.js';
+export {
+  LearningRateSchedule,
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  CosineDecay,
+  OneCycle,
+  scheduleFromConfig,
+  type ScheduleConfig,
+  type ExponentialDecayArgs,
+  type PiecewiseConstantDecayArgs,
+  type CosineDecayArgs,
+  type OneCycleArgs,
+} from './optim/schedules.js';
 
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
 export { mnistFromImage, type RgbaImage } from './data/preprocess.js';

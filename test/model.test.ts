@@ -93,7 +93,7 @@ describe('Keras API', () => {
     expect(lazy.countParams()).toBe(12);
   });
 
-  it('fit returns a History with loss, accuracy, val_loss, val_accuracy per epoch; validationSplit holds out the last samples', async () => {
+  it('fit returns a History with loss, accuracy, val_loss, val_accuracy and the learning rate per epoch; validationSplit holds out the last samples', async () => {
     const model = mlp(1);
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const x = randn([40, 28, 28], rng).cast('float32');
@@ -101,7 +101,9 @@ describe('Keras API', () => {
     const seenEpochs: number[] = [];
     const cb: Callback = { onEpochEnd: async (e) => void seenEpochs.push(e) };
     const h = await model.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.25, verbose: 0, callbacks: [cb] });
-    expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'learning_rate', 'loss', 'lr', 'val_accuracy', 'val_loss']);
+    expect(h.history.lr).toEqual([1e-3, 1e-3, 1e-3]); // Adam's default rate, under both keys
+    expect(h.history.learning_rate).toEqual(h.history.lr);
     expect(h.history.loss).toHaveLength(3);
     expect(h.epoch).toEqual([0, 1, 2]);
     expect(seenEpochs).toEqual([0, 1, 2]);
@@ -239,8 +241,8 @@ describe('errors name the layer and the shapes', () => {
     expect(() => c.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/Unknown optimizer 'adamw'/);
     expect(() => c.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/Unknown metric 'f1'/);
     await expect(c.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow("fit: unknown option 'batch_size'; expected one of 'epochs', 'batchSize'");
-    await expect(c.fit(x, y, { classWeight: {} } as never)).rejects.toThrow(/unknown option 'classWeight'/);
-    await expect(c.fit(x, y, { validationData: [x] } as never)).rejects.toThrow('fit: validationData must be [xVal, yVal], got an array of 1.');
+    await expect(c.fit(x, y, { class_weight: {} } as never)).rejects.toThrow(/unknown option 'class_weight'/);
+    await expect(c.fit(x, y, { validationData: [x] } as never)).rejects.toThrow('fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got an array of 1.');
     expect(() => new Dense(3, { activaton: 'relu' } as never)).toThrow("Dense: unknown option 'activaton'");
   });
 });

@@ -39,6 +39,7 @@ export function modelToFile(model: Sequential, options: SaveOptions = {}): { hea
   if (compiled) {
     const opt = model.optimizer!;
     const training: Record<string, unknown> = { loss: compiled.loss, metrics: compiled.metrics, optimizer: { className: opt.name, config: opt.getConfig() } };
+    if (compiled.weightedMetrics.length > 0) training.weightedMetrics = compiled.weightedMetrics;
     if (options.includeOptimizer !== false) {
       const state = opt.getState(params);
       checkFinite(state.slots.flatMap((slots, i) => slots.map((d, j): [string, FloatArray] => [`the optimizer state ${j} of ${params[i].name}`, d])));
@@ -82,6 +83,7 @@ interface ModelConfig {
 interface TrainingSection {
   loss: string;
   metrics: string[];
+  weightedMetrics?: string[];
   optimizer: { className: string; config: Record<string, unknown> };
   optimizerState?: { iterations: number; slots: number[] };
   rng?: { words: number[]; spareNormal: number | null };
@@ -177,14 +179,16 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
     return m;
   }
   if (typeof training !== 'object' || training === null) throw new FormatError(`${source}: the training section must be an object.`);
-  if (!Array.isArray(training.metrics ?? []) || !(training.metrics ?? []).every((x) => typeof x === 'string')) {
-    throw new FormatError(`${source}: training.metrics must be a list of names, got ${JSON.stringify(training.metrics)}.`);
+  for (const key of ['metrics', 'weightedMetrics'] as const) {
+    if (!Array.isArray(training[key] ?? []) || !(training[key] ?? []).every((x) => typeof x === 'string')) {
+      throw new FormatError(`${source}: training.${key} must be a list of names, got ${JSON.stringify(training[key])}.`);
+    }
   }
   const opt = training.optimizer;
   if (typeof opt !== 'object' || opt === null || typeof opt.className !== 'string' || (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))) {
     throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
   }
-  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss: training.loss, metrics: training.metrics ?? [] });
+  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss: training.loss, metrics: training.metrics ?? [], weightedMetrics: training.weightedMetrics ?? [] });
   const state = training.optimizerState;
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.iterations) || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {

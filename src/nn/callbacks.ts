@@ -3,8 +3,13 @@
  * History that `fit` returns, and the progress logger behind `verbose`.
  */
 import { ValueError } from '../errors.js';
+import type { Optimizer } from '../optim/optimizer.js';
 
-/** Figures of a batch or an epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
+/**
+ * Figures of a batch or an epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, …; an epoch's
+ * also `learning_rate`, the optimizer's rate at the epoch's end before any callback changes it
+ * (Keras 3's key).
+ */
 export type Logs = Record<string, number>;
 
 /** Every method is optional and may return a promise, which `fit` awaits. */
@@ -25,21 +30,31 @@ export interface CallbackModel {
   getWeights(): import('../tensor/tensor.js').Tensor[];
   setWeights(weights: import('../tensor/tensor.js').Tensor[]): void;
   save(path: string): Promise<void>;
+  /** The optimizer `compile` chose (the learning-rate callbacks set its rate). */
+  readonly optimizer?: Optimizer;
 }
 
 /** The model `fit` gave a callback; a ValueError when the callback is used outside `fit`. */
-function modelOf(model: CallbackModel | undefined, who: string): CallbackModel {
+export function modelOf(model: CallbackModel | undefined, who: string): CallbackModel {
   if (!model) throw new ValueError(`${who}: no model; a callback works inside fit, which hands it the model.`);
   return model;
 }
 
-/** `mode` 'auto' watches for a fall, or for a rise when the monitored name is an accuracy. */
-function improves(mode: 'auto' | 'min' | 'max', monitor: string): (current: number, best: number, minDelta: number) => boolean {
+/**
+ * `mode` 'auto' watches for a fall, or for a rise when the monitored name is an accuracy. With
+ * `strict` (a callback's name), 'auto' follows Keras 3's MonitorCallback: a loss falls, an accuracy
+ * rises, and any other name is a ValueError asking for mode 'min' or 'max'.
+ */
+export function improves(mode: 'auto' | 'min' | 'max', monitor: string, strict?: string): (current: number, best: number, minDelta: number) => boolean {
+  const name = monitor.replace(/^val_/, '');
+  if (strict && mode === 'auto' && name !== 'loss' && !/^(acc|accuracy|\w+_accuracy)$/.test(name)) {
+    throw new ValueError(`${strict}: cannot tell whether monitor '${monitor}' should fall or rise; pass mode: 'min' or mode: 'max'.`);
+  }
   const max = mode === 'max' || (mode === 'auto' && /acc/.test(monitor));
   return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
 }
 
-function monitored(logs: Logs, monitor: string, who: string): number | undefined {
+export function monitored(logs: Logs, monitor: string, who: string): number | undefined {
   const v = logs[monitor];
   if (v === undefined) {
     console.warn(`${who}: '${monitor}' is not in the logs (${Object.keys(logs).join(', ')}); skipping this epoch.`);
@@ -155,11 +170,14 @@ export class ModelCheckpoint implements Callback {
   }
 }
 
-/** What `fit` returns: per-epoch figures under Keras's keys. */
+/**
+ * What `fit` returns: per-epoch figures under Keras's keys. The learning rate of each epoch is under
+ * both `learning_rate` (Keras 3's key in the epoch logs) and `lr` (tf.keras 2's key in History).
+ */
 export class History implements Callback {
   /** Epoch indices that were run. */
   readonly epoch: number[] = [];
-  /** `history.loss[i]` is the mean training loss of epoch `epoch[i]`, and likewise for every key. */
+  /** `history.loss[i]` is the mean training loss of epoch `epoch[i]`, and likewise for every key (`lr` too). */
   readonly history: Record<string, number[]> = {};
   /** The fit parameters: epochs, steps per epoch, samples, batch size. */
   params: { epochs: number; steps: number; samples: number; batchSize: number; verbose: number } | undefined;
@@ -167,6 +185,7 @@ export class History implements Callback {
   onEpochEnd(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    if (logs.learning_rate !== undefined) (this.history.lr ??= []).push(logs.learning_rate);
   }
 }
 
@@ -198,8 +217,10 @@ function formatPerStep(seconds: number): string {
   return `${Math.round(seconds * 1e6)}us/step`;
 }
 
+// The learning rate is left off the line (Keras 3 prints it only when a callback puts it in the logs).
 const formatLogs = (logs: Logs): string =>
   Object.entries(logs)
+    .filter(([k]) => k !== 'learning_rate')
     .map(([k, v]) => ` - ${k}: ${v.toFixed(4)}`)
     .join('');
 

@@ -10,6 +10,11 @@
  * Without softmax, each row is first divided by its sum S and then clipped, as Keras does:
  *   q = clip(p / S, ε, 1 − ε)  (ε = 1e-7)      L = −mean_r Σ_c y_rc log q_rc
  *   dL/dp_j = −(y_j u_j / q_j − Σ_c y_c u_c) / (S · rows)   with u_c = 0 where q_c was clipped, else 1
+ *
+ * Sample weights w [rows] (fit's classWeight / sampleWeight) weigh each row's loss, divided by the
+ * row count as Keras's 'sum_over_batch_size' reduction: L = Σ_r w_r l_r / rows. A row's loss
+ * depends on that row's outputs only, so the weighted gradient is the unweighted one with row r
+ * scaled by w_r: `value` takes w, and {@link weighRows} scales any of the gradients.
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
@@ -25,14 +30,28 @@ export interface Loss {
   readonly sparse: boolean;
   /** Throws when targets y (all samples) cannot go with outputs of sample shape `outputShape`. */
   checkTargets(y: Tensor, outputShape: number[], where: string): void;
-  /** Mean loss over the rows of p. */
-  value(p: FloatArray, y: TypedArray, rows: number, cols: number): number;
+  /** Mean loss over the rows of p, each row's weighted by w[r] when w is given. */
+  value(p: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number;
   /** dp = dL/dp. */
   grad(dp: FloatArray, p: FloatArray, y: TypedArray, rows: number, cols: number): void;
-  /** Mean loss from logits z (cross-entropies only). */
-  valueFromLogits?(z: FloatArray, y: TypedArray, rows: number, cols: number): number;
+  /** Mean loss from logits z (cross-entropies only), each row's weighted by w[r] when w is given. */
+  valueFromLogits?(z: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number;
   /** dz = dL/dz given p = softmax(z) (cross-entropies only). */
   gradFromLogits?(dz: FloatArray, p: FloatArray, y: TypedArray, rows: number, cols: number): void;
+}
+
+/** One weight per row of the outputs [rows, cols]. */
+export type RowWeights = ArrayLike<number>;
+
+/** Row r of a weight (w absent: 1). Multiplying by 1 is exact, so unweighted losses are as before, bit for bit. */
+const weightOf = (w: RowWeights | undefined, r: number): number => (w ? w[r] : 1);
+
+/** The gradient of the weighted loss from the unweighted one dp [rows, cols]: row r times w[r]. */
+export function weighRows(dp: FloatArray, w: RowWeights, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const k = w[r];
+    for (let c = 0, o = r * cols; c < cols; c++) dp[o + c] *= k;
+  }
 }
 
 function checkFinite(y: Tensor, where: string): void {
@@ -97,17 +116,17 @@ export const sparseCategoricalCrossentropy: Loss = {
       }
     }
   },
-  value(p, y, rows, cols) {
+  value(p, y, rows, cols, w) {
     let s = 0;
-    for (let r = 0; r < rows; r++) s += crossEntropyRow(p, r * cols, cols, y, y[r]);
+    for (let r = 0; r < rows; r++) s += weightOf(w, r) * crossEntropyRow(p, r * cols, cols, y, y[r]);
     return s / rows;
   },
   grad(dp, p, y, rows, cols) {
     for (let r = 0; r < rows; r++) crossEntropyRow(p, r * cols, cols, y, y[r], dp, 1 / rows);
   },
-  valueFromLogits(z, y, rows, cols) {
+  valueFromLogits(z, y, rows, cols, w) {
     let s = 0;
-    for (let r = 0; r < rows; r++) s += logSumExp(z, r * cols, cols) - z[r * cols + y[r]];
+    for (let r = 0; r < rows; r++) s += weightOf(w, r) * (logSumExp(z, r * cols, cols) - z[r * cols + y[r]]);
     return s / rows;
   },
   gradFromLogits(dz, p, y, rows, cols) {
@@ -129,15 +148,15 @@ export const categoricalCrossentropy: Loss = {
     }
     checkFinite(y, where);
   },
-  value(p, y, rows, cols) {
+  value(p, y, rows, cols, w) {
     let s = 0;
-    for (let r = 0; r < rows; r++) s += crossEntropyRow(p, r * cols, cols, y, -1);
+    for (let r = 0; r < rows; r++) s += weightOf(w, r) * crossEntropyRow(p, r * cols, cols, y, -1);
     return s / rows;
   },
   grad(dp, p, y, rows, cols) {
     for (let r = 0; r < rows; r++) crossEntropyRow(p, r * cols, cols, y, -1, dp, 1 / rows);
   },
-  valueFromLogits(z, y, rows, cols) {
+  valueFromLogits(z, y, rows, cols, w) {
     let s = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
@@ -147,7 +166,7 @@ export const categoricalCrossentropy: Loss = {
         ySum += y[o + c];
         if (y[o + c] !== 0) yz += y[o + c] * z[o + c];
       }
-      s += ySum * logSumExp(z, o, cols) - yz;
+      s += weightOf(w, r) * (ySum * logSumExp(z, o, cols) - yz);
     }
     return s / rows;
   },
@@ -172,11 +191,14 @@ export const meanSquaredError: Loss = {
     checkFinite(y, where);
   },
   // Mean over the last axis, then over the batch: the mean over every element.
-  value(p, y, rows, cols) {
+  value(p, y, rows, cols, w) {
     let s = 0;
-    for (let i = 0; i < rows * cols; i++) {
-      const d = p[i] - y[i];
-      s += d * d;
+    for (let r = 0; r < rows; r++) {
+      const k = weightOf(w, r);
+      for (let i = r * cols; i < (r + 1) * cols; i++) {
+        const d = p[i] - y[i];
+        s += k * (d * d);
+      }
     }
     return s / (rows * cols);
   },

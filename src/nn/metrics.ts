@@ -7,13 +7,16 @@
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import type { TypedArray } from '../tensor/tensor.js';
-import type { Loss } from './losses.js';
+import type { Loss, RowWeights } from './losses.js';
 
 export interface Metric {
   /** The key in logs and History (`accuracy`, `val_accuracy`). */
   readonly key: string;
-  /** Number of correct rows of p [rows, cols] (a row is a sample, or a position of one for outputs of rank ≥ 3). */
-  correct(p: FloatArray, y: TypedArray, rows: number, cols: number): number;
+  /**
+   * Number of correct rows of p [rows, cols] (a row is a sample, or a position of one for outputs of
+   * rank ≥ 3); with w [rows], the sum of the correct rows' weights (compile's weightedMetrics).
+   */
+  correct(p: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number;
 }
 
 function argmaxRow(x: ArrayLike<number>, o: number, cols: number): number {
@@ -22,21 +25,21 @@ function argmaxRow(x: ArrayLike<number>, o: number, cols: number): number {
   return best;
 }
 
-const sparseCategorical = (p: FloatArray, y: TypedArray, rows: number, cols: number): number => {
+const sparseCategorical = (p: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number => {
   let n = 0;
-  for (let r = 0; r < rows; r++) if (argmaxRow(p, r * cols, cols) === y[r]) n++;
+  for (let r = 0; r < rows; r++) if (argmaxRow(p, r * cols, cols) === y[r]) n += w ? w[r] : 1;
   return n;
 };
 
-const categorical = (p: FloatArray, y: TypedArray, rows: number, cols: number): number => {
+const categorical = (p: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number => {
   let n = 0;
-  for (let r = 0; r < rows; r++) if (argmaxRow(p, r * cols, cols) === argmaxRow(y, r * cols, cols)) n++;
+  for (let r = 0; r < rows; r++) if (argmaxRow(p, r * cols, cols) === argmaxRow(y, r * cols, cols)) n += w ? w[r] : 1;
   return n;
 };
 
-const binary = (p: FloatArray, y: TypedArray, rows: number, cols: number): number => {
+const binary = (p: FloatArray, y: TypedArray, rows: number, cols: number, w?: RowWeights): number => {
   let n = 0;
-  for (let i = 0; i < rows * cols; i++) if (y[i] === (p[i] > 0.5 ? 1 : 0)) n++;
+  for (let i = 0; i < rows * cols; i++) if (y[i] === (p[i] > 0.5 ? 1 : 0)) n += w ? w[(i / cols) | 0] : 1;
   return n / cols;
 };
 

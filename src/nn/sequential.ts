@@ -12,9 +12,9 @@ import type { History } from './callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from './layer.js';
 import { layerToConfig } from './registry.js';
 import { summaryLines } from './summary.js';
-import { Trainer, checkInt, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs } from './trainer.js';
+import { Trainer, checkInt, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from './trainer.js';
 
-export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs } from './trainer.js';
+export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from './trainer.js';
 
 export interface SequentialArgs {
   /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
@@ -159,8 +159,8 @@ export class Sequential {
   }
 
   /** The loss and metric names given to `compile`, for saving. */
-  get compileConfig(): { loss: string; metrics: string[] } | undefined {
-    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics] };
+  get compileConfig(): { loss: string; metrics: string[]; weightedMetrics: string[] } | undefined {
+    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics], weightedMetrics: [...this.trainer.weightedMetrics] };
   }
 
   /** The architecture as JSON values: what rebuilds this model, weights aside. */
@@ -233,20 +233,20 @@ export class Sequential {
     return this.requireCompiled('evaluate').evaluate(x, y, args);
   }
 
-  /** One optimizer step on one batch; resolves to the batch's loss and metrics (before the step). */
-  async trainOnBatch(x: Tensor, y: Tensor): Promise<Evaluation> {
+  /** One optimizer step on one batch, weighted by `classWeight` or `sampleWeight` as fit's; resolves to the batch's loss and metrics (before the step). */
+  async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
     const trainer = this.requireCompiled('trainOnBatch');
     this.checkIdle('trainOnBatch');
-    return trainer.trainOnBatch(x, y);
+    return trainer.trainOnBatch(x, y, args);
   }
 
   /**
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with
    * `getWeights()` (a non-trainable weight, which has no gradient, gets zeros). Nothing is
    * updated. Inference mode by default (dropout off), so the result is a deterministic function of
-   * the weights.
+   * the weights. With `sampleWeight` (a Tensor [n]), the loss and gradients are fit's weighted ones.
    */
-  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): Promise<{ loss: number; grads: Tensor[] }> {
+  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 

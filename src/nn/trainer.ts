@@ -12,15 +12,22 @@ import type { Rng } from '../tensor/random.js';
 import { Tensor, firstNonFinite, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
 import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } from './callbacks.js';
 import { rowsOf, type Layer, type Param } from './layer.js';
-import { getLoss, type Loss, type LossName } from './losses.js';
+import { getLoss, weighRows, type Loss, type LossName, type RowWeights } from './losses.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
+import { checkSampleWeight, lossWeights, type ClassWeight } from './sample-weights.js';
 
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
   optimizer: Optimizer | string;
   loss: LossName | string;
-  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. */
+  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. Never weighted (Keras 3). */
   metrics?: string[] | string;
+  /**
+   * Metrics weighted by fit's and evaluate's sample weights (class weights too), as Keras 3's
+   * weighted_metrics: Σ wᵢ·correctᵢ / Σ wᵢ. Logged under the metric's key, or `weighted_<key>` when
+   * `metrics` has it already (as Keras names them).
+   */
+  weightedMetrics?: string[] | string;
 }
 
 export interface FitArgs {
@@ -32,8 +39,8 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   /** Fraction of the samples, taken from the end before shuffling as Keras does, held out for validation. */
   validationSplit?: number;
-  /** Validation samples [x, y]; takes precedence over validationSplit. */
-  validationData?: [Tensor, Tensor];
+  /** Validation samples [x, y], or [x, y, sampleWeight] for a weighted val_loss; takes precedence over validationSplit. */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
   /** Shuffle the training samples before each epoch; default true. */
   shuffle?: boolean;
   /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
@@ -41,12 +48,32 @@ export interface FitArgs {
   callbacks?: Callback[] | Callback;
   /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
   terminateOnNaN?: boolean;
+  /**
+   * Weights of the training loss by class, e.g. `{ 0: 1, 1: 5 }` (Keras's class_weight): each
+   * sample's loss, and so its gradient, is multiplied by its class's weight (1 for a class not
+   * named). Keys are the model's classes (0 … units − 1). The validation loss stays unweighted, as
+   * in Keras 3; `compile`'s metrics are never weighted, its weightedMetrics are.
+   */
+  classWeight?: ClassWeight;
+  /**
+   * One weight per sample of x, a Tensor [n] or [n, 1] of finite numbers ≥ 0 (Keras's sample_weight):
+   * the loss is Σ wᵢ·lᵢ / batch size (Keras's 'sum_over_batch_size'), its gradient weighted alike.
+   * With validationSplit the weights are split with the samples and, as in Keras 3, weight the
+   * val_loss (not the issue's "validation unweighted"). Not together with classWeight (as Keras).
+   * `compile`'s metrics stay unweighted and its weightedMetrics are weighted, as in Keras 3.
+   */
+  sampleWeight?: Tensor;
 }
 
 export interface EvaluateArgs {
   /** Default 32. */
   batchSize?: number;
+  /** One weight per sample for the loss and weightedMetrics, as in fit (Keras's sample_weight). */
+  sampleWeight?: Tensor;
 }
+
+/** trainOnBatch's options: fit's classWeight or sampleWeight (Keras's class_weight, sample_weight). */
+export type TrainOnBatchArgs = Pick<FitArgs, 'classWeight' | 'sampleWeight'>;
 
 /** Loss and metrics, e.g. `{ loss, accuracy }`. */
 export type Evaluation = { loss: number } & Record<string, number>;
@@ -73,6 +100,8 @@ export class Trainer {
   readonly loss: Loss;
   /** The metric names given to `compile`. */
   readonly metrics: string[];
+  /** The weighted metric names given to `compile`. */
+  readonly weightedMetrics: string[];
   /** Each layer's `trainable` as it was at `compile` (Keras: a later change waits for the next compile). */
   private readonly trainableAtCompile: Map<Layer, boolean>;
   private dOut?: FloatTensor;
@@ -82,15 +111,17 @@ export class Trainer {
     private readonly model: TrainableModel,
     args: CompileArgs,
   ) {
-    checkKeys('compile', args, ['optimizer', 'loss', 'metrics']);
+    checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
       throw new ValueError(`${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
     }
     this.optimizer = optimizer;
     this.loss = getLoss(args.loss);
-    this.metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? [...args.metrics] : [args.metrics];
-    for (const m of this.metrics) parseMetricName(m); // unknown names fail here, not at fit
+    const names = (m: string[] | string | undefined): string[] => (m === undefined ? [] : Array.isArray(m) ? [...m] : [m]);
+    this.metrics = names(args.metrics);
+    this.weightedMetrics = names(args.weightedMetrics);
+    for (const m of [...this.metrics, ...this.weightedMetrics]) parseMetricName(m); // unknown names fail here, not at fit
     this.trainableAtCompile = new Map(model.layers.map((l) => [l, l.trainable]));
   }
 
@@ -105,14 +136,22 @@ export class Trainer {
   }
 
   /** Metrics resolve against the output width, which layers added after compile may change. */
-  private resolveMetrics(): Metric[] {
+  private resolveMetrics(): Tracked[] {
     const units = this.model.outputShape[this.model.outputShape.length - 1];
-    return this.metrics.map((m) => getMetric(m, this.loss, units));
+    const plain = this.metrics.map((m) => ({ ...getMetric(m, this.loss, units), weighted: false }));
+    const keys = new Set(plain.map((m) => m.key));
+    const weighted = this.weightedMetrics.map((name) => {
+      const m = getMetric(name, this.loss, units);
+      const key = keys.has(m.key) ? `weighted_${m.key}` : m.key;
+      keys.add(key);
+      return { ...m, key, weighted: true };
+    });
+    return [...plain, ...weighted];
   }
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN']);
+    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN', 'classWeight', 'sampleWeight']);
     const model = this.model;
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
@@ -129,22 +168,26 @@ export class Trainer {
 
     let xs = model.prepareInput(x, 'fit');
     let ys = this.prepareTargets(y, xs, 'fit');
-    let val: [FloatTensor, Tensor] | undefined;
+    let weights = lossWeights(args, ys, this.loss, model.outputShape, 'fit');
+    let val: [FloatTensor, Tensor, Float64Array?] | undefined;
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
-        throw new ValueError(`fit: validationData must be [xVal, yVal], got ${Array.isArray(args.validationData) ? `an array of ${args.validationData.length}` : typeof args.validationData}.`);
+      const vd = args.validationData as unknown[];
+      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) {
+        throw new ValueError(`fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}.`);
       }
-      const [xv, yv] = args.validationData;
-      const xvp = model.prepareInput(xv, 'fit (validationData)');
-      val = [xvp, this.prepareTargets(yv, xvp, 'fit (validationData)')];
+      const xvp = model.prepareInput(vd[0] as Tensor, 'fit (validationData)');
+      const wv = vd[2] === undefined ? undefined : checkSampleWeight(vd[2], xvp.shape[0], 'fit (validationData)');
+      val = [xvp, this.prepareTargets(vd[1] as Tensor, xvp, 'fit (validationData)'), wv];
     } else if (split > 0) {
       const at = Math.floor(xs.shape[0] * (1 - split));
       if (at === 0 || at === xs.shape[0]) {
         throw new ValueError(`fit: validationSplit ${split} of ${xs.shape[0]} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
       }
-      val = [xs.slice(at), ys.slice(at)];
+      // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
+      val = [xs.slice(at), ys.slice(at), args.sampleWeight === undefined ? undefined : weights?.subarray(at)];
       xs = xs.slice(0, at);
       ys = ys.slice(0, at);
+      weights = weights?.subarray(0, at);
     }
 
     const n = xs.shape[0];
@@ -166,7 +209,7 @@ export class Trainer {
       await call('onEpochBegin', epoch, {});
       const order = args.shuffle === false ? null : model.rng.permutation(n);
       let lossSum = 0;
-      const correct = new Array<number>(metrics.length).fill(0);
+      const tallies = metrics.map((): Tally => [0, 0]);
       let seen = 0;
       for (let b = 0; b < steps; b++) {
         await call('onBatchBegin', b, { batch: b, size: Math.min(batchSize, n - b * batchSize) });
@@ -177,7 +220,8 @@ export class Trainer {
         // and the products read it in place.
         const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], model.dtype))) : xs.slice(lo, hi);
         const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
-        const r = this.step(xb, yb, { training: true, update: true, metrics });
+        const wb = weights && (idx ? Float64Array.from(idx, (i) => weights[i]) : weights.subarray(lo, hi));
+        const r = this.step(xb, yb, { training: true, update: true, metrics, weights: wb });
         if (!Number.isFinite(r.loss) && args.terminateOnNaN !== false) {
           throw new ValueError(
             `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} of ${steps}: training diverged (try a lower learning rate). ` +
@@ -186,8 +230,8 @@ export class Trainer {
         }
         seen += hi - lo;
         lossSum += r.loss * (hi - lo);
-        r.correct.forEach((v, i) => (correct[i] += v));
-        await call('onBatchEnd', b, logsOf(lossSum / seen, correct, seen, metrics));
+        addTallies(tallies, r.tallies);
+        await call('onBatchEnd', b, logsOf(lossSum / seen, tallies, metrics));
         if (model.stopTraining) break;
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
@@ -197,11 +241,13 @@ export class Trainer {
       // The loss check above sees each update only through the next batch's loss: the epoch's last
       // update is checked here, so fit never returns with weights that are not numbers.
       if (args.terminateOnNaN !== false) this.checkWeightsFinite(epoch);
-      const logs = logsOf(lossSum / seen, correct, seen, metrics);
+      const logs = logsOf(lossSum / seen, tallies, metrics);
       if (val) {
-        const e = this.evaluateTensors(val[0], val[1], batchSize);
+        const e = this.evaluateTensors(val[0], val[1], batchSize, val[2]);
         for (const [k, v] of Object.entries(e)) logs[`val_${k}`] = v;
       }
+      // The rate in effect, read before any callback (ReduceLROnPlateau) changes it; Keras 3's key.
+      logs.learning_rate = this.optimizer.learningRate;
       await call('onEpochEnd', epoch, logs);
     }
     await call('onTrainEnd', {});
@@ -222,32 +268,37 @@ export class Trainer {
 
   /** Loss and metrics over (x, y), the mean over all samples. */
   evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Evaluation {
-    checkKeys('evaluate', args, ['batchSize']);
+    checkKeys('evaluate', args, ['batchSize', 'sampleWeight']);
     const batchSize = args.batchSize ?? 32;
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.model.prepareInput(x, 'evaluate');
-    return this.evaluateTensors(xs, this.prepareTargets(y, xs, 'evaluate'), batchSize);
+    const ys = this.prepareTargets(y, xs, 'evaluate');
+    return this.evaluateTensors(xs, ys, batchSize, lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate'));
   }
 
-  /** One optimizer step on one batch: the batch's loss and metrics (before the step). */
-  trainOnBatch(x: Tensor, y: Tensor): Evaluation {
+  /** One optimizer step on one batch: the batch's loss and metrics (before the step); weighted as fit's. */
+  trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Evaluation {
+    checkKeys('trainOnBatch', args, ['classWeight', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'trainOnBatch');
     const ys = this.prepareTargets(y, xs, 'trainOnBatch');
+    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'trainOnBatch');
     const metrics = this.resolveMetrics();
-    const r = this.step(xs, ys, { training: true, update: true, metrics });
-    return logsOf(r.loss, r.correct, xs.shape[0], metrics);
+    const r = this.step(xs, ys, { training: true, update: true, metrics, weights });
+    return logsOf(r.loss, r.tallies, metrics);
   }
 
   /**
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with the model's
    * `getWeights()` (frozen layers' weights included; a non-trainable weight, which has no gradient,
-   * gets zeros). Nothing is updated. Inference mode unless `training`.
+   * gets zeros). Nothing is updated. Inference mode unless `training`; with `sampleWeight`, the
+   * weighted loss of fit.
    */
-  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean } = {}): { loss: number; grads: Tensor[] } {
-    checkKeys('computeGradients', args, ['training']);
+  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): { loss: number; grads: Tensor[] } {
+    checkKeys('computeGradients', args, ['training', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'computeGradients');
     const ys = this.prepareTargets(y, xs, 'computeGradients');
-    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [] });
+    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'computeGradients');
+    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
     const params = this.model.layers.flatMap((l) => l.parameters());
     return { loss: r.loss, grads: params.map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
   }
@@ -256,14 +307,15 @@ export class Trainer {
    * Forward, loss, backward and (when `update`) an optimizer step on one prepared batch. Without
    * `update` every trainable weight's gradient is written, frozen layers' too (computeGradients).
    */
-  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Metric[] }): { loss: number; correct: number[] } {
+  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Tracked[]; weights?: Float64Array }): { loss: number; tallies: Tally[] } {
     const model = this.model;
     const p = model.forward(x, o.training);
     const rows = rowsOf(p);
     const cols = p.shape[p.rank - 1];
-    const correct = o.metrics.map((m) => (m.correct(p.data, y.data, rows, cols) * x.shape[0]) / rows);
+    const w = o.weights && rowWeights(o.weights, rows);
+    const tallies = tally(o.metrics, p.data, y.data, rows, cols, x.shape[0], w);
     const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
-    const out = this.outputLoss(p, y.data, rows, cols, dOut.data);
+    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, w);
     // Layers before the first one that learns need no gradient, and neither does its input: for
     // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
     const layers = model.layers;
@@ -276,42 +328,46 @@ export class Trainer {
     const learning = this.trainableParams();
     const penalty = this.regularize(learning);
     if (o.update) this.optimizer.step(learning);
-    return { loss: out.value + penalty, correct };
+    return { loss: out.value + penalty, tallies };
   }
 
   /**
    * The loss of outputs p [rows, cols] against targets y, and with `grad`, dL/d(output) into it.
    * When the last layer ends in softmax and the loss has a logits form (cross-entropy), both come
    * from the logits: exact for any logits, and the gradient is that of the logits ((p − y)/n).
+   * With per-row weights w [rows], the loss is Σ_r w_r l_r / rows and each gradient row is scaled by
+   * w_r, on either path.
    */
-  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null): { value: number; fused: boolean } {
+  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null, w?: RowWeights): { value: number; fused: boolean } {
     const last = this.model.layers[this.model.layers.length - 1];
     const logits = last.endsInSoftmax() ? last.logits() : undefined;
     const { loss } = this;
-    if (logits && loss.valueFromLogits && loss.gradFromLogits) {
-      if (grad) loss.gradFromLogits(grad, p.data, y, rows, cols);
-      return { value: loss.valueFromLogits(logits.data, y, rows, cols), fused: true };
+    const fused = !!(logits && loss.valueFromLogits && loss.gradFromLogits);
+    if (grad) {
+      if (fused) loss.gradFromLogits!(grad, p.data, y, rows, cols);
+      else loss.grad(grad, p.data, y, rows, cols);
+      if (w) weighRows(grad, w, rows, cols);
     }
-    if (grad) loss.grad(grad, p.data, y, rows, cols);
-    return { value: loss.value(p.data, y, rows, cols), fused: false };
+    return { value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w), fused };
   }
 
-  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number): Evaluation {
+  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number, w?: Float64Array): Evaluation {
     const metrics = this.resolveMetrics();
     const n = x.shape[0];
     let lossSum = 0;
-    const correct = new Array<number>(metrics.length).fill(0);
+    const tallies = metrics.map((): Tally => [0, 0]);
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);
       const yb = y.slice(lo, hi).data;
       const p = this.model.forward(x.slice(lo, hi), false);
       const cols = p.shape[p.rank - 1];
       const rows = rowsOf(p);
-      lossSum += this.outputLoss(p, yb, rows, cols, null).value * (hi - lo);
-      metrics.forEach((m, i) => (correct[i] += (m.correct(p.data, yb, rows, cols) * (hi - lo)) / rows));
+      const wb = w && rowWeights(w.subarray(lo, hi), rows);
+      lossSum += this.outputLoss(p, yb, rows, cols, null, wb).value * (hi - lo);
+      addTallies(tallies, tally(metrics, p.data, yb, rows, cols, hi - lo, wb));
     }
     const penalty = this.regularize(this.trainableParams(), false);
-    return logsOf(lossSum / n + penalty, correct, n, metrics);
+    return logsOf(lossSum / n + penalty, tallies, metrics);
   }
 
   /**
@@ -339,10 +395,40 @@ export class Trainer {
   }
 }
 
-/** `correct` counts samples (rows of outputs of rank ≥ 3 count as fractions of their sample). */
-function logsOf(loss: number, correct: number[], n: number, metrics: Metric[]): Evaluation {
+/** Sample weights w [n] for outputs of `rows` rows: each sample's weight on each of its rows (rows = n · positions). */
+function rowWeights(w: Float64Array, rows: number): Float64Array {
+  if (rows === w.length) return w;
+  const k = rows / w.length;
+  return Float64Array.from({ length: rows }, (_, r) => w[Math.floor(r / k)]);
+}
+
+/** A metric as fit tracks it: its key in the logs, and whether sample weights weigh it. */
+type Tracked = Metric & { weighted: boolean };
+
+/**
+ * A metric's [correct, out of], in samples (rows of outputs of rank ≥ 3 count as fractions of their
+ * sample): unweighted, [correct samples, samples]; weighted, [Σ w of the correct, Σ w].
+ */
+type Tally = [number, number];
+
+/** The tallies of a batch of n samples, outputs p [rows, cols], per-row weights w if any. */
+function tally(metrics: Tracked[], p: FloatArray, y: TypedArray, rows: number, cols: number, n: number, w?: Float64Array): Tally[] {
+  return metrics.map((m): Tally => {
+    if (!(m.weighted && w)) return [(m.correct(p, y, rows, cols) * n) / rows, n];
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += w[r];
+    return [(m.correct(p, y, rows, cols, w) * n) / rows, (total * n) / rows];
+  });
+}
+
+function addTallies(into: Tally[], add: Tally[]): void {
+  add.forEach(([c, n], i) => ((into[i][0] += c), (into[i][1] += n)));
+}
+
+/** Logs from the loss and each metric's tally (all weights 0: 0, as Keras's divide_no_nan). */
+function logsOf(loss: number, tallies: Tally[], metrics: Tracked[]): Evaluation {
   const logs: Logs = { loss };
-  metrics.forEach((m, i) => (logs[m.key] = correct[i] / n));
+  metrics.forEach((m, i) => (logs[m.key] = tallies[i][1] > 0 ? tallies[i][0] / tallies[i][1] : 0));
   return logs as Evaluation;
 }
 

@@ -6,11 +6,12 @@
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
-import { Optimizer, checkRange } from './optimizer.js';
+import { Optimizer, checkRange, type LearningRate } from './optimizer.js';
+import type { ScheduleConfig } from './schedules.js';
 
 export interface AdamArgs {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** A number (default 0.001) or a schedule of the step count (ExponentialDecay, CosineDecay, …). */
+  learningRate?: LearningRate;
   /** Default 0.9. */
   beta1?: number;
   /** Default 0.999. */
@@ -27,7 +28,7 @@ export class Adam extends Optimizer {
 
   constructor(args: AdamArgs = {}) {
     checkKeys('Adam', args, ['learningRate', 'beta1', 'beta2', 'epsilon']);
-    super(args.learningRate as number, 0.001);
+    super(args.learningRate, 0.001);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -41,13 +42,13 @@ export class Adam extends Optimizer {
     return 'adam';
   }
 
-  getConfig(): Record<string, number> {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  getConfig(): Record<string, number | ScheduleConfig> {
+    return { learningRate: this.learningRateConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 
-  protected update(w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number): void {
+  protected update(w: FloatArray, g: FloatArray, [m, v]: FloatArray[], t: number, lr: number): void {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
-    const alpha = (this.learningRate * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
     kernels().adamUpdate(w, g, m, v, w.length, alpha, b1, b2, eps);
   }
 }

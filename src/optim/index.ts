@@ -1,11 +1,11 @@
-/** Optimizers, and lookup by the names `compile` accepts. */
+/** Optimizers, and lookup by the names `compile` accepts (the learning-rate schedules are in schedules.ts). */
 import { ValueError } from '../errors.js';
 import { Adam, type AdamArgs } from './adam.js';
 import type { Optimizer } from './optimizer.js';
 import { RMSprop, type RMSpropArgs } from './rmsprop.js';
 import { SGD, type SGDArgs } from './sgd.js';
 
-export { Optimizer } from './optimizer.js';
+export { Optimizer, type LearningRate } from './optimizer.js';
 export { SGD, type SGDArgs } from './sgd.js';
 export { Adam, type AdamArgs } from './adam.js';
 export { RMSprop, type RMSpropArgs } from './rmsprop.js';

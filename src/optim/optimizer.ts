@@ -6,16 +6,59 @@ import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { backendFloat, firstNonFinite } from '../tensor/tensor.js';
 import type { Param } from '../nn/layer.js';
+import { LearningRateSchedule, scheduleFromConfig, type ScheduleConfig } from './schedules.js';
+
+/** An optimizer's `learningRate` option: a number, or a schedule of the step count. */
+export type LearningRate = number | LearningRateSchedule;
 
 export abstract class Optimizer {
-  readonly learningRate: number;
   /** Number of updates applied so far (Keras's `iterations`). */
   iterations = 0;
   private readonly state = new Map<Param, FloatArray[]>();
+  private rate: LearningRate;
 
-  constructor(learningRate: number, defaults: number) {
-    this.learningRate = learningRate ?? defaults;
-    checkRange(new.target.name, 'learningRate', this.learningRate, 0, Infinity, false);
+  /** `learningRate` may also be a saved schedule's `{ className, config }` (what getConfig gives). */
+  constructor(learningRate: LearningRate | ScheduleConfig | undefined, defaults: number) {
+    this.rate = Optimizer.checkRate(new.target.name, learningRate ?? defaults);
+  }
+
+  private static checkRate(who: string, lr: unknown): LearningRate {
+    if (lr instanceof LearningRateSchedule) return lr;
+    if (typeof lr === 'object' && lr !== null) return scheduleFromConfig(lr);
+    checkRange(who, 'learningRate', lr as number, 0, Infinity, false);
+    return lr as number;
+  }
+
+  /**
+   * The learning rate in effect: the number given, or the schedule's rate at `iterations` (the
+   * rate the next update uses, as Keras 3's `optimizer.learning_rate`).
+   */
+  get learningRate(): number {
+    return typeof this.rate === 'number' ? this.rate : this.rate.at(this.iterations);
+  }
+
+  /**
+   * Sets the rate (LearningRateScheduler and ReduceLROnPlateau do), or replaces it with a schedule.
+   * As in Keras, a number cannot replace a schedule: a ValueError (Keras's TypeError).
+   */
+  set learningRate(lr: LearningRate) {
+    if (typeof this.rate !== 'number' && !(lr instanceof LearningRateSchedule)) {
+      throw new ValueError(
+        `${this.constructor.name}: this optimizer was created with the schedule ${this.rate.className} as its learningRate, so its learning rate cannot be set to ${String(lr)}; ` +
+          'create the optimizer with a number as learningRate to have it settable.',
+      );
+    }
+    this.rate = Optimizer.checkRate(this.constructor.name, lr);
+  }
+
+  /** The schedule given as `learningRate`, if one was. */
+  get learningRateSchedule(): LearningRateSchedule | undefined {
+    return typeof this.rate === 'number' ? undefined : this.rate;
+  }
+
+  /** The `learningRate` of getConfig: the number now in effect, or the schedule as `{ className, config }`. */
+  protected learningRateConfig(): number | ScheduleConfig {
+    return typeof this.rate === 'number' ? this.rate : { className: this.rate.className, config: this.rate.getConfig() };
   }
 
   /** The optimizer's name, as `compile` takes it. */
@@ -26,12 +69,15 @@ export abstract class Optimizer {
 
   /**
    * Updates w in place from its gradient g. `slots` are this weight's state buffers (zeroed at the
-   * first step) and t is the step number, counting from 1.
+   * first step), t is the step number, counting from 1, and lr the learning rate of this step.
    */
-  protected abstract update(w: FloatArray, g: FloatArray, slots: FloatArray[], t: number): void;
+  protected abstract update(w: FloatArray, g: FloatArray, slots: FloatArray[], t: number, lr: number): void;
 
-  /** The hyperparameters that rebuild this optimizer (Keras's get_config), e.g. `{ learningRate: 0.001, beta1: 0.9, … }`. */
-  abstract getConfig(): Record<string, number | boolean>;
+  /**
+   * The hyperparameters that rebuild this optimizer (Keras's get_config), e.g. `{ learningRate: 0.001, beta1: 0.9, … }`;
+   * a schedule's learningRate is its `{ className, config }`.
+   */
+  abstract getConfig(): Record<string, number | boolean | ScheduleConfig>;
 
   /** `iterations` and each param's state buffers, in the order of `params` (empty for a param not yet updated). */
   getState(params: readonly Param[]): { iterations: number; slots: FloatArray[][] } {
@@ -75,6 +121,7 @@ export abstract class Optimizer {
 
   /** Applies one update to every param. */
   step(params: readonly Param[]): void {
+    const lr = this.learningRate; // at the steps taken before this one, as Keras evaluates a schedule
     this.iterations++;
     for (const p of params) {
       let slots = this.state.get(p);
@@ -82,7 +129,7 @@ export abstract class Optimizer {
         slots = Array.from({ length: this.slotCount }, () => backendFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
         this.state.set(p, slots);
       }
-      this.update(p.value.data, p.grad.data, slots, this.iterations);
+      this.update(p.value.data, p.grad.data, slots, this.iterations, lr);
     }
   }
 }

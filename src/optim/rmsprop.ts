@@ -5,11 +5,12 @@
  */
 import type { FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
-import { Optimizer, checkRange } from './optimizer.js';
+import { Optimizer, checkRange, type LearningRate } from './optimizer.js';
+import type { ScheduleConfig } from './schedules.js';
 
 export interface RMSpropArgs {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** A number (default 0.001) or a schedule of the step count (ExponentialDecay, CosineDecay, …). */
+  learningRate?: LearningRate;
   /** Default 0.9. */
   rho?: number;
   /** Default 0. */
@@ -26,7 +27,7 @@ export class RMSprop extends Optimizer {
 
   constructor(args: RMSpropArgs = {}) {
     checkKeys('RMSprop', args, ['learningRate', 'rho', 'momentum', 'epsilon']);
-    super(args.learningRate as number, 0.001);
+    super(args.learningRate, 0.001);
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -40,12 +41,12 @@ export class RMSprop extends Optimizer {
     return 'rmsprop';
   }
 
-  getConfig(): Record<string, number> {
-    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+  getConfig(): Record<string, number | ScheduleConfig> {
+    return { learningRate: this.learningRateConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
   }
 
-  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
-    const { rho, momentum: mu, epsilon: eps, learningRate: lr } = this;
+  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[], _t: number, lr: number): void {
+    const { rho, momentum: mu, epsilon: eps } = this;
     const s = slots[0];
     const u = slots[1];
     for (let i = 0; i < w.length; i++) {

@@ -5,11 +5,12 @@
  */
 import type { FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
-import { Optimizer, checkRange } from './optimizer.js';
+import { Optimizer, checkRange, type LearningRate } from './optimizer.js';
+import type { ScheduleConfig } from './schedules.js';
 
 export interface SGDArgs {
-  /** Default 0.01. */
-  learningRate?: number;
+  /** A number (default 0.01) or a schedule of the step count (ExponentialDecay, CosineDecay, …). */
+  learningRate?: LearningRate;
   /** Default 0. */
   momentum?: number;
   /** Default false. */
@@ -23,7 +24,7 @@ export class SGD extends Optimizer {
 
   constructor(args: SGDArgs = {}) {
     checkKeys('SGD', args, ['learningRate', 'momentum', 'nesterov']);
-    super(args.learningRate as number, 0.01);
+    super(args.learningRate, 0.01);
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
     checkRange('SGD', 'momentum', this.momentum, 0, 1);
@@ -34,12 +35,11 @@ export class SGD extends Optimizer {
     return 'sgd';
   }
 
-  getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  getConfig(): Record<string, number | boolean | ScheduleConfig> {
+    return { learningRate: this.learningRateConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 
-  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[]): void {
-    const lr = this.learningRate;
+  protected update(w: FloatArray, g: FloatArray, slots: FloatArray[], _t: number, lr: number): void {
     const m = this.momentum;
     if (m === 0) {
       for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
