@@ -24,7 +24,7 @@ export interface CallbackModel {
   stopTraining: boolean;
   getWeights(): import('../tensor/tensor.js').Tensor[];
   setWeights(weights: import('../tensor/tensor.js').Tensor[]): void;
-  save(path: string): Promise<void>;
+  save(path: string): Promise<unknown>;
 }
 
 /** The model `fit` gave a callback; a ValueError when the callback is used outside `fit`. */

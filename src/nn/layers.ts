@@ -13,3 +13,6 @@ export { Reshape } from './reshape.js';
 export { Activation, ActivationLayer, type ActivationArgs } from './activation.js';
 export { ReLU } from './relu.js';
 export { Softmax } from './softmax.js';
+export { RandomRotation } from './random-rotation.js';
+export { RandomTranslation } from './random-translation.js';
+export { RandomZoom } from './random-zoom.js';
