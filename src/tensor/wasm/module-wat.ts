@@ -1,10 +1,12 @@
 /**
- * The whole kernel module as WebAssembly text: the products (gemm-wat.ts) and the element-wise
- * kernels (elementwise-wat.ts) over one imported memory, shared for the worker pool or plain where
- * SharedArrayBuffer is missing. scripts/build-wasm.ts assembles it into binary.ts.
+ * The whole kernel module as WebAssembly text: the products (gemm-wat.ts), the element-wise
+ * kernels (elementwise-wat.ts) and the affine resampling (resample-wat.ts) over one imported
+ * memory, shared for the worker pool or plain where SharedArrayBuffer is missing.
+ * scripts/build-wasm.ts assembles it into binary.ts.
  */
 import { elementwiseWat, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
+import { resampleWat } from './resample-wat.js';
 
 export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
   const funcs: string[] = [];
@@ -18,6 +20,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${packFuncs(tile.vecs)}
   ${elementwiseWat()}
   ${windowWat()}
+  ${resampleWat()}
 )
 `;
 }
