@@ -165,19 +165,22 @@ const tapAt = new Int32Array(4);
 const tapW = new Float64Array(4);
 
 /**
- * Fills tapAt / tapW for output pixel (i, j) of sample b and returns how many pixels it reads:
- * 1 for 'nearest', 4 for 'bilinear' (in the order (⌊y'⌋, ⌊x'⌋), (⌊y'⌋, ⌊x'⌋+1), (⌊y'⌋+1, ⌊x'⌋), (⌊y'⌋+1, ⌊x'⌋+1)).
+ * Fills tapAt / tapW for output pixel (i, j) of the sample whose transform is at t[o] and whose
+ * image starts at element `base`, and returns how many pixels it reads: 1 for 'nearest', 4 for
+ * 'bilinear' (in the order (⌊y'⌋, ⌊x'⌋), (⌊y'⌋, ⌊x'⌋+1), (⌊y'⌋+1, ⌊x'⌋), (⌊y'⌋+1, ⌊x'⌋+1)).
  * The wasm kernel computes the same numbers in the same order, in f64.
  */
-function pixelTaps(t: Float64Array, b: number, i: number, j: number, g: ResampleGeometry): number {
-  const { height: H, width: W, channels: C, fillMode } = g;
-  const o = 6 * b;
+function pixelTaps(t: Float64Array, o: number, i: number, j: number, base: number, g: ResampleGeometry, nearest: boolean): number {
+  const H = g.height;
+  const W = g.width;
+  const C = g.channels;
+  const mode = g.fillMode;
   const xs = t[o] * j + t[o + 1] * i + t[o + 2];
   const ys = t[o + 3] * j + t[o + 4] * i + t[o + 5];
-  const base = b * H * W * C;
-  const at = (r: number, c: number): number => (r < 0 || c < 0 ? -1 : base + (r * W + c) * C);
-  if (g.interpolation === 'nearest') {
-    tapAt[0] = at(readIndex(Math.floor(ys + 0.5), H, fillMode), readIndex(Math.floor(xs + 0.5), W, fillMode));
+  if (nearest) {
+    const r = readIndex(Math.floor(ys + 0.5), H, mode);
+    const c = readIndex(Math.floor(xs + 0.5), W, mode);
+    tapAt[0] = r < 0 || c < 0 ? -1 : base + (r * W + c) * C;
     tapW[0] = 1;
     return 1;
   }
@@ -185,14 +188,14 @@ function pixelTaps(t: Float64Array, b: number, i: number, j: number, g: Resample
   const y0 = Math.floor(ys);
   const fx = xs - x0;
   const fy = ys - y0;
-  const c0 = readIndex(x0, W, fillMode);
-  const c1 = readIndex(x0 + 1, W, fillMode);
-  const r0 = readIndex(y0, H, fillMode);
-  const r1 = readIndex(y0 + 1, H, fillMode);
-  tapAt[0] = at(r0, c0);
-  tapAt[1] = at(r0, c1);
-  tapAt[2] = at(r1, c0);
-  tapAt[3] = at(r1, c1);
+  const c0 = readIndex(x0, W, mode);
+  const c1 = readIndex(x0 + 1, W, mode);
+  const r0 = readIndex(y0, H, mode);
+  const r1 = readIndex(y0 + 1, H, mode);
+  tapAt[0] = r0 < 0 || c0 < 0 ? -1 : base + (r0 * W + c0) * C;
+  tapAt[1] = r0 < 0 || c1 < 0 ? -1 : base + (r0 * W + c1) * C;
+  tapAt[2] = r1 < 0 || c0 < 0 ? -1 : base + (r1 * W + c0) * C;
+  tapAt[3] = r1 < 0 || c1 < 0 ? -1 : base + (r1 * W + c1) * C;
   tapW[0] = (1 - fy) * (1 - fx);
   tapW[1] = (1 - fy) * fx;
   tapW[2] = fy * (1 - fx);
@@ -451,11 +454,12 @@ export const jsKernels: Kernels = {
   // Sums in f64, first term first (so a lone 'nearest' read is copied exactly, −0 included).
   affineResample(y, x, transforms, g) {
     const { batch, height: H, width: W, channels: C, fillValue } = g;
+    const nearest = g.interpolation === 'nearest';
     let out = 0;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < H; i++) {
         for (let j = 0; j < W; j++, out += C) {
-          const n = pixelTaps(transforms, b, i, j, g);
+          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
           for (let c = 0; c < C; c++) {
             let s = tapAt[0] < 0 ? tapW[0] * fillValue : tapW[0] * x[tapAt[0] + c];
             for (let k = 1; k < n; k++) s += tapAt[k] < 0 ? tapW[k] * fillValue : tapW[k] * x[tapAt[k] + c];
@@ -468,12 +472,13 @@ export const jsKernels: Kernels = {
 
   affineResampleBackward(dx, dy, transforms, g) {
     const { batch, height: H, width: W, channels: C } = g;
+    const nearest = g.interpolation === 'nearest';
     dx.fill(0, 0, batch * H * W * C);
     let out = 0;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < H; i++) {
         for (let j = 0; j < W; j++, out += C) {
-          const n = pixelTaps(transforms, b, i, j, g);
+          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
           for (let k = 0; k < n; k++) {
             const a = tapAt[k];
             if (a < 0) continue;
