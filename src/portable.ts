@@ -16,7 +16,7 @@ export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext,
 export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
 export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
 export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
-export { AffineAugmentation, type AugmentationArgs, type Factor } from './nn/augmentation.js';
+export { AffineAugmentation, type AugmentationArgs, type Factor, type FactorBounds } from './nn/augmentation.js';
 export * from './nn/layers.js'; // every layer, one line each in that file
 
 export { regularizers, type Regularizer, type RegularizerConfig } from './nn/regularizers.js';

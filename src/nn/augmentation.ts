@@ -42,7 +42,7 @@ export interface AugmentationArgs extends LayerArgs {
 export type Factor = number | [lower: number, upper: number];
 
 /** The closed (or, at the bottom, open) interval a factor's bounds must lie in. */
-interface FactorBounds {
+export interface FactorBounds {
   min: number;
   max: number;
   /** The bound min itself is refused (RandomZoom: a zoom of 1 + (−1) = 0 would read one point). */

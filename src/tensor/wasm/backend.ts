@@ -176,24 +176,25 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   }
 
   /**
-   * The affine resampling (op 2) or its backward (op 3) of `from` into `to`, both f32 views of the
-   * memory, the transforms copied into scratch; large batches split by samples across the pool,
-   * each thread a run of whole samples (a sample's taps stay within its own image, so the runs
-   * touch disjoint memory). Returns false, having done nothing, where it cannot run here.
+   * The affine resampling (op 2) or its backward (op 3) of `from` into `to` (f32 arrays; staged in
+   * scratch when outside the memory, as a product's operands are), the transforms copied into
+   * scratch first; large batches split by samples across the pool, each thread a run of whole
+   * samples (a sample's taps stay within its own image, so the runs touch disjoint memory). Returns
+   * false, having done nothing, when the memory has no room for the call's scratch.
    */
-  function resample(op: 2 | 3, to: FloatArray, from: FloatArray, t: Float64Array, g: ResampleGeometry): boolean {
-    if (!here(to, from)) return false;
+  function resample(op: 2 | 3, to: Float32Array, from: Float32Array, t: Float64Array, g: ResampleGeometry): boolean {
     const { batch: B, height: H, width: W, channels: C } = g;
-    const tPtr = heap.scratch(48 * B);
-    if (tPtr < 0) return false;
-    heap.f64(tPtr, 6 * B).set(t.subarray(0, 6 * B));
     const per = H * W * C;
+    const io = stage(48 * B, [from, B * per], [to, B * per]);
+    if (!io) return false;
+    heap.f64(io.base, 6 * B).set(t.subarray(0, 6 * B));
+    const [fromPtr, toPtr] = io.ptr;
     const parts = pool && B * per * RESAMPLE_MACS >= minParallel ? Math.min(pool.threads, B) : 1;
     const each = Math.ceil(B / parts);
     const job = (p: number): number[] => {
       const s0 = Math.min(B, p * each);
       const n = Math.min(B, s0 + each) - s0;
-      return [to.byteOffset + 4 * per * s0, from.byteOffset + 4 * per * s0, tPtr + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]];
+      return [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]];
     };
     for (let p = 1; p < parts; p++) pool!.post(p - 1, [op, ...job(p)], g.fillValue);
     try {
@@ -203,6 +204,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     } finally {
       for (let p = 1; p < parts; p++) pool!.wait(p - 1);
     }
+    io.finish();
     return true;
   }
 
@@ -248,10 +250,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       else jsKernels.maxPoolBackward(dx, dy, argmax, g);
     },
     affineResample(y, x, transforms, g) {
-      if (!resample(2, y, x, transforms, g)) jsKernels.affineResample(y, x, transforms, g);
+      if (!(y instanceof Float32Array && x instanceof Float32Array && resample(2, y, x, transforms, g))) jsKernels.affineResample(y, x, transforms, g);
     },
     affineResampleBackward(dx, dy, transforms, g) {
-      if (!resample(3, dx, dy, transforms, g)) jsKernels.affineResampleBackward(dx, dy, transforms, g);
+      if (!(dx instanceof Float32Array && dy instanceof Float32Array && resample(3, dx, dy, transforms, g))) jsKernels.affineResampleBackward(dx, dy, transforms, g);
     },
     matmul(c, a, b, m, k, n) {
       if (!(f32(c, a, b) && product('nn', c, a, b, m, k, n))) jsKernels.matmul(c, a, b, m, k, n);
