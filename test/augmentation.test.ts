@@ -1,8 +1,11 @@
 // The augmentation layers' Keras semantics: identity at inference, the direction of each transform
 // on images where the answer is known, the zoom's shared draw, the Keras mapping, and a seeded fit
 // that repeats bit for bit.
-import { describe, expect, it } from 'vitest';
-import { Conv2D, Dense, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, Tensor, type FloatTensor, type Layer } from '../src/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Conv2D, Dense, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, Tensor, loadModel, type FloatTensor, type Layer } from '../src/index.js';
 import { registration } from '../src/nn/registry.js';
 import { Rng } from '../src/tensor/random.js';
 
@@ -90,6 +93,27 @@ describe('augmentation layers', () => {
     }
     const rot = registration('RandomRotation')!.keras!.fromKeras({ factor: [0.3, -0.1] }, () => {});
     expect(rot).toEqual({ factor: [-0.1, 0.3], fillMode: 'reflect', interpolation: 'bilinear', fillValue: 0 });
+  });
+
+  it('a model.json naming them in Keras spelling (as a converted Keras model would) loads with them in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-aug-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const layers = [
+      { class_name: 'RandomRotation', config: { name: 'rot', factor: [0.2, -0.1], fill_mode: 'constant', fill_value: 1, interpolation: 'nearest', seed: 7, data_format: 'channels_last', batch_input_shape: [null, 6, 6, 1] } },
+      { class_name: 'RandomTranslation', config: { name: 'shift', height_factor: 0.1, width_factor: [-0.2, 0.1] } },
+      { class_name: 'RandomZoom', config: { name: 'zoom', height_factor: [-0.3, 0.2], width_factor: null, fill_mode: 'wrap' } },
+      { class_name: 'Flatten', config: { name: 'flat' } },
+    ];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers } }, weightsManifest: [{ paths: ['w.bin'], weights: [] }] }));
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(0));
+    const m = await loadModel(dir);
+    expect(m.layers.map((l) => l.getConfig())).toEqual([
+      { name: 'rot', factor: [-0.1, 0.2], fillMode: 'constant', fillValue: 1, interpolation: 'nearest' },
+      { name: 'shift', heightFactor: 0.1, widthFactor: [-0.2, 0.1], fillMode: 'reflect', fillValue: 0, interpolation: 'bilinear' },
+      { name: 'zoom', heightFactor: [-0.3, 0.2], widthFactor: null, fillMode: 'wrap', fillValue: 0, interpolation: 'bilinear' },
+      { name: 'flat' },
+    ]);
+    expect(m.inputShape).toEqual([6, 6, 1]);
   });
 
   it('a seeded fit with all three in front of a small CNN repeats bit for bit, and differs from one without them', async () => {
