@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, getThreads, loadMnist, toCategorical } from 'mnist-nn';
+import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, getThreads, loadMnist, toCategorical, type Layer } from 'mnist-nn';
 import { useTf } from './tfjs.js';
 
 export interface CnnResult {
@@ -22,6 +22,19 @@ export interface CnnResult {
 
 export const CNN_SAMPLES = 60000;
 
+/** The seed 002 CNN's layers (examples/seed002-cnn.ts), for images [28, 28, 1]. */
+export function seed002Layers(): Layer[] {
+  return [
+    new Conv2D(32, 3, { activation: 'relu' }),
+    new MaxPooling2D(2),
+    new Conv2D(64, 3, { activation: 'relu' }),
+    new MaxPooling2D(2),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: 'softmax' }),
+  ];
+}
+
 export async function runCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
@@ -30,18 +43,8 @@ export async function runCnnEpoch(
   const n = Math.min(samples, 60000);
   const x = xTrain.slice(0, n).reshape([n, 28, 28, 1]).div(255);
   const y = toCategorical(yTrain.slice(0, n), 10);
-  const model = new Sequential(
-    [
-      new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
-      new MaxPooling2D(2),
-      new Conv2D(64, 3, { activation: 'relu' }),
-      new MaxPooling2D(2),
-      new Flatten(),
-      new Dropout(0.5),
-      new Dense(10, { activation: 'softmax' }),
-    ],
-    { seed: 1 },
-  );
+  const model = new Sequential(seed002Layers(), { seed: 1 });
+  model.build([null, 28, 28, 1]);
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   const t0 = performance.now();
   const h = await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0 });

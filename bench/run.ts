@@ -5,7 +5,8 @@
  *   2. one epoch of the 784-128-10 MLP: ours js, wasm 1 thread, wasm every core, TF.js wasm, TF.js cpu;
  *   3. predict one digit: the same five models;
  *   4. memory: ten epochs on ours (wasm, every core) in a fresh child process, RSS after each;
- *   5. a Markdown table of every figure for the README, with the issue's targets marked met or not.
+ *   5. one epoch of the seed 002 CNN, and what the augmentation layers in front of it cost (bench/augment.ts);
+ *   6. a Markdown table of every figure for the README, with the issue's targets marked met or not.
  * Ratios are arranged so that above 1 means ours is faster. BENCH_SAMPLES=N trains on N digits,
  * BENCH_MAX_TIME=s sets benchmark.js's time per kernel case (default 0.6).
  */
@@ -16,6 +17,7 @@ import { HEADLINE, MLP_WEIGHTS, formatTime, gflops, kernelReport, runKernels, ty
 import { EPOCHS, FLAT_MIB, growth, readingLine, runMemory } from './memory.js';
 import { tfVersion, tfWasmVersion } from './tfjs.js';
 import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
+import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1e3).toFixed(0)} s`;
@@ -69,6 +71,11 @@ console.log(`\n[${elapsed()}]\n`);
 console.log('## 5. One epoch of the seed 002 CNN (Conv2D 32, pool, Conv2D 64, pool, Dense 10; Adam, batch 128)\n');
 const cnn = await runCnnEpoch();
 console.log(cnnReport(cnn));
+console.log(`\n[${elapsed()}]\n`);
+
+console.log('### Augmentation cost: RandomRotation, RandomTranslation, RandomZoom in front of the seed 002 CNN\n');
+const aug = await runAugmentCost();
+console.log(augmentReport(aug));
 console.log(`\n[${elapsed()}]\n`);
 
 // ---- 6. Markdown --------------------------------------------------------------------------------
@@ -157,6 +164,14 @@ const md: string[][] = [
     `${(perEpoch(cnn.tfSeconds, cnn.tfSamples) / 3600).toFixed(1)} h (from ${cnn.tfSamples} digits)`,
     `${x(perEpoch(cnn.tfSeconds, cnn.tfSamples) / perEpoch(cnn.seconds, cnn.samples))} cpu`,
     `≤ 30 s: ${mark(perEpoch(cnn.seconds, cnn.samples) <= 30)}`,
+  ],
+  [
+    `augmentation cost: the three Random* layers in front of the seed 002 CNN, epochs of ${aug.samples.toLocaleString('en-US')} digits, alternating by batch`,
+    `+${(100 * augmentCost(aug)).toFixed(1)}% of an epoch (wasm ${aug.threads}t); the layers alone ${aug.layersMs.toFixed(2)} ms a batch, ${(100 * layersShare(aug)).toFixed(1)}% of a step`,
+    'has no such layers',
+    'has no such layers',
+    '—',
+    `< 15%: ${mark(augmentCost(aug) < 0.15 && layersShare(aug) < 0.15)}`,
   ],
 ];
 console.log('## 6. Markdown for the README\n');

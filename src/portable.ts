@@ -8,7 +8,7 @@ export { MnistNnError, ShapeError, ValueError, FormatError, FileError } from './
 
 export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray, type FloatTensor } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';
-export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry } from './tensor/kernels.js';
+export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry, type ResampleGeometry, type FillMode, type Interpolation } from './tensor/kernels.js';
 export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
@@ -16,6 +16,7 @@ export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext,
 export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
 export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
 export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
+export { AffineAugmentation, type AugmentationArgs, type Factor, type FactorBounds } from './nn/augmentation.js';
 export * from './nn/layers.js'; // every layer, one line each in that file
 
 export { regularizers, type Regularizer, type RegularizerConfig } from './nn/regularizers.js';
@@ -41,6 +42,7 @@ export type { ClassWeight } from './nn/sample-weights.js';
 export {
   Sequential,
   type SaveOptions,
+  type SaveResult,
   type SequentialArgs,
   type CompileArgs,
   type FitArgs,

@@ -2,7 +2,7 @@
 // random shapes including odd sizes. (float64 arrays take the reference path on every backend.)
 import { describe, expect, it } from 'vitest';
 import { afterAll } from 'vitest';
-import { jsKernels, type FloatArray, type Kernels, type WindowGeometry } from '../src/tensor/kernels.js';
+import { jsKernels, type FillMode, type FloatArray, type Interpolation, type Kernels, type ResampleGeometry, type WindowGeometry } from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
 import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 
@@ -49,6 +49,51 @@ function transposed(x: ArrayLike<number>, rows: number, cols: number): Float64Ar
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
   return t;
 }
+
+/**
+ * Oracle for affineResample, written apart from the kernels: the image extended to every integer
+ * (r, c) by folding the index one reflection, wrap or clamp at a time, then read at the input point
+ * by nested linear interpolation (bilinear) or at the rounded point (nearest), in float64.
+ */
+function resampleOracle(x: ArrayLike<number>, t: Float64Array, g: ResampleGeometry): Float64Array {
+  const { batch: B, height: H, width: W, channels: C, fillMode, interpolation, fillValue } = g;
+  const fold = (i: number, n: number): number | null => {
+    if (fillMode === 'constant') return i < 0 || i >= n ? null : i;
+    if (fillMode === 'nearest') return Math.min(n - 1, Math.max(0, i));
+    if (fillMode === 'wrap') {
+      while (i < 0) i += n;
+      while (i >= n) i -= n;
+      return i;
+    }
+    while (i < 0 || i >= n) i = i < 0 ? -1 - i : 2 * n - 1 - i; // mirror about −½ and n − ½
+    return i;
+  };
+  const pixel = (b: number, r: number, c: number, ch: number): number => {
+    const rr = fold(r, H);
+    const cc = fold(c, W);
+    return rr === null || cc === null ? fillValue : x[((b * H + rr) * W + cc) * C + ch];
+  };
+  const y = new Float64Array(B * H * W * C);
+  for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let ch = 0; ch < C; ch++) {
+    const [a0, a1, a2, b0, b1, b2] = t.subarray(6 * b, 6 * b + 6);
+    const xs = a0 * j + a1 * i + a2;
+    const ys = b0 * j + b1 * i + b2;
+    let v: number;
+    if (interpolation === 'nearest') v = pixel(b, Math.floor(ys + 0.5), Math.floor(xs + 0.5), ch);
+    else {
+      const [c0, r0] = [Math.floor(xs), Math.floor(ys)];
+      const lerp = (p: number, q: number, f: number) => p + (q - p) * f;
+      const top = lerp(pixel(b, r0, c0, ch), pixel(b, r0, c0 + 1, ch), xs - c0);
+      const bottom = lerp(pixel(b, r0 + 1, c0, ch), pixel(b, r0 + 1, c0 + 1, ch), xs - c0);
+      v = lerp(top, bottom, ys - r0);
+    }
+    y[((b * H + i) * W + j) * C + ch] = v;
+  }
+  return y;
+}
+
+const FILL_MODES: FillMode[] = ['constant', 'reflect', 'wrap', 'nearest'];
+const INTERPOLATIONS: Interpolation[] = ['bilinear', 'nearest'];
 
 function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let e = 0;
@@ -261,6 +306,77 @@ for (const [label, K] of BACKENDS) {
           const ref = new Float64Array(nx);
           for (let i = 0; i < ny; i++) ref[arg[i]] += dy[i];
           for (let i = 0; i < nx; i++) expect(dxp[i]).toBeCloseTo(ref[i], 5);
+        }
+      });
+
+      it(`affineResample in ${dtype}: a 90° rotation, integer shifts and the identity exactly, in every fill mode and interpolation`, () => {
+        const n = 5;
+        for (const C of [1, 3]) for (const fillMode of FILL_MODES) for (const interpolation of INTERPOLATIONS) {
+          const g: ResampleGeometry = { batch: 3, height: n, width: n, channels: C, fillMode, interpolation, fillValue: -7 };
+          const size = 3 * n * n * C;
+          const x = rand(size, f32, 0, K);
+          const y = rand(size, f32, 0, K);
+          const at = (b: number, r: number, c: number, ch: number) => ((b * n + r) * n + c) * C + ch;
+          // sample 0: the identity (RandomZoom's zoom 0, a translation by 0); sample 1: a quarter
+          // turn, output (i, j) reading input (j, n − 1 − i); sample 2: a shift by 2 rows down and 1
+          // column left, output (i, j) reading input (i − 2, j + 1)
+          const t = Float64Array.from([1, 0, 0, 0, 1, 0, 0, -1, n - 1, 1, 0, 0, 1, 0, 1, 0, 1, -2]);
+          K.affineResample(y, x, t, g);
+          const fold = (i: number) => (fillMode === 'wrap' ? (i + n) % n : fillMode === 'reflect' ? (i < 0 ? -1 - i : i >= n ? 2 * n - 1 - i : i) : Math.min(n - 1, Math.max(0, i)));
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let ch = 0; ch < C; ch++) {
+            expect(y[at(0, i, j, ch)]).toBe(x[at(0, i, j, ch)]);
+            expect(y[at(1, i, j, ch)]).toBe(x[at(1, j, n - 1 - i, ch)]);
+            const [r, c] = [i - 2, j + 1];
+            const outside = r < 0 || c >= n;
+            expect(y[at(2, i, j, ch)]).toBe(outside && fillMode === 'constant' ? -7 : x[at(2, fold(r), fold(c), ch)]);
+          }
+        }
+      });
+
+      it(`affineResample in ${dtype} against an independent oracle, and its backward as its transpose, over random transforms`, () => {
+        for (const [H, W, C] of [[5, 7, 1], [6, 6, 3], [4, 9, 5], [1, 3, 2], [7, 2, 4]]) for (const fillMode of FILL_MODES) for (const interpolation of INTERPOLATIONS) {
+          const B = 3;
+          const g: ResampleGeometry = { batch: B, height: H, width: W, channels: C, fillMode, interpolation, fillValue: 0.25 };
+          // rotations, scales up to 3 and shifts up to two image sizes: points far outside the image,
+          // folded more than once
+          const t = new Float64Array(6 * B);
+          for (let b = 0; b < B; b++) {
+            const th = rng.uniform(-Math.PI, Math.PI);
+            const s = rng.uniform(0.3, 3);
+            t.set([s * Math.cos(th), -s * Math.sin(th), rng.uniform(-2, 2) * W, s * Math.sin(th), s * Math.cos(th), rng.uniform(-2, 2) * H], 6 * b);
+          }
+          const n = B * H * W * C;
+          const foreign = H % 2 === 1; // operands from outside the backend's memory for odd heights
+          const x = rand(n, f32, 0, K, foreign);
+          const y = rand(n, f32, 0, K, foreign);
+          K.affineResample(y, x, t, g);
+          expect(maxErr(y, resampleOracle(x, t, g)), `${H}×${W}×${C} ${fillMode} ${interpolation}`).toBeLessThan(f32 ? 1e-6 : 1e-13);
+          if (K !== jsKernels) {
+            // the same arithmetic as the reference, in the same order: the same bits
+            const ref = rand(n, f32, 0);
+            jsKernels.affineResample(ref, x, t, g);
+            expect(Array.from(y)).toEqual(Array.from(ref));
+          }
+          // <L x, d> = <x, Lᵀ d>, L the linear part (the resampling of x less that of zeros, which is
+          // the fill value's share)
+          const zero = K.alloc(n, f32 ? 'float32' : 'float64');
+          const y0 = rand(n, f32, 0, K);
+          K.affineResample(y0, zero, t, g);
+          const d = rand(n, f32, 0, K, foreign);
+          const dx = rand(n, f32, 0, K, !foreign);
+          K.affineResampleBackward(dx, d, t, g);
+          let lhs = 0;
+          let rhs = 0;
+          for (let i = 0; i < n; i++) {
+            lhs += (y[i] - y0[i]) * d[i];
+            rhs += x[i] * dx[i];
+          }
+          expect(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), `${H}×${W}×${C} ${fillMode} ${interpolation}`).toBeLessThan(f32 ? 1e-5 : 1e-12);
+          if (K !== jsKernels) {
+            const ref = rand(n, f32, 0);
+            jsKernels.affineResampleBackward(ref, d, t, g);
+            expect(Array.from(dx)).toEqual(Array.from(ref));
+          }
         }
       });
 

@@ -4,7 +4,9 @@
 //   3. a round trip through our model file (modelToBytes → modelFromBytes → same outputs),
 //   4. the TensorFlow.js Layers format: the real @tensorflow/tfjs loads our export and predicts the
 //      same to 1e-5, and loadModel reads it back to the same outputs (a layer Keras lacks must be
-//      refused by the export, saying so).
+//      refused by the export, saying so; a layer TensorFlow.js lacks that is the identity at
+//      inference, an augmentation layer, must be left out of it with a note, the export predicting
+//      the same).
 // A registered layer without an entry here fails. Adding a layer's tests = adding its entry.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,9 @@ import {
   GlobalMaxPooling2D,
   LeakyReLU,
   MaxPooling2D,
+  RandomRotation,
+  RandomTranslation,
+  RandomZoom,
   ReLU,
   Reshape,
   Sequential,
@@ -172,6 +177,23 @@ const HARNESS: Record<string, HarnessCase[]> = {
     { label: 'one row', make: () => new GlobalMaxPooling2D(), inputShape: [1, 6, 2], distinct: true },
     { label: 'one pixel, one channel', make: () => new GlobalMaxPooling2D(), inputShape: [1, 1, 1] },
   ],
+  // The augmentation layers, in training (transforms drawn from the check's fixed generator): the
+  // resampling is linear in x, so the input gradient is exact whatever the transform.
+  RandomRotation: [
+    { label: 'bilinear, reflect (Keras defaults), ±0.2 turns', make: () => new RandomRotation(0.2), inputShape: [5, 6, 2], training: true },
+    { label: 'nearest, constant fill 0.5, [−0.5, 0.25] turns', make: () => new RandomRotation([-0.5, 0.25], { interpolation: 'nearest', fillMode: 'constant', fillValue: 0.5 }), inputShape: [4, 4, 3], training: true },
+    { label: 'bilinear, wrap, a full turn either way', make: () => new RandomRotation(1, { fillMode: 'wrap' }), inputShape: [6, 3, 1], training: true },
+  ],
+  RandomTranslation: [
+    { label: 'bilinear, reflect, ±30% both ways', make: () => new RandomTranslation(0.3, 0.3), inputShape: [5, 7, 2], training: true },
+    { label: 'bilinear, nearest fill, [−1, 1] and [0.2, 0.6]', make: () => new RandomTranslation([-1, 1], [0.2, 0.6], { fillMode: 'nearest' }), inputShape: [4, 5, 1], training: true },
+    { label: 'nearest interpolation, constant fill', make: () => new RandomTranslation(0.5, [-0.4, 0], { interpolation: 'nearest', fillMode: 'constant', fillValue: -1 }), inputShape: [6, 4, 3], training: true },
+  ],
+  RandomZoom: [
+    { label: 'bilinear, reflect, ±40%, aspect ratio kept', make: () => new RandomZoom(0.4), inputShape: [6, 5, 2], training: true },
+    { label: 'bilinear, wrap, in on one axis and out on the other', make: () => new RandomZoom([-0.5, -0.1], [0.2, 1], { fillMode: 'wrap' }), inputShape: [5, 5, 1], training: true },
+    { label: 'nearest, constant', make: () => new RandomZoom(0.3, 0.6, { interpolation: 'nearest', fillMode: 'constant', fillValue: 2 }), inputShape: [4, 6, 3], training: true },
+  ],
   Softmax: [
     { label: 'rank 2', make: () => new Softmax(), inputShape: [5] },
     { label: 'over the last axis of rank 3', make: () => new Softmax(), inputShape: [2, 3] },
@@ -284,6 +306,26 @@ describe('the layer harness', () => {
               await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(reg.className);
               return;
             }
+            if (reg.keras.tfjsOmits) {
+              // Alone, leaving it out leaves nothing to write: refused, naming it.
+              await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(new RegExp(`every layer .*\\(${reg.className}\\) is left out of the TensorFlow.js export`));
+              // Before a Flatten, it is left out with a note, and the Flatten carries the input shape.
+              const two = new Sequential([c.make(), new Flatten()], { seed: 4 });
+              two.build([null, ...c.inputShape]);
+              const { notes } = await two.save(out, { format: 'tfjs' });
+              expect(notes).toEqual([expect.stringMatching(new RegExp(`^The ${reg.className} layer '${two.layers[0].name}' is left out of the TensorFlow.js export: TensorFlow.js has no ${reg.keras.className}, and the layer is the identity at inference`))]);
+              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+              expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(['Flatten']);
+              expect(json.modelTopology.config.layers[0].config.batch_input_shape).toEqual([null, ...c.inputShape]);
+              const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
+              const x = input(c, 5, 'float32');
+              const p = theirs.predict(tf.tensor(x.data, x.shape)) as tf.Tensor;
+              expect(maxDiff(p.dataSync(), (await two.predict(x)).data)).toBeLessThan(1e-5);
+              expect((await loadModel(out)).layers.map((l) => l.className)).toEqual(['Flatten']);
+              // Our own file keeps it.
+              expect(modelFromBytes(modelToBytes(two), 'harness').layers.map((l) => l.className)).toEqual([reg.className, 'Flatten']);
+              return;
+            }
             await m.save(out, { format: 'tfjs' });
             const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
             expect(json.modelTopology.config.layers[0].class_name).toBe(reg.keras.className);
@@ -300,8 +342,8 @@ describe('the layer harness', () => {
             expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
           });
 
-          // Skipped where the export refuses the layer (checked above) or TF.js is wrong (the float64 check holds ours).
-          it.skipIf(!reg.keras || !!c.tfjsGradientsWrong)('TensorFlow.js computes the same gradients and the same Adam step', async () => {
+          // Skipped where the export refuses or leaves out the layer (checked above) or TF.js is wrong (the float64 check holds ours).
+          it.skipIf(!reg.keras || !!reg.keras.tfjsOmits || !!c.tfjsGradientsWrong)('TensorFlow.js computes the same gradients and the same Adam step', async () => {
             const m = modelOf(c, 5);
             const out = join(dir, `${reg.className}-${cases.indexOf(c)}-grad`);
             await m.save(out, { format: 'tfjs' });

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
-import { Adam, Dense, Dropout, Flatten, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
+import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
+import { Rng } from '../src/tensor/random.js';
+import { bufferZeros } from '../src/tensor/tensor.js';
 import { KERNELS_PLAIN, KERNELS_SHARED } from '../src/tensor/wasm/binary.js';
 import { ValueError } from '../src/errors.js';
 import { availableCores } from '../src/tensor/wasm/pool.js';
@@ -61,6 +63,38 @@ describe('backend choice', () => {
     // splitting rows across threads does not change any element's order of summation
     expect(two.h).toEqual(one.h);
     expect(two.e).toEqual(one.e);
+  });
+
+  it('the augmentation layers resample a batch of digits bit for bit as the reference does, on 1 and 2 threads', () => {
+    const { xTrain } = loadMnist();
+    const run = (backend: 'js' | 'wasm', threads = 1) => {
+      setBackend(backend);
+      setThreads(threads);
+      const layers = [
+        new RandomRotation(0.1),
+        new RandomTranslation(0.1, 0.1, { fillMode: 'constant', interpolation: 'nearest' }),
+        new RandomZoom(0.2, [-0.1, 0.3], { fillMode: 'wrap' }),
+      ];
+      const rng = new Rng(5);
+      const out: number[][] = [];
+      // 128 digits: large enough that the wasm backend splits the samples across both threads
+      let h = bufferZeros([128, 28, 28, 1], 'float32');
+      h.data.set(xTrain.slice(0, 128).div(255).data);
+      for (const l of layers) {
+        l.build([28, 28, 1], { dtype: 'float32', rng });
+        h = l.forward(h, { training: true, rng });
+        out.push(Array.from(h.data));
+      }
+      let d = h;
+      for (const l of [...layers].reverse()) {
+        d = l.backward(d, { needInputGrad: true })!;
+        out.push(Array.from(d.data));
+      }
+      return out;
+    };
+    const js = run('js');
+    expect(run('wasm', 1)).toEqual(js);
+    expect(run('wasm', 2)).toEqual(js);
   });
 
   it("keeps weights, gradients and optimizer state in its own memory, and users' tensors out of it", async () => {

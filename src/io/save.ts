@@ -4,12 +4,12 @@
  * which runs anywhere.
  */
 import { ValueError, checkKeys } from '../errors.js';
-import { setFileSaver, type SaveOptions, type Sequential } from '../nn/sequential.js';
+import { setFileSaver, type SaveOptions, type SaveResult, type Sequential } from '../nn/sequential.js';
 import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';
 import { writeFileAtomic } from './write.js';
 
-export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<SaveResult> {
   if (typeof path !== 'string' || path.length === 0) throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
   const format = options.format ?? 'mnist-nn';
   if (format === 'tfjs') {
@@ -18,6 +18,7 @@ export async function saveModel(model: Sequential, path: string, options: SaveOp
   }
   if (format !== 'mnist-nn') throw new ValueError(`save: format must be 'mnist-nn' or 'tfjs', got ${JSON.stringify(format)}.`);
   writeFileAtomic(path, modelToBytes(model, options));
+  return { notes: [] };
 }
 
 // model.save(path) writes through this module wherever it is loaded (the Node entry and the CLI).

@@ -2,7 +2,9 @@
  * TensorFlow.js's Layers format, both ways: a directory with model.json (the Keras-style topology
  * and a weights manifest) and the weights as one binary shard of little-endian float32, which
  * `tf.loadLayersModel` reads (and the TensorFlow.js converter turns into a Keras model). Only layers
- * both libraries have are translated; anything else is a FormatError that names it.
+ * both libraries have are translated; a layer Keras has and TensorFlow.js lacks that is the identity
+ * at inference (the augmentation layers: `tfjsOmits` in its registration) is left out of the export,
+ * with a note; anything else is a FormatError that names it.
  */
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -10,7 +12,7 @@ import { FileError, FormatError, MnistNnError, ValueError } from '../errors.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
 import '../nn/layers.js'; // every layer registered before a file names one
 import { kerasRegistration, layerFromConfig, registration, type Json, type Require } from '../nn/registry.js';
-import { Sequential } from '../nn/sequential.js';
+import { Sequential, type SaveResult } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseJsonSafely } from './model-file.js';
 import { asFormatError, checkFinite, sequentialWithin } from './serialize.js';
@@ -44,11 +46,25 @@ function layerIn(l: Json, where: string): Layer {
   }
 }
 
-/** Writes the model as a TensorFlow.js Layers model: dir/model.json and dir/group1-shard1of1.bin. */
-export function saveTfjs(model: Sequential, dir: string): void {
+/**
+ * Writes the model as a TensorFlow.js Layers model: dir/model.json and dir/group1-shard1of1.bin.
+ * Layers TensorFlow.js lacks that are the identity at inference are left out (they have no
+ * weights), each with a note; the first layer written carries the input shape it is built for.
+ */
+export function saveTfjs(model: Sequential, dir: string): SaveResult {
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const config = model.toConfig();
-  const layers = config.layers.map((l, i) => layerOut(l, i === 0 ? config.inputShape : undefined));
+  const notes: string[] = [];
+  const kept = config.layers.flatMap((l, i) => {
+    const keras = registration(l.className)?.keras;
+    if (!keras?.tfjsOmits) return [{ l, i }];
+    notes.push(`The ${l.className} layer '${String(l.config.name)}' is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same.`);
+    return [];
+  });
+  if (kept.length === 0) {
+    throw new FormatError(`save: every layer of the model '${model.name}' (${config.layers.map((l) => l.className).join(', ')}) is left out of the TensorFlow.js export, so there is no model to write.`);
+  }
+  const layers = kept.map(({ l, i }, k) => layerOut(l, k === 0 ? model.layers[i].inputShape : undefined));
   const params = model.parameters();
   checkFinite(params.map((p) => [p.name, p.value.data]));
   const bytes = new Uint8Array(params.reduce((s, p) => s + p.value.size * 4, 0));
@@ -65,6 +81,7 @@ export function saveTfjs(model: Sequential, dir: string): void {
   makeDirectory(dir);
   writeFileAtomic(join(dir, WEIGHTS_FILE), bytes); // weights first: model.json names them
   writeFileAtomic(join(dir, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)));
+  return { notes };
 }
 
 /** mkdir -p, with a FileError naming `dir` when it cannot be made (a file is in the way, no permission). */

@@ -29,7 +29,7 @@ export interface CallbackModel {
   stopTraining: boolean;
   getWeights(): import('../tensor/tensor.js').Tensor[];
   setWeights(weights: import('../tensor/tensor.js').Tensor[]): void;
-  save(path: string): Promise<void>;
+  save(path: string): Promise<unknown>;
   /** The optimizer `compile` chose (the learning-rate callbacks set its rate). */
   readonly optimizer?: Optimizer;
 }

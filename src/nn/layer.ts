@@ -42,7 +42,7 @@ export interface BuildContext {
 }
 
 export interface ForwardContext {
-  /** Training mode: dropout is active. */
+  /** Training mode: dropout and the augmentation layers (RandomRotation, …) are active. */
   training: boolean;
   rng: Rng;
 }

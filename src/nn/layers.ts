@@ -16,3 +16,6 @@ export { ReLU } from './relu.js';
 export { LeakyReLU, type LeakyReLUArgs } from './leaky-relu.js';
 export { Softmax } from './softmax.js';
 export { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
+export { RandomRotation } from './random-rotation.js';
+export { RandomTranslation } from './random-translation.js';
+export { RandomZoom } from './random-zoom.js';

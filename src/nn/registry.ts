@@ -21,6 +21,13 @@ export interface KerasMapping {
   /** Keras's class name. */
   className: string;
   /**
+   * True for a layer Keras has and TensorFlow.js does not, which is the identity at inference (the
+   * augmentation layers): the TensorFlow.js export leaves it out, so the exported model predicts the
+   * same, and says so in the save's notes. Our file keeps it, and a Keras config of it still reads
+   * through `fromKeras`.
+   */
+  tfjsOmits?: boolean;
+  /**
    * The layer's own options in Keras's spelling, from our config (`name`, `trainable` and the input
    * shape are written by the bridge).
    */
@@ -38,7 +45,10 @@ export interface LayerClass<L extends Layer = Layer> {
 export interface LayerRegistration<L extends Layer = Layer> {
   /** Rebuilds the layer from what its `getConfig` returned. */
   fromConfig(config: LayerConfig): L;
-  /** Keras's name and spelling; null when Keras and TensorFlow.js have no such layer. */
+  /**
+   * Keras's name and spelling; null when Keras and TensorFlow.js have no such layer (the TensorFlow.js
+   * export then refuses it). See `tfjsOmits` for a layer Keras has and TensorFlow.js lacks.
+   */
   keras: KerasMapping | null;
 }
 

@@ -34,7 +34,17 @@ export interface SaveOptions {
   format?: 'mnist-nn' | 'tfjs';
 }
 
-type FileSaver = (model: Sequential, path: string, options: SaveOptions) => Promise<void>;
+/** What `save` resolves to. */
+export interface SaveResult {
+  /**
+   * What the file leaves out and why, one sentence each: the TensorFlow.js format leaves out the
+   * layers TensorFlow.js lacks that are the identity at inference (RandomRotation and the other
+   * augmentation layers), so the exported model predicts the same. Empty when nothing is left out.
+   */
+  notes: string[];
+}
+
+type FileSaver = (model: Sequential, path: string, options: SaveOptions) => Promise<SaveResult>;
 let fileSaver: FileSaver | undefined;
 /**
  * Sets what `model.save(path)` writes with. io/save.ts sets it when loaded, so the Node entry and
@@ -180,13 +190,15 @@ export class Sequential {
   /**
    * Saves the model atomically: architecture, weights and, when compiled (and `includeOptimizer`
    * is not false), the optimizer's state and the random generator's, so `fit` with `initialEpoch`
-   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; see loadModel.
+   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; see loadModel. Resolves to
+   * notes on what the file leaves out (the 'tfjs' format leaves out augmentation layers, which
+   * TensorFlow.js lacks and which are the identity at inference).
    */
-  async save(path: string, options: SaveOptions = {}): Promise<void> {
+  async save(path: string, options: SaveOptions = {}): Promise<SaveResult> {
     if (!fileSaver) {
       throw new ValueError(`save: writing ${JSON.stringify(path)} needs a file system, which only the Node entry has; in a browser, modelToBytes(model) gives the file's bytes.`);
     }
-    await fileSaver(this, path, options);
+    return fileSaver(this, path, options);
   }
 
   /** Every weight, in getWeights() order (layer by layer; in each, trainable then non-trainable). */

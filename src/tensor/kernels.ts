@@ -39,6 +39,36 @@ export interface WindowGeometry {
   outW: number;
 }
 
+/** How an affine resampling reads a pixel outside the image (Keras's `fill_mode`). */
+export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
+/** How an affine resampling reads between pixels (Keras's `interpolation`). */
+export type Interpolation = 'bilinear' | 'nearest';
+
+/**
+ * One affine resampling of a batch of NHWC images x [batch, height, width, channels] into y of the
+ * same shape, as Keras's `affine_transform` (its numpy and JAX backends, which extend the image by
+ * pixel index as scipy's `map_coordinates` does):
+ *
+ *   each sample b has a transform t[b] = [a0, a1, a2, b0, b1, b2] (Float64Array [batch, 6]) mapping an
+ *   output pixel (row i, column j) to the input point x' = a0·j + a1·i + a2, y' = b0·j + b1·i + b2,
+ *   pixel centres at integer coordinates (column j is the point x = j, not j + 0.5);
+ *   'bilinear' reads the four pixels around (x', y') with weights (1 − fx)(1 − fy), fx(1 − fy),
+ *   (1 − fx)fy, fx·fy, where fx = x' − ⌊x'⌋, fy = y' − ⌊y'⌋; 'nearest' reads pixel (⌊y' + ½⌋, ⌊x' + ½⌋);
+ *   a pixel index outside the image is read per `fillMode`: 'constant' reads `fillValue`, 'nearest'
+ *   the edge pixel (a a | a b c d | d d), 'wrap' the opposite side (c d | a b c d | a b), 'reflect'
+ *   mirrors about the edge (b a | a b c d | d c), period 2n.
+ */
+export interface ResampleGeometry {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+  fillMode: FillMode;
+  interpolation: Interpolation;
+  /** What 'constant' reads outside the image. */
+  fillValue: number;
+}
+
 export interface Kernels {
   /** This backend's name, as `setBackend` takes it. */
   readonly name: string;
@@ -118,6 +148,72 @@ export interface Kernels {
   maxPool(y: FloatArray, argmax: Int32Array, x: FloatArray, g: WindowGeometry): void;
   /** dx [batch, height, width, channels] = 0, then dx[argmax[o]] += dy[o] for every output o. */
   maxPoolBackward(dx: FloatArray, dy: FloatArray, argmax: Int32Array, g: WindowGeometry): void;
+
+  /**
+   * y [batch, height, width, channels] = x resampled through each sample's transform (see
+   * ResampleGeometry): y[b, i, j, c] = Σ_k w_k · x[b, r_k, c_k, c], over the (one or four) pixels
+   * read, a pixel outside the image under 'constant' contributing w_k · fillValue.
+   */
+  affineResample(y: FloatArray, x: FloatArray, transforms: Float64Array, g: ResampleGeometry): void;
+  /**
+   * The transpose of affineResample in x: dx = 0, then dx[b, r_k, c_k, c] += w_k · dy[b, i, j, c]
+   * for every pixel read (the fill value's terms do not depend on x and give nothing). y is linear
+   * in x (affine, for 'constant'), so this is its exact gradient.
+   */
+  affineResampleBackward(dx: FloatArray, dy: FloatArray, transforms: Float64Array, g: ResampleGeometry): void;
+}
+
+/** Index i of an axis of n pixels read under `mode`: an index in [0, n), or −1 for the fill value. */
+function readIndex(i: number, n: number, mode: FillMode): number {
+  if (i >= 0 && i < n) return i;
+  if (mode === 'constant') return -1;
+  if (mode === 'nearest') return i < 0 ? 0 : n - 1;
+  if (mode === 'wrap') return ((i % n) + n) % n;
+  const m = ((i % (2 * n)) + 2 * n) % (2 * n); // reflect: period 2n, mirrored in its second half
+  return m < n ? m : 2 * n - 1 - m;
+}
+
+/** The pixels one output pixel reads: element offsets of their channel 0 in x (−1: the fill value), and weights. */
+const tapAt = new Int32Array(4);
+const tapW = new Float64Array(4);
+
+/**
+ * Fills tapAt / tapW for output pixel (i, j) of the sample whose transform is at t[o] and whose
+ * image starts at element `base`, and returns how many pixels it reads: 1 for 'nearest', 4 for
+ * 'bilinear' (in the order (⌊y'⌋, ⌊x'⌋), (⌊y'⌋, ⌊x'⌋+1), (⌊y'⌋+1, ⌊x'⌋), (⌊y'⌋+1, ⌊x'⌋+1)).
+ * The wasm kernel computes the same numbers in the same order, in f64.
+ */
+function pixelTaps(t: Float64Array, o: number, i: number, j: number, base: number, g: ResampleGeometry, nearest: boolean): number {
+  const H = g.height;
+  const W = g.width;
+  const C = g.channels;
+  const mode = g.fillMode;
+  const xs = t[o] * j + t[o + 1] * i + t[o + 2];
+  const ys = t[o + 3] * j + t[o + 4] * i + t[o + 5];
+  if (nearest) {
+    const r = readIndex(Math.floor(ys + 0.5), H, mode);
+    const c = readIndex(Math.floor(xs + 0.5), W, mode);
+    tapAt[0] = r < 0 || c < 0 ? -1 : base + (r * W + c) * C;
+    tapW[0] = 1;
+    return 1;
+  }
+  const x0 = Math.floor(xs);
+  const y0 = Math.floor(ys);
+  const fx = xs - x0;
+  const fy = ys - y0;
+  const c0 = readIndex(x0, W, mode);
+  const c1 = readIndex(x0 + 1, W, mode);
+  const r0 = readIndex(y0, H, mode);
+  const r1 = readIndex(y0 + 1, H, mode);
+  tapAt[0] = r0 < 0 || c0 < 0 ? -1 : base + (r0 * W + c0) * C;
+  tapAt[1] = r0 < 0 || c1 < 0 ? -1 : base + (r0 * W + c1) * C;
+  tapAt[2] = r1 < 0 || c0 < 0 ? -1 : base + (r1 * W + c0) * C;
+  tapAt[3] = r1 < 0 || c1 < 0 ? -1 : base + (r1 * W + c1) * C;
+  tapW[0] = (1 - fy) * (1 - fx);
+  tapW[1] = (1 - fy) * fx;
+  tapW[2] = fy * (1 - fx);
+  tapW[3] = fy * fx;
+  return 4;
 }
 
 export const jsKernels: Kernels = {
@@ -410,5 +506,44 @@ export const jsKernels: Kernels = {
     dx.fill(0, 0, g.batch * g.height * g.width * g.channels);
     const n = g.batch * g.outH * g.outW * g.channels;
     for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
+  },
+
+  // Sums in f64, first term first (so a lone 'nearest' read is copied exactly, −0 included).
+  affineResample(y, x, transforms, g) {
+    const { batch, height: H, width: W, channels: C, fillValue } = g;
+    const nearest = g.interpolation === 'nearest';
+    let out = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++, out += C) {
+          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
+          for (let c = 0; c < C; c++) {
+            let s = tapAt[0] < 0 ? tapW[0] * fillValue : tapW[0] * x[tapAt[0] + c];
+            for (let k = 1; k < n; k++) s += tapAt[k] < 0 ? tapW[k] * fillValue : tapW[k] * x[tapAt[k] + c];
+            y[out + c] = s;
+          }
+        }
+      }
+    }
+  },
+
+  affineResampleBackward(dx, dy, transforms, g) {
+    const { batch, height: H, width: W, channels: C } = g;
+    const nearest = g.interpolation === 'nearest';
+    dx.fill(0, 0, batch * H * W * C);
+    let out = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++, out += C) {
+          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
+          for (let k = 0; k < n; k++) {
+            const a = tapAt[k];
+            if (a < 0) continue;
+            const w = tapW[k];
+            for (let c = 0; c < C; c++) dx[a + c] += w * dy[out + c];
+          }
+        }
+      }
+    }
   },
 };

@@ -1,13 +1,15 @@
 /**
  * The 'wasm' backend: the three matrix products run in WebAssembly SIMD (src/tensor/wasm/gemm-wat.ts),
- * split by rows across a worker pool for large products; the other kernels are the reference ones,
+ * split by rows across a worker pool for large products, and the affine resampling (resample-wat.ts)
+ * split by samples; the other kernels are the reference ones or WebAssembly ones (elementwise-wat.ts),
  * run directly on views of the WebAssembly memory. float64 arrays always take the reference path.
  */
-import { jsKernels, type FloatArray, type Kernels, type WindowGeometry } from '../kernels.js';
+import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
 import { KERNELS_PLAIN, KERNELS_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
 import { WorkerPool, availableCores } from './pool.js';
+import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 
 const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;
@@ -15,6 +17,11 @@ const W = 4 * DEFAULT_TILE.vecs;
 const MIN_PARALLEL_MACS = 1 << 18;
 /** Below this many rows of A, an 'nn' product skips packing B: a pass over B costs more than the product. */
 const SMALL_M = 4;
+/**
+ * An affine resampling's work per output element, in multiply-adds, for the split threshold: the
+ * point, four weights and four gathered reads cost about as much as this many multiply-adds of a product.
+ */
+const RESAMPLE_MACS = 16;
 
 interface GemmExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
@@ -35,6 +42,8 @@ interface GemmExports {
   col_dot_sums(sumDy: number, sumDyX: number, dy: number, x: number, rows: number, cols: number, acc: number): void;
   scale_shift_cols(out: number, a: number, p: number, s: number, rows: number, cols: number): void;
   scale_shift_cols2(out: number, a: number, p: number, b: number, q: number, s: number, rows: number, cols: number): void;
+  affine_resample(y: number, x: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number, fillValue: number): void;
+  affine_resample_backward(dx: number, dy: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number): void;
 }
 
 /** The geometry as the window kernels take it: twelve i32 arguments. */
@@ -170,6 +179,39 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     return true;
   }
 
+  /**
+   * The affine resampling (op 2) or its backward (op 3) of `from` into `to` (f32 arrays; staged in
+   * scratch when outside the memory, as a product's operands are), the transforms copied into
+   * scratch first; large batches split by samples across the pool, each thread a run of whole
+   * samples (a sample's taps stay within its own image, so the runs touch disjoint memory). Returns
+   * false, having done nothing, when the memory has no room for the call's scratch.
+   */
+  function resample(op: 2 | 3, to: Float32Array, from: Float32Array, t: Float64Array, g: ResampleGeometry): boolean {
+    const { batch: B, height: H, width: W, channels: C } = g;
+    const per = H * W * C;
+    const io = stage(48 * B, [from, B * per], [to, B * per]);
+    if (!io) return false;
+    heap.f64(io.base, 6 * B).set(t.subarray(0, 6 * B));
+    const [fromPtr, toPtr] = io.ptr;
+    const parts = pool && B * per * RESAMPLE_MACS >= minParallel ? Math.min(pool.threads, B) : 1;
+    const each = Math.ceil(B / parts);
+    const job = (p: number): number[] => {
+      const s0 = Math.min(B, p * each);
+      const n = Math.min(B, s0 + each) - s0;
+      return [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]];
+    };
+    for (let p = 1; p < parts; p++) pool!.post(p - 1, [op, ...job(p)], g.fillValue);
+    try {
+      const [a, b, tp, n, h, w, c, fill, interp] = job(0);
+      if (op === 2) wasm.affine_resample(a, b, tp, n, h, w, c, fill, interp, g.fillValue);
+      else wasm.affine_resample_backward(a, b, tp, n, h, w, c, fill, interp);
+    } finally {
+      for (let p = 1; p < parts; p++) pool!.wait(p - 1);
+    }
+    io.finish();
+    return true;
+  }
+
   const f32 = (...xs: FloatArray[]): boolean => xs.every((x) => x instanceof Float32Array);
   // Element-wise kernels run in wasm when every array is an f32 view of the memory, else on the reference.
   const here = (...xs: (FloatArray | Int32Array)[]): boolean => xs.every((x) => (x instanceof Float32Array || x instanceof Int32Array) && heap.owns(x));
@@ -210,6 +252,12 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       const n = g.batch * g.outH * g.outW * g.channels;
       if (here(dx, dy, argmax)) wasm.max_pool_backward(dx.byteOffset, dy.byteOffset, argmax.byteOffset, g.batch * g.height * g.width * g.channels, n);
       else jsKernels.maxPoolBackward(dx, dy, argmax, g);
+    },
+    affineResample(y, x, transforms, g) {
+      if (!(y instanceof Float32Array && x instanceof Float32Array && resample(2, y, x, transforms, g))) jsKernels.affineResample(y, x, transforms, g);
+    },
+    affineResampleBackward(dx, dy, transforms, g) {
+      if (!(dx instanceof Float32Array && dy instanceof Float32Array && resample(3, dx, dy, transforms, g))) jsKernels.affineResampleBackward(dx, dy, transforms, g);
     },
     matmul(c, a, b, m, k, n) {
       if (!(f32(c, a, b) && product('nn', c, a, b, m, k, n))) jsKernels.matmul(c, a, b, m, k, n);

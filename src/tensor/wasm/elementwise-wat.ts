@@ -138,7 +138,7 @@ const GEOMETRY = '(param $B i32) (param $H i32) (param $W i32) (param $C i32) (p
 const WINDOW_LOCALS = '(local $b i32) (local $oh i32) (local $ow i32) (local $i i32) (local $j i32) (local $ih i32) (local $iw i32) (local $src i32) (local $run i32)';
 
 /** `for ($v = 0; $v < n; $v++) body`, with labels named after $v. */
-function loop(v: string, n: string, body: string): string {
+export function loop(v: string, n: string, body: string): string {
   return `(local.set $${v} (i32.const 0))
     (block $${v}_done (loop $${v}_next
       (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))

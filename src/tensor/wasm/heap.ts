@@ -84,6 +84,11 @@ export class WasmHeap {
     return new Float32Array(this.memory.buffer, off, n);
   }
 
+  /** A Float64Array over [off, off + 8n) of the current buffer (off a multiple of 8). */
+  f64(off: number, n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, off, n);
+  }
+
   /** A block's offset, or −1 when the memory is at its limit. */
   private tryTake(size: number): number {
     const list = this.free.get(size);

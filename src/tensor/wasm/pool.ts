@@ -1,5 +1,6 @@
 /**
- * Worker threads that share the kernels' memory and take a slice of the rows of a large product.
+ * Worker threads that share the kernels' memory and take a slice of the rows of a large product, or
+ * a run of the samples of a large affine resampling.
  * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
  * computes its own slice, then waits (Atomics.wait) until every worker has written back its job's
  * number. Only where threads can block (Node's main thread and workers; not a browser's main
@@ -11,9 +12,13 @@
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
-const ARGS = 2; // op (0 gemm_n, 1 gemm_t, −1 exit), then c, a, b, m, k, n, ars, acs, scratch
+// op, then up to nine i32 arguments: −1 exit; 0 gemm_n, 1 gemm_t (c, a, b, m, k, n, ars, acs, scratch);
+// 2 affine_resample (y, x, t, samples, H, W, C, fill, interp; fillValue in FLOAT); 3 its backward
+// (dx, dy, t, samples, H, W, C, fill, interp)
+const ARGS = 2;
+const FLOAT = 12; // an f64 argument, in words 12–13 of the slot (8-byte aligned: slots are 64 bytes)
 const ERR = 14; // 1 when the worker's last job threw
-/** Longest a product's slice may take before the caller gives up on a worker (it may have died). */
+/** Longest a job may take before the caller gives up on a worker (it may have died). */
 const JOB_TIMEOUT_MS = 60_000;
 /** Polls of a control word before sleeping on it (some tens of microseconds). */
 const SPIN = 20000;
@@ -22,8 +27,9 @@ const SPIN = 20000;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctl, slot } = workerData;
-const { gemm_n, gemm_t } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const { gemm_n, gemm_t, affine_resample, affine_resample_backward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const base = slot * ${SLOT};
+const f64 = new Float64Array(ctl.buffer);
 Atomics.store(ctl, base + ${DONE}, 0);
 Atomics.notify(ctl, base + ${DONE});
 let seen = 0;
@@ -39,7 +45,11 @@ for (;;) {
   const op = ctl[a];
   if (op < 0) break;
   try {
-    (op === 0 ? gemm_n : gemm_t)(ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
+    const args = [ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]];
+    if (op === 0) gemm_n(...args);
+    else if (op === 1) gemm_t(...args);
+    else if (op === 2) affine_resample(...args, f64[(base + ${FLOAT}) / 2]);
+    else affine_resample_backward(...args);
     Atomics.store(ctl, base + ${ERR}, 0);
   } catch {
     Atomics.store(ctl, base + ${ERR}, 1);
@@ -73,13 +83,16 @@ export function availableCores(): number {
 export class WorkerPool {
   private readonly workers: NodeWorker[] = [];
   private readonly ctl: Int32Array;
+  /** The same control words as f64, for a job's float argument. */
+  private readonly ctlF64: Float64Array;
   private seq = 0;
 
   /** Starts `count` workers (fewer, or none, where threads are unavailable). */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
     const Worker = nodeWorker();
     const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
-    this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4));
+    this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4 * SLOT));
+    this.ctlF64 = new Float64Array(this.ctl.buffer);
     if (!Worker || !canShare) return;
     for (let slot = 0; slot < count; slot++) {
       this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
@@ -101,10 +114,11 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
-  /** Hands job `args` (op, c, a, b, m, k, n, ars, acs, scratch) to worker w. */
-  post(w: number, args: number[]): void {
+  /** Hands job `args` (op and its i32 arguments, see ARGS) to worker w, with `float` its f64 argument if any. */
+  post(w: number, args: number[], float = 0): void {
     const base = w * SLOT;
     this.ctl.set(args, base + ARGS);
+    this.ctlF64[(base + FLOAT) / 2] = float;
     Atomics.store(this.ctl, base + SEQ, ++this.seq);
     Atomics.notify(this.ctl, base + SEQ);
   }
@@ -116,10 +130,10 @@ export class WorkerPool {
     for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
-      if (Date.now() > deadline) throw new Error(`wasm backend: kernel worker ${w} did not finish its product within ${JOB_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline) throw new Error(`wasm backend: kernel worker ${w} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.ctl, base + DONE, done, 1000);
     }
-    if (Atomics.load(this.ctl, base + ERR) !== 0) throw new Error(`wasm backend: kernel worker ${w} failed its product`);
+    if (Atomics.load(this.ctl, base + ERR) !== 0) throw new Error(`wasm backend: kernel worker ${w} failed its job`);
   }
 
   /** Stops every worker. */
