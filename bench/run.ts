@@ -5,7 +5,8 @@
  *   2. one epoch of the 784-128-10 MLP: ours js, wasm 1 thread, wasm every core, TF.js wasm, TF.js cpu;
  *   3. predict one digit: the same five models;
  *   4. memory: ten epochs on ours (wasm, every core) in a fresh child process, RSS after each;
- *   5. one epoch of the seed 002 CNN, and what the augmentation layers in front of it cost (bench/augment.ts);
+ *   5. one epoch of the seed 002 CNN and of the cnn-batchnorm network (bench/cnn-batchnorm.ts), and what
+ *      the augmentation layers in front of the seed 002 CNN cost (bench/augment.ts);
  *   6. a Markdown table of every figure for the README, with the issue's targets marked met or not.
  * Ratios are arranged so that above 1 means ours is faster. BENCH_SAMPLES=N trains on N digits,
  * BENCH_MAX_TIME=s sets benchmark.js's time per kernel case (default 0.6).
@@ -17,6 +18,7 @@ import { HEADLINE, MLP_WEIGHTS, formatTime, gflops, kernelReport, runKernels, ty
 import { EPOCHS, FLAT_MIB, growth, readingLine, runMemory } from './memory.js';
 import { tfVersion, tfWasmVersion } from './tfjs.js';
 import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
+import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
 
 const started = performance.now();
@@ -71,6 +73,11 @@ console.log(`\n[${elapsed()}]\n`);
 console.log('## 5. One epoch of the seed 002 CNN (Conv2D 32, pool, Conv2D 64, pool, Dense 10; Adam, batch 128)\n');
 const cnn = await runCnnEpoch();
 console.log(cnnReport(cnn));
+console.log(`\n[${elapsed()}]\n`);
+
+console.log('### One epoch of the cnn-batchnorm network (augmentation, Conv2D + BatchNormalization blocks, Dense 128; one-cycle Adam, batch 128)\n');
+const bnCnn = await runBatchNormCnnEpoch();
+console.log(batchNormCnnReport(bnCnn, cnn));
 console.log(`\n[${elapsed()}]\n`);
 
 console.log('### Augmentation cost: RandomRotation, RandomTranslation, RandomZoom in front of the seed 002 CNN\n');
@@ -164,6 +171,14 @@ const md: string[][] = [
     `${(perEpoch(cnn.tfSeconds, cnn.tfSamples) / 3600).toFixed(1)} h (from ${cnn.tfSamples} digits)`,
     `${x(perEpoch(cnn.tfSeconds, cnn.tfSamples) / perEpoch(cnn.seconds, cnn.samples))} cpu`,
     `≤ 30 s: ${mark(perEpoch(cnn.seconds, cnn.samples) <= 30)}`,
+  ],
+  [
+    `one epoch of the cnn-batchnorm network (BatchNormalization, augmentation), 60,000 digits, batch 128${bnCnn.samples < CNN_SAMPLES ? ` (from ${bnCnn.samples})` : ''}`,
+    `${perEpoch(bnCnn.seconds, bnCnn.samples).toFixed(1)} s (wasm ${bnCnn.threads}t); ${x(perEpoch(bnCnn.seconds, bnCnn.samples) / perEpoch(cnn.seconds, cnn.samples))} the seed 002 epoch`,
+    'cannot train it',
+    `${(perEpoch(bnCnn.tfSeconds, bnCnn.tfSamples) / 3600).toFixed(1)} h without the augmentation (from ${bnCnn.tfSamples} digits)`,
+    `${x(perEpoch(bnCnn.tfSeconds, bnCnn.tfSamples) / perEpoch(bnCnn.seconds, bnCnn.samples))} cpu`,
+    '—',
   ],
   [
     `augmentation cost: the three Random* layers in front of the seed 002 CNN, epochs of ${aug.samples.toLocaleString('en-US')} digits, alternating by batch`,

