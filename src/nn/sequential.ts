@@ -254,9 +254,12 @@ export class Sequential {
 
   /**
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with
-   * `getWeights()` (a non-trainable weight, which has no gradient, gets zeros). Nothing is
+   * `getWeights()` (a non-trainable weight, which has no gradient, gets zeros). No weight is
    * updated. Inference mode by default (dropout off), so the result is a deterministic function of
-   * the weights. With `sampleWeight` (a Tensor [n]), the loss and gradients are fit's weighted ones.
+   * the weights and changes nothing. With `training: true` it is a training step without the
+   * update, as a Keras model called with training=True: dropout and augmentation draw from the
+   * model's generator and BatchNormalization moves its moving statistics. With `sampleWeight` (a
+   * Tensor [n]), the loss and gradients are fit's weighted ones.
    */
   async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);

@@ -290,8 +290,10 @@ export class Trainer {
   /**
    * The mean loss over the batch (x, y) and its gradient for every weight, aligned with the model's
    * `getWeights()` (frozen layers' weights included; a non-trainable weight, which has no gradient,
-   * gets zeros). Nothing is updated. Inference mode unless `training`; with `sampleWeight`, the
-   * weighted loss of fit.
+   * gets zeros). No weight is updated. Inference mode unless `training`: then, as a Keras model
+   * called with training=True, dropout and the augmentation layers draw from the model's generator
+   * and BatchNormalization moves its moving statistics (a custom training loop needs that); with
+   * `sampleWeight`, the weighted loss of fit.
    */
   computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): { loss: number; grads: Tensor[] } {
     checkKeys('computeGradients', args, ['training', 'sampleWeight']);

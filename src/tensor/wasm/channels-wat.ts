@@ -45,25 +45,53 @@ function store(out: string, k: number): string {
 const SUM_LOCALS = `${LOCALS} (local $r i32) (local $v v128) (local $d v128) (local $s f32) (local $scale f64)`;
 const zeroSums = '(memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))';
 
-/** mean[c] and the biased variance[c] of x [rows, cols]: one pass for the sums, one for Σ (x − mean)². */
+/**
+ * Sum 1's accumulators at $o += (x − mean)², the four lanes of `x` promoted to f64 and the mean
+ * taken in f64 from sum 0 (which holds the means by then): an f32 mean would bias the variance by
+ * its rounding error squared, visible when the mean is large beside the spread.
+ */
+function addSquaredDeviations(x: string): string {
+  const dev = (lanes: string, offset: number) =>
+    `(local.set $e (f64x2.sub (f64x2.promote_low_f32x4 ${lanes}) (v128.load offset=${offset} ${acc(0)})))
+      (v128.store offset=${offset} ${acc(1)} (f64x2.add (v128.load offset=${offset} ${acc(1)}) (f64x2.mul (local.get $e) (local.get $e))))`;
+  return `(local.set $v ${x})
+      ${dev('(local.get $v)', 0)}
+      ${dev('(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))', 16)}`;
+}
+
+/** Sum 0's accumulators at $o *= $scale, in place (sums into means). */
+const scaleSum0 = `(local.set $o (i32.const 0))
+    (block $mdone (loop $mnext
+      (br_if $mdone (i32.ge_u (local.get $o) (i32.shl (local.get $cols) (i32.const 2))))
+      (f64.store ${acc(0)} (f64.mul (f64.load ${acc(0)}) (local.get $scale)))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $mnext)))`;
+
+/**
+ * mean[c] and the biased variance[c] of x [rows, cols]: one pass for the sums, then Σ (x − mean)²
+ * in float64 against the float64 mean.
+ */
 const colMoments = `(func $col_moments (export "col_moments") (param $mean i32) (param $var i32) (param $x i32) (param $rows i32) (param $cols i32) (param $acc i32)
-    ${SUM_LOCALS} (local $x0 i32)
+    ${SUM_LOCALS} (local $x0 i32) (local $e v128) (local $f f64)
     (local.set $scale (f64.div (f64.const 1) (f64.convert_i32_u (local.get $rows))))
     (local.set $x0 (local.get $x))
     ${zeroSums}
     ${eachRow(loop4('(local.get $cols)', addLanes(0, `(v128.load ${at('x')})`), addOne(0, `(f32.load ${at('x')})`)), ['x'])}
-    ${store('mean', 0)}
+    ${scaleSum0}
     (local.set $x (local.get $x0))
     ${eachRow(
       loop4(
         '(local.get $cols)',
-        `(local.set $d (f32x4.sub (v128.load ${at('x')}) (v128.load ${at('mean')})))
-      ${addLanes(1, '(f32x4.mul (local.get $d) (local.get $d))')}`,
-        `(local.set $s (f32.sub (f32.load ${at('x')}) (f32.load ${at('mean')})))
-      ${addOne(1, '(f32.mul (local.get $s) (local.get $s))')}`,
+        addSquaredDeviations(`(v128.load ${at('x')})`),
+        `(local.set $f (f64.sub (f64.promote_f32 (f32.load ${at('x')})) (f64.load ${acc(0)})))
+      (f64.store ${acc(1)} (f64.add (f64.load ${acc(1)}) (f64.mul (local.get $f) (local.get $f))))`,
       ),
       ['x'],
     )}
+    (local.set $f (local.get $scale))
+    (local.set $scale (f64.const 1))
+    ${store('mean', 0)}
+    (local.set $scale (local.get $f))
     ${store('var', 1)})`;
 
 /** sumDy[c] = Σ_r dy[r,c] and sumDyX[c] = Σ_r dy[r,c]·x[r,c], in one pass. */
