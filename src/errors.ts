@@ -54,3 +54,20 @@ export function checkKeys(where: string, options: object | undefined, allowed: r
     }
   }
 }
+
+/** How a bad option value reads in a message: strings quoted, everything else as String gives it. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** `v` when it is an integer ≥ `min`; else a ValueError `where: what must be an integer ≥ min, got v.` */
+export function checkInt(where: string, what: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${shown(v)}.`);
+  return v;
+}
+
+/** `v` when it is true or false; else a ValueError `where: what must be true or false, got v.` */
+export function checkBoolean(where: string, what: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValueError(`${where}: ${what} must be true or false, got ${shown(v)}.`);
+  return v;
+}

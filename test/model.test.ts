@@ -239,7 +239,7 @@ describe('errors name the layer and the shapes', () => {
     nan.data[5] = Number.NaN;
     await expect(c.fit(nan, y, { verbose: 0 })).rejects.toThrow('fit: x holds NaN at flat index 5; inputs must be finite.');
     expect(() => c.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/Unknown optimizer 'adamw'/);
-    expect(() => c.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/Unknown metric 'f1'/);
+    expect(() => c.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/compile: metrics: unknown metric 'f1'/);
     await expect(c.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow("fit: unknown option 'batch_size'; expected one of 'epochs', 'batchSize'");
     await expect(c.fit(x, y, { class_weight: {} } as never)).rejects.toThrow(/unknown option 'class_weight'/);
     await expect(c.fit(x, y, { validationData: [x] } as never)).rejects.toThrow('fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got an array of 1.');

@@ -19,7 +19,7 @@
  * Each map is per-channel affine in dy and x, so forward and backward are one pass each over the
  * data after the column sums: dx = dy·p + x·q + r with p = γ·s, q = −γ·s²·S₂/N, r = −p·S₁/N − q·μ.
  */
-import { ShapeError, ValueError, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkBoolean, formatShape } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
@@ -109,8 +109,8 @@ export class BatchNormalization extends Layer {
     if (typeof this.epsilon !== 'number' || !(this.epsilon > 0 && Number.isFinite(this.epsilon))) {
       throw new ValueError(`${this.describe()}: epsilon must be a finite number > 0, got ${String(args.epsilon)}.`);
     }
-    this.center = this.flag('center', args.center);
-    this.scale = this.flag('scale', args.scale);
+    this.center = args.center === undefined ? true : checkBoolean(this.describe(), 'center', args.center);
+    this.scale = args.scale === undefined ? true : checkBoolean(this.describe(), 'scale', args.scale);
     this.betaInitializer = args.betaInitializer ?? 'zeros';
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
@@ -118,11 +118,6 @@ export class BatchNormalization extends Layer {
     for (const option of ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const) getInitializer(this[option], `${this.describe()} ${option}`);
     this.betaRegularizer = getRegularizer(args.betaRegularizer, `${this.describe()} betaRegularizer`);
     this.gammaRegularizer = getRegularizer(args.gammaRegularizer, `${this.describe()} gammaRegularizer`);
-  }
-
-  private flag(what: string, v: unknown): boolean {
-    if (v !== undefined && typeof v !== 'boolean') throw new ValueError(`${this.describe()}: ${what} must be true or false, got ${JSON.stringify(v)}.`);
-    return v ?? true;
   }
 
   computeOutputShape(inputShape: number[]): number[] {

@@ -5,7 +5,7 @@
  * before training starts, where Keras throws a TypeError when it first sets the rate. The rate of
  * each epoch is in its logs as `learning_rate` and in History as `learning_rate` and `lr`.
  */
-import { ValueError, checkKeys } from '../errors.js';
+import { ValueError, checkInt, checkKeys } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { improves, modelOf, monitored, type Callback, type CallbackModel, type Logs } from './callbacks.js';
 
@@ -39,6 +39,7 @@ export class LearningRateScheduler implements Callback {
     readonly verbose = 0,
   ) {
     if (typeof schedule !== 'function') throw new ValueError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${typeof schedule}.`);
+    if (typeof verbose !== 'number') throw new ValueError(`LearningRateScheduler: verbose must be a number, got ${String(verbose)}.`);
   }
 
   setModel(model: CallbackModel): void {
@@ -111,8 +112,8 @@ export class ReduceLROnPlateau implements Callback {
     if (typeof this.factor !== 'number' || !(this.factor > 0 && this.factor < 1)) {
       throw new ValueError(`${who}: factor must be a number in (0, 1) (Keras does not support a factor ≥ 1), got ${String(this.factor)}.`);
     }
-    this.patience = nonNegativeInt(who, 'patience', args.patience ?? 10);
-    this.cooldown = nonNegativeInt(who, 'cooldown', args.cooldown ?? 0);
+    this.patience = checkInt(who, 'patience', args.patience ?? 10, 0);
+    this.cooldown = checkInt(who, 'cooldown', args.cooldown ?? 0, 0);
     this.verbose = args.verbose ?? 0;
     if (typeof this.verbose !== 'number') throw new ValueError(`${who}: verbose must be a number, got ${String(this.verbose)}.`);
     const minDelta = args.minDelta ?? 1e-4;
@@ -164,9 +165,4 @@ export class ReduceLROnPlateau implements Callback {
       this.wait = 0;
     }
   }
-}
-
-function nonNegativeInt(who: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${who}: ${what} must be an integer ≥ 0, got ${String(v)}.`);
-  return v;
 }

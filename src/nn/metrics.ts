@@ -53,13 +53,13 @@ const KINDS: Record<string, Kind | 'auto'> = {
 };
 const FNS: Record<Kind, Metric['correct']> = { sparse: sparseCategorical, categorical, binary };
 
-/** Checks a metric name; throws a ValueError for an unknown one. */
-export function parseMetricName(name: string): { camel: string; key0: string } {
+/** Checks a metric name; throws a ValueError for an unknown one, naming `where` it was given when known. */
+export function parseMetricName(name: string, where?: string): { camel: string; key0: string } {
   const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const lower = camel.toLowerCase();
   const key0 = lower === 'accuracy' || lower === 'acc' ? lower : camel;
   if (!Object.hasOwn(KINDS, key0)) {
-    throw new ValueError(`Unknown metric '${name}'; expected one of ${Object.keys(KINDS).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(`${where ? `${where}: unknown` : 'Unknown'} metric '${name}'; expected one of ${Object.keys(KINDS).map((k) => `'${k}'`).join(', ')}.`);
   }
   return { camel, key0 };
 }

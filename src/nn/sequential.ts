@@ -3,7 +3,7 @@
  * pass, the weights and the config. Training lives in trainer.ts, the summary in summary.ts; the
  * methods here that train hand the work to the Trainer that `compile` makes.
  */
-import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import { Rng, checkSeed } from '../tensor/random.js';
 import { Tensor, firstNonFinite, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
@@ -12,7 +12,7 @@ import type { History } from './callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from './layer.js';
 import { layerToConfig } from './registry.js';
 import { summaryLines } from './summary.js';
-import { Trainer, checkInt, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from './trainer.js';
+import { Trainer, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from './trainer.js';
 
 export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from './trainer.js';
 

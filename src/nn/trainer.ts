@@ -5,7 +5,7 @@
  * Whether the loss takes the logits of a final softmax (cross-entropy fused with softmax, whose
  * backward pass starts from dL/dlogits = (p − y)/n) is decided in one place, `outputLoss`.
  */
-import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
@@ -121,7 +121,9 @@ export class Trainer {
     const names = (m: string[] | string | undefined): string[] => (m === undefined ? [] : Array.isArray(m) ? [...m] : [m]);
     this.metrics = names(args.metrics);
     this.weightedMetrics = names(args.weightedMetrics);
-    for (const m of [...this.metrics, ...this.weightedMetrics]) parseMetricName(m); // unknown names fail here, not at fit
+    // Unknown names fail here, not at fit.
+    for (const m of this.metrics) parseMetricName(m, 'compile: metrics');
+    for (const m of this.weightedMetrics) parseMetricName(m, 'compile: weightedMetrics');
     this.trainableAtCompile = new Map(model.layers.map((l) => [l, l.trainable]));
   }
 
@@ -432,10 +434,4 @@ function logsOf(loss: number, tallies: Tally[], metrics: Tracked[]): Evaluation 
   const logs: Logs = { loss };
   metrics.forEach((m, i) => (logs[m.key] = tallies[i][1] > 0 ? tallies[i][0] / tallies[i][1] : 0));
   return logs as Evaluation;
-}
-
-export function checkInt(where: string, what: string, v: number, min: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${String(v)}.`);
-  }
 }

@@ -24,7 +24,7 @@ export abstract class Optimizer {
 
   private static checkRate(who: string, lr: unknown): LearningRate {
     if (lr instanceof LearningRateSchedule) return lr;
-    if (typeof lr === 'object' && lr !== null) return scheduleFromConfig(lr);
+    if (typeof lr === 'object' && lr !== null) return scheduleFromConfig(lr, `${who}: learningRate`);
     checkRange(who, 'learningRate', lr as number, 0, Infinity, false);
     return lr as number;
   }

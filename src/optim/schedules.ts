@@ -8,7 +8,7 @@
  * Each schedule has `getConfig()` (JSON values: what a model file holds) and is rebuilt by
  * {@link scheduleFromConfig}; bad options are a ValueError naming the schedule and the option.
  */
-import { ValueError, checkKeys } from '../errors.js';
+import { ValueError, checkBoolean, checkInt, checkKeys } from '../errors.js';
 
 /** What a schedule is saved as: `{ className: 'CosineDecay', config: { … } }`. */
 export interface ScheduleConfig {
@@ -38,15 +38,6 @@ function num(who: string, what: string, v: unknown, min: number, strict = false)
   return v;
 }
 
-function int(who: string, what: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${who}: ${what} must be an integer ≥ ${min}, got ${JSON.stringify(v) ?? String(v)}.`);
-  return v;
-}
-
-function bool(who: string, what: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new ValueError(`${who}: ${what} must be true or false, got ${JSON.stringify(v) ?? String(v)}.`);
-  return v;
-}
 
 function str(who: string, what: string, v: unknown): string {
   if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${JSON.stringify(v) ?? String(v)}.`);
@@ -87,7 +78,7 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.initialLearningRate = num(who, 'initialLearningRate', need(who, a, 'initialLearningRate'), 0);
     this.decaySteps = num(who, 'decaySteps', need(who, a, 'decaySteps'), 0, true);
     this.decayRate = num(who, 'decayRate', need(who, a, 'decayRate'), 0, true); // a negative base has no real powers
-    this.staircase = bool(who, 'staircase', a.staircase ?? false);
+    this.staircase = checkBoolean(who, 'staircase', a.staircase ?? false);
     this.name = str(who, 'name', a.name ?? 'ExponentialDecay');
   }
 
@@ -259,7 +250,7 @@ export class OneCycle extends LearningRateSchedule {
     checkKeys(who, args, ['maxLearningRate', 'totalSteps', 'pctStart', 'divFactor', 'finalDivFactor', 'anneal']);
     const a = (args ?? {}) as unknown as Record<string, unknown>;
     this.maxLearningRate = num(who, 'maxLearningRate', need(who, a, 'maxLearningRate'), 0);
-    this.totalSteps = int(who, 'totalSteps', need(who, a, 'totalSteps'), 1);
+    this.totalSteps = checkInt(who, 'totalSteps', need(who, a, 'totalSteps'), 1);
     this.pctStart = num(who, 'pctStart', a.pctStart ?? 0.3, 0);
     if (this.pctStart > 1) throw new ValueError(`${who}: pctStart must be a finite number in [0, 1], got ${this.pctStart}.`);
     this.divFactor = num(who, 'divFactor', a.divFactor ?? 25, 0, true);
@@ -292,13 +283,13 @@ export class OneCycle extends LearningRateSchedule {
 const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, OneCycle };
 
 /** A schedule from what `{ className, config: schedule.getConfig() }` saved; a ValueError for anything else. */
-export function scheduleFromConfig(saved: unknown): LearningRateSchedule {
+export function scheduleFromConfig(saved: unknown, where = 'learningRate'): LearningRateSchedule {
   const s = saved as Partial<ScheduleConfig> | null;
   if (typeof s !== 'object' || s === null || typeof s.className !== 'string' || typeof s.config !== 'object' || s.config === null) {
-    throw new ValueError(`learningRate: expected a number or a schedule's { className, config }, got ${JSON.stringify(saved)}.`);
+    throw new ValueError(`${where}: expected a number or a schedule's { className, config }, got ${JSON.stringify(saved)}.`);
   }
   if (!Object.hasOwn(SCHEDULES, s.className)) {
-    throw new ValueError(`learningRate: unknown schedule '${s.className}'; expected one of ${Object.keys(SCHEDULES).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(`${where}: unknown schedule '${s.className}'; expected one of ${Object.keys(SCHEDULES).map((k) => `'${k}'`).join(', ')}.`);
   }
   return new SCHEDULES[s.className](s.config as never);
 }
