@@ -12,19 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { getThreads, loadMnist } from 'mnist-nn';
+import { getThreads } from 'mnist-nn';
 import { MODEL_DEFAULTS, buildModel, makeOptimizer } from '../src/cli/models.js';
-import { CNN_SAMPLES, perEpoch, type CnnResult } from './cnn.js';
+import { CNN_SAMPLES, perEpoch, trainingDigits, type CnnResult } from './cnn.js';
 import { useTf } from './tfjs.js';
 
 export async function runBatchNormCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
 ): Promise<CnnResult> {
-  const { xTrain, yTrain } = loadMnist();
-  const n = Math.min(samples, 60000);
-  const x = xTrain.slice(0, n).reshape([n, 28, 28, 1]).div(255);
-  const y = yTrain.slice(0, n);
+  const { n, x, labels: y } = trainingDigits(samples);
   const d = MODEL_DEFAULTS['cnn-batchnorm'];
   const model = buildModel('cnn-batchnorm', 1);
   model.compile({ optimizer: makeOptimizer('adam', d.oneCycle!, Math.ceil(n / d.batchSize)), loss: 'sparseCategoricalCrossentropy' });

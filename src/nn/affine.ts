@@ -22,7 +22,7 @@ import { activationFromKeras, getActivation, type Activation, type ActivationNam
 import { getInitializer, initializerFromKeras, initializerToKeras } from './initializers.js';
 import { Layer, type BackwardOptions, type BuildContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
 import type { Json, Require } from './registry.js';
-import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig } from './regularizers.js';
+import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from './regularizers.js';
 
 /**
  * z = x · W (+ b), then y = f(z) unless f is linear (y may then be null: the output is z).
@@ -78,9 +78,9 @@ export interface WeightLayerArgs extends LayerArgs {
   kernelInitializer?: string;
   /** Default 'zeros'. */
   biasInitializer?: string;
-  /** A penalty on the kernel: a Regularizer, its config `{ l1, l2 }`, or Keras's names with 0.01. */
-  kernelRegularizer?: Regularizer | RegularizerConfig | 'l1' | 'l2' | 'l1_l2';
-  biasRegularizer?: Regularizer | RegularizerConfig | 'l1' | 'l2' | 'l1_l2';
+  /** A penalty on the kernel. */
+  kernelRegularizer?: RegularizerOption;
+  biasRegularizer?: RegularizerOption;
 }
 
 const WEIGHT_KEYS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'] as const;

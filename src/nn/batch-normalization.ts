@@ -26,7 +26,7 @@ import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { getInitializer, initializerFromKeras, initializerToKeras } from './initializers.js';
 import { Layer, rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
 import { registerLayer } from './registry.js';
-import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig } from './regularizers.js';
+import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from './regularizers.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The axis normalized per entry; default −1. Only the last axis (channels-last) is supported. */
@@ -47,8 +47,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
   movingMeanInitializer?: string;
   /** Default 'ones'. */
   movingVarianceInitializer?: string;
-  betaRegularizer?: Regularizer | RegularizerConfig | 'l1' | 'l2' | 'l1_l2';
-  gammaRegularizer?: Regularizer | RegularizerConfig | 'l1' | 'l2' | 'l1_l2';
+  betaRegularizer?: RegularizerOption;
+  gammaRegularizer?: RegularizerOption;
 }
 
 const OWN_KEYS = [

@@ -43,6 +43,9 @@ export interface RegularizerConfig {
   l2?: number;
 }
 
+/** How a regularizer option may be given: a Regularizer, its config `{ l1, l2 }`, or Keras's names (factor 0.01). */
+export type RegularizerOption = Regularizer | RegularizerConfig | 'l1' | 'l2' | 'l1_l2';
+
 /**
  * A layer's regularizer argument: a Regularizer, its config `{ l1, l2 }`, or a name as Keras users
  * write it ('l1', 'l2', 'l1_l2', with 0.01); anything else is a ValueError naming the layer.
