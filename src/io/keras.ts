@@ -120,7 +120,9 @@ function describeEntries(bytes: Uint8Array): string {
   } catch {
     // already read once; a message needs no second error
   }
-  return names.length > 0 ? names.join(', ') : 'nothing';
+  // Names from a corrupt directory may be anything: quoted, cut short, and only the first few.
+  const shown = names.slice(0, 5).map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}...` : n).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return names.length === 0 ? 'nothing' : names.every((n) => /^[\w./-]{1,100}$/.test(n)) && names.length <= 5 ? names.join(', ') : `${names.length} entries: ${shown.join(', ')}${names.length > 5 ? ', …' : ''}`;
 }
 
 /** The model for a chain of layers, built with no more weight values than `weightBytes` could hold as float32. */
