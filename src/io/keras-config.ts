@@ -30,7 +30,7 @@ function plainClassName(cls: unknown): unknown {
  * (`{class_name: 'DTypePolicy', config: {name: 'float32'}}`) its name. Other objects (initializers,
  * regularizers) keep their shape; their `module` / `registered_name` fields are never read.
  */
-export function plainKerasValue(v: unknown): unknown {
+function plainKerasValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plainKerasValue);
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Json;
@@ -38,10 +38,10 @@ export function plainKerasValue(v: unknown): unknown {
   if (cls === 'function' && typeof o.config === 'string') return o.config;
   if (cls === '__tuple__' && Array.isArray((o.config as Json | undefined)?.value)) return ((o.config as Json).value as unknown[]).map(plainKerasValue);
   if ((cls === 'DTypePolicy' || cls === 'FloatDTypePolicy' || cls === 'Policy') && typeof (o.config as Json | undefined)?.name === 'string') return (o.config as Json).name;
-  if (cls === 'function' || cls === '__lambda__') return { class_name: cls, config: o.config };
-  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, k === 'config' && typeof x === 'object' && x !== null && !Array.isArray(x) ? plainKerasObject(x as Json) : plainKerasValue(x)]));
+  return plainKerasObject(o);
 }
 
+/** Each value of an object (a layer's config) with the wrappers taken off. */
 function plainKerasObject(o: Json): Json {
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plainKerasValue(x)]));
 }
