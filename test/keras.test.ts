@@ -180,11 +180,12 @@ describe('what real Keras files differ in', () => {
     await expect(modelFromKerasBytes(branch, 'branch.keras')).rejects.toThrow(/branch.keras: config.json: the Functional model is not a plain chain at layer 2 \('dense_1'\)/);
   });
 
-  it('a legacy .h5 from tf.keras 2: weight names nested as dense/kernel:0, layer_names split into chunks', async () => {
+  it('a legacy .h5 from tf.keras 2: the config a list of layers, weight names nested as dense/kernel:0, layer_names split into chunks', async () => {
     const model = await modelFromKerasBytes(readFileSync(join(FIXTURES, 'sann.keras')), 'sann.keras');
     const w = model.getWeights();
     const config = sannConfig();
-    const modelConfig = { class_name: 'Sequential', config: { name: 'sequential', layers: config.config.layers.map((l) => ({ class_name: l.class_name, config: l.config })) } };
+    // tf.keras before 2.3 wrote a Sequential's config as the list of its layers.
+    const modelConfig = { class_name: 'Sequential', config: config.config.layers.map((l) => ({ class_name: l.class_name, config: l.config })) };
     const { FS } = await h5wasm.ready;
     const f = new h5wasm.File('/legacy.h5', 'w');
     f.create_attribute('model_config', JSON.stringify(modelConfig));

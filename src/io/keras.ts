@@ -97,9 +97,14 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequenti
       const classes = chain.layers.map((l) => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1));
       const paths = kerasWeightPaths(classes);
       const tensors = model.layers.flatMap((layer, i) => {
-        const candidates = [paths[i], String(chain.layers[i].config && (chain.layers[i].config as Json).name)].map((p) => `${root}/${p}/vars`);
-        const group = candidates.find((p) => h5.keys(p) !== null);
-        return layerWeights(h5, group, candidates[0], layer, weightsSource, (k) => `${group}/${k}`);
+        const group = `${root}/${paths[i]}/vars`;
+        const keys = h5.keys(group);
+        if (keys === null) {
+          if (layer.parameters().length === 0) return [];
+          throw new FormatError(`${weightsSource}: no weights for ${layer.describe()}: expected the group ${group}.`);
+        }
+        // Datasets named 0, 1, …: in Keras's order (trainable, then non-trainable), as ours.
+        return layerWeights(h5, layer, weightsSource, group, [...keys].sort((a, b) => Number(a) - Number(b)));
       });
       model.setWeights(tensors);
       return model;
@@ -131,19 +136,14 @@ function buildWithin(chain: KerasChain, layers: Layer[], weightBytes: number, so
   return sequentialWithin(layers, chain.inputShape, { name: chain.name, dtype: 'float32' }, Math.floor(weightBytes / 4), source);
 }
 
-/**
- * One layer's weights from its datasets (`names` in order, at `pathOf(name)`), each shape checked
- * against the layer's before it is read. `group` undefined: the file has no weights for the layer.
- */
-function layerWeights(h5: Hdf5Reader, group: string | undefined, expected: string, layer: Layer, source: string, pathOf: (name: string) => string, names?: string[]): Tensor[] {
+/** One layer's weights: the datasets `names` in `group`, in order, each shape checked against the layer's before it is read. */
+function layerWeights(h5: Hdf5Reader, layer: Layer, source: string, group: string, names: string[]): Tensor[] {
   const params = layer.parameters();
-  const keys = names ?? (group === undefined ? [] : [...(h5.keys(group) ?? [])].sort((a, b) => Number(a) - Number(b)));
-  if (group === undefined && params.length > 0) throw new FormatError(`${source}: no weights for ${layer.describe()}: expected the group ${expected}.`);
-  if (keys.length !== params.length) {
-    throw new FormatError(`${source}: ${group} holds ${keys.length} weights (${keys.join(', ') || 'none'}); ${layer.describe()} has ${params.length} (${params.map((p) => p.name).join(', ') || 'none'}).`);
+  if (names.length !== params.length) {
+    throw new FormatError(`${source}: ${group} holds ${names.length} weights (${names.join(', ') || 'none'}); ${layer.describe()} has ${params.length} (${params.map((p) => p.name).join(', ') || 'none'}).`);
   }
   return params.map((p, i) => {
-    const path = pathOf(keys[i]);
+    const path = `${group}/${names[i]}`;
     const shape = h5.shape(path);
     if (shape === null) throw new FormatError(`${source}: ${path} is not a dataset; expected ${p.name}'s weights.`);
     if (shape.length !== p.value.rank || !shape.every((d, k) => d === p.value.shape[k])) {
@@ -190,7 +190,7 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
       if (stored.length !== ours.length) {
         throw new FormatError(`${source}: the file holds weights for ${stored.length} layers (${stored.map((l) => l.n).join(', ') || 'none'}); the model has ${ours.length} layers with weights (${ours.map((l) => l.name).join(', ')}).`);
       }
-      model.setWeights(ours.flatMap((layer, i) => layerWeights(h5, at(stored[i].n), at(stored[i].n), layer, source, (w) => `${at(stored[i].n)}/${w}`, stored[i].weights)));
+      model.setWeights(ours.flatMap((layer, i) => layerWeights(h5, layer, source, at(stored[i].n), stored[i].weights)));
       return model;
     }),
   );
