@@ -207,6 +207,44 @@ describe('what real Keras files differ in', () => {
   });
 });
 
+describe('corrupt files', () => {
+  // The HDF5 C library looped forever on one of these (a corrupted heap under a string attribute):
+  // whatever the damage, a file must load or be refused, and soon.
+  it('moon.h5 with the 12 bytes overwritten on which the HDF5 C library (h5wasm 0.10) never returns from reading model_config', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'moon.h5')));
+    const damage = [[1813, 55], [2419, 215], [2470, 59], [3873, 80], [5091, 234], [5222, 137], [5406, 172], [6120, 3], [118360, 188], [173027, 185], [364985, 183], [406095, 221]];
+    for (const [at, value] of damage) bytes[at] = value;
+    const start = performance.now();
+    await modelFromKerasBytes(bytes, 'looping.h5').catch((e) => expect(e).toBeInstanceOf(FormatError));
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  for (const name of ['moon.h5', 'moon.keras']) {
+    it(`${name} with random bytes overwritten, 200 ways: each loads or is a FormatError naming it, within a second`, async () => {
+      const good = new Uint8Array(readFileSync(join(FIXTURES, name)));
+      let seed = 7;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+      const outcomes = { loaded: 0, refused: 0 };
+      for (let t = 0; t < 200; t++) {
+        const bytes = good.slice();
+        // Mostly the first 12 kB, where the zip headers, the HDF5 superblock, groups and attributes are.
+        for (let k = 1 + Math.floor(rnd() * 20); k > 0; k--) bytes[Math.floor(rnd() * (rnd() < 0.7 ? 12000 : bytes.length))] = Math.floor(rnd() * 256);
+        const start = performance.now();
+        try {
+          await modelFromKerasBytes(bytes, `fuzz-${t}-${name}`);
+          outcomes.loaded++;
+        } catch (e) {
+          expect(e, String(e)).toBeInstanceOf(FormatError);
+          expect((e as Error).message.startsWith(`fuzz-${t}-${name}`), (e as Error).message).toBe(true);
+          outcomes.refused++;
+        }
+        expect(performance.now() - start).toBeLessThan(1000);
+      }
+      expect(outcomes.refused).toBeGreaterThan(100);
+    });
+  }
+});
+
 describe("model.save('x.keras')", () => {
   it("writes Keras 3's layout, as the real moon.keras has it: entries, config fields, weight paths and shapes", async () => {
     const theirs = unzipSync(new Uint8Array(readFileSync(join(FIXTURES, 'moon.keras'))));

@@ -1,56 +1,44 @@
 /**
- * HDF5 files in memory, read and written with h5wasm (the HDF5 C library compiled to WebAssembly,
- * its binary embedded in the package's JavaScript): the same code in Node and in a browser, no
- * native addon, nothing fetched. h5wasm is imported on first use only, so a program that never
- * touches an HDF5 file never loads its 4 MB.
+ * HDF5 files in memory, the same code in Node and in a browser, no native addon, nothing fetched:
  *
- * The bytes are written to h5wasm's in-memory file system under a fresh name, opened, read and
- * removed within one synchronous call, so the library sees no file but the one given (an HDF5
- * external link has nothing else to reach). HDF5's diagnostics, which it prints to its stderr on
- * every failure, are sent to its /dev/null: a failure is reported as a FormatError instead.
+ * - read with jsfive, a pure-JavaScript HDF5 reader: a hostile file can only make it throw (no
+ *   memory to corrupt, no file system to reach: it is handed the bytes), and 2,000 randomly
+ *   corrupted Keras files never made it hang, where the HDF5 C library looped forever on one.
+ * - written with h5wasm, the HDF5 C library compiled to WebAssembly (its binary embedded in its
+ *   JavaScript), which writes files exactly as h5py, and so Keras, does.
+ *
+ * Each is imported on first use only, so a program (or the page) that never reads or writes an
+ * HDF5 file never loads them: jsfive is 82 kB minified, h5wasm 5.6 MB.
  */
 import { FormatError } from '../errors.js';
 
 type H5Module = typeof import('h5wasm');
-type H5Group = import('h5wasm').Group;
-type H5Dataset = import('h5wasm').Dataset;
 
-/** The signature every HDF5 superblock starts with. */
+/** The signature an HDF5 file starts with (at offset 0: a user block in front is not read). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/**
- * True when `bytes` is an HDF5 file: its signature at offset 0 or, after a user block, at 512,
- * 1024, 2048, … (where the format allows it).
- */
+/** True when `bytes` is an HDF5 file: its signature at offset 0. */
 export function isHdf5(bytes: Uint8Array): boolean {
-  for (let at = 0; at + SIGNATURE.length <= bytes.length; at = at === 0 ? 512 : at * 2) {
-    if (SIGNATURE.every((b, i) => bytes[at + i] === b)) return true;
-  }
-  return false;
+  return bytes.length >= SIGNATURE.length && SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-let loading: Promise<H5Module> | undefined;
-
-/** h5wasm, loaded and initialised once, with its stderr sent to /dev/null. */
-function h5wasm(): Promise<H5Module> {
-  loading ??= import('h5wasm').then(async (m) => {
-    // HDF5 prints its error stack to file descriptor 2; reopen that descriptor on /dev/null.
-    // (getStream is Emscripten's FS call, missing from h5wasm's type of FS.)
-    const FS = (await m.ready).FS as unknown as { getStream(fd: number): unknown; close(stream: unknown): void; open(path: string, flags: string): unknown };
-    FS.close(FS.getStream(2));
-    FS.open('/dev/null', 'w');
-    return m;
-  });
-  return loading;
+/** What the reader uses of jsfive's objects. */
+interface FiveNode {
+  keys?: string[];
+  attrs: Record<string, unknown>;
+  shape?: number[];
+  dtype?: unknown;
+  value?: unknown;
+  get(path: string): FiveNode | null;
 }
 
-let counter = 0;
+let five: Promise<{ File: new (buffer: ArrayBuffer, name: string) => FiveNode }> | undefined;
 
 /** A read-only view of an open HDF5 file: what the Keras reader needs. */
 export interface Hdf5Reader {
   /** The names in a group, or null when `path` is not a group. */
   keys(path: string): string[] | null;
-  /** A group's or the file's attribute as JSON-like data (strings, numbers, arrays), or undefined. */
+  /** An object's attribute (strings, numbers, arrays of them), or undefined. */
   attr(path: string, name: string): unknown;
   /** A dataset's shape, or null when `path` is not a dataset. */
   shape(path: string): number[] | null;
@@ -58,83 +46,111 @@ export interface Hdf5Reader {
   floats(path: string): Float32Array;
 }
 
+/** jsfive throws strings and TypeErrors alike: what it threw, as text. */
+const why = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
+
 /**
- * Opens `bytes` as an HDF5 file and runs `f` on it, synchronously, closing and forgetting the file
- * afterwards whatever happens. A file HDF5 cannot open (not HDF5, truncated, corrupt) is a
- * FormatError naming `source`.
+ * Opens `bytes` as an HDF5 file and runs `f` on it. A file that cannot be read (not HDF5,
+ * truncated, corrupt) is a FormatError naming `source`; jsfive's warnings about types it does not
+ * know are kept off the console while it reads (what the reader needs of them is refused by name).
  */
 export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf5Reader) => T): Promise<T> {
-  const m = await h5wasm();
-  const FS = m.FS!;
-  const name = `/mnist-nn-read-${++counter}.h5`;
-  FS.writeFile(name, bytes);
-  let file: InstanceType<H5Module['File']> | undefined;
+  five ??= import('jsfive') as unknown as NonNullable<typeof five>;
+  const { File } = await five;
+  const warn = console.warn;
+  console.warn = () => {};
   try {
-    file = new m.File(name, 'r');
-    if (file.file_id < 0n) throw new FormatError(`${source}: not a readable HDF5 file (HDF5 cannot open it: truncated or corrupt).`);
-    const root = file;
-    const entity = (path: string): unknown => {
+    let root: FiveNode;
+    try {
+      root = new File(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, source);
+    } catch (e) {
+      throw new FormatError(`${source}: not a readable HDF5 file (${why(e)}): truncated or corrupt.`);
+    }
+    // jsfive says a name is missing by throwing the string '<name> not found in group'; anything
+    // else it throws while following a path is the file's corruption, said as such.
+    const node = (path: string): FiveNode | null => {
+      if (path === '' || path === '/') return root;
       try {
-        return path === '' || path === '/' ? root : root.get(path);
-      } catch {
-        return null;
+        return root.get(path);
+      } catch (e) {
+        if (typeof e === 'string' && / not found in group$/.test(e)) return null;
+        throw new FormatError(`${source}: cannot read ${path} (${why(e)}): the file is truncated or corrupt, or uses an HDF5 feature mnist-nn does not read.`);
       }
     };
+    const isGroup = (n: FiveNode | null): boolean => n !== null && n.shape === undefined && Array.isArray(n.keys);
     const reader: Hdf5Reader = {
       keys: (path) => {
-        const g = entity(path);
-        return g instanceof m.Group ? (g as H5Group).keys() : null;
+        const n = node(path);
+        return isGroup(n) ? n!.keys! : null;
       },
-      attr: (path, attrName) => {
-        const g = entity(path);
-        if (!(g instanceof m.Group) && !(g instanceof m.Dataset)) return undefined;
-        const obj = g as H5Group;
-        if (!obj.attrs || !Object.hasOwn(obj.attrs, attrName)) return undefined;
+      attr: (path, name) => {
+        const n = node(path);
+        if (n === null) return undefined;
+        let attrs: Record<string, unknown>;
         try {
-          return obj.get_attribute(attrName, true);
+          attrs = n.attrs;
         } catch (e) {
-          throw new FormatError(`${source}: cannot read the attribute ${attrName} of ${path || '/'} (${(e as Error).message}).`);
+          throw new FormatError(`${source}: cannot read the attributes of ${path || '/'} (${why(e)}): the file is corrupt.`);
         }
+        return Object.hasOwn(attrs, name) ? attrs[name] : undefined;
       },
       shape: (path) => {
-        const d = entity(path);
-        return d instanceof m.Dataset ? ((d as H5Dataset).shape ?? []) : null;
+        const n = node(path);
+        if (n === null || isGroup(n)) return null;
+        try {
+          const shape = n.shape;
+          return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? shape : null;
+        } catch {
+          return null;
+        }
       },
       floats: (path) => {
-        const d = entity(path) as H5Dataset;
-        const meta = d.metadata;
-        // HDF5 type class 1 is floating point.
-        if (meta.type !== 1 || (meta.size !== 4 && meta.size !== 8)) {
-          throw new FormatError(`${source}: the dataset ${path} holds ${describeType(meta)}; expected float32 or float64 weights.`);
+        const n = node(path)!;
+        const dtype = n.dtype;
+        if (dtype !== '<f4' && dtype !== '>f4' && dtype !== '<f8' && dtype !== '>f8') {
+          throw new FormatError(`${source}: the dataset ${path} holds ${describeType(dtype)}; expected float32 or float64 weights.`);
         }
         let value: unknown;
         try {
-          value = d.value;
+          value = n.value;
         } catch (e) {
-          throw new FormatError(`${source}: cannot read the dataset ${path}: ${(e as Error).message} (truncated or corrupt).`);
+          throw new FormatError(`${source}: cannot read the dataset ${path} (${why(e)}): truncated or corrupt.`);
         }
-        if (!(value instanceof Float32Array) && !(value instanceof Float64Array)) {
-          throw new FormatError(`${source}: cannot read the dataset ${path} (truncated or corrupt).`);
+        const size = n.shape!.reduce((a, b) => a * b, 1);
+        if (!(value instanceof Float32Array || value instanceof Float64Array || Array.isArray(value)) || value.length !== size) {
+          throw new FormatError(`${source}: cannot read the dataset ${path}: it gave ${(value as { length?: number } | null)?.length ?? 'no'} values for its ${size} (truncated or corrupt).`);
         }
-        return value instanceof Float32Array ? value : Float32Array.from(value);
+        return value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
       },
     };
     return f(reader);
   } finally {
-    try {
-      if (file && file.file_id >= 0n) file.close();
-    } finally {
-      FS.unlink(name);
-    }
+    console.warn = warn;
   }
 }
 
-function describeType(meta: { type: number; size: number; signed?: boolean }): string {
-  const classes = ['integers', 'floats', 'times', 'strings', 'bit fields', 'opaque data', 'compound records', 'references', 'enums', 'variable-length data', 'arrays'];
-  return `${classes[meta.type] ?? `type class ${meta.type}`} of ${meta.size} bytes`;
+/** A numpy-style dtype ('<i4', '|u1', ['VLEN_STRING', …]) in words. */
+function describeType(dtype: unknown): string {
+  const m = typeof dtype === 'string' ? /^[<>|]?([fiub])(\d+)$/.exec(dtype) : null;
+  if (!m) return `values of the type ${JSON.stringify(dtype)}`;
+  const kind = { f: 'floats', i: 'integers', u: 'unsigned integers', b: 'booleans' }[m[1]];
+  return `${kind} of ${m[2]} bytes`;
 }
 
-/** What `writeHdf5` builds: groups (with their attributes) and float32 datasets, by path. */
+let loading: Promise<H5Module> | undefined;
+
+/** h5wasm, loaded and initialised once. */
+function h5wasm(): Promise<H5Module> {
+  loading ??= import('h5wasm').then(async (m) => {
+    await m.ready;
+    return m;
+  });
+  return loading;
+}
+
+let counter = 0;
+
+/** What `writeHdf5` builds: groups and float32 datasets, by path. */
 export interface Hdf5Writer {
   group(path: string): void;
   dataset(path: string, data: Float32Array, shape: number[]): void;

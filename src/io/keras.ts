@@ -17,7 +17,8 @@
  *
  * Hostile files cost nothing: zip entries are sized from the central directory before anything is
  * inflated, the model is built with no more weights than the weights file could hold, and every
- * dataset's shape is checked against the layer's before its values are read.
+ * dataset's shape is checked against the layer's before its values are read (hdf5.ts: read by a
+ * pure-JavaScript reader given this file's bytes only).
  */
 import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
 import { FormatError, ValueError } from '../errors.js';
