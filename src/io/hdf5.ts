@@ -2,7 +2,7 @@
  * HDF5 files in memory, the same code in Node and in a browser, no native addon, nothing fetched:
  *
  * - read with jsfive, a pure-JavaScript HDF5 reader: a hostile file can only make it throw (no
- *   memory to corrupt, no file system to reach: it is handed the bytes), and 2,000 randomly
+ *   memory to corrupt, no file system to reach: it is handed the bytes), and 3,000 randomly
  *   corrupted Keras files never made it hang, where the HDF5 C library looped forever on one.
  * - written with h5wasm, the HDF5 C library compiled to WebAssembly (its binary embedded in its
  *   JavaScript), which writes files exactly as h5py, and so Keras, does.
