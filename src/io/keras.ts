@@ -12,8 +12,8 @@
  *   (an attribute too large for HDF5's header is split as `layer_names0`, `layer_names1`, …).
  *
  * Read from Keras 3's `keras/src/saving/saving_lib.py` (the zip's entries, `H5IOStore`, the
- * container naming), `keras/src/legacy/saving/legacy_h5_format.py` and tf.keras 2's
- * `saving/legacy/hdf5_format.py` (`model_config`, `layer_names`, `weight_names`, chunked attributes).
+ * container naming), `keras/src/legacy/saving/legacy_h5_format.py` (`layer_names`, `weight_names`,
+ * chunked attributes, order-based loading) and tf.keras 2's `saving_lib.py`.
  *
  * Hostile files cost nothing: zip entries are sized from the central directory before anything is
  * inflated, the model is built with no more weights than the weights file could hold, and every
