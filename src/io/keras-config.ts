@@ -7,11 +7,12 @@
  * functions and tuples), and the model around the layers (Sequential, or a Functional model that
  * is a plain chain). Runs anywhere: no file system.
  *
- * Read from Keras 3's `keras/src/saving/serialization_lib.py` (how objects, functions, tuples and
- * dtype policies are serialized), `keras/src/models/sequential.py` and `functional.py` (their
- * configs, `build_input_shape`, `inbound_nodes`), `keras/src/layers/core/input_layer.py`
- * (`batch_shape`, formerly `batch_input_shape`) and tf.keras 2's `engine/sequential.py` /
- * `functional.py` (`batch_input_shape` on the first layer, nodes as `[[name, node, tensor, kwargs]]`).
+ * The shapes handled are those Keras writes: Keras 3's serialized objects (functions, tuples and
+ * dtype policies as `{module, class_name, config, registered_name}`), Sequential configs with
+ * `build_input_shape`, Functional ones whose `inbound_nodes` name their inputs by `keras_history`,
+ * an InputLayer with `batch_shape` (before Keras 3, `batch_input_shape`); and tf.keras 2's
+ * `batch_input_shape` on the first layer and Functional nodes as `[[name, node, tensor, kwargs]]`.
+ * test/keras.test.ts has a case of each.
  */
 import { FormatError, MnistNnError } from '../errors.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
