@@ -29,6 +29,10 @@ export async function buildWeb(): Promise<string[]> {
     entryPoints: { main: join(WEB_DIR, 'src/main.ts'), 'train-worker': join(WEB_DIR, 'src/train-worker.ts') },
     bundle: true,
     format: 'esm',
+    // Code the two entries share goes into chunks of its own, and what is imported dynamically (h5wasm,
+    // 4 MB, for a dropped Keras file) is fetched only when it is used.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'browser',
     target: 'es2022',
     outdir: out,

@@ -70,4 +70,5 @@ export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions,
 export { mnistFromImage, type RgbaImage } from './data/preprocess.js';
 
 export { modelToBytes, modelFromBytes } from './io/serialize.js';
+export { modelToKerasBytes, modelFromKerasBytes } from './io/keras.js';
 export { parseIdx, encodeIdx, type IdxType } from './data/idx.js';

@@ -30,9 +30,13 @@ import {
   ValueError,
   encodeIdx,
   loadModel,
+  modelToKerasBytes,
   parseIdx,
   tensor,
 } from '../src/index.js';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import * as h5wasm from 'h5wasm';
+import { writeHdf5 } from '../src/io/hdf5.js';
 import { encodeModelFile } from '../src/io/model-file.js';
 import { modelToFile } from '../src/io/serialize.js';
 
@@ -73,6 +77,41 @@ const tfjsDir = (name: string, layers: unknown[], manifest: unknown, shards: Rec
 };
 const dense23 = [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 3] } }];
 const spec23 = [{ name: 'k', shape: [3, 2], dtype: 'float32' }, { name: 'b', shape: [2], dtype: 'float32' }];
+
+
+/** The entries of a .keras file of `model()` (Flatten [2, 3], Dense 4, Dense 3), for editing. */
+const kerasParts = async (): Promise<Record<string, Uint8Array>> => unzipSync((await modelToKerasBytes(model(undefined, false))).bytes);
+/** A .keras file of `model()` with entries replaced (undefined: left out). */
+const kerasFile = async (name: string, edit: (parts: Record<string, Uint8Array>) => void = () => {}): Promise<string> => {
+  const parts = await kerasParts();
+  edit(parts);
+  return file(name, zipSync(Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)), { level: 0 }));
+};
+/** `model()`'s config.json edited by `edit`. */
+const kerasConfig = (parts: Record<string, Uint8Array>, edit: (c: Record<string, any>) => void): void => {
+  const c = JSON.parse(strFromU8(parts['config.json']));
+  edit(c);
+  parts['config.json'] = strToU8(JSON.stringify(c));
+};
+/** A weights file with these datasets (path → shape), zeros. */
+const kerasWeights = (datasets: Record<string, number[]>): Promise<Uint8Array> =>
+  writeHdf5((h5) => {
+    for (const [path, shape] of Object.entries(datasets)) {
+      path.split('/').slice(0, -1).forEach((_, i, parts) => h5.group(parts.slice(0, i + 1).join('/')));
+      h5.dataset(path, new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+    }
+  });
+/** An HDF5 file made with h5wasm directly (attributes, links), as bytes. */
+const rawHdf5 = async (make: (f: h5wasm.File) => void): Promise<Uint8Array> => {
+  const { FS } = await h5wasm.ready;
+  const f = new h5wasm.File('/bad-input.h5', 'w');
+  make(f);
+  f.close();
+  const bytes = FS!.readFile('/bad-input.h5');
+  FS!.unlink('/bad-input.h5');
+  return bytes;
+};
+const legacyConfig = JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3] } }] } });
 
 type Case = [what: string, act: (m: Sequential) => unknown, error: new (...a: never[]) => MnistNnError, message: RegExp];
 
@@ -238,6 +277,27 @@ const CASES: Case[] = [
   ['an augmentation layer on [height, width] samples', () => new Sequential([new RandomZoom(0.1, null, { inputShape: [28, 28] })]), ShapeError, /RandomZoom '.*' expects images .*got input \[None, 28, 28\] \(a \[height, width\] sample: reshape it to \[height, width, 1\]\)/],
   ['a Keras RandomRotation on channels-first images', () => loadModel(tfjsDir('aug-cf', [{ class_name: 'RandomRotation', config: { name: 'rr', factor: [-0.1, 0.1], data_format: 'channels_first', batch_input_shape: [null, 1, 4, 4] } }, { class_name: 'Flatten', config: {} }], [{ paths: ['w.bin'], weights: [] }], { 'w.bin': 0 })), FormatError, /RandomRotation 'rr' uses data_format 'channels_first', which mnist-nn does not support/],
   ['a Keras RandomRotation pair beyond a full turn (Keras lets [−2, 0.5] through)', () => loadModel(tfjsDir('aug-turns', [{ class_name: 'RandomRotation', config: { name: 'rr', factor: [-2, 0.5], batch_input_shape: [null, 4, 4, 1] } }, { class_name: 'Flatten', config: {} }], [{ paths: ['w.bin'], weights: [] }], { 'w.bin': 0 })), FormatError, /RandomRotation 'rr': RandomRotation 'rr': factor must be .*got \[-2, 0\.5\]/],
+  ['a truncated .keras file', async () => { const p = await kerasFile('cut.keras'); const b = readFileSync(p); return loadModel(file('cut2.keras', b.subarray(0, b.length - 200))); }, FormatError, /cut2\.keras: not a readable zip archive .*: the \.keras file is truncated or corrupt/],
+  ['a .keras file cut inside its weights (the zip directory kept)', async () => loadModel(await kerasFile('cutw.keras', (p) => (p['model.weights.h5'] = p['model.weights.h5'].subarray(0, 600)))), FormatError, /cutw\.keras: model\.weights\.h5: cannot read layers\/dense\/vars \(.*\): the file is truncated or corrupt/],
+  ['a .keras file whose zip directory is garbage', async () => { const b = new Uint8Array(readFileSync(await kerasFile('garbage.keras'))); b.fill(0x5a, b.length - 150, b.length - 22); return loadModel(file('garbage2.keras', b)); }, FormatError, /garbage2\.keras: the \.keras archive has no config\.json \(it holds 3 entries: "metaZ+", "Z+\.\.\."/],
+  ['a .keras file without config.json', async () => loadModel(await kerasFile('noconfig.keras', (p) => delete p['config.json'])), FormatError, /noconfig\.keras: the \.keras archive has no config\.json \(it holds metadata\.json, model\.weights\.h5\)/],
+  ['a .keras file without weights', async () => loadModel(await kerasFile('noweights.keras', (p) => delete p['model.weights.h5'])), FormatError, /noweights\.keras: the \.keras archive has no model\.weights\.h5/],
+  ['a .keras zip entry claiming 3 GB', async () => { const b = new Uint8Array(readFileSync(await kerasFile('bomb.keras'))); const v = new DataView(b.buffer); for (let o = b.length - 22; o >= 0; o--) if (v.getUint32(o, true) === 0x02014b50 && strFromU8(b.subarray(o + 46, o + 46 + v.getUint16(o + 28, true))) === 'config.json') { v.setUint32(o + 24, 3e9, true); v.setUint16(o + 10, 8, true); } return loadModel(file('bomb2.keras', b)); }, FormatError, /bomb2\.keras: the zip entry config\.json claims 3000000000 bytes from \d+ stored \(compression 8\), which it cannot hold/],
+  ['.keras weights of the wrong shape', async () => loadModel(file('shape2.keras', zipSync({ ...(await kerasParts()), 'model.weights.h5': await kerasWeights({ 'layers/dense/vars/0': [6, 5], 'layers/dense/vars/1': [4], 'layers/dense_1/vars/0': [4, 3], 'layers/dense_1/vars/1': [3] }) }, { level: 0 }))), FormatError, /shape2\.keras: model\.weights\.h5: layers\/dense\/vars\/0 has shape \[6,5\], but .*kernel needs \[6,4\]/],
+  ['.keras weights of the wrong count', async () => loadModel(file('count.keras', zipSync({ ...(await kerasParts()), 'model.weights.h5': await kerasWeights({ 'layers/dense/vars/0': [6, 4], 'layers/dense_1/vars/0': [4, 3], 'layers/dense_1/vars/1': [3] }) }, { level: 0 }))), FormatError, /count\.keras: model\.weights\.h5: layers\/dense\/vars holds 1 weights \(0\); Dense '.*' has 2/],
+  ['.keras weights missing a layer', async () => loadModel(file('missing.keras', zipSync({ ...(await kerasParts()), 'model.weights.h5': await kerasWeights({ 'layers/dense/vars/0': [6, 4], 'layers/dense/vars/1': [4] }) }, { level: 0 }))), FormatError, /missing\.keras: model\.weights\.h5: no weights for Dense '.*': expected the group layers\/dense_1\/vars/],
+  ['a .keras config naming a layer mnist-nn lacks', async () => loadModel(await kerasFile('lstm.keras', (p) => kerasConfig(p, (c) => (c.config.layers[2] = { module: 'keras.layers', class_name: 'LSTM', config: { name: 'lstm', units: 4 } })))), FormatError, /lstm\.keras: config\.json: layer 1: unknown layer class "LSTM" \('lstm'\) for mnist-nn, which reads .*Conv2D.*Dense/],
+  ['a .keras layer option mnist-nn cannot honour', async () => loadModel(await kerasFile('constraint.keras', (p) => kerasConfig(p, (c) => (c.config.layers[2].config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } })))), FormatError, /constraint\.keras: config\.json: layer 1: Dense 'dense(_\d+)?' uses a kernel_constraint, which mnist-nn does not support/],
+  ['a .keras config declaring a Dense layer of 10^9 units', async () => loadModel(await kerasFile('huge.keras', (p) => kerasConfig(p, (c) => (c.config.layers[3].config.units = 1e9)))), FormatError, /huge\.keras: layer 2 needs more weights than the file holds/],
+  ['a .keras config.json that is not JSON', async () => loadModel(await kerasFile('json.keras', (p) => (p['config.json'] = strToU8('{"module": "keras", ')))), FormatError, /json\.keras: config\.json: not valid JSON/],
+  ['a .keras model of two branches', async () => loadModel(await kerasFile('branch.keras', (p) => kerasConfig(p, (c) => { c.class_name = 'Functional'; c.config.layers.forEach((l: any, i: number) => (l.inbound_nodes = i === 0 ? [] : [[['input_layer', 0, 0, {}]]])); c.config.output_layers = [['dense_1', 0, 0]]; }))), FormatError, /branch\.keras: config\.json: the Functional model is not a plain chain at layer 2/],
+  ['a truncated .h5 file', () => loadModel(file('cut.h5', readFileSync(join(import.meta.dirname, 'fixtures/keras/moon.h5')).subarray(0, 5000))), FormatError, /cut\.h5: not a readable HDF5 file \(.*\): truncated or corrupt\./],
+  ['an HDF5 signature followed by garbage', () => loadModel(file('junk.h5', Uint8Array.from({ length: 4096 }, (_, i) => (i < 8 ? [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a][i] : (i * 131) & 255)))), FormatError, /junk\.h5: not a readable HDF5 file/],
+  ['an .h5 of weights only (save_weights)', async () => loadModel(file('weights-only.h5', await rawHdf5((f) => { f.create_attribute('layer_names', ['d']); f.create_group('d').create_attribute('weight_names', []); }))), FormatError, /weights-only\.h5: no model_config attribute: this is a weights-only file \(from save_weights\)/],
+  ["Keras 3's model.weights.h5 given as a model", async () => loadModel(file('model.weights.h5', (await kerasParts())['model.weights.h5'])), FormatError, /model\.weights\.h5: no model_config attribute: this is a Keras 3 weights file/],
+  ['an .h5 whose weights are integers', async () => loadModel(file('ints.h5', await rawHdf5((f) => { f.create_attribute('model_config', legacyConfig); const g = f.create_group('model_weights'); g.create_attribute('layer_names', ['d']); const d = g.create_group('d'); d.create_attribute('weight_names', ['d/kernel:0', 'd/bias:0']); const inner = d.create_group('d'); inner.create_dataset({ name: 'kernel:0', data: new Int32Array(6), shape: [3, 2], dtype: '<i' }); inner.create_dataset({ name: 'bias:0', data: new Float32Array(2), shape: [2], dtype: '<f' }); }))), FormatError, /ints\.h5: the dataset model_weights\/d\/d\/kernel:0 holds integers of 4 bytes; expected float32 or float64 weights/],
+  ['an .h5 whose weight is an external link to another file (refused: the reader is given the bytes of this file only)', async () => { writeFileSync(join(dir, 'other.h5'), await rawHdf5((f) => f.create_dataset({ name: 'k', data: new Float32Array(6), shape: [3, 2], dtype: '<f' }))); return loadModel(file('link.h5', await rawHdf5((f) => { f.create_attribute('model_config', legacyConfig); const g = f.create_group('model_weights'); g.create_attribute('layer_names', ['d']); const d = g.create_group('d'); d.create_attribute('weight_names', ['k', 'b']); d.create_external_link(join(dir, 'other.h5'), 'k', 'k'); d.create_dataset({ name: 'b', data: new Float32Array(2), shape: [2], dtype: '<f' }); }))); }, FormatError, /link\.h5: cannot read model_weights\/d \(.*\): the file is truncated or corrupt, or uses an HDF5 feature mnist-nn does not read/],
+  ['an .h5 with a weight of a shape 10^9 it does not hold', async () => loadModel(file('e9.h5', await rawHdf5((f) => { f.create_attribute('model_config', JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 1e5, batch_input_shape: [null, 1e4] } }] } })); f.create_group('model_weights').create_attribute('layer_names', ['d']); }))), FormatError, /e9\.h5: layer 0 needs more weights than the file holds/],
   ['saving an unbuilt model in the tfjs format', () => new Sequential([new Dense(2)]).save(join(dir, 'unbuilt-tfjs'), { format: 'tfjs' }), ValueError, /has not been built yet/],
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The browser build and the draw-a-digit page (web/), end to end in Debian's Chromium driven by
- * playwright-core: strokes drawn with mouse events are read as the right digits, Clear clears, and a
- * training run in the page's worker updates its curve while the page keeps answering. A screenshot
+ * playwright-core: strokes drawn with mouse events are read as the right digits, Clear clears, a
+ * Keras file dropped on the page reads the drawings, and a training run in the page's worker
+ * updates its curve while the page keeps answering. A screenshot
  * goes to out/browser/demo.png. Chromium is /usr/bin/chromium (CHROMIUM_PATH overrides); where it
  * is missing the page tests are skipped with a note, unless REQUIRE_BROWSER=1 (as in CI) makes
  * that a failure.
@@ -12,13 +13,14 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Flatten, FormatError, Sequential, loadMnist, loadModel as nodeLoadModel, modelToBytes, tensor } from '../src/index.js';
+import { Dense, Flatten, FormatError, Sequential, Tensor, loadMnist, loadModel as nodeLoadModel, modelToBytes, tensor } from '../src/index.js';
 import { loadModel as fetchModel } from '../src/io/fetch-model.js';
 import { NODE_ONLY, WEB_DIR, buildWeb, serveWeb } from '../scripts/demo.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const OUT = join(import.meta.dirname, '..', 'out', 'browser');
+const KERAS_FIXTURES = join(import.meta.dirname, 'fixtures', 'keras');
 if (!haveChromium && !process.env.REQUIRE_BROWSER) console.warn(`browser.test.ts: no Chromium at ${CHROMIUM}, so the page tests are skipped (apt-get install chromium to run them).`);
 
 let server: Server;
@@ -58,6 +60,23 @@ describe('the browser build', () => {
     const again = await fetchModel(modelToBytes(m));
     const x = tensor([[[0.1, 0.2], [0.3, 0.4]]]);
     expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+  });
+
+  it('loadModel reads the Keras fixtures from bytes and by URL, as the Node entry reads their files', async () => {
+    for (const name of ['moon.keras', 'moon.h5', 'sann.keras']) {
+      const bytes = readFileSync(join(KERAS_FIXTURES, name));
+      const [fromBytes, fromUrl, fromFile] = await Promise.all([
+        fetchModel(new Uint8Array(bytes)),
+        fetchModel(`data:application/octet-stream;base64,${bytes.toString('base64')}`),
+        nodeLoadModel(join(KERAS_FIXTURES, name)),
+      ]);
+      const shape = fromFile.toConfig().inputShape!;
+      const x = new Tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7), [2, ...shape]);
+      const expected = Array.from((await fromFile.predict(x)).data);
+      expect(Array.from((await fromBytes.predict(x)).data), name).toEqual(expected);
+      expect(Array.from((await fromUrl.predict(x)).data), name).toEqual(expected);
+    }
+    await expect(fetchModel(new Uint8Array(readFileSync(join(KERAS_FIXTURES, 'moon.keras'))).subarray(0, 5000))).rejects.toThrow(/Keras model bytes: not a readable zip archive/);
   });
 
   it('the demo server serves web/ only, and survives bad requests', async () => {
@@ -209,6 +228,47 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.mouse.move(box.x + 200, box.y + 200, { steps: 5 });
     await page.mouse.up({ button: 'right' });
     expect(await padIsBlank(page)).toBe(true);
+  });
+
+  it("reads drawings with a Keras file dropped on the page (moon.keras), as the Node reader's model reads the same input", async () => {
+    const drop = async (name: string, bytes: Buffer): Promise<void> => {
+      const transfer = await page.evaluateHandle(
+        ([fileName, b64]) => {
+          const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const dt = new DataTransfer();
+          dt.items.add(new File([data], fileName));
+          return dt;
+        },
+        [name, bytes.toString('base64')] as const,
+      );
+      await page.dispatchEvent('#pad', 'drop', { dataTransfer: transfer });
+      await page.waitForFunction(() => document.body.dataset.fileModel !== 'loading');
+    };
+    await drop('notes.txt', Buffer.from('not a model'));
+    expect(await page.evaluate(() => document.body.dataset.fileModel)).toBe('error');
+    expect(await page.textContent('#file-info')).toMatch(/^Could not use notes\.txt: /);
+
+    await drop('moon.keras', readFileSync(join(KERAS_FIXTURES, 'moon.keras')));
+    expect(await page.evaluate(() => document.body.dataset.fileModel)).toBe('ready');
+    expect(await page.textContent('#file-info')).toBe('moon.keras: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 weights. It reads your drawings now.');
+    expect(await page.inputValue('#model-select')).toBe('file');
+    await page.click('#clear');
+    await draw(page, DIGITS[5][1]);
+    expect(await shown(page)).toBe('7');
+    // The page's probabilities are those of the same file read in Node, on the 28×28 input the page shows.
+    const seen = await page.evaluate(() => Array.from((document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
+    const model = await nodeLoadModel(join(KERAS_FIXTURES, 'moon.keras'));
+    const probs = (await model.predict(new Tensor(Float32Array.from(seen, (v) => v / 255), [1, 28, 28, 1]))).data;
+    const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent!)));
+    bars.forEach((b, d) => expect(Math.abs(b - 100 * probs[d]), `digit ${d}`).toBeLessThan(0.11));
+
+    // The legacy .h5 of the same network, picked with the file input.
+    await page.setInputFiles('#model-file', join(KERAS_FIXTURES, 'moon.h5'));
+    await page.waitForFunction(() => document.body.dataset.fileModel === 'ready' && document.getElementById('file-info')!.textContent!.startsWith('moon.h5'));
+    await page.click('#clear');
+    await draw(page, DIGITS[3][1]);
+    expect(await shown(page)).toBe('3');
+    await page.selectOption('#model-select', 'shipped');
   });
 
   it('trains in a worker: the curve grows while the page keeps reading digits, Stop keeps the model, a run ends', async () => {

@@ -180,13 +180,42 @@ describe('mnist-nn command', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
+  it("evaluate and predict take a Keras file; convert turns it into .keras, TensorFlow.js and mnist-nn files that evaluate the same", () => {
+    const FIXTURES = join(import.meta.dirname, 'fixtures', 'keras');
+    const h5 = cli('evaluate', join(FIXTURES, 'moon.h5'));
+    expect(h5.stderr).toBe('');
+    expect(h5.stdout).toMatch(/^Test accuracy: 99\.28%  \(9928\/10000\)\n/); // reference.json's accuracy
+    const out = join(dir, 'converted');
+    mkdirSync(out, { recursive: true });
+    const toKeras = cli('convert', join(FIXTURES, 'moon.h5'), join(out, 'moon.keras'));
+    expect(toKeras.stderr).toBe('');
+    expect(toKeras.stdout).toBe(`Wrote ${join(out, 'moon.keras')} (Keras 3 .keras file): Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 parameters.\n`);
+    expect(cli('convert', join(out, 'moon.keras'), join(out, 'tfjs')).stdout).toContain('(TensorFlow.js Layers model)');
+    expect(cli('convert', join(out, 'tfjs'), join(out, 'moon.mnn')).stdout).toContain('(mnist-nn model file)');
+    expect(cli('convert', join(out, 'moon.mnn'), join(out, 'back'), '--format', 'keras').code).toBe(0);
+    for (const m of [join(out, 'moon.keras'), join(out, 'tfjs'), join(out, 'moon.mnn'), join(out, 'back')]) expect(cli('evaluate', m).stdout, m).toBe(h5.stdout);
+    const png = join(dir, 'stroke.png');
+    const img = new Uint8Array(28 * 28).fill(255);
+    for (let y = 5; y < 23; y++) img[y * 28 + 13] = img[y * 28 + 14] = 0;
+    writeFileSync(png, encodePng(28, 28, img));
+    const a = cli('predict', join(FIXTURES, 'moon.keras'), png);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/stroke\.png: 1  /);
+    expect(cli('predict', join(out, 'tfjs'), png).stdout).toBe(cli('predict', join(FIXTURES, 'moon.h5'), png).stdout);
+    const refused = cli('convert', join(FIXTURES, 'moon.keras'), join(out, 'm.h5'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`mnist-nn: convert: ${join(out, 'm.h5')}: mnist-nn writes Keras 3's .keras file, not the legacy .h5 (name the output ${join(out, 'm.keras')}).\n`);
+    expect(cli('convert', join(FIXTURES, 'moon.keras')).code).toBe(2);
+    expect(cli('convert', join(dir, 'nowhere.keras'), join(out, 'x.mnn')).stderr).toMatch(/^mnist-nn: cannot read .*nowhere\.keras: no such file \(ENOENT\)\n$/);
+  });
+
   it('a directory without a model names what it looked for and the model files it holds', async () => {
     const ckpt = join(dir, 'ckpts');
     mkdirSync(ckpt);
     writeFileSync(join(ckpt, 'ckpt-03-0.1234.mnn'), readFileSync(join(dir, 'run', 'model.mnn')));
     const r = cli('predict', ckpt, join(dir, 'seven.png'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`mnist-nn: predict: ${ckpt} holds no model: expected model.mnn or model.json in it; it holds ckpt-03-0.1234.mnn: give that file itself.\n`);
+    expect(r.stderr).toBe(`mnist-nn: predict: ${ckpt} holds no model: expected model.mnn, model.json, model.keras or model.h5 in it; it holds ckpt-03-0.1234.mnn: give that file itself.\n`);
     await expect(loadModelFrom('evaluate', join(dir, 'nosuch'))).rejects.toThrow(/nosuch: no such file or directory/);
   });
 
@@ -277,7 +306,7 @@ describe('mnist-nn command', () => {
   });
 
   it('has --help on every subcommand', () => {
-    for (const c of ['train', 'evaluate', 'predict', 'show']) {
+    for (const c of ['train', 'evaluate', 'predict', 'show', 'convert']) {
       const r = cli(c, '--help');
       expect(r.code, c).toBe(0);
       expect(r.stdout).toContain(`Usage: mnist-nn ${c}`);

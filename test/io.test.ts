@@ -89,7 +89,7 @@ describe('save and load', () => {
     const back = await loadModel(path);
     expect(back.optimizer!.iterations).toBe(0);
     expect(readFileSync(path).length).toBeLessThan(readFileSync(join(dir, 'cnn.mnn')).length);
-    await expect(m.save(path, { format: 'h5' } as never)).rejects.toThrow("save: format must be 'mnist-nn' or 'tfjs', got \"h5\".");
+    await expect(m.save(path, { format: 'h5' } as never)).rejects.toThrow("save: format must be 'mnist-nn', 'tfjs' or 'keras', got \"h5\".");
     await expect(m.save(path, { optimizer: true } as never)).rejects.toThrow(/unknown option 'optimizer'/);
   });
 
@@ -104,7 +104,7 @@ describe('save and load', () => {
       return loadModel(p);
     };
     await expect(loadModel(join(dir, 'nope.mnn'))).rejects.toThrow(/cannot read .*nope\.mnn: no such file \(ENOENT\)/);
-    await expect(bad('magic.mnn', Buffer.from('hello world, not a model'))).rejects.toThrow(/is neither an mnist-nn model file nor a TensorFlow.js model.json/);
+    await expect(bad('magic.mnn', Buffer.from('hello world, not a model'))).rejects.toThrow(/is neither an mnist-nn model file, a Keras .keras or .h5 file, nor a TensorFlow.js model.json/);
     await expect(bad('short.mnn', good.subarray(0, good.length - 4))).rejects.toThrow(/truncated: the tensors need \d+ bytes of data, the file has \d+/);
     await expect(bad('long.mnn', Buffer.concat([good, Buffer.alloc(8)]))).rejects.toThrow(/trailing bytes/);
     await expect(bad('header.mnn', good.subarray(0, 40))).rejects.toThrow(/truncated: the header needs/);

@@ -1,7 +1,8 @@
 // The layer harness: for every registered layer, a few configurations, each run through
 //   1. the float64 gradient check of its backward pass (input and every weight),
 //   2. a config round trip (getConfig → the registration's fromConfig → same config, same outputs),
-//   3. a round trip through our model file (modelToBytes → modelFromBytes → same outputs),
+//   3. a round trip through our model file (modelToBytes → modelFromBytes → same outputs), and one
+//      through Keras 3's .keras file (modelToKerasBytes → modelFromKerasBytes → same config, weights, outputs),
 //   4. the TensorFlow.js Layers format: the real @tensorflow/tfjs loads our export and predicts the
 //      same to 1e-5, and loadModel reads it back to the same outputs (a layer Keras lacks must be
 //      refused by the export, saying so; a layer TensorFlow.js lacks that is the identity at
@@ -38,6 +39,8 @@ import {
   Tensor,
   loadModel,
   modelFromBytes,
+  modelFromKerasBytes,
+  modelToKerasBytes,
   modelToBytes,
   regularizers,
   type FloatTensor,
@@ -286,6 +289,17 @@ describe('the layer harness', () => {
             const back = modelFromBytes(modelToBytes(m), 'harness');
             expect(back.toConfig()).toEqual(m.toConfig());
             expect(back.layers[0].trainable).toBe(m.layers[0].trainable);
+            const x = input(c, 5, 'float32');
+            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+          });
+
+          it('round trip through a Keras 3 .keras file: the same config, weights and outputs', async () => {
+            const m = modelOf(c, 4);
+            const { bytes } = await modelToKerasBytes(m);
+            const back = await modelFromKerasBytes(bytes, 'harness.keras');
+            expect(back.toConfig()).toEqual(m.toConfig());
+            expect(back.layers[0].trainable).toBe(m.layers[0].trainable);
+            expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(m.getWeights().map((w) => Array.from(w.data)));
             const x = input(c, 5, 'float32');
             expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
           });

@@ -10,12 +10,13 @@ import { confusionMatrix, perClass, type ClassFigures } from '../report/metrics.
 import { UsageError } from './args.js';
 
 export const MODEL_FILE = 'model.mnn';
-/** What a model directory may hold, in order of preference: ours, then TensorFlow.js's. */
-const MODEL_NAMES = [MODEL_FILE, 'model.json'];
+/** What a model directory may hold, in order of preference: ours, then TensorFlow.js's, then Keras's. */
+const MODEL_NAMES = [MODEL_FILE, 'model.json', 'model.keras', 'model.h5'];
 
 /**
  * Loads the model the user named: DIR/model.mnn, else DIR/model.json (a TensorFlow.js model, which
- * loadModel reads too), or DIR itself when it is a file. A UsageError names what is missing and the
+ * loadModel reads too), DIR/model.keras or DIR/model.h5 (Keras's), or DIR itself when it is a file
+ * (any of these formats, told by content). A UsageError names what is missing and the
  * model-like files DIR does hold; the model must then be a digit classifier (see checkDigitModel).
  */
 export async function loadModelFrom(command: string, dir: string): Promise<Sequential> {
@@ -26,12 +27,12 @@ export async function loadModelFrom(command: string, dir: string): Promise<Seque
     if (found === undefined) {
       let others: string[] = [];
       try {
-        others = readdirSync(dir).filter((f) => /\.(mnn|json)$/i.test(f));
+        others = readdirSync(dir).filter((f) => /\.(mnn|json|keras|h5)$/i.test(f));
       } catch {
         // unreadable: the message below still says what was looked for
       }
       const hint = others.length > 0 ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}: give that file itself` : ` (train one: mnist-nn train --out ${dir})`;
-      throw new UsageError(`${command}: ${dir} holds no model: expected ${MODEL_NAMES.join(' or ')} in it${hint}.`);
+      throw new UsageError(`${command}: ${dir} holds no model: expected ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} in it${hint}.`);
     }
     path = join(dir, found);
   }

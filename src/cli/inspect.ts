@@ -8,10 +8,11 @@ import { digitGrid } from '../report/draw.js';
 import { UsageError, choiceFlag, intFlag, parse } from './args.js';
 import { assess, classTable, confusionTable, digitImage, loadModelFrom, modelInput } from './common.js';
 
-export const EVALUATE_HELP = `Usage: mnist-nn evaluate DIR
+export const EVALUATE_HELP = `Usage: mnist-nn evaluate MODEL
 
-Loads DIR/model.mnn (as written by mnist-nn train), else DIR/model.json (a TensorFlow.js Layers
-model); DIR may also be the model file itself. The model must take 28×28 digits and end in a
+MODEL is a model file, told by content: mnist-nn's (model.mnn, as written by mnist-nn train),
+Keras's (.keras, or the legacy .h5) or a TensorFlow.js Layers model.json; or a directory holding
+model.mnn, model.json, model.keras or model.h5. The model must take 28×28 digits and end in a
 softmax over 10 classes. Prints its accuracy and loss on the 10,000 MNIST test digits, per-class precision, recall and F1,
 and the confusion matrix (rows true digit, columns predicted).
 
@@ -19,10 +20,11 @@ Options:
   -h, --help   this help
 `;
 
-export const PREDICT_HELP = `Usage: mnist-nn predict DIR IMAGE...
+export const PREDICT_HELP = `Usage: mnist-nn predict MODEL IMAGE...
 
-Classifies PNG or JPEG images of any size, colour and background with DIR/model.mnn (or
-DIR/model.json, or the model file DIR), read 128 at a time. Each image is made MNIST-like first:
+Classifies PNG or JPEG images of any size, colour and background with MODEL (a model file:
+mnist-nn's .mnn, Keras's .keras or .h5, a TensorFlow.js model.json; or a directory holding one as
+model.mnn, model.json, model.keras or model.h5), read 128 at a time. Each image is made MNIST-like first:
 grayscale, white digit on black, cropped to the digit, scaled to fit 20×20 and centred by centre of
 mass in 28×28. In a photo the digit is found as a document scanner finds it: its own strokes decide
 whether the ink is dark or light, and the desk, rules, printed boxes, shadows and specks around it
@@ -50,7 +52,7 @@ Options:
 export async function evaluate(argv: string[]): Promise<void> {
   const { values, positionals } = parse('evaluate', argv, {}, true);
   if (values.help) return void process.stdout.write(EVALUATE_HELP);
-  if (positionals.length !== 1) throw new UsageError(`evaluate: expected one model directory, got ${positionals.length} arguments (see mnist-nn evaluate --help)`);
+  if (positionals.length !== 1) throw new UsageError(`evaluate: expected one model (a file or a directory), got ${positionals.length} arguments (see mnist-nn evaluate --help)`);
   const model = await loadModelFrom('evaluate', positionals[0]);
   const { xTest, yTest } = loadMnist();
   const a = await assess(model, modelInput(model, xTest), yTest);
@@ -74,7 +76,7 @@ export const PREDICT_CHUNK = 128;
 export async function predict(argv: string[]): Promise<number> {
   const { values, positionals } = parse('predict', argv, {}, true);
   if (values.help) return void process.stdout.write(PREDICT_HELP), 0;
-  if (positionals.length < 2) throw new UsageError('predict: expected a model directory and at least one image (see mnist-nn predict --help)');
+  if (positionals.length < 2) throw new UsageError('predict: expected a model (a file or a directory) and at least one image (see mnist-nn predict --help)');
   const [dir, ...files] = positionals;
   const model = await loadModelFrom('predict', dir);
   let failed = 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-/** The `mnist-nn` command: train, evaluate, predict and show. */
+/** The `mnist-nn` command: train, evaluate, predict, show and convert. */
 import { readFileSync } from 'node:fs';
 import { MnistNnError, FormatError } from '../errors.js';
 import { UsageError } from './args.js';
+import { convert } from './convert.js';
 import { evaluate, predict, show } from './inspect.js';
 import { train } from './train.js';
 
@@ -10,9 +11,13 @@ const HELP = `Usage: mnist-nn <command> [options]
 
 Commands:
   train [options]                 train a network on MNIST; writes the model and an HTML report
-  evaluate DIR                    test accuracy, loss, per-class figures and confusion matrix of DIR/model.mnn
-  predict DIR IMAGE...            the predicted digit and ten probabilities for each PNG or JPEG
+  evaluate MODEL                  test accuracy, loss, per-class figures and confusion matrix
+  predict MODEL IMAGE...          the predicted digit and ten probabilities for each PNG or JPEG
   show [--split] [--count] [--out]  a PNG grid of MNIST digits with their labels
+  convert IN OUT                  a model from one format to another (mnist-nn, TensorFlow.js, Keras .keras)
+
+MODEL is a run directory (with model.mnn, model.json, model.keras or model.h5) or a model file:
+mnist-nn's .mnn, Keras's .keras or .h5, or a TensorFlow.js model.json.
 
 Run 'mnist-nn <command> --help' for a command's options.
   -h, --help      this help
@@ -47,6 +52,9 @@ async function main(argv: string[]): Promise<number> {
     case 'show':
       await show(rest);
       return 0;
+    case 'convert':
+      await convert(rest);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
@@ -58,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: train, evaluate, predict, show; see mnist-nn --help)`);
+      throw new UsageError(`unknown command '${command}' (commands: train, evaluate, predict, show, convert; see mnist-nn --help)`);
   }
 }
 

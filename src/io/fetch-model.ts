@@ -1,18 +1,25 @@
 /** Loading a model in a browser: the model file's bytes from a URL (fetch) or from memory. */
 import { FormatError } from '../errors.js';
 import type { Sequential } from '../nn/sequential.js';
+import { isHdf5, isZip, modelFromKerasBytes } from './keras.js';
 import { modelFromBytes } from './serialize.js';
 
+/** The model in a file's bytes: an mnist-nn model file, or a Keras .keras / .h5 file, told apart by content. */
+function fromBytes(bytes: Uint8Array, source?: string): Promise<Sequential> | Sequential {
+  return isZip(bytes) || isHdf5(bytes) ? modelFromKerasBytes(bytes, source) : modelFromBytes(bytes, source);
+}
+
 /**
- * Reads an mnist-nn model file (written by `model.save` or `modelToBytes`) from a URL, resolved
- * against the page, or from bytes already in memory. A FormatError names the URL when the fetch
- * fails or the bytes are not a model file.
+ * Reads a model file from a URL, resolved against the page, or from bytes already in memory (a
+ * dropped or picked File's `arrayBuffer()`): an mnist-nn model file (written by `model.save` or
+ * `modelToBytes`), or a Keras file, Keras 3's `.keras` or the legacy `.h5`, told apart by content.
+ * A FormatError names the URL when the fetch fails or the bytes are not a model file.
  */
 export async function loadModel(source: string | URL | ArrayBufferView | ArrayBufferLike): Promise<Sequential> {
   // Checked by tag rather than instanceof, so bytes from another realm (a frame, a worker's message) pass too.
   const tag = Object.prototype.toString.call(source);
-  if (ArrayBuffer.isView(source)) return modelFromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return modelFromBytes(new Uint8Array(source as ArrayBufferLike));
+  if (ArrayBuffer.isView(source)) return fromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return fromBytes(new Uint8Array(source as ArrayBufferLike));
   if (typeof source !== 'string' && tag !== '[object URL]') {
     throw new FormatError(`loadModel: expected a URL or the model file's bytes (Uint8Array, ArrayBuffer), got ${tag}.`);
   }
@@ -27,5 +34,5 @@ export async function loadModel(source: string | URL | ArrayBufferView | ArrayBu
     err.cause = e;
     throw err;
   }
-  return modelFromBytes(bytes, url);
+  return fromBytes(bytes, url);
 }

@@ -8,42 +8,22 @@
  */
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { FileError, FormatError, MnistNnError, ValueError } from '../errors.js';
-import type { Layer, LayerConfig } from '../nn/layer.js';
-import '../nn/layers.js'; // every layer registered before a file names one
-import { kerasRegistration, layerFromConfig, registration, type Json, type Require } from '../nn/registry.js';
+import { FileError, FormatError, ValueError } from '../errors.js';
+import type { LayerConfig } from '../nn/layer.js';
+import { registration, type Json } from '../nn/registry.js';
 import { Sequential, type SaveResult } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
+import { kerasChain, kerasLayerIn, kerasLayerOut } from './keras-config.js';
 import { parseJsonSafely } from './model-file.js';
 import { asFormatError, checkFinite, sequentialWithin } from './serialize.js';
 import { writeFileAtomic } from './write.js';
 
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
 
-/** One of our layers as a TF.js layer config: its registration's Keras mapping, plus name, trainable and the input shape. */
+/** One of our layers as a TF.js layer config: its Keras config, plus the dtype and (on the first) the input shape. */
 function layerOut(l: { className: string; config: LayerConfig }, inputShape: number[] | undefined): Json {
-  const keras = registration(l.className)?.keras;
-  if (!keras) throw new FormatError(`save: the ${l.className} layer '${String(l.config.name)}' has no TensorFlow.js counterpart.`);
-  const base: Json = { name: l.config.name, trainable: l.config.trainable !== false, dtype: 'float32', ...(inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) };
-  return { class_name: keras.className, config: { ...base, ...keras.toKeras(l.config) } };
-}
-
-/** A TF.js layer config as one of our layers, through the registration that reads its class. */
-function layerIn(l: Json, where: string): Layer {
-  const cls = l.class_name;
-  const c = (l.config ?? {}) as Json;
-  const reg = typeof cls === 'string' ? kerasRegistration(cls) : undefined;
-  if (!reg?.keras) throw new FormatError(`${where}: unknown layer class ${JSON.stringify(cls)} for mnist-nn.`);
-  const require: Require = (ok, what) => {
-    if (!ok) throw new FormatError(`${where}: ${String(cls)} '${String(c.name)}' uses ${what}, which mnist-nn does not support.`);
-  };
-  const config: LayerConfig = { name: c.name, ...(c.trainable === false ? { trainable: false } : {}), ...reg.keras.fromKeras(c, require) };
-  try {
-    return layerFromConfig(reg.className, config, where);
-  } catch (e) {
-    if (e instanceof MnistNnError && !(e instanceof FormatError)) throw new FormatError(`${where}: ${String(cls)} '${String(c.name)}': ${e.message}`);
-    throw e;
-  }
+  const k = kerasLayerOut(l, 'save (TensorFlow.js)');
+  return { class_name: k.class_name, config: { ...k.config, dtype: 'float32', ...(inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) } };
 }
 
 /**
@@ -178,27 +158,18 @@ export function loadTfjs(jsonText: string, jsonPath: string): Sequential {
 function readTfjs(jsonText: string, jsonPath: string): Sequential {
   const json = parseJsonSafely(jsonText, jsonPath) as Json;
   const topology = json.modelTopology as Json | undefined;
-  const cfg = topology?.config as Json | Json[] | undefined;
-  const rawLayers = (Array.isArray(cfg) ? cfg : (cfg?.layers as Json[] | undefined)) ?? undefined;
-  if (!topology || topology.class_name !== 'Sequential' || !Array.isArray(rawLayers)) {
+  if (!topology || topology.class_name !== 'Sequential') {
     throw new FormatError(`${jsonPath}: expected a TensorFlow.js Sequential model (modelTopology.class_name "Sequential" with layers).`);
   }
-  let inputShape: unknown;
-  const layers = [];
-  for (const [i, l] of rawLayers.entries()) {
-    if (typeof l !== 'object' || l === null) throw new FormatError(`${jsonPath}: layer ${i} is not an object.`);
-    const c = (l.config ?? {}) as Json;
-    const shape = (c.batch_input_shape ?? c.batchInputShape) as unknown[] | undefined;
-    if (shape && inputShape === undefined) inputShape = Array.isArray(shape) ? shape.slice(1) : shape;
-    if (l.class_name === 'InputLayer') continue;
-    layers.push(layerIn(l, `${jsonPath}: layer ${i}`));
-  }
+  const chain = kerasChain(topology, jsonPath);
+  const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${jsonPath}: layer ${i}`));
+  const inputShape = chain.inputShape;
   if (inputShape === undefined) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
   const groups = readManifest(json, jsonPath);
   // The model is built against what the shards hold on disk, so a manifest cannot declare its way
   // into a large allocation; the manifest's shapes are then held to the model's before any read.
   const held = checkShardSizes(groups, jsonPath);
-  const name = typeof (cfg as Json)?.name === 'string' ? ((cfg as Json).name as string) : undefined;
+  const name = chain.name;
   const model = sequentialWithin(layers, inputShape, { name, dtype: 'float32' }, held.reduce((a, b) => a + b, 0) / 4, jsonPath);
   const params = model.parameters();
   const specs = groups.flatMap((g) => g.weights);

@@ -28,10 +28,13 @@ export interface SaveOptions {
   /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
   includeOptimizer?: boolean;
   /**
-   * 'mnist-nn' (default): one file at `path`. 'tfjs': TensorFlow.js's Layers format, a directory
-   * `path` with model.json and one weight shard (architecture and weights; no training state).
+   * 'mnist-nn' (the default, unless `path` ends in `.keras`): one file at `path`. 'tfjs':
+   * TensorFlow.js's Layers format, a directory `path` with model.json and one weight shard
+   * (architecture and weights; no training state). 'keras' (the default for a `.keras` path): a
+   * Keras 3 `.keras` file, which Keras's `load_model` reads (architecture, weights and compile
+   * config; no optimizer state).
    */
-  format?: 'mnist-nn' | 'tfjs';
+  format?: 'mnist-nn' | 'tfjs' | 'keras';
 }
 
 /** What `save` resolves to. */
@@ -190,7 +193,8 @@ export class Sequential {
   /**
    * Saves the model atomically: architecture, weights and, when compiled (and `includeOptimizer`
    * is not false), the optimizer's state and the random generator's, so `fit` with `initialEpoch`
-   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; see loadModel. Resolves to
+   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; a path ending in `.keras` (or
+   * `format: 'keras'`) writes Keras 3's file; see loadModel. Resolves to
    * notes on what the file leaves out (the 'tfjs' format leaves out augmentation layers, which
    * TensorFlow.js lacks and which are the identity at inference).
    */

@@ -1,6 +1,7 @@
 /**
- * The draw-a-digit page: a drawing pad read live by a model (the CNN shipped in web/model/, or an
- * MLP trained in this page), the ten probabilities as bars, the 28×28 input the network sees, and a
+ * The draw-a-digit page: a drawing pad read live by a model (the CNN shipped in web/model/, an MLP
+ * trained in this page, or a model file the user drops on the page or picks: a Keras .keras or .h5,
+ * or an mnist-nn .mnn), the ten probabilities as bars, the 28×28 input the network sees, and a
  * training panel whose work runs in train-worker.ts so the page never freezes.
  */
 import { ValueError, getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
@@ -14,8 +15,9 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 // ---- models ----------------------------------------------------------------------------------
-const models: { shipped?: Sequential; browser?: Sequential } = {};
-let active: 'shipped' | 'browser' = 'shipped';
+const models: { shipped?: Sequential; browser?: Sequential; file?: Sequential } = {};
+type ModelKey = keyof typeof models;
+let active: ModelKey = 'shipped';
 const modelInfo = $<HTMLParagraphElement>('model-info');
 const select = $<HTMLSelectElement>('model-select');
 
@@ -35,8 +37,62 @@ async function loadShipped(): Promise<void> {
 }
 
 select.addEventListener('change', () => {
-  active = select.value === 'browser' ? 'browser' : 'shipped';
+  active = select.value as ModelKey;
   schedulePredict();
+});
+
+// ---- a model file of the user's: dropped on the page or picked -----------------------------------
+const fileInput = $<HTMLInputElement>('model-file');
+const fileInfo = $<HTMLParagraphElement>('file-info');
+
+/** Reads a dropped or picked file with the library's loadModel (Keras .keras / .h5, or .mnn) and draws against it. */
+async function useModelFile(file: File): Promise<void> {
+  document.body.dataset.fileModel = 'loading';
+  fileInfo.textContent = `Reading ${file.name}…`;
+  try {
+    const model = await loadModel(new Uint8Array(await file.arrayBuffer()));
+    const input = model.toConfig().inputShape ?? [];
+    const output = model.outputShape;
+    if (input.reduce((a, b) => a * b, 1) !== 784 || output.length !== 1 || output[0] !== 10) {
+      throw new ValueError(`it takes inputs [${input.join(', ')}] to outputs [${output.join(', ')}]; a digit reader takes 28×28 pixels ([28, 28], [28, 28, 1] or [784]) to 10 probabilities.`);
+    }
+    models.file = model;
+    let option = select.querySelector<HTMLOptionElement>('option[value="file"]');
+    if (!option) {
+      option = document.createElement('option');
+      option.value = 'file';
+      select.append(option);
+    }
+    option.textContent = `${file.name} (your file)`;
+    select.value = 'file';
+    active = 'file';
+    fileInfo.textContent = `${file.name}: ${model.layers.map((l) => l.className).join(', ')}; ${model.countParams().toLocaleString('en')} weights. It reads your drawings now.`;
+    document.body.dataset.fileModel = 'ready';
+    schedulePredict();
+  } catch (e) {
+    fileInfo.textContent = `Could not use ${file.name}: ${(e as Error).message}`;
+    document.body.dataset.fileModel = 'error';
+  }
+}
+
+fileInput.addEventListener('change', () => {
+  const file = fileInput.files?.[0];
+  if (file) void useModelFile(file);
+});
+document.addEventListener('dragover', (e) => {
+  if (!e.dataTransfer?.types.includes('Files')) return;
+  e.preventDefault();
+  document.body.classList.add('dropping');
+});
+document.addEventListener('dragleave', (e) => {
+  if (e.relatedTarget === null) document.body.classList.remove('dropping');
+});
+document.addEventListener('drop', (e) => {
+  document.body.classList.remove('dropping');
+  const file = e.dataTransfer?.files[0];
+  if (!file) return;
+  e.preventDefault();
+  void useModelFile(file);
 });
 
 // ---- drawing pad -------------------------------------------------------------------------------

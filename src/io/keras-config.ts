@@ -1,0 +1,201 @@
+/**
+ * Keras's model configs, both ways, for every file that holds one: Keras 3's `.keras` config.json,
+ * the legacy HDF5 file's `model_config`, and TensorFlow.js's model.json topology (which is a Keras
+ * config). Layers are translated through their registration's Keras mapping (registry.ts); this
+ * file adds what is the same for all layers: names, `trainable`, dtype policies, input shapes,
+ * Keras 3's serialized values (`{module, class_name, config, registered_name}` wrappers of
+ * functions and tuples), and the model around the layers (Sequential, or a Functional model that
+ * is a plain chain). Runs anywhere: no file system.
+ *
+ * The shapes handled are those Keras writes: Keras 3's serialized objects (functions, tuples and
+ * dtype policies as `{module, class_name, config, registered_name}`), Sequential configs with
+ * `build_input_shape`, Functional ones whose `inbound_nodes` name their inputs by `keras_history`,
+ * an InputLayer with `batch_shape` (before Keras 3, `batch_input_shape`); and tf.keras 2's
+ * `batch_input_shape` on the first layer and Functional nodes as `[[name, node, tensor, kwargs]]`.
+ * test/keras.test.ts has a case of each.
+ */
+import { FormatError, MnistNnError } from '../errors.js';
+import type { Layer, LayerConfig } from '../nn/layer.js';
+import '../nn/layers.js'; // every layer registered before a config names one
+import { kerasRegistration, layerFromConfig, registeredLayers, registration, type Json, type Require } from '../nn/registry.js';
+
+/** A Keras config's class name without a package prefix (keras.layers.Dense → Dense). */
+function plainClassName(cls: unknown): unknown {
+  return typeof cls === 'string' ? cls.slice(cls.lastIndexOf('.') + 1) : cls;
+}
+
+/**
+ * A Keras value with Keras 3's serialization wrappers taken off, where a layer option expects a
+ * plain value: a function (`{class_name: 'function', config: 'relu'}`) becomes its name, a tuple
+ * (`{class_name: '__tuple__', config: {value: [...]}}`) its list, and a dtype policy
+ * (`{class_name: 'DTypePolicy', config: {name: 'float32'}}`) its name. Other objects (initializers,
+ * regularizers) keep their shape; their `module` / `registered_name` fields are never read.
+ */
+function plainKerasValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainKerasValue);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Json;
+  const cls = o.class_name;
+  if (cls === 'function' && typeof o.config === 'string') return o.config;
+  if (cls === '__tuple__' && Array.isArray((o.config as Json | undefined)?.value)) return ((o.config as Json).value as unknown[]).map(plainKerasValue);
+  if ((cls === 'DTypePolicy' || cls === 'FloatDTypePolicy' || cls === 'Policy') && typeof (o.config as Json | undefined)?.name === 'string') return (o.config as Json).name;
+  return plainKerasObject(o);
+}
+
+/** Each value of an object (a layer's config) with the wrappers taken off. */
+function plainKerasObject(o: Json): Json {
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plainKerasValue(x)]));
+}
+
+/** The dtype policies we compute as written: float32, and mixed precision (whose variables are float32; we compute in float32). */
+const FLOAT32_POLICIES = new Set(['float32', 'mixed_float16', 'mixed_bfloat16']);
+
+/** One Keras layer config (`{class_name, config}`) as one of our layers, through the registration that reads its class. */
+export function kerasLayerIn(l: Json, where: string): Layer {
+  const cls = plainClassName(l.class_name);
+  const c = plainKerasObject(((l.config ?? {}) as Json) ?? {});
+  const reg = typeof cls === 'string' ? kerasRegistration(cls) : undefined;
+  const label = `${String(cls)} '${String(c.name)}'`;
+  if (!reg?.keras) throw new FormatError(`${where}: unknown layer class ${JSON.stringify(cls)} ('${String(c.name)}') for mnist-nn, which reads ${kerasClassNames().join(', ')}.`);
+  const require: Require = (ok, what) => {
+    if (!ok) throw new FormatError(`${where}: ${label} uses ${what}, which mnist-nn does not support.`);
+  };
+  require(c.dtype === undefined || c.dtype === null || FLOAT32_POLICIES.has(c.dtype as string), `the dtype ${JSON.stringify(c.dtype)} (mnist-nn reads float32 models)`);
+  const config: LayerConfig = { name: c.name, ...(c.trainable === false ? { trainable: false } : {}), ...reg.keras.fromKeras(c, require) };
+  try {
+    return layerFromConfig(reg.className, config, where);
+  } catch (e) {
+    if (e instanceof MnistNnError && !(e instanceof FormatError)) throw new FormatError(`${where}: ${label}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The Keras class names mnist-nn reads, for messages. */
+function kerasClassNames(): string[] {
+  return ['InputLayer', ...registeredLayers().flatMap((r) => (r.keras ? [r.keras.className] : []))].sort();
+}
+
+/**
+ * One of our layers as a Keras layer config `{class_name, config}`: its registration's Keras
+ * mapping plus `name` and `trainable`. A FormatError names a layer with no Keras counterpart.
+ */
+export function kerasLayerOut(l: { className: string; config: LayerConfig }, where: string): { class_name: string; config: Json } {
+  const keras = registration(l.className)?.keras;
+  if (!keras) throw new FormatError(`${where}: the ${l.className} layer '${String(l.config.name)}' has no Keras counterpart.`);
+  return { class_name: keras.className, config: { name: l.config.name, trainable: l.config.trainable !== false, ...keras.toKeras(l.config) } };
+}
+
+/** A model config read as a chain of layers: the layers in order (InputLayer left out), the input shape, the model's name. */
+export interface KerasChain {
+  name?: string;
+  /** Each layer's config `{class_name, config}`, in order, without the InputLayer. */
+  layers: Json[];
+  /** The per-sample input shape, when the config says it. */
+  inputShape?: unknown[];
+  /** True for a Functional model (whose weight list in a `.keras` file counts its InputLayer too). */
+  functional: boolean;
+}
+
+/** A `batch_shape` / `batch_input_shape` list (or an `input_shape`) as a per-sample shape. */
+function shapeFrom(c: Json): unknown[] | undefined {
+  const batch = c.batch_shape ?? c.batch_input_shape ?? c.batchInputShape;
+  if (Array.isArray(batch)) return batch.slice(1);
+  const single = c.input_shape ?? c.inputShape;
+  if (Array.isArray(single)) return single;
+  return undefined;
+}
+
+/** The name a functional layer's single input comes from, in Keras 3's or tf.keras 2's node format; undefined when not exactly one. */
+function inboundName(nodes: unknown): string | undefined | null {
+  if (!Array.isArray(nodes)) return undefined;
+  if (nodes.length === 0) return null; // an input layer
+  if (nodes.length !== 1) return undefined;
+  const node = nodes[0] as unknown;
+  if (Array.isArray(node)) {
+    // tf.keras 2: [[name, node_index, tensor_index, kwargs]]
+    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string' ? (node[0][0] as string) : undefined;
+  }
+  // Keras 3: {args: [{class_name: '__keras_tensor__', config: {keras_history: [name, node, tensor]}}], kwargs}
+  const args = (node as Json | null)?.args;
+  if (!Array.isArray(args) || args.length !== 1) return undefined;
+  const history = ((args[0] as Json | null)?.config as Json | undefined)?.keras_history;
+  return Array.isArray(history) && typeof history[0] === 'string' ? history[0] : undefined;
+}
+
+/**
+ * Reads a Keras model config (`{class_name, config}`) as a chain of layers: a Sequential (its
+ * config a list of layers, as tf.keras 2.0 wrote, or `{name, layers}`), or a Functional model
+ * (`Functional` / `Model`) whose every layer takes the one before it. The input shape comes from
+ * the InputLayer (`batch_shape`, or `batch_input_shape` before Keras 3), else the first layer's
+ * `batch_input_shape` / `input_shape`, else the model's `build_input_shape` or `build_config`.
+ */
+export function kerasChain(model: unknown, where: string): KerasChain {
+  if (typeof model !== 'object' || model === null) throw new FormatError(`${where}: the model config is not an object.`);
+  const m = model as Json;
+  const cls = plainClassName(m.class_name);
+  const cfg = m.config as Json | Json[] | undefined;
+  const rawLayers = Array.isArray(cfg) ? cfg : (cfg?.layers as unknown);
+  if ((cls !== 'Sequential' && cls !== 'Functional' && cls !== 'Model') || !Array.isArray(rawLayers)) {
+    throw new FormatError(`${where}: expected a Sequential or Functional model with a list of layers, got ${JSON.stringify(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`);
+  }
+  const functional = cls !== 'Sequential';
+  const conf = (Array.isArray(cfg) ? {} : (cfg ?? {})) as Json;
+  let inputShape: unknown[] | undefined;
+  const layers: Json[] = [];
+  let previous: string | undefined;
+  for (const [i, l] of (rawLayers as unknown[]).entries()) {
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw new FormatError(`${where}: layer ${i} is not an object.`);
+    const layer = l as Json;
+    const c = (layer.config ?? {}) as Json;
+    const name = (layer.name ?? c.name) as string | undefined;
+    if (functional) {
+      const from = inboundName(layer.inbound_nodes);
+      if (from === undefined || (from === null) !== (i === 0) || (from !== null && from !== previous)) {
+        throw new FormatError(`${where}: the Functional model is not a plain chain at layer ${i} ('${String(name)}'): mnist-nn reads models whose every layer takes the previous layer's output.`);
+      }
+    }
+    previous = name;
+    if (inputShape === undefined && i <= 1) inputShape = shapeFrom(c);
+    if (plainClassName(layer.class_name) === 'InputLayer') {
+      if (i !== 0) throw new FormatError(`${where}: layer ${i} is an InputLayer; mnist-nn reads one input, first.`);
+      continue;
+    }
+    layers.push(layer);
+  }
+  if (functional) {
+    const outputs = conf.output_layers;
+    const last = Array.isArray(outputs) && outputs.length > 0 ? (Array.isArray(outputs[0]) ? outputs : [outputs]) : [];
+    if (last.length !== 1 || (last[0] as unknown[])[0] !== previous) {
+      throw new FormatError(`${where}: the Functional model's output is ${JSON.stringify(outputs)}; mnist-nn reads one output, from its last layer '${String(previous)}'.`);
+    }
+  }
+  if (inputShape === undefined) {
+    const build = (conf.build_input_shape ?? (m.build_config as Json | undefined)?.input_shape) as unknown;
+    if (Array.isArray(build)) inputShape = build.slice(1);
+  }
+  return { name: typeof conf.name === 'string' ? conf.name : undefined, layers, inputShape, functional };
+}
+
+/** Keras's snake_case of a class name (`naming.to_snake_case`): Conv2D → conv2d, MaxPooling2D → max_pooling2d, ReLU → re_lu. */
+export function kerasSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * The names Keras 3's saving gives the layers in a `.keras` weights file: the snake_case class
+ * name, numbered among layers of that class by position (`dense`, `dense_1`, …), whatever the
+ * layers are called in the config (saving_lib's `_save_container_state`).
+ */
+export function kerasWeightPaths(classNames: string[]): string[] {
+  const used = new Map<string, number>();
+  return classNames.map((cls) => {
+    const base = kerasSnakeCase(cls);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
