@@ -19,7 +19,7 @@ export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
 export { AffineAugmentation, type AugmentationArgs, type Factor, type FactorBounds } from './nn/augmentation.js';
 export * from './nn/layers.js'; // every layer, one line each in that file
 
-export { regularizers, type Regularizer, type RegularizerConfig } from './nn/regularizers.js';
+export { regularizers, type Regularizer, type RegularizerConfig, type RegularizerOption } from './nn/regularizers.js';
 export type { Padding } from './nn/window.js';
 export { getActivation, type Activation as ActivationFunction, type ActivationName } from './nn/activations.js';
 export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
