@@ -14,14 +14,16 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { getThreads } from 'mnist-nn';
 import { MODEL_DEFAULTS, buildModel, makeOptimizer } from '../src/cli/models.js';
-import { CNN_SAMPLES, perEpoch, trainingDigits, type CnnResult } from './cnn.js';
+import { CNN_SAMPLES, perEpoch, type CnnResult } from './cnn.js';
+import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';
 
 export async function runBatchNormCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
 ): Promise<CnnResult> {
-  const { n, x, labels: y } = trainingDigits(samples);
+  const { n, x: flat, y } = mnistSlice(samples);
+  const x = flat.reshape([n, 28, 28, 1]);
   const d = MODEL_DEFAULTS['cnn-batchnorm'];
   const model = buildModel('cnn-batchnorm', 1);
   model.compile({ optimizer: makeOptimizer('adam', d.oneCycle!, Math.ceil(n / d.batchSize)), loss: 'sparseCategoricalCrossentropy' });

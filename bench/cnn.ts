@@ -8,7 +8,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, getThreads, loadMnist, toCategorical, type Layer, type Tensor } from 'mnist-nn';
+import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, getThreads, toCategorical, type Layer } from 'mnist-nn';
+import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';
 
 export interface CnnResult {
@@ -35,18 +36,12 @@ export function seed002Layers(): Layer[] {
   ];
 }
 
-/** The first `samples` training digits (at most 60,000) as images [n, 28, 28, 1] / 255, and their labels. */
-export function trainingDigits(samples: number): { n: number; x: Tensor; labels: Tensor } {
-  const { xTrain, yTrain } = loadMnist();
-  const n = Math.min(samples, 60000);
-  return { n, x: xTrain.slice(0, n).reshape([n, 28, 28, 1]).div(255), labels: yTrain.slice(0, n) };
-}
-
 export async function runCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
 ): Promise<CnnResult> {
-  const { n, x, labels } = trainingDigits(samples);
+  const { n, x: flat, y: labels } = mnistSlice(samples);
+  const x = flat.reshape([n, 28, 28, 1]);
   const y = toCategorical(labels, 10);
   const model = new Sequential(seed002Layers(), { seed: 1 });
   model.build([null, 28, 28, 1]);
