@@ -14,7 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { RandomRotation, RandomTranslation, RandomZoom, Rng, Sequential, Tensor, getBackend, getThreads, kernels, loadMnist, toCategorical, type FloatTensor } from 'mnist-nn';
-import { seed002Layers } from './cnn.js';
+import { cnnLayers } from '../src/cli/models.js';
 
 export interface AugmentResult {
   samples: number;
@@ -39,7 +39,7 @@ export async function runAugmentCost(samples = Number(process.env.BENCH_AUG_SAMP
   const y = toCategorical(yTrain.slice(0, n), 10);
   const model = (augment: boolean): Sequential => {
     const front = augment ? [new RandomRotation(0.1), new RandomTranslation(0.1, 0.1), new RandomZoom(0.1)] : [];
-    const m = new Sequential([...front, ...seed002Layers()], { seed: 1 });
+    const m = new Sequential([...front, ...cnnLayers()], { seed: 1 });
     m.build([null, 28, 28, 1]);
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     return m;

@@ -8,7 +8,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, getThreads, toCategorical, type Layer } from 'mnist-nn';
+import { Sequential, getThreads, toCategorical } from 'mnist-nn';
+import { cnnLayers } from '../src/cli/models.js';
 import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';
 
@@ -23,19 +24,6 @@ export interface CnnResult {
 
 export const CNN_SAMPLES = 60000;
 
-/** The seed 002 CNN's layers (examples/seed002-cnn.ts), for images [28, 28, 1]. */
-export function seed002Layers(): Layer[] {
-  return [
-    new Conv2D(32, 3, { activation: 'relu' }),
-    new MaxPooling2D(2),
-    new Conv2D(64, 3, { activation: 'relu' }),
-    new MaxPooling2D(2),
-    new Flatten(),
-    new Dropout(0.5),
-    new Dense(10, { activation: 'softmax' }),
-  ];
-}
-
 export async function runCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
@@ -43,7 +31,7 @@ export async function runCnnEpoch(
   const { n, x: flat, y: labels } = mnistSlice(samples);
   const x = flat.reshape([n, 28, 28, 1]);
   const y = toCategorical(labels, 10);
-  const model = new Sequential(seed002Layers(), { seed: 1 });
+  const model = new Sequential(cnnLayers(), { seed: 1 });
   model.build([null, 28, 28, 1]);
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   const t0 = performance.now();

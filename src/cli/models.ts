@@ -61,19 +61,24 @@ export function buildModel(name: ModelName, seed: number): Sequential {
     'mlp-dropout': () => [flat(), new Dense(128, { activation: 'relu' }), new Dropout(0.2), new Dense(10, { activation: 'softmax' })],
     'deep-mlp': () => [flat(), new Dense(50, { activation: 'relu' }), new Dense(50, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
     'wide-mlp': () => [flat(), new Dense(512, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
-    cnn: () => [
-      new Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }),
-      new MaxPooling2D([2, 2]),
-      new Conv2D(64, [3, 3], { activation: 'relu' }),
-      new MaxPooling2D([2, 2]),
-      new Flatten(),
-      new Dropout(0.5),
-      new Dense(10, { activation: 'softmax' }),
-    ],
+    cnn: () => cnnLayers([28, 28, 1]),
     'cnn-batchnorm': cnnBatchNormLayers,
     speedrun: speedrunLayers,
   }[name]();
   return new Sequential(layers, { seed, name });
+}
+
+/** Tutorial 002's network (the bench puts augmentation in front of it, so the input shape is optional). */
+export function cnnLayers(inputShape?: number[]): Layer[] {
+  return [
+    new Conv2D(32, [3, 3], { activation: 'relu', ...(inputShape ? { inputShape } : {}) }),
+    new MaxPooling2D([2, 2]),
+    new Conv2D(64, [3, 3], { activation: 'relu' }),
+    new MaxPooling2D([2, 2]),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: 'softmax' }),
+  ];
 }
 
 /** Conv2D (no bias: BatchNormalization's β is one), BatchNormalization and ReLU. */
