@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { assembleKernels } from './assemble.js';
 
 const out = fileURLToPath(new URL('../src/tensor/wasm/binary.ts', import.meta.url));
-const [shared, plain] = await Promise.all([assembleKernels(true), assembleKernels(false)]);
+const [shared, plain, fmaShared, fmaPlain] = await Promise.all([assembleKernels(true), assembleKernels(false), assembleKernels(true, true), assembleKernels(false, true)]);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 writeFileSync(
   out,
@@ -17,6 +17,10 @@ writeFileSync(
 export const KERNELS_SHARED = '${b64(shared)}';
 /** The kernels for a plain memory (where SharedArrayBuffer is missing), base64. */
 export const KERNELS_PLAIN = '${b64(plain)}';
+/** The products with fused multiply-adds (relaxed SIMD), for a shared memory, base64. */
+export const PRODUCTS_FMA_SHARED = '${b64(fmaShared)}';
+/** The products with fused multiply-adds, for a plain memory, base64. */
+export const PRODUCTS_FMA_PLAIN = '${b64(fmaPlain)}';
 `,
 );
-console.log(`wrote ${out}: ${shared.length} and ${plain.length} bytes`);
+console.log(`wrote ${out}: ${shared.length}, ${plain.length}, ${fmaShared.length} and ${fmaPlain.length} bytes`);

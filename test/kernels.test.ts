@@ -7,17 +7,25 @@ import { Rng } from '../src/tensor/random.js';
 import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 
 // The wasm backend on one thread, and on two with every product split however small, so that odd
-// shapes cross thread boundaries too.
-const wasm1 = createWasmKernels({ threads: 1 });
-const wasm2 = createWasmKernels({ threads: 2, minParallelMacs: 1 });
+// shapes cross thread boundaries too; each with the products' fused multiply-adds (relaxed SIMD,
+// which vitest.config.ts turns on in the test processes) and without.
+const wasm1 = createWasmKernels({ threads: 1, fma: true });
+const wasm2 = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: true });
+const wasm1NoFma = createWasmKernels({ threads: 1, fma: false });
+const wasm2NoFma = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: false });
 // The path taken where SharedArrayBuffer is missing: one thread over a plain memory, operands copied.
-const wasmPlain = createWasmKernels({ shared: false });
-afterAll(() => [wasm1, wasm2, wasmPlain].forEach((k) => k.close()));
+const wasmPlain = createWasmKernels({ shared: false, fma: true });
+const wasmPlainNoFma = createWasmKernels({ shared: false, fma: false });
+const ALL_WASM = [wasm1, wasm2, wasm1NoFma, wasm2NoFma, wasmPlain, wasmPlainNoFma];
+afterAll(() => ALL_WASM.forEach((k) => k.close()));
 const BACKENDS: [label: string, kernels: Kernels][] = [
   ['js', jsKernels],
   ['wasm, 1 thread', wasm1],
   ['wasm, 2 threads', wasm2],
+  ['wasm, 1 thread, no FMA', wasm1NoFma],
+  ['wasm, 2 threads, no FMA', wasm2NoFma],
   ['wasm, plain memory', wasmPlain],
+  ['wasm, plain memory, no FMA', wasmPlainNoFma],
 ];
 const SIZES = [1, 3, 7, 16, 33];
 const rng = new Rng(11);
@@ -114,7 +122,9 @@ for (const [label, K] of BACKENDS) {
         // every row-tile height and the split of the last rows (m = 2, 8…12), whole k blocks and one
         // past (256, 257, 512), whole column panels (8, 16)
         for (const m of [2, 8, 9, 10, 11, 12]) for (const k of [256, 257, 512]) for (const n of [8, 16]) shapes.push([m, k, n]);
-        shapes.push([128, 784, 128], [785, 128, 128]);
+        // Tall A in blocks of 128 rows: a whole number of blocks and a few rows more (the last block
+        // takes in fewer than 8 rows left after it), alone and as each of two threads' halves.
+        shapes.push([128, 784, 128], [785, 128, 128], [133, 300, 9], [266, 40, 24], [512, 20, 33]);
         shapes.forEach(([m, k, n], i) => {
           const foreign = i % 3 === 0; // some operands from outside the backend's memory
           const a = rand(m * k, f32, 0.3, K, foreign);

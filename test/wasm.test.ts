@@ -1,12 +1,13 @@
 // The wasm backend as a whole: its binary is what its source assembles to, a training run gives
 // the same results as on the reference kernels, and it keeps layer buffers in its own memory.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
-import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
+import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, getFma, setFma, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { bufferZeros } from '../src/tensor/tensor.js';
-import { KERNELS_PLAIN, KERNELS_SHARED } from '../src/tensor/wasm/binary.js';
+import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from '../src/tensor/wasm/binary.js';
 import { ValueError } from '../src/errors.js';
 import { availableCores } from '../src/tensor/wasm/pool.js';
 
@@ -14,6 +15,8 @@ describe('the wasm binary', () => {
   it('is what src/tensor/wasm/*-wat.ts assembles to (run `npm run build:wasm` after changing them)', async () => {
     expect(Buffer.from(await assembleKernels(true)).toString('base64')).toBe(KERNELS_SHARED);
     expect(Buffer.from(await assembleKernels(false)).toString('base64')).toBe(KERNELS_PLAIN);
+    expect(Buffer.from(await assembleKernels(true, true)).toString('base64')).toBe(PRODUCTS_FMA_SHARED);
+    expect(Buffer.from(await assembleKernels(false, true)).toString('base64')).toBe(PRODUCTS_FMA_PLAIN);
   });
   it('is embedded: no .wasm file ships or is read at run time', () => {
     const src = readFileSync(new URL('../src/tensor/wasm/backend.ts', import.meta.url), 'utf8');
@@ -113,6 +116,50 @@ describe('backend choice', () => {
     for (const t of [x.div(2), zeros([3]), toCategorical(tensor([1, 0])), await model.predict(x), model.getWeights()[0]]) {
       expect(shared(t.data)).toBe(false);
     }
+  });
+
+  it('multiplies with fused multiply-adds where relaxed SIMD validates (the test processes: vitest.config.ts), else with a multiply and an add', () => {
+    expect(getFma()).toBe(true);
+    // One dot product of k terms, summed in order as each C element is: rounded once per step
+    // (fused; x·y of two f32 is exact in f64) or twice (product, then sum). On a processor with
+    // FMA (every x86-64 machine this project runs on), relaxed_madd is the fused one.
+    const k = 512;
+    const rng = new Rng(3);
+    const kernels = [createWasmKernels({ threads: 1, fma: true }), createWasmKernels({ threads: 1, fma: false })];
+    const [fused, unfused] = kernels.map((K) => {
+      const a = K.alloc(4 * k, 'float32');
+      const b = K.alloc(k * 8, 'float32');
+      for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+      for (let i = 0; i < b.length; i++) b[i] = rng.normal();
+      const c = K.alloc(4 * 8, 'float32');
+      K.matmul(c, a, b, 4, k, 8);
+      let f = 0;
+      let u = 0;
+      for (let p = 0; p < k; p++) {
+        f = Math.fround(f + a[p] * b[p * 8]);
+        u = Math.fround(u + Math.fround(a[p] * b[p * 8]));
+      }
+      return { c0: c[0], f, u };
+    });
+    expect(fused.c0).toBe(fused.f);
+    expect(unfused.c0).toBe(unfused.u);
+    expect(fused.f).not.toBe(fused.u); // the two roundings do differ on this input
+    kernels.forEach((K) => K.close());
+    setFma(false);
+    expect(getFma()).toBe(false);
+    setFma(true);
+    expect(() => setFma('yes' as unknown as boolean)).toThrow(/setFma: expected true or false, got yes/);
+  });
+
+  it('falls back to a multiply and an add where the engine lacks relaxed SIMD, and says so when asked for FMA', () => {
+    // A Node process without the flag: Node 20 does not validate relaxed SIMD there (newer engines
+    // do, and then there is nothing to fall back from).
+    const script = `import { getFma, setFma } from './src/index.ts';
+      let msg = 'none'; try { setFma(true); } catch (e) { msg = e.name + ': ' + e.message; }
+      console.log(JSON.stringify({ fma: getFma(), msg, validates: WebAssembly.validate(Buffer.from(${JSON.stringify(PRODUCTS_FMA_PLAIN)}, 'base64')) }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), encoding: 'utf8', execArgv: [] } as never)) as { fma: boolean; msg: string; validates: boolean };
+    if (out.validates) expect(out).toMatchObject({ fma: true, msg: 'none' });
+    else expect(out).toEqual({ fma: false, validates: false, msg: expect.stringMatching(/^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/) });
   });
 
   it('hands out ordinary arrays once its memory is full, rather than failing', () => {

@@ -69,3 +69,21 @@ export function setThreads(n: number): void {
 export function getThreads(): number {
   return wasmKernels()?.threads ?? 1;
 }
+
+/**
+ * Fused multiply-adds in the wasm backend's products (relaxed SIMD): on by default where the engine
+ * validates it. Off gives the separate multiply and add of engines without it, so that a run
+ * repeats bit for bit across them; on is faster where the processor has FMA. Takes effect at the
+ * next product.
+ */
+export function setFma(on: boolean): void {
+  if (typeof on !== 'boolean') throw new ValueError(`setFma: expected true or false, got ${String(on)}.`);
+  const w = wasmKernels();
+  if (!w) throw new ValueError(`setFma: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
+  w.setFma(on);
+}
+
+/** Whether the wasm backend's products use fused multiply-adds (false when it is unavailable). */
+export function getFma(): boolean {
+  return wasmKernels()?.fma ?? false;
+}

@@ -1,14 +1,16 @@
 /**
  * The 'wasm' backend: the three matrix products run in WebAssembly SIMD (src/tensor/wasm/gemm-wat.ts),
+ * with fused multiply-adds where the engine validates relaxed SIMD (the products' second module),
  * split by rows across a worker pool for large products, and the affine resampling (resample-wat.ts)
  * split by samples; the other kernels are the reference ones or WebAssembly ones (elementwise-wat.ts),
  * run directly on views of the WebAssembly memory. float64 arrays always take the reference path.
  */
+import { ValueError } from '../../errors.js';
 import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
-import { KERNELS_PLAIN, KERNELS_SHARED } from './binary.js';
+import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
-import { WorkerPool, availableCores } from './pool.js';
+import { FMA_OPS, WorkerPool, availableCores } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 
 const R = DEFAULT_TILE.rows;
@@ -23,9 +25,13 @@ const SMALL_M = 4;
  */
 const RESAMPLE_MACS = 16;
 
-interface GemmExports {
+/** The two products, in the kernel module and in the fused multiply-add one. */
+interface ProductExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+}
+
+interface GemmExports extends ProductExports {
   pack_b(dst: number, b: number, k: number, n: number): void;
   pack_bt(dst: number, b: number, k: number, n: number): void;
   relu(out: number, x: number, n: number): void;
@@ -56,6 +62,10 @@ export interface WasmKernels extends Kernels {
   readonly threads: number;
   /** Whether the memory is shared, so that buffers from `alloc` are views of it and calls copy nothing. */
   readonly shared: boolean;
+  /** Whether the products use fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd). */
+  readonly fma: boolean;
+  /** Turns the fused multiply-adds on or off; on throws a ValueError where the engine lacks relaxed SIMD. */
+  setFma(on: boolean): void;
   /** Restarts the worker pool with this many threads in all (1 turns it off). */
   setThreads(n: number): void;
   /** Stops the workers. */
@@ -86,6 +96,19 @@ export interface WasmOptions {
   shared?: boolean;
   /** Cap on the memory in 64 KiB pages (default 16384, 1 GiB). */
   maxPages?: number;
+  /**
+   * Fused multiply-adds in the products: default on where the engine validates relaxed SIMD (Chrome
+   * ≥ 114, Firefox ≥ 145, Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd). A fused
+   * multiply-add rounds once where a multiply and an add round twice, so results differ in their
+   * last bits between the two paths, and between processors with and without FMA.
+   */
+  fma?: boolean;
+}
+
+/** The fused multiply-add products for this memory, or undefined where the engine does not validate relaxed SIMD. */
+function fmaModule(shared: boolean): WebAssembly.Module | undefined {
+  const bytes = decode(shared ? PRODUCTS_FMA_SHARED : PRODUCTS_FMA_PLAIN);
+  return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
 }
 
 /** Creates the backend; throws where WebAssembly SIMD is unavailable. */
@@ -95,10 +118,19 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const heap = new WasmHeap(shared, undefined, options.maxPages);
   const module = new WebAssembly.Module(decode(shared ? KERNELS_SHARED : KERNELS_PLAIN));
   const wasm = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports as unknown as GemmExports;
+  const fmaMod = fmaModule(shared);
+  const fmaProducts = fmaMod && (new WebAssembly.Instance(fmaMod, { env: { memory: heap.memory } }).exports as unknown as ProductExports);
+  let products: ProductExports = wasm;
+  const setFma = (on: boolean): void => {
+    if (on && !fmaProducts) throw new ValueError('fma: this WebAssembly engine does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd).');
+    products = on && fmaProducts ? fmaProducts : wasm;
+  };
+  if (options.fma !== undefined && typeof options.fma !== 'boolean') throw new ValueError(`fma: expected true or false, got ${String(options.fma)}.`);
+  setFma(options.fma ?? fmaProducts !== undefined);
   let pool: WorkerPool | undefined;
   const startPool = (threads: number): void => {
     pool?.close();
-    pool = shared && threads > 1 ? new WorkerPool(module, heap.memory, threads - 1) : undefined;
+    pool = shared && threads > 1 ? new WorkerPool(module, fmaMod, heap.memory, threads - 1) : undefined;
   };
   startPool(Math.max(1, Math.floor(options.threads ?? availableCores())));
 
@@ -149,9 +181,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
     if (form === 'nt') wasm.pack_bt(packPtr, bPtr, k, n);
     else wasm.pack_b(packPtr, bPtr, k, n);
-    const op = form === 'tn' ? 1 : 0;
-    const ars = op === 0 ? 4 * k : 4;
-    const acs = op === 0 ? 4 : 4 * m;
+    const op = (form === 'tn' ? 1 : 0) + (products === wasm ? 0 : FMA_OPS);
+    const ars = form !== 'tn' ? 4 * k : 4;
+    const acs = form !== 'tn' ? 4 : 4 * m;
     const rowsPer = Math.ceil(tiles / parts) * R;
     const job = (t: number): number[] => {
       const i0 = t * rowsPer;
@@ -161,7 +193,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     for (let t = 1; t < parts; t++) pool!.post(t - 1, job(t));
     try {
       const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
-      (op === 0 ? wasm.gemm_n : wasm.gemm_t)(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
+      if (form === 'tn') products.gemm_t(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
+      else products.gemm_n(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
     } finally {
       // Workers write into the scratch and C: whatever happened here, the call ends only when they have.
       for (let t = 1; t < parts; t++) pool!.wait(t - 1);
@@ -223,6 +256,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     get threads() {
       return pool?.threads ?? 1;
     },
+    get fma() {
+      return products !== wasm;
+    },
+    setFma,
     setThreads(n: number) {
       startPool(Math.max(1, Math.floor(n)));
     },

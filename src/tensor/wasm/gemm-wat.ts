@@ -38,12 +38,19 @@ const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;
 export type AMode = 'n' | 't';
 
 /**
+ * a·b + c on f32x4: a multiply and an add, or with `fma` relaxed SIMD's f32x4.relaxed_madd, which the
+ * engine compiles to a fused multiply-add where the processor has one (so its rounding, and the
+ * last bits of a product, depend on the machine).
+ */
+export const madd = (a: string, b: string, c: string, fma: boolean): string => (fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
+
+/**
  * One tile function: r rows × W columns of C from one packed B panel (row p of the panel at
  * b + 4W·p). Mode 'n': A row-major, row x at a + x·ars, consecutive p 4 bytes apart (so an
  * unrolled step reads with constant offsets). Mode 't': A is a [k,m] array read transposed, the r
  * values of one p side by side at a + 4x, consecutive p `acs` bytes apart.
  */
-export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unroll): string {
+export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unroll, fma = false): string {
   const W = 4 * V;
   const acc = (x: number, v: number): string => `$acc${x}_${v}`;
   const locals: string[] = [];
@@ -57,7 +64,7 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
     for (let x = 0; x < r; x++) {
       const load = mode === 'n' ? `(v128.load32_splat offset=${4 * u} ${get(`pa${x}`)})` : `(v128.load32_splat offset=${4 * x} ${get('pa')})`;
       out.push(`(local.set $s ${load})`);
-      for (let v = 0; v < V; v++) out.push(`(local.set ${acc(x, v)} (f32x4.add (local.get ${acc(x, v)}) (f32x4.mul ${get('s')} ${get(`b${v}`)})))`);
+      for (let v = 0; v < V; v++) out.push(`(local.set ${acc(x, v)} ${madd(get('s'), get(`b${v}`), `(local.get ${acc(x, v)})`, fma)})`);
     }
     if (mode === 't') out.push(`(local.set $pa ${add(get('pa'), get('acs'))})`);
     return out;
@@ -142,10 +149,14 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
 
 /**
  * gemm_n / gemm_t: C[m,n] = A·B with B packed by pack_b or pack_bt (panel q at b + 4W·k·q).
- * Blocks of KC steps of p outside, so that the rows of A a block reads stay in L2 and the slice of
- * a B panel stays in L1 while every row tile uses it; then panels, then row tiles.
+ * Blocks of KC steps of p outside, then blocks of MC rows, then panels, then row tiles: the MC×KC
+ * block of A (128 KiB) stays in L2 while every panel passes over it, and the KC×W slice of a B
+ * panel (8 KiB) stays in L1 while every row tile of the block uses it. Without the row blocks, a
+ * tall A (im2col's rows, 15,488 × 288 for tutorial 002's second convolution) came from memory
+ * once per panel.
  */
 const KC = 256;
+const MC = 128;
 export function gemmFunc(R: number, V: number, mode: AMode): string {
   const W = 4 * V;
   // A's tile origin for row i in this k block: rows are ars apart ('n'), or 4 bytes apart ('t').
@@ -160,7 +171,7 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
   return `(func $gemm_${mode} (export "gemm_${mode}") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
     (param $ars i32) (param $acs i32) (param $scratch i32)
     (local $q i32) (local $i i32) (local $ldc i32) (local $bq i32) (local $cq i32) (local $ai i32) (local $ncols i32) (local $left i32)
-    (local $kb i32) (local $kc i32) (local $ak i32) (local $half i32)
+    (local $kb i32) (local $kc i32) (local $ak i32) (local $half i32) (local $ib i32) (local $iend i32)
     (local.set $ldc ${mul(get('n'), i32(4))})
     (local.set $kb ${i32(0)})
     (block $kdone (loop $knext
@@ -168,29 +179,38 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
       (local.set $kc (i32.sub ${get('k')} ${get('kb')}))
       (if (i32.gt_u ${get('kc')} ${i32(KC)}) (then (local.set $kc ${i32(KC)})))
       (local.set $ak ${add(get('a'), mul(get('kb'), get('acs')))})
-      (local.set $q ${i32(0)})
-      (block $qdone (loop $qnext
-        (br_if $qdone (i32.ge_u ${mul(get('q'), i32(W))} ${get('n')}))
-        (local.set $ncols (i32.sub ${get('n')} ${mul(get('q'), i32(W))}))
-        (if (i32.gt_u ${get('ncols')} ${i32(W)}) (then (local.set $ncols ${i32(W)})))
-        (local.set $bq ${add(get('b'), mul(add(mul(get('q'), get('k')), get('kb')), i32(4 * W)))})
-        (local.set $i ${i32(0)})
-        ;; Full tiles while more than 2R rows remain; the last R+1..2R−1 rows go as two tiles of
-        ;; about half each (a 1- or 2-row tile runs at under half the speed of a full one).
-        (block $idone (loop $inext
-          (br_if $idone (i32.gt_u ${add(get('i'), i32(2 * R))} ${get('m')}))
-          ${tileCall(R, add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W))), aAt(get('i')))}
-          (local.set $i ${add(get('i'), i32(R))})
-          (br $inext)))
-        (local.set $left (i32.sub ${get('m')} ${get('i')}))
-        (if (i32.gt_u ${get('left')} ${i32(R)}) (then
-          (local.set $half (i32.shr_u ${add(get('left'), i32(1))} ${i32(1)}))
-          ${tileAt(get('half'))}
-          (local.set $i ${add(get('i'), get('half'))})
-          (local.set $left (i32.sub ${get('left')} ${get('half')}))))
-        ${tileAt(get('left'))}
-        (local.set $q ${add(get('q'), i32(1))})
-        (br $qnext)))
+      (local.set $ib ${i32(0)})
+      (block $ibdone (loop $ibnext
+        (br_if $ibdone (i32.ge_u ${get('ib')} ${get('m')}))
+        ;; The block's last row: MC rows on, or all of them when fewer than MC + 2R would be left
+        ;; (so that the short tiles at the end come once, not once per block).
+        (local.set $iend ${add(get('ib'), i32(MC))})
+        (if (i32.gt_u ${add(get('iend'), i32(2 * R))} ${get('m')}) (then (local.set $iend ${get('m')})))
+        (local.set $q ${i32(0)})
+        (block $qdone (loop $qnext
+          (br_if $qdone (i32.ge_u ${mul(get('q'), i32(W))} ${get('n')}))
+          (local.set $ncols (i32.sub ${get('n')} ${mul(get('q'), i32(W))}))
+          (if (i32.gt_u ${get('ncols')} ${i32(W)}) (then (local.set $ncols ${i32(W)})))
+          (local.set $bq ${add(get('b'), mul(add(mul(get('q'), get('k')), get('kb')), i32(4 * W)))})
+          (local.set $i ${get('ib')})
+          ;; Full tiles while more than 2R rows remain; the last R+1..2R−1 rows go as two tiles of
+          ;; about half each (a 1- or 2-row tile runs at under half the speed of a full one).
+          (block $idone (loop $inext
+            (br_if $idone (i32.gt_u ${add(get('i'), i32(2 * R))} ${get('iend')}))
+            ${tileCall(R, add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W))), aAt(get('i')))}
+            (local.set $i ${add(get('i'), i32(R))})
+            (br $inext)))
+          (local.set $left (i32.sub ${get('iend')} ${get('i')}))
+          (if (i32.gt_u ${get('left')} ${i32(R)}) (then
+            (local.set $half (i32.shr_u ${add(get('left'), i32(1))} ${i32(1)}))
+            ${tileAt(get('half'))}
+            (local.set $i ${add(get('i'), get('half'))})
+            (local.set $left (i32.sub ${get('left')} ${get('half')}))))
+          ${tileAt(get('left'))}
+          (local.set $q ${add(get('q'), i32(1))})
+          (br $qnext)))
+        (local.set $ib ${get('iend')})
+        (br $ibnext)))
       (local.set $kb ${add(get('kb'), get('kc'))})
       (br $knext))))`;
 }

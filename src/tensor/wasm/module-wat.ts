@@ -2,27 +2,48 @@
  * The whole kernel module as WebAssembly text: the products (gemm-wat.ts), the element-wise
  * kernels (elementwise-wat.ts), the per-channel ones of BatchNormalization (channels-wat.ts) and
  * the affine resampling (resample-wat.ts) over one imported memory, shared for the worker pool or
- * plain where SharedArrayBuffer is missing. scripts/build-wasm.ts assembles it into binary.ts.
+ * plain where SharedArrayBuffer is missing; and a second, small module with the products alone
+ * whose multiply-adds are relaxed SIMD's fused ones (`fmaProductsWat`), for engines that validate
+ * it. scripts/build-wasm.ts assembles both into binary.ts.
  */
 import { channelsWat } from './channels-wat.js';
 import { elementwiseWat, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 import { resampleWat } from './resample-wat.js';
 
-export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
+/** gemm_n and gemm_t with the tile functions they call. */
+function productFuncs(fma: boolean, tile: GemmTile): string {
   const funcs: string[] = [];
   for (const mode of ['n', 't'] as const) {
-    for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode, tile.unroll));
+    for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode, tile.unroll, fma));
     funcs.push(gemmFunc(tile.rows, tile.vecs, mode));
   }
+  return funcs.join('\n  ');
+}
+
+const memoryImport = (shared: boolean): string => `(import "env" "memory" (memory 1 16384${shared ? ' shared' : ''}))`;
+
+export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
   return `(module
-  (import "env" "memory" (memory 1 16384${shared ? ' shared' : ''}))
-  ${funcs.join('\n  ')}
+  ${memoryImport(shared)}
+  ${productFuncs(false, tile)}
   ${packFuncs(tile.vecs)}
   ${elementwiseWat()}
   ${windowWat()}
   ${channelsWat()}
   ${resampleWat()}
+)
+`;
+}
+
+/**
+ * gemm_n and gemm_t again, with f32x4.relaxed_madd: the same tiles and blocks over the same memory
+ * (B packed by the main module's pack_b / pack_bt), for engines with relaxed SIMD.
+ */
+export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
+  return `(module
+  ${memoryImport(shared)}
+  ${productFuncs(true, tile)}
 )
 `;
 }

@@ -14,8 +14,11 @@ const SEQ = 0;
 const DONE = 1;
 // op, then up to nine i32 arguments: −1 exit; 0 gemm_n, 1 gemm_t (c, a, b, m, k, n, ars, acs, scratch);
 // 2 affine_resample (y, x, t, samples, H, W, C, fill, interp; fillValue in FLOAT); 3 its backward
-// (dx, dy, t, samples, H, W, C, fill, interp)
+// (dx, dy, t, samples, H, W, C, fill, interp); FMA_OPS + 0 and + 1: gemm_n and gemm_t of the fused
+// multiply-add module
 const ARGS = 2;
+/** Added to a product's op for the fused multiply-add module's product. */
+export const FMA_OPS = 4;
 const FLOAT = 12; // an f64 argument, in words 12–13 of the slot (8-byte aligned: slots are 64 bytes)
 const ERR = 14; // 1 when the worker's last job threw
 /** Longest a job may take before the caller gives up on a worker (it may have died). */
@@ -25,9 +28,11 @@ const SPIN = 20000;
 
 // Runs in each worker: instantiate the kernels over the shared memory, then serve jobs forever.
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctl, slot } = workerData;
+// getBuiltinModule, not require: the source is evaluated as a module when the process runs with --input-type=module.
+const { workerData } = process.getBuiltinModule('node:worker_threads');
+const { module, fmaModule, memory, ctl, slot } = workerData;
 const { gemm_n, gemm_t, affine_resample, affine_resample_backward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : undefined;
 const base = slot * ${SLOT};
 const f64 = new Float64Array(ctl.buffer);
 Atomics.store(ctl, base + ${DONE}, 0);
@@ -49,7 +54,9 @@ for (;;) {
     if (op === 0) gemm_n(...args);
     else if (op === 1) gemm_t(...args);
     else if (op === 2) affine_resample(...args, f64[(base + ${FLOAT}) / 2]);
-    else affine_resample_backward(...args);
+    else if (op === 3) affine_resample_backward(...args);
+    else if (op === ${FMA_OPS}) fma.gemm_n(...args);
+    else fma.gemm_t(...args);
     Atomics.store(ctl, base + ${ERR}, 0);
   } catch {
     Atomics.store(ctl, base + ${ERR}, 1);
@@ -87,8 +94,8 @@ export class WorkerPool {
   private readonly ctlF64: Float64Array;
   private seq = 0;
 
-  /** Starts `count` workers (fewer, or none, where threads are unavailable). */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) {
+  /** Starts `count` workers (fewer, or none, where threads are unavailable), each with the kernel module and the fused multiply-add products if any. */
+  constructor(module: WebAssembly.Module, fmaModule: WebAssembly.Module | undefined, memory: WebAssembly.Memory, count: number) {
     const Worker = nodeWorker();
     const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4 * SLOT));
@@ -96,7 +103,7 @@ export class WorkerPool {
     if (!Worker || !canShare) return;
     for (let slot = 0; slot < count; slot++) {
       this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctl: this.ctl, slot } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, fmaModule, memory, ctl: this.ctl, slot } });
       w.unref(); // idle workers must not keep the process alive
       w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
       this.workers.push(w);
