@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { getThreads, setBackend, setThreads } from 'mnist-nn';
+import { getFma, getThreads, setBackend, setFma, setThreads } from 'mnist-nn';
 import { mnistSlice, oursModel } from './mlp.js';
 import { tfWasmMultithread, tfWasmThreads, useTf, type TfBackend } from './tfjs.js';
 import { onThreads, torchLabel, twoThreadNote, type TorchMlp, type TorchResult } from './torch.js';
@@ -35,6 +35,8 @@ export interface EpochResults {
   js: ConfigResult;
   wasm1: ConfigResult;
   wasmN: ConfigResult;
+  /** Ours on every core without fused multiply-adds, where they are in use (else undefined). */
+  wasmNoFma?: ConfigResult;
   tfWasm: ConfigResult & { multithread: boolean };
   tfCpu: ConfigResult;
 }
@@ -130,11 +132,20 @@ export async function runEpochs(samples = Number(process.env.BENCH_SAMPLES ?? 60
   };
   const js = await step(runOurs('ours js', 'js', undefined, data, 2));
   const wasm1 = await step(runOurs('ours wasm, 1 thread', 'wasm', 1, data, 2));
+  let wasmNoFma: ConfigResult | undefined;
+  if (getFma()) {
+    setFma(false);
+    try {
+      wasmNoFma = await step(runOurs(`ours wasm, ${all}t, no FMA`, 'wasm', all, data, 2));
+    } finally {
+      setFma(true);
+    }
+  }
   const wasmN = await step(runOurs(`ours wasm, ${all} threads`, 'wasm', all, data, 2));
   const tfWasmBase = await step(runTf('TF.js wasm', 'wasm', data, 2));
   const tfWasm = { ...tfWasmBase, multithread: await tfWasmMultithread() };
   const tfCpu = await step(runTf('TF.js cpu', 'cpu', data, 1));
-  return { samples: data.n, js, wasm1, wasmN, tfWasm, tfCpu };
+  return { samples: data.n, js, wasm1, wasmN, wasmNoFma, tfWasm, tfCpu };
 }
 
 export function configLine(r: ConfigResult): string {
@@ -149,7 +160,7 @@ export const torchConfig = (t: TorchMlp): ConfigResult => ({ label: torchLabel(t
 export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): string {
   const base = warm(e.wasmN);
   const peers = torch?.ok ? torch.runs.map(torchConfig) : [];
-  const rows = [e.js, e.wasm1, e.wasmN, e.tfWasm, e.tfCpu, ...peers].map((r) => [
+  const rows = [e.js, e.wasm1, ...(e.wasmNoFma ? [e.wasmNoFma] : []), e.wasmN, e.tfWasm, e.tfCpu, ...peers].map((r) => [
     r.label,
     String(r.threads),
     `${warm(r).toFixed(2)} s${r.epochs.length === 1 ? ' (1st)' : ''}`,

@@ -63,6 +63,10 @@ export interface KernelResults {
   tf: TfProduct[];
   /** Largest |wasm − js| / max|js| over the headline product, 1 thread and all threads. */
   maxRelError: [number, number];
+  /** Whether the wasm instances' products use fused multiply-adds (relaxed SIMD). */
+  fma: boolean;
+  /** With fused multiply-adds: the headline product on one thread without them, for the comparison. */
+  headlineNoFma?: Timing;
 }
 
 const B = 128;
@@ -237,7 +241,16 @@ export async function runKernels(maxTime = Number(process.env.BENCH_MAX_TIME ?? 
       tf.dispose([ta, tb]);
     }
 
-    return { threads: wasmN.threads, shared: wasmN.shared, products, elementwise, tf: tfResults, maxRelError: maxRel };
+    // The same headline product on one thread with a separate multiply and add, where FMA is in use.
+    let headlineNoFma: Timing | undefined;
+    if (wasm1.fma) {
+      const plain = createWasmKernels({ threads: 1, fma: false });
+      const p = placed(plain, o);
+      [headlineNoFma] = runSuite([['matmul dense random (headline) [wasm 1, no FMA]', () => PRODUCTS[PRODUCTS.length - 1][6](plain, p)]], maxTime);
+      plain.close();
+    }
+
+    return { threads: wasmN.threads, shared: wasmN.shared, products, elementwise, tf: tfResults, maxRelError: maxRel, fma: wasm1.fma, headlineNoFma };
   } finally {
     wasm1.close();
     wasmN.close();
@@ -302,6 +315,7 @@ export function kernelReport(r: KernelResults): string {
     'effective rates. The headline row is dense random and measures raw arithmetic. Operands live in each',
     `wasm instance's own memory (shared: ${r.shared}), so no call copies anything in.`,
     `Headline product vs js: max relative error ${r.maxRelError[0].toExponential(1)} (1 thread), ${r.maxRelError[1].toExponential(1)} (${N} threads).`,
+    r.fma ? `Products with fused multiply-adds (relaxed SIMD)${r.headlineNoFma ? `; the headline on 1 thread without them: ${gflops(2 * B * IN * H, r.headlineNoFma).toFixed(1)} GFLOPS` : ''}.` : 'Products without fused multiply-adds (the engine does not validate relaxed SIMD, or BENCH_FMA=0).',
     '',
     elementwise,
     '',

@@ -17,8 +17,11 @@
  * BENCH_SAMPLES=N trains the MLP on N digits, BENCH_CNN_SAMPLES=N the CNNs (both for ours and
  * PyTorch; default 60000), BENCH_MAX_TIME=s sets benchmark.js's time per kernel case (default 0.6).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { getFma, setFma } from 'mnist-nn';
+import { relaxedSimdFlags } from '../scripts/relaxed-simd.js';
 import { configLine, epochReport, predictReport, runEpochs, torchConfig, warm, type ConfigResult } from './epoch.js';
 import { HEADLINE, MLP_WEIGHTS, formatTime, gflops, kernelReport, runKernels, type Timing } from './kernels.js';
 import { EPOCHS, FLAT_MIB, growth, readingLine, runMemory } from './memory.js';
@@ -27,6 +30,16 @@ import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
 import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
+
+// Where the engine needs a flag for relaxed SIMD (Node 20), run again with it: the products then
+// take the fused multiply-add path that current engines take by default. BENCH_FMA=0 measures
+// the whole run without it.
+const flags = relaxedSimdFlags();
+if (flags.length > 0 && process.env.BENCH_FMA !== '0') {
+  const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+if (process.env.BENCH_FMA === '0' && getFma()) setFma(false);
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1e3).toFixed(0)} s`;
@@ -55,7 +68,7 @@ console.log(`Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} 
   `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM${available ? ` (${(Number(available[1]) / 2 ** 20).toFixed(1)} GiB available)` : ''}, ${os.platform()} ${os.arch()} ${os.release()}`);
 console.log(`Load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`);
 console.log(`Node ${process.version} (V8 ${process.versions.v8}); TF.js ${tfVersion} (cpu: pure JS; wasm: @tensorflow/tfjs-backend-wasm ${tfWasmVersion}, XNNPACK, WebAssembly SIMD)`);
-console.log('Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows.');
+console.log(`Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows, ${getFma() ? 'with fused multiply-adds (relaxed SIMD)' : 'without fused multiply-adds'}${process.env.BENCH_FMA === '0' ? ' (BENCH_FMA=0)' : ''}.`);
 const peer = await probeTorch();
 console.log(`${torchHeader(peer)}\n`);
 
@@ -147,6 +160,9 @@ const md: string[][] = [
     `${x(gN / gf(tfWasmMm.timing))} wasm, ${x(gN / gf(tfCpuMm.timing))} cpu`,
     `≥ 60: ${mark(gN >= 60)}`,
   ],
+  ...(k.headlineNoFma
+    ? [[`matmul ${HEADLINE} dense random, 1 thread, without FMA (GFLOPS)`, gf(k.headlineNoFma).toFixed(1), '—', '—', `with FMA ÷ without ${x(g1 / gf(k.headlineNoFma))}`, '—']]
+    : []),
   [`matmul ${HEADLINE} dense random, js reference (GFLOPS)`, gf(head.js).toFixed(2), '—', '—', `wasm ${N}t ÷ js ${x(head.js.mean / head.wasmN.mean)}`, '—'],
   ...k.products.slice(0, -1).map((p) => [
     `${p.name.replace(/\s+/g, ' ')} (${p.shape}), real operands (GFLOPS${p.real ? ', js effective' : ''})`,
@@ -175,8 +191,8 @@ const md: string[][] = [
     `≤ 1.0 s: ${mark(ep <= 1.0)}${torchTarget(ep, m1?.warm)}`,
   ],
   [
-    `one epoch, ours on 1 thread / js`,
-    `${warm(e.wasm1).toFixed(2)} s wasm 1t; ${warm(e.js).toFixed(2)} s js`,
+    `one epoch, ours on 1 thread / js${e.wasmNoFma ? ` / ${N} threads without FMA` : ''}`,
+    `${warm(e.wasm1).toFixed(2)} s wasm 1t; ${warm(e.js).toFixed(2)} s js${e.wasmNoFma ? `; ${warm(e.wasmNoFma).toFixed(2)} s wasm ${N}t without FMA` : ''}`,
     '—',
     '—',
     `js ÷ wasm ${N}t ${x(warm(e.js) / ep)}${m1 ? `; ours 1t ÷ PyTorch 1t ${x(warm(e.wasm1) / m1.warm)}` : ''}`,
