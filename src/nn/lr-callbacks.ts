@@ -105,6 +105,7 @@ export class ReduceLROnPlateau implements Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     const who = 'ReduceLROnPlateau';
+    if (args === null) throw new ValueError(`${who}: options must be an object, got null.`);
     checkKeys(who, args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
     this.monitor = args.monitor ?? 'val_loss';
     if (typeof this.monitor !== 'string') throw new ValueError(`${who}: monitor must be the name of a log, got ${String(this.monitor)}.`);
@@ -134,7 +135,17 @@ export class ReduceLROnPlateau implements Callback {
   }
 
   onTrainBegin(): void {
-    settableOptimizer(this.model, 'ReduceLROnPlateau');
+    const who = 'ReduceLROnPlateau';
+    settableOptimizer(this.model, who);
+    // Keras warns at each epoch's end and never reduces; in fit, where the logs' names are known,
+    // a monitor they lack is refused before anything trains.
+    const names = this.model?.epochLogNames;
+    if (names && !names.includes(this.monitor)) {
+      throw new ValueError(
+        `${who}: monitor '${this.monitor}' will not be in the logs, which hold ${names.join(', ')}` +
+          (this.monitor.startsWith('val_') && !names.some((n) => n.startsWith('val_')) ? ' (val_ figures need validationData or validationSplit).' : '.'),
+      );
+    }
     this.best = undefined;
     this.wait = 0;
     this.cooldownCounter = 0;

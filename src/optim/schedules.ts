@@ -30,17 +30,22 @@ export abstract class LearningRateSchedule {
   }
 }
 
+/** A value as an error message shows it: numbers as String gives them (JSON would write NaN and Infinity as null), the rest as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
 /** A finite number ≥ min (or > min when `strict`); else a ValueError naming schedule and option. */
 function num(who: string, what: string, v: unknown, min: number, strict = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
-    throw new ValueError(`${who}: ${what} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${JSON.stringify(v) ?? String(v)}.`);
+    throw new ValueError(`${who}: ${what} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${shown(v)}.`);
   }
   return v;
 }
 
 
 function str(who: string, what: string, v: unknown): string {
-  if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${JSON.stringify(v) ?? String(v)}.`);
+  if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${shown(v)}.`);
   return v;
 }
 
@@ -188,6 +193,10 @@ export class CosineDecay extends LearningRateSchedule {
     this.name = str(who, 'name', a.name ?? 'CosineDecay');
     this.warmupTarget = a.warmupTarget === undefined || a.warmupTarget === null ? null : num(who, 'warmupTarget', a.warmupTarget, 0);
     this.warmupSteps = num(who, 'warmupSteps', a.warmupSteps ?? 0, 0);
+    // Keras ignores warmupSteps without a warmupTarget: an option that silently changes nothing.
+    if (this.warmupTarget === null && this.warmupSteps > 0) {
+      throw new ValueError(`${who}: warmupSteps ${this.warmupSteps} needs a warmupTarget (the rate the warmup climbs to from initialLearningRate); without one there is no warmup.`);
+    }
   }
 
   get className(): string {
