@@ -85,9 +85,11 @@ export interface ReduceLROnPlateauArgs {
  * the cooldown counter falls by one and `wait` resets; an improvement on the best so far (the first
  * value always is one; `current − minDelta < best` for 'min') resets `wait`; otherwise, out of
  * cooldown, `wait` grows, and at `patience` the rate becomes max(lr · factor, minLr) if lr > minLr,
- * and then cooldown starts and `wait` resets. A monitor missing from the logs is a warning, that
- * epoch skipped; a monitor whose direction 'auto' cannot tell is a ValueError (at construction,
- * where Keras raises at the first epoch's end).
+ * and then cooldown starts and `wait` resets. Inside fit, a monitor the epoch logs will not hold
+ * is a ValueError before training starts (Keras warns at each epoch's end and never reduces); given
+ * logs without it otherwise (no fit to tell their names), it is a warning, that epoch skipped. A
+ * monitor whose direction 'auto' cannot tell is a ValueError (at construction, where Keras raises at
+ * the first epoch's end).
  */
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: string;
