@@ -100,15 +100,16 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, OWN_KEYS);
-    this.axis = args.axis ?? -1;
+    // null is not "absent": it is what JSON makes of NaN and Infinity, so a file holding it is refused.
+    this.axis = args.axis === undefined ? -1 : args.axis;
     if (!Number.isInteger(this.axis) || this.axis === 0) {
       throw new ValueError(`${this.describe()}: axis must be a nonzero integer (the batch axis 0 cannot be normalized per entry), got ${JSON.stringify(args.axis)}.`);
     }
-    this.momentum = args.momentum ?? 0.99;
+    this.momentum = args.momentum === undefined ? 0.99 : args.momentum;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
       throw new ValueError(`${this.describe()}: momentum must be a number in [0, 1), got ${String(args.momentum)}.`);
     }
-    this.epsilon = args.epsilon ?? 1e-3;
+    this.epsilon = args.epsilon === undefined ? 1e-3 : args.epsilon;
     if (typeof this.epsilon !== 'number' || !(this.epsilon > 0 && Number.isFinite(this.epsilon))) {
       throw new ValueError(`${this.describe()}: epsilon must be a finite number > 0, got ${String(args.epsilon)}.`);
     }
@@ -282,7 +283,7 @@ registerLayer(BatchNormalization, {
     }),
     fromKeras: (k, require) => {
       // Keras writes axis as an int (Keras 3, TF.js) or a one-entry list (tf.keras 2).
-      const axis = Array.isArray(k.axis) ? k.axis : [k.axis ?? -1];
+      const axis = Array.isArray(k.axis) ? k.axis : [k.axis === undefined ? -1 : k.axis];
       require(axis.length === 1, `axis ${JSON.stringify(k.axis)} (more than one axis)`);
       require(k.beta_constraint === null || k.beta_constraint === undefined, 'a beta_constraint');
       require(k.gamma_constraint === null || k.gamma_constraint === undefined, 'a gamma_constraint');
@@ -293,8 +294,9 @@ registerLayer(BatchNormalization, {
       const gammaRegularizer = regularizerFromKeras(k.gamma_regularizer, require, 'gamma_regularizer');
       return {
         axis: axis[0],
-        momentum: k.momentum ?? 0.99,
-        epsilon: k.epsilon ?? 1e-3,
+        // null (JSON's NaN or Infinity) goes to the constructor, which refuses it.
+        momentum: k.momentum === undefined ? 0.99 : k.momentum,
+        epsilon: k.epsilon === undefined ? 1e-3 : k.epsilon,
         center: k.center ?? true,
         scale: k.scale ?? true,
         betaInitializer: initializerFromKeras(k.beta_initializer, 'zeros'),
