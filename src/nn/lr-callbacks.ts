@@ -39,7 +39,7 @@ export class LearningRateScheduler implements Callback {
     readonly verbose = 0,
   ) {
     if (typeof schedule !== 'function') throw new ValueError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${typeof schedule}.`);
-    if (typeof verbose !== 'number') throw new ValueError(`LearningRateScheduler: verbose must be a number, got ${String(verbose)}.`);
+    checkInt('LearningRateScheduler', 'verbose', verbose, 0);
   }
 
   setModel(model: CallbackModel): void {
@@ -117,8 +117,7 @@ export class ReduceLROnPlateau implements Callback {
     }
     this.patience = checkInt(who, 'patience', args.patience ?? 10, 0);
     this.cooldown = checkInt(who, 'cooldown', args.cooldown ?? 0, 0);
-    this.verbose = args.verbose ?? 0;
-    if (typeof this.verbose !== 'number') throw new ValueError(`${who}: verbose must be a number, got ${String(this.verbose)}.`);
+    this.verbose = checkInt(who, 'verbose', args.verbose ?? 0, 0);
     const minDelta = args.minDelta ?? 1e-4;
     if (typeof minDelta !== 'number' || !Number.isFinite(minDelta)) throw new ValueError(`${who}: minDelta must be a finite number, got ${String(minDelta)}.`);
     this.minDelta = Math.abs(minDelta);
