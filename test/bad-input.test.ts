@@ -215,6 +215,8 @@ const CASES: Case[] = [
   ['ReduceLROnPlateau on an optimizer with a schedule', (m) => { m.compile({ optimizer: new SGD({ learningRate: new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.9 }) }), loss: 'sparseCategoricalCrossentropy' }); return m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, callbacks: [new ReduceLROnPlateau()] }); }, ValueError, /ReduceLROnPlateau: the optimizer's learningRate is the schedule ExponentialDecay, which is not settable/],
   ['a LearningRateScheduler returning NaN', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, callbacks: [new LearningRateScheduler(() => NaN)] }), ValueError, /LearningRateScheduler: the schedule must return a finite number > 0, got NaN for epoch 1/],
   ['a LearningRateScheduler returning a string', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, callbacks: [new LearningRateScheduler((() => '0.1') as never)] }), ValueError, /LearningRateScheduler: the schedule must return a finite number > 0, got 0.1 for epoch 1/],
+  ['ReduceLROnPlateau with a NaN verbose', () => new ReduceLROnPlateau({ verbose: NaN }), ValueError, /ReduceLROnPlateau: verbose must be an integer ≥ 0, got NaN/],
+  ['a LearningRateScheduler with a verbose of 0.5', () => new LearningRateScheduler((_, lr) => lr, 0.5), ValueError, /LearningRateScheduler: verbose must be an integer ≥ 0, got 0.5/],
   ['a LearningRateScheduler without a function', () => new LearningRateScheduler(0.1 as never), ValueError, /LearningRateScheduler: schedule must be a function \(epoch, lr\) => lr, got number/],
   // classWeight and sampleWeight: checked before anything trains.
   ['classWeight for a class the model does not have', (m) => m.fit(x(), labels(0, 1, 2, 0), { classWeight: { 0: 1, 3: 2 } }), ValueError, /fit: classWeight has the class "3", but the model's classes are the integers 0 to 2/],
@@ -299,6 +301,71 @@ const CASES: Case[] = [
   ['an .h5 whose weight is an external link to another file (refused: the reader is given the bytes of this file only)', async () => { writeFileSync(join(dir, 'other.h5'), await rawHdf5((f) => f.create_dataset({ name: 'k', data: new Float32Array(6), shape: [3, 2], dtype: '<f' }))); return loadModel(file('link.h5', await rawHdf5((f) => { f.create_attribute('model_config', legacyConfig); const g = f.create_group('model_weights'); g.create_attribute('layer_names', ['d']); const d = g.create_group('d'); d.create_attribute('weight_names', ['k', 'b']); d.create_external_link(join(dir, 'other.h5'), 'k', 'k'); d.create_dataset({ name: 'b', data: new Float32Array(2), shape: [2], dtype: '<f' }); }))); }, FormatError, /link\.h5: cannot read model_weights\/d \(.*\): the file is truncated or corrupt, or uses an HDF5 feature mnist-nn does not read/],
   ['an .h5 with a weight of a shape 10^9 it does not hold', async () => loadModel(file('e9.h5', await rawHdf5((f) => { f.create_attribute('model_config', JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 1e5, batch_input_shape: [null, 1e4] } }] } })); f.create_group('model_weights').create_attribute('layer_names', ['d']); }))), FormatError, /e9\.h5: layer 0 needs more weights than the file holds/],
   ['saving an unbuilt model in the tfjs format', () => new Sequential([new Dense(2)]).save(join(dir, 'unbuilt-tfjs'), { format: 'tfjs' }), ValueError, /has not been built yet/],
+  // The accuracy kit, second pass: what the first rows above let through.
+  ['LeakyReLU given null for its options', (m) => m.add(new LeakyReLU(null as never)), ValueError, /^LeakyReLU: options must be an object, got null\.$/],
+  ['RandomRotation given null for its options', () => new RandomRotation(0.1, null as never), ValueError, /^RandomRotation: options must be an object, got null\.$/],
+  ['ReduceLROnPlateau given null for its options', () => new ReduceLROnPlateau(null as never), ValueError, /^ReduceLROnPlateau: options must be an object, got null\.$/],
+  ['a BatchNormalization moving variance initialized by a distribution that draws negative values', () => new BatchNormalization({ movingVarianceInitializer: 'heNormal' }), ValueError, /BatchNormalization 'batch_normalization(_\d+)?': movingVarianceInitializer must be 'ones' or 'zeros' \(a variance is ≥ 0, and 'heNormal' draws negative values\), got "heNormal"/],
+  ['a model file whose BatchNormalization moving variance starts from glorot_uniform', () => { const t = new Sequential([new BatchNormalization({ inputShape: [3] })]); return loadModel(edited('bn-init.mnn', t, (h) => (h.model.config.layers[0].config.movingVarianceInitializer = 'glorot_uniform'))); }, FormatError, /bn-init\.mnn: BatchNormalization '.*': movingVarianceInitializer must be 'ones' or 'zeros'/],
+  ['a CosineDecay warmupTarget of NaN, shown as NaN (JSON would say null)', () => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmupTarget: NaN, warmupSteps: 5 }), ValueError, /CosineDecay: warmupTarget must be a finite number ≥ 0, got NaN\./],
+  ['a OneCycle finalDivFactor of Infinity, shown as Infinity', () => new OneCycle({ maxLearningRate: 0.1, totalSteps: 10, finalDivFactor: Infinity }), ValueError, /OneCycle: finalDivFactor must be a finite number > 0, got Infinity\./],
+  ['a CosineDecay with warmupSteps but no warmupTarget (Keras ignores the steps)', () => new CosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmupSteps: 5 }), ValueError, /CosineDecay: warmupSteps 5 needs a warmupTarget .*; without one there is no warmup/],
+  ["a classWeight key '01' (class 1 written twice over)", (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, classWeight: { '01': 2 } as never }), ValueError, /fit: classWeight has the class "01", but the model's classes are the integers 0 to 2/],
+  // null in a file is what JSON makes of NaN and Infinity: refused, not read as the option's default.
+  ['a TF.js LeakyReLU whose alpha JSON wrote as null (an infinite slope)', () => loadModel(tfjsDir('leaky-null', [{ class_name: 'LeakyReLU', config: { name: 'l', alpha: null, batch_input_shape: [null, 3] } }], [{ paths: ['w.bin'], weights: [] }], { 'w.bin': 0 })), FormatError, /leaky-null\/model\.json: .*LeakyReLU 'l': alpha must be a finite number ≥ 0, got null/],
+  ['a model file whose BatchNormalization momentum is null', () => { const t = new Sequential([new BatchNormalization({ inputShape: [3] })]); return loadModel(edited('bn-null.mnn', t, (h) => (h.model.config.layers[0].config.momentum = null))); }, FormatError, /bn-null\.mnn: BatchNormalization '.*': momentum must be a number in \[0, 1\), got null/],
+  ['a .keras RandomTranslation whose fill_value is null', async () => { const t = new Sequential([new RandomTranslation(0.1, 0.1, { inputShape: [4, 4, 1] }), new Flatten(), new Dense(2)]); const parts: Record<string, Uint8Array> = unzipSync((await modelToKerasBytes(t)).bytes); kerasConfig(parts, (c) => (c.config.layers[1].config.fill_value = null)); return loadModel(file('fill-null.keras', zipSync(parts, { level: 0 }))); }, FormatError, /fill-null\.keras: .*RandomTranslation '.*': fillValue must be a finite number, got null/],
+  ['a model file whose OneCycle divFactor is null', (m) => { m.compile({ optimizer: new SGD({ learningRate: new OneCycle({ maxLearningRate: 0.1, totalSteps: 10 }) }), loss: 'sparseCategoricalCrossentropy' }); return loadModel(edited('onecycle-null.mnn', m, (h) => (h.training.optimizer.config.learningRate.config.divFactor = null))); }, FormatError, /onecycle-null\.mnn: OneCycle: divFactor must be a finite number > 0, got null/],
+  ['classWeight given as a Map (it has no entries an object has)', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, classWeight: new Map([[1, 5]]) as never }), ValueError, /fit: classWeight must be an object mapping classes to weights, e\.g\. \{ 0: 1, 1: 5 \}, got a Map/],
+];
+
+/** A compiled model with BatchNormalization (Flatten [2, 3], Dense 4, BatchNormalization, Dense 3): its moving statistics are weights a refused call must not move. */
+function bnModel(): Sequential {
+  const m = new Sequential([new Flatten({ inputShape: [2, 3] }), new Dense(4), new BatchNormalization({ momentum: 0.5 }), new Dense(3, { activation: 'softmax' })], { seed: 1 });
+  m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+/** bnModel's file with the moving variance of its BatchNormalization made [1, −2, 1, 1]: our format, TF.js's and Keras's. */
+const negativeVariance = [1, -2, 1, 1];
+const bnIndex = (m: Sequential) => m.parameters().findIndex((p) => p.name.endsWith('/moving_variance'));
+const negativeVarianceMnn = (): string => {
+  const m = bnModel();
+  const f = modelToFile(m);
+  f.data[bnIndex(m)] = Float32Array.from(negativeVariance);
+  return file('negvar.mnn', encodeModelFile(f));
+};
+const negativeVarianceTfjs = async (): Promise<string> => {
+  const m = bnModel();
+  const d = join(dir, 'negvar-tfjs');
+  await m.save(d, { format: 'tfjs' });
+  const shard = join(d, 'group1-shard1of1.bin');
+  const bytes = new Uint8Array(readFileSync(shard));
+  const before = m.parameters().slice(0, bnIndex(m)).reduce((n, p) => n + p.value.size, 0);
+  new Float32Array(bytes.buffer, before * 4, 4).set(negativeVariance);
+  writeFileSync(shard, bytes);
+  return d;
+};
+const negativeVarianceKeras = async (): Promise<string> => {
+  const m = new Sequential([new BatchNormalization({ inputShape: [4] })]);
+  const parts: Record<string, Uint8Array> = unzipSync((await modelToKerasBytes(m)).bytes);
+  parts['model.weights.h5'] = await writeHdf5((h5) => {
+    ['layers', 'layers/batch_normalization', 'layers/batch_normalization/vars'].forEach((g) => h5.group(g));
+    [[1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0], negativeVariance].forEach((v, i) => h5.dataset(`layers/batch_normalization/vars/${i}`, Float32Array.from(v), [4]));
+  });
+  return file('negvar.keras', zipSync(parts, { level: 0 }));
+};
+
+const BN_CASES: Case[] = [
+  ['setWeights with a negative moving variance (1/√(v + ε) would be NaN)', (m) => { const w = m.getWeights(); w[bnIndex(m)] = tensor(negativeVariance); return m.setWeights(w); }, ValueError, /setWeights: weight 5 \(batch_normalization(_\d+)?\/moving_variance\) holds -2 at flat index 1; a moving variance must be ≥ 0/],
+  ['a model file whose moving variance is negative', () => loadModel(negativeVarianceMnn()), FormatError, /negvar\.mnn: .*\(batch_normalization(_\d+)?\/moving_variance\) holds -2 at flat index 1; a moving variance must be ≥ 0/],
+  ['a TF.js model whose moving variance is negative', async () => loadModel(await negativeVarianceTfjs()), FormatError, /negvar-tfjs\/model\.json: .*\(batch_normalization(_\d+)?\/moving_variance\) holds -2 at flat index 1; a moving variance must be ≥ 0/],
+  ['a .keras file whose moving variance is negative', async () => loadModel(await negativeVarianceKeras()), FormatError, /negvar\.keras: .*\(batch_normalization(_\d+)?\/moving_variance\) holds -2 at flat index 1; a moving variance must be ≥ 0/],
+  ['fit with every sample weighing 0 (a loss of 0 teaches nothing)', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, sampleWeight: tensor([0, 0, 0, 0]) }), ValueError, /fit: sampleWeight is 0 for every one of the 4 training samples, so nothing would be learnt/],
+  ['fit whose training samples all weigh 0 once validationSplit took its share', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, validationSplit: 0.5, sampleWeight: tensor([0, 0, 1, 1]) }), ValueError, /fit: sampleWeight is 0 for every one of the 2 training samples/],
+  ['fit with a classWeight that weighs every class of the targets 0', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, classWeight: { 0: 0, 1: 0, 2: 0 } }), ValueError, /fit: classWeight gives every training sample the weight 0/],
+  ["ReduceLROnPlateau on val_loss with no validation data (Keras warns each epoch and never reduces)", (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, epochs: 2, callbacks: [new ReduceLROnPlateau({ patience: 0 })] }), ValueError, /ReduceLROnPlateau: monitor 'val_loss' will not be in the logs, which hold loss, accuracy, learning_rate \(val_ figures need validationData or validationSplit\)/],
+  ['ReduceLROnPlateau on a figure the logs do not have', (m) => m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, validationData: [x(2), labels(0, 1)], callbacks: [new ReduceLROnPlateau({ monitor: 'val_acc' })] }), ValueError, /ReduceLROnPlateau: monitor 'val_acc' will not be in the logs, which hold loss, accuracy, val_loss, val_accuracy, learning_rate\./],
+  ['a schedule whose first rate overflows to Infinity (maxLearningRate / divFactor)', (m) => { m.compile({ optimizer: new SGD({ learningRate: new OneCycle({ maxLearningRate: 1e300, totalSteps: 10, divFactor: 1e-10 }) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] }); return m.fit(x(), labels(0, 1, 2, 0), { verbose: 0 }); }, ValueError, /SGD: the learning-rate schedule OneCycle gives Infinity at step 0; a learning rate must be a finite number ≥ 0, so no update was made/],
 ];
 
 describe('bad input gets a typed error saying what was expected and what came, and changes nothing', () => {
@@ -316,6 +383,25 @@ describe('bad input gets a typed error saying what was expected and what came, a
     expect((caught as Error).message).toMatch(message);
     m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
     if (m.optimizer) expect(m.optimizer.iterations).toBe(iterations);
+  });
+});
+
+describe('a refused call leaves a BatchNormalization model as it was: weights, moving statistics, optimizer', () => {
+  it.each(BN_CASES)('%s', async (_what, act, ErrorClass, message) => {
+    const m = bnModel();
+    await m.predict(x(2)); // built, and inference leaves the moving statistics alone
+    const before = m.getWeights();
+    const { iterations } = m.optimizer!;
+    let caught: unknown;
+    try {
+      await act(m);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ErrorClass);
+    expect((caught as Error).message).toMatch(message);
+    m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
+    expect(m.optimizer!.iterations).toBe(iterations);
   });
 });
 
@@ -344,6 +430,16 @@ describe('no silent wrong results', () => {
     m.parameters()[0].value.data.fill(NaN); // what a diverged run leaves (setWeights would refuse it)
     const p = await m.predict(x(2));
     expect(Array.from(p.data).every(Number.isNaN)).toBe(true);
+  });
+
+  it('a schedule whose rate overflows mid-training (ExponentialDecay, decayRate > 1) stops fit before the update, not after NaN weights', async () => {
+    const m = bnModel();
+    m.compile({ optimizer: new SGD({ learningRate: new ExponentialDecay({ initialLearningRate: 1e-3, decaySteps: 1e-3, decayRate: 10 }) }), loss: 'sparseCategoricalCrossentropy' });
+    await expect(m.fit(x(), labels(0, 1, 2, 0), { verbose: 0, batchSize: 2, shuffle: false })).rejects.toThrow(
+      /SGD: the learning-rate schedule ExponentialDecay gives Infinity at step 1; a learning rate must be a finite number ≥ 0, so no update was made/,
+    );
+    expect(m.optimizer!.iterations).toBe(1);
+    expect(m.getWeights().every((w) => w.data.every(Number.isFinite))).toBe(true);
   });
 
   it('a second fit, trainOnBatch or compile while fit runs is refused; callbacks may predict and save meanwhile', async () => {
@@ -401,6 +497,23 @@ describe('whatever save writes, load reads', () => {
     await expect(m.save(target)).rejects.toThrow(/save: dense(_\d+)?\/kernel holds Infinity at flat index 5; a model with non-finite weights is not saved \(it could not be loaded\)/);
     await expect(m.save(join(dir, 'inf-tfjs'), { format: 'tfjs' })).rejects.toThrow(/holds Infinity at flat index 5/);
     expect(existsSync(target) || existsSync(join(dir, 'inf-tfjs'))).toBe(false);
+  });
+
+  it('a model with a negative moving variance is not saved, in any format, and nothing is written', async () => {
+    const m = bnModel();
+    m.parameters()[bnIndex(m)].value.data[1] = -2; // what setWeights and every loader now refuse
+    const message = /save: batch_normalization(_\d+)?\/moving_variance holds -2 at flat index 1; a moving variance must be ≥ 0 .*; a model whose weights could not be loaded is not saved/;
+    for (const target of ['negvar-save.mnn', 'negvar-save.keras']) await expect(m.save(join(dir, target))).rejects.toThrow(message);
+    await expect(m.save(join(dir, 'negvar-save-tfjs'), { format: 'tfjs' })).rejects.toThrow(message);
+    expect(['negvar-save.mnn', 'negvar-save.keras', 'negvar-save-tfjs'].some((f) => existsSync(join(dir, f)))).toBe(false);
+  });
+
+  it("a Keras BatchNormalization whose moving_variance_initializer draws negative values still loads (the file's weights replace it): as 'ones'", async () => {
+    const bn = new Sequential([new BatchNormalization({ inputShape: [4] })]);
+    const parts = unzipSync((await modelToKerasBytes(bn)).bytes);
+    kerasConfig(parts, (c) => (c.config.layers[1].config.moving_variance_initializer = { module: 'keras.initializers', class_name: 'HeNormal', config: { seed: null } }));
+    const back = await loadModel(file('bn-he2.keras', zipSync(parts, { level: 0 })));
+    expect((back.layers[0] as BatchNormalization).movingVarianceInitializer).toBe('ones');
   });
 
   it('every model save writes, load reads back the same', async () => {

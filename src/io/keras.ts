@@ -29,7 +29,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
 import { kerasChain, kerasLayerIn, kerasLayerOut, kerasWeightPaths, type KerasChain } from './keras-config.js';
 import { parseJsonSafely } from './model-file.js';
-import { asFormatError, checkFinite, sequentialWithin } from './serialize.js';
+import { asFormatError, checkSavable, sequentialWithin } from './serialize.js';
 
 export { isHdf5 };
 
@@ -253,8 +253,7 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
 export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uint8Array; notes: string[] }> {
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   if (model.dtype !== 'float32') throw new ValueError(`save: the model '${model.name}' is ${model.dtype}; the .keras writer writes float32 models.`);
-  const params = model.parameters();
-  checkFinite(params.map((p) => [p.name, p.value.data]));
+  checkSavable(model);
   const notes: string[] = [];
   const config = model.toConfig();
   const inputShape = config.inputShape!;

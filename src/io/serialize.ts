@@ -26,12 +26,27 @@ export function checkFinite(arrays: [string, FloatArray][]): void {
   }
 }
 
+/**
+ * The rule's other half: every weight finite, and each one a value its layer can load back
+ * (BatchNormalization's moving variance ≥ 0, see Layer.weightValueProblem). Nothing is written otherwise.
+ */
+export function checkSavable(model: Sequential): void {
+  const params = model.parameters();
+  checkFinite(params.map((p) => [p.name, p.value.data]));
+  for (const layer of model.layers) {
+    for (const p of layer.parameters()) {
+      const why = layer.weightValueProblem(p, p.value.data);
+      if (why !== undefined) throw new ValueError(`save: ${p.name} ${why}; a model whose weights could not be loaded is not saved.`);
+    }
+  }
+}
+
 /** The file's header and tensors for a model. */
 export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
   checkKeys('save', options, ['includeOptimizer', 'format']);
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const params = model.parameters();
-  checkFinite(params.map((p) => [p.name, p.value.data]));
+  checkSavable(model);
   const tensors: TensorEntry[] = params.map((p) => ({ name: p.name, shape: [...p.value.shape], dtype: model.dtype }));
   const data: FloatArray[] = params.map((p) => p.value.data);
   const header: Record<string, unknown> & { tensors: TensorEntry[] } = { format: 'mnist-nn', version: 1, model: { className: 'Sequential', config: model.toConfig() }, tensors };

@@ -15,7 +15,7 @@ import { Sequential, type SaveResult } from '../nn/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kerasChain, kerasLayerIn, kerasLayerOut } from './keras-config.js';
 import { parseJsonSafely } from './model-file.js';
-import { asFormatError, checkFinite, sequentialWithin } from './serialize.js';
+import { asFormatError, checkSavable, sequentialWithin } from './serialize.js';
 import { writeFileAtomic } from './write.js';
 
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -46,7 +46,7 @@ export function saveTfjs(model: Sequential, dir: string): SaveResult {
   }
   const layers = kept.map(({ l, i }, k) => layerOut(l, k === 0 ? model.layers[i].inputShape : undefined));
   const params = model.parameters();
-  checkFinite(params.map((p) => [p.name, p.value.data]));
+  checkSavable(model);
   const bytes = new Uint8Array(params.reduce((s, p) => s + p.value.size * 4, 0));
   const view = new DataView(bytes.buffer);
   let o = 0;

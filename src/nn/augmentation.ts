@@ -64,15 +64,16 @@ export abstract class AffineAugmentation extends Layer {
   /** `ownKeys`: the subclass's options besides the three shared ones. */
   constructor(args: AugmentationArgs = {}, ownKeys: readonly string[] = []) {
     super(args, ['fillMode', 'interpolation', 'fillValue', ...ownKeys]);
-    const fillMode = args.fillMode ?? 'reflect';
+    // null is refused rather than read as absent (JSON writes NaN and Infinity as null).
+    const fillMode = args.fillMode === undefined ? 'reflect' : args.fillMode;
     if (!FILL_MODES.includes(fillMode)) {
       throw new ValueError(`${this.describe()}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(fillMode)}.`);
     }
-    const interpolation = args.interpolation ?? 'bilinear';
+    const interpolation = args.interpolation === undefined ? 'bilinear' : args.interpolation;
     if (!INTERPOLATIONS.includes(interpolation)) {
       throw new ValueError(`${this.describe()}: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(interpolation)}.`);
     }
-    const fillValue = args.fillValue ?? 0;
+    const fillValue = args.fillValue === undefined ? 0 : args.fillValue;
     if (typeof fillValue !== 'number' || !Number.isFinite(fillValue)) {
       throw new ValueError(`${this.describe()}: fillValue must be a finite number, got ${typeof fillValue === 'number' ? String(fillValue) : JSON.stringify(fillValue)}.`);
     }
@@ -173,5 +174,6 @@ export function augmentationToKeras(c: LayerConfig): Json {
 /** The shared options from a Keras config (Keras's defaults where absent); channels-first data is refused. */
 export function augmentationFromKeras(k: Json, require: Require): LayerConfig {
   requireChannelsLast(k, require);
-  return { fillMode: k.fill_mode ?? 'reflect', interpolation: k.interpolation ?? 'bilinear', fillValue: k.fill_value ?? 0 };
+  const or = (v: unknown, fallback: unknown): unknown => (v === undefined ? fallback : v); // null kept, for the layer to refuse
+  return { fillMode: or(k.fill_mode, 'reflect'), interpolation: or(k.interpolation, 'bilinear'), fillValue: or(k.fill_value, 0) };
 }

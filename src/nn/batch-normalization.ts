@@ -23,7 +23,7 @@ import { ShapeError, ValueError, checkBoolean, formatShape } from '../errors.js'
 import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
-import { getInitializer, initializerFromKeras, initializerToKeras } from './initializers.js';
+import { camelCase, getInitializer, initializerFromKeras, initializerToKeras } from './initializers.js';
 import { Layer, rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
 import { registerLayer } from './registry.js';
 import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from './regularizers.js';
@@ -50,6 +50,9 @@ export interface BatchNormalizationArgs extends LayerArgs {
   betaRegularizer?: RegularizerOption;
   gammaRegularizer?: RegularizerOption;
 }
+
+/** The initializers whose values are never negative, as a moving variance's must be. */
+const VARIANCE_INITIALIZERS = ['ones', 'zeros'];
 
 const OWN_KEYS = [
   'axis',
@@ -97,15 +100,16 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, OWN_KEYS);
-    this.axis = args.axis ?? -1;
+    // null is not "absent": it is what JSON makes of NaN and Infinity, so a file holding it is refused.
+    this.axis = args.axis === undefined ? -1 : args.axis;
     if (!Number.isInteger(this.axis) || this.axis === 0) {
       throw new ValueError(`${this.describe()}: axis must be a nonzero integer (the batch axis 0 cannot be normalized per entry), got ${JSON.stringify(args.axis)}.`);
     }
-    this.momentum = args.momentum ?? 0.99;
+    this.momentum = args.momentum === undefined ? 0.99 : args.momentum;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
       throw new ValueError(`${this.describe()}: momentum must be a number in [0, 1), got ${String(args.momentum)}.`);
     }
-    this.epsilon = args.epsilon ?? 1e-3;
+    this.epsilon = args.epsilon === undefined ? 1e-3 : args.epsilon;
     if (typeof this.epsilon !== 'number' || !(this.epsilon > 0 && Number.isFinite(this.epsilon))) {
       throw new ValueError(`${this.describe()}: epsilon must be a finite number > 0, got ${String(args.epsilon)}.`);
     }
@@ -116,6 +120,13 @@ export class BatchNormalization extends Layer {
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
     this.movingVarianceInitializer = args.movingVarianceInitializer ?? 'ones';
     for (const option of ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const) getInitializer(this[option], `${this.describe()} ${option}`);
+    // A variance is ≥ 0: the random initializers draw negative values, whose square roots are NaN,
+    // and the moving average keeps them negative long into training (inference would predict NaN).
+    if (!VARIANCE_INITIALIZERS.includes(camelCase(this.movingVarianceInitializer))) {
+      throw new ValueError(
+        `${this.describe()}: movingVarianceInitializer must be 'ones' or 'zeros' (a variance is ≥ 0, and '${this.movingVarianceInitializer}' draws negative values), got ${JSON.stringify(this.movingVarianceInitializer)}.`,
+      );
+    }
     this.betaRegularizer = getRegularizer(args.betaRegularizer, `${this.describe()} betaRegularizer`);
     this.gammaRegularizer = getRegularizer(args.gammaRegularizer, `${this.describe()} gammaRegularizer`);
   }
@@ -138,6 +149,15 @@ export class BatchNormalization extends Layer {
     if (this.center) this.beta = this.addWeight('beta', shape, ctx, init(this.betaInitializer), { regularizer: this.betaRegularizer });
     this.movingMean = this.addWeight('moving_mean', shape, ctx, init(this.movingMeanInitializer), { trainable: false });
     this.movingVariance = this.addWeight('moving_variance', shape, ctx, init(this.movingVarianceInitializer), { trainable: false });
+  }
+
+  /** A moving variance must be ≥ 0 (1/√(v + ε) is NaN below −ε): setWeights and save refuse one that is not. */
+  override weightValueProblem(param: Param, data: ArrayLike<number>): string | undefined {
+    if (param !== this.movingVariance) return undefined;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] < 0) return `holds ${data[i]} at flat index ${i}; a moving variance must be ≥ 0 (its square root divides the inputs)`;
+    }
+    return undefined;
   }
 
   /** Per-channel buffers [C] of the layer's dtype. */
@@ -237,6 +257,11 @@ export class BatchNormalization extends Layer {
   }
 }
 
+/** A Keras moving_variance_initializer as ours: 'zeros' or 'ones' kept, any other (which may draw negative values) 'ones'. */
+function varianceInitializer(name: string): string {
+  return VARIANCE_INITIALIZERS.includes(name) ? name : 'ones';
+}
+
 registerLayer(BatchNormalization, {
   fromConfig: (c) => new BatchNormalization(c as BatchNormalizationArgs),
   keras: {
@@ -258,7 +283,7 @@ registerLayer(BatchNormalization, {
     }),
     fromKeras: (k, require) => {
       // Keras writes axis as an int (Keras 3, TF.js) or a one-entry list (tf.keras 2).
-      const axis = Array.isArray(k.axis) ? k.axis : [k.axis ?? -1];
+      const axis = Array.isArray(k.axis) ? k.axis : [k.axis === undefined ? -1 : k.axis];
       require(axis.length === 1, `axis ${JSON.stringify(k.axis)} (more than one axis)`);
       require(k.beta_constraint === null || k.beta_constraint === undefined, 'a beta_constraint');
       require(k.gamma_constraint === null || k.gamma_constraint === undefined, 'a gamma_constraint');
@@ -269,14 +294,16 @@ registerLayer(BatchNormalization, {
       const gammaRegularizer = regularizerFromKeras(k.gamma_regularizer, require, 'gamma_regularizer');
       return {
         axis: axis[0],
-        momentum: k.momentum ?? 0.99,
-        epsilon: k.epsilon ?? 1e-3,
+        // null (JSON's NaN or Infinity) goes to the constructor, which refuses it.
+        momentum: k.momentum === undefined ? 0.99 : k.momentum,
+        epsilon: k.epsilon === undefined ? 1e-3 : k.epsilon,
         center: k.center ?? true,
         scale: k.scale ?? true,
         betaInitializer: initializerFromKeras(k.beta_initializer, 'zeros'),
         gammaInitializer: initializerFromKeras(k.gamma_initializer, 'ones'),
         movingMeanInitializer: initializerFromKeras(k.moving_mean_initializer, 'zeros'),
-        movingVarianceInitializer: initializerFromKeras(k.moving_variance_initializer, 'ones'),
+        // Loading replaces the initial values; one that may be negative (HeNormal, …) reads as 'ones'.
+        movingVarianceInitializer: varianceInitializer(initializerFromKeras(k.moving_variance_initializer, 'ones')),
         ...(betaRegularizer ? { betaRegularizer } : {}),
         ...(gammaRegularizer ? { gammaRegularizer } : {}),
       };

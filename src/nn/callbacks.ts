@@ -32,6 +32,12 @@ export interface CallbackModel {
   save(path: string): Promise<unknown>;
   /** The optimizer `compile` chose (the learning-rate callbacks set its rate). */
   readonly optimizer?: Optimizer;
+  /**
+   * Set by `fit` before `onTrainBegin`: the names every epoch's logs will hold (`loss`, the metrics,
+   * their `val_` forms with validation data, `learning_rate`), so that a callback can refuse a
+   * monitor the logs will never have before anything trains.
+   */
+  epochLogNames?: readonly string[];
 }
 
 /** The model `fit` gave a callback; a ValueError when the callback is used outside `fit`. */

@@ -72,7 +72,8 @@ const KERAS_NAMES: Record<InitializerName, string> = {
   ones: 'Ones',
 };
 
-const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/** `glorot_uniform` → `glorotUniform`: Keras's snake_case initializer names as ours. */
+export const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** An initializer's name as Keras writes it in a config: `{ class_name: 'GlorotUniform', config: {} }`. */
 export function initializerToKeras(name: unknown): { class_name: string; config: Record<string, never> } {

@@ -110,6 +110,8 @@ export abstract class Layer {
 
   /** `ownKeys`: the options this layer takes besides `name`, `inputShape` and `trainable`, which all layers take. */
   constructor(args: LayerArgs = {}, ownKeys: readonly string[] = []) {
+    // null is not "no options" (checkKeys lets it by): refused here rather than a TypeError below.
+    if (args === null) throw new ValueError(`${this.className}: options must be an object, got null.`);
     checkKeys(this.className, args, ['name', 'inputShape', 'trainable', ...ownKeys]);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
       throw new ValueError(`${this.className}: name must be a non-empty string, got ${JSON.stringify(args.name)}.`);
@@ -233,6 +235,16 @@ export abstract class Layer {
       ...(this.declaredInputShape ? { inputShape: [...this.declaredInputShape] } : {}),
       ...(this.trainable ? {} : { trainable: false }),
     };
+  }
+
+  /**
+   * What is wrong with `data` as the value of this layer's weight `param`, beyond not being finite
+   * (which setWeights and save check for every weight), or undefined when nothing is:
+   * BatchNormalization refuses a negative moving variance. setWeights (and so every file loader) and
+   * save ask it, so a value the layer cannot compute with is neither loaded nor written.
+   */
+  weightValueProblem(_param: Param, _data: ArrayLike<number>): string | undefined {
+    return undefined;
   }
 
   countParams(): number {

@@ -20,7 +20,8 @@ export class LeakyReLU extends ActivationLayer {
   readonly alpha: number;
 
   constructor(args: LeakyReLUArgs = {}) {
-    const alpha = args?.alpha ?? 0.3;
+    // null is refused, not read as absent: it is what JSON makes of a NaN or infinite slope.
+    const alpha = args?.alpha === undefined ? 0.3 : args.alpha;
     super((where) => leakyRelu(alpha, where), args, ['alpha']);
     this.alpha = alpha;
   }
@@ -38,7 +39,7 @@ registerLayer(LeakyReLU, {
     toKeras: (c) => ({ alpha: c.alpha }),
     fromKeras: (k, require) => {
       require(k.alpha === undefined || k.negative_slope === undefined || k.alpha === k.negative_slope, `both alpha ${JSON.stringify(k.alpha)} and negative_slope ${JSON.stringify(k.negative_slope)}`);
-      const alpha = k.alpha ?? k.negative_slope;
+      const alpha = k.alpha !== undefined ? k.alpha : k.negative_slope; // null kept, for the layer to refuse
       return alpha === undefined ? {} : { alpha };
     },
   },

@@ -39,7 +39,7 @@ export class LearningRateScheduler implements Callback {
     readonly verbose = 0,
   ) {
     if (typeof schedule !== 'function') throw new ValueError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${typeof schedule}.`);
-    if (typeof verbose !== 'number') throw new ValueError(`LearningRateScheduler: verbose must be a number, got ${String(verbose)}.`);
+    checkInt('LearningRateScheduler', 'verbose', verbose, 0);
   }
 
   setModel(model: CallbackModel): void {
@@ -85,9 +85,11 @@ export interface ReduceLROnPlateauArgs {
  * the cooldown counter falls by one and `wait` resets; an improvement on the best so far (the first
  * value always is one; `current − minDelta < best` for 'min') resets `wait`; otherwise, out of
  * cooldown, `wait` grows, and at `patience` the rate becomes max(lr · factor, minLr) if lr > minLr,
- * and then cooldown starts and `wait` resets. A monitor missing from the logs is a warning, that
- * epoch skipped; a monitor whose direction 'auto' cannot tell is a ValueError (at construction,
- * where Keras raises at the first epoch's end).
+ * and then cooldown starts and `wait` resets. Inside fit, a monitor the epoch logs will not hold
+ * is a ValueError before training starts (Keras warns at each epoch's end and never reduces); given
+ * logs without it otherwise (no fit to tell their names), it is a warning, that epoch skipped. A
+ * monitor whose direction 'auto' cannot tell is a ValueError (at construction, where Keras raises at
+ * the first epoch's end).
  */
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: string;
@@ -105,6 +107,7 @@ export class ReduceLROnPlateau implements Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     const who = 'ReduceLROnPlateau';
+    if (args === null) throw new ValueError(`${who}: options must be an object, got null.`);
     checkKeys(who, args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
     this.monitor = args.monitor ?? 'val_loss';
     if (typeof this.monitor !== 'string') throw new ValueError(`${who}: monitor must be the name of a log, got ${String(this.monitor)}.`);
@@ -114,8 +117,7 @@ export class ReduceLROnPlateau implements Callback {
     }
     this.patience = checkInt(who, 'patience', args.patience ?? 10, 0);
     this.cooldown = checkInt(who, 'cooldown', args.cooldown ?? 0, 0);
-    this.verbose = args.verbose ?? 0;
-    if (typeof this.verbose !== 'number') throw new ValueError(`${who}: verbose must be a number, got ${String(this.verbose)}.`);
+    this.verbose = checkInt(who, 'verbose', args.verbose ?? 0, 0);
     const minDelta = args.minDelta ?? 1e-4;
     if (typeof minDelta !== 'number' || !Number.isFinite(minDelta)) throw new ValueError(`${who}: minDelta must be a finite number, got ${String(minDelta)}.`);
     this.minDelta = Math.abs(minDelta);
@@ -134,7 +136,17 @@ export class ReduceLROnPlateau implements Callback {
   }
 
   onTrainBegin(): void {
-    settableOptimizer(this.model, 'ReduceLROnPlateau');
+    const who = 'ReduceLROnPlateau';
+    settableOptimizer(this.model, who);
+    // Keras warns at each epoch's end and never reduces; in fit, where the logs' names are known,
+    // a monitor they lack is refused before anything trains.
+    const names = this.model?.epochLogNames;
+    if (names && !names.includes(this.monitor)) {
+      throw new ValueError(
+        `${who}: monitor '${this.monitor}' will not be in the logs, which hold ${names.join(', ')}` +
+          (this.monitor.startsWith('val_') && !names.some((n) => n.startsWith('val_')) ? ' (val_ figures need validationData or validationSplit).' : '.'),
+      );
+    }
     this.best = undefined;
     this.wait = 0;
     this.cooldownCounter = 0;

@@ -26,6 +26,19 @@ export function lossWeights(args: { classWeight?: ClassWeight; sampleWeight?: Te
   return args.classWeight === undefined ? undefined : classWeightsOf(args.classWeight, y, loss, outputShape, where);
 }
 
+/**
+ * fit's check of the training weights (after validationSplit took its share): all of them 0 would
+ * train on a loss of 0, learning nothing while the optimizer's steps and state advance.
+ */
+export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight?: unknown }, where: string): void {
+  if (w === undefined || w.length === 0 || w.some((v) => v > 0)) return;
+  throw new ValueError(
+    args.classWeight !== undefined
+      ? `${where}: classWeight gives every training sample the weight 0 (the classes in the targets all weigh 0), so nothing would be learnt.`
+      : `${where}: sampleWeight is 0 for every one of the ${w.length} training samples, so nothing would be learnt.`,
+  );
+}
+
 /** Checks a sampleWeight for n samples: a Tensor [n] or [n, 1] of finite numbers ≥ 0; returns its values. */
 export function checkSampleWeight(sw: unknown, n: number, where: string): Float64Array {
   if (!(sw instanceof Tensor)) throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${sw === null ? 'null' : typeof sw}.`);
@@ -45,8 +58,11 @@ export function checkSampleWeight(sw: unknown, n: number, where: string): Float6
  * weight that is not a finite number ≥ 0 is a ValueError (Keras would silently ignore an unknown class).
  */
 export function classWeightsOf(classWeight: unknown, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array {
-  if (typeof classWeight !== 'object' || classWeight === null || Array.isArray(classWeight) || classWeight instanceof Tensor) {
-    throw new ValueError(`${where}: classWeight must be an object mapping classes to weights, e.g. { 0: 1, 1: 5 }, got ${Array.isArray(classWeight) ? 'an array' : String(classWeight)}.`);
+  // A Map (or any object of another class) has no own entries to read: it would weigh nothing, silently.
+  const proto = typeof classWeight === 'object' && classWeight !== null ? Object.getPrototypeOf(classWeight) : undefined;
+  if (typeof classWeight !== 'object' || classWeight === null || Array.isArray(classWeight) || (proto !== Object.prototype && proto !== null)) {
+    const got = Array.isArray(classWeight) ? 'an array' : classWeight instanceof Map ? 'a Map (write { 0: 1, 1: 5 })' : proto ? `a ${(proto as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}` : String(classWeight);
+    throw new ValueError(`${where}: classWeight must be an object mapping classes to weights, e.g. { 0: 1, 1: 5 }, got ${got}.`);
   }
   if (outputShape.length !== 1) {
     throw new ValueError(`${where}: classWeight needs one class per sample, but the model's outputs are ${formatShape([null, ...outputShape])}; use sampleWeight.`);
@@ -56,7 +72,8 @@ export function classWeightsOf(classWeight: unknown, y: Tensor, loss: Loss, outp
   const table = new Map<number, number>();
   for (const [key, w] of Object.entries(classWeight)) {
     const c = Number(key);
-    if (!/^\d+$/.test(key) || c >= classes) {
+    // "01" would name class 1 a second time: a class is written as an integer is.
+    if (!/^\d+$/.test(key) || String(c) !== key || c >= classes) {
       throw new ValueError(`${where}: classWeight has the class ${JSON.stringify(key)}, but the model's classes are the integers 0 to ${classes - 1}.`);
     }
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ValueError(`${where}: classWeight gives class ${key} the weight ${String(w)}; weights must be finite numbers ≥ 0.`);

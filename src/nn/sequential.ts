@@ -65,6 +65,11 @@ export class Sequential {
   /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
   stopTraining = false;
   /**
+   * The names the epoch logs of the fit under way (or the last one) hold; see CallbackModel.
+   * @internal
+   */
+  epochLogNames?: readonly string[];
+  /**
    * The generator behind weight initialisation, shuffles and dropout masks.
    * @internal
    */
@@ -294,6 +299,7 @@ export class Sequential {
   /** Sets every weight from tensors in `getWeights()` order; checks all of them before changing any. */
   setWeights(weights: Tensor[]): void {
     const params = this.parameters();
+    const owners = this.layers.flatMap((l) => l.parameters().map(() => l));
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw new ValueError(`${this.describe()}.setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : String(weights)}.`);
     }
@@ -303,6 +309,8 @@ export class Sequential {
       }
       const k = firstNonFinite(w.data);
       if (k >= 0) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) holds ${w.data[k]} at flat index ${k}.`);
+      const why = owners[i].weightValueProblem(params[i], w.data);
+      if (why !== undefined) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) ${why}.`);
     });
     weights.forEach((w, i) => params[i].value.data.set(w.data));
   }

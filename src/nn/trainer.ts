@@ -14,7 +14,7 @@ import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } 
 import { rowsOf, type Layer, type Param } from './layer.js';
 import { getLoss, weighRows, type Loss, type LossName, type RowWeights } from './losses.js';
 import { getMetric, parseMetricName, type Metric } from './metrics.js';
-import { checkSampleWeight, lossWeights, type ClassWeight } from './sample-weights.js';
+import { checkSampleWeight, checkSomeWeight, lossWeights, type ClassWeight } from './sample-weights.js';
 
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
@@ -191,6 +191,7 @@ export class Trainer {
       ys = ys.slice(0, at);
       weights = weights?.subarray(0, at);
     }
+    checkSomeWeight(weights, args, 'fit');
 
     const n = xs.shape[0];
     const steps = Math.ceil(n / batchSize);
@@ -203,9 +204,12 @@ export class Trainer {
     };
 
     model.stopTraining = false;
+    const metrics = this.resolveMetrics();
+    // What each epoch's logs will hold, for the callbacks that check their monitor before training.
+    const keys = ['loss', ...metrics.map((m) => m.key)];
+    model.epochLogNames = [...keys, ...(val ? keys.map((k) => `val_${k}`) : []), 'learning_rate'];
     for (const cb of callbacks) cb.setModel?.(model);
     await call('onTrainBegin', {});
-    const metrics = this.resolveMetrics();
     let lastYield = performance.now();
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       await call('onEpochBegin', epoch, {});
@@ -313,6 +317,8 @@ export class Trainer {
    */
   private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Tracked[]; weights?: Float64Array }): { loss: number; tallies: Tally[] } {
     const model = this.model;
+    // A schedule's rate is checked before the forward pass, which moves BatchNormalization's statistics.
+    if (o.update) this.optimizer.checkScheduledRate();
     const p = model.forward(x, o.training);
     const rows = rowsOf(p);
     const cols = p.shape[p.rank - 1];

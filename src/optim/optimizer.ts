@@ -119,9 +119,24 @@ export abstract class Optimizer {
     });
   }
 
+  /**
+   * A ValueError, before any weight changes, when the schedule's rate for the next update is not a
+   * finite number ≥ 0 (ExponentialDecay with decayRate > 1 overflows to Infinity after enough steps,
+   * OneCycle's maxLearningRate / divFactor may): an update at such a rate would turn every weight to NaN.
+   */
+  checkScheduledRate(): number {
+    const lr = this.learningRate;
+    if (typeof this.rate !== 'number' && !(Number.isFinite(lr) && lr >= 0)) {
+      throw new ValueError(
+        `${this.constructor.name}: the learning-rate schedule ${this.rate.className} gives ${lr} at step ${this.iterations}; a learning rate must be a finite number ≥ 0, so no update was made.`,
+      );
+    }
+    return lr;
+  }
+
   /** Applies one update to every param. */
   step(params: readonly Param[]): void {
-    const lr = this.learningRate; // at the steps taken before this one, as Keras evaluates a schedule
+    const lr = this.checkScheduledRate(); // at the steps taken before this one, as Keras evaluates a schedule
     this.iterations++;
     for (const p of params) {
       let slots = this.state.get(p);

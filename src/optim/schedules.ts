@@ -30,18 +30,31 @@ export abstract class LearningRateSchedule {
   }
 }
 
+/** A value as an error message shows it: numbers as String gives them (JSON would write NaN and Infinity as null), the rest as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
 /** A finite number ≥ min (or > min when `strict`); else a ValueError naming schedule and option. */
 function num(who: string, what: string, v: unknown, min: number, strict = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
-    throw new ValueError(`${who}: ${what} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${JSON.stringify(v) ?? String(v)}.`);
+    throw new ValueError(`${who}: ${what} must be a finite number ${strict ? '>' : '≥'} ${min}, got ${shown(v)}.`);
   }
   return v;
 }
 
 
 function str(who: string, what: string, v: unknown): string {
-  if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${JSON.stringify(v) ?? String(v)}.`);
+  if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${shown(v)}.`);
   return v;
+}
+
+/**
+ * An optional option's value, or `fallback` when it is absent. null is not absent: it is what JSON
+ * makes of NaN and Infinity, so a saved schedule holding it is refused rather than given the default.
+ */
+function or(v: unknown, fallback: unknown): unknown {
+  return v === undefined ? fallback : v;
 }
 
 /** A required option: a ValueError when it is missing (the checks above would say "got undefined"). */
@@ -78,7 +91,7 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.initialLearningRate = num(who, 'initialLearningRate', need(who, a, 'initialLearningRate'), 0);
     this.decaySteps = num(who, 'decaySteps', need(who, a, 'decaySteps'), 0, true);
     this.decayRate = num(who, 'decayRate', need(who, a, 'decayRate'), 0, true); // a negative base has no real powers
-    this.staircase = checkBoolean(who, 'staircase', a.staircase ?? false);
+    this.staircase = checkBoolean(who, 'staircase', or(a.staircase, false));
     this.name = str(who, 'name', a.name ?? 'ExponentialDecay');
   }
 
@@ -183,11 +196,15 @@ export class CosineDecay extends LearningRateSchedule {
     const a = (args ?? {}) as unknown as Record<string, unknown>;
     this.initialLearningRate = num(who, 'initialLearningRate', need(who, a, 'initialLearningRate'), 0);
     this.decaySteps = num(who, 'decaySteps', need(who, a, 'decaySteps'), 0, true);
-    this.alpha = num(who, 'alpha', a.alpha ?? 0, 0);
+    this.alpha = num(who, 'alpha', or(a.alpha, 0), 0);
     if (this.alpha > 1) throw new ValueError(`${who}: alpha must be a finite number in [0, 1], got ${this.alpha}.`);
     this.name = str(who, 'name', a.name ?? 'CosineDecay');
     this.warmupTarget = a.warmupTarget === undefined || a.warmupTarget === null ? null : num(who, 'warmupTarget', a.warmupTarget, 0);
-    this.warmupSteps = num(who, 'warmupSteps', a.warmupSteps ?? 0, 0);
+    this.warmupSteps = num(who, 'warmupSteps', or(a.warmupSteps, 0), 0);
+    // Keras ignores warmupSteps without a warmupTarget: an option that silently changes nothing.
+    if (this.warmupTarget === null && this.warmupSteps > 0) {
+      throw new ValueError(`${who}: warmupSteps ${this.warmupSteps} needs a warmupTarget (the rate the warmup climbs to from initialLearningRate); without one there is no warmup.`);
+    }
   }
 
   get className(): string {
@@ -251,10 +268,10 @@ export class OneCycle extends LearningRateSchedule {
     const a = (args ?? {}) as unknown as Record<string, unknown>;
     this.maxLearningRate = num(who, 'maxLearningRate', need(who, a, 'maxLearningRate'), 0);
     this.totalSteps = checkInt(who, 'totalSteps', need(who, a, 'totalSteps'), 1);
-    this.pctStart = num(who, 'pctStart', a.pctStart ?? 0.3, 0);
+    this.pctStart = num(who, 'pctStart', or(a.pctStart, 0.3), 0);
     if (this.pctStart > 1) throw new ValueError(`${who}: pctStart must be a finite number in [0, 1], got ${this.pctStart}.`);
-    this.divFactor = num(who, 'divFactor', a.divFactor ?? 25, 0, true);
-    this.finalDivFactor = num(who, 'finalDivFactor', a.finalDivFactor ?? 1e4, 0, true);
+    this.divFactor = num(who, 'divFactor', or(a.divFactor, 25), 0, true);
+    this.finalDivFactor = num(who, 'finalDivFactor', or(a.finalDivFactor, 1e4), 0, true);
     if (a.anneal !== undefined && a.anneal !== 'cos' && a.anneal !== 'linear') throw new ValueError(`${who}: anneal must be 'cos' or 'linear', got ${JSON.stringify(a.anneal)}.`);
     this.anneal = (a.anneal as 'cos' | 'linear' | undefined) ?? 'cos';
   }
