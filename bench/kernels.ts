@@ -208,7 +208,7 @@ export async function runKernels(maxTime = Number(process.env.BENCH_MAX_TIME ?? 
       wasmN: productTimes[3 * i + 2],
     }));
 
-    // Element-wise kernels run on the calling thread whatever the thread count: js against the 1-thread instance.
+    // Element-wise kernels: js against the 1-thread instance (large ones split across the pool, as products do).
     const elementTimes = runSuite(
       ELEMENTWISE.flatMap(([name, , run]) => [
         [`${name} [js]`, () => run(jsKernels, ops[0])] as [string, () => void],

@@ -279,7 +279,7 @@ for (const [label, K] of BACKENDS) {
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
-          geos.push({ batch: 2, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW });
+          geos.push({ batch: 3, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW });
         }
         for (const g of geos) {
           const { batch: B, height: H, width: W, channels: C, kh, kw, outH, outW } = g;

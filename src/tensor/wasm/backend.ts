@@ -10,7 +10,7 @@ import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type W
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
-import { FMA_OPS, WorkerPool, availableCores } from './pool.js';
+import { WorkerPool, availableCores, type PoolOp } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 
 const R = DEFAULT_TILE.rows;
@@ -29,6 +29,7 @@ const RESAMPLE_MACS = 16;
 interface ProductExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+  gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number): void;
 }
 
 interface GemmExports extends ProductExports {
@@ -39,11 +40,10 @@ interface GemmExports extends ProductExports {
   add_bias(y: number, bias: number, rows: number, cols: number): void;
   col_sum(out: number, x: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
-  gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number): void;
   im2col(cols: number, x: number, ...g: number[]): void;
   col2im(dx: number, dcols: number, ...g: number[]): void;
-  max_pool(y: number, arg: number, x: number, ...g: number[]): void;
-  max_pool_backward(dx: number, dy: number, arg: number, nx: number, n: number): void;
+  max_pool(y: number, arg: number, x: number, first: number, ...g: number[]): void;
+  max_pool_backward(dx: number, dy: number, arg: number, x0: number, nx: number, n: number): void;
   col_moments(mean: number, variance: number, x: number, rows: number, cols: number, acc: number): void;
   col_dot_sums(sumDy: number, sumDyX: number, dy: number, x: number, rows: number, cols: number, acc: number): void;
   scale_shift_cols(out: number, a: number, p: number, s: number, rows: number, cols: number): void;
@@ -157,6 +157,36 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     return { base, ptr, finish: () => staged && out.set(heap.f32(outPtr, outLen)) };
   }
 
+  /** The calling thread's function for a pool op. */
+  const local = (op: PoolOp): ((...args: number[]) => void) => {
+    const exports = (op.startsWith('fma_') ? fmaProducts : wasm) as unknown as Record<string, (...args: number[]) => void>;
+    return exports[op.replace(/^fma_/, '')];
+  };
+
+  /**
+   * Runs `op` over `count` items (rows, samples, elements) in parts, one per thread when `work`
+   * (about a multiply-add's worth per unit) reaches the split threshold: part p takes the items
+   * [p·each, p·each + n) with `each` a multiple of `align`, and `args(start, n, p)` gives its
+   * arguments. The calling thread runs part 0, then waits for the workers: every part writes
+   * its own memory, so the call ends only when all have.
+   */
+  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], float?: number, align = 1): void {
+    const parts = pool && work >= minParallel ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
+    const each = Math.ceil(count / parts / align) * align;
+    const job = (p: number): number[] => {
+      const start = Math.min(count, p * each);
+      return args(start, Math.min(count, start + each) - start, p);
+    };
+    for (let p = 1; p < parts; p++) pool!.post(p - 1, op, job(p), float);
+    try {
+      const fn = local(op);
+      if (float === undefined) fn(...job(0));
+      else fn(...job(0), float);
+    } finally {
+      for (let p = 1; p < parts; p++) pool!.wait(p - 1);
+    }
+  }
+
   /**
    * C[m,n] = op(A)·op(B) for the three forms: 'nn' A[m,k]·B[k,n], 'nt' A[m,k]·B[n,k]ᵀ, 'tn' A[k,m]ᵀ·B[k,n].
    * Returns false, having done nothing, when the memory has no room for the call's scratch.
@@ -169,36 +199,22 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return true;
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
-    const tiles = Math.ceil(m / R);
-    const parts = pool && m * k * n >= minParallel ? Math.min(pool.threads, tiles) : 1;
     const tileBytes = R * W * 4;
     const packBytes = Math.ceil(n / W) * W * k * 4;
-    const io = stage(parts * tileBytes + packBytes, [a, m * k], [b, k * n], [c, m * n]);
+    const threads = pool?.threads ?? 1;
+    const io = stage(threads * tileBytes + packBytes, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
     const base = io.base;
-    const packPtr = base + parts * tileBytes;
+    const packPtr = base + threads * tileBytes;
     const [aPtr, bPtr, cPtr] = io.ptr;
 
     if (form === 'nt') wasm.pack_bt(packPtr, bPtr, k, n);
     else wasm.pack_b(packPtr, bPtr, k, n);
-    const op = (form === 'tn' ? 1 : 0) + (products === wasm ? 0 : FMA_OPS);
     const ars = form !== 'tn' ? 4 * k : 4;
     const acs = form !== 'tn' ? 4 : 4 * m;
-    const rowsPer = Math.ceil(tiles / parts) * R;
-    const job = (t: number): number[] => {
-      const i0 = t * rowsPer;
-      const rows = Math.max(0, Math.min(m, i0 + rowsPer) - i0);
-      return [op, cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + t * tileBytes];
-    };
-    for (let t = 1; t < parts; t++) pool!.post(t - 1, job(t));
-    try {
-      const [, c0, a0, b0, m0, k0, n0, ars0, acs0, s0] = job(0);
-      if (form === 'tn') products.gemm_t(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
-      else products.gemm_n(c0, a0, b0, m0, k0, n0, ars0, acs0, s0);
-    } finally {
-      // Workers write into the scratch and C: whatever happened here, the call ends only when they have.
-      for (let t = 1; t < parts; t++) pool!.wait(t - 1);
-    }
+    const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
+    // Parts of whole row tiles, each with its own tile area in the scratch.
+    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], undefined, R);
     io.finish();
     return true;
   }
@@ -207,7 +223,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   function rows(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
     const io = stage(0, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
-    wasm.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n);
+    products.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n);
     io.finish();
     return true;
   }
@@ -226,21 +242,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (!io) return false;
     heap.f64(io.base, 6 * B).set(t.subarray(0, 6 * B));
     const [fromPtr, toPtr] = io.ptr;
-    const parts = pool && B * per * RESAMPLE_MACS >= minParallel ? Math.min(pool.threads, B) : 1;
-    const each = Math.ceil(B / parts);
-    const job = (p: number): number[] => {
-      const s0 = Math.min(B, p * each);
-      const n = Math.min(B, s0 + each) - s0;
-      return [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]];
-    };
-    for (let p = 1; p < parts; p++) pool!.post(p - 1, [op, ...job(p)], g.fillValue);
-    try {
-      const [a, b, tp, n, h, w, c, fill, interp] = job(0);
-      if (op === 2) wasm.affine_resample(a, b, tp, n, h, w, c, fill, interp, g.fillValue);
-      else wasm.affine_resample_backward(a, b, tp, n, h, w, c, fill, interp);
-    } finally {
-      for (let p = 1; p < parts; p++) pool!.wait(p - 1);
-    }
+    split(
+      op === 2 ? 'affine_resample' : 'affine_resample_backward',
+      B,
+      B * per * RESAMPLE_MACS,
+      (s0, n) => [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]],
+      op === 2 ? g.fillValue : undefined,
+    );
     io.finish();
     return true;
   }
@@ -274,21 +282,34 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return heap.allocI32(n);
     },
     im2col(cols, x, g) {
-      if (here(cols, x)) wasm.im2col(cols.byteOffset, x.byteOffset, ...geometryArgs(g));
-      else jsKernels.im2col(cols, x, g);
+      if (!here(cols, x)) return jsKernels.im2col(cols, x, g);
+      const row = g.outH * g.outW * g.kh * g.kw * g.channels; // one sample's floats in cols
+      const img = g.height * g.width * g.channels;
+      split('im2col', g.batch, g.batch * row, (s0, n) => [cols.byteOffset + 4 * row * s0, x.byteOffset + 4 * img * s0, ...geometryArgs({ ...g, batch: n })]);
     },
     col2im(dx, dcols, g) {
-      if (here(dx, dcols)) wasm.col2im(dx.byteOffset, dcols.byteOffset, ...geometryArgs(g));
-      else jsKernels.col2im(dx, dcols, g);
+      if (!here(dx, dcols)) return jsKernels.col2im(dx, dcols, g);
+      const row = g.outH * g.outW * g.kh * g.kw * g.channels;
+      const img = g.height * g.width * g.channels;
+      split('col2im', g.batch, g.batch * row, (s0, n) => [dx.byteOffset + 4 * img * s0, dcols.byteOffset + 4 * row * s0, ...geometryArgs({ ...g, batch: n })]);
     },
     maxPool(y, argmax, x, g) {
-      if (here(y, argmax, x)) wasm.max_pool(y.byteOffset, argmax.byteOffset, x.byteOffset, ...geometryArgs(g));
-      else jsKernels.maxPool(y, argmax, x, g);
+      if (!here(y, argmax, x)) return jsKernels.maxPool(y, argmax, x, g);
+      const out = g.outH * g.outW * g.channels;
+      const img = g.height * g.width * g.channels;
+      split('max_pool', g.batch, g.batch * out * g.kh * g.kw, (s0, n) => [
+        y.byteOffset + 4 * out * s0,
+        argmax.byteOffset + 4 * out * s0,
+        x.byteOffset + 4 * img * s0,
+        img * s0, // the indices stay the whole batch's
+        ...geometryArgs({ ...g, batch: n }),
+      ]);
     },
     maxPoolBackward(dx, dy, argmax, g) {
-      const n = g.batch * g.outH * g.outW * g.channels;
-      if (here(dx, dy, argmax)) wasm.max_pool_backward(dx.byteOffset, dy.byteOffset, argmax.byteOffset, g.batch * g.height * g.width * g.channels, n);
-      else jsKernels.maxPoolBackward(dx, dy, argmax, g);
+      if (!here(dx, dy, argmax)) return jsKernels.maxPoolBackward(dx, dy, argmax, g);
+      const out = g.outH * g.outW * g.channels;
+      const img = g.height * g.width * g.channels;
+      split('max_pool_backward', g.batch, g.batch * (img + out), (s0, n) => [dx.byteOffset, dy.byteOffset + 4 * out * s0, argmax.byteOffset + 4 * out * s0, img * s0, img * n, out * n]);
     },
     affineResample(y, x, transforms, g) {
       if (!(y instanceof Float32Array && x instanceof Float32Array && resample(2, y, x, transforms, g))) jsKernels.affineResample(y, x, transforms, g);
@@ -306,16 +327,16 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       if (!(f32(c, a, b) && product('tn', c, a, b, m, k, n))) jsKernels.matmulTN(c, a, b, m, k, n);
     },
     relu(out, x, n) {
-      if (here(out, x)) wasm.relu(out.byteOffset, x.byteOffset, n);
-      else jsKernels.relu(out, x, n);
+      if (!here(out, x)) return jsKernels.relu(out, x, n);
+      split('relu', n, n, (i, len) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, len], undefined, 4);
     },
     reluBackward(dx, dy, y, n) {
-      if (here(dx, dy, y)) wasm.relu_backward(dx.byteOffset, dy.byteOffset, y.byteOffset, n);
-      else jsKernels.reluBackward(dx, dy, y, n);
+      if (!here(dx, dy, y)) return jsKernels.reluBackward(dx, dy, y, n);
+      split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], undefined, 4);
     },
     addBias(y, bias, rows, cols) {
-      if (here(y, bias)) wasm.add_bias(y.byteOffset, bias.byteOffset, rows, cols);
-      else jsKernels.addBias(y, bias, rows, cols);
+      if (!here(y, bias)) return jsKernels.addBias(y, bias, rows, cols);
+      split('add_bias', rows, rows * cols, (r, len) => [y.byteOffset + 4 * cols * r, bias.byteOffset, len, cols]);
     },
     colSum(out, x, rows, cols) {
       if (here(out, x)) wasm.col_sum(out.byteOffset, x.byteOffset, rows, cols);

@@ -26,7 +26,7 @@ export function loop4(count: string, vec: string, one: string): string {
 
 export const at = (p: string): string => `(i32.add (local.get $${p}) (local.get $o))`;
 export const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
-const ZERO = '(v128.const f32x4 0 0 0 0)';
+export const ZERO = '(v128.const f32x4 0 0 0 0)';
 
 /**
  * out = max(x, 0), and NaN stays NaN as in TensorFlow and the reference (turning it into 0 would hide
@@ -93,40 +93,8 @@ const adam = `(func $adam (export "adam") (param $w i32) (param $g i32) (param $
     (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
     ${loop4('(local.get $n)', adamStep(true), adamStep(false))})`;
 
-/**
- * C[m,n] = A[m,k]·B[k,n] for a few rows (predicting one digit): row by row, C's row accumulates
- * a[i,p]·B's row p, skipping zeros of A (most pixels). No packing: B is read once, in place.
- */
-const gemmRows = `(func $gemm_rows (export "gemm_rows") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
-    ${LOCALS} (local $i i32) (local $p i32) (local $av f32) (local $s v128) (local $brow i32) (local $arow i32)
-    (local.set $i (i32.const 0))
-    (block $idone (loop $inext
-      (br_if $idone (i32.ge_u (local.get $i) (local.get $m)))
-      ${loop4('(local.get $n)', `(v128.store ${at('c')} ${ZERO})`, `(f32.store ${at('c')} (f32.const 0))`)}
-      (local.set $brow (local.get $b))
-      (local.set $arow (local.get $a))
-      (local.set $p (i32.const 0))
-      (block $pdone (loop $pnext
-        (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
-        (local.set $av (f32.load (local.get $arow)))
-        (if (f32.ne (local.get $av) (f32.const 0)) (then
-          (local.set $s (f32x4.splat (local.get $av)))
-          ${loop4(
-            '(local.get $n)',
-            `(v128.store ${at('c')} (f32x4.add (v128.load ${at('c')}) (f32x4.mul (local.get $s) (v128.load ${at('brow')}))))`,
-            `(f32.store ${at('c')} (f32.add (f32.load ${at('c')}) (f32.mul (local.get $av) (f32.load ${at('brow')}))))`,
-          )}))
-        (local.set $arow (i32.add (local.get $arow) (i32.const 4)))
-        (local.set $brow (i32.add (local.get $brow) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $pnext)))
-      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
-      (local.set $c (i32.add (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $inext))))`;
-
 export function elementwiseWat(): string {
-  return [relu, reluBackward, addBias, colSum, adam, gemmRows].join('\n  ');
+  return [relu, reluBackward, addBias, colSum, adam].join('\n  ');
 }
 
 /**
@@ -246,22 +214,25 @@ const col2im = `(func $col2im (export "col2im") (param $dx i32) (param $dcols i3
     )})`;
 
 /**
- * Max over each window per channel, with the flat index in x of each maximum; the first position
- * of a window in the image seeds it. Vectors of four channels: a lane takes a new value (and its
- * index) where the value is greater, which keeps the first of equal maxima as the reference does.
+ * Max over each window per channel, with the flat index in x of each maximum plus $first; the first
+ * position of a window in the image seeds it. Vectors of four channels: a lane takes a new value (and
+ * its index) where the value is greater, which keeps the first of equal maxima as the reference does.
+ * A thread given the samples from s on passes x and y from sample s and $first = s·H·W·C, so that
+ * the indices stay those of the whole batch.
  */
-const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS} ${LOCALS}
+const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg i32) (param $x i32) (param $first i32) ${GEOMETRY} ${WINDOW_LOCALS} ${LOCALS}
     (local $seeded i32) (local $gt v128) (local $v v128) (local $base i32) (local $sv f32)
     (local.set $run (i32.shl (local.get $C) (i32.const 2)))
     ${(() => {
       // For one window position in the image: seed or update the C maxima at $y / $arg.
-      const idx = (o: string) => `(i32x4.add (i32x4.splat (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u ${o} (i32.const 2)))) (v128.const i32x4 0 1 2 3))`;
+      const flat = (o: string) => `(i32.add (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u ${o} (i32.const 2))) (local.get $first))`;
+      const idx = (o: string) => `(i32x4.add (i32x4.splat ${flat(o)}) (v128.const i32x4 0 1 2 3))`;
       const seed = loop4(
         '(local.get $C)',
         `(v128.store ${at('y')} (v128.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
             (v128.store ${at('arg')} ${idx('(local.get $o)')})`,
         `(f32.store ${at('y')} (f32.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
-            (i32.store ${at('arg')} (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u (local.get $o) (i32.const 2))))`,
+            (i32.store ${at('arg')} ${flat('(local.get $o)')})`,
       );
       const update = loop4(
         '(local.get $C)',
@@ -272,7 +243,7 @@ const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg 
         `(local.set $sv (f32.load (i32.add (i32.add (local.get $x) (local.get $src)) (local.get $o))))
             (if (f32.gt (local.get $sv) (f32.load ${at('y')})) (then
               (f32.store ${at('y')} (local.get $sv))
-              (i32.store ${at('arg')} (i32.add (i32.shr_u (local.get $src) (i32.const 2)) (i32.shr_u (local.get $o) (i32.const 2))))))`,
+              (i32.store ${at('arg')} ${flat('(local.get $o)')})))`,
       );
       const position = `(local.set $iw (i32.sub (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $j)) (local.get $pl)))
       (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
@@ -287,9 +258,13 @@ const maxPool = `(func $max_pool (export "max_pool") (param $y i32) (param $arg 
       return loop('b', '(local.get $B)', loop('oh', '(local.get $OH)', loop('ow', '(local.get $OW)', window)));
     })()})`;
 
-/** dx = 0, then dx[arg[o]] += dy[o] over the n outputs. */
-const maxPoolBackward = `(func $max_pool_backward (export "max_pool_backward") (param $dx i32) (param $dy i32) (param $arg i32) (param $nx i32) (param $n i32) (local $o i32) (local $to i32)
-    (memory.fill (local.get $dx) (i32.const 0) (i32.shl (local.get $nx) (i32.const 2)))
+/**
+ * dx[x0 … x0+nx) = 0, then dx[arg[o]] += dy[o] over the n outputs at dy and arg. A thread given
+ * some samples passes the whole batch's dx, its samples' range of it and their outputs (their
+ * maxima lie in their own images).
+ */
+const maxPoolBackward = `(func $max_pool_backward (export "max_pool_backward") (param $dx i32) (param $dy i32) (param $arg i32) (param $x0 i32) (param $nx i32) (param $n i32) (local $o i32) (local $to i32)
+    (memory.fill (i32.add (local.get $dx) (i32.shl (local.get $x0) (i32.const 2))) (i32.const 0) (i32.shl (local.get $nx) (i32.const 2)))
     (local.set $o (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $o) (i32.shl (local.get $n) (i32.const 2))))

@@ -15,6 +15,8 @@
  * written through `scratch` (R·W floats, one area per thread).
  */
 
+import { LOCALS, ZERO, at, loop4 } from './elementwise-wat.js';
+
 export interface GemmTile {
   /** Rows of the register tile. */
   rows: number;
@@ -251,4 +253,39 @@ export function packFuncs(V: number): string {
           (else ${scalar(add(row, mul(get('j'), i32(4))))}))`)})
   (func $pack_bt (export "pack_bt") (param $dst i32) (param $b i32) (param $k i32) (param $n i32) ${locals}
     ${loops(scalar(add(get('b'), mul(add(mul(get('j'), get('k')), get('p')), i32(4)))))})`;
+}
+
+/**
+ * gemm_rows: C[m,n] = A[m,k]·B[k,n] for a few rows (predicting one digit): row by row, C's row
+ * accumulates a[i,p]·B's row p, skipping zeros of A (most pixels). No packing: B is read once, in
+ * place. With `fma` the vectors fuse as the tiles do, and the last n % 4 columns add the float64
+ * product (exact for two f32) and round once to f32, as the reference kernels do.
+ */
+export function gemmRowsFunc(fma: boolean): string {
+  const one = fma
+    ? `(f32.store ${at('c')} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${at('c')})) (f64.mul (f64.promote_f32 (local.get $av)) (f64.promote_f32 (f32.load ${at('brow')}))))))`
+    : `(f32.store ${at('c')} (f32.add (f32.load ${at('c')}) (f32.mul (local.get $av) (f32.load ${at('brow')}))))`;
+  return `(func $gemm_rows (export "gemm_rows") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
+    ${LOCALS} (local $i i32) (local $p i32) (local $av f32) (local $s v128) (local $brow i32) (local $arow i32)
+    (local.set $i (i32.const 0))
+    (block $idone (loop $inext
+      (br_if $idone (i32.ge_u (local.get $i) (local.get $m)))
+      ${loop4('(local.get $n)', `(v128.store ${at('c')} ${ZERO})`, `(f32.store ${at('c')} (f32.const 0))`)}
+      (local.set $brow (local.get $b))
+      (local.set $arow (local.get $a))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $pnext
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
+        (local.set $av (f32.load (local.get $arow)))
+        (if (f32.ne (local.get $av) (f32.const 0)) (then
+          (local.set $s (f32x4.splat (local.get $av)))
+          ${loop4('(local.get $n)', `(v128.store ${at('c')} ${madd('(local.get $s)', `(v128.load ${at('brow')})`, `(v128.load ${at('c')})`, fma)})`, one)}))
+        (local.set $arow (i32.add (local.get $arow) (i32.const 4)))
+        (local.set $brow (i32.add (local.get $brow) (i32.shl (local.get $n) (i32.const 2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pnext)))
+      (local.set $a (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $c (i32.add (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $inext))))`;
 }

@@ -8,16 +8,17 @@
  */
 import { channelsWat } from './channels-wat.js';
 import { elementwiseWat, windowWat } from './elementwise-wat.js';
-import { DEFAULT_TILE, gemmFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
+import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 import { resampleWat } from './resample-wat.js';
 
-/** gemm_n and gemm_t with the tile functions they call. */
+/** gemm_n and gemm_t with the tile functions they call, and gemm_rows. */
 function productFuncs(fma: boolean, tile: GemmTile): string {
   const funcs: string[] = [];
   for (const mode of ['n', 't'] as const) {
     for (let r = 1; r <= tile.rows; r++) funcs.push(tileFunc(r, tile.vecs, mode, tile.unroll, fma));
     funcs.push(gemmFunc(tile.rows, tile.vecs, mode));
   }
+  funcs.push(gemmRowsFunc(fma));
   return funcs.join('\n  ');
 }
 
@@ -37,7 +38,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
 }
 
 /**
- * gemm_n and gemm_t again, with f32x4.relaxed_madd: the same tiles and blocks over the same memory
+ * gemm_n, gemm_t and gemm_rows again, with f32x4.relaxed_madd: the same tiles and blocks over the same memory
  * (B packed by the main module's pack_b / pack_bt), for engines with relaxed SIMD.
  */
 export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {

@@ -1,6 +1,6 @@
 /**
- * Worker threads that share the kernels' memory and take a slice of the rows of a large product, or
- * a run of the samples of a large affine resampling.
+ * Worker threads that share the kernels' memory and take a part of a large kernel call: a slice of
+ * the rows of a product, a run of the samples of a window or resampling kernel, a range of elements.
  * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
  * computes its own slice, then waits (Atomics.wait) until every worker has written back its job's
  * number. Only where threads can block (Node's main thread and workers; not a browser's main
@@ -8,19 +8,38 @@
  * on the calling thread.
  */
 
-/** Per-worker control slots in the shared Int32Array: job number, done number, then the job's arguments. */
-const SLOT = 16;
-const SEQ = 0;
-const DONE = 1;
-// op, then up to nine i32 arguments: −1 exit; 0 gemm_n, 1 gemm_t (c, a, b, m, k, n, ars, acs, scratch);
-// 2 affine_resample (y, x, t, samples, H, W, C, fill, interp; fillValue in FLOAT); 3 its backward
-// (dx, dy, t, samples, H, W, C, fill, interp); FMA_OPS + 0 and + 1: gemm_n and gemm_t of the fused
-// multiply-add module
-const ARGS = 2;
-/** Added to a product's op for the fused multiply-add module's product. */
-export const FMA_OPS = 4;
-const FLOAT = 12; // an f64 argument, in words 12–13 of the slot (8-byte aligned: slots are 64 bytes)
-const ERR = 14; // 1 when the worker's last job threw
+/**
+ * What a worker can run: exports of the kernel module, and (fma_…) of the fused multiply-add
+ * products. A job names one by its index here.
+ */
+export const POOL_OPS = [
+  'gemm_n',
+  'gemm_t',
+  'fma_gemm_n',
+  'fma_gemm_t',
+  'affine_resample',
+  'affine_resample_backward',
+  'im2col',
+  'col2im',
+  'max_pool',
+  'max_pool_backward',
+  'relu',
+  'relu_backward',
+  'add_bias',
+] as const;
+export type PoolOp = (typeof POOL_OPS)[number];
+
+/** Per-worker control slots in the shared Int32Array (32 words, 128 bytes). */
+const SLOT = 32;
+const SEQ = 0; // job number, written by the caller
+const DONE = 1; // number of the last job finished, written by the worker
+const ERR = 2; // 1 when the worker's last job threw
+const OP = 3; // index in POOL_OPS; −1: exit
+const NARGS = 4; // i32 arguments at ARGS…
+const FLOAT = 6; // an f64 argument after them, in words 6–7 (8-byte aligned), when HAS_FLOAT is 1
+const HAS_FLOAT = 8;
+const ARGS = 9;
+const MAX_ARGS = SLOT - ARGS;
 /** Longest a job may take before the caller gives up on a worker (it may have died). */
 const JOB_TIMEOUT_MS = 60_000;
 /** Polls of a control word before sleeping on it (some tens of microseconds). */
@@ -30,9 +49,10 @@ const SPIN = 20000;
 const WORKER_SOURCE = `
 // getBuiltinModule, not require: the source is evaluated as a module when the process runs with --input-type=module.
 const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { module, fmaModule, memory, ctl, slot } = workerData;
-const { gemm_n, gemm_t, affine_resample, affine_resample_backward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : undefined;
+const { module, fmaModule, memory, ctl, slot, ops } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : {};
+const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
 const base = slot * ${SLOT};
 const f64 = new Float64Array(ctl.buffer);
 Atomics.store(ctl, base + ${DONE}, 0);
@@ -46,17 +66,12 @@ for (;;) {
   const seq = Atomics.load(ctl, base + ${SEQ});
   if (seq === seen) continue;
   seen = seq;
-  const a = base + ${ARGS};
-  const op = ctl[a];
+  const op = ctl[base + ${OP}];
   if (op < 0) break;
   try {
-    const args = [ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]];
-    if (op === 0) gemm_n(...args);
-    else if (op === 1) gemm_t(...args);
-    else if (op === 2) affine_resample(...args, f64[(base + ${FLOAT}) / 2]);
-    else if (op === 3) affine_resample_backward(...args);
-    else if (op === ${FMA_OPS}) fma.gemm_n(...args);
-    else fma.gemm_t(...args);
+    const args = Array.from(ctl.subarray(base + ${ARGS}, base + ${ARGS} + ctl[base + ${NARGS}]));
+    if (ctl[base + ${HAS_FLOAT}]) args.push(f64[(base + ${FLOAT}) / 2]);
+    fns[op](...args);
     Atomics.store(ctl, base + ${ERR}, 0);
   } catch {
     Atomics.store(ctl, base + ${ERR}, 1);
@@ -103,7 +118,7 @@ export class WorkerPool {
     if (!Worker || !canShare) return;
     for (let slot = 0; slot < count; slot++) {
       this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, fmaModule, memory, ctl: this.ctl, slot } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, fmaModule, memory, ctl: this.ctl, slot, ops: POOL_OPS } });
       w.unref(); // idle workers must not keep the process alive
       w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
       this.workers.push(w);
@@ -121,11 +136,15 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
-  /** Hands job `args` (op and its i32 arguments, see ARGS) to worker w, with `float` its f64 argument if any. */
-  post(w: number, args: number[], float = 0): void {
+  /** Hands worker w the job: run `op` with the i32 arguments `args`, then `float` (an f64) if given. */
+  post(w: number, op: PoolOp, args: number[], float?: number): void {
+    if (args.length > MAX_ARGS) throw new Error(`wasm backend: ${op} has ${args.length} arguments, the pool passes ${MAX_ARGS}`);
     const base = w * SLOT;
+    this.ctl[base + OP] = POOL_OPS.indexOf(op);
+    this.ctl[base + NARGS] = args.length;
     this.ctl.set(args, base + ARGS);
-    this.ctlF64[(base + FLOAT) / 2] = float;
+    this.ctl[base + HAS_FLOAT] = float === undefined ? 0 : 1;
+    this.ctlF64[(base + FLOAT) / 2] = float ?? 0;
     Atomics.store(this.ctl, base + SEQ, ++this.seq);
     Atomics.notify(this.ctl, base + SEQ);
   }
@@ -146,7 +165,9 @@ export class WorkerPool {
   /** Stops every worker. */
   close(): void {
     this.workers.forEach((w, i) => {
-      this.post(i, [-1]);
+      this.ctl[i * SLOT + OP] = -1;
+      Atomics.store(this.ctl, i * SLOT + SEQ, ++this.seq);
+      Atomics.notify(this.ctl, i * SLOT + SEQ);
       void w.terminate();
     });
     this.workers.length = 0;
