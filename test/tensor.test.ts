@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, tensor, reuse, zeros } from '../src/tensor/tensor.js';
 import { ShapeError, ValueError } from '../src/errors.js';
+import { Rng } from '../src/tensor/random.js';
 
 describe('tensor()', () => {
   it('infers shapes from nested arrays and takes typed arrays as they are', () => {
@@ -90,5 +91,22 @@ describe('reuse', () => {
     expect(c.data.byteOffset).toBe(a.data.byteOffset);
     expect(c.data.length).toBe(32);
     expect(reuse(a, [9, 4], 'float32').data.length).toBe(36); // larger: a new buffer
+  });
+});
+
+describe('Rng.bernoulli (dropout masks)', () => {
+  it('draws what next() < p would, element by element, and leaves the same state', () => {
+    for (const [seed, n, p] of [[1, 0, 0.5], [7, 1, 0.5], [42, 1000, 0.8], [2 ** 40 + 3, 333, 0.1]]) {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      a.next(); // a state whose words are in the int32 / uint32 mix that draws leave
+      b.next();
+      const got = new Float32Array(n);
+      a.bernoulli(got, n, p, 2.5);
+      const want = Float32Array.from({ length: n }, () => (b.next() < p ? 2.5 : 0));
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(a.getState()).toEqual(b.getState());
+      expect(a.next()).toBe(b.next());
+    }
   });
 });

@@ -45,7 +45,7 @@ export class Dropout extends Layer {
     const keep = 1 - this.rate;
     const scale = 1 / keep;
     const rng = this.saved(ctx).rng;
-    for (let i = 0; i < m.length; i++) m[i] = rng.next() < keep ? scale : 0;
+    rng.bernoulli(m, m.length, keep, scale);
     const y = (this.y = reuse(this.y, x.shape, this.dtype));
     kernels().mul(y.data, x.data, m, x.size);
     return y;

@@ -33,7 +33,7 @@ interface ProductExports {
 }
 
 interface GemmExports extends ProductExports {
-  pack_b(dst: number, b: number, k: number, n: number): void;
+  pack_b(dst: number, b: number, k: number, n: number, ldb: number): void;
   pack_bt(dst: number, b: number, k: number, n: number): void;
   relu(out: number, x: number, n: number): void;
   relu_backward(dx: number, dy: number, y: number, n: number): void;
@@ -200,7 +200,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
     const tileBytes = R * W * 4;
-    const packBytes = Math.ceil(n / W) * W * k * 4;
+    const panels = Math.ceil(n / W);
+    const packBytes = panels * W * k * 4;
     const threads = pool?.threads ?? 1;
     const io = stage(threads * tileBytes + packBytes, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
@@ -208,8 +209,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const packPtr = base + threads * tileBytes;
     const [aPtr, bPtr, cPtr] = io.ptr;
 
-    if (form === 'nt') wasm.pack_bt(packPtr, bPtr, k, n);
-    else wasm.pack_b(packPtr, bPtr, k, n);
+    // B's panels, split by panels across the pool: part q0… packs panels q0… of its columns.
+    if (form === 'nt') split('pack_bt', panels, k * n, (q0, nq) => [packPtr + 4 * W * k * q0, bPtr + 4 * W * k * q0, k, Math.min(n - W * q0, W * nq)]);
+    else split('pack_b', panels, k * n, (q0, nq) => [packPtr + 4 * W * k * q0, bPtr + 4 * W * q0, k, Math.min(n - W * q0, W * nq), n]);
     const ars = form !== 'tn' ? 4 * k : 4;
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;

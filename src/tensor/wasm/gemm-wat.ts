@@ -218,8 +218,9 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
 }
 
 /**
- * pack_b: B [k,n] row-major into W-wide panels, zero-padded: dst[q][p][jj] = B[p, q·W + jj].
- * Full panels copy whole vectors; the last, partial one goes element by element.
+ * pack_b: B [k,n] row-major, rows ldb floats apart, into W-wide panels, zero-padded:
+ * dst[q][p][jj] = B[p, q·W + jj]. Full panels copy whole vectors; the last, partial one goes
+ * element by element. (ldb > n: a thread packing some of the panels passes its columns' start.)
  * pack_bt: the same panels from an [n,k] array read transposed: dst[q][p][jj] = B[q·W + jj, p].
  */
 export function packFuncs(V: number): string {
@@ -244,10 +245,10 @@ export function packFuncs(V: number): string {
           (local.set $o ${add(get('o'), i32(4))})
           (local.set $jj ${add(get('jj'), i32(1))})
           (br $jnext)))`;
-  const row = add(get('b'), mul(get('p'), mul(get('n'), i32(4))));
+  const row = add(get('b'), mul(get('p'), mul(get('ldb'), i32(4))));
   const vectors = Array.from({ length: V }, (_, v) => `(v128.store offset=${16 * v} align=4 ${get('o')} (v128.load offset=${16 * v} align=4 ${add(row, mul(get('q'), i32(4 * W)))}))`);
   const locals = '(local $q i32) (local $p i32) (local $jj i32) (local $j i32) (local $o i32)';
-  return `(func $pack_b (export "pack_b") (param $dst i32) (param $b i32) (param $k i32) (param $n i32) ${locals}
+  return `(func $pack_b (export "pack_b") (param $dst i32) (param $b i32) (param $k i32) (param $n i32) (param $ldb i32) ${locals}
     ${loops(`(if (i32.le_u ${mul(add(get('q'), i32(1)), i32(W))} ${get('n')})
           (then ${vectors.join(' ')} (local.set $o ${add(get('o'), i32(4 * W))}))
           (else ${scalar(add(row, mul(get('j'), i32(4))))}))`)})

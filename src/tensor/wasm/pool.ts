@@ -17,6 +17,8 @@ export const POOL_OPS = [
   'gemm_t',
   'fma_gemm_n',
   'fma_gemm_t',
+  'pack_b',
+  'pack_bt',
   'affine_resample',
   'affine_resample_backward',
   'im2col',
