@@ -52,6 +52,8 @@ describe('plotHistory', () => {
     expect(only).not.toContain('loss');
     // No validation recorded: no validation curve, no legend entry for it.
     expect(svgTexts((await plotHistory({ loss: [1, 0.5] })).svg)).not.toContain('validation');
+    // A diverged epoch (NaN, Infinity) leaves a gap rather than breaking the chart.
+    expect(svgTexts((await plotHistory({ loss: [2, NaN, 1, Infinity, 0.5] })).svg)).toContain('loss');
   });
 
   it('names a metric the history lacks, and refuses unknown options', async () => {
