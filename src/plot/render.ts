@@ -44,13 +44,19 @@ export class Plot {
   }
 }
 
-/** Compiles and renders a Vega-Lite spec headless; vega-lite's warnings (none expected) become errors. */
-export async function renderSpec(spec: VlSpec): Promise<Plot> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+/** A Vega-Lite spec compiled to Vega; vega-lite's warnings (none expected) are errors. */
+export async function compileSpec(spec: VlSpec): Promise<import('vega').Spec> {
+  const { compile } = await import('vega-lite');
   const warnings: string[] = [];
   const logger = { level: () => logger, error: (...m: unknown[]) => void warnings.push(m.join(' ')), warn: (...m: unknown[]) => void warnings.push(m.join(' ')), info: () => logger, debug: () => logger };
   const compiled = compile(spec as unknown as Parameters<typeof compile>[0], { logger: logger as never }).spec;
   if (warnings.length > 0) throw new Error(`plot: the chart's spec is faulty (a bug in mnist-nn): ${warnings.join('; ')}`);
+  return compiled;
+}
+
+/** Renders a Vega-Lite spec headless, to SVG. */
+export async function renderSpec(spec: VlSpec): Promise<Plot> {
+  const [compiled, vega] = await Promise.all([compileSpec(spec), import('vega')]);
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();

@@ -91,6 +91,8 @@ export function curvesSpec(o: CurvesOptions): VlSpec {
     config: CONFIG,
     ...(o.title ? { title: o.title } : {}),
     data,
+    // A live chart grows its legend and axis labels as data comes: let the view resize to them.
+    autosize: { type: 'pad', resize: true },
     params: [{ name: 'xmax', value: o.xDomain[1] }],
     hconcat: o.panels.map(panel),
     resolve: { scale: { y: 'independent' } },
