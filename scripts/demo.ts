@@ -39,6 +39,9 @@ export async function buildWeb(): Promise<string[]> {
     platform: 'browser',
     target: 'es2022',
     outdir: out,
+    // Minified (with source maps): the chart's Vega chunk is 841 kB as written, 418 kB minified,
+    // and the page's first load (main and the library's chunk) 310 kB before minifying, 198 kB after.
+    minify: true,
     sourcemap: true,
     metafile: true,
     logLevel: 'error',
