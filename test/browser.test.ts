@@ -332,13 +332,13 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     const drawn = await page.evaluate(() => {
       const svg = document.querySelector('#chart svg')!;
       return {
-        texts: [...svg.querySelectorAll('text')].map((t) => t.textContent),
+        texts: Array.from(svg.querySelectorAll('text'), (t) => t.textContent),
         lines: svg.querySelectorAll('g.mark-line.role-mark path').length,
         dots: svg.querySelectorAll('g.mark-symbol.role-mark path').length,
         inside: (() => {
           // Nothing drawn outside the SVG's box (a view that did not resize to its legend would cut it off).
           const box = svg.getBoundingClientRect();
-          return [...svg.querySelectorAll('text, path')].every((e) => {
+          return Array.from(svg.querySelectorAll('text, path')).every((e) => {
             const r = e.getBoundingClientRect();
             return r.width === 0 || (r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1);
           });

@@ -32,6 +32,11 @@ export const CONFIG = {
   text: { color: INK },
 };
 
+/** What every chart's spec starts with: the schema, the shared look (`config`, amended where a chart needs), the title. */
+function chart(title: string | undefined, config: Record<string, unknown> = CONFIG): VlSpec {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config, ...(title ? { title } : {}) };
+}
+
 // ---- training curves ---------------------------------------------------------------------------
 
 /** One point of a curve: `panel` is the metric (loss, accuracy, …), `series` training or validation. */
@@ -87,9 +92,7 @@ export function curvesSpec(o: CurvesOptions): VlSpec {
     ],
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    ...(o.title ? { title: o.title } : {}),
+    ...chart(o.title),
     data,
     // A live chart grows its legend and axis labels as data comes: let the view resize to them.
     autosize: { type: 'pad', resize: true },
@@ -108,9 +111,7 @@ export function probabilitiesSpec(o: { probabilities: number[]; title?: string; 
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
   const values = p.map((v, c) => ({ digit: String(c), probability: v, top: c === best }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    ...(o.title ? { title: o.title } : {}),
+    ...chart(o.title),
     width: o.width ?? 420,
     height: o.height ?? 220,
     data: { values },
@@ -135,9 +136,7 @@ export function classMetricsSpec(o: { precision: number[]; recall: number[]; tit
   // Bars of 0.97 and 0.99 from zero look alike: start the axis at the tenth below the lowest bar.
   const floor = Math.max(0, Math.floor(lowest * 10 - 0.5) / 10);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    ...(o.title ? { title: o.title } : {}),
+    ...chart(o.title),
     width: o.width ?? 480,
     height: o.height ?? 220,
     data: { values },
@@ -160,9 +159,7 @@ export function confusionSpec(o: { matrix: number[][]; title?: string; cell?: nu
   const max = Math.max(1, ...values.map((v) => v.count));
   const size = (o.cell ?? 40) * k;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    ...(o.title ? { title: o.title } : {}),
+    ...chart(o.title),
     width: size,
     height: size,
     data: { values },
@@ -215,9 +212,7 @@ export function imageGridSpec(o: { cells: GridCell[]; columns: number; title?: s
   // y runs down the page, in pixels from the top: both layers place by it.
   const y = { type: 'quantitative', scale: { domain: [rows * cellH, 0], nice: false, zero: false }, axis: null };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: { ...CONFIG, view: { stroke: null } },
-    ...(o.title ? { title: o.title } : {}),
+    ...chart(o.title, { ...CONFIG, view: { stroke: null } }),
     width: o.columns * cellW,
     height: rows * cellH,
     data: { values },
