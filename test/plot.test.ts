@@ -68,10 +68,10 @@ describe('plotDigits', () => {
   const images = tensor(Uint8Array.from({ length: 3 * 784 }, (_, i) => (i % 784 > 300 && i % 784 < 500 ? 255 : 0)), [3, 28, 28]);
 
   it('captions each digit with its label, a wrong prediction in red with the truth, and the top two probabilities', async () => {
-    const probs = tensor([0.9, 0.05, 0.05, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.7, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.6, 0.1, 0, 0, 0, 0, 0, 0, 0], [3, 10]);
+    const probs = tensor([0.997, 0.002, 0.001, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.7, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.6, 0.1, 0, 0, 0, 0, 0, 0, 0], [3, 10]);
     const p = await plotDigits(images, [0, 2, 2], { probabilities: probs, title: 'three digits', columns: 3 });
     const texts = svgTexts(p.svg);
-    expect(texts).toEqual(expect.arrayContaining(['three digits', '0', '2', '1 (true 2)', '0: 90%  1: 5%', '2: 70%  1: 20%', '1: 60%  0: 30%']));
+    expect(texts).toEqual(expect.arrayContaining(['three digits', '0', '2', '1 (true 2)', '0: 100%  1: <1%', '2: 70%  1: 20%', '1: 60%  0: 30%']));
     const png = decodePng(await p.toPng());
     expect(countColor(png, RED, 30)).toBeGreaterThan(50); // the wrong one's caption
     expect(countColor(png, [0, 0, 0], 8)).toBeGreaterThan(3 * 200 * 4); // the ink: 200 pixels of each digit, each 2×2 on screen and 2× in the PNG

@@ -106,6 +106,9 @@ function grayImages(images: Tensor): { n: number; side: number; at: (i: number, 
   return { n: s[0], side, at: (i, j) => Math.min(1, Math.max(0, d[i * side * side + j] * scale)) };
 }
 
+/** A probability as a whole percentage; one that rounds to 0 but is not 0 shows as <1%. */
+const percent = (p: number): string => (p > 0 && p < 0.005 ? '<1%' : `${(100 * p).toFixed(0)}%`);
+
 /** The `k` most probable classes of a row, most probable first. */
 function topK(row: ArrayLike<number>, k: number): number[] {
   return Array.from(row, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
@@ -140,7 +143,7 @@ export async function plotDigits(images: Tensor, labels?: Labels | null, options
     const p = predicted?.[i];
     const wrong = p !== undefined && t !== undefined && p !== t;
     const caption = [p === undefined ? (t === undefined ? '' : String(t)) : wrong ? `${p} (true ${t})` : String(p)];
-    if (probs) caption.push(topK(rowOf(i), 2).map((c) => `${c}: ${(100 * rowOf(i)[c]).toFixed(0)}%`).join('  '));
+    if (probs) caption.push(topK(rowOf(i), 2).map((c) => `${c}: ${percent(rowOf(i)[c])}`).join('  '));
     cells.push({ url, caption, wrong });
   }
   return renderSpec(imageGridSpec({ cells, columns, title: options.title, pixels }));

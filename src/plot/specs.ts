@@ -199,7 +199,9 @@ export function imageGridSpec(o: { cells: GridCell[]; columns: number; title?: s
   const side = o.pixels ?? 56;
   const lines = Math.max(0, ...o.cells.map((c) => c.caption.length));
   const lineHeight = 13;
-  const cellW = Math.max(side, 80) + 8;
+  // Wide enough for the longest caption line (DejaVu Sans at 11 px averages under 7 px a character).
+  const longest = Math.max(0, ...o.cells.flatMap((c) => c.caption.map((line) => line.length)));
+  const cellW = Math.max(side, 80, Math.ceil(7 * longest)) + 12;
   const cellH = side + 6 + lines * lineHeight + 6;
   const rows = Math.ceil(o.cells.length / o.columns);
   const values = o.cells.map((c, i) => ({
