@@ -157,6 +157,7 @@ describe('Plot.save', () => {
     await expect(p.save(join(dir, 'missing', 'p.png'))).rejects.toThrow(FileError);
     expect(existsSync(join(dir, 'p.jpg'))).toBe(false);
     await expect(p.toPng({ scale: 0 })).rejects.toThrow(/scale must be a number in \(0, 8\]/);
+    await expect(p.save(join(dir, 'q.png'), { dpi: 300 } as never)).rejects.toThrow(/save: unknown option 'dpi'/);
     expect(p).toBeInstanceOf(Plot);
   });
 });

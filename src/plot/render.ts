@@ -3,13 +3,13 @@
  * and that SVG to PNG with resvg compiled to WebAssembly, setting the text in DejaVu Sans from the
  * dejavu-fonts-ttf package, so a PNG comes out the same on every machine. Node only.
  *
- * The chart packages (about 200 ms to load) and the rasteriser are imported when the first plot is
- * drawn, never by `import 'mnist-nn'`: training does not pay for them.
+ * The chart packages (a few hundred milliseconds to load) and the rasteriser are imported when the
+ * first plot is drawn, never by `import 'mnist-nn'`: training does not pay for them.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { ValueError } from '../errors.js';
+import { ValueError, checkKeys } from '../errors.js';
 import { writeFileAtomic } from '../io/write.js';
 import type { VlSpec } from './specs.js';
 
@@ -30,13 +30,16 @@ export class Plot {
   }
 
   /** The chart as PNG bytes, `scale` device pixels per SVG pixel (2 by default: sharp on a high-density screen). */
-  async toPng({ scale = 2 }: { scale?: number } = {}): Promise<Uint8Array> {
+  async toPng(options: { scale?: number } = {}): Promise<Uint8Array> {
+    checkKeys('toPng', options, ['scale']);
+    const { scale = 2 } = options;
     if (!(typeof scale === 'number' && scale > 0 && scale <= 8)) throw new ValueError(`toPng: scale must be a number in (0, 8], got ${String(scale)}.`);
     return rasterize(this.svg, scale);
   }
 
   /** Writes the chart to `path` (atomically), as SVG or PNG by the extension (`.svg`, `.png`); resolves to the path. A path that cannot be written is a FileError. */
   async save(path: string, options: { scale?: number } = {}): Promise<string> {
+    checkKeys('save', options, ['scale']);
     const ext = extname(path).toLowerCase();
     if (ext !== '.svg' && ext !== '.png') throw new ValueError(`save: path must end in .svg or .png, got ${JSON.stringify(path)}.`);
     writeFileAtomic(path, ext === '.svg' ? new TextEncoder().encode(this.svg) : await this.toPng(options));
