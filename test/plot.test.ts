@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileError, ShapeError, ValueError, tensor } from '../src/index.js';
+import { FileError, History, ShapeError, ValueError, tensor } from '../src/index.js';
 import { Plot, plotClassMetrics, plotConfusion, plotDigits, plotHistory, plotProbabilities } from '../src/plot/plots.js';
 import { countColor, decodePng, svgRoot, svgTexts } from './helpers/svg.js';
 
@@ -44,6 +44,13 @@ describe('plotHistory', () => {
     expect(countColor(png, ORANGE, 10)).toBeGreaterThan(200);
   });
 
+  it("takes the History fit resolves to", async () => {
+    const h = new History();
+    h.onEpochEnd(0, { loss: 0.5, accuracy: 0.8, val_loss: 0.4, val_accuracy: 0.85 });
+    h.onEpochEnd(1, { loss: 0.3, accuracy: 0.9, val_loss: 0.35, val_accuracy: 0.88 });
+    expect(svgTexts((await plotHistory(h)).svg)).toEqual(expect.arrayContaining(['loss', 'accuracy', 'validation', '2']));
+  });
+
   it('draws a changing learning rate, and only the metrics asked for', async () => {
     const texts = svgTexts((await plotHistory({ ...history, learning_rate: [0.001, 0.01, 0.004, 0.0001] })).svg);
     expect(texts).toContain('learning_rate');
@@ -61,6 +68,8 @@ describe('plotHistory', () => {
     await expect(plotHistory(history, { metrics: ['precision'] })).rejects.toThrow(/metrics names 'precision'.*it has loss, accuracy, learning_rate/);
     await expect(plotHistory(history, { epochs: 3 } as never)).rejects.toThrow(/unknown option 'epochs'/);
     await expect(plotHistory(history, { width: 10 })).rejects.toThrow(/width must be an integer ≥ 50/);
+    await expect(plotHistory(null as never)).rejects.toThrow(/history must be a History/);
+    await expect(plotHistory([1, 2] as never)).rejects.toThrow(ValueError);
   });
 });
 

@@ -11,7 +11,7 @@
  */
 import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
 import { encodePng } from '../io/image.js';
-import type { History } from '../nn/callbacks.js';
+import { History } from '../nn/callbacks.js';
 import { confusionMatrix, perClass } from '../report/metrics.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Plot, renderSpec } from './render.js';
@@ -59,8 +59,10 @@ export interface PlotHistoryOptions {
 export async function plotHistory(history: History | Record<string, number[]>, options: PlotHistoryOptions = {}): Promise<Plot> {
   checkKeys('plotHistory', options, ['metrics', 'title', 'width', 'height']);
   checkFrame('plotHistory', options);
-  const h = (history as History).history && !Array.isArray((history as History).history) ? (history as History).history : (history as Record<string, number[]>);
-  if (typeof h !== 'object' || h === null) throw new ValueError('plotHistory: history must be a History (what fit resolves to) or a record of per-epoch arrays.');
+  const wrong = () => new ValueError('plotHistory: history must be a History (what fit resolves to) or a record of per-epoch arrays.');
+  if (typeof history !== 'object' || history === null) throw wrong();
+  const h = history instanceof History ? history.history : history;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw wrong();
   const recorded = Object.keys(h).filter((k) => !k.startsWith('val_') && k !== 'lr' && Array.isArray(h[k]) && h[k].length > 0);
   const varies = (k: string) => h[k].some((v) => v !== h[k][0]);
   const metrics = options.metrics ?? recorded.filter((k) => k !== 'learning_rate' || varies(k));
