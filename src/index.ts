@@ -17,3 +17,6 @@ export { loadModel } from './io/load.js';
 export { readIdxFile } from './data/idx-file.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.js';
 export { decodeImage, loadImageFile, encodePng } from './io/image.js';
+
+// Plots for scripts: the chart packages (vega, vega-lite, resvg) load when the first one is drawn.
+export { Plot, plotHistory, plotDigits, plotProbabilities, plotConfusion, plotClassMetrics, type Labels, type PlotHistoryOptions, type PlotDigitsOptions, type PlotLabelsOptions } from './plot/plots.js';

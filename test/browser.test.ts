@@ -326,6 +326,29 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
     expect(await page.textContent('#train-status')).toMatch(/^Done: 4 epochs .*test accuracy \d+\.\d\d% on 2,000 digits/);
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
+    // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
+    // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.
+    await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) > 4 * 40);
+    const drawn = await page.evaluate(() => {
+      const svg = document.querySelector('#chart svg')!;
+      return {
+        texts: Array.from(svg.querySelectorAll('text'), (t) => t.textContent),
+        lines: svg.querySelectorAll('g.mark-line.role-mark path').length,
+        dots: svg.querySelectorAll('g.mark-symbol.role-mark path').length,
+        inside: (() => {
+          // Nothing drawn outside the SVG's box (a view that did not resize to its legend would cut it off).
+          const box = svg.getBoundingClientRect();
+          return Array.from(svg.querySelectorAll('text, path')).every((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width === 0 || (r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1);
+          });
+        })(),
+      };
+    });
+    expect(drawn.texts).toEqual(expect.arrayContaining(['loss', 'accuracy', 'epoch', 'training', 'validation', '4']));
+    expect(drawn.lines).toBe(4);
+    expect(drawn.dots).toBe(8);
+    expect(drawn.inside).toBe(true);
     await page.click('#clear');
     await draw(page, DIGITS[3][1]);
     expect(await shown(page)).toBe('3');

@@ -11,6 +11,7 @@ import { PREDICT_CHUNK, show } from '../src/cli/inspect.js';
 import { train as trainCommand } from '../src/cli/train.js';
 import { accuracyOf, confusionMatrix, perClass } from '../src/report/metrics.js';
 import { escapeHtml } from '../src/report/html.js';
+import { svgTexts } from './helpers/svg.js';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
@@ -20,6 +21,8 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 }
 
 const PNG_MAGIC = '89504e470d0a1a0a';
+/** The charts every `train` writes, in the report's order. */
+const CHARTS = ['loss', 'accuracy', 'confusion', 'class-metrics', 'samples', 'misclassified'];
 const isPng = (path: string) => Buffer.from(readFileSync(path).subarray(0, 8)).toString('hex') === PNG_MAGIC;
 
 describe('metrics', () => {
@@ -76,7 +79,8 @@ describe('mnist-nn command', () => {
     expect(train.stdout).toMatch(/Test accuracy: \d+\.\d\d%/);
     const run = join(dir, 'run');
     for (const f of ['model.mnn', 'report.json', 'index.html']) expect(existsSync(join(run, f)), f).toBe(true);
-    for (const f of ['loss.png', 'accuracy.png', 'confusion.png', 'samples.png', 'misclassified.png']) expect(isPng(join(run, f)), f).toBe(true);
+    for (const f of CHARTS) expect(isPng(join(run, `${f}.png`)), f).toBe(true);
+    expect(existsSync(join(run, 'learning-rate.png'))).toBe(false); // a constant rate is not charted
     const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
     expect(report.model).toBe('mlp');
     expect(report.settings).toMatchObject({ epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1, seed: 4, limit: 2000 });
@@ -89,8 +93,32 @@ describe('mnist-nn command', () => {
     expect(Object.keys(report.perClass[0]).sort()).toEqual(['digit', 'f1', 'precision', 'recall', 'support']);
     expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);
-    const html = readFileSync(join(run, 'index.html'), 'utf8');
-    for (const f of ['loss.png', 'accuracy.png', 'confusion.png', 'samples.png', 'misclassified.png']) expect(html).toContain(`src="${f}"`);
+  });
+
+  it("train's index.html has every chart inline as SVG, its text real text, linking to its PNG, ids unique", () => {
+    const html = readFileSync(join(dir, 'run', 'index.html'), 'utf8');
+    const svgs = [...html.matchAll(/<figure id="([^"]+)">\n(<svg[\s\S]*?<\/svg>)\n<figcaption>[^<]*\(<a href="([^"]+)">PNG<\/a>\)/g)];
+    expect(svgs.map((m) => m[1])).toEqual(CHARTS);
+    for (const [, name, svg, png] of svgs) {
+      expect(png).toBe(`${name}.png`);
+      const texts = svgTexts(svg);
+      expect(texts.length, name).toBeGreaterThan(5);
+      if (name === 'loss') expect(texts).toEqual(expect.arrayContaining(['mlp: loss', 'epoch', 'training', 'validation']));
+      if (name === 'confusion') expect(texts).toEqual(expect.arrayContaining(['predicted', 'true']));
+      if (name === 'class-metrics') expect(texts).toEqual(expect.arrayContaining(['precision', 'recall']));
+      if (name === 'misclassified') expect(texts.some((t) => /^\d \(true \d\)$/.test(t)) && texts.some((t) => /^\d: \d+%  \d: \d+%$/.test(t))).toBe(true);
+    }
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref);
+  });
+
+  it('a scheduled run charts its learning rate', () => {
+    const run = join(dir, 'speedrun');
+    const r = cli('train', '--model', 'speedrun', '--epochs', '2', '--limit', '300', '--out', run);
+    expect(r.code, r.stderr).toBe(0);
+    expect(isPng(join(run, 'learning-rate.png'))).toBe(true);
+    expect(readFileSync(join(run, 'index.html'), 'utf8')).toContain('<figure id="learning-rate">');
   });
 
   it('train without a validation split says so under its curves', () => {
@@ -303,6 +331,12 @@ describe('mnist-nn command', () => {
     const r = cli('show', '--split', 'test', '--count', '9', '--out', out);
     expect(r.code).toBe(0);
     expect(isPng(out)).toBe(true);
+    const svg = join(dir, 'digits.svg');
+    expect(cli('show', '--split', 'test', '--count', '4', '--out', svg).code).toBe(0);
+    expect(svgTexts(readFileSync(svg, 'utf8'))).toEqual(expect.arrayContaining(['The first 4 MNIST test digits and their labels', '7', '2', '1', '0']));
+    const bad = cli('show', '--count', '4', '--out', join(dir, 'digits.jpg'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/show: cannot write --out .*digits\.jpg: path must end in \.svg or \.png/);
   });
 
   it('has --help on every subcommand', () => {

@@ -78,6 +78,8 @@ export function modelInput(model: Sequential, images: Tensor, scale = 255): Tens
 export interface Assessment {
   loss: number;
   accuracy: number;
+  /** The model's probabilities, [n, classes]. */
+  probs: Tensor;
   predicted: Int32Array;
   confusion: number[][];
   classes: ClassFigures[];
@@ -104,7 +106,7 @@ export async function assess(model: Sequential, x: Tensor, y: Tensor): Promise<A
     if (best === label) right++;
   }
   const confusion = confusionMatrix(y.data, predicted, k);
-  return { loss: loss / n, accuracy: right / n, predicted, confusion, classes: perClass(confusion) };
+  return { loss: loss / n, accuracy: right / n, probs, predicted, confusion, classes: perClass(confusion) };
 }
 
 /** A plain text table with right-aligned columns. */
@@ -128,12 +130,4 @@ export function confusionTable(confusion: number[][]): string {
     ['true\\pred', ...confusion.map((_, c) => String(c))],
     confusion.map((row, t) => [String(t), ...row.map(String)]),
   );
-}
-
-/** A 28×28 image of a [n, 28, 28] uint8 tensor as floats in [0, 1]. */
-export function digitImage(images: Tensor, i: number): Float32Array {
-  const px = images.data.subarray(i * 784, (i + 1) * 784);
-  const out = new Float32Array(784);
-  for (let j = 0; j < 784; j++) out[j] = px[j] / 255;
-  return out;
 }

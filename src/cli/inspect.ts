@@ -1,12 +1,11 @@
 /** `mnist-nn evaluate`, `predict` and `show`: looking at a trained model and at the data. */
-import { writeFileSync } from 'node:fs';
 import { loadMnist } from '../data/mnist.js';
 import { MnistNnError, ValueError } from '../errors.js';
 import { loadImageFile } from '../io/image.js';
 import { Tensor } from '../tensor/tensor.js';
-import { digitGrid } from '../report/draw.js';
+import { plotDigits } from '../plot/plots.js';
 import { UsageError, choiceFlag, intFlag, parse } from './args.js';
-import { assess, classTable, confusionTable, digitImage, loadModelFrom, modelInput } from './common.js';
+import { assess, classTable, confusionTable, loadModelFrom, modelInput } from './common.js';
 
 export const EVALUATE_HELP = `Usage: mnist-nn evaluate MODEL
 
@@ -40,12 +39,12 @@ Options:
 
 export const SHOW_HELP = `Usage: mnist-nn show [options]
 
-Writes a PNG grid of the first MNIST digits captioned with their labels.
+Writes a grid of the first MNIST digits captioned with their labels, as PNG or SVG (by --out's extension).
 
 Options:
   --split train|test   which set (default train)
   --count N            how many digits, 1 to 400 (default 49)
-  --out FILE           the PNG to write (default digits.png)
+  --out FILE           the .png or .svg to write (default digits.png)
   -h, --help           this help
 `;
 
@@ -116,17 +115,12 @@ export async function show(argv: string[]): Promise<void> {
   const out = (values.out as string | undefined) ?? 'digits.png';
   const data = loadMnist();
   const [x, y] = split === 'train' ? [data.xTrain, data.yTrain] : [data.xTest, data.yTest];
-  const idx = Array.from({ length: count }, (_, i) => i);
-  const png = digitGrid({
-    images: idx.map((i) => digitImage(x, i)),
-    captions: idx.map((i) => String(y.data[i])),
-    columns: Math.ceil(Math.sqrt(count)),
-    title: `The first ${count} MNIST ${split} digits and their labels`,
-  });
+  const plot = await plotDigits(x.slice(0, count), y.slice(0, count), { columns: Math.ceil(Math.sqrt(count)), title: `The first ${count} MNIST ${split} digits and their labels` });
   try {
-    writeFileSync(out, png);
+    await plot.save(out);
   } catch (e) {
-    throw new UsageError(`show: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    if (!(e instanceof MnistNnError)) throw e;
+    throw new UsageError(`show: cannot write --out ${out}: ${e.message.replace(/^save: /, '')}`);
   }
   console.log(`Wrote ${out} (${count} ${split} digits).`);
 }

@@ -2,17 +2,18 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist } from '../data/mnist.js';
-import { renderReportHtml, type TrainReport } from '../report/html.js';
-import { digitGrid, heatmap, lineChart, type Rgb } from '../report/draw.js';
+import { renderReportHtml, type ReportFigure, type TrainReport } from '../report/html.js';
+import { plotClassMetrics, plotConfusion, plotDigits, plotHistory, type Plot } from '../plot/plots.js';
 import { UsageError, choiceFlag, intFlag, numFlag, parse } from './args.js';
-import { MODEL_FILE, assess, classTable, digitImage, modelInput } from './common.js';
+import { MODEL_FILE, assess, classTable, modelInput } from './common.js';
 import { DEFAULT_LEARNING_RATE, MODEL_DEFAULTS, MODELS, OPTIMIZERS, buildModel, makeOptimizer } from './models.js';
 
 export const TRAIN_HELP = `Usage: mnist-nn train [options]
 
 Trains a network on the bundled MNIST (pixels /255, sparse labels) with Keras's progress bar,
 evaluates it on the 10,000 test digits and writes into the output directory: model.mnn,
-report.json, loss.png, accuracy.png, confusion.png, samples.png, misclassified.png and index.html.
+report.json, the charts as PNGs (loss, accuracy, the learning rate when it is scheduled,
+confusion, class-metrics, samples, misclassified) and index.html showing them all as SVG.
 
 Options:
   --model NAME             ${MODELS.join(' | ')} (default mlp)
@@ -28,9 +29,6 @@ ${MODELS.map((m) => `                             ${m.padEnd(14)} ${MODEL_DEFAUL
   --out DIR                output directory, created if needed (default ./mnist-nn-run)
   -h, --help               this help
 `;
-
-const BLUE: Rgb = [31, 119, 180];
-const ORANGE: Rgb = [255, 127, 14];
 
 export async function train(argv: string[]): Promise<void> {
   const { values } = parse('train', argv, {
@@ -106,45 +104,35 @@ export async function train(argv: string[]): Promise<void> {
   };
   writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
 
-  const curve = (key: 'loss' | 'accuracy', label: string) => {
-    const series = [{ name: 'train', values: report.history[key], color: BLUE }];
-    const val = key === 'loss' ? report.history.val_loss : report.history.val_accuracy;
-    if (val) series.push({ name: 'validation', values: val, color: ORANGE });
-    return lineChart({ title: `${model}: ${label}`, xLabel: 'epoch', yLabel: label, series });
-  };
-  writeFileSync(join(out, 'loss.png'), curve('loss', 'loss'));
-  writeFileSync(join(out, 'accuracy.png'), curve('accuracy', 'accuracy'));
-  const digits = Array.from({ length: 10 }, (_, i) => String(i));
-  writeFileSync(
-    join(out, 'confusion.png'),
-    heatmap({ title: `${model}: confusion matrix (test set)`, matrix: a.confusion, rowLabels: digits, colLabels: digits, xLabel: 'predicted', yLabel: 'true' }),
-  );
-  const labels = data.yTest.data;
-  // A grid of test digits captioned with their predicted and true labels, wrong ones highlighted.
-  const grid = (file: string, indices: number[], title: string) =>
-    writeFileSync(
-      join(out, file),
-      digitGrid({
-        images: indices.map((i) => digitImage(data.xTest, i)),
-        captions: indices.map((i) => `p${a.predicted[i]} t${labels[i]}`),
-        columns: 5,
-        title,
-        highlight: indices.map((i) => a.predicted[i] !== labels[i]),
-      }),
-    );
-  grid('samples.png', Array.from({ length: Math.min(25, labels.length) }, (_, i) => i), 'First 25 test digits: predicted (p) and true (t)');
+  // The charts: each written as a PNG beside index.html, which has them inline as SVG.
+  const labels = data.yTest;
   const wrong: number[] = [];
-  for (let i = 0; i < labels.length && wrong.length < 25; i++) if (a.predicted[i] !== labels[i]) wrong.push(i);
-  const totalWrong = labels.length - Math.round(a.accuracy * labels.length);
-  grid('misclassified.png', wrong, `Misclassified test digits (first ${wrong.length} of ${totalWrong})`);
+  for (let i = 0; i < labels.shape[0] && wrong.length < 25; i++) if (a.predicted[i] !== labels.data[i]) wrong.push(i);
+  const totalWrong = labels.shape[0] - Math.round(a.accuracy * labels.shape[0]);
+  const first = Array.from({ length: Math.min(25, labels.shape[0]) }, (_, i) => i);
   const curves = report.history.val_loss ? 'training and validation' : 'training (no validation split)';
-  const images = [
-    { file: 'loss.png', caption: `Loss per epoch, ${curves}` },
-    { file: 'accuracy.png', caption: `Accuracy per epoch, ${curves}` },
-    { file: 'confusion.png', caption: 'Confusion matrix on the test set: rows true digit, columns predicted' },
-    { file: 'samples.png', caption: 'The first 25 test digits with their predicted (p) and true (t) labels' },
-    { file: 'misclassified.png', caption: `Misclassified test digits (first ${wrong.length} of ${totalWrong})` },
-  ];
-  writeFileSync(join(out, 'index.html'), renderReportHtml(report, images));
-  console.log(`Wrote ${out}/: ${MODEL_FILE}, report.json, ${images.map((i) => i.file).join(', ')}, index.html (${wallTimeSeconds.toFixed(1)} s).`);
+  const charts: { name: string; caption: string; draw: () => Promise<Plot> }[] = [];
+  const chart = (name: string, caption: string, draw: () => Promise<Plot>) => void charts.push({ name, caption, draw });
+  chart('loss', `Loss per epoch, ${curves}`, () => plotHistory(history, { metrics: ['loss'], title: `${model}: loss` }));
+  chart('accuracy', `Accuracy per epoch, ${curves}`, () => plotHistory(history, { metrics: ['accuracy'], title: `${model}: accuracy` }));
+  if (steps !== undefined) chart('learning-rate', 'The one-cycle learning rate at the end of each epoch', () => plotHistory(history, { metrics: ['learning_rate'], title: `${model}: learning rate` }));
+  chart('confusion', 'Confusion matrix on the test set: rows true digit, columns predicted', () => plotConfusion(labels, a.predicted, { title: `${model}: confusion matrix (test set)` }));
+  chart('class-metrics', 'Precision and recall of each digit on the test set', () => plotClassMetrics(labels, a.predicted, { title: `${model}: precision and recall per digit (test set)` }));
+  chart('samples', 'The first 25 test digits, captioned with the predicted digit (red, with the true one, where wrong)', () =>
+    plotDigits(data.xTest.gather(first), labels.gather(first), { predictions: Array.from(first, (i) => a.predicted[i]), columns: 5, title: 'First 25 test digits: predicted' }),
+  );
+  // A perfect run has no grid of misclassified digits.
+  if (wrong.length > 0) {
+    chart('misclassified', `Misclassified test digits (first ${wrong.length} of ${totalWrong}): predicted (true), and the two most probable digits`, () =>
+      plotDigits(data.xTest.gather(wrong), labels.gather(wrong), { probabilities: a.probs.gather(wrong), columns: 5, title: `Misclassified test digits (first ${wrong.length} of ${totalWrong})` }),
+    );
+  }
+  const figures: ReportFigure[] = [];
+  for (const { name, caption, draw } of charts) {
+    const p = await draw();
+    await p.save(join(out, `${name}.png`));
+    figures.push({ name, caption, svg: p.svg });
+  }
+  writeFileSync(join(out, 'index.html'), renderReportHtml(report, figures));
+  console.log(`Wrote ${out}/: ${MODEL_FILE}, report.json, ${figures.map((f) => `${f.name}.png`).join(', ')}, index.html (${wallTimeSeconds.toFixed(1)} s).`);
 }

@@ -1,4 +1,4 @@
-/** The training report as one HTML page: settings, figures and the PNG pictures written beside it. */
+/** The training report as one HTML page: settings, figures, and the charts inline as SVG (crisp at any zoom, text selectable), each linking to its PNG beside the page. */
 import type { ClassFigures } from './metrics.js';
 
 /** What `mnist-nn train` writes to report.json. */
@@ -29,8 +29,28 @@ function table(header: string[], rows: (string | number)[][]): string {
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs}\n</tbody>\n</table>`;
 }
 
-/** The page; `images` maps a PNG file name beside index.html to its caption. */
-export function renderReportHtml(r: TrainReport, images: { file: string; caption: string }[]): string {
+/** A chart of the report: its SVG, the PNG written beside the page, and a caption. */
+export interface ReportFigure {
+  /** A short name, unique in the report: the PNG is `${name}.png` and the SVG's ids are prefixed with it. */
+  name: string;
+  svg: string;
+  caption: string;
+}
+
+/**
+ * An SVG document made fit to sit inline in a page beside others: its ids (clip paths, gradients)
+ * prefixed, with every reference to them, so two charts' `clip1` cannot clash.
+ */
+export function inlineSvg(svg: string, prefix: string): string {
+  return svg
+    .replace(/^<\?xml[^>]*>\s*/, '')
+    .replace(/\bid="([^"]+)"/g, `id="${prefix}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${prefix}-$1)`)
+    .replace(/\b((?:xlink:)?href)="#([^"]+)"/g, `$1="#${prefix}-$2"`);
+}
+
+/** The page, the charts inline. */
+export function renderReportHtml(r: TrainReport, charts: ReportFigure[]): string {
   const title = `mnist-nn: ${r.model} — test accuracy ${(100 * r.test.accuracy).toFixed(2)}%`;
   const h = r.history;
   const settings = table(['setting', 'value'], [
@@ -53,8 +73,8 @@ export function renderReportHtml(r: TrainReport, images: { file: string; caption
     ['digit', 'precision', 'recall', 'F1', 'support'],
     r.perClass.map((c) => [c.digit, fmt(c.precision), fmt(c.recall), fmt(c.f1), c.support]),
   );
-  const figs = images
-    .map((im) => `<figure><img src="${escapeHtml(im.file)}" alt="${escapeHtml(im.caption)}"><figcaption>${escapeHtml(im.caption)}</figcaption></figure>`)
+  const figs = charts
+    .map((c) => `<figure id="${escapeHtml(c.name)}">\n${inlineSvg(c.svg, c.name)}\n<figcaption>${escapeHtml(c.caption)} (<a href="${escapeHtml(c.name)}.png">PNG</a>)</figcaption></figure>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -69,7 +89,7 @@ th { background: #f3f3f3; }
 td:first-child { text-align: left; }
 .figs { display: flex; flex-wrap: wrap; gap: 1.5em; }
 figure { margin: 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
+figure svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 0.9em; }
 </style>
 </head>
@@ -84,7 +104,7 @@ ${figures}
 ${epochs}
 <h2>Per class (test set)</h2>
 ${classes}
-<h2>Pictures</h2>
+<h2>Charts</h2>
 <div class="figs">
 ${figs}
 </div>

@@ -5,7 +5,7 @@
  * training panel whose work runs in train-worker.ts so the page never freezes.
  */
 import { ValueError, getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
-import { drawChart, type ChartPoint } from './chart.js';
+import type { ChartPoint } from './chart.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -258,19 +258,37 @@ const trainButton = $<HTMLButtonElement>('train');
 const stopButton = $<HTMLButtonElement>('stop');
 const progressBar = $<HTMLDivElement>('progress-bar');
 const status = $<HTMLParagraphElement>('train-status');
-const chart = $<HTMLCanvasElement>('chart');
+const chart = $<HTMLDivElement>('chart');
 let worker: Worker | undefined;
 let points: ChartPoint[] = [];
 let epochsPlanned = 5;
 let stopping = false;
 let lastChart = 0;
+// The chart (chart.ts and Vega) loads after the page is up, in a chunk of its own.
+const drawChart = import('./chart.js').then((m) => m.createChart(chart, new URL('./curves.vg.json', import.meta.url)));
+drawChart.catch((e) => (chart.textContent = `The chart did not load: ${(e as Error).message}`));
+/** A draw is under way; `drawAgain`: another was asked for meanwhile, and follows it. */
+let drawing = false;
+let drawAgain = false;
 
 function redraw(force = false): void {
   const now = performance.now();
   if (!force && now - lastChart < 100) return;
   lastChart = now;
-  drawChart(chart, points, epochsPlanned);
-  chart.dataset.points = String(points.length);
+  if (drawing) return void (drawAgain = true);
+  drawing = true;
+  const n = points.length;
+  void drawChart
+    .then((draw) => draw(points, epochsPlanned))
+    .then(() => (chart.dataset.points = String(n)))
+    .catch(() => undefined) // a chart that did not load says so in its place (above)
+    .finally(() => {
+      drawing = false;
+      if (drawAgain) {
+        drawAgain = false;
+        redraw(true);
+      }
+    });
 }
 
 function send(msg: ToWorker): void {
