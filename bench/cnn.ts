@@ -12,7 +12,7 @@ import { Sequential, getThreads, toCategorical } from 'mnist-nn';
 import { cnnLayers } from '../src/cli/models.js';
 import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';
-import { onThreads, torchLabel, twoThreadNote, type TorchCnn, type TorchResult } from './torch.js';
+import { onThreads, peerLines, torchLabel, twoThreadNote, type TorchCnn, type TorchResult } from './torch.js';
 
 export interface CnnResult {
   samples: number;
@@ -72,29 +72,25 @@ export function cnnReport(r: CnnResult, torch?: TorchResult<TorchCnn>): string {
   const theirs = perEpoch(r.tfSeconds, r.tfSamples);
   const t1 = onThreads(torch, 1);
   const t2 = onThreads(torch, 2);
-  const peerLines = !torch
-    ? []
-    : !torch.ok
-      ? [`PyTorch peer: no figures (${torch.why}).`]
-      : [
-          ...torch.runs.map(
-            (t) =>
-              `${torchLabel(t.threads)}: ${t.seconds.toFixed(1)} s for ${t.samples} digits → ${perEpoch(t.seconds, t.samples).toFixed(1)} s per epoch (loss ${t.loss.toFixed(4)}; ` +
-              `one epoch on a fresh model, as ours, after ${t.warmupBatches} untimed batches on another)`,
-          ),
-          ...(t1
-            ? [
-                `Ours (wasm, ${r.threads} threads) ÷ PyTorch 1 thread: ${(ours / perEpoch(t1.seconds, t1.samples)).toFixed(2)}× (issue 15's target ≤ 1.0; below 1, ours is faster)` +
-                  (t2 ? `; PyTorch 1 thread ÷ 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}×.` : '.'),
-                ...(t2 ? twoThreadNote(t1.seconds, t2.seconds) : []),
-              ]
-            : []),
-        ];
+  const peer = peerLines(torch, (runs) => [
+    ...runs.map(
+      (t) =>
+        `${torchLabel(t.threads)}: ${t.seconds.toFixed(1)} s for ${t.samples} digits → ${perEpoch(t.seconds, t.samples).toFixed(1)} s per epoch (loss ${t.loss.toFixed(4)}; ` +
+        `one epoch on a fresh model, as ours, after ${t.warmupBatches} untimed batches on another)`,
+    ),
+    ...(t1
+      ? [
+          `Ours (wasm, ${r.threads} threads) ÷ PyTorch 1 thread: ${(ours / perEpoch(t1.seconds, t1.samples)).toFixed(2)}× (issue 15's target ≤ 1.0; below 1, ours is faster)` +
+            (t2 ? `; PyTorch 1 thread ÷ 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}×.` : '.'),
+          ...(t2 ? twoThreadNote(t1.seconds, t2.seconds) : []),
+        ]
+      : []),
+  ]);
   return [
     `ours (wasm, ${r.threads} threads): ${r.seconds.toFixed(1)} s for ${r.samples} digits → ${ours.toFixed(1)} s per 60,000-digit epoch (loss ${r.loss.toFixed(4)})`,
     `TF.js cpu: ${r.tfSeconds.toFixed(1)} s for ${r.tfSamples} digits → ${theirs.toFixed(0)} s per epoch (${(theirs / 3600).toFixed(1)} h), extrapolated; ratio ${(theirs / ours).toFixed(0)}×`,
     'TF.js wasm cannot train it (no Conv2DBackpropFilter). Reference from the issue, not measured here: numpy + OpenBLAS, one core, about 26 s per epoch.',
-    ...peerLines,
+    ...peer,
   ].join('\n');
 }
 

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getFma, getThreads, setBackend, setFma, setThreads } from 'mnist-nn';
 import { mnistSlice, oursModel } from './mlp.js';
 import { tfWasmMultithread, tfWasmThreads, useTf, type TfBackend } from './tfjs.js';
-import { onThreads, torchLabel, twoThreadNote, type TorchMlp, type TorchResult } from './torch.js';
+import { onThreads, peerLines, torchLabel, twoThreadNote, type TorchMlp, type TorchResult } from './torch.js';
 
 export interface ConfigResult {
   label: string;
@@ -172,21 +172,17 @@ export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): str
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const t1 = onThreads(torch, 1);
   const t2 = onThreads(torch, 2);
-  const peerLines = !torch
-    ? []
-    : !torch.ok
-      ? [`PyTorch peer: no figures (${torch.why}).`]
-      : [
-          `PyTorch: the same network, data, batch and Adam (ε 1e-7), two epochs on one model, the second reported, as for ours.`,
-          ...(t1
-            ? [
-                `Ours ÷ PyTorch 1 thread (issue 15's ratio; below 1, ours is faster): wasm ${e.wasmN.threads}t ${(base / t1.warm).toFixed(2)}×, ` +
-                  `wasm 1t ${(warm(e.wasm1) / t1.warm).toFixed(2)}×` +
-                  (t2 ? `; PyTorch 1 thread ÷ 2 threads: ${(t1.warm / t2.warm).toFixed(2)}×.` : '.'),
-                ...(t2 ? twoThreadNote(t1.warm, t2.warm) : []),
-              ]
-            : []),
-        ];
+  const peer = peerLines(torch, (runs) => [
+    `PyTorch: the same network, data, batch and Adam (ε 1e-7), two epochs on one model, the second reported, as for ours.`,
+    ...(t1
+      ? [
+          `Ours ÷ PyTorch 1 thread (issue 15's ratio; below 1, ours is faster): wasm ${e.wasmN.threads}t ${(base / t1.warm).toFixed(2)}×, ` +
+            `wasm 1t ${(warm(e.wasm1) / t1.warm).toFixed(2)}×` +
+            (t2 ? `; PyTorch 1 thread ÷ 2 threads: ${(t1.warm / t2.warm).toFixed(2)}×.` : '.'),
+          ...(t2 ? twoThreadNote(t1.warm, t2.warm) : []),
+        ]
+      : []),
+  ]);
   return [
     line(['configuration', 'threads', 'warm epoch', 'loss ep. 1', 'loss ep. 2', `time ÷ ours wasm ${e.wasmN.threads}t`]),
     line(widths.map((w) => '-'.repeat(w))),
@@ -195,7 +191,7 @@ export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): str
     `Warm epoch = the second of two (the first warms up the JIT and allocators); TF.js cpu trains one epoch only`,
     `(marked "1st"). TF.js wasm: ${e.tfWasm.threads} thread(s) by its getThreadsCount(); multithreading ${e.tfWasm.multithread ? 'on' : 'off (TF.js disables its threaded build in Node)'}.`,
     `TF.js wasm time ÷ ours wasm ${e.wasmN.threads}t: ${(warm(e.tfWasm) / base).toFixed(2)}×; TF.js cpu ÷ ours wasm ${e.wasmN.threads}t: ${(warm(e.tfCpu) / base).toFixed(2)}× (above 1: ours is faster).`,
-    ...peerLines,
+    ...peer,
   ].join('\n');
 }
 

@@ -152,3 +152,9 @@ export const twoThreadNote = (one: number, two: number): string[] =>
     : [];
 
 export const torchLabel = (threads: number): string => `PyTorch CPU, ${threads} thread${threads === 1 ? '' : 's'}`;
+
+/** The report's lines for the peer: none when it was not run, a note when it failed, else `lines` of its runs. */
+export function peerLines<T>(torch: TorchResult<T> | undefined, lines: (runs: T[]) => string[]): string[] {
+  if (!torch) return [];
+  return torch.ok ? lines(torch.runs) : [`PyTorch peer: no figures (${torch.why}).`];
+}

@@ -368,21 +368,25 @@ const BN_CASES: Case[] = [
   ['a schedule whose first rate overflows to Infinity (maxLearningRate / divFactor)', (m) => { m.compile({ optimizer: new SGD({ learningRate: new OneCycle({ maxLearningRate: 1e300, totalSteps: 10, divFactor: 1e-10 }) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] }); return m.fit(x(), labels(0, 1, 2, 0), { verbose: 0 }); }, ValueError, /SGD: the learning-rate schedule OneCycle gives Infinity at step 0; a learning rate must be a finite number ≥ 0, so no update was made/],
 ];
 
+/** `act` throws an ErrorClass whose message matches, and leaves m's weights (moving statistics included) and optimizer step as they were. */
+async function expectRefused(m: Sequential, act: (m: Sequential) => unknown, ErrorClass: new (...args: never[]) => Error, message: RegExp | string): Promise<void> {
+  const before = m.getWeights();
+  const iterations = m.optimizer?.iterations;
+  let caught: unknown;
+  try {
+    await act(m);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ErrorClass);
+  expect((caught as Error).message).toMatch(message);
+  m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
+  if (m.optimizer) expect(m.optimizer.iterations).toBe(iterations);
+}
+
 describe('bad input gets a typed error saying what was expected and what came, and changes nothing', () => {
   it.each(CASES)('%s', async (_what, act, ErrorClass, message) => {
-    const m = model();
-    const before = m.getWeights();
-    const iterations = m.optimizer?.iterations;
-    let caught: unknown;
-    try {
-      await act(m);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ErrorClass);
-    expect((caught as Error).message).toMatch(message);
-    m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
-    if (m.optimizer) expect(m.optimizer.iterations).toBe(iterations);
+    await expectRefused(model(), act, ErrorClass, message);
   });
 });
 
@@ -390,18 +394,7 @@ describe('a refused call leaves a BatchNormalization model as it was: weights, m
   it.each(BN_CASES)('%s', async (_what, act, ErrorClass, message) => {
     const m = bnModel();
     await m.predict(x(2)); // built, and inference leaves the moving statistics alone
-    const before = m.getWeights();
-    const { iterations } = m.optimizer!;
-    let caught: unknown;
-    try {
-      await act(m);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ErrorClass);
-    expect((caught as Error).message).toMatch(message);
-    m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
-    expect(m.optimizer!.iterations).toBe(iterations);
+    await expectRefused(m, act, ErrorClass, message);
   });
 });
 
