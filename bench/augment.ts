@@ -30,6 +30,8 @@ export interface AugmentResult {
 const BATCH = 128;
 
 export async function runAugmentCost(samples = Number(process.env.BENCH_AUG_SAMPLES ?? 6000), rounds = Number(process.env.BENCH_AUG_ROUNDS ?? 3)): Promise<AugmentResult> {
+  // The first round warms up and is not counted: with fewer than two there would be nothing to report.
+  if (!Number.isInteger(rounds) || rounds < 2) throw new Error(`BENCH_AUG_ROUNDS must be an integer ≥ 2 (the first round only warms up), got ${rounds}`);
   const { xTrain, yTrain } = loadMnist();
   const n = Math.min(samples, 60000);
   // The digits in the backend's memory, as fit's shuffled batches are (slices share it).
