@@ -325,6 +325,11 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
     expect(await page.textContent('#train-status')).toMatch(/^Done: 4 epochs .*test accuracy \d+\.\d\d% on 2,000 digits/);
+    // The page is cross-origin isolated, so the training worker runs the kernels on every core: its
+    // own pool of Web Workers sharing the WebAssembly memory.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.evaluate(() => document.body.dataset.trainThreads)).toBe(String(cores));
+    expect(await page.textContent('#train-status')).toContain(`, wasm, ${cores} thread${cores === 1 ? '' : 's'}):`);
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
     // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
     // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.

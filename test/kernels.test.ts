@@ -16,7 +16,11 @@ const wasm2NoFma = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: fals
 // The path taken where SharedArrayBuffer is missing: one thread over a plain memory, operands copied.
 const wasmPlain = createWasmKernels({ shared: false, fma: true });
 const wasmPlainNoFma = createWasmKernels({ shared: false, fma: false });
-const ALL_WASM = [wasm1, wasm2, wasm1NoFma, wasm2NoFma, wasmPlain, wasmPlainNoFma];
+// More threads than this machine has cores: parts of 3 and 4, some of which a split could leave
+// empty (a pack of B once got a negative width that way).
+const wasm3 = createWasmKernels({ threads: 3, minParallelMacs: 1, fma: true });
+const wasm4NoFma = createWasmKernels({ threads: 4, minParallelMacs: 1, fma: false });
+const ALL_WASM = [wasm1, wasm2, wasm1NoFma, wasm2NoFma, wasmPlain, wasmPlainNoFma, wasm3, wasm4NoFma];
 afterAll(() => ALL_WASM.forEach((k) => k.close()));
 const BACKENDS: [label: string, kernels: Kernels][] = [
   ['js', jsKernels],
@@ -26,6 +30,8 @@ const BACKENDS: [label: string, kernels: Kernels][] = [
   ['wasm, 2 threads, no FMA', wasm2NoFma],
   ['wasm, plain memory', wasmPlain],
   ['wasm, plain memory, no FMA', wasmPlainNoFma],
+  ['wasm, 3 threads', wasm3],
+  ['wasm, 4 threads, no FMA', wasm4NoFma],
 ];
 const SIZES = [1, 3, 7, 16, 33];
 const rng = new Rng(11);
@@ -125,6 +131,8 @@ for (const [label, K] of BACKENDS) {
         // Tall A in blocks of 128 rows: a whole number of blocks and a few rows more (the last block
         // takes in fewer than 8 rows left after it), alone and as each of two threads' halves.
         shapes.push([128, 784, 128], [785, 128, 128], [133, 300, 9], [266, 40, 24], [512, 20, 33]);
+        // 4 to 6 panels of B over 3 or 4 threads: parts of 2 panels leave the last thread none.
+        for (const n of [25, 30, 33, 41]) shapes.push([9, 40, n]);
         shapes.forEach(([m, k, n], i) => {
           const foreign = i % 3 === 0; // some operands from outside the backend's memory
           const a = rand(m * k, f32, 0.3, K, foreign);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Layer, SGD, Sequential, Tensor, loadModel, modelFromBytes, setFma, modelToBytes, registerLayer, regularizers, type BackwardOptions, type BuildContext, type FloatTensor, type Param } from '../src/index.js';
+import { Dense, Layer, SGD, Sequential, Tensor, loadModel, modelFromBytes, getFma, setFma, modelToBytes, registerLayer, regularizers, type BackwardOptions, type BuildContext, type FloatTensor, type Param } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { reuse } from '../src/tensor/tensor.js';
 
@@ -250,8 +250,12 @@ describe('a layer written against 0.1.0 (createParams, addParam, this.params, a 
 
 describe('a model file written before the layer registry (mnist-nn 0.1.0, commit 4b3c8d9)', () => {
   // 0.1.0 made the fixture's figures with a separate multiply and add: bit for bit holds on that path.
-  beforeAll(() => setFma(false));
-  afterAll(() => setFma(true));
+  let fma = false;
+  beforeAll(() => {
+    fma = getFma();
+    setFma(false);
+  });
+  afterAll(() => setFma(fma));
   const dirOf = join(FIXTURES, 'v0.1-model');
   const expected = JSON.parse(readFileSync(join(dirOf, 'expected.json'), 'utf8')) as { predictions: number[]; resumedEpoch3Loss: number; weightsAfterEpoch3: number[][] };
   // the inputs the fixture was made with (see its README)

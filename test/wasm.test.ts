@@ -120,9 +120,10 @@ describe('backend choice', () => {
 
   it('multiplies with fused multiply-adds where relaxed SIMD validates (the test processes: vitest.config.ts), else with a multiply and an add', () => {
     expect(getFma()).toBe(true);
-    // One dot product of k terms, summed in order as each C element is: rounded once per step
-    // (fused; x·y of two f32 is exact in f64) or twice (product, then sum). On a processor with
-    // FMA (every x86-64 machine this project runs on), relaxed_madd is the fused one.
+    // One dot product of k terms, summed in order as each C element is: the product added to the
+    // sum (x·y of two f32 is exact in f64; the f64 sum then rounded to f32, which is the fused
+    // result but for rare double roundings) or rounded first. On a processor with FMA (every
+    // x86-64 machine this project runs on), relaxed_madd is the fused one.
     const k = 512;
     const rng = new Rng(3);
     const kernels = [createWasmKernels({ threads: 1, fma: true }), createWasmKernels({ threads: 1, fma: false })];
@@ -145,6 +146,23 @@ describe('backend choice', () => {
     expect(unfused.c0).toBe(unfused.u);
     expect(fused.f).not.toBe(fused.u); // the two roundings do differ on this input
     kernels.forEach((K) => K.close());
+
+    // A row alone (gemm_rows, no packing) and the same row in a batch (the tiles) round alike, in
+    // the columns past the last whole vector too: with a·b = 2⁻²⁴ + 2⁻⁵⁶, 1 + a·b is 1 + 2⁻²³
+    // rounded once and 1 rounded twice (through float64, or product first).
+    const K = createWasmKernels({ threads: 1, fma: true });
+    const n = 5;
+    const a = K.alloc(8 * 2, 'float32');
+    for (let i = 0; i < 8; i++) [a[2 * i], a[2 * i + 1]] = [1, 641 * 2 ** -28];
+    const b = K.alloc(2 * n, 'float32');
+    for (let j = 0; j < n; j++) [b[j], b[n + j]] = [1, 6700417 * 2 ** -28]; // 641 · 6700417 = 2³² + 1
+    const one = K.alloc(n, 'float32');
+    const batch = K.alloc(8 * n, 'float32');
+    K.matmul(one, a, b, 1, 2, n);
+    K.matmul(batch, a, b, 8, 2, n);
+    expect(Array.from(one)).toEqual(Array.from(batch.subarray(0, n)));
+    expect(one[n - 1]).toBe(1 + 2 ** -23);
+    K.close();
     setFma(false);
     expect(getFma()).toBe(false);
     setFma(true);
@@ -157,7 +175,7 @@ describe('backend choice', () => {
     const script = `import { getFma, setFma } from './src/index.ts';
       let msg = 'none'; try { setFma(true); } catch (e) { msg = e.name + ': ' + e.message; }
       console.log(JSON.stringify({ fma: getFma(), msg, validates: WebAssembly.validate(Buffer.from(${JSON.stringify(PRODUCTS_FMA_PLAIN)}, 'base64')) }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), encoding: 'utf8', execArgv: [] } as never)) as { fma: boolean; msg: string; validates: boolean };
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), encoding: 'utf8' })) as { fma: boolean; msg: string; validates: boolean };
     if (out.validates) expect(out).toMatchObject({ fma: true, msg: 'none' });
     else expect(out).toEqual({ fma: false, validates: false, msg: expect.stringMatching(/^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/) });
   });

@@ -332,11 +332,16 @@ function failed(message: string): void {
   worker = undefined;
 }
 
+/** The backend and threads of the training worker's run, as it reported them. */
+let trainedOn = '';
+
 async function onWorker(msg: FromWorker): Promise<void> {
   if (msg.type === 'ready') {
     $('train-count').textContent = msg.trainDigits.toLocaleString('en');
     $('test-count').textContent = msg.testDigits.toLocaleString('en');
-    status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (backend ${msg.backend})…`;
+    trainedOn = `${msg.backend}, ${msg.threads} thread${msg.threads === 1 ? '' : 's'}`;
+    document.body.dataset.trainThreads = String(msg.threads);
+    status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (${trainedOn})…`;
   } else if (msg.type === 'batch') {
     const done = msg.epoch * msg.batches + msg.batch + 1;
     progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
@@ -367,10 +372,13 @@ async function onWorker(msg: FromWorker): Promise<void> {
     } catch (e) {
       return failed(`the trained model did not load: ${(e as Error).message}`);
     }
+    // The threads the kernels ran on, counted at the end: the pool's Web Workers start after the run's first steps.
+    trainedOn = trainedOn.replace(/\d+ threads?$/, `${msg.threads} thread${msg.threads === 1 ? '' : 's'}`);
+    document.body.dataset.trainThreads = String(msg.threads);
     const option = select.querySelector<HTMLOptionElement>('option[value="browser"]')!;
     option.disabled = false;
     option.textContent = `MLP (trained here, ${(100 * msg.testAccuracy).toFixed(1)}%)`;
-    status.textContent = `${msg.stopped ? `Stopped in epoch ${msg.epochsRun}` : `Done: ${msg.epochsRun} epoch${msg.epochsRun === 1 ? '' : 's'}`} (${msg.seconds.toFixed(1)} s): test accuracy ${(100 * msg.testAccuracy).toFixed(2)}% on ${msg.testDigits.toLocaleString('en')} digits. Pick it under Model to draw against it.`;
+    status.textContent = `${msg.stopped ? `Stopped in epoch ${msg.epochsRun}` : `Done: ${msg.epochsRun} epoch${msg.epochsRun === 1 ? '' : 's'}`} (${msg.seconds.toFixed(1)} s, ${trainedOn}): test accuracy ${(100 * msg.testAccuracy).toFixed(2)}% on ${msg.testDigits.toLocaleString('en')} digits. Pick it under Model to draw against it.`;
   } else if (msg.type === 'error') {
     failed(msg.message);
   }

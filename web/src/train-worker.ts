@@ -2,7 +2,7 @@
  * The page's training, off the main thread: loads the MNIST subset bundled with the page (IDX files
  * in build/mnist/), trains the first tutorial's MLP with fit, and reports each batch and epoch.
  */
-import { Dense, Flatten, Sequential, getBackend, modelToBytes, parseIdx, type Tensor } from '../../src/browser.js';
+import { Dense, Flatten, Sequential, getBackend, getThreads, modelToBytes, parseIdx, type Tensor } from '../../src/browser.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const scope = self as unknown as { postMessage(msg: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -24,7 +24,8 @@ async function train(epochs: number, batchSize: number): Promise<void> {
   );
   const x = xTrain.div(255);
   const xt = xTest.div(255);
-  post({ type: 'ready', trainDigits: x.shape[0], testDigits: xt.shape[0], backend: getBackend() });
+  // In a cross-origin isolated page this worker runs the kernels' own worker pool: every core.
+  post({ type: 'ready', trainDigits: x.shape[0], testDigits: xt.shape[0], backend: getBackend(), threads: getThreads() });
 
   model = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })]);
   model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
@@ -70,7 +71,7 @@ async function train(epochs: number, batchSize: number): Promise<void> {
   });
   const bytes = modelToBytes(model, { includeOptimizer: false });
   post(
-    { type: 'done', model: bytes, epochsRun, stopped: stopRequested, seconds: (performance.now() - started) / 1e3, testAccuracy, testDigits: xt.shape[0] },
+    { type: 'done', model: bytes, epochsRun, stopped: stopRequested, seconds: (performance.now() - started) / 1e3, testAccuracy, testDigits: xt.shape[0], threads: getThreads() },
     [bytes.buffer],
   );
 }

@@ -1,9 +1,11 @@
 /**
  * The 'wasm' backend: the three matrix products run in WebAssembly SIMD (src/tensor/wasm/gemm-wat.ts),
- * with fused multiply-adds where the engine validates relaxed SIMD (the products' second module),
- * split by rows across a worker pool for large products, and the affine resampling (resample-wat.ts)
- * split by samples; the other kernels are the reference ones or WebAssembly ones (elementwise-wat.ts),
- * run directly on views of the WebAssembly memory. float64 arrays always take the reference path.
+ * with fused multiply-adds where the engine validates relaxed SIMD (the products' second module);
+ * the other kernels are WebAssembly ones (elementwise-wat.ts, channels-wat.ts, resample-wat.ts) or
+ * the reference ones, run directly on views of the WebAssembly memory. Large calls are split across
+ * a worker pool (pool.ts): products by rows (and the packing of B by panels), the window kernels and
+ * the affine resampling by samples, ReLU and bias by elements or rows. float64 arrays always take
+ * the reference path.
  */
 import { ValueError } from '../../errors.js';
 import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
@@ -15,7 +17,7 @@ import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 
 const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;
-/** Products smaller than this many multiply-adds run on one thread: waking workers costs more. */
+/** Calls of less work than this (multiply-adds, or elements moved) run on one thread: waking workers costs more. */
 const MIN_PARALLEL_MACS = 1 << 18;
 /** Below this many rows of A, an 'nn' product skips packing B: a pass over B costs more than the product. */
 const SMALL_M = 4;
@@ -58,7 +60,7 @@ function geometryArgs(g: WindowGeometry): number[] {
 }
 
 export interface WasmKernels extends Kernels {
-  /** Threads a large product is split across (1: the calling thread only). */
+  /** Threads a large product is split across (1: the calling thread only, or a browser's workers not yet started). */
   readonly threads: number;
   /** Whether the memory is shared, so that buffers from `alloc` are views of it and calls copy nothing. */
   readonly shared: boolean;
@@ -90,7 +92,7 @@ function sharedMemoryWorks(): boolean {
 export interface WasmOptions {
   /** Threads in all, the calling one included; default every core. */
   threads?: number;
-  /** Smallest product (m·k·n multiply-adds) split across threads; default 2¹⁸. Tests set 1 to split everything. */
+  /** Least work split across threads (a product's m·k·n multiply-adds, another kernel's elements); default 2¹⁸. Tests set 1 to split everything. */
   minParallelMacs?: number;
   /** false forces the plain-memory, single-thread path taken where SharedArrayBuffer is missing. */
   shared?: boolean;
@@ -171,20 +173,34 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * its own memory, so the call ends only when all have.
    */
   function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], float?: number, align = 1): void {
-    const parts = pool && work >= minParallel ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
-    const each = Math.ceil(count / parts / align) * align;
+    const wanted = pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
+    const each = Math.max(align, Math.ceil(count / wanted / align) * align);
+    // No part without items: with 3 or more threads, `wanted` parts of `each` can leave the last ones
+    // empty (a pack of B given a negative width would copy to the end of the memory).
+    const parts = Math.max(1, Math.ceil(count / each));
     const job = (p: number): number[] => {
-      const start = Math.min(count, p * each);
+      const start = p * each;
       return args(start, Math.min(count, start + each) - start, p);
     };
     for (let p = 1; p < parts; p++) pool!.post(p - 1, op, job(p), float);
+    let failure: unknown;
     try {
       const fn = local(op);
       if (float === undefined) fn(...job(0));
       else fn(...job(0), float);
-    } finally {
-      for (let p = 1; p < parts; p++) pool!.wait(p - 1);
+    } catch (e) {
+      failure = e;
     }
+    // Every worker writes into this call's memory: wait for all of them, whatever failed, and throw
+    // the first failure (this thread's own first) only then.
+    for (let p = 1; p < parts; p++) {
+      try {
+        pool!.wait(p - 1);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -264,7 +280,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     name: 'wasm',
     shared,
     get threads() {
-      return pool?.threads ?? 1;
+      // A browser's workers count once they have started (until then the caller runs every job).
+      return pool?.ready() ? pool.threads : 1;
     },
     get fma() {
       return products !== wasm;

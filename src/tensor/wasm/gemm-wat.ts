@@ -259,12 +259,13 @@ export function packFuncs(V: number): string {
 /**
  * gemm_rows: C[m,n] = A[m,k]·B[k,n] for a few rows (predicting one digit): row by row, C's row
  * accumulates a[i,p]·B's row p, skipping zeros of A (most pixels). No packing: B is read once, in
- * place. With `fma` the vectors fuse as the tiles do, and the last n % 4 columns add the float64
- * product (exact for two f32) and round once to f32, as the reference kernels do.
+ * place. With `fma` the vectors fuse as the tiles do, and so do the last n % 4 columns, one lane
+ * at a time (a float64 sum rounded to f32 would round twice and differ now and then), so that a
+ * row comes out the same alone as in a batch.
  */
 export function gemmRowsFunc(fma: boolean): string {
   const one = fma
-    ? `(f32.store ${at('c')} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${at('c')})) (f64.mul (f64.promote_f32 (local.get $av)) (f64.promote_f32 (f32.load ${at('brow')}))))))`
+    ? `(f32.store ${at('c')} (f32x4.extract_lane 0 (f32x4.relaxed_madd (local.get $s) (f32x4.splat (f32.load ${at('brow')})) (f32x4.splat (f32.load ${at('c')})))))`
     : `(f32.store ${at('c')} (f32.add (f32.load ${at('c')}) (f32.mul (local.get $av) (f32.load ${at('brow')}))))`;
   return `(func $gemm_rows (export "gemm_rows") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
     ${LOCALS} (local $i i32) (local $p i32) (local $av f32) (local $s v128) (local $brow i32) (local $arow i32)

@@ -48,40 +48,43 @@ const JOB_TIMEOUT_MS = 60_000;
 const SPIN = 20000;
 
 // Runs in each worker: instantiate the kernels over the shared memory, then serve jobs forever.
-const WORKER_SOURCE = `
-// getBuiltinModule, not require: the source is evaluated as a module when the process runs with --input-type=module.
-const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { module, fmaModule, memory, ctl, slot, ops } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : {};
-const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
-const base = slot * ${SLOT};
-const f64 = new Float64Array(ctl.buffer);
-Atomics.store(ctl, base + ${DONE}, 0);
-Atomics.notify(ctl, base + ${DONE});
-let seen = 0;
-for (;;) {
-  // Spin a little before sleeping: the next product of a training step usually comes within
-  // microseconds, and waking a sleeping thread costs tens of them.
-  for (let i = 0; i < ${SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
-  Atomics.wait(ctl, base + ${SEQ}, seen);
-  const seq = Atomics.load(ctl, base + ${SEQ});
-  if (seq === seen) continue;
-  seen = seq;
-  const op = ctl[base + ${OP}];
-  if (op < 0) break;
-  try {
-    const args = Array.from(ctl.subarray(base + ${ARGS}, base + ${ARGS} + ctl[base + ${NARGS}]));
-    if (ctl[base + ${HAS_FLOAT}]) args.push(f64[(base + ${FLOAT}) / 2]);
-    fns[op](...args);
-    Atomics.store(ctl, base + ${ERR}, 0);
-  } catch {
-    Atomics.store(ctl, base + ${ERR}, 1);
-  }
-  Atomics.store(ctl, base + ${DONE}, seq);
+// `init` is the worker's start data: workerData in Node, the first message in a browser.
+const SERVE = `
+const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : {};
+  const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
+  const base = slot * ${SLOT};
+  const f64 = new Float64Array(ctl.buffer);
+  Atomics.store(ctl, base + ${DONE}, 0);
   Atomics.notify(ctl, base + ${DONE});
-}
+  let seen = 0;
+  for (;;) {
+    // Spin a little before sleeping: the next product of a training step usually comes within
+    // microseconds, and waking a sleeping thread costs tens of them.
+    for (let i = 0; i < ${SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
+    Atomics.wait(ctl, base + ${SEQ}, seen);
+    const seq = Atomics.load(ctl, base + ${SEQ});
+    if (seq === seen) continue;
+    seen = seq;
+    const op = ctl[base + ${OP}];
+    if (op < 0) break;
+    try {
+      const args = Array.from(ctl.subarray(base + ${ARGS}, base + ${ARGS} + ctl[base + ${NARGS}]));
+      if (ctl[base + ${HAS_FLOAT}]) args.push(f64[(base + ${FLOAT}) / 2]);
+      fns[op](...args);
+      Atomics.store(ctl, base + ${ERR}, 0);
+    } catch {
+      Atomics.store(ctl, base + ${ERR}, 1);
+    }
+    Atomics.store(ctl, base + ${DONE}, seq);
+    Atomics.notify(ctl, base + ${DONE});
+  }
+};
 `;
+// getBuiltinModule, not require: the source is evaluated as a module when the process runs with --input-type=module.
+const NODE_WORKER_SOURCE = `${SERVE}\nserve(process.getBuiltinModule('node:worker_threads').workerData);\n`;
+const WEB_WORKER_SOURCE = `${SERVE}\nself.onmessage = (e) => { self.onmessage = null; serve(e.data); };\n`;
 
 interface NodeWorker {
   unref(): void;
@@ -89,6 +92,24 @@ interface NodeWorker {
   terminate(): Promise<number>;
 }
 type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
+
+/** A browser's dedicated Worker, as far as the pool uses it. */
+interface WebWorker {
+  postMessage(data: unknown): void;
+  terminate(): void;
+}
+type WebWorkerCtor = new (url: string) => WebWorker;
+
+/**
+ * The browser's Worker class where a pool of them can run: SharedArrayBuffer (a cross-origin
+ * isolated page) and a thread that may block in Atomics.wait, which a page's main thread may not
+ * (so a pool runs inside a worker, such as the page's training worker, and spawns its own).
+ */
+function webWorker(): WebWorkerCtor | undefined {
+  const g = globalThis as { Worker?: WebWorkerCtor; crossOriginIsolated?: boolean; WorkerGlobalScope?: abstract new () => unknown };
+  const inWorker = typeof g.WorkerGlobalScope === 'function' && globalThis instanceof g.WorkerGlobalScope;
+  return g.crossOriginIsolated === true && inWorker && typeof g.Worker === 'function' ? g.Worker : undefined;
+}
 
 /** Node's Worker class, fetched without a static import so that bundles for browsers do not pull it in. */
 function nodeWorker(): WorkerCtor | undefined {
@@ -105,35 +126,60 @@ export function availableCores(): number {
 }
 
 export class WorkerPool {
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: { terminate(): unknown }[] = [];
   private readonly ctl: Int32Array;
   /** The same control words as f64, for a job's float argument. */
   private readonly ctlF64: Float64Array;
   private seq = 0;
+  /** Whether every worker has instantiated the kernels (browser workers start after the caller yields). */
+  private started = false;
 
-  /** Starts `count` workers (fewer, or none, where threads are unavailable), each with the kernel module and the fused multiply-add products if any. */
+  /**
+   * Starts `count` workers (fewer, or none, where threads are unavailable), each with the kernel
+   * module and the fused multiply-add products if any. Node's start within the constructor; a
+   * browser's start only once the calling thread returns to its event loop, so until `ready()` the
+   * caller runs every job itself.
+   */
   constructor(module: WebAssembly.Module, fmaModule: WebAssembly.Module | undefined, memory: WebAssembly.Memory, count: number) {
-    const Worker = nodeWorker();
+    const NodeWorkerClass = nodeWorker();
+    const WebWorkerClass = NodeWorkerClass ? undefined : webWorker();
     const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4 * SLOT));
     this.ctlF64 = new Float64Array(this.ctl.buffer);
-    if (!Worker || !canShare) return;
+    if (!canShare || !(NodeWorkerClass || WebWorkerClass)) return;
+    const init = (slot: number) => ({ module, fmaModule, memory, ctl: this.ctl, slot, ops: POOL_OPS });
+    const url = WebWorkerClass && URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
     for (let slot = 0; slot < count; slot++) {
       this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, fmaModule, memory, ctl: this.ctl, slot, ops: POOL_OPS } });
-      w.unref(); // idle workers must not keep the process alive
-      w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
-      this.workers.push(w);
+      if (NodeWorkerClass) {
+        const w = new NodeWorkerClass(NODE_WORKER_SOURCE, { eval: true, workerData: init(slot) });
+        w.unref(); // idle workers must not keep the process alive
+        w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
+        this.workers.push(w);
+      } else {
+        const w = new WebWorkerClass!(url!);
+        w.postMessage(init(slot));
+        this.workers.push(w);
+      }
     }
+    if (url) setTimeout(() => URL.revokeObjectURL(url), 60_000); // the workers have fetched it by then
+    if (!NodeWorkerClass) return;
     for (let slot = 0; slot < count; slot++) {
       if (Atomics.wait(this.ctl, slot * SLOT + DONE, -1, 10_000) === 'timed-out') {
         this.close();
         throw new Error('wasm backend: a kernel worker did not start within 10 s');
       }
     }
+    this.started = true;
   }
 
-  /** Threads a product is split across: the workers and the calling thread. */
+  /** Whether the workers can take jobs: all have started (at once in Node; in a browser, soon after creation). */
+  ready(): boolean {
+    if (!this.started && this.workers.length > 0) this.started = this.workers.every((_, i) => Atomics.load(this.ctl, i * SLOT + DONE) !== -1);
+    return this.started;
+  }
+
+  /** Threads a call is split across: the workers and the calling thread. */
   get threads(): number {
     return this.workers.length + 1;
   }
@@ -172,6 +218,7 @@ export class WorkerPool {
       Atomics.notify(this.ctl, i * SLOT + SEQ);
       void w.terminate();
     });
+    this.started = false;
     this.workers.length = 0;
   }
 }
