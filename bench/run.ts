@@ -7,7 +7,8 @@
  *   4. memory: ten epochs on ours (wasm, every core) in a fresh child process, RSS after each;
  *   5. one epoch of the seed 002 CNN and of the cnn-batchnorm network (bench/cnn-batchnorm.ts), and what
  *      the augmentation layers in front of the seed 002 CNN cost (bench/augment.ts);
- *   6. a Markdown table of every figure for the README, with the issue's targets marked met or not.
+ *   6. in-page training in Chromium on one thread and on every core (bench/browser-threads.ts; skipped without Chromium);
+ *   7. a Markdown table of every figure for the README, with the issue's targets marked met or not.
  * The PyTorch peer (bench/torch.ts, bench/peers/torch_epochs.py; issue 15) trains the MLP of 2 and the
  * seed 002 CNN of 5 right after ours, with 1 and 2 threads; it needs Debian's /usr/bin/python3 with
  * torch (apt-get install python3-torch libopenblas0-pthread) and is skipped with a note without it,
@@ -30,6 +31,7 @@ import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
 import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
+import { pageSpeedup, pageThreadsReport, runPageThreads } from './browser-threads.js';
 
 // Where the engine needs a flag for relaxed SIMD (Node 20), run again with it: the products then
 // take the fused multiply-add path that current engines take by default. BENCH_FMA=0 measures
@@ -117,6 +119,11 @@ console.log(`\n[${elapsed()}]\n`);
 console.log('### Augmentation cost: RandomRotation, RandomTranslation, RandomZoom in front of the seed 002 CNN\n');
 const aug = await runAugmentCost();
 console.log(augmentReport(aug));
+console.log(`\n[${elapsed()}]\n`);
+
+console.log('### In-page training in Chromium: one thread against every core (bench/browser-threads.ts)\n');
+const pageThreads = await runPageThreads().catch((e: unknown) => (e as Error).message);
+console.log(typeof pageThreads === 'string' ? `skipped: ${pageThreads}` : pageThreadsReport(pageThreads));
 console.log(`\n[${elapsed()}]\n`);
 
 // ---- 6. Markdown --------------------------------------------------------------------------------
@@ -250,6 +257,18 @@ const md: string[][] = [
     '—',
     `< 15%: ${mark(augmentCost(aug) < 0.15 && layersShare(aug) < 0.15)}`,
   ],
+  ...(typeof pageThreads === 'string'
+    ? []
+    : [
+        [
+          `in-page training in Chromium (the page's MLP, 12,000 digits), 1 thread ÷ ${pageThreads.cores} threads`,
+          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length})`,
+          '—',
+          '—',
+          '—',
+          `≥ 1.6×: ${mark(pageSpeedup(pageThreads) >= 1.6)}`,
+        ],
+      ]),
 ];
 // The PyTorch columns are there when the peer ran; a row of 6 cells has none of its figures.
 const cells = (r: string[]) => {

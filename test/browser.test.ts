@@ -330,6 +330,8 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await page.evaluate(() => document.body.dataset.trainThreads)).toBe(String(cores));
     expect(await page.textContent('#train-status')).toContain(`, wasm, ${cores} thread${cores === 1 ? '' : 's'}):`);
+    // and trains as well as on one: workers computing wrong parts would show here (one thread: ~93%).
+    expect(Number(/test accuracy ([\d.]+)%/.exec((await page.textContent('#train-status'))!)?.[1])).toBeGreaterThan(88);
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
     // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
     // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.

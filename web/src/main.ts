@@ -314,7 +314,9 @@ trainButton.addEventListener('click', () => {
   document.body.dataset.training = 'running';
   trainButton.disabled = true;
   stopButton.disabled = false;
-  send({ type: 'train', epochs, batchSize });
+  // ?threads=N trains on N threads (bench/browser-threads.ts compares 1 with every core).
+  const threads = Number(new URLSearchParams(location.search).get('threads')) || undefined;
+  send({ type: 'train', epochs, batchSize, threads });
 });
 stopButton.addEventListener('click', () => {
   send({ type: 'stop' });

@@ -1,6 +1,7 @@
 /** Messages between the page (main.ts) and the training worker (train-worker.ts). */
 
-export type ToWorker = { type: 'train'; epochs: number; batchSize: number } | { type: 'stop' };
+/** `threads`: the kernels' threads (the page's ?threads=N, for comparing); default every core. */
+export type ToWorker = { type: 'train'; epochs: number; batchSize: number; threads?: number } | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'ready'; trainDigits: number; testDigits: number; backend: string; threads: number }

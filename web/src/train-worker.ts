@@ -2,7 +2,7 @@
  * The page's training, off the main thread: loads the MNIST subset bundled with the page (IDX files
  * in build/mnist/), trains the first tutorial's MLP with fit, and reports each batch and epoch.
  */
-import { Dense, Flatten, Sequential, getBackend, getThreads, modelToBytes, parseIdx, type Tensor } from '../../src/browser.js';
+import { Dense, Flatten, Sequential, getBackend, getThreads, modelToBytes, setThreads, parseIdx, type Tensor } from '../../src/browser.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const scope = self as unknown as { postMessage(msg: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -82,6 +82,7 @@ scope.onmessage = (e) => {
     stopRequested = true;
     if (model) model.stopTraining = true;
   } else if (msg.type === 'train') {
+    if (msg.threads !== undefined) setThreads(msg.threads);
     train(msg.epochs, msg.batchSize).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   }
 };
