@@ -40,7 +40,13 @@ const OP = 3; // index in POOL_OPS; −1: exit
 const NARGS = 4; // i32 arguments at ARGS…
 const FLOAT = 6; // an f64 argument after them, in words 6–7 (8-byte aligned), when HAS_FLOAT is 1
 const HAS_FLOAT = 8;
-const ARGS = 9;
+// 1 while the worker sleeps in Atomics.wait for a job, and while the caller sleeps waiting for it:
+// the other side calls Atomics.notify (a lock and a wake-up in V8) only then, not after every job
+// of a training step, which the spinning side sees within microseconds. Both check the flag after
+// their own store, with sequentially consistent atomics, so a wake-up is never lost.
+const WORKER_SLEEPS = 9;
+const CALLER_SLEEPS = 10;
+const ARGS = 11;
 const MAX_ARGS = SLOT - ARGS;
 /** Longest a job may take before the caller gives up on a worker (it may have died). */
 const JOB_TIMEOUT_MS = 60_000;
@@ -63,7 +69,11 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     // Spin a little before sleeping: the next product of a training step usually comes within
     // microseconds, and waking a sleeping thread costs tens of them.
     for (let i = 0; i < ${SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
-    Atomics.wait(ctl, base + ${SEQ}, seen);
+    if (Atomics.load(ctl, base + ${SEQ}) === seen) {
+      Atomics.store(ctl, base + ${WORKER_SLEEPS}, 1);
+      Atomics.wait(ctl, base + ${SEQ}, seen); // returns at once if a job came since the check
+      Atomics.store(ctl, base + ${WORKER_SLEEPS}, 0);
+    }
     const seq = Atomics.load(ctl, base + ${SEQ});
     if (seq === seen) continue;
     seen = seq;
@@ -78,7 +88,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
       Atomics.store(ctl, base + ${ERR}, 1);
     }
     Atomics.store(ctl, base + ${DONE}, seq);
-    Atomics.notify(ctl, base + ${DONE});
+    if (Atomics.load(ctl, base + ${CALLER_SLEEPS})) Atomics.notify(ctl, base + ${DONE});
   }
 };
 `;
@@ -194,7 +204,7 @@ export class WorkerPool {
     this.ctl[base + HAS_FLOAT] = float === undefined ? 0 : 1;
     this.ctlF64[(base + FLOAT) / 2] = float ?? 0;
     Atomics.store(this.ctl, base + SEQ, ++this.seq);
-    Atomics.notify(this.ctl, base + SEQ);
+    if (Atomics.load(this.ctl, base + WORKER_SLEEPS)) Atomics.notify(this.ctl, base + SEQ);
   }
 
   /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
@@ -205,7 +215,9 @@ export class WorkerPool {
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
       if (Date.now() > deadline) throw new Error(`wasm backend: kernel worker ${w} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s`);
-      Atomics.wait(this.ctl, base + DONE, done, 1000);
+      Atomics.store(this.ctl, base + CALLER_SLEEPS, 1);
+      Atomics.wait(this.ctl, base + DONE, done, 1000); // returns at once if the job finished since the check
+      Atomics.store(this.ctl, base + CALLER_SLEEPS, 0);
     }
     if (Atomics.load(this.ctl, base + ERR) !== 0) throw new Error(`wasm backend: kernel worker ${w} failed its job`);
   }
