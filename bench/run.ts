@@ -27,7 +27,7 @@ import { configLine, epochReport, predictReport, runEpochs, torchConfig, warm, t
 import { HEADLINE, MLP_WEIGHTS, formatTime, gflops, kernelReport, runKernels, type Timing } from './kernels.js';
 import { EPOCHS, FLAT_MIB, growth, readingLine, runMemory } from './memory.js';
 import { tfVersion, tfWasmVersion } from './tfjs.js';
-import { CNN_SAMPLES, cnnReport, perEpoch, runCnnEpoch } from './cnn.js';
+import { CNN_SAMPLES, cnnReport, oneThreadSpeedup, perEpoch, runCnnEpoch } from './cnn.js';
 import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
@@ -240,6 +240,14 @@ const md: string[][] = [
     secs(c2Ep, 1),
     `${x(perEpoch(cnn.tfSeconds, cnn.tfSamples) / cnnEp)} cpu${vsTorch(cnnEp, c1Ep, c2Ep)}`,
     `≤ 30 s: ${mark(cnnEp <= 30)}${torchTarget(cnnEp, c1Ep)}`,
+  ],
+  [
+    `the seed 002 CNN on 1 thread (${cnn.oneThread?.samples.toLocaleString('en-US')} digits) ÷ on ${cnn.threads} threads, per digit`,
+    `${x(oneThreadSpeedup(cnn))} (${perEpoch(cnn.oneThread!.seconds, cnn.oneThread!.samples).toFixed(1)} s a 60,000-digit epoch on 1 thread)`,
+    '—',
+    '—',
+    '—',
+    `≥ 1.8×: ${mark(oneThreadSpeedup(cnn) >= 1.8)}`,
   ],
   [
     `one epoch of the cnn-batchnorm network (BatchNormalization, augmentation), 60,000 digits, batch 128${bnCnn.samples < CNN_SAMPLES ? ` (from ${bnCnn.samples})` : ''}`,
