@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from mnist_data import images, labels
+from torch_epochs import blas, set_threads
 
 
 def model():
@@ -30,7 +31,8 @@ def model():
 
 
 def run(threads, seed, epochs=2, batch=128):
-    torch.set_num_threads(threads)
+    # n threads for torch and for OpenBLAS (its Dense layer's BLAS), as torch_epochs.py counts them
+    set_threads(threads, blas()['library'])
     torch.manual_seed(seed)
     x = torch.from_numpy(images('train')).unsqueeze(1)
     y = torch.from_numpy(labels('train'))
