@@ -152,7 +152,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
   it('loads the shipped CNN with the wasm backend, cross-origin isolated', async () => {
     expect(await page.evaluate(() => document.body.dataset.modelReady)).toBe('true');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await page.textContent('#model-info')).toMatch(/^CNN, 34,826 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
+    expect(await page.textContent('#model-info')).toMatch(/^CNN, 235,050 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
   });
 
   for (const [digit, strokes] of PAGE_TEST_DIGITS) {
