@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dense, Flatten, FormatError, Sequential, Tensor, loadMnist, loadModel as nodeLoadModel, modelToBytes, tensor } from '../src/index.js';
 import { loadModel as fetchModel } from '../src/io/fetch-model.js';
 import { NODE_ONLY, WEB_DIR, buildWeb, serveWeb } from '../scripts/demo.js';
+// The digits drawn and how they are drawn, shared with bench/drawings.ts (how models read drawings on this page).
+import { PAGE_TEST_DIGITS, drawOnPage } from '../bench/drawn-digits.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -102,34 +104,6 @@ describe('the browser build', () => {
   });
 });
 
-/** Strokes in the pad's 280×280 coordinates, one polyline each. */
-type Stroke = [number, number][];
-const ellipse = (cx: number, cy: number, rx: number, ry: number, from = -Math.PI / 2, turn = 2.1 * Math.PI): Stroke =>
-  Array.from({ length: 25 }, (_, i) => {
-    const t = from + (turn * i) / 24;
-    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
-  });
-const DIGITS: [string, Stroke[]][] = [
-  ['0', [ellipse(140, 140, 62, 95)]],
-  ['1', [[[150, 45], [140, 140], [132, 235]]]],
-  ['2', [[...ellipse(140, 100, 55, 50, Math.PI * 1.1, Math.PI * 1.15), [85, 232], [205, 230]]]],
-  ['3', [[...ellipse(138, 90, 50, 45, -Math.PI * 0.85, Math.PI * 1.35), ...ellipse(138, 180, 58, 50, -Math.PI * 0.5, Math.PI * 1.35)]]],
-  ['4', [[[110, 45], [85, 160], [205, 160]], [[175, 80], [172, 240]]]],
-  ['7', [[[75, 55], [205, 55], [125, 240]]]],
-];
-
-async function draw(page: Page, strokes: Stroke[]): Promise<void> {
-  const box = (await page.locator('#pad').boundingBox())!;
-  const scale = box.width / 280;
-  for (const stroke of strokes) {
-    const [x0, y0] = stroke[0];
-    await page.mouse.move(box.x + x0 * scale, box.y + y0 * scale);
-    await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * scale, box.y + y * scale, { steps: 3 });
-    await page.mouse.up();
-  }
-}
-
 /** The digit shown once the prediction has caught up with the last stroke (not one from a half-drawn digit). */
 async function shown(page: Page): Promise<string | null> {
   await page.waitForFunction(() => document.getElementById('pad')!.dataset.version === document.getElementById('prediction')!.dataset.version);
@@ -178,13 +152,13 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
   it('loads the shipped CNN with the wasm backend, cross-origin isolated', async () => {
     expect(await page.evaluate(() => document.body.dataset.modelReady)).toBe('true');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await page.textContent('#model-info')).toMatch(/^CNN, 34,826 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
+    expect(await page.textContent('#model-info')).toMatch(/^CNN, 235,050 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
   });
 
-  for (const [digit, strokes] of DIGITS) {
+  for (const [digit, strokes] of PAGE_TEST_DIGITS) {
     it(`reads a drawn ${digit}`, async () => {
       await page.click('#clear');
-      await draw(page, strokes);
+      await drawOnPage(page, strokes);
       expect(await shown(page)).toBe(digit);
       const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent!)));
       expect(bars.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
@@ -212,7 +186,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
 
   it('clears the pad, the prediction and the bars', async () => {
     await page.click('#clear');
-    await draw(page, DIGITS[1][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[1][1]);
     expect(await shown(page)).toBe('1');
     await page.click('#clear');
     expect(await shown(page)).toBe('');
@@ -253,7 +227,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(await page.textContent('#file-info')).toBe('moon.keras: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 weights. It reads your drawings now.');
     expect(await page.inputValue('#model-select')).toBe('file');
     await page.click('#clear');
-    await draw(page, DIGITS[5][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[5][1]);
     expect(await shown(page)).toBe('7');
     // The page's probabilities are those of the same file read in Node, on the 28×28 input the page shows.
     const seen = await page.evaluate(() => Array.from((document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
@@ -266,7 +240,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.setInputFiles('#model-file', join(KERAS_FIXTURES, 'moon.h5'));
     await page.waitForFunction(() => document.body.dataset.fileModel === 'ready' && document.getElementById('file-info')!.textContent!.startsWith('moon.h5'));
     await page.click('#clear');
-    await draw(page, DIGITS[3][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[3][1]);
     expect(await shown(page)).toBe('3');
     await page.selectOption('#model-select', 'shipped');
   });
@@ -288,7 +262,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.click('#train');
     await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) >= 5);
     const before = Number(await page.getAttribute('#chart', 'data-points'));
-    await draw(page, DIGITS[5][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[5][1]);
     expect(await shown(page)).toBe('7');
     await page.waitForFunction(() => Number(document.body.dataset.epochsDone ?? 0) >= 1);
     const after = Number(await page.getAttribute('#chart', 'data-points'));
@@ -316,7 +290,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(await page.textContent('#train-status')).toMatch(/test accuracy \d+\.\d\d% on 2,000 digits/);
     await page.selectOption('#model-select', 'browser');
     await page.click('#clear');
-    await draw(page, DIGITS[1][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[1][1]);
     expect(await shown(page)).toMatch(/^\d$/);
     await page.selectOption('#model-select', 'shipped');
 
@@ -357,7 +331,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(drawn.dots).toBe(8);
     expect(drawn.inside).toBe(true);
     await page.click('#clear');
-    await draw(page, DIGITS[3][1]);
+    await drawOnPage(page, PAGE_TEST_DIGITS[3][1]);
     expect(await shown(page)).toBe('3');
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });

@@ -3,7 +3,7 @@
  * trained on, each drawn as ink into a photo-like scene (paper on a desk, a sticky note on a dark
  * desk, ruled paper, a printed box, uneven light and hard shadows, specks and noise, blur, a small
  * digit far from the centre, chalk on a board, heavy JPEG), and read through mnistFromImage and the
- * shipped model (web/model/model.mnn, 99.00% on MNIST's test set).
+ * shipped model (web/model/model.mnn, the cnn-batchnorm network, 99.53% on MNIST's test set).
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
