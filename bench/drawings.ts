@@ -22,16 +22,23 @@
  * --check: how many of the set are also drawn with the mouse (default 24; the page tests' six always are);
  * --reuse: read the Chromium inputs a run of the same set left in --out (inputs-chromium.f32) instead of drawing.
  * Writes to --out (default scratch/drawings): results.json, inputs.png (each drawing as the network
- * sees it) and misread.png (those some model misreads, captioned with each model's reading). Chromium: /usr/bin/chromium, or CHROMIUM_PATH.
+ * sees it) and misread.png (those some model misreads, captioned with the first model's reading). Chromium: /usr/bin/chromium, or CHROMIUM_PATH.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { Tensor, loadModel, mnistFromImage, type Sequential } from '../src/index.js';
-import { digitGrid } from '../src/report/draw.js';
+import { Tensor, loadModel, mnistFromImage, plotDigits, type Sequential } from '../src/index.js';
 import { buildWeb, serveWeb } from '../scripts/demo.js';
 import { PAD, PAGE_TEST_DIGITS, PEN, drawOnPage, drawingSet, mousePath, renderStrokes, type Drawing, type Stroke } from './drawn-digits.js';
+
+/** Saves the drawings `which` of the inputs x ([n·784]) as a PNG grid, captioned with their digit (and one model's reading). */
+async function saveGrid(path: string, x: Float32Array, which: number[], labels: number[], predictions?: number[], columns = 20): Promise<void> {
+  const images = new Float32Array(which.length * 784);
+  which.forEach((i, k) => images.set(x.subarray(i * 784, (i + 1) * 784), k * 784));
+  const plot = await plotDigits(new Tensor(images, [which.length, 28, 28]), which.map((i) => labels[i]), { columns, ...(predictions ? { predictions: which.map((i) => predictions[i]) } : {}) });
+  await plot.save(path);
+}
 
 const { values, positionals } = parseArgs({
   options: {
@@ -285,21 +292,13 @@ if (cached) {
       `the page's reading with its shipped model equals Node's reading of the replayed pixels on ${agree}/${checked.length}.`,
   );
   report.mouseCheck = { drawings: checked.map((c) => ({ id: drawings[c.index].id, ...c, nodeDigit: shipped.predicted[c.index] })) };
-  writeFileSync(
-    join(out, 'inputs.png'),
-    digitGrid({ images: drawings.map((_, i) => x.slice(i * 784, (i + 1) * 784)), captions: drawings.map((d) => `${d.id} ${d.variant}`), columns: 20 }),
-  );
+  await saveGrid(join(out, 'inputs.png'), x, drawings.map((_, i) => i), drawings.map((d) => d.label));
 }
 if (renderer !== 'chromium') {
   const x = new Float32Array(drawings.length * 784);
   drawings.forEach((d, i) => x.set(mnistFromImage(renderStrokes(d.strokes as Stroke[])).data as Float32Array, i * 784));
   runs.push(['node', x]);
-  if (renderer === 'node') {
-    writeFileSync(
-      join(out, 'inputs.png'),
-      digitGrid({ images: drawings.map((_, i) => x.slice(i * 784, (i + 1) * 784)), captions: drawings.map((d) => `${d.id} ${d.variant}`), columns: 20 }),
-    );
-  }
+  if (renderer === 'node') await saveGrid(join(out, 'inputs.png'), x, drawings.map((_, i) => i), drawings.map((d) => d.label));
 }
 if (runs.length === 2) {
   const [a, b] = [runs[0][1], runs[1][1]];
@@ -318,14 +317,9 @@ for (const [name, x] of runs) {
   const results: Scores[] = [];
   for (const [path, model] of models) results.push(await score(path, model, x));
   if (name === runs[0][0]) {
-    // The drawings some model misreads, captioned with each model's reading in the order given.
+    // The drawings some model misreads, captioned with the first model's reading (results.json has every model's).
     const missed = drawings.map((d, i) => i).filter((i) => results.some((r) => r.predicted[i] !== drawings[i].label));
-    if (missed.length > 0) {
-      writeFileSync(
-        join(out, 'misread.png'),
-        digitGrid({ images: missed.map((i) => x.slice(i * 784, (i + 1) * 784)), captions: missed.map((i) => `${drawings[i].id}: ${results.map((r) => r.predicted[i]).join(' ')}`), columns: 16 }),
-      );
-    }
+    if (missed.length > 0) await saveGrid(join(out, 'misread.png'), x, missed, drawings.map((d) => d.label), results[0].predicted.map(Number), 16);
   }
   console.log(`\nRendered by ${name}:\n${table(results)}\n`);
   for (const r of results) console.log(`${r.model}: wrong on ${r.wrong.length}: ${r.wrong.join('; ') || 'none'}`);
