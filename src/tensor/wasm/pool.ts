@@ -62,6 +62,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
   const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
   const base = slot * ${SLOT};
   const f64 = new Float64Array(ctl.buffer);
+  const args = new Array(${SLOT}).fill(0);
   Atomics.store(ctl, base + ${DONE}, 0);
   Atomics.notify(ctl, base + ${DONE});
   let seen = 0;
@@ -80,9 +81,13 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     const op = ctl[base + ${OP}];
     if (op < 0) break;
     try {
-      const args = Array.from(ctl.subarray(base + ${ARGS}, base + ${ARGS} + ctl[base + ${NARGS}]));
-      if (ctl[base + ${HAS_FLOAT}]) args.push(f64[(base + ${FLOAT}) / 2]);
-      fns[op](...args);
+      // One array for every job, so that serving allocates nothing (a worker's heap is collected
+      // only when it fills; garbage here grew the process by megabytes). Entries past the op's own
+      // arguments are left from earlier jobs and ignored: a wasm export takes its arity.
+      const n = ctl[base + ${NARGS}];
+      for (let i = 0; i < n; i++) args[i] = ctl[base + ${ARGS} + i];
+      if (ctl[base + ${HAS_FLOAT}]) args[n] = f64[(base + ${FLOAT}) / 2];
+      fns[op].apply(undefined, args);
       Atomics.store(ctl, base + ${ERR}, 0);
     } catch {
       Atomics.store(ctl, base + ${ERR}, 1);
