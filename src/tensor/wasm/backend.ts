@@ -4,7 +4,7 @@
  * the other kernels are WebAssembly ones (elementwise-wat.ts, channels-wat.ts, resample-wat.ts) or
  * the reference ones, run directly on views of the WebAssembly memory. Large calls are split across
  * a worker pool (pool.ts): products by rows (and the packing of B by panels), the window kernels and
- * the affine resampling by samples, ReLU and bias by elements or rows. float64 arrays always take
+ * the affine resampling by samples, ReLU, products of elements and bias by elements or rows. float64 arrays always take
  * the reference path.
  */
 import { ValueError } from '../../errors.js';
@@ -39,6 +39,7 @@ interface GemmExports extends ProductExports {
   pack_bt(dst: number, b: number, k: number, n: number): void;
   relu(out: number, x: number, n: number): void;
   relu_backward(dx: number, dy: number, y: number, n: number): void;
+  mul(out: number, a: number, b: number, n: number): void;
   add_bias(y: number, bias: number, rows: number, cols: number): void;
   col_sum(out: number, x: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
@@ -352,6 +353,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     reluBackward(dx, dy, y, n) {
       if (!here(dx, dy, y)) return jsKernels.reluBackward(dx, dy, y, n);
       split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], undefined, 4);
+    },
+    mul(out, a, b, n) {
+      if (!here(out, a, b)) return jsKernels.mul(out, a, b, n);
+      split('mul', n, n, (i, len) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, len], undefined, 4);
     },
     addBias(y, bias, rows, cols) {
       if (!here(y, bias)) return jsKernels.addBias(y, bias, rows, cols);

@@ -40,6 +40,14 @@ const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param
       `(f32.store ${at('out')} (f32.max (f32.load ${at('x')}) (f32.const 0)))`,
     )})`;
 
+/** out = a ⊙ b (dropout's mask, forward and backward). */
+const mul = `(func $mul (export "mul") (param $out i32) (param $a i32) (param $b i32) (param $n i32) ${LOCALS}
+    ${loop4(
+      '(local.get $n)',
+      `(v128.store ${at('out')} (f32x4.mul (v128.load ${at('a')}) (v128.load ${at('b')})))`,
+      `(f32.store ${at('out')} (f32.mul (f32.load ${at('a')}) (f32.load ${at('b')})))`,
+    )})`;
+
 /** dx = dy where y > 0, else 0. */
 const reluBackward = `(func $relu_backward (export "relu_backward") (param $dx i32) (param $dy i32) (param $y i32) (param $n i32) ${LOCALS}
     ${loop4(
@@ -94,7 +102,7 @@ const adam = `(func $adam (export "adam") (param $w i32) (param $g i32) (param $
     ${loop4('(local.get $n)', adamStep(true), adamStep(false))})`;
 
 export function elementwiseWat(): string {
-  return [relu, reluBackward, addBias, colSum, adam].join('\n  ');
+  return [relu, reluBackward, mul, addBias, colSum, adam].join('\n  ');
 }
 
 /**

@@ -27,6 +27,7 @@ export const POOL_OPS = [
   'max_pool_backward',
   'relu',
   'relu_backward',
+  'mul',
   'add_bias',
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
