@@ -4,7 +4,8 @@
  * the other kernels are WebAssembly ones (elementwise-wat.ts, channels-wat.ts, resample-wat.ts) or
  * the reference ones, run directly on views of the WebAssembly memory. Large calls are split across
  * a worker pool (pool.ts): products by rows (and the packing of B by panels), the window kernels and
- * the affine resampling by samples, ReLU, products of elements and bias by elements or rows. float64 arrays always take
+ * the affine resampling by samples, ReLU, products of elements and bias by elements or rows, column
+ * sums by columns. float64 arrays always take
  * the reference path.
  */
 import { ValueError } from '../../errors.js';
@@ -41,7 +42,7 @@ interface GemmExports extends ProductExports {
   relu_backward(dx: number, dy: number, y: number, n: number): void;
   mul(out: number, a: number, b: number, n: number): void;
   add_bias(y: number, bias: number, rows: number, cols: number): void;
-  col_sum(out: number, x: number, rows: number, cols: number): void;
+  col_sum(out: number, x: number, rows: number, cols: number, ld: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
   im2col(cols: number, x: number, ...g: number[]): void;
   col2im(dx: number, dcols: number, ...g: number[]): void;
@@ -363,8 +364,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       split('add_bias', rows, rows * cols, (r, len) => [y.byteOffset + 4 * cols * r, bias.byteOffset, len, cols]);
     },
     colSum(out, x, rows, cols) {
-      if (here(out, x)) wasm.col_sum(out.byteOffset, x.byteOffset, rows, cols);
-      else jsKernels.colSum(out, x, rows, cols);
+      if (!here(out, x)) return jsKernels.colSum(out, x, rows, cols);
+      // Split by columns, so that each column's sum keeps its order whatever the threads.
+      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], undefined, 4);
     },
     colMoments(mean, variance, x, rows, cols) {
       // Two float64 sums of cols each, in the call's scratch.

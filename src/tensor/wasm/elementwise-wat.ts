@@ -60,7 +60,7 @@ const reluBackward = `(func $relu_backward (export "relu_backward") (param $dx i
  * For each of $rows rows of the matrix at $ptr ([rows, cols]): out[c] = out[c] + row[c] over the
  * row's cols, then $ptr moves to the next row. `dst` and `src` name the pointers of out and row.
  */
-function eachRow(ptr: string, dst: string, src: string): string {
+function eachRow(ptr: string, dst: string, src: string, stride = '(local.get $cols)'): string {
   return `(local.set $r (i32.const 0))
     (block $rdone (loop $rnext
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
@@ -69,7 +69,7 @@ function eachRow(ptr: string, dst: string, src: string): string {
         `(v128.store ${at(dst)} (f32x4.add (v128.load ${at(dst)}) (v128.load ${at(src)})))`,
         `(f32.store ${at(dst)} (f32.add (f32.load ${at(dst)}) (f32.load ${at(src)})))`,
       )}
-      (local.set $${ptr} (i32.add (local.get $${ptr}) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $${ptr} (i32.add (local.get $${ptr}) (i32.shl ${stride} (i32.const 2))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rnext)))`;
 }
@@ -78,10 +78,13 @@ function eachRow(ptr: string, dst: string, src: string): string {
 const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
     ${eachRow('y', 'y', 'bias')})`;
 
-/** out[c] = Σ_r x[r,c] over x [rows, cols]. */
-const colSum = `(func $col_sum (export "col_sum") (param $out i32) (param $x i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
+/**
+ * out[c] = Σ_r x[r,c] over cols columns of x, rows ld floats apart (ld > cols: a thread summing
+ * some of the columns; each column still sums its rows in order).
+ */
+const colSum = `(func $col_sum (export "col_sum") (param $out i32) (param $x i32) (param $rows i32) (param $cols i32) (param $ld i32) ${LOCALS} (local $r i32)
     ${loop4('(local.get $cols)', `(v128.store ${at('out')} ${ZERO})`, `(f32.store ${at('out')} (f32.const 0))`)}
-    ${eachRow('x', 'out', 'x')})`;
+    ${eachRow('x', 'out', 'x', '(local.get $ld)')})`;
 
 /**
  * One Adam step over n weights: m += (g − m)·c1; v += (g² − v)·c2; w −= α·m / (√v + ε), with

@@ -29,6 +29,7 @@ export const POOL_OPS = [
   'relu_backward',
   'mul',
   'add_bias',
+  'col_sum',
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
