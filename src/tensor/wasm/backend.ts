@@ -13,7 +13,7 @@ import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type W
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
-import { WorkerPool, availableCores, type PoolOp } from './pool.js';
+import { POOL_OPS, WorkerPool, availableCores, type PoolOp } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 
 const R = DEFAULT_TILE.rows;
@@ -54,6 +54,12 @@ interface GemmExports extends ProductExports {
   scale_shift_cols2(out: number, a: number, p: number, b: number, q: number, s: number, rows: number, cols: number): void;
   affine_resample(y: number, x: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number, fillValue: number): void;
   affine_resample_backward(dx: number, dy: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number): void;
+}
+
+/** Floats per sample of a window kernel's arrays: the image, the pooled output, and im2col's rows. */
+function perSample(g: WindowGeometry): { img: number; out: number; cols: number } {
+  const out = g.outH * g.outW * g.channels;
+  return { img: g.height * g.width * g.channels, out, cols: out * g.kh * g.kw };
 }
 
 /** The geometry as the window kernels take it: twelve i32 arguments. */
@@ -161,11 +167,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     return { base, ptr, finish: () => staged && out.set(heap.f32(outPtr, outLen)) };
   }
 
-  /** The calling thread's function for a pool op. */
-  const local = (op: PoolOp): ((...args: number[]) => void) => {
-    const exports = (op.startsWith('fma_') ? fmaProducts : wasm) as unknown as Record<string, (...args: number[]) => void>;
-    return exports[op.replace(/^fma_/, '')];
-  };
+  /** The calling thread's function for each pool op, by the workers' rule (fma_…: the fused products). */
+  type Fn = (...args: number[]) => void;
+  const exportsOf = (x: object | undefined): Record<string, Fn> => (x ?? {}) as Record<string, Fn>;
+  const localFns = new Map<PoolOp, Fn>(POOL_OPS.map((op) => [op, op.startsWith('fma_') ? exportsOf(fmaProducts)[op.slice(4)] : exportsOf(wasm)[op]]));
 
   /**
    * Runs `op` over `count` items (rows, samples, elements) in parts, one per thread when `work`
@@ -187,7 +192,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     for (let p = 1; p < parts; p++) pool!.post(p - 1, op, job(p), float);
     let failure: unknown;
     try {
-      const fn = local(op);
+      const fn = localFns.get(op)!;
       if (float === undefined) fn(...job(0));
       else fn(...job(0), float);
     } catch (e) {
@@ -304,20 +309,17 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     im2col(cols, x, g) {
       if (!here(cols, x)) return jsKernels.im2col(cols, x, g);
-      const row = g.outH * g.outW * g.kh * g.kw * g.channels; // one sample's floats in cols
-      const img = g.height * g.width * g.channels;
+      const { img, cols: row } = perSample(g);
       split('im2col', g.batch, g.batch * row, (s0, n) => [cols.byteOffset + 4 * row * s0, x.byteOffset + 4 * img * s0, ...geometryArgs({ ...g, batch: n })]);
     },
     col2im(dx, dcols, g) {
       if (!here(dx, dcols)) return jsKernels.col2im(dx, dcols, g);
-      const row = g.outH * g.outW * g.kh * g.kw * g.channels;
-      const img = g.height * g.width * g.channels;
+      const { img, cols: row } = perSample(g);
       split('col2im', g.batch, g.batch * row, (s0, n) => [dx.byteOffset + 4 * img * s0, dcols.byteOffset + 4 * row * s0, ...geometryArgs({ ...g, batch: n })]);
     },
     maxPool(y, argmax, x, g) {
       if (!here(y, argmax, x)) return jsKernels.maxPool(y, argmax, x, g);
-      const out = g.outH * g.outW * g.channels;
-      const img = g.height * g.width * g.channels;
+      const { img, out } = perSample(g);
       split('max_pool', g.batch, g.batch * out * g.kh * g.kw, (s0, n) => [
         y.byteOffset + 4 * out * s0,
         argmax.byteOffset + 4 * out * s0,
@@ -328,8 +330,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     maxPoolBackward(dx, dy, argmax, g) {
       if (!here(dx, dy, argmax)) return jsKernels.maxPoolBackward(dx, dy, argmax, g);
-      const out = g.outH * g.outW * g.channels;
-      const img = g.height * g.width * g.channels;
+      const { img, out } = perSample(g);
       split('max_pool_backward', g.batch, g.batch * (img + out), (s0, n) => [dx.byteOffset, dy.byteOffset + 4 * out * s0, argmax.byteOffset + 4 * out * s0, img * s0, img * n, out * n]);
     },
     affineResample(y, x, transforms, g) {

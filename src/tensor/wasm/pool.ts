@@ -128,17 +128,20 @@ function webWorker(): WebWorkerCtor | undefined {
   return g.crossOriginIsolated === true && inWorker && typeof g.Worker === 'function' ? g.Worker : undefined;
 }
 
-/** Node's Worker class, fetched without a static import so that bundles for browsers do not pull it in. */
-function nodeWorker(): WorkerCtor | undefined {
+/** A Node built-in module, fetched without a static import so that bundles for browsers do not pull it in; undefined elsewhere. */
+function nodeBuiltin<T>(id: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor; isMainThread?: boolean } | undefined;
-  return mod?.Worker;
+  return proc?.getBuiltinModule?.(id) as T | undefined;
+}
+
+/** Node's Worker class. */
+function nodeWorker(): WorkerCtor | undefined {
+  return nodeBuiltin<{ Worker?: WorkerCtor }>('node:worker_threads')?.Worker;
 }
 
 /** Cores available here (Node), else navigator.hardwareConcurrency, else 1. */
 export function availableCores(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const os = nodeBuiltin<{ availableParallelism?: () => number }>('node:os');
   return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
