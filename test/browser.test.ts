@@ -337,4 +337,12 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('says so when ?threads= asks for no threads, rather than hanging (last: it reloads the page)', async () => {
+    await page.goto(`${base}?threads=0`);
+    await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.training === 'error', null, { timeout: 60_000 });
+    expect(await page.textContent('#train-status')).toMatch(/^Training failed: setThreads: expected an integer ≥ 1, got 0\./);
+  });
 });

@@ -315,7 +315,9 @@ trainButton.addEventListener('click', () => {
   trainButton.disabled = true;
   stopButton.disabled = false;
   // ?threads=N trains on N threads (bench/browser-threads.ts compares 1 with every core).
-  const threads = Number(new URLSearchParams(location.search).get('threads')) || undefined;
+  // A bad value (0, 2.5, abc) reaches setThreads, whose ValueError the page then shows.
+  const asked = new URLSearchParams(location.search).get('threads');
+  const threads = asked === null ? undefined : Number(asked);
   send({ type: 'train', epochs, batchSize, threads });
 });
 stopButton.addEventListener('click', () => {

@@ -82,7 +82,12 @@ scope.onmessage = (e) => {
     stopRequested = true;
     if (model) model.stopTraining = true;
   } else if (msg.type === 'train') {
-    if (msg.threads !== undefined) setThreads(msg.threads);
-    train(msg.epochs, msg.batchSize).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+    // setThreads inside the chain, so that a bad ?threads= ends as an error message, not a hung run.
+    Promise.resolve()
+      .then(() => {
+        if (msg.threads !== undefined) setThreads(msg.threads);
+        return train(msg.epochs, msg.batchSize);
+      })
+      .catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   }
 };
