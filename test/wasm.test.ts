@@ -169,6 +169,28 @@ describe('backend choice', () => {
     expect(() => setFma('yes' as unknown as boolean)).toThrow(/setFma: expected true or false, got yes/);
   });
 
+  it('gives a few rows alone (gemm_rows, registers over k, zeros skipped) bit for bit what the tiles give them in a batch', () => {
+    // n = 45: a block of 8 vectors, two single vectors and a column past them; k = 300 over two of
+    // the tiles' k blocks; a third of A zero (the list of nonzeros); each row count gemm_rows takes.
+    const rng = new Rng(7);
+    for (const fma of [false, ...(getFma() ? [true] : [])]) {
+      const K = createWasmKernels({ threads: 1, fma });
+      const [k, n] = [300, 45];
+      const a = K.alloc(8 * k, 'float32');
+      for (let i = 0; i < a.length; i++) a[i] = rng.next() < 0.3 ? 0 : rng.next() - 0.5;
+      const b = K.alloc(k * n, 'float32');
+      for (let i = 0; i < b.length; i++) b[i] = rng.next() - 0.5;
+      const batch = K.alloc(8 * n, 'float32');
+      K.matmul(batch, a, b, 8, k, n);
+      for (const m of [1, 2, 3]) {
+        const few = K.alloc(m * n, 'float32');
+        K.matmul(few, a, b, m, k, n);
+        expect(Array.from(few), `fma ${fma}, ${m} rows`).toEqual(Array.from(batch.subarray(0, m * n)));
+      }
+      K.close();
+    }
+  });
+
   it('falls back to a multiply and an add where the engine lacks relaxed SIMD, and says so when asked for FMA', () => {
     // A Node process without the flag: Node 20 does not validate relaxed SIMD there (newer engines
     // do, and then there is nothing to fall back from).

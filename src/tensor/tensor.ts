@@ -225,6 +225,18 @@ export class Tensor<D extends TypedArray = TypedArray> {
 
 /** The index of the first value of `a` that is NaN or ±Infinity, or −1 when all are finite. */
 export function firstNonFinite(a: ArrayLike<number>): number {
+  return a instanceof Float32Array ? firstNonFiniteF32(a) : firstNonFiniteAny(a);
+}
+
+// Two functions, so that the float32 one (every input and weight) reads its elements through
+// loads of one kind: one loop over every kind of array reads through polymorphic loads (784
+// pixels: 2.1 µs against 1.3 here, of a 9 µs prediction).
+function firstNonFiniteF32(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+function firstNonFiniteAny(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }

@@ -32,7 +32,7 @@ const RESAMPLE_MACS = 16;
 interface ProductExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
-  gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number): void;
+  gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
 }
 
 interface GemmExports extends ProductExports {
@@ -244,11 +244,11 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     return true;
   }
 
-  /** The 'nn' product for a few rows of A, without packing B (one digit's prediction). */
+  /** The 'nn' product for a few rows of A, without packing B (one digit's prediction); scratch holds a row's list of nonzeros. */
   function rows(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
-    const io = stage(0, [a, m * k], [b, k * n], [c, m * n]);
+    const io = stage(8 * k, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
-    products.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n);
+    products.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n, io.base);
     io.finish();
     return true;
   }
