@@ -9,7 +9,7 @@ import { Rng } from '../src/tensor/random.js';
 import { bufferZeros } from '../src/tensor/tensor.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from '../src/tensor/wasm/binary.js';
 import { ValueError } from '../src/errors.js';
-import { availableCores } from '../src/tensor/wasm/pool.js';
+import { WorkerPool, availableCores } from '../src/tensor/wasm/pool.js';
 
 describe('the wasm binary', () => {
   it('is what src/tensor/wasm/*-wat.ts assembles to (run `npm run build:wasm` after changing them)', async () => {
@@ -219,5 +219,69 @@ describe('backend choice', () => {
     k.matmul(y, x, x, m, m, m);
     expect(y.every((v) => v === m)).toBe(true);
     k.close();
+  });
+});
+
+describe('the worker pool', () => {
+  // relu(out, x, n) over the shared memory: the pool's jobs, posted by hand.
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true } as WebAssembly.MemoryDescriptor);
+  const module = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_SHARED), (ch) => ch.charCodeAt(0)));
+  const n = 1 << 16;
+  const heap = new Float32Array(memory.buffer);
+  const x = heap.subarray(0, n);
+  const region = (r: number): Float32Array => heap.subarray(n * (r + 1), n * (r + 2)); // output r at byte 4n(r + 1)
+  const reluJob = (r: number): number[] => [4 * n * (r + 1), 0, n];
+  for (let i = 0; i < n; i++) x[i] = (i % 7) - 3;
+  const isRelu = (out: Float32Array): boolean => out.every((v, i) => v === Math.max(x[i], 0));
+
+  it('runs a job on its worker, which the caller then cannot take back', () => {
+    const pool = new WorkerPool(module, undefined, memory, 1);
+    try {
+      region(0).fill(Number.NaN);
+      pool.post(0, 'relu', reluJob(0), []);
+      pool.wait(0);
+      expect(pool.takeBack(0)).toBe(false);
+      expect(isRelu(region(0))).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('lets the caller take back a job its worker has not begun, which the worker then leaves alone, and runs the next job once', async () => {
+    const pool = new WorkerPool(module, undefined, memory, 1);
+    try {
+      // The worker sleeps between jobs: a job taken back at once after posting has not been begun.
+      let taken = false;
+      for (let attempt = 0; attempt < 50 && !taken; attempt++) {
+        await new Promise((r) => setTimeout(r, 5));
+        region(1).fill(Number.NaN);
+        pool.post(0, 'relu', reluJob(1), []);
+        taken = pool.takeBack(0);
+        if (!taken) pool.wait(0);
+      }
+      expect(taken).toBe(true);
+      expect(pool.takeBack(0)).toBe(false); // once only
+      // The next job, posted while the worker may still be coming to the one taken back.
+      region(2).fill(Number.NaN);
+      pool.post(0, 'relu', reluJob(2), []);
+      if (!pool.takeBack(0)) pool.wait(0);
+      else x.forEach((_, i) => (region(2)[i] = Math.max(x[i], 0)));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(region(1).every(Number.isNaN)).toBe(true); // the taken-back job never ran on the worker
+      expect(isRelu(region(2))).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('lets the caller take back the job of a worker that is gone, instead of waiting a minute for it', async () => {
+    const pool = new WorkerPool(module, undefined, memory, 1);
+    try {
+      await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
+      pool.post(0, 'relu', reluJob(3), []);
+      expect(pool.takeBack(0)).toBe(true);
+    } finally {
+      pool.close();
+    }
   });
 });

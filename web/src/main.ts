@@ -291,6 +291,24 @@ function redraw(force = false): void {
     });
 }
 
+/**
+ * The progress bar and status line for the latest batch report, drawn once per animation frame:
+ * reports come about 50 an epoch (hundreds a second for a fast run), and restyling the page for
+ * each took processor time that the training threads need (on 2 cores, 2 training threads ran
+ * slower than 1 while the page redrew at every report).
+ */
+let pendingBatch: Extract<FromWorker, { type: 'batch' }> | undefined;
+function showProgress(msg: Extract<FromWorker, { type: 'batch' }>): void {
+  if (pendingBatch === undefined) requestAnimationFrame(() => {
+    const m = pendingBatch!;
+    pendingBatch = undefined;
+    const done = m.epoch * m.batches + m.batch + 1;
+    progressBar.style.width = `${((100 * done) / (m.epochs * m.batches)).toFixed(1)}%`;
+    status.textContent = `Epoch ${m.epoch + 1}/${m.epochs}, batch ${m.batch + 1}/${m.batches}: loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
+  });
+  pendingBatch = msg;
+}
+
 function send(msg: ToWorker): void {
   worker?.postMessage(msg);
 }
@@ -347,10 +365,8 @@ async function onWorker(msg: FromWorker): Promise<void> {
     document.body.dataset.trainThreads = String(msg.threads);
     status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (${trainedOn})…`;
   } else if (msg.type === 'batch') {
-    const done = msg.epoch * msg.batches + msg.batch + 1;
-    progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
     points.push({ x: msg.epoch + (msg.batch + 1) / msg.batches, loss: msg.loss, accuracy: msg.accuracy });
-    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
+    showProgress(msg);
     redraw();
   } else if (msg.type === 'epoch') {
     document.body.dataset.epochsDone = String(msg.epoch + 1);

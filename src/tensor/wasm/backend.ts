@@ -27,6 +27,9 @@ const SMALL_M = 4;
  * point, four weights and four gathered reads cost about as much as this many multiply-adds of a product.
  */
 const RESAMPLE_MACS = 16;
+/** An Adam update's work per weight, in multiply-adds, for the split threshold (a square root, a division, moments). */
+const ADAM_MACS = 8;
+const NO_FLOATS: number[] = [];
 
 /** The two products, in the kernel module and in the fused multiply-add one. */
 interface ProductExports {
@@ -176,31 +179,36 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * Runs `op` over `count` items (rows, samples, elements) in parts, one per thread when `work`
    * (about a multiply-add's worth per unit) reaches the split threshold: part p takes the items
    * [p·each, p·each + n) with `each` a multiple of `align`, and `args(start, n, p)` gives its
-   * arguments. The calling thread runs part 0, then waits for the workers: every part writes
-   * its own memory, so the call ends only when all have.
+   * arguments. The calling thread runs part 0 and any part its worker has not begun, then waits
+   * for the workers that did: every part writes its own memory, so the call ends only when all have.
    */
-  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], float?: number, align = 1): void {
+  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], floats: number[] = NO_FLOATS, align = 1): void {
     const wanted = pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
     const each = Math.max(align, Math.ceil(count / wanted / align) * align);
     // No part without items: with 3 or more threads, `wanted` parts of `each` can leave the last ones
     // empty (a pack of B given a negative width would copy to the end of the memory).
     const parts = Math.max(1, Math.ceil(count / each));
-    const job = (p: number): number[] => {
+    const jobs = Array.from({ length: parts }, (_, p) => {
       const start = p * each;
       return args(start, Math.min(count, start + each) - start, p);
-    };
-    for (let p = 1; p < parts; p++) pool!.post(p - 1, op, job(p), float);
+    });
+    for (let p = 1; p < parts; p++) pool!.post(p - 1, op, jobs[p], floats);
+    const fn = localFns.get(op)!;
     let failure: unknown;
-    try {
-      const fn = localFns.get(op)!;
-      if (float === undefined) fn(...job(0));
-      else fn(...job(0), float);
-    } catch (e) {
-      failure = e;
+    // This thread's part, then each part its worker has not begun (see CLAIM in pool.ts).
+    const ranHere = jobs.map((_, p) => p === 0);
+    for (let p = 0; p < parts; p++) {
+      if (p > 0 && !(ranHere[p] = pool!.takeBack(p - 1))) continue;
+      try {
+        fn(...jobs[p], ...floats);
+      } catch (e) {
+        failure ??= e;
+      }
     }
     // Every worker writes into this call's memory: wait for all of them, whatever failed, and throw
     // the first failure (this thread's own first) only then.
     for (let p = 1; p < parts; p++) {
+      if (ranHere[p]) continue;
       try {
         pool!.wait(p - 1);
       } catch (e) {
@@ -239,7 +247,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
     // Parts of whole row tiles, each with its own tile area in the scratch.
-    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], undefined, R);
+    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], NO_FLOATS, R);
     io.finish();
     return true;
   }
@@ -272,7 +280,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       B,
       B * per * RESAMPLE_MACS,
       (s0, n) => [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]],
-      op === 2 ? g.fillValue : undefined,
+      op === 2 ? [g.fillValue] : NO_FLOATS,
     );
     io.finish();
     return true;
@@ -350,15 +358,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     relu(out, x, n) {
       if (!here(out, x)) return jsKernels.relu(out, x, n);
-      split('relu', n, n, (i, len) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, len], undefined, 4);
+      split('relu', n, n, (i, len) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, len], NO_FLOATS, 4);
     },
     reluBackward(dx, dy, y, n) {
       if (!here(dx, dy, y)) return jsKernels.reluBackward(dx, dy, y, n);
-      split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], undefined, 4);
+      split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], NO_FLOATS, 4);
     },
     mul(out, a, b, n) {
       if (!here(out, a, b)) return jsKernels.mul(out, a, b, n);
-      split('mul', n, n, (i, len) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, len], undefined, 4);
+      split('mul', n, n, (i, len) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, len], NO_FLOATS, 4);
     },
     addBias(y, bias, rows, cols) {
       if (!here(y, bias)) return jsKernels.addBias(y, bias, rows, cols);
@@ -367,7 +375,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     colSum(out, x, rows, cols) {
       if (!here(out, x)) return jsKernels.colSum(out, x, rows, cols);
       // Split by columns, so that each column's sum keeps its order whatever the threads.
-      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], undefined, 4);
+      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], NO_FLOATS, 4);
     },
     colMoments(mean, variance, x, rows, cols) {
       // Two float64 sums of cols each, in the call's scratch.
@@ -388,8 +396,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       else jsKernels.scaleShiftCols(out, a, p, null, null, s, rows, cols);
     },
     adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
-      if (here(w, g, m, v)) wasm.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n, alpha, 1 - beta1, 1 - beta2, epsilon);
-      else jsKernels.adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon);
+      if (here(w, g, m, v)) {
+        const [wp, gp, mp, vp] = [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset];
+        split('adam', n, ADAM_MACS * n, (i, len) => [wp + 4 * i, gp + 4 * i, mp + 4 * i, vp + 4 * i, len], [alpha, 1 - beta1, 1 - beta2, epsilon], 4);
+      } else jsKernels.adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon);
     },
   };
 }

@@ -2,8 +2,8 @@
  * Worker threads that share the kernels' memory and take a part of a large kernel call: a slice of
  * the rows of a product, a run of the samples of a window or resampling kernel, a range of elements.
  * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
- * computes its own slice, then waits (Atomics.wait) until every worker has written back its job's
- * number. Only where threads can block (Node's main thread and workers; not a browser's main
+ * computes its own slice, runs itself the jobs that no worker has begun yet (CLAIM below), then
+ * waits (Atomics.wait) until every worker that began one has written back its job's number. Only where threads can block (Node's main thread and workers; not a browser's main
  * thread) and SharedArrayBuffer exists; elsewhere the pool has no workers and everything runs
  * on the calling thread.
  */
@@ -30,30 +30,39 @@ export const POOL_OPS = [
   'mul',
   'add_bias',
   'col_sum',
+  'adam',
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
-/** Per-worker control slots in the shared Int32Array (32 words, 128 bytes). */
-const SLOT = 32;
+/** Per-worker control slots in the shared Int32Array (48 words, 192 bytes). */
+const SLOT = 48;
 const SEQ = 0; // job number, written by the caller
 const DONE = 1; // number of the last job finished, written by the worker
 const ERR = 2; // 1 when the worker's last job threw
 const OP = 3; // index in POOL_OPS; −1: exit
 const NARGS = 4; // i32 arguments at ARGS…
-const FLOAT = 6; // an f64 argument after them, in words 6–7 (8-byte aligned), when HAS_FLOAT is 1
-const HAS_FLOAT = 8;
+const NFLOATS = 5; // float arguments after them, as f64 at FLOATS… (Adam's four)
 // 1 while the worker sleeps in Atomics.wait for a job, and while the caller sleeps waiting for it:
 // the other side calls Atomics.notify (a lock and a wake-up in V8) only then, not after every job
 // of a training step, which the spinning side sees within microseconds. Both check the flag after
 // their own store, with sequentially consistent atomics, so a wake-up is never lost.
-const WORKER_SLEEPS = 9;
-const CALLER_SLEEPS = 10;
-const ARGS = 11;
+const WORKER_SLEEPS = 6;
+const CALLER_SLEEPS = 7;
+// Who runs the posted job: 0 until taken, 1 the worker, 2 the caller. A caller that has finished
+// its own part takes the parts that no worker has begun (compareExchange from 0), so a worker that
+// is asleep, still waking, or descheduled (a browser's page and compositor want the cores too)
+// costs the call nothing: it runs as on fewer threads instead of waiting.
+const CLAIM = 8;
+const FLOATS = 10; // words 10–17: four f64 (8-byte aligned, as every slot is)
+const MAX_FLOATS = 4;
+const ARGS = 18;
 const MAX_ARGS = SLOT - ARGS;
 /** Longest a job may take before the caller gives up on a worker (it may have died). */
 const JOB_TIMEOUT_MS = 60_000;
-/** Polls of a control word before sleeping on it (some tens of microseconds). */
+/** Polls of a control word before the caller sleeps on it (some tens of microseconds). */
 const SPIN = 20000;
+/** Polls of its control word before a worker sleeps (a microsecond or so). */
+const WORKER_SPIN = 1000;
 
 // Runs in each worker: instantiate the kernels over the shared memory, then serve jobs forever.
 // `init` is the worker's start data: workerData in Node, the first message in a browser.
@@ -69,9 +78,12 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
   Atomics.notify(ctl, base + ${DONE});
   let seen = 0;
   for (;;) {
-    // Spin a little before sleeping: the next product of a training step usually comes within
-    // microseconds, and waking a sleeping thread costs tens of them.
-    for (let i = 0; i < ${SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
+    // Spin a moment before sleeping, for the job that follows at once (a product's after the
+    // packing of its B). Not longer: a sleeping worker delays no call (the caller takes back the
+    // parts it has not begun), and a spinning one takes a core from the rest (a browser's page and
+    // compositor, on 2 cores: with a spin of tens of microseconds the page trained 1.3× slower on 2
+    // threads than on 1; with this one, as fast).
+    for (let i = 0; i < ${WORKER_SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
     if (Atomics.load(ctl, base + ${SEQ}) === seen) {
       Atomics.store(ctl, base + ${WORKER_SLEEPS}, 1);
       Atomics.wait(ctl, base + ${SEQ}, seen); // returns at once if a job came since the check
@@ -80,15 +92,21 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     const seq = Atomics.load(ctl, base + ${SEQ});
     if (seq === seen) continue;
     seen = seq;
+    // The job's words are used only once it is ours: the caller writes them before it resets
+    // CLAIM, and rewrites them for a later job only after this one is done or taken back. Not ours
+    // (the caller took it back, or this thread ran it already, having come late to the job before
+    // and taken this one's claim): only say it is done.
+    const ours = Atomics.compareExchange(ctl, base + ${CLAIM}, 0, 1) === 0;
     const op = ctl[base + ${OP}];
-    if (op < 0) break;
-    try {
+    if (ours && op < 0) break;
+    if (ours) try {
       // One array for every job, so that serving allocates nothing (a worker's heap is collected
       // only when it fills; garbage here grew the process by megabytes). Entries past the op's own
       // arguments are left from earlier jobs and ignored: a wasm export takes its arity.
       const n = ctl[base + ${NARGS}];
       for (let i = 0; i < n; i++) args[i] = ctl[base + ${ARGS} + i];
-      if (ctl[base + ${HAS_FLOAT}]) args[n] = f64[(base + ${FLOAT}) / 2];
+      const nf = ctl[base + ${NFLOATS}];
+      for (let i = 0; i < nf; i++) args[n + i] = f64[(base + ${FLOATS}) / 2 + i];
       fns[op].apply(undefined, args);
       Atomics.store(ctl, base + ${ERR}, 0);
     } catch {
@@ -148,7 +166,7 @@ export function availableCores(): number {
 export class WorkerPool {
   private readonly workers: { terminate(): unknown }[] = [];
   private readonly ctl: Int32Array;
-  /** The same control words as f64, for a job's float argument. */
+  /** The same control words as f64, for a job's float arguments. */
   private readonly ctlF64: Float64Array;
   private seq = 0;
   /** Whether every worker has instantiated the kernels (browser workers start after the caller yields). */
@@ -204,17 +222,26 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
-  /** Hands worker w the job: run `op` with the i32 arguments `args`, then `float` (an f64) if given. */
-  post(w: number, op: PoolOp, args: number[], float?: number): void {
-    if (args.length > MAX_ARGS) throw new Error(`wasm backend: ${op} has ${args.length} arguments, the pool passes ${MAX_ARGS}`);
+  /** Hands worker w the job: run `op` with the i32 arguments `args`, then `floats` (as f64). */
+  post(w: number, op: PoolOp, args: number[], floats: number[]): void {
+    if (args.length > MAX_ARGS || floats.length > MAX_FLOATS) throw new Error(`wasm backend: ${op} has ${args.length} + ${floats.length} arguments, the pool passes ${MAX_ARGS} + ${MAX_FLOATS}`);
     const base = w * SLOT;
     this.ctl[base + OP] = POOL_OPS.indexOf(op);
     this.ctl[base + NARGS] = args.length;
     this.ctl.set(args, base + ARGS);
-    this.ctl[base + HAS_FLOAT] = float === undefined ? 0 : 1;
-    this.ctlF64[(base + FLOAT) / 2] = float ?? 0;
+    this.ctl[base + NFLOATS] = floats.length;
+    this.ctlF64.set(floats, (base + FLOATS) / 2);
+    Atomics.store(this.ctl, base + CLAIM, 0);
     Atomics.store(this.ctl, base + SEQ, ++this.seq);
     if (Atomics.load(this.ctl, base + WORKER_SLEEPS)) Atomics.notify(this.ctl, base + SEQ);
+  }
+
+  /**
+   * Takes back the last job posted to worker w if it has not begun it: true when the caller is now
+   * to run it (and must not wait for w), false when w runs it.
+   */
+  takeBack(w: number): boolean {
+    return Atomics.compareExchange(this.ctl, w * SLOT + CLAIM, 0, 2) === 0;
   }
 
   /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
@@ -236,6 +263,7 @@ export class WorkerPool {
   close(): void {
     this.workers.forEach((w, i) => {
       this.ctl[i * SLOT + OP] = -1;
+      Atomics.store(this.ctl, i * SLOT + CLAIM, 0);
       Atomics.store(this.ctl, i * SLOT + SEQ, ++this.seq);
       Atomics.notify(this.ctl, i * SLOT + SEQ);
       void w.terminate();
