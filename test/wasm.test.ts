@@ -274,6 +274,42 @@ describe('the worker pool', () => {
     }
   });
 
+  it('runs every job exactly once while the caller takes back some and a late worker takes the next one’s claim', async () => {
+    // Each job adds 1 to its own row (add_bias); between posting and taking back the caller waits
+    // from nothing to tens of microseconds, and now and then lets the worker fall asleep, so that
+    // the worker comes to a job after the caller took it back and the next one was posted.
+    const pool = new WorkerPool(module, undefined, memory, 2);
+    const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as { add_bias(y: number, b: number, rows: number, cols: number): void };
+    const cols = 16;
+    const ones = heap.subarray(0, cols); // over x, which the relu tests no longer need
+    const rows = heap.subarray(n, n + 2 * cols);
+    const rng = new Rng(3);
+    let taken = 0;
+    try {
+      ones.fill(1);
+      for (let call = 0; call < 3000; call++) {
+        rows.fill(0);
+        for (let w = 0; w < 2; w++) pool.post(w, 'add_bias', [4 * (n + w * cols), 0, 1, cols], []);
+        for (let i = Math.floor(rng.next() * 3) * Math.floor(rng.next() * 20000); i > 0; i--);
+        for (let w = 0; w < 2; w++) {
+          if (pool.takeBack(w)) {
+            own.add_bias(4 * (n + w * cols), 0, 1, cols);
+            taken++;
+          } else pool.wait(w);
+        }
+        expect(rows.every((v) => v === 1), `call ${call}`).toBe(true);
+        if (call % 500 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      expect(rows.every((v) => v === 1)).toBe(true); // and no late run after the last call
+      expect(taken).toBeGreaterThan(0);
+      expect(taken).toBeLessThan(6000);
+    } finally {
+      pool.close();
+      for (let i = 0; i < n; i++) x[i] = (i % 7) - 3;
+    }
+  });
+
   it('lets the caller take back the job of a worker that is gone, instead of waiting a minute for it', async () => {
     const pool = new WorkerPool(module, undefined, memory, 1);
     try {

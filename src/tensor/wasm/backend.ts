@@ -192,9 +192,16 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       const start = p * each;
       return args(start, Math.min(count, start + each) - start, p);
     });
-    for (let p = 1; p < parts; p++) pool!.post(p - 1, op, jobs[p], floats);
     const fn = localFns.get(op)!;
     let failure: unknown;
+    let posted = 1;
+    try {
+      for (; posted < parts; posted++) pool!.post(posted - 1, op, jobs[posted], floats);
+    } catch (e) {
+      // Only the parts posted so far can be running: settle them before throwing.
+      for (let p = 1; p < posted; p++) if (!pool!.takeBack(p - 1)) pool!.wait(p - 1);
+      throw e;
+    }
     // This thread's part, then each part its worker has not begun (see CLAIM in pool.ts).
     const ranHere = jobs.map((_, p) => p === 0);
     for (let p = 0; p < parts; p++) {

@@ -97,8 +97,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     // (the caller took it back, or this thread ran it already, having come late to the job before
     // and taken this one's claim): only say it is done.
     const ours = Atomics.compareExchange(ctl, base + ${CLAIM}, 0, 1) === 0;
-    const op = ctl[base + ${OP}];
-    if (ours && op < 0) break;
+    if (ours && ctl[base + ${OP}] < 0) break;
     if (ours) try {
       // One array for every job, so that serving allocates nothing (a worker's heap is collected
       // only when it fills; garbage here grew the process by megabytes). Entries past the op's own
@@ -107,7 +106,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
       for (let i = 0; i < n; i++) args[i] = ctl[base + ${ARGS} + i];
       const nf = ctl[base + ${NFLOATS}];
       for (let i = 0; i < nf; i++) args[n + i] = f64[(base + ${FLOATS}) / 2 + i];
-      fns[op].apply(undefined, args);
+      fns[ctl[base + ${OP}]].apply(undefined, args);
       Atomics.store(ctl, base + ${ERR}, 0);
     } catch {
       Atomics.store(ctl, base + ${ERR}, 1);
@@ -171,6 +170,8 @@ export class WorkerPool {
   private seq = 0;
   /** Whether every worker has instantiated the kernels (browser workers start after the caller yields). */
   private started = false;
+  /** A job overran JOB_TIMEOUT_MS: from then on every call runs on the calling thread alone. */
+  private broken = false;
 
   /**
    * Starts `count` workers (fewer, or none, where threads are unavailable), each with the kernel
@@ -211,8 +212,12 @@ export class WorkerPool {
     this.started = true;
   }
 
-  /** Whether the workers can take jobs: all have started (at once in Node; in a browser, soon after creation). */
+  /**
+   * Whether the workers can take jobs: all have started (at once in Node; in a browser, soon after
+   * creation), and none has overrun a job (it may still be writing; its slot is not reused).
+   */
   ready(): boolean {
+    if (this.broken) return false;
     if (!this.started && this.workers.length > 0) this.started = this.workers.every((_, i) => Atomics.load(this.ctl, i * SLOT + DONE) !== -1);
     return this.started;
   }
@@ -251,7 +256,10 @@ export class WorkerPool {
     for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
-      if (Date.now() > deadline) throw new Error(`wasm backend: kernel worker ${w} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline) {
+        this.broken = true;
+        throw new Error(`wasm backend: kernel worker ${w} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s; the kernels run on one thread from now on`);
+      }
       Atomics.store(this.ctl, base + CALLER_SLEEPS, 1);
       Atomics.wait(this.ctl, base + DONE, done, 1000); // returns at once if the job finished since the check
       Atomics.store(this.ctl, base + CALLER_SLEEPS, 0);
