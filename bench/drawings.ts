@@ -26,6 +26,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { Tensor, loadModel, mnistFromImage, plotDigits, type Sequential } from '../src/index.js';
@@ -81,9 +83,9 @@ declare function padBase64(canvas: HTMLCanvasElement): string;
 /**
  * The pad's pixels (red channel) for each drawing, in Chromium, on the page. Every drawing is drawn
  * by replaying, in the page, what its pointer events make the pad draw: the positions drawOnPage's
- * mouse would send (mousePath), mapped to the canvas as the page's at() maps them, each drawn as the
- * page's stroke() draws (a dot of the pen's width at the press, then a 20-pixel round-capped line
- * from each position to the next) on a canvas like the pad. `check` drawings are also drawn with the
+ * mouse would send (mousePath), each mapped and painted by the pad's own pen (web/src/pen.ts's
+ * padPoint and paintStroke, as the page's pointer handlers call them) on a canvas like the pad.
+ * `check` drawings are also drawn with the
  * real mouse on the real pad (as test/browser.test.ts draws, a few seconds each); their pixels are
  * compared with the replay's, and the page's own reading is kept.
  */
@@ -113,6 +115,10 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
         return btoa(s);
       };
     });
+    // The page's pen (web/src/pen.ts), bundled and added to the page: the drawings are painted by
+    // the code the pad's pointer handlers run.
+    const penBundle = await build({ entryPoints: [fileURLToPath(new URL('../web/src/pen.ts', import.meta.url))], bundle: true, format: 'iife', globalName: 'mnistPen', write: false });
+    await page.addScriptTag({ content: penBundle.outputFiles[0].text });
     const box = (await page.locator('#pad').boundingBox())!;
     const pen = PEN;
     const pixels: Uint8Array[] = [];
@@ -121,12 +127,7 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
       const b64 = await page.evaluate(
         ([paths, pen]) => {
           const pad = document.getElementById('pad') as HTMLCanvasElement;
-          const r = pad.getBoundingClientRect();
-          // web/src/main.ts's at(): client position → canvas pixels, inside the pad's border.
-          const at = (cx: number, cy: number) => ({
-            x: ((cx - r.left - pad.clientLeft) * pad.width) / pad.clientWidth,
-            y: ((cy - r.top - pad.clientTop) * pad.height) / pad.clientHeight,
-          });
+          const { padPoint, paintStroke } = (window as unknown as { mnistPen: typeof import('../web/src/pen.js') }).mnistPen;
           const canvas = document.createElement('canvas');
           canvas.width = pad.width;
           canvas.height = pad.height;
@@ -137,23 +138,9 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
             for (const stroke of strokes) {
               let last: { x: number; y: number } | null = null;
               for (const [cx, cy] of stroke) {
-                // web/src/main.ts's stroke().
-                const to = at(cx, cy);
-                ctx.strokeStyle = '#000';
-                ctx.fillStyle = '#000';
-                ctx.lineWidth = pen;
-                ctx.lineCap = 'round';
-                ctx.lineJoin = 'round';
-                if (last) {
-                  ctx.beginPath();
-                  ctx.moveTo(last.x, last.y);
-                  ctx.lineTo(to.x, to.y);
-                  ctx.stroke();
-                } else {
-                  ctx.beginPath();
-                  ctx.arc(to.x, to.y, pen / 2, 0, 2 * Math.PI);
-                  ctx.fill();
-                }
+                // What the page's pointer handlers do with each event: the pad's own pen.
+                const to = padPoint(pad, cx, cy);
+                paintStroke(ctx, last, to, pen);
                 last = to;
               }
             }

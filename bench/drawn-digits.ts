@@ -10,8 +10,9 @@ import type { Page } from 'playwright-core';
 
 /** The pad's side in canvas pixels (web/index.html). */
 export const PAD = 280;
-/** The page's pen width in canvas pixels (web/src/main.ts's PEN). */
-export const PEN = 20;
+/** The page's pen width in canvas pixels. */
+export { PEN } from '../web/src/pen.js';
+import { PEN } from '../web/src/pen.js';
 
 /** A stroke in the pad's 280×280 coordinates: one polyline, drawn with the button held down. */
 export type Stroke = [number, number][];

@@ -7,6 +7,7 @@
 import { ValueError, getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
 import type { ChartPoint } from './chart.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { paintStroke, padPoint, type PadPoint } from './pen.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -98,11 +99,9 @@ document.addEventListener('drop', (e) => {
 // ---- drawing pad -------------------------------------------------------------------------------
 const pad = $<HTMLCanvasElement>('pad');
 const ctx = pad.getContext('2d', { willReadFrequently: true })!;
-/** Pen width in canvas pixels: a 280-pixel pad maps to MNIST's 28, whose strokes are 2–3 pixels wide. */
-const PEN = 20;
 /** The one pointer drawing now (a second finger or a resting palm is ignored). */
 let pen: number | null = null;
-let last: { x: number; y: number } | null = null;
+let last: PadPoint | null = null;
 let inked = false;
 /** Bumped by every stroke; a prediction records the version it read, so "settled" means they match. */
 let version = 0;
@@ -116,30 +115,12 @@ function clearPad(): void {
   showEmpty();
 }
 
-function at(e: PointerEvent): { x: number; y: number } {
-  // Inside the border: the canvas's pixels span its client area.
-  const r = pad.getBoundingClientRect();
-  const x = e.clientX - r.left - pad.clientLeft;
-  const y = e.clientY - r.top - pad.clientTop;
-  return { x: (x * pad.width) / pad.clientWidth, y: (y * pad.height) / pad.clientHeight };
+function at(e: PointerEvent): PadPoint {
+  return padPoint(pad, e.clientX, e.clientY);
 }
 
-function stroke(to: { x: number; y: number }): void {
-  ctx.strokeStyle = '#000';
-  ctx.fillStyle = '#000';
-  ctx.lineWidth = PEN;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  if (last) {
-    ctx.beginPath();
-    ctx.moveTo(last.x, last.y);
-    ctx.lineTo(to.x, to.y);
-    ctx.stroke();
-  } else {
-    ctx.beginPath();
-    ctx.arc(to.x, to.y, PEN / 2, 0, 2 * Math.PI);
-    ctx.fill();
-  }
+function stroke(to: PadPoint): void {
+  paintStroke(ctx, last, to);
   last = to;
   inked = true;
   version++;
@@ -291,24 +272,6 @@ function redraw(force = false): void {
     });
 }
 
-/**
- * The progress bar and status line for the latest batch report, drawn once per animation frame:
- * reports come about 50 an epoch (hundreds a second for a fast run), and restyling the page for
- * each took processor time that the training threads need (on 2 cores, 2 training threads ran
- * slower than 1 while the page redrew at every report).
- */
-let pendingBatch: Extract<FromWorker, { type: 'batch' }> | undefined;
-function showProgress(msg: Extract<FromWorker, { type: 'batch' }>): void {
-  if (pendingBatch === undefined) requestAnimationFrame(() => {
-    const m = pendingBatch!;
-    pendingBatch = undefined;
-    const done = m.epoch * m.batches + m.batch + 1;
-    progressBar.style.width = `${((100 * done) / (m.epochs * m.batches)).toFixed(1)}%`;
-    status.textContent = `Epoch ${m.epoch + 1}/${m.epochs}, batch ${m.batch + 1}/${m.batches}: loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
-  });
-  pendingBatch = msg;
-}
-
 function send(msg: ToWorker): void {
   worker?.postMessage(msg);
 }
@@ -365,8 +328,10 @@ async function onWorker(msg: FromWorker): Promise<void> {
     document.body.dataset.trainThreads = String(msg.threads);
     status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (${trainedOn})…`;
   } else if (msg.type === 'batch') {
+    const done = msg.epoch * msg.batches + msg.batch + 1;
+    progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
     points.push({ x: msg.epoch + (msg.batch + 1) / msg.batches, loss: msg.loss, accuracy: msg.accuracy });
-    showProgress(msg);
+    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
     redraw();
   } else if (msg.type === 'epoch') {
     document.body.dataset.epochsDone = String(msg.epoch + 1);
