@@ -126,8 +126,8 @@ for (const [label, K] of BACKENDS) {
         const shapes: number[][] = [];
         for (const m of [1, 3, 7, 16, 127]) for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17, 129]) shapes.push([m, k, n]);
         // every row-tile height and the split of the last rows (m = 2, 8…12), whole k blocks and one
-        // past (256, 257, 512), whole column panels (8, 16)
-        for (const m of [2, 8, 9, 10, 11, 12]) for (const k of [256, 257, 512]) for (const n of [8, 16]) shapes.push([m, k, n]);
+        // past (256, 257, 512 for 't'; 384, 385, 768 for 'n'), whole column panels (8, 16)
+        for (const m of [2, 8, 9, 10, 11, 12]) for (const k of [256, 257, 384, 385, 512, 768]) for (const n of [8, 16]) shapes.push([m, k, n]);
         // Tall A in blocks of 128 rows: a whole number of blocks and a few rows more (the last block
         // takes in fewer than 8 rows left after it), alone and as each of two threads' halves.
         shapes.push([128, 784, 128], [785, 128, 128], [133, 300, 9], [266, 40, 24], [512, 20, 33]);
