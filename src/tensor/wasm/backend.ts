@@ -182,7 +182,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * arguments. The calling thread runs part 0 and any part its worker has not begun, then waits
    * for the workers that did: every part writes its own memory, so the call ends only when all have.
    */
-  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], floats: number[] = NO_FLOATS, align = 1): void {
+  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], align = 1, floats: number[] = NO_FLOATS): void {
     const wanted = pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
     const each = Math.max(align, Math.ceil(count / wanted / align) * align);
     // No part without items: with 3 or more threads, `wanted` parts of `each` can leave the last ones
@@ -254,7 +254,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
     // Parts of whole row tiles, each with its own tile area in the scratch.
-    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], NO_FLOATS, R);
+    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], R);
     io.finish();
     return true;
   }
@@ -287,6 +287,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       B,
       B * per * RESAMPLE_MACS,
       (s0, n) => [toPtr + 4 * per * s0, fromPtr + 4 * per * s0, io.base + 48 * s0, n, H, W, C, FILL_CODES[g.fillMode], INTERPOLATION_CODES[g.interpolation]],
+      1,
       op === 2 ? [g.fillValue] : NO_FLOATS,
     );
     io.finish();
@@ -365,15 +366,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     relu(out, x, n) {
       if (!here(out, x)) return jsKernels.relu(out, x, n);
-      split('relu', n, n, (i, len) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, len], NO_FLOATS, 4);
+      split('relu', n, n, (i, len) => [out.byteOffset + 4 * i, x.byteOffset + 4 * i, len], 4);
     },
     reluBackward(dx, dy, y, n) {
       if (!here(dx, dy, y)) return jsKernels.reluBackward(dx, dy, y, n);
-      split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], NO_FLOATS, 4);
+      split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], 4);
     },
     mul(out, a, b, n) {
       if (!here(out, a, b)) return jsKernels.mul(out, a, b, n);
-      split('mul', n, n, (i, len) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, len], NO_FLOATS, 4);
+      split('mul', n, n, (i, len) => [out.byteOffset + 4 * i, a.byteOffset + 4 * i, b.byteOffset + 4 * i, len], 4);
     },
     addBias(y, bias, rows, cols) {
       if (!here(y, bias)) return jsKernels.addBias(y, bias, rows, cols);
@@ -382,7 +383,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     colSum(out, x, rows, cols) {
       if (!here(out, x)) return jsKernels.colSum(out, x, rows, cols);
       // Split by columns, so that each column's sum keeps its order whatever the threads.
-      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], NO_FLOATS, 4);
+      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], 4);
     },
     colMoments(mean, variance, x, rows, cols) {
       // Two float64 sums of cols each, in the call's scratch.
@@ -405,7 +406,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
       if (here(w, g, m, v)) {
         const [wp, gp, mp, vp] = [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset];
-        split('adam', n, ADAM_MACS * n, (i, len) => [wp + 4 * i, gp + 4 * i, mp + 4 * i, vp + 4 * i, len], [alpha, 1 - beta1, 1 - beta2, epsilon], 4);
+        split('adam', n, ADAM_MACS * n, (i, len) => [wp + 4 * i, gp + 4 * i, mp + 4 * i, vp + 4 * i, len], 4, [alpha, 1 - beta1, 1 - beta2, epsilon]);
       } else jsKernels.adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon);
     },
   };

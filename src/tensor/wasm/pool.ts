@@ -3,9 +3,10 @@
  * the rows of a product, a run of the samples of a window or resampling kernel, a range of elements.
  * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
  * computes its own slice, runs itself the jobs that no worker has begun yet (CLAIM below), then
- * waits (Atomics.wait) until every worker that began one has written back its job's number. Only where threads can block (Node's main thread and workers; not a browser's main
- * thread) and SharedArrayBuffer exists; elsewhere the pool has no workers and everything runs
- * on the calling thread.
+ * waits (Atomics.wait) until every worker that began one has written back its job's number. Only
+ * where threads can block (Node's main thread and workers; not a browser's main thread) and
+ * SharedArrayBuffer exists; elsewhere the pool has no workers and everything runs on the calling
+ * thread.
  */
 
 /**
