@@ -346,6 +346,77 @@ for (const [label, K] of BACKENDS) {
         }
       });
 
+      it(`conv2d and conv2dBackward in ${dtype} against the sums over windows, over strides, paddings, odd sizes and batches across chunks`, () => {
+        for (const [B, H, W, C, kh, kw, sh, sw, pt, pl, F] of [
+          [3, 6, 7, 1, 3, 3, 1, 1, 0, 0, 8],
+          [17, 5, 5, 3, 3, 3, 2, 2, 1, 1, 5],
+          [2, 7, 6, 8, 2, 3, 2, 1, 0, 1, 33],
+          [35, 4, 4, 2, 4, 4, 3, 3, 1, 2, 4],
+          [1, 9, 9, 1, 3, 3, 1, 1, 1, 1, 32],
+        ]) {
+          const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
+          const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
+          const g: WindowGeometry = { batch: B, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW };
+          const depth = kh * kw * C;
+          const rows = B * outH * outW;
+          const nx = B * H * W * C;
+          const x = rand(nx, f32, 0, K);
+          const w = rand(depth * F, f32, 0, K);
+          const b = rand(F, f32, 0, K);
+          const dy = rand(rows * F, f32, 0, K);
+          const mask = rand(rows * F, f32, 0.2, K);
+          // Each (output, window position) pair once, as the definition sums them.
+          const pairs = (visit: (r: number, t: number, xi: number) => void) => {
+            let r = 0;
+            for (let s = 0; s < B; s++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, r++) {
+              for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < C; c++) {
+                const ih = oh * sh - pt + i;
+                const iw = ow * sw - pl + j;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) visit(r, (i * kw + j) * C + c, ((s * H + ih) * W + iw) * C + c);
+              }
+            }
+          };
+          const z = rand(rows * F, f32, 0, K);
+          for (const bias of [b, null]) {
+            K.conv2d(z, x, w, bias, g, F);
+            const zr = new Float64Array(rows * F);
+            for (let r = 0; r < rows; r++) for (let f = 0; f < F; f++) zr[r * F + f] = bias ? bias[f] : 0;
+            pairs((r, t, xi) => {
+              for (let f = 0; f < F; f++) zr[r * F + f] += x[xi] * w[t * F + f];
+            });
+            expect(maxErr(z, zr)).toBeLessThan(tol(depth));
+          }
+          for (const m of [mask, null]) {
+            const dz = Float64Array.from(dy, (v, i) => (m && !(m[i] > 0) ? 0 : v));
+            const dwr = new Float64Array(depth * F);
+            const dbr = new Float64Array(F);
+            const dxr = new Float64Array(nx);
+            for (let r = 0; r < rows; r++) for (let f = 0; f < F; f++) dbr[f] += dz[r * F + f];
+            pairs((r, t, xi) => {
+              for (let f = 0; f < F; f++) {
+                dwr[t * F + f] += x[xi] * dz[r * F + f];
+                dxr[xi] += w[t * F + f] * dz[r * F + f];
+              }
+            });
+            const dw = rand(depth * F, f32, 0, K);
+            const db = rand(F, f32, 0, K);
+            const dx = rand(nx, f32, 0, K);
+            K.conv2dBackward(dx, dw, db, dy, m, x, w, g, F);
+            expect(maxErr(dw, dwr)).toBeLessThan(tol(rows));
+            expect(maxErr(db, dbr)).toBeLessThan(tol(rows));
+            expect(maxErr(dx, dxr)).toBeLessThan(tol(F * kh * kw));
+            // Each gradient alone, the others absent, comes out the same.
+            const one = rand(Math.max(depth * F, nx), f32, 0, K);
+            K.conv2dBackward(null, one, null, dy, m, x, w, g, F);
+            expect([...one.subarray(0, depth * F)]).toEqual([...dw]);
+            K.conv2dBackward(null, null, one, dy, m, x, w, g, F);
+            expect([...one.subarray(0, F)]).toEqual([...db]);
+            K.conv2dBackward(one, null, null, dy, m, x, w, g, F);
+            expect([...one.subarray(0, nx)]).toEqual([...dx]);
+          }
+        }
+      });
+
       it(`affineResample in ${dtype}: a 90° rotation, integer shifts and the identity exactly, in every fill mode and interpolation`, () => {
         const n = 5;
         for (const C of [1, 3]) for (const fillMode of FILL_MODES) for (const interpolation of INTERPOLATIONS) {
@@ -451,3 +522,30 @@ for (const [label, K] of BACKENDS) {
     }
   });
 }
+
+describe('conv2dBackward across threads', () => {
+  // The weight gradients sum each chunk of 16 samples, then the chunks in order: the same bits on
+  // every thread count (per path: the fused multiply-adds round differently).
+  it('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA', () => {
+    const g: WindowGeometry = { batch: 37, height: 8, width: 8, channels: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
+    const F = 12;
+    const src = [rand(37 * 64 * 2, true), rand(18 * F, true), rand(37 * 64 * F, true), rand(37 * 64 * F, true, 0.3)];
+    for (const group of [
+      [wasm1, wasm2, wasm3],
+      [wasm1NoFma, wasm2NoFma, wasm4NoFma],
+    ]) {
+      const results = group.map((K) => {
+        const [x, w, dy, mask] = src.map((a) => {
+          const b = K.alloc(a.length, 'float32');
+          b.set(a);
+          return b;
+        });
+        const [dx, dw, db] = [K.alloc(x.length, 'float32'), K.alloc(w.length, 'float32'), K.alloc(F, 'float32')];
+        K.conv2dBackward(dx, dw, db, dy, mask, x, w, g, F);
+        return [...dx, ...dw, ...db];
+      });
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+    }
+  });
+});

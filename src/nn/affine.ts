@@ -1,21 +1,20 @@
 /**
- * The affine core that Dense and Conv2D share (llm.c's matmul_forward / matmul_backward): a product
- * with a kernel, a bias and an activation, forward and backward, over explicit buffers.
+ * The affine core that Dense and Conv2D share: a kernel, a bias and an activation around a product
+ * that the layer supplies (Dense: x · W; Conv2D: a convolution, the same product over im2col's
+ * windows), forward and backward, over explicit buffers.
  *
  *   x  [rows, k]   (Dense: every leading dimension of the input; Conv2D: im2col's windows)
  *   W  [k, n]      kernel (Conv2D's [kh, kw, c, f] read as [kh·kw·c, f])
  *   b  [n]         bias, or none
- *   z  [rows, n]   z = x · W + b
+ *   z  [rows, n]   z = x · W + b   (the layer's product, bias included, as llm.c's matmul_forward)
  *   y  [rows, n]   y = f(z)
  *
  * Backward, from dy [rows, n]:
  *   dz = dy ⊙ f'(z)   (dz = dy when f is linear, or softmax whose gradient the loss already fused)
- *   dW = xᵀ · dz      [k, n]
- *   db = Σ_rows dz    [n]
- *   dx = dz · Wᵀ      [rows, k]
+ *   then the layer's product backward (llm.c's matmul_backward) writes
+ *   dW = xᵀ · dz [k, n],  db = Σ_rows dz [n]  and  dx = dz · Wᵀ [rows, k]
  */
 import { ValueError } from '../errors.js';
-import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { activationFromKeras, getActivation, type Activation, type ActivationName } from './activations.js';
@@ -23,50 +22,6 @@ import { getInitializer, initializerFromKeras, initializerToKeras } from './init
 import { Layer, type BackwardOptions, type BuildContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
 import type { Json, Require } from './registry.js';
 import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from './regularizers.js';
-
-/**
- * z = x · W (+ b), then y = f(z) unless f is linear (y may then be null: the output is z).
- * z, y [rows, n]; x [rows, k]; w [k, n]; b [n] or null.
- */
-export function affineForward(z: FloatArray, y: FloatArray | null, x: FloatArray, w: FloatArray, b: FloatArray | null, rows: number, k: number, n: number, f: Activation): void {
-  const K = kernels();
-  K.matmul(z, x, w, rows, k, n);
-  if (b) K.addBias(z, b, rows, n);
-  if (y && f.name !== 'linear') f.forward(y, z, rows, n);
-}
-
-/**
- * From dy [rows, n] writes dW [k, n] and db [n] (each when not null) and dx [rows, k] (when not
- * null). `dz` is scratch for dy ⊙ f'(z), used unless `skipActivation` (f linear, or softmax fused
- * into the loss); z [rows, n] and y = f(z) [rows, n] are the forward pass's, from which f' is
- * computed (each activation reads the one its derivative needs: see activations.ts).
- */
-export function affineBackward(
-  dx: FloatArray | null,
-  dw: FloatArray | null,
-  db: FloatArray | null,
-  dz: FloatArray,
-  dy: FloatArray,
-  x: FloatArray,
-  w: FloatArray,
-  z: FloatArray,
-  y: FloatArray,
-  rows: number,
-  k: number,
-  n: number,
-  f: Activation,
-  skipActivation: boolean,
-): void {
-  const K = kernels();
-  let g = dy;
-  if (!skipActivation) {
-    f.backward(dz, dy, z, y, rows, n);
-    g = dz;
-  }
-  if (dw) K.matmulTN(dw, x, g, k, rows, n);
-  if (db) K.colSum(db, g, rows, n);
-  if (dx) K.matmulNT(dx, g, w, rows, n, k);
-}
 
 /** The options of a layer with a kernel and a bias (Dense, Conv2D). */
 export interface WeightLayerArgs extends LayerArgs {
@@ -86,9 +41,9 @@ export interface WeightLayerArgs extends LayerArgs {
 const WEIGHT_KEYS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'] as const;
 
 /**
- * A layer whose output is affineForward of some view of its input: it owns the kernel and bias,
- * their options, and the z / y / dz buffers. Subclasses say what x is (Dense: the input itself;
- * Conv2D: its im2col windows).
+ * A layer whose output is an activation of an affine product of its input: it owns the kernel and
+ * bias, their options, and the z / y / dz buffers. Subclasses supply the product and its backward
+ * (Dense: a matrix product; Conv2D: a convolution).
  */
 export abstract class AffineLayer extends Layer {
   readonly activation: Activation;
@@ -128,30 +83,46 @@ export abstract class AffineLayer extends Layer {
     }
   }
 
-  /** y = f(x · W + b) for x [rows, k], as a tensor of `outShape` (rows·units values): the layer's own buffer. */
-  protected affine(x: FloatArray, rows: number, k: number, outShape: number[]): FloatTensor {
+  /**
+   * y = f(z), where `product` writes z = x · W + b in the subclass's form (Dense: a product;
+   * Conv2D: a convolution), given the kernel and the bias (or null): a tensor of `outShape` (its last
+   * dimension the units), the layer's own buffer.
+   */
+  protected activate(outShape: number[], product: (z: FloatArray, w: FloatArray, b: FloatArray | null) => void): FloatTensor {
     const kernel = this.saved(this.kernel);
-    const units = kernel.value.shape[kernel.value.rank - 1];
     const z = (this.z = reuse(this.z, outShape, this.dtype));
-    const linear = this.activation.name === 'linear';
-    const y = linear ? z : (this.y = reuse(this.y, outShape, this.dtype));
-    affineForward(z.data, linear ? null : y.data, x, kernel.value.data, this.bias?.value.data ?? null, rows, k, units, this.activation);
+    product(z.data, kernel.value.data, this.bias?.value.data ?? null);
+    if (this.activation.name === 'linear') return z;
+    const y = (this.y = reuse(this.y, outShape, this.dtype));
+    const units = outShape[outShape.length - 1];
+    this.activation.forward(y.data, z.data, z.size / units, units);
     return y;
   }
 
   /**
-   * The backward pass of `affine`: the weights' gradients (unless `opts.weightGrads` is false) and,
-   * when `dx` is given, the gradient of x into it. x is what the forward pass was given.
+   * The backward pass of `activate`, from dy: the gradient at z, g = dy ⊙ f'(z) (dy itself when f
+   * is linear, or a softmax whose gradient the loss fused), goes to `grads` with the kernel and the
+   * weight gradients to write (null when `opts.weightGrads` is false). With `fusesRelu`, a ReLU's
+   * derivative is left to `grads` too: it gets dy and a mask, ReLU's output y (g = dy where y > 0).
    */
-  protected affineGrad(dy: FloatTensor, x: FloatArray, rows: number, k: number, dx: FloatArray | null, opts: BackwardOptions): void {
+  protected activationGrad(
+    dy: FloatTensor,
+    opts: BackwardOptions,
+    grads: (g: FloatArray, mask: FloatArray | null, w: FloatArray, dw: FloatArray | null, db: FloatArray | null) => void,
+    fusesRelu = false,
+  ): void {
     const kernel = this.saved(this.kernel);
-    const units = kernel.value.shape[kernel.value.rank - 1];
-    const z = this.saved(this.z);
-    const skip = this.activation.name === 'linear' || (!!opts.skipSoftmax && this.activation.name === 'softmax');
-    const dz = skip ? dy : (this.dz = reuse(this.dz, dy.shape, this.dtype));
-    const y = skip ? z : this.saved(this.y);
+    const f = this.activation;
     const weights = opts.weightGrads !== false;
-    affineBackward(dx, weights ? kernel.grad.data : null, weights ? (this.bias?.grad.data ?? null) : null, dz.data, dy.data, x, kernel.value.data, z.data, y.data, rows, k, units, this.activation, skip);
+    const dw = weights ? kernel.grad.data : null;
+    const db = weights ? (this.bias?.grad.data ?? null) : null;
+    if (f.name === 'linear' || (!!opts.skipSoftmax && f.name === 'softmax')) return grads(dy.data, null, kernel.value.data, dw, db);
+    const y = this.saved(this.y);
+    if (fusesRelu && f.name === 'relu') return grads(dy.data, y.data, kernel.value.data, dw, db);
+    const dz = (this.dz = reuse(this.dz, dy.shape, this.dtype));
+    const units = dy.shape[dy.rank - 1];
+    f.backward(dz.data, dy.data, this.saved(this.z).data, y.data, dy.size / units, units);
+    grads(dz.data, null, kernel.value.data, dw, db);
   }
 
   override getConfig(): LayerConfig {

@@ -1,15 +1,16 @@
 /**
- * Conv2D over NHWC images: im2col, then the affine core (affine.ts) on the windows, then col2im
- * for the input's gradient.
+ * Conv2D over NHWC images: the affine core's activation (affine.ts) around a convolution, computed
+ * a sample at a time over its im2col windows (the kernels' conv2d and conv2dBackward).
  *
  *   x     [B, H, W, C]
  *   K     [kh, kw, C, F]   kernel, Keras layout; read as a matrix [kh·kw·C, F]
  *   b     [F]
- *   cols  [B·OH·OW, kh·kw·C]   im2col(x): each output position's window as a row
- *   y     [B, OH, OW, F]       y = f(cols · K + b)   (as a matrix [B·OH·OW, F])
+ *   cols  [OH·OW, kh·kw·C] im2col(x) for one sample: each output position's window as a row
+ *   y     [B, OH, OW, F]   y = f(cols · K + b)   (as a matrix [B·OH·OW, F])
  *
  * Backward, from dy [B, OH, OW, F]:
- *   dz = dy ⊙ f'(z);  dK = colsᵀ · dz;  db = Σ_rows dz;  dcols = dz · Kᵀ;  dx = col2im(dcols)
+ *   dz = dy ⊙ f'(z);  dK = Σ_samples colsᵀ · dz;  db = Σ_rows dz;  dx = col2im(dz · Kᵀ)
+ * (ReLU's f' is applied inside conv2dBackward, a sample at a time.)
  */
 import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
@@ -35,8 +36,6 @@ export class Conv2D extends AffineLayer {
   readonly padding: Padding;
   private geometry?: WindowGeometry;
   private x?: FloatTensor;
-  private cols?: FloatTensor;
-  private dcols?: FloatTensor;
   private dx?: FloatTensor;
 
   constructor(filters: number, kernelSize: number | [number, number], args: Conv2DArgs = {}) {
@@ -60,23 +59,15 @@ export class Conv2D extends AffineLayer {
   forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.kernelSize, this.strides, this.padding, this.describe(), x.shape[0]));
-    const rows = g.batch * g.outH * g.outW;
-    const depth = g.kh * g.kw * g.channels;
     this.x = x;
-    const cols = (this.cols = reuse(this.cols, [rows, depth], this.dtype));
-    kernels().im2col(cols.data, x.data, g);
-    return this.affine(cols.data, rows, depth, [g.batch, g.outH, g.outW, this.filters]);
+    return this.activate([g.batch, g.outH, g.outW, this.filters], (z, w, b) => kernels().conv2d(z, x.data, w, b, g, this.filters));
   }
 
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     const g = this.saved(this.geometry);
-    const rows = g.batch * g.outH * g.outW;
-    const depth = g.kh * g.kw * g.channels;
-    const dcols = opts.needInputGrad ? (this.dcols = reuse(this.dcols, [rows, depth], this.dtype)) : null;
-    this.affineGrad(dy, this.saved(this.cols).data, rows, depth, dcols?.data ?? null, opts);
-    if (!dcols) return null;
-    const dx = (this.dx = reuse(this.dx, this.saved(this.x).shape, this.dtype));
-    kernels().col2im(dx.data, dcols.data, g);
+    const x = this.saved(this.x);
+    const dx = opts.needInputGrad ? (this.dx = reuse(this.dx, x.shape, this.dtype)) : null;
+    this.activationGrad(dy, opts, (dz, mask, w, dw, db) => kernels().conv2dBackward(dx?.data ?? null, dw, db, dz, mask, x.data, w, g, this.filters), true);
     return dx;
   }
 

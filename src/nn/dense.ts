@@ -1,5 +1,6 @@
 /**
- * Dense: y = f(x · W + b) over the last axis, the affine core (affine.ts) on the input itself.
+ * Dense: y = f(x · W + b) over the last axis: the affine core's activation (affine.ts) around a
+ * product of the input itself with the kernel (llm.c's matmul_forward / matmul_backward).
  *
  *   x  [rows, in]     (rows = every leading dimension of the input, batch included)
  *   W  [in, units]    kernel, Keras layout
@@ -10,6 +11,7 @@
  *   dz = dy ⊙ f'(z);  dW = xᵀ · dz [in, units];  db = Σ_rows dz [units];  dx = dz · Wᵀ [rows, in]
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
+import { kernels } from '../tensor/backend.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
 import { AffineLayer, affineFromKeras, affineToKeras, type WeightLayerArgs } from './affine.js';
 import { rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerConfig } from './layer.js';
@@ -45,13 +47,24 @@ export class Dense extends AffineLayer {
   forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     this.x = x;
-    return this.affine(x.data, rowsOf(x), x.shape[x.rank - 1], [...x.shape.slice(0, -1), this.units]);
+    const [rows, k, n] = [rowsOf(x), x.shape[x.rank - 1], this.units];
+    return this.activate([...x.shape.slice(0, -1), n], (z, w, b) => {
+      const K = kernels();
+      K.matmul(z, x.data, w, rows, k, n);
+      if (b) K.addBias(z, b, rows, n);
+    });
   }
 
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     const x = this.saved(this.x);
+    const [rows, k, n] = [rowsOf(x), x.shape[x.rank - 1], this.units];
     const dx = opts.needInputGrad ? (this.dx = reuse(this.dx, x.shape, this.dtype)) : null;
-    this.affineGrad(dy, x.data, rowsOf(x), x.shape[x.rank - 1], dx?.data ?? null, opts);
+    this.activationGrad(dy, opts, (dz, _mask, w, dw, db) => {
+      const K = kernels();
+      if (dw) K.matmulTN(dw, x.data, dz, k, rows, n);
+      if (db) K.colSum(db, dz, rows, n);
+      if (dx) K.matmulNT(dx.data, dz, w, rows, n, k);
+    });
     return dx;
   }
 

@@ -142,6 +142,29 @@ export interface Kernels {
   /** The adjoint of im2col: dx [batch, height, width, channels] = Σ of each row of dcols put back where it came from. */
   col2im(dx: FloatArray, dcols: FloatArray, g: WindowGeometry): void;
   /**
+   * A convolution, llm.c's matmul_forward over im2col's windows: z [batch·outH·outW, filters] =
+   * im2col(x) · w + b, for x [batch, height, width, channels], w [kh·kw·channels, filters] (a Conv2D
+   * kernel [kh, kw, c, f]) and b [filters] or null.
+   */
+  conv2d(z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number): void;
+  /**
+   * Its backward pass, from dy [batch·outH·outW, filters]: dz = dy, or with a `mask` (ReLU's output)
+   * dz = dy where mask > 0, else 0; then dw = im2col(x)ᵀ · dz [kh·kw·channels, filters],
+   * db = Σ_rows dz [filters] and dx = col2im(dz · wᵀ) [batch, height, width, channels], each
+   * written when not null.
+   */
+  conv2dBackward(
+    dx: FloatArray | null,
+    dw: FloatArray | null,
+    db: FloatArray | null,
+    dy: FloatArray,
+    mask: FloatArray | null,
+    x: FloatArray,
+    w: FloatArray,
+    g: WindowGeometry,
+    filters: number,
+  ): void;
+  /**
    * Max over each window (positions in the padding are skipped), per channel:
    * y [batch, outH, outW, channels], and in `argmax` the flat index into x of each maximum.
    */
@@ -214,6 +237,11 @@ function pixelTaps(t: Float64Array, o: number, i: number, j: number, base: numbe
   tapW[2] = fy * (1 - fx);
   tapW[3] = fy * fx;
   return 4;
+}
+
+/** A new zeroed array of n elements of a's type (the reference's temporaries). */
+function like(a: FloatArray, n: number): FloatArray {
+  return a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
 
 export const jsKernels: Kernels = {
@@ -463,6 +491,36 @@ export const jsKernels: Kernels = {
           }
         }
       }
+    }
+  },
+
+  conv2d(z, x, w, b, g, filters) {
+    const rows = g.batch * g.outH * g.outW;
+    const depth = g.kh * g.kw * g.channels;
+    const cols = like(z, rows * depth);
+    jsKernels.im2col(cols, x, g);
+    jsKernels.matmul(z, cols, w, rows, depth, filters);
+    if (b) jsKernels.addBias(z, b, rows, filters);
+  },
+
+  conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
+    const rows = g.batch * g.outH * g.outW;
+    const depth = g.kh * g.kw * g.channels;
+    let dz = dy;
+    if (mask) {
+      dz = like(dy, rows * filters);
+      jsKernels.reluBackward(dz, dy, mask, rows * filters);
+    }
+    if (db) jsKernels.colSum(db, dz, rows, filters);
+    if (dw) {
+      const cols = like(dw, rows * depth);
+      jsKernels.im2col(cols, x, g);
+      jsKernels.matmulTN(dw, cols, dz, depth, rows, filters);
+    }
+    if (dx) {
+      const dcols = like(dx, rows * depth);
+      jsKernels.matmulNT(dcols, dz, w, rows, filters, depth);
+      jsKernels.col2im(dx, dcols, g);
     }
   },
 

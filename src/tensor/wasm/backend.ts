@@ -30,12 +30,21 @@ const RESAMPLE_MACS = 16;
 /** An Adam update's work per weight, in multiply-adds, for the split threshold (a square root, a division, moments). */
 const ADAM_MACS = 8;
 const NO_FLOATS: number[] = [];
+/**
+ * Samples per partial of a convolution's weight gradients (conv-wat.ts): fixed, so that the sums
+ * are the same whatever the threads; a batch of 128 makes 8 partials, which 2 or 4 threads share evenly.
+ */
+const CONV_CHUNK = 16;
+/** Bytes rounded up to whole f32x4 vectors, so that each scratch area starts 16-byte aligned. */
+const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
 
 /** The two products, in the kernel module and in the fused multiply-add one. */
 interface ProductExports {
-  gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
-  gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+  gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
+  gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
+  conv_forward(z: number, x: number, wp: number, bias: number, cols: number, tile: number, f: number, ...g: number[]): void;
+  conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
 }
 
 interface GemmExports extends ProductExports {
@@ -247,14 +256,12 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const packPtr = base + threads * tileBytes;
     const [aPtr, bPtr, cPtr] = io.ptr;
 
-    // B's panels, split by panels across the pool: part q0… packs panels q0… of its columns.
-    if (form === 'nt') split('pack_bt', panels, k * n, (q0, nq) => [packPtr + 4 * W * k * q0, bPtr + 4 * W * k * q0, k, Math.min(n - W * q0, W * nq)]);
-    else split('pack_b', panels, k * n, (q0, nq) => [packPtr + 4 * W * k * q0, bPtr + 4 * W * q0, k, Math.min(n - W * q0, W * nq), n]);
+    pack(form === 'nt' ? 'nt' : 'nn', packPtr, bPtr, k, n);
     const ars = form !== 'tn' ? 4 * k : 4;
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
     // Parts of whole row tiles, each with its own tile area in the scratch.
-    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], R);
+    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes, 0], R);
     io.finish();
     return true;
   }
@@ -265,6 +272,98 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (!io) return false;
     products.gemm_rows(io.ptr[2], io.ptr[0], io.ptr[1], m, k, n, io.base);
     io.finish();
+    return true;
+  }
+
+  /** B packed into panels at `dst` by pack_b ('nn': B [k,n] row-major) or pack_bt ('nt': B [n,k] read transposed), split by panels. */
+  function pack(form: 'nn' | 'nt', dst: number, bPtr: number, k: number, n: number): void {
+    const panels = Math.ceil(n / W);
+    if (form === 'nt') split('pack_bt', panels, k * n, (q0, nq) => [dst + 4 * W * k * q0, bPtr + 4 * W * k * q0, k, Math.min(n - W * q0, W * nq)]);
+    else split('pack_b', panels, k * n, (q0, nq) => [dst + 4 * W * k * q0, bPtr + 4 * W * q0, k, Math.min(n - W * q0, W * nq), n]);
+  }
+
+  /** out[c] = Σ_r x[r,c] over [rows, cols] at these pointers, split by columns (each column sums its rows in order, whatever the threads). */
+  function colSums(out: number, x: number, rows: number, cols: number): void {
+    split('col_sum', cols, rows * cols, (c0, n) => [out + 4 * c0, x + 4 * c0, rows, n, cols], 4);
+  }
+
+  /**
+   * The convolution's forward pass (conv-wat.ts), split by samples; scratch: w packed, then each
+   * thread's area (a sample's windows and a tile). Returns false, having done nothing, when the
+   * memory has no room for it.
+   */
+  function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number): boolean {
+    const rows = g.outH * g.outW;
+    const depth = g.kh * g.kw * g.channels;
+    const { img } = perSample(g);
+    const packBytes = Math.ceil(f / W) * W * depth * 4;
+    const area = vecBytes(rows * depth) + R * W * 4;
+    const base = heap.scratch(packBytes + (pool?.threads ?? 1) * area);
+    if (base < 0) return false;
+    pack('nn', base, w.byteOffset, depth, f);
+    split(`${products === wasm ? '' : 'fma_'}conv_forward`, g.batch, g.batch * rows * depth * f, (s0, n, p) => {
+      const cols = base + packBytes + p * area;
+      return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
+    });
+    return true;
+  }
+
+  /**
+   * The convolution's backward pass (conv-wat.ts), split by chunks of CONV_CHUNK samples, then the
+   * chunks' partial weight gradients summed in chunk order. Scratch: wᵀ packed (for dx), the
+   * partials of dw and db, then each thread's area (a sample's windows, its dz and dz packed, a
+   * tile). Returns false, having done nothing, when the memory has no room for it.
+   */
+  function convolveBackward(
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    dy: Float32Array,
+    mask: Float32Array | null,
+    x: Float32Array,
+    w: Float32Array,
+    g: WindowGeometry,
+    f: number,
+  ): boolean {
+    const rows = g.outH * g.outW;
+    const depth = g.kh * g.kw * g.channels;
+    const { img } = perSample(g);
+    const chunks = Math.ceil(g.batch / CONV_CHUNK);
+    const packBytes = dx ? Math.ceil(depth / W) * W * f * 4 : 0;
+    const dwBytes = dw ? chunks * depth * f * 4 : 0;
+    const dbBytes = db ? vecBytes(chunks * f) : 0;
+    const colsBytes = vecBytes(rows * depth);
+    const dzBytes = mask ? vecBytes(rows * f) : 0;
+    const dzpBytes = dw ? Math.ceil(f / W) * W * rows * 4 : 0;
+    const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
+    const base = heap.scratch(packBytes + dwBytes + dbBytes + (pool?.threads ?? 1) * area);
+    if (base < 0) return false;
+    const dwp = base + packBytes;
+    const dbp = dwp + dwBytes;
+    if (dx) pack('nt', base, w.byteOffset, f, depth);
+    const work = g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
+    split(`${products === wasm ? '' : 'fma_'}conv_backward`, chunks, work, (c0, nc, p) => {
+      const s0 = c0 * CONV_CHUNK;
+      const cols = dbp + dbBytes + p * area;
+      return [
+        dx ? dx.byteOffset + 4 * img * s0 : 0,
+        dw ? dwp + 4 * depth * f * c0 : 0,
+        db ? dbp + 4 * f * c0 : 0,
+        dy.byteOffset + 4 * rows * f * s0,
+        mask ? mask.byteOffset + 4 * rows * f * s0 : 0,
+        x.byteOffset + 4 * img * s0,
+        base,
+        cols,
+        cols + colsBytes,
+        cols + colsBytes + dzBytes,
+        cols + colsBytes + dzBytes + dzpBytes,
+        f,
+        CONV_CHUNK,
+        ...geometryArgs({ ...g, batch: Math.min(g.batch, (c0 + nc) * CONV_CHUNK) - s0 }),
+      ];
+    });
+    if (dw) colSums(dw.byteOffset, dwp, chunks, depth * f);
+    if (db) colSums(db.byteOffset, dbp, chunks, f);
     return true;
   }
 
@@ -382,8 +481,17 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     colSum(out, x, rows, cols) {
       if (!here(out, x)) return jsKernels.colSum(out, x, rows, cols);
-      // Split by columns, so that each column's sum keeps its order whatever the threads.
-      split('col_sum', cols, rows * cols, (c0, n) => [out.byteOffset + 4 * c0, x.byteOffset + 4 * c0, rows, n, cols], 4);
+      colSums(out.byteOffset, x.byteOffset, rows, cols);
+    },
+    conv2d(z, x, w, b, g, filters) {
+      const ok = here(z, x, w) && (!b || here(b)) && convolve(z as Float32Array, x as Float32Array, w as Float32Array, b as Float32Array | null, g, filters);
+      if (!ok) jsKernels.conv2d(z, x, w, b, g, filters);
+    },
+    conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
+      type F = Float32Array | null;
+      const present = [dx, dw, db, dy, mask, x, w].filter((a): a is FloatArray => a !== null);
+      const ok = here(...present) && convolveBackward(dx as F, dw as F, db as F, dy as Float32Array, mask as F, x as Float32Array, w as Float32Array, g, filters);
+      if (!ok) jsKernels.conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters);
     },
     colMoments(mean, variance, x, rows, cols) {
       // Two float64 sums of cols each, in the call's scratch.

@@ -75,7 +75,7 @@ function eachRow(ptr: string, dst: string, src: string, stride = '(local.get $co
 }
 
 /** y[r,c] += bias[c] over rows of y [rows, cols]. */
-const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
+export const addBias = `(func $add_bias (export "add_bias") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32) ${LOCALS} (local $r i32)
     ${eachRow('y', 'y', 'bias')})`;
 
 /**

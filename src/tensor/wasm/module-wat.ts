@@ -1,13 +1,15 @@
 /**
  * The whole kernel module as WebAssembly text: the products (gemm-wat.ts), the element-wise
- * kernels (elementwise-wat.ts), the per-channel ones of BatchNormalization (channels-wat.ts) and
- * the affine resampling (resample-wat.ts) over one imported memory, shared for the worker pool or
- * plain where SharedArrayBuffer is missing; and a second, small module with the products alone
- * whose multiply-adds are relaxed SIMD's fused ones (`fmaProductsWat`), for engines that validate
- * it. scripts/build-wasm.ts assembles both into binary.ts.
+ * kernels (elementwise-wat.ts), the convolutions (conv-wat.ts), the per-channel ones of
+ * BatchNormalization (channels-wat.ts) and the affine resampling (resample-wat.ts) over one imported
+ * memory, shared for the worker pool or plain where SharedArrayBuffer is missing; and a second,
+ * smaller module with the products and the convolutions alone whose multiply-adds are relaxed
+ * SIMD's fused ones (`fmaProductsWat`), for engines that validate it. scripts/build-wasm.ts
+ * assembles both into binary.ts.
  */
 import { channelsWat } from './channels-wat.js';
-import { elementwiseWat, windowWat } from './elementwise-wat.js';
+import { convWat } from './conv-wat.js';
+import { addBias, elementwiseWat, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 import { resampleWat } from './resample-wat.js';
 
@@ -31,6 +33,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${packFuncs(tile.vecs)}
   ${elementwiseWat()}
   ${windowWat()}
+  ${convWat()}
   ${channelsWat()}
   ${resampleWat()}
 )
@@ -39,12 +42,17 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
 
 /**
  * gemm_n, gemm_t and gemm_rows again, with f32x4.relaxed_madd: the same tiles and blocks over the same memory
- * (B packed by the main module's pack_b / pack_bt), for engines with relaxed SIMD.
+ * (B packed by the main module's pack_b / pack_bt), for engines with relaxed SIMD; and the
+ * convolutions (conv-wat.ts), which call these products, with the functions they call besides.
  */
 export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): string {
   return `(module
   ${memoryImport(shared)}
   ${productFuncs(true, tile)}
+  ${packFuncs(tile.vecs)}
+  ${windowWat()}
+  ${addBias}
+  ${convWat()}
 )
 `;
 }
