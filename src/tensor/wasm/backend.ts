@@ -311,7 +311,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   /**
    * The convolution's backward pass (conv-wat.ts), split by chunks of CONV_CHUNK samples, then the
    * chunks' partial weight gradients summed in chunk order. Scratch: wᵀ packed (for dx), the
-   * partials of dw and db, then each thread's area (a sample's windows, its dz and dz packed, a
+   * partials of dw and db, then each thread's area (a chunk's windows, its dz and dz packed, a
    * tile). Returns false, having done nothing, when the memory has no room for it.
    */
   function convolveBackward(
@@ -332,9 +332,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const packBytes = dx ? Math.ceil(depth / W) * W * f * 4 : 0;
     const dwBytes = dw ? chunks * depth * f * 4 : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
-    const colsBytes = vecBytes(rows * depth);
-    const dzBytes = mask ? vecBytes(rows * f) : 0;
-    const dzpBytes = dw ? Math.ceil(f / W) * W * rows * 4 : 0;
+    const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
+    const colsBytes = vecBytes(chunkRows * depth);
+    const dzBytes = mask ? vecBytes(chunkRows * f) : 0;
+    const dzpBytes = dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
     const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
     const base = heap.scratch(packBytes + dwBytes + dbBytes + (pool?.threads ?? 1) * area);
     if (base < 0) return false;

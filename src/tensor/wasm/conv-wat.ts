@@ -1,21 +1,22 @@
 /**
- * Source of the convolution kernels (Conv2D's forward and backward passes) as WebAssembly text, one
- * sample at a time: a sample's windows are unfolded (im2col) into the thread's own scratch, which
- * the products then read while it is still in cache, instead of the whole batch's windows making a
- * trip through memory (15,488 × 288 floats, 17.8 MB, for tutorial 002's second convolution). The
- * bias, ReLU's gradient, the bias's gradient and col2im run on the sample's rows in the same way.
+ * Source of the convolution kernels (Conv2D's forward and backward passes) as WebAssembly text, a
+ * sample (forward) or a chunk of samples (backward) at a time: their windows are unfolded (im2col)
+ * into the thread's own scratch, which the products then read while it is still in cache, instead
+ * of the whole batch's windows making a trip through memory (15,488 × 288 floats, 17.8 MB, for
+ * tutorial 002's second convolution). The bias, ReLU's gradient, the bias's gradient and col2im
+ * run on those rows in the same way.
  *
  * Shapes (rows = OH·OW, a sample's output positions; depth = kh·kw·C):
- *   x  [B, H, W, C]   z, dy, mask [B, rows, F]   cols, dcols [rows, depth] (scratch)
+ *   x  [B, H, W, C]   z, dy, mask [B, rows, F]   cols, dcols [rows, depth] a sample's or [chunk·rows, depth] (scratch)
  *   w packed by pack_b as [depth, F] (forward), or by pack_bt as Wᵀ [F, depth] (for dx)
  *
  *   forward:   z_s = im2col(x_s) · w + b
- *   backward:  dz_s = dy_s ⊙ (mask_s > 0) (ReLU's gradient, when a mask is given; else dz_s = dy_s)
- *              dw_c = Σ_{s in chunk c} im2col(x_s)ᵀ · dz_s;   db_c = Σ_{s in chunk c} Σ_rows dz_s
- *              dx_s = col2im(dz_s · wᵀ)
- * The weight gradients go to one partial per chunk of `chunk` samples, each summed in sample order
- * through gemm_t's k blocks (exact in f32, as gemm-wat.ts says); the caller adds the partials in
- * chunk order. Chunks are fixed whatever the threads, so the sums, and every bit, are too.
+ *   backward, for chunk c of samples:
+ *              dz_c = dy_c ⊙ (mask_c > 0) (ReLU's gradient, when a mask is given; else dz_c = dy_c)
+ *              dw_c = im2col(x_c)ᵀ · dz_c;   db_c = Σ_rows dz_c;   dx_c = col2im(dz_c · wᵀ)
+ * The weight gradients go to one partial per chunk of `chunk` samples, each one product over the
+ * chunk's rows; the caller adds the partials in chunk order. Chunks are fixed whatever the threads,
+ * so the sums, and every bit, are too.
  *
  * The functions call the products of their own module (fused multiply-adds in the second module),
  * so both modules carry them, with the window and packing functions they use.
@@ -49,36 +50,42 @@ const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) 
       (br $next))))`;
 
 /**
- * The backward pass over B samples (see the header). Pointers of 0 are absent: mask (no ReLU
- * gradient to apply), dwp and dbp (no weight gradients), dx (no input gradient). dwp and dbp are the
- * first of this call's chunks' partials ([depth, F] and [F] each, one after another); the first
- * sample is at a chunk's start. Scratch: cols (rows·depth floats, also dcols), dz (rows·F, when a
- * mask is given), dzp (dz packed by pack_b), tile.
+ * The backward pass over B samples, a chunk of `chunk` samples at a time (the last may be
+ * shorter). Pointers of 0 are absent: mask (no ReLU gradient to apply), dwp and dbp (no weight
+ * gradients), dx (no input gradient). dwp and dbp are the first of this call's chunks' partials
+ * ([depth, F] and [F] each, one after another). A chunk's windows are unfolded together and its
+ * dw is one product over all its rows (k = chunk·rows in gemm_t's k blocks); a product per sample,
+ * summed through C, was a third slower on tutorial 002's second convolution (k = 121 a sample).
+ * Scratch: cols (chunk·rows·depth floats, also dcols), dz (chunk·rows·F, when a mask is given),
+ * dzp (dz packed by pack_b), tile.
  */
 const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i32) (param $dwp i32) (param $dbp i32) (param $dy i32) (param $mask i32) (param $x i32) (param $wpt i32)
     (param $cols i32) (param $dz i32) (param $dzp i32) (param $tile i32) (param $F i32) (param $chunk i32) ${GEOMETRY_PARAMS}
-    ${SIZE_LOCALS} ${LOCALS} (local $g i32) (local $first i32) (local $r i32) (local $row i32)
+    ${SIZE_LOCALS} ${LOCALS} (local $g i32) (local $ns i32) (local $n i32) (local $r i32) (local $row i32)
     ${SIZES}
     (local.set $s (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $s) (local.get $B)))
-      (local.set $first (i32.eqz (i32.rem_u (local.get $s) (local.get $chunk))))
-      ;; dz_s: dy_s masked by ReLU's output into scratch, or dy_s itself.
+      ;; This chunk: $ns samples, $n rows.
+      (local.set $ns (i32.sub (local.get $B) (local.get $s)))
+      (if (i32.gt_u (local.get $ns) (local.get $chunk)) (then (local.set $ns (local.get $chunk))))
+      (local.set $n (i32.mul (local.get $ns) (local.get $rows)))
+      ;; dz: dy masked by ReLU's output into scratch, or dy itself.
       (local.set $g (local.get $dy))
       (if (local.get $mask) (then
         (local.set $g (local.get $dz))
         ${loop4(
-          '(i32.mul (local.get $rows) (local.get $F))',
+          '(i32.mul (local.get $n) (local.get $F))',
           `(v128.store ${at('dz')} (v128.and (v128.load ${at('dy')}) (f32x4.gt (v128.load ${at('mask')}) ${ZERO})))`,
           `(f32.store ${at('dz')} (select (f32.load ${at('dy')}) (f32.const 0) (f32.gt (f32.load ${at('mask')}) (f32.const 0))))`,
         )}))
       (if (local.get $dbp) (then
-        ;; db_c += Σ_rows dz_s, row by row (zeroed at the chunk's first sample).
-        (if (local.get $first) (then ${loop4('(local.get $F)', `(v128.store ${at('dbp')} ${ZERO})`, `(f32.store ${at('dbp')} (f32.const 0))`)}))
+        ;; db_c = Σ_rows dz, row by row.
+        ${loop4('(local.get $F)', `(v128.store ${at('dbp')} ${ZERO})`, `(f32.store ${at('dbp')} (f32.const 0))`)}
         (local.set $row (local.get $g))
         (local.set $r (i32.const 0))
         (block $rdone (loop $rnext
-          (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+          (br_if $rdone (i32.ge_u (local.get $r) (local.get $n)))
           ${loop4(
             '(local.get $F)',
             `(v128.store ${at('dbp')} (f32x4.add (v128.load ${at('dbp')}) (v128.load ${at('row')})))`,
@@ -86,27 +93,25 @@ const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i
           )}
           (local.set $row (i32.add (local.get $row) (i32.shl (local.get $F) (i32.const 2))))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br $rnext)))))
+          (br $rnext)))
+        (local.set $dbp (i32.add (local.get $dbp) (i32.shl (local.get $F) (i32.const 2))))))
       (if (local.get $dwp) (then
-        ;; dw_c (+)= cols_sᵀ · dz_s: Aᵀ read from cols ([k = rows, m = depth]), dz_s packed.
-        (call $im2col (local.get $cols) (local.get $x) (i32.const 1) ${SAMPLE_GEOMETRY})
-        (call $pack_b (local.get $dzp) (local.get $g) (local.get $rows) (local.get $F) (local.get $F))
-        (call $gemm_t (local.get $dwp) (local.get $cols) (local.get $dzp) (local.get $depth) (local.get $rows) (local.get $F)
-          (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile) (i32.eqz (local.get $first)))))
+        ;; dw_c = colsᵀ · dz: Aᵀ read from cols ([k = n, m = depth]), dz packed.
+        (call $im2col (local.get $cols) (local.get $x) (local.get $ns) ${SAMPLE_GEOMETRY})
+        (call $pack_b (local.get $dzp) (local.get $g) (local.get $n) (local.get $F) (local.get $F))
+        (call $gemm_t (local.get $dwp) (local.get $cols) (local.get $dzp) (local.get $depth) (local.get $n) (local.get $F)
+          (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile) (i32.const 0))
+        (local.set $dwp (i32.add (local.get $dwp) (i32.shl (i32.mul (local.get $depth) (local.get $F)) (i32.const 2))))))
       (if (local.get $dx) (then
-        ;; dcols = dz_s · wᵀ into cols' scratch, then put back into dx_s.
-        (call $gemm_n (local.get $cols) (local.get $g) (local.get $wpt) (local.get $rows) (local.get $F) (local.get $depth)
+        ;; dcols = dz · wᵀ into cols' scratch, then put back into dx.
+        (call $gemm_n (local.get $cols) (local.get $g) (local.get $wpt) (local.get $n) (local.get $F) (local.get $depth)
           (i32.shl (local.get $F) (i32.const 2)) (i32.const 4) (local.get $tile) (i32.const 0))
-        (call $col2im (local.get $dx) (local.get $cols) (i32.const 1) ${SAMPLE_GEOMETRY})
-        (local.set $dx (i32.add (local.get $dx) (local.get $img)))))
-      (local.set $x (i32.add (local.get $x) (local.get $img)))
-      (local.set $dy (i32.add (local.get $dy) (local.get $out)))
-      (if (local.get $mask) (then (local.set $mask (i32.add (local.get $mask) (local.get $out)))))
-      (local.set $s (i32.add (local.get $s) (i32.const 1)))
-      ;; The next sample starts a chunk: move on to its partials.
-      (if (i32.eqz (i32.rem_u (local.get $s) (local.get $chunk))) (then
-        (if (local.get $dwp) (then (local.set $dwp (i32.add (local.get $dwp) (i32.shl (i32.mul (local.get $depth) (local.get $F)) (i32.const 2))))))
-        (if (local.get $dbp) (then (local.set $dbp (i32.add (local.get $dbp) (i32.shl (local.get $F) (i32.const 2))))))))
+        (call $col2im (local.get $dx) (local.get $cols) (local.get $ns) ${SAMPLE_GEOMETRY})
+        (local.set $dx (i32.add (local.get $dx) (i32.mul (local.get $img) (local.get $ns))))))
+      (local.set $x (i32.add (local.get $x) (i32.mul (local.get $img) (local.get $ns))))
+      (local.set $dy (i32.add (local.get $dy) (i32.mul (local.get $out) (local.get $ns))))
+      (if (local.get $mask) (then (local.set $mask (i32.add (local.get $mask) (i32.mul (local.get $out) (local.get $ns))))))
+      (local.set $s (i32.add (local.get $s) (local.get $ns)))
       (br $next))))`;
 
 export function convWat(): string {
