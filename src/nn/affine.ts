@@ -86,12 +86,20 @@ export abstract class AffineLayer extends Layer {
   /**
    * y = f(z), where `product` writes z = x · W + b in the subclass's form (Dense: a product;
    * Conv2D: a convolution), given the kernel and the bias (or null): a tensor of `outShape` (its last
-   * dimension the units), the layer's own buffer.
+   * dimension the units), the layer's own buffer. With `fusesRelu`, a ReLU is left to `product`
+   * too (its last argument true): it writes y itself, and z is not kept (ReLU's derivative reads y).
    */
-  protected activate(outShape: number[], product: (z: FloatArray, w: FloatArray, b: FloatArray | null) => void): FloatTensor {
+  protected activate(outShape: number[], product: (z: FloatArray, w: FloatArray, b: FloatArray | null, relu: boolean) => void, fusesRelu = false): FloatTensor {
     const kernel = this.saved(this.kernel);
+    const w = kernel.value.data;
+    const b = this.bias?.value.data ?? null;
+    if (fusesRelu && this.activation.name === 'relu') {
+      const y = (this.z = this.y = reuse(this.y, outShape, this.dtype));
+      product(y.data, w, b, true);
+      return y;
+    }
     const z = (this.z = reuse(this.z, outShape, this.dtype));
-    product(z.data, kernel.value.data, this.bias?.value.data ?? null);
+    product(z.data, w, b, false);
     if (this.activation.name === 'linear') return z;
     const y = (this.y = reuse(this.y, outShape, this.dtype));
     const units = outShape[outShape.length - 1];

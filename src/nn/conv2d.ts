@@ -10,7 +10,7 @@
  *
  * Backward, from dy [B, OH, OW, F]:
  *   dz = dy ⊙ f'(z);  dK = Σ_samples colsᵀ · dz;  db = Σ_rows dz;  dx = col2im(dz · Kᵀ)
- * (ReLU's f' is applied inside conv2dBackward, a sample at a time.)
+ * (ReLU itself is applied inside conv2d, and its f' inside conv2dBackward, on rows still in cache.)
  */
 import { ValueError } from '../errors.js';
 import { kernels } from '../tensor/backend.js';
@@ -60,7 +60,7 @@ export class Conv2D extends AffineLayer {
     this.checkInput(x);
     const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.kernelSize, this.strides, this.padding, this.describe(), x.shape[0]));
     this.x = x;
-    return this.activate([g.batch, g.outH, g.outW, this.filters], (z, w, b) => kernels().conv2d(z, x.data, w, b, g, this.filters));
+    return this.activate([g.batch, g.outH, g.outW, this.filters], (z, w, b, relu) => kernels().conv2d(z, x.data, w, b, g, this.filters, relu), true);
   }
 
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {

@@ -144,9 +144,9 @@ export interface Kernels {
   /**
    * A convolution, llm.c's matmul_forward over im2col's windows: z [batch·outH·outW, filters] =
    * im2col(x) · w + b, for x [batch, height, width, channels], w [kh·kw·channels, filters] (a Conv2D
-   * kernel [kh, kw, c, f]) and b [filters] or null.
+   * kernel [kh, kw, c, f]) and b [filters] or null; with `relu`, z = relu(that), as `relu` computes it.
    */
-  conv2d(z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number): void;
+  conv2d(z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number, relu: boolean): void;
   /**
    * Its backward pass, from dy [batch·outH·outW, filters]: dz = dy, or with a `mask` (ReLU's output)
    * dz = dy where mask > 0, else 0; then dw = im2col(x)ᵀ · dz [kh·kw·channels, filters],
@@ -494,13 +494,14 @@ export const jsKernels: Kernels = {
     }
   },
 
-  conv2d(z, x, w, b, g, filters) {
+  conv2d(z, x, w, b, g, filters, relu) {
     const rows = g.batch * g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const cols = like(z, rows * depth);
     jsKernels.im2col(cols, x, g);
     jsKernels.matmul(z, cols, w, rows, depth, filters);
     if (b) jsKernels.addBias(z, b, rows, filters);
+    if (relu) jsKernels.relu(z, z, rows * filters);
   },
 
   conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {

@@ -43,7 +43,7 @@ interface ProductExports {
   gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
-  conv_forward(z: number, x: number, wp: number, bias: number, cols: number, tile: number, f: number, ...g: number[]): void;
+  conv_forward(z: number, x: number, wp: number, bias: number, relu: number, cols: number, tile: number, f: number, ...g: number[]): void;
   conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
 }
 
@@ -292,7 +292,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * thread's area (a sample's windows and a tile). Returns false, having done nothing, when the
    * memory has no room for it.
    */
-  function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number): boolean {
+  function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number, relu: boolean): boolean {
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
@@ -303,7 +303,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     pack('nn', base, w.byteOffset, depth, f);
     split(`${products === wasm ? '' : 'fma_'}conv_forward`, g.batch, g.batch * rows * depth * f, (s0, n, p) => {
       const cols = base + packBytes + p * area;
-      return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
+      return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
     });
     return true;
   }
@@ -484,9 +484,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       if (!here(out, x)) return jsKernels.colSum(out, x, rows, cols);
       colSums(out.byteOffset, x.byteOffset, rows, cols);
     },
-    conv2d(z, x, w, b, g, filters) {
-      const ok = here(z, x, w) && (!b || here(b)) && convolve(z as Float32Array, x as Float32Array, w as Float32Array, b as Float32Array | null, g, filters);
-      if (!ok) jsKernels.conv2d(z, x, w, b, g, filters);
+    conv2d(z, x, w, b, g, filters, relu) {
+      const ok = here(z, x, w) && (!b || here(b)) && convolve(z as Float32Array, x as Float32Array, w as Float32Array, b as Float32Array | null, g, filters, relu);
+      if (!ok) jsKernels.conv2d(z, x, w, b, g, filters, relu);
     },
     conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
       type F = Float32Array | null;

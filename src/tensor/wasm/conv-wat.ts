@@ -10,7 +10,7 @@
  *   x  [B, H, W, C]   z, dy, mask [B, rows, F]   cols, dcols [rows, depth] a sample's or [chunk·rows, depth] (scratch)
  *   w packed by pack_b as [depth, F] (forward), or by pack_bt as Wᵀ [F, depth] (for dx)
  *
- *   forward:   z_s = im2col(x_s) · w + b
+ *   forward:   z_s = im2col(x_s) · w + b, or ReLU of that
  *   backward, for chunk c of samples:
  *              dz_c = dy_c ⊙ (mask_c > 0) (ReLU's gradient, when a mask is given; else dz_c = dy_c)
  *              dw_c = im2col(x_c)ᵀ · dz_c;   db_c = Σ_rows dz_c;   dx_c = col2im(dz_c · wᵀ)
@@ -33,8 +33,11 @@ const SIZES = `(local.set $rows (i32.mul (local.get $OH) (local.get $OW)))
     (local.set $out (i32.shl (i32.mul (local.get $rows) (local.get $F)) (i32.const 2)))`;
 const SIZE_LOCALS = '(local $s i32) (local $rows i32) (local $depth i32) (local $img i32) (local $out i32)';
 
-/** z [B, rows, F] = im2col(x) · w + bias (bias 0: none); wp is w packed by pack_b; cols and tile are this thread's scratch. */
-const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) (param $x i32) (param $wp i32) (param $bias i32) (param $cols i32) (param $tile i32) (param $F i32) ${GEOMETRY_PARAMS}
+/**
+ * z [B, rows, F] = im2col(x) · w + bias (bias 0: none), then ReLU in place when $relu ≠ 0 (while
+ * the sample's rows are still in cache); wp is w packed by pack_b; cols and tile are this thread's scratch.
+ */
+const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) (param $x i32) (param $wp i32) (param $bias i32) (param $relu i32) (param $cols i32) (param $tile i32) (param $F i32) ${GEOMETRY_PARAMS}
     ${SIZE_LOCALS}
     ${SIZES}
     (local.set $s (i32.const 0))
@@ -44,6 +47,7 @@ const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) 
       (call $gemm_n (local.get $z) (local.get $cols) (local.get $wp) (local.get $rows) (local.get $depth) (local.get $F)
         (i32.shl (local.get $depth) (i32.const 2)) (i32.const 4) (local.get $tile) (i32.const 0))
       (if (local.get $bias) (then (call $add_bias (local.get $z) (local.get $bias) (local.get $rows) (local.get $F))))
+      (if (local.get $relu) (then (call $relu (local.get $z) (local.get $z) (i32.mul (local.get $rows) (local.get $F)))))
       (local.set $x (i32.add (local.get $x) (local.get $img)))
       (local.set $z (i32.add (local.get $z) (local.get $out)))
       (local.set $s (i32.add (local.get $s) (i32.const 1)))

@@ -33,7 +33,7 @@ export const ZERO = '(v128.const f32x4 0 0 0 0)';
  * a diverged model behind plausible outputs). pmax(x, 0) = x < 0 ? 0 : x keeps NaN and is one
  * instruction (wasm's NaN-propagating max is several on x64); adding +0 then turns its −0 into +0.
  */
-const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param $n i32) ${LOCALS}
+export const relu = `(func $relu (export "relu") (param $out i32) (param $x i32) (param $n i32) ${LOCALS}
     ${loop4(
       '(local.get $n)',
       `(v128.store ${at('out')} (f32x4.add (f32x4.pmax (v128.load ${at('x')}) ${ZERO}) ${ZERO}))`,
@@ -145,9 +145,16 @@ function windows(inside: string, outside: string, after: string): string {
 /**
  * Copies $n bytes (a multiple of 4) from $from to $to: v128 by v128, then f32 by f32. Runs here are
  * a window row's kw·C floats, often a few dozen bytes, where memory.copy's call costs more than the
- * copy (a 1-channel 3×3 im2col took 9 ms a batch with it).
+ * copy (a 1-channel 3×3 im2col took 9 ms a batch with it). A run of at most 16 bytes goes as one
+ * v128 (a 1-channel 3×3 window row is 12): the bytes written past it belong to the next run, which
+ * is written after it, so this is done only while that stays inside the call's output ($toEnd, as
+ * threads write neighbouring ranges) and the read inside its input ($fromEnd).
  */
-const copyRun = `(local.set $o (i32.const 0))
+const copyRun = `(if (i32.and (i32.le_u (local.get $n) (i32.const 16))
+        (i32.and (i32.le_u (i32.add (local.get $to) (i32.const 16)) (local.get $toEnd)) (i32.le_u (i32.add (local.get $from) (i32.const 16)) (local.get $fromEnd))))
+      (then (v128.store (local.get $to) (v128.load (local.get $from))))
+      (else
+      (local.set $o (i32.const 0))
       (local.set $end4 (i32.and (local.get $n) (i32.const -16)))
       (block $cdone (loop $cnext
         (br_if $cdone (i32.ge_u (local.get $o) (local.get $end4)))
@@ -158,7 +165,7 @@ const copyRun = `(local.set $o (i32.const 0))
         (br_if $tdone (i32.ge_u (local.get $o) (local.get $n)))
         (f32.store (i32.add (local.get $to) (local.get $o)) (f32.load (i32.add (local.get $from) (local.get $o))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $tnext)))`;
+        (br $tnext)))))`;
 
 /**
  * cols row by row. A window row that lies wholly inside the image is kw·C contiguous floats of x
@@ -166,8 +173,10 @@ const copyRun = `(local.set $o (i32.const 0))
  * position: C channels copied, or zeros.
  */
 const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS}
-    (local $o i32) (local $end4 i32) (local $n i32) (local $from i32) (local $to i32) (local $iw0 i32) (local $rowRun i32)
+    (local $o i32) (local $end4 i32) (local $n i32) (local $from i32) (local $to i32) (local $iw0 i32) (local $rowRun i32) (local $toEnd i32) (local $fromEnd i32)
     (local.set $run (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $toEnd (i32.add (local.get $cols) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $OH)) (local.get $OW)) (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $C))) (i32.const 2))))
+    (local.set $fromEnd (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $H)) (local.get $W)) (local.get $C)) (i32.const 2))))
     (local.set $rowRun (i32.mul (local.get $run) (local.get $kw)))
     ${loop(
       'b',

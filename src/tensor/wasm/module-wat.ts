@@ -9,7 +9,7 @@
  */
 import { channelsWat } from './channels-wat.js';
 import { convWat } from './conv-wat.js';
-import { addBias, elementwiseWat, windowWat } from './elementwise-wat.js';
+import { addBias, elementwiseWat, relu, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 import { resampleWat } from './resample-wat.js';
 
@@ -52,6 +52,7 @@ export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): 
   ${packFuncs(tile.vecs)}
   ${windowWat()}
   ${addBias}
+  ${relu}
   ${convWat()}
 )
 `;
