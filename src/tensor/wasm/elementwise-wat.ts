@@ -143,79 +143,81 @@ function windows(inside: string, outside: string, after: string): string {
 }
 
 /**
- * Copies $n bytes (a multiple of 4) from $from to $to: v128 by v128, then f32 by f32. Runs here are
- * a window row's kw·C floats, often a few dozen bytes, where memory.copy's call costs more than the
- * copy (a 1-channel 3×3 im2col took 9 ms a batch with it). A run of at most 16 bytes goes as one
- * v128 (a 1-channel 3×3 window row is 12): the bytes written past it belong to the next run, which
- * is written after it, so this is done only while that stays inside the call's output ($toEnd, as
- * threads write neighbouring ranges) and the read inside its input ($fromEnd).
+ * Copies $n bytes (a multiple of 4) from $from to $to: v128 by v128, then one i64 and one f32 for
+ * the last 4 to 12 bytes. Runs here are a window row's kw·C floats, often a few dozen bytes or fewer
+ * (12 for one channel, 3 wide), where memory.copy's call costs more than the copy (a 1-channel 3×3
+ * im2col took 9 ms a batch with it), and so does a loop over the last floats one by one.
  */
-const copyRun = `(if (i32.and (i32.le_u (local.get $n) (i32.const 16))
-        (i32.and (i32.le_u (i32.add (local.get $to) (i32.const 16)) (local.get $toEnd)) (i32.le_u (i32.add (local.get $from) (i32.const 16)) (local.get $fromEnd))))
-      (then (v128.store (local.get $to) (v128.load (local.get $from))))
-      (else
-      (local.set $o (i32.const 0))
+const copyRun = `(local.set $o (i32.const 0))
       (local.set $end4 (i32.and (local.get $n) (i32.const -16)))
       (block $cdone (loop $cnext
         (br_if $cdone (i32.ge_u (local.get $o) (local.get $end4)))
         (v128.store (i32.add (local.get $to) (local.get $o)) (v128.load (i32.add (local.get $from) (local.get $o))))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $cnext)))
-      (block $tdone (loop $tnext
-        (br_if $tdone (i32.ge_u (local.get $o) (local.get $n)))
-        (f32.store (i32.add (local.get $to) (local.get $o)) (f32.load (i32.add (local.get $from) (local.get $o))))
-        (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $tnext)))))`;
+      (if (i32.and (local.get $n) (i32.const 8)) (then
+        (i64.store (i32.add (local.get $to) (local.get $o)) (i64.load (i32.add (local.get $from) (local.get $o))))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))))
+      (if (i32.and (local.get $n) (i32.const 4)) (then
+        (f32.store (i32.add (local.get $to) (local.get $o)) (f32.load (i32.add (local.get $from) (local.get $o))))))`;
 
 /**
- * cols row by row. A window row that lies wholly inside the image is kw·C contiguous floats of x
- * (whatever the strides), copied as one run; a row that crosses the padding goes position by
- * position: C channels copied, or zeros.
+ * cols, one window row i at a time across an output row (b, oh): the image row it reads (ih) and
+ * its check are the same for every ow, and a window row that lies wholly inside the image is kw·C
+ * contiguous floats of x (whatever the strides), copied as one run; a row that crosses the padding
+ * goes position by position (C channels copied, or zeros), and a row above or below the image is
+ * zeros. cols row r = (b·OH + oh)·OW + ow holds window row i at bytes i·kw·C·4 on.
  */
 const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS}
-    (local $o i32) (local $end4 i32) (local $n i32) (local $from i32) (local $to i32) (local $iw0 i32) (local $rowRun i32) (local $toEnd i32) (local $fromEnd i32)
+    (local $o i32) (local $end4 i32) (local $n i32) (local $from i32) (local $to i32) (local $iw0 i32) (local $rowRun i32)
+    (local $rowBytes i32) (local $xrow i32) (local $outRow i32) (local $inside i32)
     (local.set $run (i32.shl (local.get $C) (i32.const 2)))
-    (local.set $toEnd (i32.add (local.get $cols) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $OH)) (local.get $OW)) (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $C))) (i32.const 2))))
-    (local.set $fromEnd (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $B) (local.get $H)) (local.get $W)) (local.get $C)) (i32.const 2))))
     (local.set $rowRun (i32.mul (local.get $run) (local.get $kw)))
+    (local.set $rowBytes (i32.mul (local.get $rowRun) (local.get $kh)))
     ${loop(
       'b',
       '(local.get $B)',
       loop(
         'oh',
         '(local.get $OH)',
-        loop(
-          'ow',
-          '(local.get $OW)',
-          `(local.set $iw0 (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl)))
+        `(local.set $outRow (i32.add (local.get $cols) (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $rowBytes))))
       ${loop(
         'i',
         '(local.get $kh)',
         `(local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $i)) (local.get $pt)))
-      (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.and (i32.ge_s (local.get $iw0) (i32.const 0)) (i32.le_s (i32.add (local.get $iw0) (local.get $kw)) (local.get $W))))
-        (then
-          (local.set $from (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw0)) (local.get $C)) (i32.const 2))))
-          (local.set $to (local.get $cols))
-          (local.set $n (local.get $rowRun))
-          ${copyRun}
-          (local.set $cols (i32.add (local.get $cols) (local.get $rowRun))))
-        (else
-          ${loop(
-            'j',
-            '(local.get $kw)',
-            `(local.set $iw (i32.add (local.get $iw0) (local.get $j)))
-          ;; unsigned compares also reject negative rows and columns (the padding above and left)
-          (if (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))
-            (then
-              (local.set $from (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $C)) (i32.const 2))))
-              (local.set $to (local.get $cols))
-              (local.set $n (local.get $run))
-              ${copyRun})
-            (else (memory.fill (local.get $cols) (i32.const 0) (local.get $run))))
-          (local.set $cols (i32.add (local.get $cols) (local.get $run)))`,
-          )}))`,
+      (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $C)) (i32.const 2))))
+      ;; unsigned compares also reject negative rows and columns (the padding above and left)
+      (local.set $inside (i32.lt_u (local.get $ih) (local.get $H)))
+      (local.set $to (i32.add (local.get $outRow) (i32.mul (local.get $i) (local.get $rowRun))))
+      (local.set $iw0 (i32.sub (i32.const 0) (local.get $pl)))
+      ${loop(
+        'ow',
+        '(local.get $OW)',
+        `(if (i32.eqz (local.get $inside))
+        (then (memory.fill (local.get $to) (i32.const 0) (local.get $rowRun)))
+        (else (if (i32.and (i32.ge_s (local.get $iw0) (i32.const 0)) (i32.le_s (i32.add (local.get $iw0) (local.get $kw)) (local.get $W)))
+          (then
+            (local.set $from (i32.add (local.get $xrow) (i32.mul (local.get $iw0) (local.get $run))))
+            (local.set $n (local.get $rowRun))
+            ${copyRun})
+          (else
+            ${loop(
+              'j',
+              '(local.get $kw)',
+              `(local.set $iw (i32.add (local.get $iw0) (local.get $j)))
+            (if (i32.lt_u (local.get $iw) (local.get $W))
+              (then
+                (local.set $from (i32.add (local.get $xrow) (i32.mul (local.get $iw) (local.get $run))))
+                (local.set $n (local.get $run))
+                (local.set $to (i32.add (local.get $to) (i32.mul (local.get $j) (local.get $run))))
+                ${copyRun}
+                (local.set $to (i32.sub (local.get $to) (i32.mul (local.get $j) (local.get $run)))))
+              (else (memory.fill (i32.add (local.get $to) (i32.mul (local.get $j) (local.get $run))) (i32.const 0) (local.get $run))))`,
+            )}))))
+      (local.set $to (i32.add (local.get $to) (local.get $rowBytes)))
+      (local.set $iw0 (i32.add (local.get $iw0) (local.get $sw)))`,
       )}`,
-        ),
+      )}`,
       ),
     )})`;
 
