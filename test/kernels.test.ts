@@ -528,26 +528,30 @@ for (const [label, K] of BACKENDS) {
   });
 }
 
-describe('conv2dBackward across threads', () => {
+describe('conv2d and conv2dBackward across threads', () => {
   // The weight gradients sum each chunk of 16 samples, then the chunks in order: the same bits on
-  // every thread count (per path: the fused multiply-adds round differently).
-  it('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA', () => {
-    const g: WindowGeometry = { batch: 37, height: 8, width: 8, channels: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
+  // every thread count (per path: the fused multiply-adds round differently). A batch of one chunk
+  // (5, 1) goes, on more than one thread, through the products over the whole batch, split by rows
+  // (and so does the forward pass of fewer samples than threads, 1):
+  // the same sums in the same order.
+  it.each([37, 5, 1])('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA (batch %i)', (B) => {
+    const g: WindowGeometry = { batch: B, height: 8, width: 8, channels: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
     const F = 12;
-    const src = [rand(37 * 64 * 2, true), rand(18 * F, true), rand(37 * 64 * F, true), rand(37 * 64 * F, true, 0.3)];
+    const src = [rand(B * 64 * 2, true), rand(18 * F, true), rand(B * 64 * F, true), rand(B * 64 * F, true, 0.3), rand(F, true)];
     for (const group of [
       [wasm1, wasm2, wasm3],
       [wasm1NoFma, wasm2NoFma, wasm4NoFma],
     ]) {
       const results = group.map((K) => {
-        const [x, w, dy, mask] = src.map((a) => {
-          const b = K.alloc(a.length, 'float32');
-          b.set(a);
-          return b;
+        const [x, w, dy, mask, b] = src.map((a) => {
+          const c = K.alloc(a.length, 'float32');
+          c.set(a);
+          return c;
         });
-        const [dx, dw, db] = [K.alloc(x.length, 'float32'), K.alloc(w.length, 'float32'), K.alloc(F, 'float32')];
+        const [dx, dw, db, z] = [K.alloc(x.length, 'float32'), K.alloc(w.length, 'float32'), K.alloc(F, 'float32'), K.alloc(dy.length, 'float32')];
+        K.conv2d(z, x, w, b, g, F, true);
         K.conv2dBackward(dx, dw, db, dy, mask, x, w, g, F);
-        return [...dx, ...dw, ...db];
+        return [...z, ...dx, ...dw, ...db];
       });
       expect(results[1]).toEqual(results[0]);
       expect(results[2]).toEqual(results[0]);

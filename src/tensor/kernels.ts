@@ -244,6 +244,54 @@ function like(a: FloatArray, n: number): FloatArray {
   return a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * Kernels.conv2d through K's own kernels over the whole batch: im2col, the product, the bias, ReLU.
+ * The reference's, and a faster backend's where its own cannot run (the memory full, an operand
+ * outside it), so that the products still run there.
+ */
+export function conv2dByProducts(K: Kernels, z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number, relu: boolean): void {
+  const rows = g.batch * g.outH * g.outW;
+  const depth = g.kh * g.kw * g.channels;
+  const cols = like(z, rows * depth);
+  K.im2col(cols, x, g);
+  K.matmul(z, cols, w, rows, depth, filters);
+  if (b) K.addBias(z, b, rows, filters);
+  if (relu) K.relu(z, z, rows * filters);
+}
+
+/** Kernels.conv2dBackward through K's own kernels over the whole batch, as conv2dByProducts. */
+export function conv2dBackwardByProducts(
+  K: Kernels,
+  dx: FloatArray | null,
+  dw: FloatArray | null,
+  db: FloatArray | null,
+  dy: FloatArray,
+  mask: FloatArray | null,
+  x: FloatArray,
+  w: FloatArray,
+  g: WindowGeometry,
+  filters: number,
+): void {
+  const rows = g.batch * g.outH * g.outW;
+  const depth = g.kh * g.kw * g.channels;
+  let dz = dy;
+  if (mask) {
+    dz = like(dy, rows * filters);
+    K.reluBackward(dz, dy, mask, rows * filters);
+  }
+  if (db) K.colSum(db, dz, rows, filters);
+  if (dw) {
+    const cols = like(dw, rows * depth);
+    K.im2col(cols, x, g);
+    K.matmulTN(dw, cols, dz, depth, rows, filters);
+  }
+  if (dx) {
+    const dcols = like(dx, rows * depth);
+    K.matmulNT(dcols, dz, w, rows, filters, depth);
+    K.col2im(dx, dcols, g);
+  }
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
 
@@ -495,34 +543,11 @@ export const jsKernels: Kernels = {
   },
 
   conv2d(z, x, w, b, g, filters, relu) {
-    const rows = g.batch * g.outH * g.outW;
-    const depth = g.kh * g.kw * g.channels;
-    const cols = like(z, rows * depth);
-    jsKernels.im2col(cols, x, g);
-    jsKernels.matmul(z, cols, w, rows, depth, filters);
-    if (b) jsKernels.addBias(z, b, rows, filters);
-    if (relu) jsKernels.relu(z, z, rows * filters);
+    conv2dByProducts(jsKernels, z, x, w, b, g, filters, relu);
   },
 
   conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
-    const rows = g.batch * g.outH * g.outW;
-    const depth = g.kh * g.kw * g.channels;
-    let dz = dy;
-    if (mask) {
-      dz = like(dy, rows * filters);
-      jsKernels.reluBackward(dz, dy, mask, rows * filters);
-    }
-    if (db) jsKernels.colSum(db, dz, rows, filters);
-    if (dw) {
-      const cols = like(dw, rows * depth);
-      jsKernels.im2col(cols, x, g);
-      jsKernels.matmulTN(dw, cols, dz, depth, rows, filters);
-    }
-    if (dx) {
-      const dcols = like(dx, rows * depth);
-      jsKernels.matmulNT(dcols, dz, w, rows, filters, depth);
-      jsKernels.col2im(dx, dcols, g);
-    }
+    conv2dBackwardByProducts(jsKernels, dx, dw, db, dy, mask, x, w, g, filters);
   },
 
   // Channels are contiguous in NHWC, so each window position updates a run of C maxima at once.

@@ -9,7 +9,7 @@
  * the reference path.
  */
 import { ValueError } from '../../errors.js';
-import { jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
+import { conv2dBackwardByProducts, conv2dByProducts, jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from './binary.js';
 import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
@@ -35,13 +35,13 @@ const NO_FLOATS: number[] = [];
  * are the same whatever the threads; a batch of 128 makes 8 partials, which 2 or 4 threads share evenly.
  */
 const CONV_CHUNK = 16;
-/** Bytes rounded up to whole f32x4 vectors, so that each scratch area starts 16-byte aligned. */
+/** Bytes of `floats` rounded up to whole f32x4 vectors, so that each scratch area after it starts 16-byte aligned. */
 const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
 
 /** The two products, in the kernel module and in the fused multiply-add one. */
 interface ProductExports {
-  gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
-  gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number, acc0: number): void;
+  gemm_n(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
+  gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
   conv_forward(z: number, x: number, wp: number, bias: number, relu: number, cols: number, tile: number, f: number, ...g: number[]): void;
   conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
@@ -184,6 +184,24 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const exportsOf = (x: object | undefined): Record<string, Fn> => (x ?? {}) as Record<string, Fn>;
   const localFns = new Map<PoolOp, Fn>(POOL_OPS.map((op) => [op, op.startsWith('fma_') ? exportsOf(fmaProducts)[op.slice(4)] : exportsOf(wasm)[op]]));
 
+  /** How many parts `split` makes of `count` items (of `align` each) for this much work: one per thread at most. */
+  function partsFor(count: number, work: number): number {
+    return pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, count) : 1;
+  }
+
+  /**
+   * Scratch of `fixed` bytes, then one `area` for each of up to `parts` parts; with no room for them
+   * all, room for one (the call then runs on this thread alone: pass `split` no work). null when the
+   * memory has no room even for that.
+   */
+  function areas(fixed: number, area: number, parts: number): { base: number; parts: number } | null {
+    for (const n of parts > 1 ? [parts, 1] : [1]) {
+      const base = heap.scratch(fixed + n * area);
+      if (base >= 0) return { base, parts: n };
+    }
+    return null;
+  }
+
   /**
    * Runs `op` over `count` items (rows, samples, elements) in parts, one per thread when `work`
    * (about a multiply-add's worth per unit) reaches the split threshold: part p takes the items
@@ -192,7 +210,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * for the workers that did: every part writes its own memory, so the call ends only when all have.
    */
   function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], align = 1, floats: number[] = NO_FLOATS): void {
-    const wanted = pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, Math.ceil(count / align)) : 1;
+    const wanted = partsFor(Math.ceil(count / align), work);
     const each = Math.max(align, Math.ceil(count / wanted / align) * align);
     // No part without items: with 3 or more threads, `wanted` parts of `each` can leave the last ones
     // empty (a pack of B given a negative width would copy to the end of the memory).
@@ -261,7 +279,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
     // Parts of whole row tiles, each with its own tile area in the scratch.
-    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes, 0], R);
+    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], R);
     io.finish();
     return true;
   }
@@ -289,19 +307,24 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   /**
    * The convolution's forward pass (conv-wat.ts), split by samples; scratch: w packed, then each
-   * thread's area (a sample's windows and a tile). Returns false, having done nothing, when the
-   * memory has no room for it.
+   * part's area (a sample's windows and a tile). Returns false, having done nothing, when the memory
+   * has no room for it, or when there are fewer samples than threads: the products over the whole
+   * batch then split by rows instead (conv2dByProducts: the same sums in the same order, so the same
+   * bits).
    */
   function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number, relu: boolean): boolean {
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
+    const work = g.batch * rows * depth * f;
+    if (partsFor(g.batch, work) < partsFor(Infinity, work)) return false;
     const packBytes = Math.ceil(f / W) * W * depth * 4;
     const area = vecBytes(rows * depth) + R * W * 4;
-    const base = heap.scratch(packBytes + (pool?.threads ?? 1) * area);
-    if (base < 0) return false;
+    const room = areas(packBytes, area, partsFor(g.batch, work));
+    if (!room) return false;
+    const { base } = room;
     pack('nn', base, w.byteOffset, depth, f);
-    split(`${products === wasm ? '' : 'fma_'}conv_forward`, g.batch, g.batch * rows * depth * f, (s0, n, p) => {
+    split(`${products === wasm ? '' : 'fma_'}conv_forward`, g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
       const cols = base + packBytes + p * area;
       return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
     });
@@ -311,8 +334,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   /**
    * The convolution's backward pass (conv-wat.ts), split by chunks of CONV_CHUNK samples, then the
    * chunks' partial weight gradients summed in chunk order. Scratch: wᵀ packed (for dx), the
-   * partials of dw and db, then each thread's area (a chunk's windows, its dz and dz packed, a
-   * tile). Returns false, having done nothing, when the memory has no room for it.
+   * partials of dw and db, then each part's area (a chunk's windows, its dz and dz packed, a tile).
+   * Returns false, having done nothing, when the memory has no room for it, or when one chunk is
+   * all there is and more threads: the products over the batch then split by rows instead
+   * (conv2dBackwardByProducts: for one chunk, the same sums in the same order, so the same bits).
    */
   function convolveBackward(
     dx: Float32Array | null,
@@ -325,25 +350,28 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     g: WindowGeometry,
     f: number,
   ): boolean {
+    if (!dx && !dw && !db) return true;
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
+    const work = g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
+    if (chunks === 1 && partsFor(Infinity, work) > 1) return false;
     const packBytes = dx ? Math.ceil(depth / W) * W * f * 4 : 0;
-    const dwBytes = dw ? chunks * depth * f * 4 : 0;
+    const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
     const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
     const colsBytes = vecBytes(chunkRows * depth);
     const dzBytes = mask ? vecBytes(chunkRows * f) : 0;
     const dzpBytes = dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
     const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
-    const base = heap.scratch(packBytes + dwBytes + dbBytes + (pool?.threads ?? 1) * area);
-    if (base < 0) return false;
+    const room = areas(packBytes + dwBytes + dbBytes, area, partsFor(chunks, work));
+    if (!room) return false;
+    const { base } = room;
     const dwp = base + packBytes;
     const dbp = dwp + dwBytes;
     if (dx) pack('nt', base, w.byteOffset, f, depth);
-    const work = g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
-    split(`${products === wasm ? '' : 'fma_'}conv_backward`, chunks, work, (c0, nc, p) => {
+    split(`${products === wasm ? '' : 'fma_'}conv_backward`, chunks, room.parts > 1 ? work : 0, (c0, nc, p) => {
       const s0 = c0 * CONV_CHUNK;
       const cols = dbp + dbBytes + p * area;
       return [
@@ -398,7 +426,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   // Element-wise kernels run in wasm when every array is an f32 view of the memory, else on the reference.
   const here = (...xs: (FloatArray | Int32Array)[]): boolean => xs.every((x) => (x instanceof Float32Array || x instanceof Int32Array) && heap.owns(x));
 
-  return {
+  const self: WasmKernels = {
     ...jsKernels,
     name: 'wasm',
     shared,
@@ -486,13 +514,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     conv2d(z, x, w, b, g, filters, relu) {
       const ok = here(z, x, w) && (!b || here(b)) && convolve(z as Float32Array, x as Float32Array, w as Float32Array, b as Float32Array | null, g, filters, relu);
-      if (!ok) jsKernels.conv2d(z, x, w, b, g, filters, relu);
+      if (!ok) conv2dByProducts(self, z, x, w, b, g, filters, relu);
     },
     conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
       type F = Float32Array | null;
       const present = [dx, dw, db, dy, mask, x, w].filter((a): a is FloatArray => a !== null);
       const ok = here(...present) && convolveBackward(dx as F, dw as F, db as F, dy as Float32Array, mask as F, x as Float32Array, w as Float32Array, g, filters);
-      if (!ok) jsKernels.conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters);
+      if (!ok) conv2dBackwardByProducts(self, dx, dw, db, dy, mask, x, w, g, filters);
     },
     colMoments(mean, variance, x, rows, cols) {
       // Two float64 sums of cols each, in the call's scratch.
@@ -519,4 +547,5 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       } else jsKernels.adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon);
     },
   };
+  return self;
 }

@@ -23,7 +23,7 @@
  */
 import { LOCALS, ZERO, at, loop4 } from './elementwise-wat.js';
 
-/** The twelve i32 window arguments after the batch (im2col's and col2im's for one sample). */
+/** The eleven i32 window arguments after the batch (im2col's and col2im's). */
 const SAMPLE_GEOMETRY = '(local.get $H) (local.get $W) (local.get $C) (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $OH) (local.get $OW)';
 const GEOMETRY_PARAMS =
   '(param $B i32) (param $H i32) (param $W i32) (param $C i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $OH i32) (param $OW i32)';
@@ -45,7 +45,7 @@ const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) 
       (br_if $done (i32.ge_u (local.get $s) (local.get $B)))
       (call $im2col (local.get $cols) (local.get $x) (i32.const 1) ${SAMPLE_GEOMETRY})
       (call $gemm_n (local.get $z) (local.get $cols) (local.get $wp) (local.get $rows) (local.get $depth) (local.get $F)
-        (i32.shl (local.get $depth) (i32.const 2)) (i32.const 4) (local.get $tile) (i32.const 0))
+        (i32.shl (local.get $depth) (i32.const 2)) (i32.const 4) (local.get $tile))
       (if (local.get $bias) (then (call $add_bias (local.get $z) (local.get $bias) (local.get $rows) (local.get $F))))
       (if (local.get $relu) (then (call $relu (local.get $z) (local.get $z) (i32.mul (local.get $rows) (local.get $F)))))
       (local.set $x (i32.add (local.get $x) (local.get $img)))
@@ -104,12 +104,12 @@ const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i
         (call $im2col (local.get $cols) (local.get $x) (local.get $ns) ${SAMPLE_GEOMETRY})
         (call $pack_b (local.get $dzp) (local.get $g) (local.get $n) (local.get $F) (local.get $F))
         (call $gemm_t (local.get $dwp) (local.get $cols) (local.get $dzp) (local.get $depth) (local.get $n) (local.get $F)
-          (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile) (i32.const 0))
+          (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile))
         (local.set $dwp (i32.add (local.get $dwp) (i32.shl (i32.mul (local.get $depth) (local.get $F)) (i32.const 2))))))
       (if (local.get $dx) (then
         ;; dcols = dz · wᵀ into cols' scratch, then put back into dx.
         (call $gemm_n (local.get $cols) (local.get $g) (local.get $wpt) (local.get $n) (local.get $F) (local.get $depth)
-          (i32.shl (local.get $F) (i32.const 2)) (i32.const 4) (local.get $tile) (i32.const 0))
+          (i32.shl (local.get $F) (i32.const 2)) (i32.const 4) (local.get $tile))
         (call $col2im (local.get $dx) (local.get $cols) (local.get $ns) ${SAMPLE_GEOMETRY})
         (local.set $dx (i32.add (local.get $dx) (i32.mul (local.get $img) (local.get $ns))))))
       (local.set $x (i32.add (local.get $x) (i32.mul (local.get $img) (local.get $ns))))

@@ -155,8 +155,7 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
  * block of A (192 KiB for 'n') stays in L2 while every panel passes over it, and the KC×W slice of
  * a B panel (12 KiB) stays in L1 while every row tile of the block uses it. Without the row blocks,
  * a tall A (im2col's rows, 15,488 × 288 for tutorial 002's second convolution) came from memory
- * once per panel. A k block's sums go through C (f32, exact), so the blocking changes no bit; with
- * acc0 ≠ 0 the first block starts from C too (C += A·B: conv-wat.ts sums a chunk's samples so).
+ * once per panel. A k block's sums go through C (f32, exact), so the blocking changes no bit.
  * KC per mode, measured (both versions in one process, best of 25, Intel Xeon, FMA): 'n' 384 (that
  * convolution's 15,488×288·288×64 in one k block instead of 256 + 32: 33.0–34.2 → 34.7–35.2 GFLOPS,
  * the MLP's shapes +1%); 't' 256 (its 288×15,488 reads of Aᵀ did as well or 3% better than with 384).
@@ -169,14 +168,14 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
   // A's tile origin for row i in this k block: rows are ars apart ('n'), or 4 bytes apart ('t').
   const aAt = (i: string): string => add(get('ak'), mul(i, mode === 'n' ? get('ars') : i32(4)));
   const tileCall = (r: number, cq: string, ai: string): string =>
-    `(call $tile${mode}${r} ${cq} ${get('ldc')} ${ai} ${get('ars')} ${get('acs')} ${get('bq')} ${get('kc')} ${get('ncols')} ${get('scratch')} (i32.or ${get('kb')} ${get('acc0')}))`;
+    `(call $tile${mode}${r} ${cq} ${get('ldc')} ${ai} ${get('ars')} ${get('acs')} ${get('bq')} ${get('kc')} ${get('ncols')} ${get('scratch')} ${get('kb')})`;
   // A tile of `rows` rows (1..R, known only at run time) at row $i.
   const tileAt = (rows: string): string =>
     `(local.set $cq ${add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W)))})
         (local.set $ai ${aAt(get('i'))})
         ${Array.from({ length: R }, (_, x) => `(if (i32.eq ${rows} ${i32(x + 1)}) (then ${tileCall(x + 1, get('cq'), get('ai'))}))`).join('\n        ')}`;
   return `(func $gemm_${mode} (export "gemm_${mode}") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $ars i32) (param $acs i32) (param $scratch i32) (param $acc0 i32)
+    (param $ars i32) (param $acs i32) (param $scratch i32)
     (local $q i32) (local $i i32) (local $ldc i32) (local $bq i32) (local $cq i32) (local $ai i32) (local $ncols i32) (local $left i32)
     (local $kb i32) (local $kc i32) (local $ak i32) (local $half i32) (local $ib i32) (local $iend i32)
     (local.set $ldc ${mul(get('n'), i32(4))})
