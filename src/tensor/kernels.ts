@@ -260,18 +260,8 @@ export function conv2dByProducts(K: Kernels, z: FloatArray, x: FloatArray, w: Fl
 }
 
 /** Kernels.conv2dBackward through K's own kernels over the whole batch, as conv2dByProducts. */
-export function conv2dBackwardByProducts(
-  K: Kernels,
-  dx: FloatArray | null,
-  dw: FloatArray | null,
-  db: FloatArray | null,
-  dy: FloatArray,
-  mask: FloatArray | null,
-  x: FloatArray,
-  w: FloatArray,
-  g: WindowGeometry,
-  filters: number,
-): void {
+export function conv2dBackwardByProducts(K: Kernels, ...args: Parameters<Kernels['conv2dBackward']>): void {
+  const [dx, dw, db, dy, mask, x, w, g, filters] = args;
   const rows = g.batch * g.outH * g.outW;
   const depth = g.kh * g.kw * g.channels;
   let dz = dy;
