@@ -184,6 +184,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const exportsOf = (x: object | undefined): Record<string, Fn> => (x ?? {}) as Record<string, Fn>;
   const localFns = new Map<PoolOp, Fn>(POOL_OPS.map((op) => [op, op.startsWith('fma_') ? exportsOf(fmaProducts)[op.slice(4)] : exportsOf(wasm)[op]]));
 
+  /** The pool op of a function of the products' module in use (fma_…: the fused multiply-add one). */
+  const productOp = (name: 'gemm_n' | 'gemm_t' | 'conv_forward' | 'conv_backward'): PoolOp => (products === wasm ? name : `fma_${name}`);
+
   /** How many parts `split` makes of `count` items (of `align` each) for this much work: one per thread at most. */
   function partsFor(count: number, work: number): number {
     return pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, count) : 1;
@@ -277,7 +280,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     pack(form === 'nt' ? 'nt' : 'nn', packPtr, bPtr, k, n);
     const ars = form !== 'tn' ? 4 * k : 4;
     const acs = form !== 'tn' ? 4 : 4 * m;
-    const op: PoolOp = `${products === wasm ? '' : 'fma_'}gemm_${form === 'tn' ? 't' : 'n'}`;
+    const op = productOp(form === 'tn' ? 'gemm_t' : 'gemm_n');
     // Parts of whole row tiles, each with its own tile area in the scratch.
     split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], R);
     io.finish();
@@ -317,14 +320,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
     const work = g.batch * rows * depth * f;
-    if (partsFor(g.batch, work) < partsFor(Infinity, work)) return false;
+    const parts = partsFor(g.batch, work);
+    if (parts < partsFor(Infinity, work)) return false;
     const packBytes = Math.ceil(f / W) * W * depth * 4;
     const area = vecBytes(rows * depth) + R * W * 4;
-    const room = areas(packBytes, area, partsFor(g.batch, work));
+    const room = areas(packBytes, area, parts);
     if (!room) return false;
     const { base } = room;
     pack('nn', base, w.byteOffset, depth, f);
-    split(`${products === wasm ? '' : 'fma_'}conv_forward`, g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
+    split(productOp('conv_forward'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
       const cols = base + packBytes + p * area;
       return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
     });
@@ -371,7 +375,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const dwp = base + packBytes;
     const dbp = dwp + dwBytes;
     if (dx) pack('nt', base, w.byteOffset, f, depth);
-    split(`${products === wasm ? '' : 'fma_'}conv_backward`, chunks, room.parts > 1 ? work : 0, (c0, nc, p) => {
+    split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc, p) => {
       const s0 = c0 * CONV_CHUNK;
       const cols = dbp + dbBytes + p * area;
       return [

@@ -166,11 +166,11 @@ const copyRun = `(local.set $o (i32.const 0))
  * its check are the same for every ow, and a window row that lies wholly inside the image is kw·C
  * contiguous floats of x (whatever the strides), copied as one run; a row that crosses the padding
  * goes position by position (C channels copied, or zeros), and a row above or below the image is
- * zeros. cols row r = (b·OH + oh)·OW + ow holds window row i at bytes i·kw·C·4 on.
+ * zeros. cols row r = (b·OH + oh)·OW + ow holds window row i at bytes i·kw·C·4 on ($seg).
  */
 const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32) ${GEOMETRY} ${WINDOW_LOCALS}
     (local $o i32) (local $end4 i32) (local $n i32) (local $from i32) (local $to i32) (local $iw0 i32) (local $rowRun i32)
-    (local $rowBytes i32) (local $xrow i32) (local $outRow i32) (local $inside i32)
+    (local $rowBytes i32) (local $xrow i32) (local $outRow i32) (local $inside i32) (local $seg i32)
     (local.set $run (i32.shl (local.get $C) (i32.const 2)))
     (local.set $rowRun (i32.mul (local.get $run) (local.get $kw)))
     (local.set $rowBytes (i32.mul (local.get $rowRun) (local.get $kh)))
@@ -188,16 +188,17 @@ const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32)
       (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $C)) (i32.const 2))))
       ;; unsigned compares also reject negative rows and columns (the padding above and left)
       (local.set $inside (i32.lt_u (local.get $ih) (local.get $H)))
-      (local.set $to (i32.add (local.get $outRow) (i32.mul (local.get $i) (local.get $rowRun))))
+      (local.set $seg (i32.add (local.get $outRow) (i32.mul (local.get $i) (local.get $rowRun))))
       (local.set $iw0 (i32.sub (i32.const 0) (local.get $pl)))
       ${loop(
         'ow',
         '(local.get $OW)',
         `(if (i32.eqz (local.get $inside))
-        (then (memory.fill (local.get $to) (i32.const 0) (local.get $rowRun)))
+        (then (memory.fill (local.get $seg) (i32.const 0) (local.get $rowRun)))
         (else (if (i32.and (i32.ge_s (local.get $iw0) (i32.const 0)) (i32.le_s (i32.add (local.get $iw0) (local.get $kw)) (local.get $W)))
           (then
             (local.set $from (i32.add (local.get $xrow) (i32.mul (local.get $iw0) (local.get $run))))
+            (local.set $to (local.get $seg))
             (local.set $n (local.get $rowRun))
             ${copyRun})
           (else
@@ -205,16 +206,15 @@ const im2col = `(func $im2col (export "im2col") (param $cols i32) (param $x i32)
               'j',
               '(local.get $kw)',
               `(local.set $iw (i32.add (local.get $iw0) (local.get $j)))
+            (local.set $to (i32.add (local.get $seg) (i32.mul (local.get $j) (local.get $run))))
             (if (i32.lt_u (local.get $iw) (local.get $W))
               (then
                 (local.set $from (i32.add (local.get $xrow) (i32.mul (local.get $iw) (local.get $run))))
                 (local.set $n (local.get $run))
-                (local.set $to (i32.add (local.get $to) (i32.mul (local.get $j) (local.get $run))))
-                ${copyRun}
-                (local.set $to (i32.sub (local.get $to) (i32.mul (local.get $j) (local.get $run)))))
-              (else (memory.fill (i32.add (local.get $to) (i32.mul (local.get $j) (local.get $run))) (i32.const 0) (local.get $run))))`,
+                ${copyRun})
+              (else (memory.fill (local.get $to) (i32.const 0) (local.get $run))))`,
             )}))))
-      (local.set $to (i32.add (local.get $to) (local.get $rowBytes)))
+      (local.set $seg (i32.add (local.get $seg) (local.get $rowBytes)))
       (local.set $iw0 (i32.add (local.get $iw0) (local.get $sw)))`,
       )}`,
       )}`,
