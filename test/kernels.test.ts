@@ -357,6 +357,11 @@ for (const [label, K] of BACKENDS) {
           [2, 7, 6, 8, 2, 3, 2, 1, 0, 1, 33],
           [35, 4, 4, 2, 4, 4, 3, 3, 1, 2, 4],
           [1, 9, 9, 1, 3, 3, 1, 1, 1, 1, 32],
+          // 3×3, stride 1, channels and filters in fours: the wasm forward pass goes by Winograd
+          // (tutorial 002's second convolution; 'same' over odd sizes; uneven paddings across chunks).
+          [3, 13, 13, 32, 3, 3, 1, 1, 0, 0, 64],
+          [2, 7, 8, 8, 3, 3, 1, 1, 1, 1, 12],
+          [19, 5, 6, 16, 3, 3, 1, 1, 0, 1, 4],
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
@@ -534,10 +539,17 @@ describe('conv2d and conv2dBackward across threads', () => {
   // (5, 1) goes, on more than one thread, through the products over the whole batch, split by rows
   // (and so does the forward pass of fewer samples than threads, 1):
   // the same sums in the same order.
-  it.each([37, 5, 1])('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA (batch %i)', (B) => {
-    const g: WindowGeometry = { batch: B, height: 8, width: 8, channels: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
+  // With 8 channels the forward pass goes by Winograd (a sample at a time, any batch: the same sums on any thread).
+  it.each([
+    [37, 2],
+    [5, 2],
+    [1, 2],
+    [37, 8],
+    [1, 8],
+  ])('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA (batch %i, %i channels)', (B, C) => {
+    const g: WindowGeometry = { batch: B, height: 8, width: 8, channels: C, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
     const F = 12;
-    const src = [rand(B * 64 * 2, true), rand(18 * F, true), rand(B * 64 * F, true), rand(B * 64 * F, true, 0.3), rand(F, true)];
+    const src = [rand(B * 64 * C, true), rand(9 * C * F, true), rand(B * 64 * F, true), rand(B * 64 * F, true, 0.3), rand(F, true)];
     for (const group of [
       [wasm1, wasm2, wasm3],
       [wasm1NoFma, wasm2NoFma, wasm4NoFma],

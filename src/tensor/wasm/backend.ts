@@ -15,6 +15,7 @@ import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
 import { POOL_OPS, WorkerPool, availableCores, type PoolOp } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
+import { winogradKernels, winogradKernelsSize } from './winograd.js';
 
 const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;
@@ -37,6 +38,29 @@ const NO_FLOATS: number[] = [];
 const CONV_CHUNK = 16;
 /** Bytes of `floats` rounded up to whole f32x4 vectors, so that each scratch area after it starts 16-byte aligned. */
 const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
+/** Fewest channels for which a 3×3 convolution goes by Winograd (winograd-wat.ts): the products' k is the channels. */
+const WINOGRAD_MIN_CHANNELS = 8;
+/** Whether a convolution of f filters goes by Winograd's F(2×2, 3×3): 3×3 windows, stride 1, channels and filters in fours. */
+const winogradFits = (g: WindowGeometry, f: number): boolean =>
+  g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.channels % 4 === 0 && f % 4 === 0 && g.channels >= WINOGRAD_MIN_CHANNELS && g.padTop >= 0 && g.padLeft >= 0;
+/** Winograd's tiles of a sample: 2×2 outputs each. */
+const winogradTiles = (g: WindowGeometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+/** Bytes of a sample's v [16, tiles, C] and m [16, tiles, f] (winograd-wat.ts). */
+const winogradBytes = (g: WindowGeometry, f: number): number => vecBytes(16 * winogradTiles(g) * g.channels) + vecBytes(16 * winogradTiles(g) * f);
+/**
+ * For a 3×3 convolution of stride 1, its dx as a convolution: of dz [B, outH, outW, f] padded by
+ * 2 − the padding, whose f channels give C outputs [B, H, W, C] (by w turned by 180°).
+ */
+const dxGeometry = (g: WindowGeometry, f: number): WindowGeometry => ({
+  ...g,
+  height: g.outH,
+  width: g.outW,
+  channels: f,
+  padTop: 2 - g.padTop,
+  padLeft: 2 - g.padLeft,
+  outH: g.height,
+  outW: g.width,
+});
 
 /** The two products, in the kernel module and in the fused multiply-add one. */
 interface ProductExports {
@@ -44,7 +68,8 @@ interface ProductExports {
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
   conv_forward(z: number, x: number, wp: number, bias: number, relu: number, cols: number, tile: number, f: number, ...g: number[]): void;
-  conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
+  conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, ups: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
+  conv_winograd(z: number, x: number, up: number, ups: number, bias: number, relu: number, v: number, m: number, tile: number, f: number, ...g: number[]): void;
 }
 
 interface GemmExports extends ProductExports {
@@ -185,7 +210,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const localFns = new Map<PoolOp, Fn>(POOL_OPS.map((op) => [op, op.startsWith('fma_') ? exportsOf(fmaProducts)[op.slice(4)] : exportsOf(wasm)[op]]));
 
   /** The pool op of a function of the products' module in use (fma_…: the fused multiply-add one). */
-  const productOp = (name: 'gemm_n' | 'gemm_t' | 'conv_forward' | 'conv_backward'): PoolOp => (products === wasm ? name : `fma_${name}`);
+  const productOp = (name: 'gemm_n' | 'gemm_t' | 'conv_forward' | 'conv_backward' | 'conv_winograd'): PoolOp => (products === wasm ? name : `fma_${name}`);
 
   /** How many parts `split` makes of `count` items (of `align` each) for this much work: one per thread at most. */
   function partsFor(count: number, work: number): number {
@@ -316,6 +341,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * bits).
    */
   function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number, relu: boolean): boolean {
+    if (winogradFits(g, f)) return winograd(z.byteOffset, x.byteOffset, w, false, b?.byteOffset ?? 0, relu, g, f);
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
@@ -331,6 +357,32 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     split(productOp('conv_forward'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
       const cols = base + packBytes + p * area;
       return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
+    });
+    return true;
+  }
+
+  /**
+   * A 3×3 convolution of stride 1 by Winograd's F(2×2, 3×3) (winograd-wat.ts) between pointers:
+   * out [B, outH, outW, f] from inp [B, H, W, C] (g), with the kernels of w, or (turned, for a
+   * convolution's dx) of w [3, 3, f, C] turned by 180° with its channels and filters swapped; bias 0:
+   * none. Split by samples, for any batch: a sample's sums are the same on whichever thread, so the
+   * bits are the same on any number of threads. Scratch: the kernels' transforms, then each part's
+   * area (a sample's v and m, a tile). Returns false, having done nothing, when the memory has no room.
+   */
+  function winograd(out: number, inp: number, w: Float32Array, turned: boolean, bias: number, relu: boolean, g: WindowGeometry, f: number): boolean {
+    const C = g.channels;
+    const upFloats = winogradKernelsSize(C, f, W);
+    const work = g.batch * winogradTiles(g) * 16 * C * f;
+    const area = winogradBytes(g, f) + R * W * 4;
+    const room = areas(vecBytes(upFloats), area, partsFor(g.batch, work));
+    if (!room) return false;
+    const { base } = room;
+    winogradKernels(heap.f32(base, upFloats), w, C, f, W, turned);
+    split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
+      const v = base + vecBytes(upFloats) + p * area;
+      const m = v + vecBytes(16 * winogradTiles(g) * C);
+      return [out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4, bias, relu ? 1 : 0, v, m, v + winogradBytes(g, f), f,
+        n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW];
     });
     return true;
   }
@@ -360,12 +412,30 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { img } = perSample(g);
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
     const work = g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
-    if (chunks === 1 && partsFor(Infinity, work) > 1) return false;
-    const packBytes = dx ? Math.ceil(depth / W) * W * f * 4 : 0;
+    // dx by Winograd where it fits: the convolution of dz over dxg (see winograd).
+    const dxg = dxGeometry(g, f);
+    const turned = dx !== null && winogradFits(dxg, g.channels);
+    if (chunks === 1 && partsFor(Infinity, work) > 1) {
+      if (!turned) return false;
+      // One chunk, several threads: dx by Winograd split by samples, dw and db by the products split
+      // by rows; the same sums as a thread's conv_backward, so the same bits.
+      let dz = dy;
+      if (mask) {
+        dz = heap.allocF32(g.batch * rows * f);
+        if (!heap.owns(dz)) return false;
+        self.reluBackward(dz, dy, mask, g.batch * rows * f);
+      }
+      if (!winograd(dx.byteOffset, dz.byteOffset, w, true, 0, false, dxg, g.channels)) return false;
+      conv2dBackwardByProducts(self, null, dw, db, dz, null, x, w, g, f);
+      return true;
+    }
+    const upFloats = turned ? winogradKernelsSize(f, g.channels, W) : 0;
+    const packBytes = turned ? vecBytes(upFloats) : dx ? Math.ceil(depth / W) * W * f * 4 : 0;
     const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
     const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
-    const colsBytes = vecBytes(chunkRows * depth);
+    // cols: a chunk's windows (dw), its dcols (dx by products), or a sample's v and m (dx by Winograd).
+    const colsBytes = Math.max(vecBytes(chunkRows * depth), turned ? winogradBytes(dxg, g.channels) : 0);
     const dzBytes = mask ? vecBytes(chunkRows * f) : 0;
     const dzpBytes = dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
     const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
@@ -374,7 +444,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { base } = room;
     const dwp = base + packBytes;
     const dbp = dwp + dwBytes;
-    if (dx) pack('nt', base, w.byteOffset, f, depth);
+    if (turned) winogradKernels(heap.f32(base, upFloats), w, f, g.channels, W, true);
+    else if (dx) pack('nt', base, w.byteOffset, f, depth);
     split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc, p) => {
       const s0 = c0 * CONV_CHUNK;
       const cols = dbp + dbBytes + p * area;
@@ -386,6 +457,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
         mask ? mask.byteOffset + 4 * rows * f * s0 : 0,
         x.byteOffset + 4 * img * s0,
         base,
+        turned ? (upFloats / 16) * 4 : 0,
         cols,
         cols + colsBytes,
         cols + colsBytes + dzBytes,

@@ -12,6 +12,7 @@ import { convWat } from './conv-wat.js';
 import { addBias, elementwiseWat, relu, windowWat } from './elementwise-wat.js';
 import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
 import { resampleWat } from './resample-wat.js';
+import { winogradWat } from './winograd-wat.js';
 
 /** gemm_n and gemm_t with the tile functions they call, and gemm_rows. */
 function productFuncs(fma: boolean, tile: GemmTile): string {
@@ -34,6 +35,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${elementwiseWat()}
   ${windowWat()}
   ${convWat()}
+  ${winogradWat()}
   ${channelsWat()}
   ${resampleWat()}
 )
@@ -54,6 +56,7 @@ export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): 
   ${addBias}
   ${relu}
   ${convWat()}
+  ${winogradWat()}
 )
 `;
 }

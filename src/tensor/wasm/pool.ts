@@ -22,6 +22,8 @@ export const POOL_OPS = [
   'conv_backward',
   'fma_conv_forward',
   'fma_conv_backward',
+  'conv_winograd',
+  'fma_conv_winograd',
   'pack_b',
   'pack_bt',
   'affine_resample',
