@@ -357,11 +357,13 @@ for (const [label, K] of BACKENDS) {
           [2, 7, 6, 8, 2, 3, 2, 1, 0, 1, 33],
           [35, 4, 4, 2, 4, 4, 3, 3, 1, 2, 4],
           [1, 9, 9, 1, 3, 3, 1, 1, 1, 1, 32],
-          // 3×3, stride 1, channels and filters in fours: the wasm forward pass goes by Winograd
-          // (tutorial 002's second convolution; 'same' over odd sizes; uneven paddings across chunks).
+          // 3×3, stride 1, channels and filters in fours: the wasm backend goes by Winograd (forward,
+          // dw, and dx where the filters are 8 or more: tutorial 002's second convolution; 'same' over
+          // odd sizes; uneven paddings across chunks; paddings of 2, so dx's are 0).
           [3, 13, 13, 32, 3, 3, 1, 1, 0, 0, 64],
           [2, 7, 8, 8, 3, 3, 1, 1, 1, 1, 12],
           [19, 5, 6, 16, 3, 3, 1, 1, 0, 1, 4],
+          [2, 5, 4, 8, 3, 3, 1, 1, 2, 2, 8],
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;

@@ -10,6 +10,7 @@ import { bufferZeros } from '../src/tensor/tensor.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from '../src/tensor/wasm/binary.js';
 import { ValueError } from '../src/errors.js';
 import { WorkerPool, availableCores } from '../src/tensor/wasm/pool.js';
+import { WasmHeap } from '../src/tensor/wasm/heap.js';
 
 describe('the wasm binary', () => {
   it('is what src/tensor/wasm/*-wat.ts assembles to (run `npm run build:wasm` after changing them)', async () => {
@@ -21,6 +22,23 @@ describe('the wasm binary', () => {
   it('is embedded: no .wasm file ships or is read at run time', () => {
     const src = readFileSync(new URL('../src/tensor/wasm/backend.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(/readFile|fetch\(|\.wasm['"]/);
+  });
+});
+
+describe('the heap', () => {
+  // Before, a kernel then took its own arrays for foreign ones: copies, or the reference kernels (and,
+  // for the convolutions, other sums than on another thread count).
+  it('still owns its views after another shared memory grows (V8 then hands out a new buffer object)', () => {
+    const heap = new WasmHeap(true);
+    const a = heap.allocF32(10);
+    const other = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true } as WebAssembly.MemoryDescriptor);
+    other.grow(1);
+    expect(heap.memory.buffer).not.toBe(a.buffer); // the premise
+    expect(heap.owns(a)).toBe(true);
+    expect(heap.owns(a.subarray(2))).toBe(true);
+    expect(heap.owns(heap.allocF32(10))).toBe(true);
+    expect(heap.owns(new Float32Array(10))).toBe(false);
+    expect(heap.owns(new Float32Array(new SharedArrayBuffer(40)))).toBe(false);
   });
 });
 

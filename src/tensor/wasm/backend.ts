@@ -15,6 +15,7 @@ import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
 import { POOL_OPS, WorkerPool, availableCores, type PoolOp } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
+import { winogradDwBytes, winogradForwardBytes } from './winograd-wat.js';
 import { winogradKernels, winogradKernelsSize } from './winograd.js';
 
 const R = DEFAULT_TILE.rows;
@@ -40,13 +41,14 @@ const CONV_CHUNK = 16;
 const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
 /** Fewest channels for which a 3×3 convolution goes by Winograd (winograd-wat.ts): the products' k is the channels. */
 const WINOGRAD_MIN_CHANNELS = 8;
-/** Whether a convolution of f filters goes by Winograd's F(2×2, 3×3): 3×3 windows, stride 1, channels and filters in fours. */
+/** Whether a convolution of f filters goes by Winograd (winograd-wat.ts): 3×3 windows, stride 1, channels and filters in fours, paddings of 0 to 2 (its dx's are 2 − the padding). */
 const winogradFits = (g: WindowGeometry, f: number): boolean =>
-  g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.channels % 4 === 0 && f % 4 === 0 && g.channels >= WINOGRAD_MIN_CHANNELS && g.padTop >= 0 && g.padLeft >= 0;
+  g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.channels % 4 === 0 && f % 4 === 0 && g.channels >= WINOGRAD_MIN_CHANNELS &&
+  g.padTop >= 0 && g.padTop <= 2 && g.padLeft >= 0 && g.padLeft <= 2;
 /** Winograd's tiles of a sample: 2×2 outputs each. */
 const winogradTiles = (g: WindowGeometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
-/** Bytes of a sample's v [16, tiles, C] and m [16, tiles, f] (winograd-wat.ts). */
-const winogradBytes = (g: WindowGeometry, f: number): number => vecBytes(16 * winogradTiles(g) * g.channels) + vecBytes(16 * winogradTiles(g) * f);
+/** Bytes of a sample's v [16, tiles, C], m [16, tiles, f] and the sample zero-padded (winograd-wat.ts). */
+const winogradBytes = (g: WindowGeometry, f: number): number => winogradForwardBytes(Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f);
 /**
  * For a 3×3 convolution of stride 1, its dx as a convolution: of dz [B, outH, outW, f] padded by
  * 2 − the padding, whose f channels give C outputs [B, H, W, C] (by w turned by 180°).
@@ -68,8 +70,8 @@ interface ProductExports {
   gemm_t(c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, scratch: number): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
   conv_forward(z: number, x: number, wp: number, bias: number, relu: number, cols: number, tile: number, f: number, ...g: number[]): void;
-  conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, ups: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
-  conv_winograd(z: number, x: number, up: number, ups: number, bias: number, relu: number, v: number, m: number, tile: number, f: number, ...g: number[]): void;
+  conv_backward(dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, ups: number, wdw: number, cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]): void;
+  conv_winograd(z: number, x: number, up: number, ups: number, bias: number, relu: number, v: number, tile: number, f: number, ...g: number[]): void;
 }
 
 interface GemmExports extends ProductExports {
@@ -380,8 +382,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     winogradKernels(heap.f32(base, upFloats), w, C, f, W, turned);
     split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
       const v = base + vecBytes(upFloats) + p * area;
-      const m = v + vecBytes(16 * winogradTiles(g) * C);
-      return [out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4, bias, relu ? 1 : 0, v, m, v + winogradBytes(g, f), f,
+      return [out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4, bias, relu ? 1 : 0, v, v + winogradBytes(g, f), f,
         n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW];
     });
     return true;
@@ -389,11 +390,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   /**
    * The convolution's backward pass (conv-wat.ts), split by chunks of CONV_CHUNK samples, then the
-   * chunks' partial weight gradients summed in chunk order. Scratch: wᵀ packed (for dx), the
-   * partials of dw and db, then each part's area (a chunk's windows, its dz and dz packed, a tile).
-   * Returns false, having done nothing, when the memory has no room for it, or when one chunk is
-   * all there is and more threads: the products over the batch then split by rows instead
-   * (conv2dBackwardByProducts: for one chunk, the same sums in the same order, so the same bits).
+   * chunks' partial weight gradients summed in chunk order. Scratch: wᵀ packed or its Winograd
+   * transforms (for dx), the partials of dw and db, then each part's area (a chunk's windows or
+   * Winograd's tiles, its dz and dz packed, a tile). Returns false, having done nothing, when the
+   * memory has no room for it.
+   *
+   * One chunk is all there is, on several threads: dx goes by Winograd split by samples, or by the
+   * products over the batch split by rows; dw and db by the chunk's kernel on this thread where dw
+   * goes by Winograd, else by those products. Each way gives the sums of one thread's
+   * conv_backward, in the same order, so the same bits.
    */
   function convolveBackward(
     dx: Float32Array | null,
@@ -407,37 +412,65 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     f: number,
   ): boolean {
     if (!dx && !dw && !db) return true;
+    const chunks = Math.ceil(g.batch / CONV_CHUNK);
+    const work = g.batch * g.outH * g.outW * g.kh * g.kw * g.channels * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
+    if (chunks > 1 || partsFor(Infinity, work) === 1) return chunked(dx, dw, db, dy, mask, x, w, g, f, true);
+    const n = g.batch * g.outH * g.outW * f;
+    let dz = dy;
+    if (mask) {
+      dz = heap.allocF32(n);
+      if (!heap.owns(dz)) return false;
+      self.reluBackward(dz, dy, mask, n);
+    }
+    if (dw && winogradFits(g, f)) {
+      if (!chunked(null, dw, db, dz, null, x, w, g, f, false)) return false;
+    } else if (dw || db) conv2dBackwardByProducts(self, null, dw, db, dz, null, x, w, g, f);
+    if (!dx) return true;
+    const dxg = dxGeometry(g, f);
+    if (winogradFits(dxg, g.channels)) return winograd(dx.byteOffset, dz.byteOffset, w, true, 0, false, dxg, g.channels);
+    conv2dBackwardByProducts(self, dx, null, null, dz, null, x, w, g, f);
+    return true;
+  }
+
+  /** The chunks of convolveBackward, across the pool when `threads`, else on this thread. */
+  function chunked(
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    dy: Float32Array,
+    mask: Float32Array | null,
+    x: Float32Array,
+    w: Float32Array,
+    g: WindowGeometry,
+    f: number,
+    threads: boolean,
+  ): boolean {
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
-    const work = g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
+    const work = threads ? g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0)) : 0;
     // dx by Winograd where it fits: the convolution of dz over dxg (see winograd).
     const dxg = dxGeometry(g, f);
     const turned = dx !== null && winogradFits(dxg, g.channels);
-    if (chunks === 1 && partsFor(Infinity, work) > 1) {
-      if (!turned) return false;
-      // One chunk, several threads: dx by Winograd split by samples, dw and db by the products split
-      // by rows; the same sums as a thread's conv_backward, so the same bits.
-      let dz = dy;
-      if (mask) {
-        dz = heap.allocF32(g.batch * rows * f);
-        if (!heap.owns(dz)) return false;
-        self.reluBackward(dz, dy, mask, g.batch * rows * f);
-      }
-      if (!winograd(dx.byteOffset, dz.byteOffset, w, true, 0, false, dxg, g.channels)) return false;
-      conv2dBackwardByProducts(self, null, dw, db, dz, null, x, w, g, f);
-      return true;
-    }
     const upFloats = turned ? winogradKernelsSize(f, g.channels, W) : 0;
     const packBytes = turned ? vecBytes(upFloats) : dx ? Math.ceil(depth / W) * W * f * 4 : 0;
     const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
     const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
-    // cols: a chunk's windows (dw), its dcols (dx by products), or a sample's v and m (dx by Winograd).
-    const colsBytes = Math.max(vecBytes(chunkRows * depth), turned ? winogradBytes(dxg, g.channels) : 0);
+    // dw by Winograd's F(3×3, 2×2) where the forward pass goes by Winograd: over the chunk's tiles.
+    const byTiles = dw !== null && winogradFits(g, f);
+    const chunkSamples = Math.min(CONV_CHUNK, g.batch);
+    // cols: a chunk's windows (dw) or v and m (dw by Winograd), its dcols (dx by products) or a
+    // sample's v and m (dx by Winograd).
+    const colsBytes = Math.max(
+      vecBytes(chunkRows * depth),
+      turned ? winogradBytes(dxg, g.channels) : 0,
+      byTiles ? winogradDwBytes(chunkSamples, Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f).vm : 0,
+    );
     const dzBytes = mask ? vecBytes(chunkRows * f) : 0;
-    const dzpBytes = dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
+    // dz packed (dw by products), or its tiles' transforms packed (dw by Winograd).
+    const dzpBytes = byTiles ? winogradDwBytes(chunkSamples, Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f).dzp : dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
     const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
     const room = areas(packBytes + dwBytes + dbBytes, area, partsFor(chunks, work));
     if (!room) return false;
@@ -458,6 +491,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
         x.byteOffset + 4 * img * s0,
         base,
         turned ? (upFloats / 16) * 4 : 0,
+        byTiles ? 1 : 0,
         cols,
         cols + colsBytes,
         cols + colsBytes + dzBytes,

@@ -16,6 +16,7 @@
  *              dw_c = im2col(x_c)ᵀ · dz_c;   db_c = Σ_rows dz_c;   dx_c = col2im(dz_c · wᵀ)
  *   or, when wpt holds the kernels' Winograd transforms instead (ups ≠ 0: their stride; 3×3 windows,
  *   stride 1), dx_c = the 3×3 convolution of dz_c with w turned by 180° (winograd-wat.ts), no col2im.
+ *   and when wdw ≠ 0 (the same convolutions), dw_c by winograd-wat.ts's F(3×3, 2×2), without im2col.
  *   (A 3×3 convolution of stride 1 goes forward by winograd-wat.ts, not conv_forward.)
  * The weight gradients go to one partial per chunk of `chunk` samples, each one product over the
  * chunk's rows; the caller adds the partials in chunk order. Chunks are fixed whatever the threads,
@@ -34,8 +35,6 @@ const SIZES = `(local.set $rows (i32.mul (local.get $OH) (local.get $OW)))
     (local.set $depth (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $C)))
     (local.set $img (i32.shl (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $C)) (i32.const 2)))
     (local.set $out (i32.shl (i32.mul (local.get $rows) (local.get $F)) (i32.const 2)))`;
-/** Bytes of Winograd's v for dx (16 · ⌈H/2⌉·⌈W/2⌉ tiles · F floats): m follows it in cols' scratch. */
-const WINOGRAD_V_BYTES = '(i32.shl (i32.mul (i32.mul (i32.const 16) (i32.mul (i32.shr_u (i32.add (local.get $H) (i32.const 1)) (i32.const 1)) (i32.shr_u (i32.add (local.get $W) (i32.const 1)) (i32.const 1)))) (local.get $F)) (i32.const 2))';
 const SIZE_LOCALS = '(local $s i32) (local $rows i32) (local $depth i32) (local $img i32) (local $out i32)';
 
 /**
@@ -68,7 +67,7 @@ const convForward = `(func $conv_forward (export "conv_forward") (param $z i32) 
  * Scratch: cols (chunk·rows·depth floats, also dcols), dz (chunk·rows·F, when a mask is given),
  * dzp (dz packed by pack_b), tile.
  */
-const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i32) (param $dwp i32) (param $dbp i32) (param $dy i32) (param $mask i32) (param $x i32) (param $wpt i32) (param $ups i32)
+const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i32) (param $dwp i32) (param $dbp i32) (param $dy i32) (param $mask i32) (param $x i32) (param $wpt i32) (param $ups i32) (param $wdw i32)
     (param $cols i32) (param $dz i32) (param $dzp i32) (param $tile i32) (param $F i32) (param $chunk i32) ${GEOMETRY_PARAMS}
     ${SIZE_LOCALS} ${LOCALS} (local $g i32) (local $ns i32) (local $n i32) (local $r i32) (local $row i32)
     ${SIZES}
@@ -105,11 +104,16 @@ const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i
           (br $rnext)))
         (local.set $dbp (i32.add (local.get $dbp) (i32.shl (local.get $F) (i32.const 2))))))
       (if (local.get $dwp) (then
-        ;; dw_c = colsᵀ · dz: Aᵀ read from cols ([k = n, m = depth]), dz packed.
-        (call $im2col (local.get $cols) (local.get $x) (local.get $ns) ${SAMPLE_GEOMETRY})
-        (call $pack_b (local.get $dzp) (local.get $g) (local.get $n) (local.get $F) (local.get $F))
-        (call $gemm_t (local.get $dwp) (local.get $cols) (local.get $dzp) (local.get $depth) (local.get $n) (local.get $F)
-          (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile))
+        (if (local.get $wdw)
+          (then
+            ;; By Winograd (winograd-wat.ts): v and m in cols' scratch, D packed in dzp's.
+            (call $winograd_dw (local.get $dwp) (local.get $x) (local.get $g) (local.get $cols) (local.get $dzp) (local.get $tile) (local.get $F) (local.get $ns) (local.get $H) (local.get $W) (local.get $C) (local.get $pt) (local.get $pl) (local.get $OH) (local.get $OW)))
+          (else
+            ;; dw_c = colsᵀ · dz: Aᵀ read from cols ([k = n, m = depth]), dz packed.
+            (call $im2col (local.get $cols) (local.get $x) (local.get $ns) ${SAMPLE_GEOMETRY})
+            (call $pack_b (local.get $dzp) (local.get $g) (local.get $n) (local.get $F) (local.get $F))
+            (call $gemm_t (local.get $dwp) (local.get $cols) (local.get $dzp) (local.get $depth) (local.get $n) (local.get $F)
+              (i32.const 4) (i32.shl (local.get $depth) (i32.const 2)) (local.get $tile))))
         (local.set $dwp (i32.add (local.get $dwp) (i32.shl (i32.mul (local.get $depth) (local.get $F)) (i32.const 2))))))
       (if (local.get $dx) (then
         (if (local.get $ups)
@@ -117,7 +121,7 @@ const convBackward = `(func $conv_backward (export "conv_backward") (param $dx i
             ;; dx = dz correlated with w turned by 180°, channels and filters swapped, over dz padded by
             ;; 2 − the padding: a 3×3 convolution of stride 1 by Winograd, its v and m in cols' scratch.
             (call $conv_winograd (local.get $dx) (local.get $g) (local.get $wpt) (local.get $ups) (i32.const 0) (i32.const 0)
-              (local.get $cols) (i32.add (local.get $cols) ${WINOGRAD_V_BYTES}) (local.get $tile) (local.get $C)
+              (local.get $cols) (local.get $tile) (local.get $C)
               (local.get $ns) (local.get $OH) (local.get $OW) (local.get $F) (i32.sub (i32.const 2) (local.get $pt)) (i32.sub (i32.const 2) (local.get $pl)) (local.get $H) (local.get $W)))
           (else
             ;; dcols = dz · wᵀ into cols' scratch, then put back into dx.

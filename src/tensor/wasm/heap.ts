@@ -16,7 +16,13 @@ export class WasmHeap {
   readonly shared: boolean;
   private top = 64; // offset 0 stays unused, so no block is at the null pointer
   private readonly free = new Map<number, number[]>();
-  private readonly buffers = new Set<ArrayBufferLike>();
+  /**
+   * Every buffer object this memory's views were made on. A shared memory's `buffer` can be a new
+   * object from one read to the next with nothing grown (V8 hands out a fresh one after any shared
+   * memory in the process grows), so the one at hand now may not be the one an older view holds.
+   * Weak: an object is kept only while views of it live.
+   */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<[number, number]>(([off, size]) => this.release(off, size));
   private scratchOff = 0;
   private scratchSize = 0;
@@ -28,7 +34,6 @@ export class WasmHeap {
     this.shared = shared;
     this.maxPages = maxPages;
     this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, maxPages), maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-    this.buffers.add(this.memory.buffer);
   }
 
   /**
@@ -51,7 +56,9 @@ export class WasmHeap {
     const size = blockSize(n * 4);
     const off = this.tryTake(size);
     if (off < 0) return new Ctor(n);
-    const view = new Ctor(this.memory.buffer, off, n);
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    const view = new Ctor(buffer, off, n);
     view.fill(0);
     this.registry.register(view, [off, size]);
     return view;
@@ -101,7 +108,6 @@ export class WasmHeap {
       if (have / PAGE + pages > this.maxPages) return -1;
       // Grow by half again at least, so a run of allocations grows the memory a few times only.
       this.memory.grow(Math.min(this.maxPages - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 2))));
-      this.buffers.add(this.memory.buffer);
     }
     this.top = end;
     return off;
