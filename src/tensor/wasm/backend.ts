@@ -95,6 +95,9 @@ interface GemmExports extends ProductExports {
   affine_resample_backward(dx: number, dy: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number): void;
 }
 
+/** Kernels.conv2dBackward's arguments, its arrays in this backend's memory. */
+type ConvBackwardArgs = [dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, dy: Float32Array, mask: Float32Array | null, x: Float32Array, w: Float32Array, g: WindowGeometry, f: number];
+
 /** Floats per sample of a window kernel's arrays: the image, the pooled output, and im2col's rows. */
 function perSample(g: WindowGeometry): { img: number; out: number; cols: number } {
   const out = g.outH * g.outW * g.channels;
@@ -400,21 +403,12 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * goes by Winograd, else by those products. Each way gives the sums of one thread's
    * conv_backward, in the same order, so the same bits.
    */
-  function convolveBackward(
-    dx: Float32Array | null,
-    dw: Float32Array | null,
-    db: Float32Array | null,
-    dy: Float32Array,
-    mask: Float32Array | null,
-    x: Float32Array,
-    w: Float32Array,
-    g: WindowGeometry,
-    f: number,
-  ): boolean {
+  function convolveBackward(...args: ConvBackwardArgs): boolean {
+    const [dx, dw, db, dy, mask, x, w, g, f] = args;
     if (!dx && !dw && !db) return true;
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
     const work = g.batch * g.outH * g.outW * g.kh * g.kw * g.channels * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
-    if (chunks > 1 || partsFor(Infinity, work) === 1) return chunked(dx, dw, db, dy, mask, x, w, g, f, true);
+    if (chunks > 1 || partsFor(Infinity, work) === 1) return chunked(true, ...args);
     const n = g.batch * g.outH * g.outW * f;
     let dz = dy;
     if (mask) {
@@ -423,7 +417,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       self.reluBackward(dz, dy, mask, n);
     }
     if (dw && winogradFits(g, f)) {
-      if (!chunked(null, dw, db, dz, null, x, w, g, f, false)) return false;
+      if (!chunked(false, null, dw, db, dz, null, x, w, g, f)) return false;
     } else if (dw || db) conv2dBackwardByProducts(self, null, dw, db, dz, null, x, w, g, f);
     if (!dx) return true;
     const dxg = dxGeometry(g, f);
@@ -433,18 +427,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   }
 
   /** The chunks of convolveBackward, across the pool when `threads`, else on this thread. */
-  function chunked(
-    dx: Float32Array | null,
-    dw: Float32Array | null,
-    db: Float32Array | null,
-    dy: Float32Array,
-    mask: Float32Array | null,
-    x: Float32Array,
-    w: Float32Array,
-    g: WindowGeometry,
-    f: number,
-    threads: boolean,
-  ): boolean {
+  function chunked(threads: boolean, ...[dx, dw, db, dy, mask, x, w, g, f]: ConvBackwardArgs): boolean {
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);

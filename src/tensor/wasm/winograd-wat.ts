@@ -152,23 +152,12 @@ function inputFunc(dw: boolean): string {
     )})`;
 }
 
-/** The output transform of a sample: for each tile and 4 filters, Y = Aᵀ M A (M_ξ at mm, ms bytes apart), the bias, ReLU, and the outputs inside OH×OW stored into z. */
-const outputFunc = (): string => {
-  const loads = range(16).map((n) => `(local.set $d${n} (v128.load ${add(get('mt'), mul(i32(n), get('ms')))}))`);
-  const stores = range(2).flatMap((a) =>
-    at(range(4).map((j) => u(a, j))).map((e, b) => {
-      let y = fadd(e, get('bv'));
-      // As the relu kernel: pmax keeps NaN, adding +0 turns −0 into +0.
-      y = `(if (result v128) ${get('relu')} (then ${fadd(`(f32x4.pmax ${y} ${ZERO})`, ZERO)}) (else ${y}))`;
-      const inside = `(i32.and (i32.lt_u ${add(get('oh'), i32(a))} ${get('OH')}) (i32.lt_u ${add(get('ow'), i32(b))} ${get('OW')}))`;
-      return `(if ${inside} (then (v128.store ${add(get('zt'), add(mul(i32(a), get('zrow')), mul(i32(b), get('fs'))))} ${y})))`;
-    }),
-  );
-  const transform = [...loads, ...overColumns(at, 4), ...stores].join('\n        ');
-  return `(func $wino_out (param $z i32) (param $mm i32) (param $ms i32) (param $bias i32) (param $relu i32) (param $F i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32)
-    (local $ty i32) (local $tx i32) (local $t i32) (local $fb i32) (local $fs i32) (local $mt i32) (local $zt i32) (local $zrow i32) (local $oh i32) (local $ow i32) (local $bv v128)
-    ${VECTORS}
-    (local.set $fs ${mul(get('F'), i32(4))})
+/**
+ * The loops of the output side over a sample: tiles (ty, tx) with $oh, $ow their first output and
+ * $t their index, and in each the filters 4 at a time ($fb, in bytes); $at is the tile's vector in
+ * an [OH, OW, F] array at `base`. Locals: OUTPUT_LOCALS.
+ */
+const overOutputs = (base: string, body: string): string => `(local.set $fs ${mul(get('F'), i32(4))})
     (local.set $zrow ${mul(get('OW'), get('fs'))})
     ${loop(
       'ty',
@@ -185,13 +174,32 @@ const outputFunc = (): string => {
           'fb',
           get('fs'),
           i32(16),
-          `(local.set $mt ${add(add(get('mm'), mul(get('t'), get('fs'))), get('fb'))})
-          (local.set $zt ${add(add(get('z'), add(mul(get('oh'), get('zrow')), mul(get('ow'), get('fs')))), get('fb'))})
-          (local.set $bv (if (result v128) ${get('bias')} (then (v128.load ${add(get('bias'), get('fb'))})) (else ${ZERO})))
-          ${transform}`,
+          `(local.set $at ${add(add(base, add(mul(get('oh'), get('zrow')), mul(get('ow'), get('fs')))), get('fb'))})
+          ${body}`,
         )}`,
       )}`,
-    )})`;
+    )}`;
+const OUTPUT_LOCALS = '(local $ty i32) (local $tx i32) (local $t i32) (local $fb i32) (local $fs i32) (local $zrow i32) (local $oh i32) (local $ow i32) (local $at i32)';
+
+/** The output transform of a sample: for each tile and 4 filters, Y = Aᵀ M A (M_ξ at mm, ms bytes apart), the bias, ReLU, and the outputs inside OH×OW stored into z. */
+const outputFunc = (): string => {
+  const loads = range(16).map((n) => `(local.set $d${n} (v128.load ${add(get('mt'), mul(i32(n), get('ms')))}))`);
+  const stores = range(2).flatMap((a) =>
+    at(range(4).map((j) => u(a, j))).map((e, b) => {
+      let y = fadd(e, get('bv'));
+      // As the relu kernel: pmax keeps NaN, adding +0 turns −0 into +0.
+      y = `(if (result v128) ${get('relu')} (then ${fadd(`(f32x4.pmax ${y} ${ZERO})`, ZERO)}) (else ${y}))`;
+      const inside = `(i32.and (i32.lt_u ${add(get('oh'), i32(a))} ${get('OH')}) (i32.lt_u ${add(get('ow'), i32(b))} ${get('OW')}))`;
+      return `(if ${inside} (then (v128.store ${add(get('at'), add(mul(i32(a), get('zrow')), mul(i32(b), get('fs'))))} ${y})))`;
+    }),
+  );
+  const transform = [...loads, ...overColumns(at, 4), ...stores].join('\n        ');
+  return `(func $wino_out (param $z i32) (param $mm i32) (param $ms i32) (param $bias i32) (param $relu i32) (param $F i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32)
+    ${OUTPUT_LOCALS} (local $mt i32) (local $bv v128)
+    ${VECTORS}
+    ${overOutputs(get('z'), `(local.set $mt ${add(add(get('mm'), mul(get('t'), get('fs'))), get('fb'))})
+          (local.set $bv (if (result v128) ${get('bias')} (then (v128.load ${add(get('bias'), get('fb'))})) (else ${ZERO})))
+          ${transform}`)})`;
 };
 
 /** dz's transform for dw, for a sample: each tile's 2×2 of 4 filters (zero past OH×OW) becomes D = G' dz G'ᵀ, stored as row k0 + t of each packed D_ξ (dzs bytes apart, k rows). */
@@ -199,7 +207,7 @@ const dzFunc = (): string => {
   const loads = range(4).map((n) => {
     const [a, b] = [n >> 1, n & 1];
     const inside = `(i32.and (i32.lt_u ${add(get('oh'), i32(a))} ${get('OH')}) (i32.lt_u ${add(get('ow'), i32(b))} ${get('OW')}))`;
-    return `(local.set $d${4 * a + b} (if (result v128) ${inside} (then (v128.load ${add(get('gt'), add(mul(i32(a), get('zrow')), mul(i32(b), get('fs'))))})) (else ${ZERO})))`;
+    return `(local.set $d${4 * a + b} (if (result v128) ${inside} (then (v128.load ${add(get('at'), add(mul(i32(a), get('zrow')), mul(i32(b), get('fs'))))})) (else ${ZERO})))`;
   });
   const stores = range(4).flatMap((i) =>
     gd(range(2).map((j) => u(i, j))).map((e, j) => `(v128.store ${add(get('dt'), mul(i32(4 * i + j), get('dzs')))} ${e})`),
@@ -210,30 +218,9 @@ const dzFunc = (): string => {
   const row = `(local.set $dt ${add(get('dzp'), add(mul(add(mul(`(i32.shr_u ${get('fb')} ${i32(5)})`, get('k')), add(get('k0'), get('t'))), i32(PANEL_BYTES)), `(i32.and ${get('fb')} ${i32(PANEL_BYTES - 1)})`))})`;
   const transform = [...loads, ...columns, row, ...stores].join('\n        ');
   return `(func $wino_dz (param $dzp i32) (param $dzs i32) (param $k i32) (param $k0 i32) (param $dz i32) (param $F i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32)
-    (local $ty i32) (local $tx i32) (local $t i32) (local $fb i32) (local $fs i32) (local $gt i32) (local $dt i32) (local $zrow i32) (local $oh i32) (local $ow i32)
+    ${OUTPUT_LOCALS} (local $dt i32)
     ${VECTORS}
-    (local.set $fs ${mul(get('F'), i32(4))})
-    (local.set $zrow ${mul(get('OW'), get('fs'))})
-    ${loop(
-      'ty',
-      get('TH'),
-      i32(1),
-      `(local.set $oh ${mul(get('ty'), i32(2))})
-      ${loop(
-        'tx',
-        get('TW'),
-        i32(1),
-        `(local.set $ow ${mul(get('tx'), i32(2))})
-        (local.set $t ${add(mul(get('ty'), get('TW')), get('tx'))})
-        ${loop(
-          'fb',
-          get('fs'),
-          i32(16),
-          `(local.set $gt ${add(add(get('dz'), add(mul(get('oh'), get('zrow')), mul(get('ow'), get('fs')))), get('fb'))})
-          ${transform}`,
-        )}`,
-      )}`,
-    )})`;
+    ${overOutputs(get('dz'), transform)})`;
 };
 
 /** dw [3, 3, C, F] = A'ᵀ M A' for each channel and 4 filters (M_ξ [C, F] at mm, ms bytes apart). */
