@@ -9,17 +9,18 @@ import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 // The wasm backend on one thread, and on two with every product split however small, so that odd
 // shapes cross thread boundaries too; each with the products' fused multiply-adds (relaxed SIMD,
 // which vitest.config.ts turns on in the test processes) and without.
-const wasm1 = createWasmKernels({ threads: 1, fma: true });
-const wasm2 = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: true });
-const wasm1NoFma = createWasmKernels({ threads: 1, fma: false });
-const wasm2NoFma = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: false });
+// Every 3×3 convolution of stride 1 that can goes by Winograd, however few its tiles (winogradMinTiles).
+const wasm1 = createWasmKernels({ threads: 1, fma: true, winogradMinTiles: 1 });
+const wasm2 = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: true, winogradMinTiles: 1 });
+const wasm1NoFma = createWasmKernels({ threads: 1, fma: false, winogradMinTiles: 1 });
+const wasm2NoFma = createWasmKernels({ threads: 2, minParallelMacs: 1, fma: false, winogradMinTiles: 1 });
 // The path taken where SharedArrayBuffer is missing: one thread over a plain memory, operands copied.
-const wasmPlain = createWasmKernels({ shared: false, fma: true });
-const wasmPlainNoFma = createWasmKernels({ shared: false, fma: false });
+const wasmPlain = createWasmKernels({ shared: false, fma: true, winogradMinTiles: 1 });
+const wasmPlainNoFma = createWasmKernels({ shared: false, fma: false, winogradMinTiles: 1 });
 // More threads than this machine has cores: parts of 3 and 4, some of which a split could leave
 // empty (a pack of B once got a negative width that way).
-const wasm3 = createWasmKernels({ threads: 3, minParallelMacs: 1, fma: true });
-const wasm4NoFma = createWasmKernels({ threads: 4, minParallelMacs: 1, fma: false });
+const wasm3 = createWasmKernels({ threads: 3, minParallelMacs: 1, fma: true, winogradMinTiles: 1 });
+const wasm4NoFma = createWasmKernels({ threads: 4, minParallelMacs: 1, fma: false, winogradMinTiles: 1 });
 const ALL_WASM = [wasm1, wasm2, wasm1NoFma, wasm2NoFma, wasmPlain, wasmPlainNoFma, wasm3, wasm4NoFma];
 afterAll(() => ALL_WASM.forEach((k) => k.close()));
 const BACKENDS: [label: string, kernels: Kernels][] = [
@@ -364,6 +365,11 @@ for (const [label, K] of BACKENDS) {
           [2, 7, 8, 8, 3, 3, 1, 1, 1, 1, 12],
           [19, 5, 6, 16, 3, 3, 1, 1, 0, 1, 4],
           [2, 5, 4, 8, 3, 3, 1, 1, 2, 2, 8],
+          // dx by Winograd with uneven paddings (dx's: 2 and 0), across chunks, 12 channels (a half panel).
+          [17, 6, 5, 12, 3, 3, 1, 1, 0, 2, 8],
+          [2, 6, 6, 12, 3, 3, 1, 1, 1, 1, 12],
+          // 1×1 outputs: the windows' way (Winograd would spend 16 multiply-adds for 9).
+          [3, 3, 3, 8, 3, 3, 1, 1, 0, 0, 8],
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
@@ -539,8 +545,8 @@ describe('conv2d and conv2dBackward across threads', () => {
   // The weight gradients sum each chunk of 16 samples, then the chunks in order: the same bits on
   // every thread count (per path: the fused multiply-adds round differently). A batch of one chunk
   // (5, 1) goes, on more than one thread, through the products over the whole batch, split by rows
-  // (and so does the forward pass of fewer samples than threads, 1):
-  // the same sums in the same order.
+  // (and so does the forward pass of fewer samples than threads, 1), or by Winograd split by
+  // samples, with dw by the chunk's kernel on one thread: the same sums in the same order.
   // With 8 channels the forward pass goes by Winograd (a sample at a time, any batch: the same sums on any thread).
   it.each([
     [37, 2],

@@ -41,10 +41,23 @@ const CONV_CHUNK = 16;
 const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
 /** Fewest channels for which a 3×3 convolution goes by Winograd (winograd-wat.ts): the products' k is the channels. */
 const WINOGRAD_MIN_CHANNELS = 8;
-/** Whether a convolution of f filters goes by Winograd (winograd-wat.ts): 3×3 windows, stride 1, channels and filters in fours, paddings of 0 to 2 (its dx's are 2 − the padding). */
-const winogradFits = (g: WindowGeometry, f: number): boolean =>
+/**
+ * Fewest tiles in a call (batch · tiles a sample) for Winograd: each call transforms every kernel on
+ * the calling thread (about 150 ns a channel and filter in JS), which a tile pays back at some 20
+ * multiply-adds a channel and filter saved (about 1.3 ns); so 128 tiles and more, 2× over.
+ */
+const WINOGRAD_MIN_TILES = 128;
+/**
+ * Whether a convolution of f filters goes by Winograd (winograd-wat.ts): 3×3 windows, stride 1,
+ * channels and filters in fours, paddings of 0 to 2 (its dx's are 2 − the padding); enough tiles
+ * in the call; and outputs that fill their tiles well enough that 16 multiply-adds a tile are at
+ * most ¾ of the windows' 9 an output (not 1×1 or 3×3 outputs, say). So a batch below the tiles
+ * goes the windows' way, whose sums round differently in the last bits.
+ */
+const winogradFits = (g: WindowGeometry, f: number, minTiles: number): boolean =>
   g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.channels % 4 === 0 && f % 4 === 0 && g.channels >= WINOGRAD_MIN_CHANNELS &&
-  g.padTop >= 0 && g.padTop <= 2 && g.padLeft >= 0 && g.padLeft <= 2;
+  g.padTop >= 0 && g.padTop <= 2 && g.padLeft >= 0 && g.padLeft <= 2 &&
+  g.batch * winogradTiles(g) >= minTiles && 16 * winogradTiles(g) * 4 <= 3 * 9 * g.outH * g.outW;
 /** Winograd's tiles of a sample: 2×2 outputs each. */
 const winogradTiles = (g: WindowGeometry): number => Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
 /** Bytes of a sample's v [16, tiles, C], m [16, tiles, f] and the sample zero-padded (winograd-wat.ts). */
@@ -144,6 +157,8 @@ export interface WasmOptions {
   threads?: number;
   /** Least work split across threads (a product's m·k·n multiply-adds, another kernel's elements); default 2¹⁸. Tests set 1 to split everything. */
   minParallelMacs?: number;
+  /** Fewest tiles (batch · ⌈outH/2⌉·⌈outW/2⌉) for which a 3×3 convolution goes by Winograd; default 128. Tests set 1 to take it on small shapes. */
+  winogradMinTiles?: number;
   /** false forces the plain-memory, single-thread path taken where SharedArrayBuffer is missing. */
   shared?: boolean;
   /** Cap on the memory in 64 KiB pages (default 16384, 1 GiB). */
@@ -166,6 +181,7 @@ function fmaModule(shared: boolean): WebAssembly.Module | undefined {
 /** Creates the backend; throws where WebAssembly SIMD is unavailable. */
 export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   const minParallel = options.minParallelMacs ?? MIN_PARALLEL_MACS;
+  const minTiles = options.winogradMinTiles ?? WINOGRAD_MIN_TILES;
   const shared = options.shared !== false && sharedMemoryWorks();
   const heap = new WasmHeap(shared, undefined, options.maxPages);
   const module = new WebAssembly.Module(decode(shared ? KERNELS_SHARED : KERNELS_PLAIN));
@@ -339,14 +355,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   }
 
   /**
-   * The convolution's forward pass (conv-wat.ts), split by samples; scratch: w packed, then each
-   * part's area (a sample's windows and a tile). Returns false, having done nothing, when the memory
-   * has no room for it, or when there are fewer samples than threads: the products over the whole
-   * batch then split by rows instead (conv2dByProducts: the same sums in the same order, so the same
-   * bits).
+   * The convolution's forward pass: by Winograd where winogradFits, else by conv-wat.ts, split by
+   * samples; scratch: w packed, then each part's area (a sample's windows and a tile). Returns
+   * false, having done nothing, when the memory has no room for it, or when (not by Winograd) there
+   * are fewer samples than threads: the products over the whole batch then split by rows instead
+   * (conv2dByProducts: the same sums in the same order, so the same bits).
    */
   function convolve(z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry, f: number, relu: boolean): boolean {
-    if (winogradFits(g, f)) return winograd(z.byteOffset, x.byteOffset, w, false, b?.byteOffset ?? 0, relu, g, f);
+    if (winogradFits(g, f, minTiles)) return winograd(z.byteOffset, x.byteOffset, w, false, b?.byteOffset ?? 0, relu, g, f);
     const rows = g.outH * g.outW;
     const depth = g.kh * g.kw * g.channels;
     const { img } = perSample(g);
@@ -409,21 +425,32 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
     const work = g.batch * g.outH * g.outW * g.kh * g.kw * g.channels * f * ((dw ? 1 : 0) + (dx ? 1 : 0));
     if (chunks > 1 || partsFor(Infinity, work) === 1) return chunked(true, ...args);
+    const { dxg, turned, byTiles } = routes(dx, dw, g, f);
+    if (!turned && !byTiles) return false;
+    // Wherever this route lacks memory, the chunk goes on this thread (the same bits again).
     const n = g.batch * g.outH * g.outW * f;
     let dz = dy;
     if (mask) {
       dz = heap.allocF32(n);
-      if (!heap.owns(dz)) return false;
+      if (!heap.owns(dz)) return chunked(true, ...args);
       self.reluBackward(dz, dy, mask, n);
     }
-    if (dw && winogradFits(g, f)) {
-      if (!chunked(false, null, dw, db, dz, null, x, w, g, f)) return false;
+    if (byTiles) {
+      if (!chunked(false, null, dw, db, dz, null, x, w, g, f)) return chunked(true, ...args);
     } else if (dw || db) conv2dBackwardByProducts(self, null, dw, db, dz, null, x, w, g, f);
     if (!dx) return true;
-    const dxg = dxGeometry(g, f);
-    if (winogradFits(dxg, g.channels)) return winograd(dx.byteOffset, dz.byteOffset, w, true, 0, false, dxg, g.channels);
+    if (turned) return winograd(dx.byteOffset, dz.byteOffset, w, true, 0, false, dxg, g.channels) || chunked(true, ...args);
     conv2dBackwardByProducts(self, dx, null, null, dz, null, x, w, g, f);
     return true;
+  }
+
+  /**
+   * Which of a convolution's gradients go by Winograd: dx (`turned`) as the convolution of dz over
+   * dxg (see winograd); dw (`byTiles`) by F(3×3, 2×2) over each chunk's tiles.
+   */
+  function routes(dx: Float32Array | null, dw: Float32Array | null, g: WindowGeometry, f: number): { dxg: WindowGeometry; turned: boolean; byTiles: boolean } {
+    const dxg = dxGeometry(g, f);
+    return { dxg, turned: dx !== null && winogradFits(dxg, g.channels, minTiles), byTiles: dw !== null && winogradFits(g, f, minTiles) };
   }
 
   /** The chunks of convolveBackward, across the pool when `threads`, else on this thread. */
@@ -433,21 +460,17 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { img } = perSample(g);
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
     const work = threads ? g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0)) : 0;
-    // dx by Winograd where it fits: the convolution of dz over dxg (see winograd).
-    const dxg = dxGeometry(g, f);
-    const turned = dx !== null && winogradFits(dxg, g.channels);
+    const { dxg, turned, byTiles } = routes(dx, dw, g, f);
     const upFloats = turned ? winogradKernelsSize(f, g.channels, W) : 0;
     const packBytes = turned ? vecBytes(upFloats) : dx ? Math.ceil(depth / W) * W * f * 4 : 0;
     const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
     const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
-    // dw by Winograd's F(3×3, 2×2) where the forward pass goes by Winograd: over the chunk's tiles.
-    const byTiles = dw !== null && winogradFits(g, f);
     const chunkSamples = Math.min(CONV_CHUNK, g.batch);
     // cols: a chunk's windows (dw) or v and m (dw by Winograd), its dcols (dx by products) or a
     // sample's v and m (dx by Winograd).
     const colsBytes = Math.max(
-      vecBytes(chunkRows * depth),
+      (dw && !byTiles) || (dx && !turned) ? vecBytes(chunkRows * depth) : 0,
       turned ? winogradBytes(dxg, g.channels) : 0,
       byTiles ? winogradDwBytes(chunkSamples, Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f).vm : 0,
     );

@@ -17,7 +17,8 @@
  *   or, when wpt holds the kernels' Winograd transforms instead (ups ≠ 0: their stride; 3×3 windows,
  *   stride 1), dx_c = the 3×3 convolution of dz_c with w turned by 180° (winograd-wat.ts), no col2im.
  *   and when wdw ≠ 0 (the same convolutions), dw_c by winograd-wat.ts's F(3×3, 2×2), without im2col.
- *   (A 3×3 convolution of stride 1 goes forward by winograd-wat.ts, not conv_forward.)
+ *   (The 3×3 convolutions of stride 1 that the backend sends to Winograd go forward by
+ *   winograd-wat.ts, not conv_forward: see winogradFits in backend.ts.)
  * The weight gradients go to one partial per chunk of `chunk` samples, each one product over the
  * chunk's rows; the caller adds the partials in chunk order. Chunks are fixed whatever the threads,
  * so the sums, and every bit, are too.

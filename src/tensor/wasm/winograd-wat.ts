@@ -20,7 +20,8 @@
  *   M_ξ [C, F] = V_ξᵀ · D_ξ over the chunk's tiles (gemm_t, k = chunk·T),   dw = A'ᵀ M A' (3×3).
  *   B'ᵀ = Bᵀ with its last row negated [0 −1 0 1]   G' = [1 0; ½ ½; ½ −½; 0 1]   A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1]
  * In exact arithmetic both are the windows' sums; in f32 they round differently, within a few ulps
- * of the magnitudes involved.
+ * of the magnitudes involved. An infinite input or dz gives NaN where the windows give ±∞ (a
+ * transform subtracts it from itself), and ReLU keeps that NaN.
  *
  * Shapes: x [B, H, W, C]   z, dz [B, OH, OW, F]   dw [3, 3, C, F]
  *   scratch: v [16, T, C] (forward) or [16, chunk·T, C] (dw), then m [16, T, F] or [16, C, F],
@@ -46,13 +47,13 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const PANEL_BYTES = 16 * DEFAULT_TILE.vecs;
 
 /**
- * Bytes between the 16 matrices of v, m and dzp, from a matrix's bytes: rounded up to 4 KiB, plus a
- * cache line. The transforms write (and read) one vector in each of the 16 at a time; 16 streams
- * whose addresses agree modulo 4 KiB fall in one set of the L1 cache (12 ways here) and evict each
+ * Bytes between the 16 matrices of v, m and dzp, from a matrix's bytes (a multiple of 16): from 4 KiB
+ * on, rounded up to 4 KiB plus a cache line. The transforms write (and read) one vector in each of
+ * the 16 at a time; 16 streams whose addresses agree modulo 4 KiB fall in one set of the L1 cache (12 ways here) and evict each
  * other: tutorial 002's second convolution, whose v_ξ are 18 × 4 KiB apart in dw, spent a third of
  * its Winograd dw in the transforms, half of it in these misses.
  */
-export const xiStride = (bytes: number): number => Math.ceil(bytes / 4096) * 4096 + 64;
+export const xiStride = (bytes: number): number => (bytes < 4096 ? bytes : Math.ceil(bytes / 4096) * 4096 + 64);
 /** Bytes of a sample zero-padded to the reach of TH × TW tiles (see inputFunc). */
 const padBytes = (TH: number, TW: number, C: number): number => (2 * TH + 2) * (2 * TW + 2) * C * 4;
 /** Bytes of conv_winograd's scratch v, m and pad, for TH × TW tiles a sample, C channels and F filters. */
@@ -63,7 +64,8 @@ export const winogradDwBytes = (samples: number, TH: number, TW: number, C: numb
   vm: 16 * xiStride(samples * TH * TW * C * 4) + 16 * xiStride(C * F * 4) + padBytes(TH, TW, C),
   dzp: 16 * xiStride(Math.ceil(F / 8) * samples * TH * TW * PANEL_BYTES),
 });
-const xiStrideWat = (bytes: string): string => `(i32.add (i32.and (i32.add ${bytes} ${i32(4095)}) ${i32(-4096)}) ${i32(64)})`;
+const xiStrideWat = (bytes: string): string =>
+  `(if (result i32) (i32.lt_u ${bytes} ${i32(4096)}) (then ${bytes}) (else (i32.add (i32.and (i32.add ${bytes} ${i32(4095)}) ${i32(-4096)}) ${i32(64)})))`;
 
 /** Bᵀ applied to four values (a column or a row of the patch); `dw`: B'ᵀ, the last row negated. */
 const bt = (a: string[], dw: boolean): string[] => [fsub(a[0], a[2]), fadd(a[1], a[2]), fsub(a[2], a[1]), dw ? fsub(a[3], a[1]) : fsub(a[1], a[3])];
@@ -216,7 +218,13 @@ const dzFunc = (): string => {
   const columns = range(2).flatMap((j) => gd([d(0, j), d(1, j)]).map((e, i) => `(local.set $u${4 * i + j} ${e})`));
   // The panel row of filter f = fb/4: panel fb/32, then row k0 + t, then lane (fb mod 32)/4.
   const row = `(local.set $dt ${add(get('dzp'), add(mul(add(mul(`(i32.shr_u ${get('fb')} ${i32(5)})`, get('k')), add(get('k0'), get('t'))), i32(PANEL_BYTES)), `(i32.and ${get('fb')} ${i32(PANEL_BYTES - 1)})`))})`;
-  const transform = [...loads, ...columns, row, ...stores].join('\n        ');
+  // With F mod 8 = 4 the last panel's upper half holds no filter: zeros, not whatever the scratch
+  // held (old integers read as floats can be denormals, which slow the products).
+  const pad = `(if (i32.and (i32.eq ${get('fb')} (i32.sub ${get('fs')} ${i32(16)})) (i32.and ${get('F')} ${i32(4)})) (then
+          ${range(16)
+            .map((n) => `(v128.store offset=16 ${add(get('dt'), mul(i32(n), get('dzs')))} ${ZERO})`)
+            .join(' ')}))`;
+  const transform = [...loads, ...columns, row, ...stores, pad].join('\n        ');
   return `(func $wino_dz (param $dzp i32) (param $dzs i32) (param $k i32) (param $k0 i32) (param $dz i32) (param $F i32) (param $TH i32) (param $TW i32) (param $OH i32) (param $OW i32)
     ${OUTPUT_LOCALS} (local $dt i32)
     ${VECTORS}

@@ -22,11 +22,17 @@ export function winogradKernels(up: Float32Array, w: Float32Array, C: number, F:
   up.fill(0);
   const g = new Float64Array(9);
   const t = new Float64Array(12); // G g: 4 rows of 3
+  // Tap k of channel c, filter f is at w[k·ks + c·cs + f·fs] (turned: tap 8 − k, channels and filters swapped).
+  const [ks, cs, fs] = turned ? [-F * C, 1, C] : [C * F, F, 1];
+  const origin = turned ? 8 * F * C : 0;
   for (let c = 0; c < C; c++) {
     for (let f = 0; f < F; f++) {
-      for (let k = 0; k < 9; k++) g[k] = turned ? w[((8 - k) * F + f) * C + c] : w[(k * C + c) * F + f];
+      const o = origin + c * cs + f * fs;
+      for (let k = 0; k < 9; k++) g[k] = w[o + k * ks];
       for (let b = 0; b < 3; b++) {
-        const [g0, g1, g2] = [g[b], g[3 + b], g[6 + b]];
+        const g0 = g[b];
+        const g1 = g[3 + b];
+        const g2 = g[6 + b];
         t[b] = g0;
         t[3 + b] = (g0 + g1 + g2) / 2;
         t[6 + b] = (g0 - g1 + g2) / 2;
@@ -34,9 +40,14 @@ export function winogradKernels(up: Float32Array, w: Float32Array, C: number, F:
       }
       const at = (Math.floor(f / panel) * C + c) * panel + (f % panel);
       for (let i = 0; i < 4; i++) {
-        const [t0, t1, t2] = [t[3 * i], t[3 * i + 1], t[3 * i + 2]];
-        const row = [t0, (t0 + t1 + t2) / 2, (t0 - t1 + t2) / 2, t2];
-        for (let j = 0; j < 4; j++) up[(4 * i + j) * per + at] = row[j];
+        const t0 = t[3 * i];
+        const t1 = t[3 * i + 1];
+        const t2 = t[3 * i + 2];
+        const u = at + 4 * i * per;
+        up[u] = t0;
+        up[u + per] = (t0 + t1 + t2) / 2;
+        up[u + 2 * per] = (t0 - t1 + t2) / 2;
+        up[u + 3 * per] = t2;
       }
     }
   }
