@@ -466,17 +466,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
     const chunkRows = Math.min(CONV_CHUNK, g.batch) * rows;
-    const chunkSamples = Math.min(CONV_CHUNK, g.batch);
+    const tiles = byTiles ? winogradDwBytes(Math.min(CONV_CHUNK, g.batch), Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f) : null;
     // cols: a chunk's windows (dw) or v and m (dw by Winograd), its dcols (dx by products) or a
     // sample's v and m (dx by Winograd).
-    const colsBytes = Math.max(
-      (dw && !byTiles) || (dx && !turned) ? vecBytes(chunkRows * depth) : 0,
-      turned ? winogradBytes(dxg, g.channels) : 0,
-      byTiles ? winogradDwBytes(chunkSamples, Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f).vm : 0,
-    );
+    const colsBytes = Math.max((dw && !byTiles) || (dx && !turned) ? vecBytes(chunkRows * depth) : 0, turned ? winogradBytes(dxg, g.channels) : 0, tiles?.vm ?? 0);
     const dzBytes = mask ? vecBytes(chunkRows * f) : 0;
     // dz packed (dw by products), or its tiles' transforms packed (dw by Winograd).
-    const dzpBytes = byTiles ? winogradDwBytes(chunkSamples, Math.ceil(g.outH / 2), Math.ceil(g.outW / 2), g.channels, f).dzp : dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
+    const dzpBytes = tiles ? tiles.dzp : dw ? Math.ceil(f / W) * W * chunkRows * 4 : 0;
     const area = colsBytes + dzBytes + dzpBytes + R * W * 4;
     const room = areas(packBytes + dwBytes + dbBytes, area, partsFor(chunks, work));
     if (!room) return false;

@@ -116,13 +116,13 @@ export function elementwiseWat(): string {
 const GEOMETRY = '(param $B i32) (param $H i32) (param $W i32) (param $C i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $OH i32) (param $OW i32)';
 const WINDOW_LOCALS = '(local $b i32) (local $oh i32) (local $ow i32) (local $i i32) (local $j i32) (local $ih i32) (local $iw i32) (local $src i32) (local $run i32)';
 
-/** `for ($v = 0; $v < n; $v++) body`, with labels named after $v. */
-export function loop(v: string, n: string, body: string): string {
+/** `for ($v = 0; $v < n; $v += step) body`, with labels named after $v. */
+export function loop(v: string, n: string, body: string, step = '(i32.const 1)'): string {
   return `(local.set $${v} (i32.const 0))
     (block $${v}_done (loop $${v}_next
       (br_if $${v}_done (i32.ge_u (local.get $${v}) ${n}))
       ${body}
-      (local.set $${v} (i32.add (local.get $${v}) (i32.const 1)))
+      (local.set $${v} (i32.add (local.get $${v}) ${step}))
       (br $${v}_next)))`;
 }
 

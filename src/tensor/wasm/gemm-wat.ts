@@ -32,10 +32,11 @@ export interface GemmTile {
 // 128×784·784×128, one thread: 4×8×1 48.7 GFLOPS, 3×8×1 44.1, 5×8×4 40.6, 6×8×4 36.7, 6×8×1 28.9.
 export const DEFAULT_TILE: GemmTile = { rows: 4, vecs: 2, unroll: 1 };
 
-const get = (n: string): string => `(local.get $${n})`;
-const i32 = (v: number): string => `(i32.const ${v})`;
-const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
-const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;
+/** WebAssembly text for a local's value, an i32 constant, and i32 sums and products. */
+export const get = (n: string): string => `(local.get $${n})`;
+export const i32 = (v: number): string => `(i32.const ${v})`;
+export const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
+export const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;
 
 export type AMode = 'n' | 't';
 

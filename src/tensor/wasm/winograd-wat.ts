@@ -32,13 +32,9 @@
  *   up: U_ξ for ξ = 0..15, each packed [C, F] by columns, `ups` bytes apart.
  * C and F are multiples of 4: every load and store moves 4 channels or 4 filters.
  */
-import { ZERO } from './elementwise-wat.js';
-import { DEFAULT_TILE } from './gemm-wat.js';
+import { ZERO, loop as loopBy } from './elementwise-wat.js';
+import { DEFAULT_TILE, add, get, i32, mul } from './gemm-wat.js';
 
-const get = (n: string): string => `(local.get $${n})`;
-const i32 = (v: number): string => `(i32.const ${v})`;
-const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
-const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;
 const fadd = (a: string, b: string): string => `(f32x4.add ${a} ${b})`;
 const fsub = (a: string, b: string): string => `(f32x4.sub ${a} ${b})`;
 const half = (a: string): string => `(f32x4.mul ${a} (v128.const f32x4 0.5 0.5 0.5 0.5))`;
@@ -77,15 +73,8 @@ const gd = (a: string[]): string[] => [a[0], half(fadd(a[0], a[1])), half(fsub(a
 /** A'ᵀ applied to four values. */
 const atd = (a: string[]): string[] => [fadd(fadd(a[0], a[1]), a[2]), fsub(a[1], a[2]), fadd(fadd(a[1], a[2]), a[3])];
 
-/** `for ($v = 0; $v < n; $v += step) body`. */
-function loop(v: string, n: string, step: string, body: string): string {
-  return `(local.set $${v} ${i32(0)})
-    (block $${v}_done (loop $${v}_next
-      (br_if $${v}_done (i32.ge_u ${get(v)} ${n}))
-      ${body}
-      (local.set $${v} ${add(get(v), step)})
-      (br $${v}_next)))`;
-}
+/** elementwise-wat.ts's loop with the step before the body, as the nests below read best. */
+const loop = (v: string, n: string, step: string, body: string): string => loopBy(v, n, body, step);
 
 /** Locals $d0..$d15 and $u0..$u15: a 4×4 of vectors and its half-transformed copy. */
 const VECTORS = range(16)
