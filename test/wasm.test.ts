@@ -25,6 +25,23 @@ describe('the wasm binary', () => {
   });
 });
 
+describe('createWasmKernels options', () => {
+  it.each([
+    ['winogradMinTiles', -1, /winogradMinTiles: expected a number ≥ 0, got -1\./],
+    ['winogradMinTiles', NaN, /winogradMinTiles: expected a number ≥ 0, got NaN\./],
+    ['winogradMinTiles', '128', /winogradMinTiles: expected a number ≥ 0, got '128'\./],
+    ['minParallelMacs', -5, /minParallelMacs: expected a number ≥ 0, got -5\./],
+    ['minParallelMacs', null, /minParallelMacs: expected a number ≥ 0, got null\./],
+  ])('refuses %s = %s with a ValueError naming it', (name, value, message) => {
+    const make = () => createWasmKernels({ threads: 1, [name]: value } as Parameters<typeof createWasmKernels>[0]);
+    expect(make).toThrow(ValueError);
+    expect(make).toThrow(message);
+  });
+  it('takes 0 and Infinity (every call split or by Winograd; none)', () => {
+    for (const v of [0, Infinity]) createWasmKernels({ threads: 1, winogradMinTiles: v, minParallelMacs: v }).close();
+  });
+});
+
 describe('the heap', () => {
   // Before, a kernel then took its own arrays for foreign ones: copies, or the reference kernels (and,
   // for the convolutions, other sums than on another thread count).

@@ -178,10 +178,19 @@ function fmaModule(shared: boolean): WebAssembly.Module | undefined {
   return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : undefined;
 }
 
+/** A threshold option: undefined, or a number ≥ 0 (a ValueError naming the option otherwise). */
+function countOption(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value >= 0)) throw new ValueError(`${name}: expected a number ≥ 0, got ${typeof value === 'string' ? `'${value}'` : String(value)}.`);
+  return value;
+}
+
 /** Creates the backend; throws where WebAssembly SIMD is unavailable. */
 export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
-  const minParallel = options.minParallelMacs ?? MIN_PARALLEL_MACS;
-  const minTiles = options.winogradMinTiles ?? WINOGRAD_MIN_TILES;
+  // The options are checked before any memory or worker exists.
+  const minParallel = countOption('minParallelMacs', options.minParallelMacs) ?? MIN_PARALLEL_MACS;
+  const minTiles = countOption('winogradMinTiles', options.winogradMinTiles) ?? WINOGRAD_MIN_TILES;
+  if (options.fma !== undefined && typeof options.fma !== 'boolean') throw new ValueError(`fma: expected true or false, got ${String(options.fma)}.`);
   const shared = options.shared !== false && sharedMemoryWorks();
   const heap = new WasmHeap(shared, undefined, options.maxPages);
   const module = new WebAssembly.Module(decode(shared ? KERNELS_SHARED : KERNELS_PLAIN));
@@ -193,7 +202,6 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (on && !fmaProducts) throw new ValueError('fma: this WebAssembly engine does not validate relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd).');
     products = on && fmaProducts ? fmaProducts : wasm;
   };
-  if (options.fma !== undefined && typeof options.fma !== 'boolean') throw new ValueError(`fma: expected true or false, got ${String(options.fma)}.`);
   setFma(options.fma ?? fmaProducts !== undefined);
   let pool: WorkerPool | undefined;
   const startPool = (threads: number): void => {
