@@ -268,6 +268,24 @@ for (const [label, K] of BACKENDS) {
         }
       });
 
+      it(`adamUpdate flushes m and v to zero below the least normal number, keeping NaN, in ${dtype}`, () => {
+        // 9 weights: the SIMD part and the scalar tail. A zero gradient decays m by β1 and v by β2;
+        // from just above the least normal number they fall below it and must come out 0, not subnormal.
+        const tiny = f32 ? 2 ** -126 : 2 ** -1022;
+        const n = 9;
+        const [w, g, m, v] = [rand(n, f32, 0, K), rand(n, f32, 0, K), rand(n, f32, 0, K), rand(n, f32, 0, K)];
+        g.fill(0);
+        w.fill(1);
+        m.set([tiny, 2 * tiny, Number.NaN, 1e-3, tiny, -tiny, Number.NaN, 0.5, -tiny]);
+        v.set([1e-6, tiny, 1e-6, tiny * 1.0005, 1e-6, tiny, 1e-6, 1e-6, tiny]);
+        K.adamUpdate(w, g, m, v, n, 0.01, 0.9, 0.999, 1e-7);
+        // 2·tiny·0.9 and 1e-3·0.9 stay normal; tiny·1.0005·0.999 falls below tiny.
+        expect([...m].map((x) => (Number.isNaN(x) ? 'NaN' : x === 0 ? 0 : Math.sign(x)))).toEqual([0, 1, 'NaN', 1, 0, 0, 'NaN', 1, 0]);
+        expect([...v].map((x) => (x === 0 ? 0 : 1))).toEqual([1, 0, 1, 0, 1, 0, 1, 1, 0]);
+        for (const x of [...m, ...v]) if (x !== 0 && !Number.isNaN(x)) expect(Math.abs(x)).toBeGreaterThanOrEqual(tiny);
+        expect(Number.isNaN(w[2]) && Number.isNaN(w[6])).toBe(true);
+      });
+
       it(`relu propagates NaN (as TensorFlow) and keeps −0 out, in ${dtype}`, () => {
         const x = rand(6, f32, 0, K);
         x.set([Number.NaN, -0, 2, -3, Number.NaN, 5]); // NaN in the SIMD part and in the scalar tail

@@ -55,6 +55,32 @@ describe('SGD', () => {
   });
 });
 
+describe('state below the least normal number', () => {
+  // A zero gradient decays SGD's velocity by the momentum, RMSprop's s by ρ and its u by μ: from the
+  // least normal number they would fall into the subnormals (slow on x86), and are flushed to zero.
+  const tiny32 = 2 ** -126;
+  function stepFrom(opt: Optimizer, slots: number[][], dtype: 'float32' | 'float64'): number[][] {
+    const Arr = dtype === 'float32' ? Float32Array : Float64Array;
+    const p: Param = { name: 'w', value: new Tensor(Arr.from([1, 1]), [2]), grad: new Tensor(new Arr(2), [2]), trainable: true };
+    opt.step([p]); // creates the state
+    opt.setState([p], { iterations: 1, slots: [slots] });
+    opt.step([p]);
+    return opt.getState([p]).slots[0].map((a) => [...a]);
+  }
+  it('SGD with momentum flushes its velocity, float32 and float64', () => {
+    expect(stepFrom(new SGD({ momentum: 0.9 }), [[tiny32, 2 * tiny32]], 'float32')).toEqual([[0, Math.fround(1.8 * tiny32)]]);
+    expect(stepFrom(new SGD({ momentum: 0.9 }), [[2 ** -1022, -(2 ** -1021)]], 'float64')).toEqual([[0, -0.9 * 2 ** -1021]]);
+  });
+  it('RMSprop flushes s and u', () => {
+    const [s, u] = stepFrom(new RMSprop({ rho: 0.9, momentum: 0.5 }), [
+      [tiny32, 1],
+      [tiny32, -tiny32],
+    ], 'float32');
+    expect(s).toEqual([0, Math.fround(0.9)]);
+    expect(u).toEqual([0, 0]);
+  });
+});
+
 describe('Adam', () => {
   it("Keras's defaults (lr 1e-3, β1 0.9, β2 0.999, ε 1e-7): the first step moves each weight by lr against its gradient's sign", () => {
     const adam = new Adam();

@@ -2,8 +2,9 @@
  * RMSprop, Keras's rule (ε inside the square root, plain momentum):
  *   s ← ρ·s + (1 − ρ)·g²;  Δ = lr · g / √(s + ε)
  *   momentum = 0: w ← w − Δ;  else: u ← μ·u + Δ;  w ← w − u
+ * s and u are flushed to zero below the least normal number (leastNormal in ../tensor/kernels.ts).
  */
-import type { FloatArray } from '../tensor/kernels.js';
+import { leastNormal, type FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange, type LearningRate } from './optimizer.js';
 import type { ScheduleConfig } from './schedules.js';
@@ -49,12 +50,15 @@ export class RMSprop extends Optimizer {
     const { rho, momentum: mu, epsilon: eps } = this;
     const s = slots[0];
     const u = slots[1];
+    const tiny = leastNormal(s);
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
       s[i] = rho * s[i] + (1 - rho) * gi * gi;
+      if (s[i] < tiny) s[i] = 0; // see leastNormal
       const delta = (lr * gi) / Math.sqrt(s[i] + eps);
       if (mu > 0) {
         u[i] = mu * u[i] + delta;
+        if (Math.abs(u[i]) < tiny) u[i] = 0;
         w[i] -= u[i];
       } else {
         w[i] -= delta;

@@ -2,8 +2,9 @@
  * SGD with optional momentum, Keras's rule:
  *   momentum = 0:  w ← w − lr·g
  *   else:          v ← m·v − lr·g;  w ← w + v            (nesterov: w ← w + m·v − lr·g)
+ * v is flushed to zero below the least normal number (leastNormal in ../tensor/kernels.ts).
  */
-import type { FloatArray } from '../tensor/kernels.js';
+import { leastNormal, type FloatArray } from '../tensor/kernels.js';
 import { checkKeys } from '../errors.js';
 import { Optimizer, checkRange, type LearningRate } from './optimizer.js';
 import type { ScheduleConfig } from './schedules.js';
@@ -46,8 +47,10 @@ export class SGD extends Optimizer {
       return;
     }
     const v = slots[0];
+    const tiny = leastNormal(v);
     for (let i = 0; i < w.length; i++) {
       v[i] = m * v[i] - lr * g[i];
+      if (Math.abs(v[i]) < tiny) v[i] = 0; // see leastNormal
       w[i] += this.nesterov ? m * v[i] - lr * g[i] : v[i];
     }
   }

@@ -15,6 +15,15 @@
 /** The element arrays that tensors of a floating dtype hold. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * The least normal number of x's precision: 2⁻¹²⁶ for float32, 2⁻¹⁰²² for float64. The optimizers
+ * flush their moments and velocities to zero below it: a moment of a weight whose gradient is mostly
+ * zero decays into the subnormals, where x86 takes a microcode assist on every operation (Adam's
+ * step ran 2.5× slower with 1% of its m subnormal). TensorFlow sets the processor's flush-to-zero
+ * mode on its CPU threads; WebAssembly cannot, so this is that mode where it matters.
+ */
+export const leastNormal = (x: FloatArray): number => (x instanceof Float32Array ? 2 ** -126 : 2 ** -1022);
+
 /** The floating dtypes computations run in. */
 export type FloatDType = 'float32' | 'float64';
 
@@ -129,7 +138,9 @@ export interface Kernels {
 
   /**
    * One Adam step over n weights, Keras's rule: m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2);
-   * w ← w − α·m / (√v + ε), where α is the bias-corrected learning rate.
+   * w ← w − α·m / (√v + ε), where α is the bias-corrected learning rate. m and v are flushed to
+   * zero below the least normal number of their precision (`leastNormal`), as on TensorFlow's CPU
+   * threads: subnormals cost a microcode assist an operation on x86.
    */
   adamUpdate(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
 
@@ -477,10 +488,13 @@ export const jsKernels: Kernels = {
   },
 
   adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
+    const tiny = leastNormal(m);
     for (let i = 0; i < n; i++) {
       const gi = g[i];
       m[i] += (gi - m[i]) * (1 - beta1);
       v[i] += (gi * gi - v[i]) * (1 - beta2);
+      if (Math.abs(m[i]) < tiny) m[i] = 0;
+      if (Math.abs(v[i]) < tiny) v[i] = 0;
       w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
     }
   },

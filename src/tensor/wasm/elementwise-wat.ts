@@ -88,16 +88,25 @@ const colSum = `(func $col_sum (export "col_sum") (param $out i32) (param $x i32
 
 /**
  * One Adam step over n weights: m += (g − m)·c1; v += (g² − v)·c2; w −= α·m / (√v + ε), with
- * c1 = 1 − β1, c2 = 1 − β2 and α the bias-corrected learning rate.
+ * c1 = 1 − β1, c2 = 1 − β2 and α the bias-corrected learning rate. m and v are flushed to zero below
+ * f32's least normal number, 2⁻¹²⁶ (NaN stays), as the reference does (leastNormal in ../kernels.ts):
+ * measured here, 1% of m subnormal made the step 2.5× slower (182 µs against 71 for 100,352 weights).
  */
 function adamStep(vec: boolean): string {
   const [T, ld, st, splat] = vec ? ['f32x4', 'v128.load', 'v128.store', (x: string) => `(f32x4.splat (local.get $${x}))`] : ['f32', 'f32.load', 'f32.store', (x: string) => `(local.get $${x})`];
-  return `(local.set ${vec ? '$gv' : '$gs'} (${ld} ${at('g')}))
-      (local.set ${vec ? '$mv' : '$ms'} (${T}.add (${ld} ${at('m')}) (${T}.mul (${T}.sub (local.get ${vec ? '$gv' : '$gs'}) (${ld} ${at('m')})) ${splat('c1')})))
-      (local.set ${vec ? '$vv' : '$vs'} (${T}.add (${ld} ${at('v')}) (${T}.mul (${T}.sub (${T}.mul (local.get ${vec ? '$gv' : '$gs'}) (local.get ${vec ? '$gv' : '$gs'})) (${ld} ${at('v')})) ${splat('c2')})))
-      (${st} ${at('m')} (local.get ${vec ? '$mv' : '$ms'}))
-      (${st} ${at('v')} (local.get ${vec ? '$vv' : '$vs'}))
-      (${st} ${at('w')} (${T}.sub (${ld} ${at('w')}) (${T}.div (${T}.mul ${splat('alpha')} (local.get ${vec ? '$mv' : '$ms'})) (${T}.add (${T}.sqrt (local.get ${vec ? '$vv' : '$vs'})) ${splat('eps')}))))`;
+  const [g, m, v] = vec ? ['$gv', '$mv', '$vv'] : ['$gs', '$ms', '$vs'];
+  const flush = (x: string): string =>
+    vec
+      ? `(local.set ${x} (v128.andnot (local.get ${x}) (f32x4.lt (f32x4.abs (local.get ${x})) (v128.const f32x4 0x1p-126 0x1p-126 0x1p-126 0x1p-126))))`
+      : `(local.set ${x} (select (f32.const 0) (local.get ${x}) (f32.lt (f32.abs (local.get ${x})) (f32.const 0x1p-126))))`;
+  return `(local.set ${g} (${ld} ${at('g')}))
+      (local.set ${m} (${T}.add (${ld} ${at('m')}) (${T}.mul (${T}.sub (local.get ${g}) (${ld} ${at('m')})) ${splat('c1')})))
+      (local.set ${v} (${T}.add (${ld} ${at('v')}) (${T}.mul (${T}.sub (${T}.mul (local.get ${g}) (local.get ${g})) (${ld} ${at('v')})) ${splat('c2')})))
+      ${flush(m)}
+      ${flush(v)}
+      (${st} ${at('m')} (local.get ${m}))
+      (${st} ${at('v')} (local.get ${v}))
+      (${st} ${at('w')} (${T}.sub (${ld} ${at('w')}) (${T}.div (${T}.mul ${splat('alpha')} (local.get ${m})) (${T}.add (${T}.sqrt (local.get ${v})) ${splat('eps')}))))`;
 }
 const adam = `(func $adam (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
     (param $alpha f32) (param $c1 f32) (param $c2 f32) (param $eps f32) ${LOCALS}
