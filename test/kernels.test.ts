@@ -560,7 +560,7 @@ for (const [label, K] of BACKENDS) {
 }
 
 describe('conv2d and conv2dBackward across threads', () => {
-  // The weight gradients sum each chunk of 16 samples, then the chunks in order: the same bits on
+  // The weight gradients sum each chunk of 8 samples, then the chunks in order: the same bits on
   // every thread count (per path: the fused multiply-adds round differently). A batch of one chunk
   // (5, 1) goes, on more than one thread, through the products over the whole batch, split by rows
   // (and so does the forward pass of fewer samples than threads, 1), or by Winograd split by

@@ -258,99 +258,97 @@ describe('backend choice', () => {
 });
 
 describe('the worker pool', () => {
-  // relu(out, x, n) over the shared memory: the pool's jobs, posted by hand.
+  // add_bias(y, bias, rows, cols) over the shared memory: y += bias, row by row. Each task adds the
+  // ones at `ones` to a row of its own, or (per thread) to its thread's row.
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true } as WebAssembly.MemoryDescriptor);
   const module = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_SHARED), (ch) => ch.charCodeAt(0)));
-  const n = 1 << 16;
+  const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as { add_bias(y: number, b: number, rows: number, cols: number): void };
   const heap = new Float32Array(memory.buffer);
-  const x = heap.subarray(0, n);
-  const region = (r: number): Float32Array => heap.subarray(n * (r + 1), n * (r + 2)); // output r at byte 4n(r + 1)
-  const reluJob = (r: number): number[] => [4 * n * (r + 1), 0, n];
-  for (let i = 0; i < n; i++) x[i] = (i % 7) - 3;
-  const isRelu = (out: Float32Array): boolean => out.every((v, i) => v === Math.max(x[i], 0));
+  const cols = 16;
+  const ones = 0; // bytes
+  const rowsAt = 4096; // bytes: the tasks' rows
+  const row = (r: number): Float32Array => heap.subarray(rowsAt / 4 + r * cols, rowsAt / 4 + (r + 1) * cols);
+  heap.fill(1, 0, cols);
+  const taskOf = (r: number): number[] => [rowsAt + 4 * cols * r, ones, 1, cols];
 
-  it('runs a job on its worker, which the caller then cannot take back', () => {
-    const pool = new WorkerPool(module, undefined, memory, 1);
-    try {
-      region(0).fill(Number.NaN);
-      pool.post(0, 'relu', reluJob(0), []);
-      pool.wait(0);
-      expect(pool.takeBack(0)).toBe(false);
-      expect(isRelu(region(0))).toBe(true);
-    } finally {
-      pool.close();
-    }
-  });
-
-  it('lets the caller take back a job its worker has not begun, which the worker then leaves alone, and runs the next job once', async () => {
-    const pool = new WorkerPool(module, undefined, memory, 1);
-    try {
-      // The worker sleeps between jobs: a job taken back at once after posting has not been begun.
-      let taken = false;
-      for (let attempt = 0; attempt < 50 && !taken; attempt++) {
-        await new Promise((r) => setTimeout(r, 5));
-        region(1).fill(Number.NaN);
-        pool.post(0, 'relu', reluJob(1), []);
-        taken = pool.takeBack(0);
-        if (!taken) pool.wait(0);
-      }
-      expect(taken).toBe(true);
-      expect(pool.takeBack(0)).toBe(false); // once only
-      // The next job, posted while the worker may still be coming to the one taken back.
-      region(2).fill(Number.NaN);
-      pool.post(0, 'relu', reluJob(2), []);
-      if (!pool.takeBack(0)) pool.wait(0);
-      else x.forEach((_, i) => (region(2)[i] = Math.max(x[i], 0)));
-      await new Promise((r) => setTimeout(r, 50));
-      expect(region(1).every(Number.isNaN)).toBe(true); // the taken-back job never ran on the worker
-      expect(isRelu(region(2))).toBe(true);
-    } finally {
-      pool.close();
-    }
-  });
-
-  it('runs every job exactly once while the caller takes back some and a late worker takes the next one’s claim', async () => {
-    // Each job adds 1 to its own row (add_bias); between posting and taking back the caller waits
-    // from nothing to tens of microseconds, and now and then lets the worker fall asleep, so that
-    // the worker comes to a job after the caller took it back and the next one was posted.
+  it('runs every task exactly once, on the caller and its workers, whether the workers are awake, asleep or late', async () => {
     const pool = new WorkerPool(module, undefined, memory, 2);
-    const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as { add_bias(y: number, b: number, rows: number, cols: number): void };
-    const cols = 16;
-    const ones = heap.subarray(0, cols); // over x, which the relu tests no longer need
-    const rows = heap.subarray(n, n + 2 * cols);
     const rng = new Rng(3);
-    let taken = 0;
+    let local = 0;
+    let total = 0;
     try {
-      ones.fill(1);
       for (let call = 0; call < 3000; call++) {
-        rows.fill(0);
-        for (let w = 0; w < 2; w++) pool.post(w, 'add_bias', [4 * (n + w * cols), 0, 1, cols], []);
-        for (let i = Math.floor(rng.next() * 3) * Math.floor(rng.next() * 20000); i > 0; i--);
-        for (let w = 0; w < 2; w++) {
-          if (pool.takeBack(w)) {
-            own.add_bias(4 * (n + w * cols), 0, 1, cols);
-            taken++;
-          } else pool.wait(w);
-        }
-        expect(rows.every((v) => v === 1), `call ${call}`).toBe(true);
-        if (call % 500 === 0) await new Promise((r) => setTimeout(r, 2));
+        const n = 1 + Math.floor(rng.next() * WorkerPool.maxTasks);
+        for (let r = 0; r < n; r++) row(r).fill(0);
+        const delay = Math.floor(rng.next() * 3) * Math.floor(rng.next() * 2000);
+        pool.run('add_bias', Array.from({ length: n }, (_, r) => taskOf(r)), [], 2, 0, 0, (a) => {
+          for (let i = delay; i > 0; i--); // a slow caller leaves more tasks to the workers
+          own.add_bias(a[0], a[1], a[2], a[3]);
+          local++;
+        });
+        total += n;
+        for (let r = 0; r < n; r++) expect(row(r).every((v) => v === 1), `call ${call}, task ${r}`).toBe(true);
+        if (call % 500 === 0) await new Promise((r) => setTimeout(r, 2)); // the workers fall asleep
       }
       await new Promise((r) => setTimeout(r, 20));
-      expect(rows.every((v) => v === 1)).toBe(true); // and no late run after the last call
-      expect(taken).toBeGreaterThan(0);
-      expect(taken).toBeLessThan(6000);
+      for (let r = 0; r < WorkerPool.maxTasks; r++) expect(row(r).every((v) => v <= 1)).toBe(true); // no late run after the last call
+      expect(local).toBeGreaterThan(0);
+      expect(local).toBeLessThan(total); // the workers took some
     } finally {
       pool.close();
-      for (let i = 0; i < n; i++) x[i] = (i % 7) - 3;
     }
   });
 
-  it('lets the caller take back the job of a worker that is gone, instead of waiting a minute for it', async () => {
+  it('gives each thread its own area: the arguments in the mask move by the thread’s number times the area', () => {
+    const pool = new WorkerPool(module, undefined, memory, 3);
+    const area = 4 * cols * 8;
+    const areas = (): number[] => [0, 1, 2, 3].map((t) => heap[rowsAt / 4 + (t * area) / 4]);
+    try {
+      let local = 0;
+      let seen = [0, 0, 0, 0];
+      for (let call = 0; call < 200; call++) {
+        heap.fill(0, rowsAt / 4, rowsAt / 4 + area);
+        pool.run('add_bias', Array.from({ length: 40 }, () => taskOf(0)), [], 3, area, 0b1, (a) => {
+          own.add_bias(a[0], a[1], a[2], a[3]);
+          local++;
+        });
+        const counts = areas();
+        expect(counts.reduce((x, y) => x + y, 0)).toBe(40); // every task once, into its thread's area
+        seen = seen.map((v, t) => v + counts[t]);
+      }
+      expect(seen[0]).toBe(local); // area 0 is the caller's
+      expect(seen.slice(1).some((v) => v > 0)).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('throws when a task fails, on whichever thread, after the others finish; then runs the next job', () => {
+    const pool = new WorkerPool(module, undefined, memory, 1);
+    try {
+      const bad = [memory.buffer.byteLength, ones, 1, cols]; // past the end of the memory: a trap
+      for (let call = 0; call < 20; call++) {
+        for (let r = 0; r < 8; r++) row(r).fill(0);
+        const tasks = Array.from({ length: 8 }, (_, r) => (r === call % 8 ? bad : taskOf(r)));
+        expect(() => pool.run('add_bias', tasks, [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]))).toThrow();
+      }
+      for (let r = 0; r < 8; r++) row(r).fill(0);
+      pool.run('add_bias', Array.from({ length: 8 }, (_, r) => taskOf(r)), [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]));
+      for (let r = 0; r < 8; r++) expect(row(r).every((v) => v === 1)).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('runs the tasks of a worker that is gone on the caller, instead of waiting a minute for it', async () => {
     const pool = new WorkerPool(module, undefined, memory, 1);
     try {
       await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
-      pool.post(0, 'relu', reluJob(3), []);
-      expect(pool.takeBack(0)).toBe(true);
+      for (let r = 0; r < 8; r++) row(r).fill(0);
+      const t0 = Date.now();
+      pool.run('add_bias', Array.from({ length: 8 }, (_, r) => taskOf(r)), [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]));
+      expect(Date.now() - t0).toBeLessThan(5000);
+      for (let r = 0; r < 8; r++) expect(row(r).every((v) => v === 1)).toBe(true);
     } finally {
       pool.close();
     }

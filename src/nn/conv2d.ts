@@ -5,7 +5,7 @@
  *   x     [B, H, W, C]
  *   K     [kh, kw, C, F]   kernel, Keras layout; read as a matrix [kh·kw·C, F]
  *   b     [F]
- *   cols  [OH·OW, kh·kw·C] im2col(x) for a sample (16 samples' rows at a time backward): each
+ *   cols  [OH·OW, kh·kw·C] im2col(x) for a sample (8 samples' rows at a time backward): each
  *                          output position's window as a row
  *   y     [B, OH, OW, F]   y = f(cols · K + b)   (as a matrix [B·OH·OW, F])
  *

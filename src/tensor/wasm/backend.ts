@@ -33,10 +33,22 @@ const RESAMPLE_MACS = 16;
 const ADAM_MACS = 8;
 const NO_FLOATS: number[] = [];
 /**
- * Samples per partial of a convolution's weight gradients (conv-wat.ts): fixed, so that the sums
- * are the same whatever the threads; a batch of 128 makes 8 partials, which 2 or 4 threads share evenly.
+ * Most tasks a split call makes for each thread: enough that a thread which is late or slow (a
+ * shared machine, a browser's page) leaves the rest to the others, few enough that each is long.
+ * Tutorial 002's CNN on 2 threads, in one process, alternating (Intel Xeon): dynamic tasks against
+ * one fixed part per thread 3.3% faster a step; 8 a thread 1.7% faster than 4; 16 2% slower than 8.
  */
-const CONV_CHUNK = 16;
+const TASKS_PER_THREAD = 8;
+/** Fewest row tiles in a product's task where there are enough (each task reads all of packed B). */
+const GEMM_GRAIN = 4;
+/**
+ * Samples per partial of a convolution's weight gradients (conv-wat.ts): fixed, so that the sums
+ * are the same whatever the threads. A batch of 128 makes 16 partials, so 16 tasks. 8 against 16,
+ * tutorial 002's CNN in one process, alternating (Intel Xeon): a step 4.5% faster on 1 thread (a
+ * chunk's windows of the second convolution, 1.1 MB, fit in L2) and 6.5% on 2 (a slow thread's last
+ * task is half as long); 4 was no faster than 8.
+ */
+const CONV_CHUNK = 8;
 /** Bytes of `floats` rounded up to whole f32x4 vectors, so that each scratch area after it starts 16-byte aligned. */
 const vecBytes = (floats: number): number => Math.ceil(floats / 4) * 16;
 /** Fewest channels for which a 3×3 convolution goes by Winograd (winograd-wat.ts): the products' k is the channels. */
@@ -106,6 +118,13 @@ interface GemmExports extends ProductExports {
   scale_shift_cols2(out: number, a: number, p: number, b: number, q: number, s: number, rows: number, cols: number): void;
   affine_resample(y: number, x: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number, fillValue: number): void;
   affine_resample_backward(dx: number, dy: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number): void;
+}
+
+/** Scratch for each thread of a split call: `areas` of `bytes` each, the first at the pointers among the arguments at `args`. */
+interface PerThread {
+  bytes: number;
+  areas: number;
+  args: number[];
 }
 
 /** Kernels.conv2dBackward's arguments, its arrays in this backend's memory. */
@@ -260,53 +279,31 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   }
 
   /**
-   * Runs `op` over `count` items (rows, samples, elements) in parts, one per thread when `work`
-   * (about a multiply-add's worth per unit) reaches the split threshold: part p takes the items
-   * [p·each, p·each + n) with `each` a multiple of `align`, and `args(start, n, p)` gives its
-   * arguments. The calling thread runs part 0 and any part its worker has not begun, then waits
-   * for the workers that did: every part writes its own memory, so the call ends only when all have.
+   * Runs `op` over `count` items (rows, samples, elements), split across the pool when `work`
+   * (about a multiply-add's worth per item) reaches the threshold: in tasks of whole runs of `align`
+   * items, at least `grain` runs each where that leaves a task per thread, up to TASKS_PER_THREAD a
+   * thread, which the threads take one at a time (pool.ts), so that a slow or late thread takes
+   * fewer; `args(start, n)` gives a task's arguments. Every task writes its own memory, and its sums
+   * are the same on whichever thread, so the bits are too. With `perThread`, the arguments at
+   * `perThread.args` point into the first of `perThread.areas` areas of scratch, `perThread.bytes`
+   * apart, and each thread uses its own.
    */
-  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number, part: number) => number[], align = 1, floats: number[] = NO_FLOATS): void {
-    const wanted = partsFor(Math.ceil(count / align), work);
-    const each = Math.max(align, Math.ceil(count / wanted / align) * align);
-    // No part without items: with 3 or more threads, `wanted` parts of `each` can leave the last ones
-    // empty (a pack of B given a negative width would copy to the end of the memory).
-    const parts = Math.max(1, Math.ceil(count / each));
-    const jobs = Array.from({ length: parts }, (_, p) => {
-      const start = p * each;
-      return args(start, Math.min(count, start + each) - start, p);
-    });
+  function split(op: PoolOp, count: number, work: number, args: (start: number, n: number) => number[], align = 1, floats: number[] = NO_FLOATS, perThread?: PerThread, grain = 1): void {
+    const units = Math.ceil(count / align);
+    const threads = Math.min(partsFor(units, work), perThread?.areas ?? Infinity);
     const fn = localFns.get(op)!;
-    let failure: unknown;
-    let posted = 1;
-    try {
-      for (; posted < parts; posted++) pool!.post(posted - 1, op, jobs[posted], floats);
-    } catch (e) {
-      // Only the parts posted so far can be running: settle them before throwing.
-      for (let p = 1; p < posted; p++) if (!pool!.takeBack(p - 1)) pool!.wait(p - 1);
-      throw e;
+    if (threads <= 1) {
+      fn(...args(0, count), ...floats);
+      return;
     }
-    // This thread's part, then each part its worker has not begun (see CLAIM in pool.ts).
-    const ranHere = jobs.map((_, p) => p === 0);
-    for (let p = 0; p < parts; p++) {
-      if (p > 0 && !(ranHere[p] = pool!.takeBack(p - 1))) continue;
-      try {
-        fn(...jobs[p], ...floats);
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-    // Every worker writes into this call's memory: wait for all of them, whatever failed, and throw
-    // the first failure (this thread's own first) only then.
-    for (let p = 1; p < parts; p++) {
-      if (ranHere[p]) continue;
-      try {
-        pool!.wait(p - 1);
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-    if (failure !== undefined) throw failure;
+    const tasks = Math.min(units, WorkerPool.maxTasks, threads * TASKS_PER_THREAD, Math.max(threads, Math.floor(units / grain)));
+    const each = Math.ceil(units / tasks) * align;
+    // No task without items: `tasks` runs of `each` can leave the last ones empty (a pack of B given
+    // a negative width would copy to the end of the memory).
+    const jobs = Array.from({ length: Math.ceil(count / each) }, (_, t) => args(t * each, Math.min(count, (t + 1) * each) - t * each));
+    let mask = 0;
+    for (const i of perThread?.args ?? []) mask |= 1 << i;
+    pool!.run(op, jobs, floats, threads - 1, perThread?.bytes ?? 0, mask, (a) => fn(...a, ...floats));
   }
 
   /**
@@ -335,8 +332,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const ars = form !== 'tn' ? 4 * k : 4;
     const acs = form !== 'tn' ? 4 : 4 * m;
     const op = productOp(form === 'tn' ? 'gemm_t' : 'gemm_n');
-    // Parts of whole row tiles, each with its own tile area in the scratch.
-    split(op, m, m * k * n, (i0, rows, p) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base + p * tileBytes], R);
+    // Tasks of whole row tiles, GEMM_GRAIN of them or more (each reads all of packed B), each thread
+    // with its own tile area in the scratch.
+    const perThread = { bytes: tileBytes, areas: threads, args: [8] };
+    split(op, m, m * k * n, (i0, rows) => [cPtr + i0 * 4 * n, aPtr + i0 * ars, packPtr, rows, k, n, ars, acs, base], R, NO_FLOATS, perThread, GEMM_GRAIN);
     io.finish();
     return true;
   }
@@ -383,10 +382,11 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (!room) return false;
     const { base } = room;
     pack('nn', base, w.byteOffset, depth, f);
-    split(productOp('conv_forward'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
-      const cols = base + packBytes + p * area;
+    const perThread = { bytes: area, areas: room.parts, args: [5, 6] };
+    split(productOp('conv_forward'), g.batch, room.parts > 1 ? work : 0, (s0, n) => {
+      const cols = base + packBytes;
       return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
-    });
+    }, 1, NO_FLOATS, perThread);
     return true;
   }
 
@@ -407,11 +407,12 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (!room) return false;
     const { base } = room;
     winogradKernels(heap.f32(base, upFloats), w, C, f, W, turned);
-    split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n, p) => {
-      const v = base + vecBytes(upFloats) + p * area;
+    const perThread = { bytes: area, areas: room.parts, args: [6, 7] };
+    split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n) => {
+      const v = base + vecBytes(upFloats);
       return [out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4, bias, relu ? 1 : 0, v, v + winogradBytes(g, f), f,
         n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW];
-    });
+    }, 1, NO_FLOATS, perThread);
     return true;
   }
 
@@ -489,9 +490,10 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const dbp = dwp + dwBytes;
     if (turned) winogradKernels(heap.f32(base, upFloats), w, f, g.channels, W, true);
     else if (dx) pack('nt', base, w.byteOffset, f, depth);
-    split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc, p) => {
+    const perThread = { bytes: area, areas: room.parts, args: [9, 10, 11, 12] };
+    split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc) => {
       const s0 = c0 * CONV_CHUNK;
-      const cols = dbp + dbBytes + p * area;
+      const cols = dbp + dbBytes;
       return [
         dx ? dx.byteOffset + 4 * img * s0 : 0,
         dw ? dwp + 4 * depth * f * c0 : 0,
@@ -510,7 +512,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
         CONV_CHUNK,
         ...geometryArgs({ ...g, batch: Math.min(g.batch, (c0 + nc) * CONV_CHUNK) - s0 }),
       ];
-    });
+    }, 1, NO_FLOATS, perThread);
     if (dw) colSums(dw.byteOffset, dwp, chunks, depth * f);
     if (db) colSums(db.byteOffset, dbp, chunks, f);
     return true;

@@ -1,10 +1,10 @@
 /**
- * Worker threads that share the kernels' memory and take a part of a large kernel call: a slice of
- * the rows of a product, a run of the samples of a window or resampling kernel, a range of elements.
- * A call is synchronous: the caller writes each worker's job into a shared control array, wakes it,
- * computes its own slice, runs itself the jobs that no worker has begun yet (CLAIM below), then
- * waits (Atomics.wait) until every worker that began one has written back its job's number. Only
- * where threads can block (Node's main thread and workers; not a browser's main thread) and
+ * Worker threads that share the kernels' memory and take part in a large kernel call. A call is a
+ * job of tasks (runs of the rows of a product, of the samples of a window or resampling kernel, of
+ * elements), synchronous: the caller writes the tasks into a shared control array, wakes the
+ * workers, and takes tasks itself as they do, one at a time from a shared counter, until none is
+ * left; then it waits (Atomics.wait) for each worker that came to the job to finish its last task.
+ * Only where threads can block (Node's main thread and workers; not a browser's main thread) and
  * SharedArrayBuffer exists; elsewhere the pool has no workers and everything runs on the calling
  * thread.
  */
@@ -41,29 +41,42 @@ export const POOL_OPS = [
 ] as const;
 export type PoolOp = (typeof POOL_OPS)[number];
 
-/** Per-worker control slots in the shared Int32Array (48 words, 192 bytes). */
-const SLOT = 48;
+/**
+ * The control words, one shared Int32Array: the job's header (HEADER words), the task table
+ * (MAX_TASKS rows of MAX_ARGS words), then each worker's slot (SLOT words, a 64-byte line of its own).
+ * A job is one op over several tasks, each with its own i32 arguments; every thread, the caller and
+ * each worker it woke, takes the next task by Atomics.add on NEXT until none is left, so a worker that
+ * wakes late, or a core that runs slow (shared machines, a browser's page wanting the cores), takes
+ * fewer tasks instead of holding up the call.
+ */
+const OP = 0; // index in POOL_OPS; −1: exit
+const NARGS = 1; // i32 arguments of each task
+const NFLOATS = 2; // float arguments after them, as f64 at FLOATS… (Adam's four), the same for every task
+const NTASKS = 3;
+const NEXT = 4; // the next task to take
+const AREA = 5; // bytes between threads' areas of scratch: thread t adds t·AREA to the arguments in MASK
+const MASK = 6; // bit i: argument i points into the calling thread's area
+const FLOATS = 8; // words 8–15: four f64 (8-byte aligned)
+const MAX_FLOATS = 4;
+const HEADER = 16;
+const SLOT = 16;
 const SEQ = 0; // job number, written by the caller
 const DONE = 1; // number of the last job finished, written by the worker
-const ERR = 2; // 1 when the worker's last job threw
-const OP = 3; // index in POOL_OPS; −1: exit
-const NARGS = 4; // i32 arguments at ARGS…
-const NFLOATS = 5; // float arguments after them, as f64 at FLOATS… (Adam's four)
+const ERR = 2; // 1 when a task of the worker's last job threw
 // 1 while the worker sleeps in Atomics.wait for a job, and while the caller sleeps waiting for it:
 // the other side calls Atomics.notify (a lock and a wake-up in V8) only then, not after every job
 // of a training step, which the spinning side sees within microseconds. Both check the flag after
 // their own store, with sequentially consistent atomics, so a wake-up is never lost.
-const WORKER_SLEEPS = 6;
-const CALLER_SLEEPS = 7;
-// Who runs the posted job: 0 until taken, 1 the worker, 2 the caller. A caller that has finished
-// its own part takes the parts that no worker has begun (compareExchange from 0), so a worker that
-// is asleep, still waking, or descheduled (a browser's page and compositor want the cores too)
-// costs the call nothing: it runs as on fewer threads instead of waiting.
-const CLAIM = 8;
-const FLOATS = 10; // words 10–17: four f64 (8-byte aligned, as every slot is)
-const MAX_FLOATS = 4;
-const ARGS = 18;
-const MAX_ARGS = SLOT - ARGS;
+const WORKER_SLEEPS = 3;
+const CALLER_SLEEPS = 4;
+// Whether the worker came to the job: 0 until then, 1 the worker did, 2 the caller ran out of tasks
+// first and closed it (compareExchange from 0). A worker that comes to a closed job runs nothing of
+// it; one that came must be waited for, since it may be running a task.
+const CLAIM = 5;
+const MAX_ARGS = 28;
+const MAX_TASKS = 64;
+const TASKS = HEADER;
+const SLOTS = TASKS + MAX_TASKS * MAX_ARGS;
 /** Longest a job may take before the caller gives up on a worker (it may have died). */
 const JOB_TIMEOUT_MS = 60_000;
 /** Polls of a control word before the caller sleeps on it (some tens of microseconds). */
@@ -78,16 +91,16 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
   const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const fma = fmaModule ? new WebAssembly.Instance(fmaModule, { env: { memory } }).exports : {};
   const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
-  const base = slot * ${SLOT};
+  const base = ${SLOTS} + slot * ${SLOT};
   const f64 = new Float64Array(ctl.buffer);
-  const args = new Array(${SLOT}).fill(0);
+  const args = new Array(${MAX_ARGS + MAX_FLOATS}).fill(0);
   Atomics.store(ctl, base + ${DONE}, 0);
   Atomics.notify(ctl, base + ${DONE});
   let seen = 0;
   for (;;) {
     // Spin a moment before sleeping, for the job that follows at once (a product's after the
-    // packing of its B). Not longer: a sleeping worker delays no call (the caller takes back the
-    // parts it has not begun), and a spinning one takes a core from the rest (a browser's page and
+    // packing of its B). Not longer: a sleeping worker delays no call (the caller takes the tasks
+    // it has not come to), and a spinning one takes a core from the rest (a browser's page and
     // compositor, on 2 cores: with a spin of tens of microseconds the page trained 1.3× slower on 2
     // threads than on 1; with this one, as fast).
     for (let i = 0; i < ${WORKER_SPIN} && Atomics.load(ctl, base + ${SEQ}) === seen; i++);
@@ -99,24 +112,33 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     const seq = Atomics.load(ctl, base + ${SEQ});
     if (seq === seen) continue;
     seen = seq;
-    // The job's words are used only once it is ours: the caller writes them before it resets
-    // CLAIM, and rewrites them for a later job only after this one is done or taken back. Not ours
-    // (the caller took it back, or this thread ran it already, having come late to the job before
-    // and taken this one's claim): only say it is done.
+    // The header and the tasks are read only once the job is claimed: the caller writes them before
+    // it resets CLAIM, and rewrites them for a later job only after this one is closed or done. Not
+    // claimed (closed, or claimed already by this thread coming late to the job before): only say
+    // it is done.
     const ours = Atomics.compareExchange(ctl, base + ${CLAIM}, 0, 1) === 0;
-    if (ours && ctl[base + ${OP}] < 0) break;
-    if (ours) try {
-      // One array for every job, so that serving allocates nothing (a worker's heap is collected
+    if (ours && ctl[${OP}] < 0) break;
+    if (ours) {
+      let err = 0;
+      // One array for every task, so that serving allocates nothing (a worker's heap is collected
       // only when it fills; garbage here grew the process by megabytes). Entries past the op's own
       // arguments are left from earlier jobs and ignored: a wasm export takes its arity.
-      const n = ctl[base + ${NARGS}];
-      for (let i = 0; i < n; i++) args[i] = ctl[base + ${ARGS} + i];
-      const nf = ctl[base + ${NFLOATS}];
-      for (let i = 0; i < nf; i++) args[n + i] = f64[(base + ${FLOATS}) / 2 + i];
-      fns[ctl[base + ${OP}]].apply(undefined, args);
-      Atomics.store(ctl, base + ${ERR}, 0);
-    } catch {
-      Atomics.store(ctl, base + ${ERR}, 1);
+      const fn = fns[ctl[${OP}]];
+      const n = ctl[${NARGS}];
+      const nf = ctl[${NFLOATS}];
+      for (let i = 0; i < nf; i++) args[n + i] = f64[${FLOATS / 2} + i];
+      const area = ctl[${AREA}] * (slot + 1);
+      const mask = ctl[${MASK}];
+      for (let t = Atomics.add(ctl, ${NEXT}, 1); t < ctl[${NTASKS}] && !err; t = Atomics.add(ctl, ${NEXT}, 1)) {
+        const row = ${TASKS} + t * ${MAX_ARGS};
+        for (let i = 0; i < n; i++) args[i] = ctl[row + i] + ((mask >> i) & 1 ? area : 0);
+        try {
+          fn.apply(undefined, args);
+        } catch {
+          err = 1;
+        }
+      }
+      Atomics.store(ctl, base + ${ERR}, err);
     }
     Atomics.store(ctl, base + ${DONE}, seq);
     if (Atomics.load(ctl, base + ${CALLER_SLEEPS})) Atomics.notify(ctl, base + ${DONE});
@@ -190,13 +212,13 @@ export class WorkerPool {
     const NodeWorkerClass = nodeWorker();
     const WebWorkerClass = NodeWorkerClass ? undefined : webWorker();
     const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
-    this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * SLOT * Math.max(count, 1)) : new ArrayBuffer(4 * SLOT));
+    this.ctl = new Int32Array(canShare ? new SharedArrayBuffer(4 * (SLOTS + SLOT * count)) : new ArrayBuffer(4 * SLOTS));
     this.ctlF64 = new Float64Array(this.ctl.buffer);
     if (!canShare || !(NodeWorkerClass || WebWorkerClass)) return;
     const init = (slot: number) => ({ module, fmaModule, memory, ctl: this.ctl, slot, ops: POOL_OPS });
     const url = WebWorkerClass && URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
     for (let slot = 0; slot < count; slot++) {
-      this.ctl[slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
+      this.ctl[SLOTS + slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
       if (NodeWorkerClass) {
         const w = new NodeWorkerClass(NODE_WORKER_SOURCE, { eval: true, workerData: init(slot) });
         w.unref(); // idle workers must not keep the process alive
@@ -211,7 +233,7 @@ export class WorkerPool {
     if (url) setTimeout(() => URL.revokeObjectURL(url), 60_000); // the workers have fetched it by then
     if (!NodeWorkerClass) return;
     for (let slot = 0; slot < count; slot++) {
-      if (Atomics.wait(this.ctl, slot * SLOT + DONE, -1, 10_000) === 'timed-out') {
+      if (Atomics.wait(this.ctl, SLOTS + slot * SLOT + DONE, -1, 10_000) === 'timed-out') {
         this.close();
         throw new Error('wasm backend: a kernel worker did not start within 10 s');
       }
@@ -225,7 +247,7 @@ export class WorkerPool {
    */
   ready(): boolean {
     if (this.broken) return false;
-    if (!this.started && this.workers.length > 0) this.started = this.workers.every((_, i) => Atomics.load(this.ctl, i * SLOT + DONE) !== -1);
+    if (!this.started && this.workers.length > 0) this.started = this.workers.every((_, i) => Atomics.load(this.ctl, SLOTS + i * SLOT + DONE) !== -1);
     return this.started;
   }
 
@@ -234,31 +256,64 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
-  /** Hands worker w the job: run `op` with the i32 arguments `args`, then `floats` (as f64). */
-  post(w: number, op: PoolOp, args: number[], floats: number[]): void {
-    if (args.length > MAX_ARGS || floats.length > MAX_FLOATS) throw new Error(`wasm backend: ${op} has ${args.length} + ${floats.length} arguments, the pool passes ${MAX_ARGS} + ${MAX_FLOATS}`);
-    const base = w * SLOT;
-    this.ctl[base + OP] = POOL_OPS.indexOf(op);
-    this.ctl[base + NARGS] = args.length;
-    this.ctl.set(args, base + ARGS);
-    this.ctl[base + NFLOATS] = floats.length;
-    this.ctlF64.set(floats, (base + FLOATS) / 2);
-    Atomics.store(this.ctl, base + CLAIM, 0);
-    Atomics.store(this.ctl, base + SEQ, ++this.seq);
-    if (Atomics.load(this.ctl, base + WORKER_SLEEPS)) Atomics.notify(this.ctl, base + SEQ);
-  }
+  /** Most tasks a job may have. */
+  static readonly maxTasks = MAX_TASKS;
 
   /**
-   * Takes back the last job posted to worker w if it has not begun it: true when the caller is now
-   * to run it (and must not wait for w), false when w runs it.
+   * Runs `op` once for each task's i32 arguments (then `floats`, as f64, the same for all) on the
+   * calling thread and `workers` of the pool, each thread taking the next task until none is left;
+   * returns when every task has run, throwing the first failure (the calling thread's own first).
+   * Thread t (0 the caller, then the workers) adds t·`area` bytes to the arguments whose bit is set
+   * in `mask`: its own scratch. `local` runs a task on the calling thread, area 0.
    */
-  takeBack(w: number): boolean {
-    return Atomics.compareExchange(this.ctl, w * SLOT + CLAIM, 0, 2) === 0;
+  run(op: PoolOp, tasks: number[][], floats: number[], workers: number, area: number, mask: number, local: (args: number[]) => void): void {
+    const nargs = tasks[0].length;
+    if (tasks.length > MAX_TASKS || nargs > MAX_ARGS || floats.length > MAX_FLOATS) {
+      throw new Error(`wasm backend: ${op} has ${tasks.length} tasks of ${nargs} + ${floats.length} arguments, the pool takes ${MAX_TASKS} of ${MAX_ARGS} + ${MAX_FLOATS}`);
+    }
+    const ctl = this.ctl;
+    // The header and the tasks first, then each worker's claim reset and its job number: a worker
+    // reads the job only once it has claimed it (see CLAIM).
+    ctl[OP] = POOL_OPS.indexOf(op);
+    ctl[NARGS] = nargs;
+    ctl[NFLOATS] = floats.length;
+    ctl[NTASKS] = tasks.length;
+    ctl[AREA] = area;
+    ctl[MASK] = mask;
+    this.ctlF64.set(floats, FLOATS / 2);
+    tasks.forEach((args, t) => ctl.set(args, TASKS + t * MAX_ARGS));
+    Atomics.store(ctl, NEXT, 0);
+    const woken = Math.min(workers, this.workers.length);
+    for (let w = 0; w < woken; w++) {
+      const base = SLOTS + w * SLOT;
+      Atomics.store(ctl, base + CLAIM, 0);
+      Atomics.store(ctl, base + SEQ, ++this.seq);
+      if (Atomics.load(ctl, base + WORKER_SLEEPS)) Atomics.notify(ctl, base + SEQ);
+    }
+    let failure: unknown;
+    for (let t = Atomics.add(ctl, NEXT, 1); t < tasks.length; t = Atomics.add(ctl, NEXT, 1)) {
+      try {
+        local(tasks[t]);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    // No task is left to take. A worker that has not come to the job is closed out; one that has
+    // may be running its last task, which writes this call's memory: wait for it, whatever failed.
+    for (let w = 0; w < woken; w++) {
+      if (Atomics.compareExchange(ctl, SLOTS + w * SLOT + CLAIM, 0, 2) === 0) continue;
+      try {
+        this.wait(w);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
-  wait(w: number): void {
-    const base = w * SLOT;
+  private wait(w: number): void {
+    const base = SLOTS + w * SLOT;
     const want = Atomics.load(this.ctl, base + SEQ);
     for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     const deadline = Date.now() + JOB_TIMEOUT_MS;
@@ -276,11 +331,11 @@ export class WorkerPool {
 
   /** Stops every worker. */
   close(): void {
+    this.ctl[OP] = -1;
     this.workers.forEach((w, i) => {
-      this.ctl[i * SLOT + OP] = -1;
-      Atomics.store(this.ctl, i * SLOT + CLAIM, 0);
-      Atomics.store(this.ctl, i * SLOT + SEQ, ++this.seq);
-      Atomics.notify(this.ctl, i * SLOT + SEQ);
+      Atomics.store(this.ctl, SLOTS + i * SLOT + CLAIM, 0);
+      Atomics.store(this.ctl, SLOTS + i * SLOT + SEQ, ++this.seq);
+      Atomics.notify(this.ctl, SLOTS + i * SLOT + SEQ);
       void w.terminate();
     });
     this.started = false;
