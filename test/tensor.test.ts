@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, tensor, reuse, zeros } from '../src/tensor/tensor.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { Rng } from '../src/tensor/random.js';
+import { jsKernels } from '../src/tensor/kernels.js';
+import { createWasmKernels } from '../src/tensor/wasm/backend.js';
+
+const wasmKernels = createWasmKernels({ threads: 1 });
 
 describe('tensor()', () => {
   it('infers shapes from nested arrays and takes typed arrays as they are', () => {
@@ -95,14 +99,18 @@ describe('reuse', () => {
 });
 
 describe('Rng.bernoulli (dropout masks)', () => {
-  it('draws what next() < p would, element by element, and leaves the same state', () => {
-    for (const [seed, n, p] of [[1, 0, 0.5], [7, 1, 0.5], [42, 1000, 0.8], [2 ** 40 + 3, 333, 0.1]]) {
+  it.each([
+    ['js', jsKernels],
+    ['wasm', wasmKernels],
+  ])('draws what next() < p would, element by element, and leaves the same state (%s kernels)', (_, K) => {
+    for (const [seed, n, p] of [[1, 0, 0.5], [7, 1, 0.5], [42, 1000, 0.8], [2 ** 40 + 3, 333, 0.1], [5, 77, 0], [6, 77, 1], [8, 500, 2 ** -33]]) {
       const a = new Rng(seed);
       const b = new Rng(seed);
       a.next(); // a state whose words are in the int32 / uint32 mix that draws leave
       b.next();
-      const got = new Float32Array(n);
-      a.bernoulli(got, n, p, 2.5);
+      const got = K.alloc(n, 'float32');
+      if (K === wasmKernels) expect(got.buffer).toBeInstanceOf(SharedArrayBuffer); // the wasm kernel's own path
+      a.bernoulli(got, n, p, 2.5, K);
       const want = Float32Array.from({ length: n }, () => (b.next() < p ? 2.5 : 0));
       expect(Array.from(got)).toEqual(Array.from(want));
       expect(a.getState()).toEqual(b.getState());

@@ -45,7 +45,7 @@ export class Dropout extends Layer {
     const keep = 1 - this.rate;
     const scale = 1 / keep;
     const rng = this.saved(ctx).rng;
-    rng.bernoulli(m, m.length, keep, scale);
+    rng.bernoulli(m, m.length, keep, scale, kernels());
     const y = (this.y = reuse(this.y, x.shape, this.dtype));
     kernels().mul(y.data, x.data, m, x.size);
     return y;

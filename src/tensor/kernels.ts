@@ -135,6 +135,11 @@ export interface Kernels {
   mul(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void;
   /** out = s · x, elementwise over n. */
   scale(out: FloatArray, x: FloatArray, s: number, n: number): void;
+  /**
+   * out[i] = value where the i-th draw of xoshiro128** (Rng's generator) from `state`, its four
+   * words, is below p·2³² (as `next() < p`), else 0, for i < n; `state` is left n draws on.
+   */
+  bernoulli(out: FloatArray, n: number, p: number, value: number, state: Uint32Array): void;
 
   /**
    * One Adam step over n weights, Keras's rule: m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2);
@@ -485,6 +490,24 @@ export const jsKernels: Kernels = {
 
   scale(out, x, s, n) {
     for (let i = 0; i < n; i++) out[i] = s * x[i];
+  },
+
+  bernoulli(out, n, p, value, state) {
+    // The state in locals for the loop: a method call and four field writes a draw cost more than the draw.
+    let [s0, s1, s2, s3] = state;
+    for (let i = 0; i < n; i++) {
+      const x = Math.imul(s1, 5);
+      const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = result / 4294967296 < p ? value : 0;
+    }
+    state.set([s0, s1, s2, s3].map((w) => w >>> 0));
   },
 
   adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {

@@ -3,6 +3,7 @@
  * initialisation, shuffles and dropout masks bit for bit on every platform. Math.random cannot be seeded.
  */
 import { ValueError } from '../errors.js';
+import { jsKernels, type FloatArray, type Kernels } from './kernels.js';
 
 /**
  * Throws a ValueError naming `where` unless the seed is an integer from 0 to 2⁵³ − 1 (so
@@ -29,6 +30,8 @@ export class Rng {
   private s2: number;
   private s3: number;
   private spareNormal: number | null = null;
+  /** The four words handed to a bernoulli kernel. */
+  private readonly words = new Uint32Array(4);
 
   constructor(seed: number = Math.floor(Math.random() * 2 ** 32)) {
     checkSeed('Rng', seed);
@@ -53,7 +56,8 @@ export class Rng {
 
   /** The generator's state, to save and restore a run exactly (four uint32 words and a pending normal). */
   getState(): { words: number[]; spareNormal: number | null } {
-    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+    // As uint32: the generator leaves a word as int32 or uint32, the same 32 bits, depending on how it was drawn.
+    return { words: [this.s0, this.s1, this.s2, this.s3].map((w) => w >>> 0), spareNormal: this.spareNormal };
   }
 
   /** Restores what getState returned; a ValueError for anything else (an all-zero state would never change). */
@@ -91,31 +95,17 @@ export class Rng {
 
   /**
    * out[i] = value where a uniform draw is below p, else 0, for i < n: the draws `next() < p` would
-   * give, one per element in order, with the state held in locals for the loop (a dropout mask of
-   * a batch is hundreds of thousands of draws; a method call and four field writes each cost more
-   * than the draw).
+   * give, one per element in order, by K's bernoulli kernel (a dropout mask of a batch is hundreds of
+   * thousands of draws); the generator is left where n calls of next would leave it.
    */
-  bernoulli(out: { [i: number]: number }, n: number, p: number, value: number): void {
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    for (let i = 0; i < n; i++) {
-      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      out[i] = result / 4294967296 < p ? value : 0;
-    }
-    // The same words, in the same int32 / uint32 form, that n calls of nextUint32 leave.
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
+  bernoulli(out: FloatArray, n: number, p: number, value: number, K: Kernels = jsKernels): void {
+    const state = this.words;
+    state[0] = this.s0;
+    state[1] = this.s1;
+    state[2] = this.s2;
+    state[3] = this.s3;
+    K.bernoulli(out, n, p, value, state);
+    [this.s0, this.s1, this.s2, this.s3] = state;
   }
 
   /** Uniform in [lo, hi). */

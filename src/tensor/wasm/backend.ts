@@ -108,6 +108,7 @@ interface GemmExports extends ProductExports {
   add_bias(y: number, bias: number, rows: number, cols: number): void;
   col_sum(out: number, x: number, rows: number, cols: number, ld: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
+  bernoulli(out: number, n: number, state: number, threshold: number, value: number): void;
   im2col(cols: number, x: number, ...g: number[]): void;
   col2im(dx: number, dcols: number, ...g: number[]): void;
   max_pool(y: number, arg: number, x: number, first: number, ...g: number[]): void;
@@ -621,6 +622,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     reluBackward(dx, dy, y, n) {
       if (!here(dx, dy, y)) return jsKernels.reluBackward(dx, dy, y, n);
       split('relu_backward', n, n, (i, len) => [dx.byteOffset + 4 * i, dy.byteOffset + 4 * i, y.byteOffset + 4 * i, len], 4);
+    },
+    bernoulli(out, n, p, value, state) {
+      const at = here(out) ? heap.scratch(16) : -1;
+      if (at < 0) return jsKernels.bernoulli(out, n, p, value, state);
+      const words = new Uint32Array(heap.memory.buffer, at, 4);
+      words.set(state);
+      wasm.bernoulli(out.byteOffset, n, at, p * 4294967296, value);
+      state.set(words);
     },
     mul(out, a, b, n) {
       if (!here(out, a, b)) return jsKernels.mul(out, a, b, n);
