@@ -304,6 +304,11 @@ for (const [label, K] of BACKENDS) {
           [4, 4, 5, 4, 4, 3, 3, 1, 2],
           [5, 3, 32, 2, 2, 2, 2, 0, 0],
           [7, 7, 1, 2, 2, 2, 2, 0, 0], // the last windows short of the image's last row and column
+          // windows that tile the image, channels in fours, with a last row and column that no
+          // window reaches (7, 11 from 3×3)
+          [6, 6, 4, 2, 2, 2, 2, 0, 0],
+          [7, 11, 8, 3, 3, 3, 3, 0, 0],
+          [4, 9, 12, 1, 3, 1, 3, 0, 0],
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
@@ -366,6 +371,35 @@ for (const [label, K] of BACKENDS) {
           const ref = new Float64Array(nx);
           for (let i = 0; i < ny; i++) ref[arg[i]] += dy[i];
           for (let i = 0; i < nx; i++) expect(dxp[i]).toBeCloseTo(ref[i], 5);
+        }
+      });
+
+      it(`maxPool and its backward give the reference's bits with ties, NaN and −0, in ${dtype}`, () => {
+        // Ties take the window's first position, a NaN first stays, a later NaN is passed over; dx
+        // is the sum of dy into zeros (so +0 for a −0). Tiling windows and overlapping ones.
+        for (const [H, W, C, k, s] of [
+          [4, 6, 8, 2, 2],
+          [5, 5, 4, 2, 1],
+          [7, 7, 4, 3, 3],
+        ]) {
+          const outH = Math.floor((H - k) / s) + 1;
+          const outW = Math.floor((W - k) / s) + 1;
+          const g: WindowGeometry = { batch: 2, height: H, width: W, channels: C, kh: k, kw: k, sh: s, sw: s, padTop: 0, padLeft: 0, outH, outW };
+          const nx = 2 * H * W * C;
+          const ny = 2 * outH * outW * C;
+          const x = rand(nx, f32, 0, K);
+          for (let i = 0; i < nx; i++) x[i] = [Number.NaN, 1, 1, -0, 0, 2, -1][Math.floor(rng.next() * 7)];
+          const dy = rand(ny, f32, 0, K);
+          for (let i = 0; i < ny; i++) dy[i] = [-0, 1.5, Number.NaN, -2][i % 4];
+          const want = { y: new (f32 ? Float32Array : Float64Array)(ny), arg: new Int32Array(ny), dx: new (f32 ? Float32Array : Float64Array)(nx) };
+          jsKernels.maxPool(want.y, want.arg, x, g);
+          jsKernels.maxPoolBackward(want.dx, dy, want.arg, g);
+          const [y, arg, dx] = [rand(ny, f32, 0, K), K.allocIndex(ny), rand(nx, f32, 0, K)];
+          K.maxPool(y, arg, x, g);
+          K.maxPoolBackward(dx, dy, arg, g);
+          expect([...arg]).toEqual([...want.arg]);
+          for (let i = 0; i < ny; i++) expect(Object.is(y[i], want.y[i]), `y[${i}]`).toBe(true);
+          for (let i = 0; i < nx; i++) expect(Object.is(dx[i], want.dx[i]), `dx[${i}]: ${dx[i]} against ${want.dx[i]}`).toBe(true);
         }
       });
 
