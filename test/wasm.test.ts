@@ -257,6 +257,51 @@ describe('backend choice', () => {
   });
 });
 
+describe("Winograd's kernel transforms (wino_kernels)", () => {
+  // U = G g Gᵀ for each 3×3 kernel g, as 16 matrices U_ξ [C, F] packed in panels of 8 filters (zero
+  // past F), against the product of the matrices here in float64, rounded once: the sums of a few
+  // f32 halves are exact in float64, so any order gives the same bits.
+  const G = [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ];
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384 });
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(KERNELS_PLAIN), (ch) => ch.charCodeAt(0))), { env: { memory } }).exports as unknown as {
+    wino_kernels(up: number, w: number, C: number, F: number, turned: number): void;
+  };
+  it.each([
+    [4, 8, false],
+    [8, 12, false],
+    [12, 4, true],
+    [8, 20, true],
+  ])('C = %i, F = %i, turned %s', (C, F, turned) => {
+    const rng = new Rng(C * 100 + F);
+    const w = new Float32Array(memory.buffer, 1024, 9 * C * F);
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+    const panels = Math.ceil(F / 8);
+    const per = panels * 8 * C;
+    const upAt = 1024 + 4 * w.length + 64;
+    const up = new Float32Array(memory.buffer, upAt, 16 * per).fill(Number.NaN); // every float must be written
+    wasm.wino_kernels(upAt, 1024, C, F, turned ? 1 : 0);
+    for (let c = 0; c < C; c++) {
+      for (let f = 0; f < F + (F % 8 ? 4 : 0); f++) {
+        // g[r][s]: tap (r, s) of channel c, filter f; turned: w [3, 3, F, C] turned by 180°, its channels and filters swapped.
+        const g = [0, 1, 2].map((r) => [0, 1, 2].map((s) => (f >= F ? 0 : turned ? w[((2 - r) * 3 + (2 - s)) * F * C + f * C + c] : w[(r * 3 + s) * C * F + c * F + f])));
+        for (let i = 0; i < 4; i++) {
+          for (let j = 0; j < 4; j++) {
+            let u = 0;
+            for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) u += G[i][r] * g[r][s] * G[j][s];
+            const got = up[(4 * i + j) * per + (Math.floor(f / 8) * C + c) * 8 + (f % 8)];
+            expect(got, `c ${c}, f ${f}, ξ ${4 * i + j}`).toBe(Math.fround(u));
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('the worker pool', () => {
   // add_bias(y, bias, rows, cols) over the shared memory: y += bias, row by row. Each task adds the
   // ones at `ones` to a row of its own, or (per thread) to its thread's row.

@@ -16,7 +16,7 @@ import { WasmHeap } from './heap.js';
 import { POOL_OPS, WorkerPool, availableCores, type PoolOp } from './pool.js';
 import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
 import { winogradDwBytes, winogradForwardBytes } from './winograd-wat.js';
-import { winogradKernels, winogradKernelsSize } from './winograd.js';
+import { winogradKernelsSize } from './winograd.js';
 
 const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;
@@ -109,6 +109,7 @@ interface GemmExports extends ProductExports {
   col_sum(out: number, x: number, rows: number, cols: number, ld: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, alpha: number, c1: number, c2: number, eps: number): void;
   bernoulli(out: number, n: number, state: number, threshold: number, value: number): void;
+  wino_kernels(up: number, w: number, C: number, F: number, turned: number): void;
   im2col(cols: number, x: number, ...g: number[]): void;
   col2im(dx: number, dcols: number, ...g: number[]): void;
   max_pool(y: number, arg: number, x: number, first: number, ...g: number[]): void;
@@ -401,13 +402,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    */
   function winograd(out: number, inp: number, w: Float32Array, turned: boolean, bias: number, relu: boolean, g: WindowGeometry, f: number): boolean {
     const C = g.channels;
-    const upFloats = winogradKernelsSize(C, f, W);
+    const upFloats = winogradKernelsSize(C, f);
     const work = g.batch * winogradTiles(g) * 16 * C * f;
     const area = winogradBytes(g, f) + R * W * 4;
     const room = areas(vecBytes(upFloats), area, partsFor(g.batch, work));
     if (!room) return false;
     const { base } = room;
-    winogradKernels(heap.f32(base, upFloats), w, C, f, W, turned);
+    wasm.wino_kernels(base, w.byteOffset, C, f, turned ? 1 : 0);
     const perThread = { bytes: area, areas: room.parts, args: [6, 7] };
     split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n) => {
       const v = base + vecBytes(upFloats);
@@ -471,7 +472,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const chunks = Math.ceil(g.batch / CONV_CHUNK);
     const work = threads ? g.batch * rows * depth * f * ((dw ? 1 : 0) + (dx ? 1 : 0)) : 0;
     const { dxg, turned, byTiles } = routes(dx, dw, g, f);
-    const upFloats = turned ? winogradKernelsSize(f, g.channels, W) : 0;
+    const upFloats = turned ? winogradKernelsSize(f, g.channels) : 0;
     const packBytes = turned ? vecBytes(upFloats) : dx ? Math.ceil(depth / W) * W * f * 4 : 0;
     const dwBytes = dw ? vecBytes(chunks * depth * f) : 0;
     const dbBytes = db ? vecBytes(chunks * f) : 0;
@@ -489,7 +490,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { base } = room;
     const dwp = base + packBytes;
     const dbp = dwp + dwBytes;
-    if (turned) winogradKernels(heap.f32(base, upFloats), w, f, g.channels, W, true);
+    if (turned) wasm.wino_kernels(base, w.byteOffset, f, g.channels, 1);
     else if (dx) pack('nt', base, w.byteOffset, f, depth);
     const perThread = { bytes: area, areas: room.parts, args: [9, 10, 11, 12] };
     split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc) => {

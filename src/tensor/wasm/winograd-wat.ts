@@ -34,6 +34,7 @@
  */
 import { ZERO, loop as loopBy } from './elementwise-wat.js';
 import { DEFAULT_TILE, add, get, i32, mul } from './gemm-wat.js';
+import { winogradKernelsWat } from './winograd.js';
 
 const fadd = (a: string, b: string): string => `(f32x4.add ${a} ${b})`;
 const fsub = (a: string, b: string): string => `(f32x4.sub ${a} ${b})`;
@@ -304,5 +305,5 @@ const winogradDw = `(func $winograd_dw (param $dw i32) (param $x i32) (param $dz
     (call $wino_dw ${get('dw')} ${get('mm')} ${get('ms')} ${get('C')} ${get('F')}))`;
 
 export function winogradWat(): string {
-  return [inputFunc(false), inputFunc(true), outputFunc(), dzFunc(), dwFunc(), convWinograd, winogradDw].join('\n  ');
+  return [inputFunc(false), inputFunc(true), outputFunc(), dzFunc(), dwFunc(), convWinograd, winogradDw, winogradKernelsWat()].join('\n  ');
 }
