@@ -354,6 +354,7 @@ describe('the worker pool', () => {
       for (let call = 0; call < 200; call++) {
         heap.fill(0, rowsAt / 4, rowsAt / 4 + area);
         pool.run('add_bias', Array.from({ length: 40 }, () => taskOf(0)), [], 3, area, 0b1, (a) => {
+          for (let i = 0; i < 20000; i++); // a slow caller, so that the workers come to the job
           own.add_bias(a[0], a[1], a[2], a[3]);
           local++;
         });
@@ -368,14 +369,21 @@ describe('the worker pool', () => {
     }
   });
 
-  it('throws when a task fails, on whichever thread, after the others finish; then runs the next job', () => {
+  it('throws when a task fails, on whichever thread, once every other task has run; then runs the next job', () => {
     const pool = new WorkerPool(module, undefined, memory, 1);
     try {
       const bad = [memory.buffer.byteLength, ones, 1, cols]; // past the end of the memory: a trap
-      for (let call = 0; call < 20; call++) {
+      for (let call = 0; call < 200; call++) {
         for (let r = 0; r < 8; r++) row(r).fill(0);
-        const tasks = Array.from({ length: 8 }, (_, r) => (r === call % 8 ? bad : taskOf(r)));
-        expect(() => pool.run('add_bias', tasks, [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]))).toThrow();
+        const failing = call % 8;
+        const tasks = Array.from({ length: 8 }, (_, r) => (r === failing ? bad : taskOf(r)));
+        expect(() =>
+          pool.run('add_bias', tasks, [], 1, 0, 0, (a) => {
+            for (let i = 0; i < (call % 3) * 5000; i++); // now the caller, now the worker takes the failing task
+            own.add_bias(a[0], a[1], a[2], a[3]);
+          }),
+        ).toThrow();
+        for (let r = 0; r < 8; r++) if (r !== failing) expect(row(r).every((v) => v === 1), `call ${call}, task ${r}`).toBe(true);
       }
       for (let r = 0; r < 8; r++) row(r).fill(0);
       pool.run('add_bias', Array.from({ length: 8 }, (_, r) => taskOf(r)), [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]));

@@ -129,7 +129,8 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
       for (let i = 0; i < nf; i++) args[n + i] = f64[${FLOATS / 2} + i];
       const area = ctl[${AREA}] * (slot + 1);
       const mask = ctl[${MASK}];
-      for (let t = Atomics.add(ctl, ${NEXT}, 1); t < ctl[${NTASKS}] && !err; t = Atomics.add(ctl, ${NEXT}, 1)) {
+      // After a failure no more tasks: the others take them (a task taken is a task run).
+      for (let t = Atomics.add(ctl, ${NEXT}, 1); t < ctl[${NTASKS}]; t = err ? ${MAX_TASKS} : Atomics.add(ctl, ${NEXT}, 1)) {
         const row = ${TASKS} + t * ${MAX_ARGS};
         for (let i = 0; i < n; i++) args[i] = ctl[row + i] + ((mask >> i) & 1 ? area : 0);
         try {
