@@ -269,8 +269,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   /**
    * Scratch of `fixed` bytes, then one `area` for each of up to `parts` parts; with no room for them
-   * all, room for one (the call then runs on this thread alone: pass `split` no work). null when the
-   * memory has no room even for that.
+   * all, room for one (the call then runs on this thread alone: `split` takes no more threads than
+   * perThread.areas). null when the memory has no room even for that.
    */
   function areas(fixed: number, area: number, parts: number): { base: number; parts: number } | null {
     for (const n of parts > 1 ? [parts, 1] : [1]) {
@@ -385,7 +385,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { base } = room;
     pack('nn', base, w.byteOffset, depth, f);
     const perThread = { bytes: area, areas: room.parts, args: [5, 6] };
-    split(productOp('conv_forward'), g.batch, room.parts > 1 ? work : 0, (s0, n) => {
+    split(productOp('conv_forward'), g.batch, work, (s0, n) => {
       const cols = base + packBytes;
       return [z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0, cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n })];
     }, 1, NO_FLOATS, perThread);
@@ -410,7 +410,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const { base } = room;
     wasm.wino_kernels(base, w.byteOffset, C, f, turned ? 1 : 0);
     const perThread = { bytes: area, areas: room.parts, args: [6, 7] };
-    split(productOp('conv_winograd'), g.batch, room.parts > 1 ? work : 0, (s0, n) => {
+    split(productOp('conv_winograd'), g.batch, work, (s0, n) => {
       const v = base + vecBytes(upFloats);
       return [out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4, bias, relu ? 1 : 0, v, v + winogradBytes(g, f), f,
         n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW];
@@ -493,7 +493,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     if (turned) wasm.wino_kernels(base, w.byteOffset, f, g.channels, 1);
     else if (dx) pack('nt', base, w.byteOffset, f, depth);
     const perThread = { bytes: area, areas: room.parts, args: [9, 10, 11, 12] };
-    split(productOp('conv_backward'), chunks, room.parts > 1 ? work : 0, (c0, nc) => {
+    split(productOp('conv_backward'), chunks, work, (c0, nc) => {
       const s0 = c0 * CONV_CHUNK;
       const cols = dbp + dbBytes;
       return [
