@@ -5,7 +5,8 @@
  * the speed-up of the threads, two fresh models, one on one thread and one on every core, trained in
  * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 12800), so that the
  * host's changes of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to
- * 1.86 on a shared machine whose speed changed by half within minutes). The
+ * 1.86 on a shared machine whose speed changed by half within minutes), with each core's speed
+ * probed just before and after them (bench/cores.ts: one core can run at 60% of the other's). The
  * peer in the same run is TF.js's cpu backend on BENCH_CNN_TFJS_SAMPLES digits (default 128, one
  * batch: it needs hours for an epoch), extrapolated to 60,000; TF.js's wasm backend cannot train
  * this network (it has no Conv2DBackpropFilter kernel). Run alone: npx tsx bench/cnn.ts
@@ -14,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Sequential, getThreads, setThreads, toCategorical } from 'mnist-nn';
 import { cnnLayers } from '../src/cli/models.js';
+import { ceilingsNote, coresLine, probeCores, type CoreSpeeds } from './cores.js';
 import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';
 import { onThreads, peerLines, torchLabel, twoThreadNote, type TorchCnn, type TorchResult } from './torch.js';
@@ -29,7 +31,7 @@ export interface CnnResult {
    * Ours on one thread and on every core in turn (fresh models), over the first `samples` digits:
    * each run's seconds, the same digits at the same place in both lists. The seed 002 CNN only.
    */
-  oneThread?: { samples: number; one: number[]; all: number[] };
+  oneThread?: { samples: number; one: number[]; all: number[]; cores: (CoreSpeeds | string)[] };
 }
 
 export const CNN_SAMPLES = 60000;
@@ -53,7 +55,8 @@ export async function runCnnEpoch(
   // One thread against every core, in turn: issue 15 asks two threads for ≥ 1.8× one.
   const n1 = Math.min(oneThreadSamples, n);
   const RUN = 1280; // digits a turn: 10 batches
-  const oneThread = { samples: n1, one: [] as number[], all: [] as number[] };
+  // The cores' speeds just before and after the turns (bench/cores.ts): what two threads could give then.
+  const oneThread = { samples: n1, one: [] as number[], all: [] as number[], cores: [await probeCores()] };
   const [single, every] = [1, 2].map(() => {
     const m = new Sequential(cnnLayers(), { seed: 1 });
     m.build([null, 28, 28, 1]);
@@ -74,6 +77,7 @@ export async function runCnnEpoch(
   } finally {
     setThreads(threads);
   }
+  oneThread.cores.push(await probeCores());
 
   await useTf('cpu');
   const theirs = tf.sequential({
@@ -143,6 +147,8 @@ export function cnnReport(r: CnnResult, torch?: TorchResult<TorchCnn>): string {
             `(→ ${oneThreadEpoch(r).toFixed(1)} s per epoch), ${sum(r.oneThread.all).toFixed(1)} s on ${r.threads}; ` +
             `1 thread ÷ ${r.threads} threads: ${oneThreadSpeedup(r).toFixed(2)}× ` +
             `(each turn's: ${r.oneThread.one.map((s, i) => (s / r.oneThread!.all[i]).toFixed(2)).join(', ')}; issue 15's target on 2 threads: ≥ 1.8×)`,
+          `  what the cores' speeds allowed then (bench/cores.ts): ${ceilingsNote(r.oneThread.cores)}`,
+          ...r.oneThread.cores.map((c, i) => `  ${i === 0 ? 'before' : 'after'} the turns, ${coresLine(c)}`),
         ]
       : []),
     `TF.js cpu: ${r.tfSeconds.toFixed(1)} s for ${r.tfSamples} digits → ${theirs.toFixed(0)} s per epoch (${(theirs / 3600).toFixed(1)} h), extrapolated; ratio ${(theirs / ours).toFixed(0)}×`,

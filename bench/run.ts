@@ -32,6 +32,7 @@ import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
 import { pageSpeedup, pageThreadsReport, runPageThreads } from './browser-threads.js';
+import { ceilingsNote } from './cores.js';
 
 // Where the engine needs a flag for relaxed SIMD (Node 20), run again with it: the products then
 // take the fused multiply-add path that current engines take by default. BENCH_FMA=0 measures
@@ -243,7 +244,7 @@ const md: string[][] = [
   ],
   [
     `the seed 002 CNN on 1 thread ÷ on ${cnn.threads} threads, the two in turn, 10 batches each, over ${cnn.oneThread?.samples.toLocaleString('en-US')} digits`,
-    `${x(oneThreadSpeedup(cnn))} (${oneThreadEpoch(cnn).toFixed(1)} s a 60,000-digit epoch on 1 thread)`,
+    `${x(oneThreadSpeedup(cnn))} (${oneThreadEpoch(cnn).toFixed(1)} s a 60,000-digit epoch on 1 thread); the cores allowed ${ceilingsNote(cnn.oneThread?.cores ?? [])}`,
     '—',
     '—',
     '—',
@@ -270,7 +271,7 @@ const md: string[][] = [
     : [
         [
           `in-page training in Chromium (the page's MLP, 12,000 digits), 1 thread ÷ ${pageThreads.cores} threads`,
-          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length})`,
+          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}`,
           '—',
           '—',
           '—',

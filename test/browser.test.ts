@@ -259,6 +259,17 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
         w.last = now;
       }, 10);
     });
+    // Counts of what the page draws while training: the worker reports about fifty batches an epoch
+    // (a hundred or more a second here), but the status line and the chart are redrawn only a few
+    // times a second (main.ts: STATUS_MS, CHART_MS), since the page's drawing takes the training's cores.
+    await page.evaluate(() => {
+      const w = window as unknown as { statusChanges: number; chartDraws: number; since: number };
+      w.statusChanges = 0;
+      w.chartDraws = 0;
+      w.since = performance.now();
+      new MutationObserver((records) => (w.statusChanges += records.length)).observe(document.getElementById('train-status')!, { childList: true, characterData: true, subtree: true });
+      new MutationObserver((records) => (w.chartDraws += records.length)).observe(document.getElementById('chart')!, { attributes: true, attributeFilter: ['data-points'] });
+    });
     await page.click('#train');
     await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) >= 5);
     const before = Number(await page.getAttribute('#chart', 'data-points'));
@@ -267,6 +278,14 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.waitForFunction(() => Number(document.body.dataset.epochsDone ?? 0) >= 1);
     const after = Number(await page.getAttribute('#chart', 'data-points'));
     expect(after).toBeGreaterThan(before);
+    const redrawn = await page.evaluate(() => {
+      const w = window as unknown as { statusChanges: number; chartDraws: number; since: number };
+      return { status: w.statusChanges, chart: w.chartDraws, seconds: (performance.now() - w.since) / 1000, epochs: Number(document.body.dataset.epochsDone) };
+    });
+    console.log(`browser.test.ts: while training, ${redrawn.status} status lines and ${redrawn.chart} chart draws in ${redrawn.seconds.toFixed(1)} s (${redrawn.epochs} epochs)`);
+    // At most one a STATUS_MS (200 ms) plus the lines of loading, starting and each epoch's end; one a CHART_MS (250 ms) plus each epoch's end.
+    expect(redrawn.status).toBeLessThanOrEqual(Math.ceil(redrawn.seconds / 0.2) + redrawn.epochs + 3);
+    expect(redrawn.chart).toBeLessThanOrEqual(Math.ceil(redrawn.seconds / 0.25) + redrawn.epochs + 2);
     expect(await page.evaluate(() => document.body.dataset.training)).toBe('running');
     expect(parseFloat((await page.getAttribute('#progress-bar', 'style'))!.replace(/[^\d.]/g, ''))).toBeGreaterThan(0);
     const maxGap = await page.evaluate(() => (window as unknown as { maxGap: number }).maxGap);

@@ -245,6 +245,20 @@ let points: ChartPoint[] = [];
 let epochsPlanned = 5;
 let stopping = false;
 let lastChart = 0;
+// What the page draws while training comes out of the training's cores (the training worker and its
+// kernel workers are busy on every core). Measured on 2 cores, 10 epochs of about 3 s: Chromium's
+// threads other than the training's used 1.5–2.1 CPU-seconds when the status line and the progress
+// bar changed at every report and the chart was drawn ten times a second; 0.5 with nothing drawn; 0.8–1.1
+// as now. So the status and the bar are drawn at most STATUS_MS apart, and the chart at most CHART_MS
+// (or ten of its draws' time) apart; every report still reaches the chart's points.
+const STATUS_MS = 200;
+const CHART_MS = 250;
+/** How long the chart's last draw took (ms): the next waits ten times that, so drawing takes a tenth of the main thread at most. */
+let chartCost = 0;
+/** The newest batch report not yet shown, and the timer that will show it. */
+let unshown: Extract<FromWorker, { type: 'batch' }> | undefined;
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
+let lastStatus = 0;
 // The chart (chart.ts and Vega) loads after the page is up, in a chunk of its own.
 const drawChart = import('./chart.js').then((m) => m.createChart(chart, new URL('./curves.vg.json', import.meta.url)));
 drawChart.catch((e) => (chart.textContent = `The chart did not load: ${(e as Error).message}`));
@@ -254,13 +268,16 @@ let drawAgain = false;
 
 function redraw(force = false): void {
   const now = performance.now();
-  if (!force && now - lastChart < 100) return;
+  if (!force && now - lastChart < Math.max(CHART_MS, 10 * chartCost)) return;
   lastChart = now;
   if (drawing) return void (drawAgain = true);
   drawing = true;
   const n = points.length;
   void drawChart
-    .then((draw) => draw(points, epochsPlanned))
+    .then((draw) => {
+      const started = performance.now();
+      return draw(points, epochsPlanned).then(() => (chartCost = performance.now() - started));
+    })
     .then(() => (chart.dataset.points = String(n)))
     .catch(() => undefined) // a chart that did not load says so in its place (above)
     .finally(() => {
@@ -308,7 +325,28 @@ stopButton.addEventListener('click', () => {
   status.textContent += ' Stopping…';
 });
 
+/** Shows the newest batch report: the status line, the progress bar, and the chart if its time has come. */
+function showBatch(): void {
+  statusTimer = undefined;
+  const msg = unshown;
+  if (!msg) return;
+  unshown = undefined;
+  lastStatus = performance.now();
+  const done = msg.epoch * msg.batches + msg.batch + 1;
+  progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
+  status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
+  redraw();
+}
+
+/** Forgets a batch report not yet shown (an epoch's end, the end of training or a failure says more). */
+function dropUnshown(): void {
+  clearTimeout(statusTimer);
+  statusTimer = undefined;
+  unshown = undefined;
+}
+
 function failed(message: string): void {
+  dropUnshown();
   status.textContent = `Training failed: ${message}`;
   document.body.dataset.training = 'error';
   trainButton.disabled = false;
@@ -328,12 +366,12 @@ async function onWorker(msg: FromWorker): Promise<void> {
     document.body.dataset.trainThreads = String(msg.threads);
     status.textContent = `Training on ${msg.trainDigits.toLocaleString('en')} digits (${trainedOn})…`;
   } else if (msg.type === 'batch') {
-    const done = msg.epoch * msg.batches + msg.batch + 1;
-    progressBar.style.width = `${((100 * done) / (msg.epochs * msg.batches)).toFixed(1)}%`;
     points.push({ x: msg.epoch + (msg.batch + 1) / msg.batches, loss: msg.loss, accuracy: msg.accuracy });
-    status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs}, batch ${msg.batch + 1}/${msg.batches}: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
-    redraw();
+    unshown = msg;
+    statusTimer ??= setTimeout(showBatch, Math.max(0, lastStatus + STATUS_MS - performance.now()));
   } else if (msg.type === 'epoch') {
+    dropUnshown(); // the epoch's line replaces its last batch's
+    progressBar.style.width = `${((100 * (msg.epoch + 1)) / msg.epochs).toFixed(1)}%`;
     document.body.dataset.epochsDone = String(msg.epoch + 1);
     const end = points.at(-1); // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
     if (end && end.x > msg.epoch) Object.assign(end, { valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
@@ -341,6 +379,7 @@ async function onWorker(msg: FromWorker): Promise<void> {
     status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs} in ${msg.seconds.toFixed(1)} s: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%; validation ${(100 * msg.valAccuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
     redraw(true);
   } else if (msg.type === 'done') {
+    dropUnshown();
     worker?.terminate();
     worker = undefined;
     epochsPlanned = Math.max(1, Math.ceil(points.at(-1)?.x ?? 1));
@@ -348,6 +387,7 @@ async function onWorker(msg: FromWorker): Promise<void> {
     trainButton.disabled = false;
     stopButton.disabled = true;
     document.body.dataset.training = 'done';
+    document.body.dataset.trainSeconds = String(msg.seconds); // the status line's figure, unrounded (bench/browser-threads.ts)
     if (msg.epochsRun === 0) {
       status.textContent = 'Stopped before training began.';
       return;
