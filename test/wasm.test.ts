@@ -226,6 +226,37 @@ describe('backend choice', () => {
     }
   });
 
+  it('splits a product of a few rows by the columns of B, each thread packing its own panels, bit for bit what one thread gives', () => {
+    // Up to 128 rows (backend.ts: COLUMNS_MAX_M; 129 goes by rows, for contrast); n = 61 ends in a
+    // partial panel, n = 128 is the MLP's; k = 500 crosses a k block (384). Every split: minParallelMacs 1.
+    const rng = new Rng(11);
+    const k = 500;
+    for (const fma of [false, ...(getFma() ? [true] : [])]) {
+      const one = createWasmKernels({ threads: 1, fma });
+      const many = [2, 3, 4].map((threads) => createWasmKernels({ threads, fma, minParallelMacs: 1 }));
+      for (const [m, n] of [[4, 128], [32, 128], [32, 61], [128, 128], [129, 128]]) {
+        const product = (K: ReturnType<typeof createWasmKernels>, a: Float32Array, b: Float32Array): number[] => {
+          const [ka, kb, c] = [K.alloc(m * k, 'float32'), K.alloc(k * n, 'float32'), K.alloc(m * n, 'float32')];
+          ka.set(a);
+          kb.set(b);
+          K.matmul(c, ka, kb, m, k, n);
+          return Array.from(c);
+        };
+        const a = Float32Array.from({ length: m * k }, () => rng.next() - 0.5);
+        const b = Float32Array.from({ length: k * n }, () => rng.next() - 0.5);
+        const expected = product(one, a, b);
+        // and close to the sums in float64 (the bits above are one thread's, by rows)
+        for (const i of [0, m * n - 1, (m >> 1) * n + (n >> 1)]) {
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += a[Math.floor(i / n) * k + p] * b[p * n + (i % n)];
+          expect(Math.abs(expected[i] - sum)).toBeLessThan(1e-4);
+        }
+        many.forEach((K, t) => expect(product(K, a, b), `fma ${fma}, ${m}×${k}·${k}×${n}, ${t + 2} threads`).toEqual(expected));
+      }
+      [one, ...many].forEach((K) => K.close());
+    }
+  });
+
   it('falls back to a multiply and an add where the engine lacks relaxed SIMD, and says so when asked for FMA', () => {
     // A Node process without the flag: Node 20 does not validate relaxed SIMD there (newer engines
     // do, and then there is nothing to fall back from).

@@ -152,6 +152,10 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
 
 /**
  * gemm_n / gemm_t: C[m,n] = A·B with B packed by pack_b or pack_bt (panel q at b + 4W·k·q).
+ * gemm_cols (mode 'n'): n columns of C = A·B where B and C are ldb floats wide (b and c at the
+ * first of those columns): packs its own columns of B at `pack`, then multiplies. A product of few
+ * rows splits by columns this way (backend.ts): each thread packs the part of B it uses, instead of
+ * one thread packing all of B for the others to read from its cache.
  * Blocks of KC steps of p outside, then blocks of MC rows, then panels, then row tiles: the MC×KC
  * block of A (192 KiB for 'n') stays in L2 while every panel passes over it, and the KC×W slice of
  * a B panel (12 KiB) stays in L1 while every row tile of the block uses it. Without the row blocks,
@@ -175,11 +179,21 @@ export function gemmFunc(R: number, V: number, mode: AMode): string {
     `(local.set $cq ${add(add(get('c'), mul(get('i'), get('ldc'))), mul(get('q'), i32(4 * W)))})
         (local.set $ai ${aAt(get('i'))})
         ${Array.from({ length: R }, (_, x) => `(if (i32.eq ${rows} ${i32(x + 1)}) (then ${tileCall(x + 1, get('cq'), get('ai'))}))`).join('\n        ')}`;
-  return `(func $gemm_${mode} (export "gemm_${mode}") (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $ars i32) (param $acs i32) (param $scratch i32)
-    (local $q i32) (local $i i32) (local $ldc i32) (local $bq i32) (local $cq i32) (local $ai i32) (local $ncols i32) (local $left i32)
+  const params = '(param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $k i32) (param $n i32) (param $ars i32) (param $acs i32) (param $scratch i32)';
+  const args = ['c', 'a', 'b', 'm', 'k', 'n', 'ars', 'acs', 'scratch'].map(get).join(' ');
+  // gemm_n and gemm_t: C's rows n floats apart. gemm_cols: some columns of a wider C and B (below).
+  const cols =
+    mode === 'n'
+      ? `
+  (func $gemm_cols (export "gemm_cols") ${params} (param $ldb i32) (param $pack i32)
+    (call $pack_b ${get('pack')} ${get('b')} ${get('k')} ${get('n')} ${get('ldb')})
+    (call $gemm_n_ld ${get('c')} ${get('a')} ${get('pack')} ${get('m')} ${get('k')} ${get('n')} ${get('ars')} ${get('acs')} ${get('scratch')} ${mul(get('ldb'), i32(4))}))`
+      : '';
+  return `(func $gemm_${mode} (export "gemm_${mode}") ${params}
+    (call $gemm_${mode}_ld ${args} ${mul(get('n'), i32(4))}))${cols}
+  (func $gemm_${mode}_ld ${params} (param $ldc i32)
+    (local $q i32) (local $i i32) (local $bq i32) (local $cq i32) (local $ai i32) (local $ncols i32) (local $left i32)
     (local $kb i32) (local $kc i32) (local $ak i32) (local $half i32) (local $ib i32) (local $iend i32)
-    (local.set $ldc ${mul(get('n'), i32(4))})
     (local.set $kb ${i32(0)})
     (block $kdone (loop $knext
       (br_if $kdone (i32.ge_u ${get('kb')} ${get('k')}))

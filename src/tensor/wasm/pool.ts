@@ -18,6 +18,8 @@ export const POOL_OPS = [
   'gemm_t',
   'fma_gemm_n',
   'fma_gemm_t',
+  'gemm_cols',
+  'fma_gemm_cols',
   'conv_forward',
   'conv_backward',
   'fma_conv_forward',
