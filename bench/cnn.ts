@@ -3,7 +3,7 @@
  * MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax; Adam, categorical CE, batch 128) on
  * BENCH_CNN_SAMPLES digits (default 60000), ours on the default backend (wasm, every core); then, for
  * the speed-up of the threads, two fresh models, one on one thread and one on every core, trained in
- * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 12800), so that the
+ * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 25600: twenty turns, since one turn's ratio ranges over 1.3 to 2.3 on a shared host), so that the
  * host's changes of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to
  * 1.86 on a shared machine whose speed changed by half within minutes), with each core's speed
  * probed just before and after them (bench/cores.ts: one core can run at 60% of the other's). The
@@ -39,7 +39,7 @@ export const CNN_SAMPLES = 60000;
 export async function runCnnEpoch(
   samples = Number(process.env.BENCH_CNN_SAMPLES ?? CNN_SAMPLES),
   tfSamples = Number(process.env.BENCH_CNN_TFJS_SAMPLES ?? 128),
-  oneThreadSamples = Number(process.env.BENCH_CNN_1T_SAMPLES ?? 12800),
+  oneThreadSamples = Number(process.env.BENCH_CNN_1T_SAMPLES ?? 25600),
 ): Promise<CnnResult> {
   const { n, x: flat, y: labels } = mnistSlice(samples);
   const x = flat.reshape([n, 28, 28, 1]);

@@ -56,7 +56,8 @@ export function getBackend(): string {
 
 /**
  * Threads the wasm backend splits large products across, the calling thread included (default: every
- * core). 1 runs everything on the calling thread.
+ * core). 1 runs everything on the calling thread. Lowering the count keeps the worker threads, asleep,
+ * for when it is raised again.
  */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected an integer ≥ 1, got ${String(n)}.`);

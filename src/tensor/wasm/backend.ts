@@ -161,7 +161,7 @@ export interface WasmKernels extends Kernels {
   readonly fma: boolean;
   /** Turns the fused multiply-adds on or off; on throws a ValueError where the engine lacks relaxed SIMD. */
   setFma(on: boolean): void;
-  /** Restarts the worker pool with this many threads in all (1 turns it off). */
+  /** Splits calls across this many threads in all (1: the calling thread alone); starts workers when the pool has fewer. */
   setThreads(n: number): void;
   /** Stops the workers. */
   close(): void;
@@ -234,10 +234,20 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   };
   setFma(options.fma ?? fmaProducts !== undefined);
   let pool: WorkerPool | undefined;
+  /**
+   * Threads the calls use. Fewer than the pool has when setThreads lowered the count: the workers
+   * it then leaves out sleep (Atomics.wait, no CPU) and are there again when it is raised, so that
+   * switching (a bench's turns of 1 and 2 threads) does not start new workers, cold, every time.
+   */
+  let inUse = 1;
   const startPool = (threads: number): void => {
+    inUse = threads;
+    if (pool && pool.threads >= threads && !pool.failed) return;
     pool?.close();
     pool = shared && threads > 1 ? new WorkerPool(module, fmaMod, heap.memory, threads - 1) : undefined;
   };
+  /** The threads a call may split across: those in use that the pool has. */
+  const poolThreads = (): number => (pool ? Math.min(pool.threads, inUse) : 1);
   startPool(Math.max(1, Math.floor(options.threads ?? availableCores())));
 
   /**
@@ -273,7 +283,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
 
   /** How many parts `split` makes of `count` items (of `align` each) for this much work: one per thread at most. */
   function partsFor(count: number, work: number): number {
-    return pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(pool.threads, count) : 1;
+    return pool && count > 0 && work >= minParallel && pool.ready() ? Math.min(poolThreads(), count) : 1;
   }
 
   /**
@@ -329,7 +339,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return true;
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
-    const threads = pool?.threads ?? 1;
+    const threads = poolThreads();
     if (form === 'nn' && m <= COLUMNS_MAX_M && threads > 1 && Math.ceil(n / W) >= 2 * COLUMNS_GRAIN * threads) return columns(c, a, b, m, k, n);
     const tileBytes = R * W * 4;
     const panels = Math.ceil(n / W);
@@ -362,7 +372,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const panels = Math.ceil(n / W);
     const packBytes = panels * W * k * 4;
     const areaBytes = packBytes + R * W * 4;
-    const threads = pool!.threads;
+    const threads = poolThreads();
     const io = stage(threads * areaBytes, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
     const [aPtr, bPtr, cPtr] = io.ptr;
@@ -586,7 +596,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     shared,
     get threads() {
       // A browser's workers count once they have started (until then the caller runs every job).
-      return pool?.ready() ? pool.threads : 1;
+      return pool?.ready() ? poolThreads() : 1;
     },
     get fma() {
       return products !== wasm;

@@ -254,6 +254,11 @@ export class WorkerPool {
     return this.started;
   }
 
+  /** Whether a job overran its time, so that the pool runs nothing more on its workers. */
+  get failed(): boolean {
+    return this.broken;
+  }
+
   /** Threads a call is split across: the workers and the calling thread. */
   get threads(): number {
     return this.workers.length + 1;
