@@ -3,9 +3,9 @@
  * threads ≥ 1.6× faster than on 1"). Builds the page, serves it cross-origin isolated as
  * `npm run demo` does, and trains its MLP (the first tutorial's, Adam, 12,000 digits) as a user would
  * who presses Train (the page's own epochs and batch size unless set below), with the page's
- * ?threads=1 and ?threads=N alternately, ROUNDS times each. The time is the page's own, from pressing
- * Train to the end (loading the bundled digits, a few milliseconds here, and the training), unrounded
- * (body's data-train-seconds). On Linux it also reads how much CPU time Chromium's other threads (the
+ * ?threads=1 and ?threads=N alternately, ROUNDS times each. The time is the page's own, unrounded
+ * (body's data-train-seconds): the training worker's, from loading the bundled digits (a few
+ * milliseconds here) to the end of training; the worker's own start and the pool's are not in it. On Linux it also reads how much CPU time Chromium's other threads (the
  * page's main thread, the compositor, V8's compilers and collectors) took meanwhile: on 2 cores that
  * time comes out of the training's.
  * Needs Debian's Chromium (apt-get install chromium; CHROMIUM_PATH overrides /usr/bin/chromium).

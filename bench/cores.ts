@@ -46,7 +46,7 @@ export async function probeCores(): Promise<CoreSpeeds | string> {
   if (process.platform !== 'linux') return 'taskset pins to a core on Linux only';
   if (spawnSync('taskset', ['--version']).error) return 'no taskset (util-linux)';
   const cores = availableParallelism();
-  const start = Date.now() + 1500; // every child starts the product at once, after its own start-up
+  const start = Date.now() + 3000; // every child starts the product at once, after its own start-up (a child late to it says so)
   const runs = Array.from({ length: cores }, (_, cpu) =>
     new Promise<number>((resolve, reject) => {
       const child = spawn('taskset', ['-c', String(cpu), process.execPath, '--import', 'tsx', PROBE], {
@@ -82,6 +82,7 @@ async function probe(start: number): Promise<void> {
   const f32 = new Float32Array(memory.buffer, 0, (scratch >> 2) + 1024);
   for (let i = 0; i < f32.length; i++) f32[i] = (i % 97) / 97;
   k.pack_b(packed, b, depth, n, n);
+  if (Date.now() > start) throw new Error(`the probe started ${Date.now() - start} ms after the others were to`);
   while (Date.now() < start);
   let calls = 0;
   const t0 = performance.now();

@@ -276,6 +276,8 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await drawOnPage(page, PAGE_TEST_DIGITS[5][1]);
     expect(await shown(page)).toBe('7');
     await page.waitForFunction(() => Number(document.body.dataset.epochsDone ?? 0) >= 1);
+    // The epoch's end draws the chart (its draw can finish a moment after the epoch's line).
+    await page.waitForFunction((b) => Number(document.getElementById('chart')!.dataset.points) > b, before, { timeout: 10_000 });
     const after = Number(await page.getAttribute('#chart', 'data-points'));
     expect(after).toBeGreaterThan(before);
     const redrawn = await page.evaluate(() => {

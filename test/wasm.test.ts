@@ -227,14 +227,15 @@ describe('backend choice', () => {
   });
 
   it('splits a product of a few rows by the columns of B, each thread packing its own panels, bit for bit what one thread gives', () => {
-    // Up to 128 rows (backend.ts: COLUMNS_MAX_M; 129 goes by rows, for contrast); n = 61 ends in a
-    // partial panel, n = 128 is the MLP's; k = 500 crosses a k block (384). Every split: minParallelMacs 1.
+    // Up to 128 rows (backend.ts: COLUMNS_MAX_M; 129 goes by rows, for contrast); n = 125 ends in a
+    // partial panel (16 panels: by columns on 2, 3 and 4 threads; n = 61, 8 panels, on 2 alone), n = 128
+    // is the MLP's; k = 500 crosses a k block (384). Every split: minParallelMacs 1.
     const rng = new Rng(11);
     const k = 500;
     for (const fma of [false, ...(getFma() ? [true] : [])]) {
       const one = createWasmKernels({ threads: 1, fma });
       const many = [2, 3, 4].map((threads) => createWasmKernels({ threads, fma, minParallelMacs: 1 }));
-      for (const [m, n] of [[4, 128], [32, 128], [32, 61], [128, 128], [129, 128]]) {
+      for (const [m, n] of [[4, 128], [32, 128], [32, 125], [32, 61], [128, 128], [129, 128]]) {
         const product = (K: ReturnType<typeof createWasmKernels>, a: Float32Array, b: Float32Array): number[] => {
           const [ka, kb, c] = [K.alloc(m * k, 'float32'), K.alloc(k * n, 'float32'), K.alloc(m * n, 'float32')];
           ka.set(a);

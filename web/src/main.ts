@@ -249,8 +249,8 @@ let lastChart = 0;
 // kernel workers are busy on every core). Measured on 2 cores, 10 epochs of about 3 s: Chromium's
 // threads other than the training's used 1.5–2.1 CPU-seconds when the status line and the progress
 // bar changed at every report and the chart was drawn ten times a second; 0.5 with nothing drawn; 0.8–1.1
-// as now. So the status and the bar are drawn at most STATUS_MS apart, and the chart at most CHART_MS
-// (or ten of its draws' time) apart; every report still reaches the chart's points.
+// as now. So the status and the bar are drawn no more often than every STATUS_MS, and the chart than
+// every CHART_MS (or ten of its draws' time); every report still reaches the chart's points.
 const STATUS_MS = 200;
 const CHART_MS = 250;
 /** How long the chart's last draw took (ms): the next waits ten times that, so drawing takes a tenth of the main thread at most. */
@@ -370,8 +370,10 @@ async function onWorker(msg: FromWorker): Promise<void> {
     unshown = msg;
     statusTimer ??= setTimeout(showBatch, Math.max(0, lastStatus + STATUS_MS - performance.now()));
   } else if (msg.type === 'epoch') {
-    dropUnshown(); // the epoch's line replaces its last batch's
-    progressBar.style.width = `${((100 * (msg.epoch + 1)) / msg.epochs).toFixed(1)}%`;
+    dropUnshown(); // the epoch's line replaces its last batch's, and stays STATUS_MS at least
+    lastStatus = performance.now();
+    // Where the epoch ended: its last batch, or the one Stop ended it at (always reported).
+    progressBar.style.width = `${((100 * Math.min(msg.epoch + 1, points.at(-1)?.x ?? msg.epoch + 1)) / msg.epochs).toFixed(1)}%`;
     document.body.dataset.epochsDone = String(msg.epoch + 1);
     const end = points.at(-1); // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
     if (end && end.x > msg.epoch) Object.assign(end, { valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });

@@ -340,7 +340,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
     const threads = poolThreads();
-    if (form === 'nn' && m <= COLUMNS_MAX_M && threads > 1 && Math.ceil(n / W) >= 2 * COLUMNS_GRAIN * threads) return columns(c, a, b, m, k, n);
+    if (form === 'nn' && m <= COLUMNS_MAX_M && threads > 1 && Math.ceil(n / W) >= 2 * COLUMNS_GRAIN * threads && columns(c, a, b, m, k, n)) return true;
     const tileBytes = R * W * 4;
     const panels = Math.ceil(n / W);
     const packBytes = panels * W * k * 4;
@@ -366,13 +366,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * The 'nn' product of a few rows of A (at most COLUMNS_MAX_M), split by B's column panels: each
    * task packs its own panels into its thread's scratch and multiplies all of A by them (gemm_cols).
    * Each sum is the one the split by rows makes, so the bits are too. Scratch: an area per thread
-   * with room for all of B packed, then a tile.
+   * with room for the panels of its largest task (split makes a task a thread or more, so at most
+   * panels/threads of them), then a tile. Returns false, having done nothing, when the memory has
+   * no room for that (the split by rows may still fit).
    */
   function columns(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
     const panels = Math.ceil(n / W);
-    const packBytes = panels * W * k * 4;
-    const areaBytes = packBytes + R * W * 4;
     const threads = poolThreads();
+    const packBytes = Math.ceil(panels / threads) * W * k * 4;
+    const areaBytes = packBytes + R * W * 4;
     const io = stage(threads * areaBytes, [a, m * k], [b, k * n], [c, m * n]);
     if (!io) return false;
     const [aPtr, bPtr, cPtr] = io.ptr;
