@@ -367,12 +367,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * task packs its own panels into its thread's scratch and multiplies all of A by them (gemm_cols).
    * Each sum is the one the split by rows makes, so the bits are too. Scratch: an area per thread
    * with room for the panels of its largest task (split makes a task a thread or more, so at most
-   * panels/threads of them), then a tile. Returns false, having done nothing, when the memory has
-   * no room for that (the split by rows may still fit).
+   * panels/threads of them), then a tile. Returns false, having done nothing, when the call would
+   * run on one thread (too little work, or a browser's workers not started: its one task would pack
+   * every panel into one thread's area), or when the memory has no room (the split by rows may fit).
    */
   function columns(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
     const panels = Math.ceil(n / W);
-    const threads = poolThreads();
+    const threads = partsFor(panels, m * k * n); // as split will find
+    if (threads < 2) return false;
     const packBytes = Math.ceil(panels / threads) * W * k * 4;
     const areaBytes = packBytes + R * W * 4;
     const io = stage(threads * areaBytes, [a, m * k], [b, k * n], [c, m * n]);
