@@ -558,6 +558,31 @@ for (const [label, K] of BACKENDS) {
         }
       });
 
+      it(`affineResample in ${dtype} with points beyond ±2³⁰ pixels (the saturating conversions), beside near ones, as the reference`, () => {
+        // The wasm kernels convert with a trapping instruction when every point of the call is within
+        // ±2³⁰ and a saturating one otherwise: a sample shifted by 10¹⁰ columns and one by −10¹² rows
+        // send this call the second way, which must not trap. Constant fill and the nearest pixel:
+        // the modes whose far points the reference and the kernels read alike (wrap and reflect fold
+        // 10¹⁰ in doubles in the reference, clamped to 2³¹ − 1 in the kernels).
+        const [B, H, W, C] = [3, 6, 5, 2];
+        const t = Float64Array.from([0.8, -0.6, 1.5, 0.6, 0.8, -0.5, 1, 0, 1e10, 0, 1, 0, 1.2, 0, 0, 0, 1.2, -1e12]);
+        for (const [fillMode, interpolation] of [['constant', 'bilinear'], ['constant', 'nearest'], ['nearest', 'nearest']] as const) {
+          const g: ResampleGeometry = { batch: B, height: H, width: W, channels: C, fillMode, interpolation, fillValue: 0.25 };
+          const n = B * H * W * C;
+          const x = rand(n, f32, 0, K);
+          const y = rand(n, f32, 0, K);
+          K.affineResample(y, x, t, g);
+          const ref = rand(n, f32, 0);
+          jsKernels.affineResample(ref, x, t, g);
+          expect(Array.from(y), `${fillMode} ${interpolation}`).toEqual(Array.from(ref));
+          const dx = rand(n, f32, 0, K);
+          K.affineResampleBackward(dx, y, t, g);
+          const dref = rand(n, f32, 0);
+          jsKernels.affineResampleBackward(dref, y, t, g);
+          expect(Array.from(dx), `${fillMode} ${interpolation} backward`).toEqual(Array.from(dref));
+        }
+      });
+
       it(`softmax, its backward and argmax in ${dtype}`, () => {
         for (const rows of SIZES) for (const cols of [1, 2, 10, 33]) {
           const x = rand(rows * cols, f32, 0, K);
