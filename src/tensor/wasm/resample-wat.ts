@@ -49,10 +49,11 @@ const index = (i: string, n: string): string =>
   `(if (result i32) (i32.lt_u (local.get $${i}) (local.get $${n})) (then (local.get $${i})) (else (call $fold (local.get $${i}) (local.get $${n}) (local.get $fill))))`;
 
 /**
- * ⌊v⌋ of an f64 expression as an i32. `fast`: the trapping conversion, for a call whose samples' points
- * all lie within ±2³⁰ (checked at each sample's corners, `$near_points`); V8 compiles the saturating one to a longer
- * sequence, and a bilinear pixel took 29 ns with it against 19 without (Intel Xeon, one thread).
- * Otherwise saturating (a point beyond ±2³¹ pixels, or NaN, reads what the clamp gives).
+ * ⌊v⌋ of an f64 expression as an i32. `fast`: the trapping conversion, for a call whose samples'
+ * points all lie within ±2³⁰ (checked at each sample's corners, `$near_points`): V8 compiles the
+ * saturating one to a longer sequence, and a bilinear pixel took 29 ns with it against 18 without
+ * (Intel Xeon, one thread). Otherwise saturating (a point beyond ±2³¹ pixels, or NaN, reads what the
+ * clamp gives).
  */
 const floorI32 = (v: string, fast: boolean): string => `(${fast ? 'i32.trunc_f64_s' : 'i32.trunc_sat_f64_s'} (f64.floor ${v}))`;
 
