@@ -5,9 +5,10 @@
  * who presses Train (the page's own epochs and batch size unless set below), with the page's
  * ?threads=1 and ?threads=N alternately, ROUNDS times each. The time is the page's own, unrounded
  * (body's data-train-seconds): the training worker's, from loading the bundled digits (a few
- * milliseconds here) to the end of training; the worker's own start and the pool's are not in it. On Linux it also reads how much CPU time Chromium's other threads (the
- * page's main thread, the compositor, V8's compilers and collectors) took meanwhile: on 2 cores that
- * time comes out of the training's.
+ * milliseconds here) to the end of training; the worker's own start and the pool's are not in it.
+ * On Linux it also reads how much CPU time Chromium's other threads (the page's main thread, the
+ * compositor, V8's compilers and collectors) took meanwhile: on 2 cores that time comes out of the
+ * training's.
  * Needs Debian's Chromium (apt-get install chromium; CHROMIUM_PATH overrides /usr/bin/chromium).
  * Run: npx tsx bench/browser-threads.ts  (BENCH_PAGE_EPOCHS, default the page's 5; BENCH_PAGE_BATCH,
  * default the page's 32; BENCH_PAGE_ROUNDS, default 3)

@@ -3,8 +3,9 @@
  * MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax; Adam, categorical CE, batch 128) on
  * BENCH_CNN_SAMPLES digits (default 60000), ours on the default backend (wasm, every core); then, for
  * the speed-up of the threads, two fresh models, one on one thread and one on every core, trained in
- * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 25600: twenty turns, since one turn's ratio ranges over 1.3 to 2.3 on a shared host), so that the
- * host's changes of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to
+ * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 25600: twenty
+ * turns, since one turn's ratio ranges over 1.3 to 2.5 on a shared host), so that the host's changes
+ * of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to
  * 1.86 on a shared machine whose speed changed by half within minutes), with each core's speed
  * probed just before and after them (bench/cores.ts: one core can run at 60% of the other's). The
  * peer in the same run is TF.js's cpu backend on BENCH_CNN_TFJS_SAMPLES digits (default 128, one
