@@ -5,8 +5,8 @@
  * the speed-up of the threads, two fresh models, one on one thread and one on every core, trained in
  * turn on the same runs of 10 batches over BENCH_CNN_1T_SAMPLES digits (default 25600: twenty
  * turns, since one turn's ratio ranges over 1.3 to 2.5 on a shared host), so that the host's changes
- * of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to
- * 1.86 on a shared machine whose speed changed by half within minutes), with each core's speed
+ * of speed fall on both (the same ratio from two runs minutes apart swung 1.70 to 1.86 on a shared
+ * machine whose speed changed by half within minutes), with each core's speed
  * probed just before and after them (bench/cores.ts: one core can run at 60% of the other's). The
  * peer in the same run is TF.js's cpu backend on BENCH_CNN_TFJS_SAMPLES digits (default 128, one
  * batch: it needs hours for an epoch), extrapolated to 60,000; TF.js's wasm backend cannot train
