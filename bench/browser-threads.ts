@@ -22,6 +22,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EPOCHS = process.env.BENCH_PAGE_EPOCHS;
 const BATCH = process.env.BENCH_PAGE_BATCH;
 const ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
+/** Whether Linux's /proc gives each thread's CPU time here. */
+const PER_THREAD_CPU = existsSync('/proc/self/task');
 
 export interface PageThreads {
   cores: number;
@@ -44,7 +46,7 @@ export interface PageThreads {
  */
 function chromiumThreads(): Map<string, { seconds: number; training: boolean }> {
   const out = new Map<string, { seconds: number; training: boolean }>();
-  if (!existsSync('/proc/self/task')) return out;
+  if (!PER_THREAD_CPU) return out;
   const tick = 100; // USER_HZ: Linux reports utime and stime in hundredths of a second
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -98,13 +100,12 @@ export async function runPageThreads(): Promise<PageThreads> {
     const result: PageThreads = { cores, one: [], all: [], otherOne: [], otherAll: [], epochs, batch, coreSpeeds: [] };
     await run(cores); // warm-up: the browser's caches and JIT
     result.coreSpeeds.push(await probeCores());
-    const perProc = existsSync('/proc/self/task');
     for (let r = 0; r < ROUNDS; r++) {
       for (const threads of r % 2 === 0 ? [1, cores] : [cores, 1]) {
         const { seconds, reported, other } = await run(threads);
         if (reported !== threads) throw new Error(`asked for ${threads} threads, the page trained on ${reported}`);
         (threads === 1 ? result.one : result.all).push(seconds);
-        if (perProc) (threads === 1 ? result.otherOne : result.otherAll).push(other);
+        if (PER_THREAD_CPU) (threads === 1 ? result.otherOne : result.otherAll).push(other);
       }
     }
     result.coreSpeeds.push(await probeCores());

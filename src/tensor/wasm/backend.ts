@@ -339,8 +339,8 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
       return true;
     }
     if (form === 'nn' && m < SMALL_M) return rows(c, a, b, m, k, n);
+    if (form === 'nn' && m <= COLUMNS_MAX_M && columns(c, a, b, m, k, n)) return true;
     const threads = poolThreads();
-    if (form === 'nn' && m <= COLUMNS_MAX_M && threads > 1 && Math.ceil(n / W) >= 2 * COLUMNS_GRAIN * threads && columns(c, a, b, m, k, n)) return true;
     const tileBytes = R * W * 4;
     const panels = Math.ceil(n / W);
     const packBytes = panels * W * k * 4;
@@ -369,12 +369,13 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * with room for the panels of its largest task (split makes a task a thread or more, so at most
    * panels/threads of them), then a tile. Returns false, having done nothing, when the call would
    * run on one thread (too little work, or a browser's workers not started: its one task would pack
-   * every panel into one thread's area), or when the memory has no room (the split by rows may fit).
+   * every panel into one thread's area), when there are fewer than two tasks' panels a thread, or
+   * when the memory has no room (the split by rows may fit).
    */
   function columns(c: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): boolean {
     const panels = Math.ceil(n / W);
     const threads = partsFor(panels, m * k * n); // as split will find
-    if (threads < 2) return false;
+    if (threads < 2 || panels < 2 * COLUMNS_GRAIN * threads) return false;
     const packBytes = Math.ceil(panels / threads) * W * k * 4;
     const areaBytes = packBytes + R * W * 4;
     const io = stage(threads * areaBytes, [a, m * k], [b, k * n], [c, m * n]);

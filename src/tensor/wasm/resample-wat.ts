@@ -66,9 +66,15 @@ const floorI32 = (v: string, fast: boolean): string => `(${fast ? 'i32.trunc_f64
 const TAP_LOCALS = `(local $xs f64) (local $ys f64) (local $fx f64) (local $fy f64) (local $w0 f64) (local $w1 f64) (local $w2 f64) (local $w3 f64)
     (local $x0 i32) (local $y0 i32) (local $x1 i32) (local $y1 i32) (local $c0 i32) (local $c1 i32) (local $r0 i32) (local $r1 i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $n3 i32)`;
+/**
+ * One coordinate of the point of output pixel (i, j) (f64 expressions) under the transform at $t:
+ * t[o]·j + t[o+1]·i + t[o+2], in the reference's order (o = 0: x, o = 24: y).
+ */
+const point = (o: number, i: string, j: string): string =>
+  `(f64.add (f64.add (f64.mul (f64.load offset=${o} (local.get $t)) ${j}) (f64.mul (f64.load offset=${o + 8} (local.get $t)) ${i})) (f64.load offset=${o + 16} (local.get $t)))`;
+
 function taps(fast: boolean): string {
-  const coord = (o: number) =>
-    `(f64.add (f64.add (f64.mul (f64.load offset=${o} (local.get $t)) (f64.convert_i32_s (local.get $j))) (f64.mul (f64.load offset=${o + 8} (local.get $t)) (f64.convert_i32_s (local.get $i)))) (f64.load offset=${o + 16} (local.get $t)))`;
+  const coord = (o: number) => point(o, '(f64.convert_i32_s (local.get $i))', '(f64.convert_i32_s (local.get $j))');
   // A tap at read indices (row $r, column $c): its flag, and its address (or the image's start).
   const tap = (k: number, r: string, c: string) => `(local.set $n${k} (i32.or (i32.lt_s (local.get $${r}) (i32.const 0)) (i32.lt_s (local.get $${c}) (i32.const 0))))
         (local.set $a${k} (select (local.get $img)
@@ -113,8 +119,6 @@ const LOCALS = `(local $b i32) (local $i i32) (local $j i32) (local $o i32) (loc
  * in (i, j), so the corners bound them, give or take a rounding); 0 otherwise, NaN included.
  */
 const nearPoints = (() => {
-  const at = (o: number, i: string, j: string) =>
-    `(f64.add (f64.add (f64.mul (f64.load offset=${o} (local.get $t)) ${j}) (f64.mul (f64.load offset=${o + 8} (local.get $t)) ${i})) (f64.load offset=${o + 16} (local.get $t)))`;
   const lastI = '(f64.convert_i32_s (i32.sub (local.get $H) (i32.const 1)))';
   const lastJ = '(f64.convert_i32_s (i32.sub (local.get $W) (i32.const 1)))';
   const corners = [
@@ -123,7 +127,7 @@ const nearPoints = (() => {
     [lastI, '(f64.const 0)'],
     [lastI, lastJ],
   ];
-  const checks = corners.flatMap(([i, j]) => [0, 24].map((o) => `(f64.lt (f64.abs ${at(o, i, j)}) (f64.const 0x1p30))`));
+  const checks = corners.flatMap(([i, j]) => [0, 24].map((o) => `(f64.lt (f64.abs ${point(o, i, j)}) (f64.const 0x1p30))`));
   return `(func $near_points (param $t i32) (param $H i32) (param $W i32) (result i32)
     ${checks.reduce((acc, c) => `(i32.and ${acc} ${c})`)})`;
 })();
