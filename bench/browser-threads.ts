@@ -37,6 +37,8 @@ export interface PageThreads {
   batch: string;
   /** Each core's speed just before and after the rounds (bench/cores.ts). */
   coreSpeeds: (CoreSpeeds | string)[];
+  /** The share of the kernels' tasks that the pool's workers ran, each run on every core (getThreadTasks; an even split is (cores − 1) ÷ cores). */
+  workerShare: number[];
 }
 
 /**
@@ -78,7 +80,7 @@ export async function runPageThreads(): Promise<PageThreads> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
     const page = await browser.newPage();
-    const run = async (threads: number): Promise<{ seconds: number; reported: number; other: number }> => {
+    const run = async (threads: number): Promise<{ seconds: number; reported: number; other: number; workerShare: number }> => {
       await page.goto(`${url}?threads=${threads}`);
       await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
       if (EPOCHS) await page.fill('#epochs', EPOCHS);
@@ -91,20 +93,23 @@ export async function runPageThreads(): Promise<PageThreads> {
       const status = (await page.textContent('#train-status')) ?? '';
       const m = /^Done: \d+ epochs? \([\d.]+ s, wasm, (\d+) threads?\)/.exec(status);
       if (!m) throw new Error(`unexpected status: ${status}`);
-      return { seconds: Number(await page.evaluate(() => document.body.dataset.trainSeconds)), reported: Number(m[1]), other };
+      const tasks = ((await page.evaluate(() => document.body.dataset.threadTasks)) ?? '').split(',').map(Number);
+      const workerShare = tasks.slice(1).reduce((a, b) => a + b, 0) / tasks.reduce((a, b) => a + b, 0);
+      return { seconds: Number(await page.evaluate(() => document.body.dataset.trainSeconds)), reported: Number(m[1]), other, workerShare };
     };
     await page.goto(url);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const epochs = EPOCHS ?? `${await page.inputValue('#epochs')} (the page's)`;
     const batch = BATCH ?? `${await page.inputValue('#batch-size')} (the page's)`;
-    const result: PageThreads = { cores, one: [], all: [], otherOne: [], otherAll: [], epochs, batch, coreSpeeds: [] };
+    const result: PageThreads = { cores, one: [], all: [], otherOne: [], otherAll: [], epochs, batch, coreSpeeds: [], workerShare: [] };
     await run(cores); // warm-up: the browser's caches and JIT
     result.coreSpeeds.push(await probeCores());
     for (let r = 0; r < ROUNDS; r++) {
       for (const threads of r % 2 === 0 ? [1, cores] : [cores, 1]) {
-        const { seconds, reported, other } = await run(threads);
+        const { seconds, reported, other, workerShare } = await run(threads);
         if (reported !== threads) throw new Error(`asked for ${threads} threads, the page trained on ${reported}`);
         (threads === 1 ? result.one : result.all).push(seconds);
+        if (threads > 1) result.workerShare.push(workerShare);
         if (PER_THREAD_CPU) (threads === 1 ? result.otherOne : result.otherAll).push(other);
       }
     }
@@ -130,6 +135,7 @@ export function pageThreadsReport(r: PageThreads): string {
     `  1 thread: ${r.one.map((s) => s.toFixed(2)).join(', ')} s (median ${one.toFixed(2)})${other(r.otherOne)}`,
     `  ${r.cores} threads: ${r.all.map((s) => s.toFixed(2)).join(', ')} s (median ${all.toFixed(2)})${other(r.otherAll)}`,
     `  1 thread ÷ ${r.cores} threads: ${pageSpeedup(r).toFixed(2)}× (issue 15's target on 2 cores: ≥ 1.6×)`,
+    `  on ${r.cores} threads the pool's workers ran ${r.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the kernels' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`,
     `  what the cores' speeds allowed then (bench/cores.ts): ${ceilingsNote(r.coreSpeeds)}`,
     ...r.coreSpeeds.map((c, i) => `  ${i === 0 ? 'before' : 'after'} the rounds, ${coresLine(c)}`),
   ].join('\n');

@@ -247,7 +247,7 @@ const md: string[][] = [
     `${x(oneThreadSpeedup(cnn))} (${oneThreadEpoch(cnn).toFixed(1)} s a 60,000-digit epoch on 1 thread); the cores allowed ${ceilingsNote(cnn.oneThread?.cores ?? [])}`,
     '—',
     '—',
-    '—',
+    c1Ep ? `ours 1t ÷ PyTorch 1t ${x(oneThreadEpoch(cnn) / c1Ep)}` : '—',
     `≥ 1.8×: ${mark(oneThreadSpeedup(cnn) >= 1.8)}`,
   ],
   [
@@ -271,7 +271,7 @@ const md: string[][] = [
     : [
         [
           `in-page training in Chromium (the page's MLP, 12,000 digits), 1 thread ÷ ${pageThreads.cores} threads`,
-          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}`,
+          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}; the workers ran ${pageThreads.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the tasks`,
           '—',
           '—',
           '—',

@@ -78,13 +78,17 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves web/ on 127.0.0.1:port; resolves once listening, with the server and its address. */
-export function serveWeb(port: number): Promise<{ server: Server; url: string }> {
+/**
+ * Serves web/ on 127.0.0.1:port; resolves once listening, with the server and its address.
+ * `isolated: false` leaves out the cross-origin isolation headers, as a plain static host would
+ * (the browser test's page without SharedArrayBuffer).
+ */
+export function serveWeb(port: number, { isolated = true } = {}): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const headers = {
-      // Cross-origin isolation: the page gets SharedArrayBuffer, so the wasm backend keeps its buffers in place.
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
+      // Cross-origin isolation: the page gets SharedArrayBuffer, so the wasm backend keeps its
+      // buffers in place and trains on every core.
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
       'Cache-Control': 'no-store',
     };
     const answer = (status: number, text: string): void => void res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);

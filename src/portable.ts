@@ -9,7 +9,7 @@ export { MnistNnError, ShapeError, ValueError, FormatError, FileError } from './
 export { Tensor, tensor, zeros, type DType, type TypedArray, type NestedArray, type FloatTensor } from './tensor/tensor.js';
 export { Rng } from './tensor/random.js';
 export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowGeometry, type ResampleGeometry, type FillMode, type Interpolation } from './tensor/kernels.js';
-export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads, setFma, getFma } from './tensor/backend.js';
+export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads, getThreadTasks, setFma, getFma } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
 export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';

@@ -327,6 +327,14 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(await page.textContent('#train-status')).toContain(`, wasm, ${cores} thread${cores === 1 ? '' : 's'}):`);
     // and trains as well as on one: workers computing wrong parts would show here (one thread: ~93%).
     expect(Number(/test accuracy ([\d.]+)%/.exec((await page.textContent('#train-status'))!)?.[1])).toBeGreaterThan(88);
+    // and the workers did their part: the kernels' tasks each thread ran, the training worker's first
+    // (getThreadTasks). A thread takes the next task as it comes free, so a worker that never woke
+    // or ran slow would take none or few. How much faster the run went is for bench/browser-threads.ts
+    // to measure (on 2 cores here the workers take about a third); a test does not time.
+    const tasks = (await page.evaluate(() => document.body.dataset.threadTasks))!.split(',').map(Number);
+    expect(tasks).toHaveLength(cores);
+    const allTasks = tasks.reduce((a, b) => a + b, 0);
+    for (const t of tasks) expect(t).toBeGreaterThan(allTasks / (4 * cores));
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
     // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
     // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.
@@ -365,5 +373,30 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.training === 'error', null, { timeout: 60_000 });
     expect(await page.textContent('#train-status')).toMatch(/^Training failed: setThreads: expected an integer ≥ 1, got 0\./);
+  });
+
+  it('trains on one thread where the host does not isolate the page (no SharedArrayBuffer), as a plain static host serves it', async () => {
+    const plain = await serveWeb(0, { isolated: false });
+    const other = await browser.newPage();
+    try {
+      const failures: string[] = [];
+      other.on('pageerror', (e) => failures.push(e.message));
+      await other.goto(plain.url);
+      await other.waitForFunction(() => document.body.dataset.modelReady !== undefined);
+      expect(await other.evaluate(() => [crossOriginIsolated, typeof SharedArrayBuffer])).toEqual([false, 'undefined']);
+      expect(await other.evaluate(() => document.body.dataset.modelReady)).toBe('true');
+      await other.fill('#epochs', '1');
+      await other.click('#train');
+      await other.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 120_000 });
+      const status = (await other.textContent('#train-status'))!;
+      expect(status).toMatch(/^Done: 1 epoch \([\d.]+ s, wasm, 1 thread\): test accuracy \d+\.\d\d% on 2,000 digits/);
+      expect(Number(/test accuracy ([\d.]+)%/.exec(status)?.[1])).toBeGreaterThan(85);
+      expect(await other.evaluate(() => document.body.dataset.trainThreads)).toBe('1');
+      expect((await other.evaluate(() => document.body.dataset.threadTasks))!.split(',')).toHaveLength(1);
+      expect(failures).toEqual([]);
+    } finally {
+      await other.close();
+      plain.server.close();
+    }
   });
 });

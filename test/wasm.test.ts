@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
-import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, getFma, setFma, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
+import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, getThreadTasks, getFma, setFma, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { bufferZeros } from '../src/tensor/tensor.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from '../src/tensor/wasm/binary.js';
@@ -133,6 +133,35 @@ describe('backend choice', () => {
     const js = run('js');
     expect(run('wasm', 1)).toEqual(js);
     expect(run('wasm', 2)).toEqual(js);
+  });
+
+  it('tells how many tasks each thread ran (getThreadTasks): the workers take part on 2 threads, and none of it on 1', async () => {
+    setBackend('wasm');
+    const { xTrain, yTrain } = loadMnist();
+    const fit = async () => {
+      const model = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })], { seed: 2 });
+      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      await model.fit(xTrain.slice(0, 1280).div(255), yTrain.slice(0, 1280), { epochs: 1, batchSize: 128, verbose: 0 });
+    };
+    setThreads(2);
+    const before = getThreadTasks();
+    expect(before).toHaveLength(2);
+    await fit();
+    const after = getThreadTasks();
+    // Each step's products and Adam are jobs of several tasks: the caller takes some, the worker some.
+    expect(after[0] - before[0]).toBeGreaterThan(10);
+    expect(after[1] - before[1]).toBeGreaterThan(0);
+    setThreads(1);
+    expect(getThreadTasks()).toHaveLength(1);
+    await fit();
+    const alone = getThreadTasks();
+    expect(alone[0]).toBeGreaterThan(after[0] + 10); // every call whole on the calling thread, one task each
+    setThreads(2); // the same worker, asleep meanwhile: it ran nothing
+    expect(getThreadTasks()[1]).toBe(after[1]);
+    // A memory that is not shared has no workers: the calling thread ran everything.
+    const plain = createWasmKernels({ shared: false, threads: 2 });
+    expect(plain.threadTasks()).toEqual([0]);
+    plain.close();
   });
 
   it("keeps weights, gradients and optimizer state in its own memory, and users' tensors out of it", async () => {
@@ -348,17 +377,18 @@ describe('the worker pool', () => {
   heap.fill(1, 0, cols);
   const taskOf = (r: number): number[] => [rowsAt + 4 * cols * r, ones, 1, cols];
 
-  it('runs every task exactly once, on the caller and its workers, whether the workers are awake, asleep or late', async () => {
+  it('runs every task exactly once, on the caller and its workers, whether the workers are awake, asleep or late; and counts each where it ran', async () => {
     const pool = new WorkerPool(module, undefined, memory, 2);
     const rng = new Rng(3);
     let local = 0;
     let total = 0;
+    let callerSays = 0;
     try {
       for (let call = 0; call < 3000; call++) {
         const n = 1 + Math.floor(rng.next() * WorkerPool.maxTasks);
         for (let r = 0; r < n; r++) row(r).fill(0);
         const delay = Math.floor(rng.next() * 3) * Math.floor(rng.next() * 2000);
-        pool.run('add_bias', Array.from({ length: n }, (_, r) => taskOf(r)), [], 2, 0, 0, (a) => {
+        callerSays += pool.run('add_bias', Array.from({ length: n }, (_, r) => taskOf(r)), [], 2, 0, 0, (a) => {
           for (let i = delay; i > 0; i--); // a slow caller leaves more tasks to the workers
           own.add_bias(a[0], a[1], a[2], a[3]);
           local++;
@@ -371,6 +401,11 @@ describe('the worker pool', () => {
       for (let r = 0; r < WorkerPool.maxTasks; r++) expect(row(r).every((v) => v <= 1)).toBe(true); // no late run after the last call
       expect(local).toBeGreaterThan(0);
       expect(local).toBeLessThan(total); // the workers took some
+      // What run returns and the workers' counts: each task once, on the thread that ran it.
+      expect(callerSays).toBe(local);
+      const workers = pool.workerTasks();
+      expect(workers).toHaveLength(2);
+      expect(local + workers[0] + workers[1]).toBe(total);
     } finally {
       pool.close();
     }

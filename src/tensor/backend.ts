@@ -72,6 +72,17 @@ export function getThreads(): number {
 }
 
 /**
+ * Tasks each thread of the wasm backend has run since its threads started (setThreads starts new
+ * ones when it raises the count past them): the calling thread's first, then each worker's. A
+ * kernel call split across threads is a job of tasks that the threads take one at a time, so a
+ * thread that is slow, busy or late takes fewer; a call run whole on the calling thread counts one.
+ * How the work split, where timing it would need a quiet machine. [] when wasm is unavailable.
+ */
+export function getThreadTasks(): number[] {
+  return wasmKernels()?.threadTasks() ?? [];
+}
+
+/**
  * Fused multiply-adds in the wasm backend's products (relaxed SIMD): on by default where the engine
  * validates it. Off gives the separate multiply and add of engines without it, so that a run
  * repeats bit for bit across them; on is faster where the processor has FMA. Takes effect at the

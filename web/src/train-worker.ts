@@ -2,7 +2,7 @@
  * The page's training, off the main thread: loads the MNIST subset bundled with the page (IDX files
  * in build/mnist/), trains the first tutorial's MLP with fit, and reports each batch and epoch.
  */
-import { Dense, Flatten, Sequential, getBackend, getThreads, modelToBytes, setThreads, parseIdx, type Tensor } from '../../src/browser.js';
+import { Dense, Flatten, Sequential, getBackend, getThreads, getThreadTasks, modelToBytes, setThreads, parseIdx, type Tensor } from '../../src/browser.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const scope = self as unknown as { postMessage(msg: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -71,7 +71,7 @@ async function train(epochs: number, batchSize: number): Promise<void> {
   });
   const bytes = modelToBytes(model, { includeOptimizer: false });
   post(
-    { type: 'done', model: bytes, epochsRun, stopped: stopRequested, seconds: (performance.now() - started) / 1e3, testAccuracy, testDigits: xt.shape[0], threads: getThreads() },
+    { type: 'done', model: bytes, epochsRun, stopped: stopRequested, seconds: (performance.now() - started) / 1e3, testAccuracy, testDigits: xt.shape[0], threads: getThreads(), threadTasks: getThreadTasks() },
     [bytes.buffer],
   );
 }

@@ -163,6 +163,12 @@ export interface WasmKernels extends Kernels {
   setFma(on: boolean): void;
   /** Splits calls across this many threads in all (1: the calling thread alone); starts workers when the pool has fewer. */
   setThreads(n: number): void;
+  /**
+   * Tasks each thread has run since the threads started (the calling thread's first, then each
+   * worker's): a call split across threads is a job of tasks that the threads take one at a time, so
+   * a thread that is slow, busy or late takes fewer; a call run whole on the calling thread is one.
+   */
+  threadTasks(): number[];
   /** Stops the workers. */
   close(): void;
 }
@@ -240,11 +246,14 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * switching (a bench's turns of 1 and 2 threads) does not start new workers, cold, every time.
    */
   let inUse = 1;
+  /** Tasks the calling thread has run since the pool started (threadTasks). */
+  let callerTasks = 0;
   const startPool = (threads: number): void => {
     inUse = threads;
     if (pool && pool.threads >= threads && !pool.failed) return;
     pool?.close();
     pool = shared && threads > 1 ? new WorkerPool(module, fmaMod, heap.memory, threads - 1) : undefined;
+    callerTasks = 0;
   };
   /** The threads a call may split across: those in use that the pool has. */
   const poolThreads = (): number => (pool ? Math.min(pool.threads, inUse) : 1);
@@ -315,6 +324,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const fn = localFns.get(op)!;
     if (threads <= 1) {
       fn(...args(0, count), ...floats);
+      callerTasks++;
       return;
     }
     const tasks = Math.min(units, WorkerPool.maxTasks, threads * TASKS_PER_THREAD, Math.max(threads, Math.floor(units / grain)));
@@ -324,7 +334,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const jobs = Array.from({ length: Math.ceil(count / each) }, (_, t) => args(t * each, Math.min(count, (t + 1) * each) - t * each));
     let mask = 0;
     for (const i of perThread?.args ?? []) mask |= 1 << i;
-    pool!.run(op, jobs, floats, threads - 1, perThread?.bytes ?? 0, mask, (a) => fn(...a, ...floats));
+    callerTasks += pool!.run(op, jobs, floats, threads - 1, perThread?.bytes ?? 0, mask, (a) => fn(...a, ...floats));
   }
 
   /**
@@ -609,6 +619,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     setFma,
     setThreads(n: number) {
       startPool(Math.max(1, Math.floor(n)));
+    },
+    threadTasks() {
+      return [callerTasks, ...(pool?.workerTasks().slice(0, poolThreads() - 1) ?? [])];
     },
     close() {
       pool?.close();

@@ -75,6 +75,8 @@ const CALLER_SLEEPS = 4;
 // first and closed it (compareExchange from 0). A worker that comes to a closed job runs nothing of
 // it; one that came must be waited for, since it may be running a task.
 const CLAIM = 5;
+// Tasks the worker has run, all jobs together (only it writes the word): how the work split.
+const TASKS_RUN = 6;
 const MAX_ARGS = 28;
 const MAX_TASKS = 64;
 const TASKS = HEADER;
@@ -122,6 +124,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
     if (ours && ctl[${OP}] < 0) break;
     if (ours) {
       let err = 0;
+      let ran = 0;
       // One array for every task, so that serving allocates nothing (a worker's heap is collected
       // only when it fills; garbage here grew the process by megabytes). Entries past the op's own
       // arguments are left from earlier jobs and ignored: a wasm export takes its arity.
@@ -137,11 +140,13 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
         for (let i = 0; i < n; i++) args[i] = ctl[row + i] + ((mask >> i) & 1 ? area : 0);
         try {
           fn.apply(undefined, args);
+          ran++;
         } catch {
           err = 1;
         }
       }
       Atomics.store(ctl, base + ${ERR}, err);
+      Atomics.store(ctl, base + ${TASKS_RUN}, (ctl[base + ${TASKS_RUN}] + ran) | 0);
     }
     Atomics.store(ctl, base + ${DONE}, seq);
     if (Atomics.load(ctl, base + ${CALLER_SLEEPS})) Atomics.notify(ctl, base + ${DONE});
@@ -272,9 +277,10 @@ export class WorkerPool {
    * calling thread and `workers` of the pool, each thread taking the next task until none is left;
    * returns when every task has run, throwing the first failure (the calling thread's own first).
    * Thread t (0 the caller, then the workers) adds t·`area` bytes to the arguments whose bit is set
-   * in `mask`: its own scratch. `local` runs a task on the calling thread, area 0.
+   * in `mask`: its own scratch. `local` runs a task on the calling thread, area 0. Returns how many
+   * of the tasks the calling thread ran.
    */
-  run(op: PoolOp, tasks: number[][], floats: number[], workers: number, area: number, mask: number, local: (args: number[]) => void): void {
+  run(op: PoolOp, tasks: number[][], floats: number[], workers: number, area: number, mask: number, local: (args: number[]) => void): number {
     const nargs = tasks[0].length;
     if (tasks.length > MAX_TASKS || nargs > MAX_ARGS || floats.length > MAX_FLOATS) {
       throw new Error(`wasm backend: ${op} has ${tasks.length} tasks of ${nargs} + ${floats.length} arguments, the pool takes ${MAX_TASKS} of ${MAX_ARGS} + ${MAX_FLOATS}`);
@@ -299,9 +305,11 @@ export class WorkerPool {
       if (Atomics.load(ctl, base + WORKER_SLEEPS)) Atomics.notify(ctl, base + SEQ);
     }
     let failure: unknown;
+    let ran = 0;
     for (let t = Atomics.add(ctl, NEXT, 1); t < tasks.length; t = Atomics.add(ctl, NEXT, 1)) {
       try {
         local(tasks[t]);
+        ran++;
       } catch (e) {
         failure ??= e;
       }
@@ -317,14 +325,23 @@ export class WorkerPool {
       }
     }
     if (failure !== undefined) throw failure;
+    return ran;
+  }
+
+  /** Tasks each worker has run, all jobs together. */
+  workerTasks(): number[] {
+    return this.workers.map((_, w) => Atomics.load(this.ctl, SLOTS + w * SLOT + TASKS_RUN));
   }
 
   /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
   private wait(w: number): void {
     const base = SLOTS + w * SLOT;
     const want = Atomics.load(this.ctl, base + SEQ);
-    for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
+    // Read before the spin, which usually ends the wait: V8 optimizes this function while every
+    // wait ends there, and code that had never run then threw it back to the interpreter (an eager
+    // deoptimization, 130 in ten epochs of the page's MLP) each time a wait went past the spin.
     const deadline = Date.now() + JOB_TIMEOUT_MS;
+    for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
       if (Date.now() > deadline) {
         this.broken = true;
