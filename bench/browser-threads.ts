@@ -37,7 +37,7 @@ export interface PageThreads {
   batch: string;
   /** Each core's speed just before and after the rounds (bench/cores.ts). */
   coreSpeeds: (CoreSpeeds | string)[];
-  /** The share of the kernels' tasks that the pool's workers ran, each run on every core (getThreadTasks; an even split is (cores − 1) ÷ cores). */
+  /** The share of the split kernel calls' tasks that the pool's workers ran, each run on every core (getThreadTasks; an even split is (cores − 1) ÷ cores). */
   workerShare: number[];
 }
 
@@ -135,7 +135,7 @@ export function pageThreadsReport(r: PageThreads): string {
     `  1 thread: ${r.one.map((s) => s.toFixed(2)).join(', ')} s (median ${one.toFixed(2)})${other(r.otherOne)}`,
     `  ${r.cores} threads: ${r.all.map((s) => s.toFixed(2)).join(', ')} s (median ${all.toFixed(2)})${other(r.otherAll)}`,
     `  1 thread ÷ ${r.cores} threads: ${pageSpeedup(r).toFixed(2)}× (issue 15's target on 2 cores: ≥ 1.6×)`,
-    `  on ${r.cores} threads the pool's workers ran ${r.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the kernels' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`,
+    `  on ${r.cores} threads the pool's workers ran ${r.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the split calls' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`,
     `  what the cores' speeds allowed then (bench/cores.ts): ${ceilingsNote(r.coreSpeeds)}`,
     ...r.coreSpeeds.map((c, i) => `  ${i === 0 ? 'before' : 'after'} the rounds, ${coresLine(c)}`),
   ].join('\n');

@@ -271,7 +271,7 @@ const md: string[][] = [
     : [
         [
           `in-page training in Chromium (the page's MLP, 12,000 digits), 1 thread ÷ ${pageThreads.cores} threads`,
-          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}; the workers ran ${pageThreads.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the tasks`,
+          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}; the workers ran ${pageThreads.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the split calls' tasks`,
           '—',
           '—',
           '—',

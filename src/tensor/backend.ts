@@ -72,11 +72,12 @@ export function getThreads(): number {
 }
 
 /**
- * Tasks each thread of the wasm backend has run since its threads started (setThreads starts new
- * ones when it raises the count past them): the calling thread's first, then each worker's. A
- * kernel call split across threads is a job of tasks that the threads take one at a time, so a
- * thread that is slow, busy or late takes fewer; a call run whole on the calling thread counts one.
- * How the work split, where timing it would need a quiet machine. [] when wasm is unavailable.
+ * How the wasm backend's work split across its threads: the tasks of split kernel calls that each
+ * thread has run since the threads started (setThreads starts new ones when it raises the count
+ * past them), the calling thread's first, then each worker's. A call large enough to split is a job
+ * of tasks that the threads take one at a time, so a thread that is slow, busy or late takes fewer,
+ * and an even split gives each about as many. Calls run whole on the calling thread (small ones, or
+ * every call on one thread) are not counted. [] when wasm is unavailable.
  */
 export function getThreadTasks(): number[] {
   return wasmKernels()?.threadTasks() ?? [];

@@ -164,9 +164,10 @@ export interface WasmKernels extends Kernels {
   /** Splits calls across this many threads in all (1: the calling thread alone); starts workers when the pool has fewer. */
   setThreads(n: number): void;
   /**
-   * Tasks each thread has run since the threads started (the calling thread's first, then each
-   * worker's): a call split across threads is a job of tasks that the threads take one at a time, so
-   * a thread that is slow, busy or late takes fewer; a call run whole on the calling thread is one.
+   * Tasks of the calls split across threads that each thread has run since the threads started (the
+   * calling thread's first, then each worker's): a split call is a job of tasks that the threads
+   * take one at a time, so a thread that is slow, busy or late takes fewer. Calls run whole on the
+   * calling thread are not counted.
    */
   threadTasks(): number[];
   /** Stops the workers. */
@@ -246,7 +247,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
    * switching (a bench's turns of 1 and 2 threads) does not start new workers, cold, every time.
    */
   let inUse = 1;
-  /** Tasks the calling thread has run since the pool started (threadTasks). */
+  /** Tasks of split calls the calling thread has run since the pool started (threadTasks). */
   let callerTasks = 0;
   const startPool = (threads: number): void => {
     inUse = threads;
@@ -324,7 +325,6 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     const fn = localFns.get(op)!;
     if (threads <= 1) {
       fn(...args(0, count), ...floats);
-      callerTasks++;
       return;
     }
     const tasks = Math.min(units, WorkerPool.maxTasks, threads * TASKS_PER_THREAD, Math.max(threads, Math.floor(units / grain)));
