@@ -1,6 +1,7 @@
 // A short training run on a subset of the real MNIST: the library learns, not just computes.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Adam, Dense, Dropout, Flatten, Sequential, loadMnist } from '../src/index.js';
+import { yieldToEventLoop } from '../src/nn/trainer.js';
 
 describe('training smoke test on real MNIST', () => {
   it('784-64-10 with dropout reaches > 90% test accuracy after 3 epochs on 12,000 digits', async () => {
@@ -24,5 +25,26 @@ describe('training smoke test on real MNIST', () => {
     const p = await model.predict(raw);
     expect(p.shape).toEqual([3, 10]);
     expect(p.data).toEqual((await model.predict(raw.cast('float32'))).data);
+  });
+});
+
+describe("fit's yield to the event loop where there is no setImmediate (browsers)", () => {
+  it('goes by a message, not by setTimeout (which browsers hold to 4 ms once nested), and runs each waiter once, in order', async () => {
+    const order: number[] = [];
+    const realTimeout = globalThis.setTimeout;
+    const timers = vi.fn((f: () => void, ms?: number) => realTimeout(f, ms));
+    vi.stubGlobal('setImmediate', undefined);
+    vi.stubGlobal('setTimeout', timers);
+    try {
+      await Promise.all([0, 1, 2].map((i) => yieldToEventLoop().then(() => order.push(i))));
+      for (let i = 3; i < 6; i++) {
+        await yieldToEventLoop();
+        order.push(i);
+      }
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(timers).not.toHaveBeenCalled();
   });
 });
