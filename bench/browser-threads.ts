@@ -123,6 +123,9 @@ export async function runPageThreads(): Promise<PageThreads> {
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
+/** The workers' shares of the split calls' tasks, as percentages: "42%, 50%". */
+export const workerShares = (r: PageThreads): string => r.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ');
+
 /** Median time on one thread ÷ median time on every core. */
 export const pageSpeedup = (r: PageThreads): number => median(r.one) / median(r.all);
 
@@ -135,7 +138,7 @@ export function pageThreadsReport(r: PageThreads): string {
     `  1 thread: ${r.one.map((s) => s.toFixed(2)).join(', ')} s (median ${one.toFixed(2)})${other(r.otherOne)}`,
     `  ${r.cores} threads: ${r.all.map((s) => s.toFixed(2)).join(', ')} s (median ${all.toFixed(2)})${other(r.otherAll)}`,
     `  1 thread ÷ ${r.cores} threads: ${pageSpeedup(r).toFixed(2)}× (issue 15's target on 2 cores: ≥ 1.6×)`,
-    `  on ${r.cores} threads the pool's workers ran ${r.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the split calls' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`,
+    ...(r.workerShare.length ? [`  on ${r.cores} threads the pool's workers ran ${workerShares(r)} of the split calls' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`] : []),
     `  what the cores' speeds allowed then (bench/cores.ts): ${ceilingsNote(r.coreSpeeds)}`,
     ...r.coreSpeeds.map((c, i) => `  ${i === 0 ? 'before' : 'after'} the rounds, ${coresLine(c)}`),
   ].join('\n');

@@ -31,7 +31,7 @@ import { CNN_SAMPLES, cnnReport, oneThreadEpoch, oneThreadSpeedup, perEpoch, run
 import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
-import { pageSpeedup, pageThreadsReport, runPageThreads } from './browser-threads.js';
+import { pageSpeedup, pageThreadsReport, runPageThreads, workerShares } from './browser-threads.js';
 import { ceilingsNote } from './cores.js';
 
 // Where the engine needs a flag for relaxed SIMD (Node 20), run again with it: the products then
@@ -247,7 +247,7 @@ const md: string[][] = [
     `${x(oneThreadSpeedup(cnn))} (${oneThreadEpoch(cnn).toFixed(1)} s a 60,000-digit epoch on 1 thread); the cores allowed ${ceilingsNote(cnn.oneThread?.cores ?? [])}`,
     '—',
     '—',
-    c1Ep ? `ours 1t ÷ PyTorch 1t ${x(oneThreadEpoch(cnn) / c1Ep)}` : '—',
+    c1Ep ? `ours 1t (from the turns) ÷ PyTorch 1t ${x(oneThreadEpoch(cnn) / c1Ep)}` : '—',
     `≥ 1.8×: ${mark(oneThreadSpeedup(cnn) >= 1.8)}`,
   ],
   [
@@ -271,7 +271,7 @@ const md: string[][] = [
     : [
         [
           `in-page training in Chromium (the page's MLP, 12,000 digits), 1 thread ÷ ${pageThreads.cores} threads`,
-          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}; the workers ran ${pageThreads.workerShare.map((f) => `${(100 * f).toFixed(0)}%`).join(', ')} of the split calls' tasks`,
+          `${pageSpeedup(pageThreads).toFixed(2)}× (medians of ${pageThreads.one.length}); the cores allowed ${ceilingsNote(pageThreads.coreSpeeds)}${pageThreads.workerShare.length ? `; the workers ran ${workerShares(pageThreads)} of the split calls' tasks` : ''}`,
           '—',
           '—',
           '—',

@@ -331,10 +331,15 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     // worker's first (getThreadTasks). A thread takes the next task as it comes free, so a worker
     // that never woke or ran slow would take none or few. How much faster the run went is for
     // bench/browser-threads.ts to measure (on 2 cores here the worker takes 40–45%); a test does not time.
+    // The bounds are loose for a noisy host and for many cores (a call of the page's has fewer tasks
+    // than a large machine has threads): each worker some, the workers together a quarter of their
+    // even share.
     const tasks = (await page.evaluate(() => document.body.dataset.threadTasks))!.split(',').map(Number);
     expect(tasks).toHaveLength(cores);
     const allTasks = tasks.reduce((a, b) => a + b, 0);
-    for (const t of tasks) expect(t).toBeGreaterThan(allTasks / (4 * cores));
+    const workers = tasks.slice(1);
+    for (const t of workers) expect(t, `tasks by thread: ${tasks.join(', ')}`).toBeGreaterThan(0);
+    expect(workers.reduce((a, b) => a + b, 0), `tasks by thread: ${tasks.join(', ')}`).toBeGreaterThan((allTasks * (cores - 1)) / cores / 4);
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
     // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
     // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.
@@ -377,8 +382,9 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
 
   it('trains on one thread where the host does not isolate the page (no SharedArrayBuffer), as a plain static host serves it', async () => {
     const plain = await serveWeb(0, { isolated: false });
-    const other = await browser.newPage();
+    let other: Page | undefined;
     try {
+      other = await browser.newPage();
       const failures: string[] = [];
       other.on('pageerror', (e) => failures.push(e.message));
       await other.goto(plain.url);
@@ -387,16 +393,19 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
       expect(await other.evaluate(() => document.body.dataset.modelReady)).toBe('true');
       await other.fill('#epochs', '1');
       await other.click('#train');
-      await other.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 120_000 });
+      await other.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.training ?? ''), null, { timeout: 60_000 });
       const status = (await other.textContent('#train-status'))!;
+      expect(await other.evaluate(() => document.body.dataset.training), status).toBe('done');
       expect(status).toMatch(/^Done: 1 epoch \([\d.]+ s, wasm, 1 thread\): test accuracy \d+\.\d\d% on 2,000 digits/);
       expect(Number(/test accuracy ([\d.]+)%/.exec(status)?.[1])).toBeGreaterThan(85);
       expect(await other.evaluate(() => document.body.dataset.trainThreads)).toBe('1');
       expect(await other.evaluate(() => document.body.dataset.threadTasks)).toBe('0'); // no call split
       expect(failures).toEqual([]);
     } finally {
-      await other.close();
-      plain.server.close();
+      await other?.close();
+      // Chromium may keep idle connections open after the page closes; the server would wait for them.
+      plain.server.closeAllConnections();
+      await new Promise((done) => plain.server.close(done));
     }
   });
 });

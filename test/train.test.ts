@@ -29,6 +29,7 @@ describe('training smoke test on real MNIST', () => {
 });
 
 describe("fit's yield to the event loop where there is no setImmediate (browsers)", () => {
+  const realSetImmediate = setImmediate;
   it('goes by a message, not by setTimeout (which browsers hold to 4 ms once nested), and runs each waiter once, in order', async () => {
     const order: number[] = [];
     const realTimeout = globalThis.setTimeout;
@@ -46,5 +47,20 @@ describe("fit's yield to the event loop where there is no setImmediate (browsers
     }
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
     expect(timers).not.toHaveBeenCalled();
+  });
+
+  it('holds a port open only while a yield waits (an open port keeps Node and Deno running)', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      const pending = yieldToEventLoop();
+      expect(ports()).toBeGreaterThan(before);
+      await pending;
+      await new Promise((r) => realSetImmediate(r)); // a closed port leaves the list at the next turn
+      expect(ports()).toBe(before);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

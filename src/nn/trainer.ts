@@ -92,34 +92,24 @@ export interface TrainableModel extends CallbackModel {
   forward(x: FloatTensor, training: boolean): FloatTensor;
 }
 
-/** A channel whose one port messages the other, and who waits for each message: the browsers' yield (below). */
-type SelfChannel = { send: MessagePort; receive: MessagePort & { ref?(): void; unref?(): void }; waiting: (() => void)[] };
-let selfChannel: SelfChannel | undefined;
-
 /**
  * Lets the event loop run between batches (a Stop message, a browser's kernel workers starting):
  * Node's setImmediate; elsewhere a message to ourselves, not setTimeout(0). Browsers hold a nested
  * timeout to at least 4 ms, and fit yields from within the task its last yield resumed, so every
  * yield after the fifth waited 3.5–3.7 ms (a Chromium worker), 7% of a page's training at one yield
- * per 50 ms; a message comes back in 0.04–0.15 ms. The receiving port keeps a process alive (Node,
- * Deno) only while someone waits on it.
+ * per 50 ms; a message comes back in well under a millisecond. A channel for each yield, closed once
+ * its message is in: an open port would keep a process (Deno's, Node's) from ending.
  */
 export const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => {
     if (typeof setImmediate === 'function') return void setImmediate(resolve);
     if (typeof MessageChannel !== 'function') return void setTimeout(resolve, 0);
-    if (!selfChannel) {
-      const { port1, port2 } = new MessageChannel();
-      const channel: SelfChannel = { send: port2, receive: port1, waiting: [] };
-      port1.onmessage = () => {
-        channel.waiting.shift()?.();
-        if (channel.waiting.length === 0) channel.receive.unref?.();
-      };
-      selfChannel = channel;
-    }
-    selfChannel.waiting.push(resolve);
-    selfChannel.receive.ref?.();
-    selfChannel.send.postMessage(null);
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
   });
 
 export class Trainer {

@@ -77,7 +77,9 @@ export function getThreads(): number {
  * past them), the calling thread's first, then each worker's. A call large enough to split is a job
  * of tasks that the threads take one at a time, so a thread that is slow, busy or late takes fewer,
  * and an even split gives each about as many. Calls run whole on the calling thread (small ones, or
- * every call on one thread) are not counted. [] when wasm is unavailable.
+ * every call on one thread) are not counted. An entry for each thread in use, a browser's workers
+ * too before they have started (with 0; getThreads counts them only once they have). [] when wasm is
+ * unavailable.
  */
 export function getThreadTasks(): number[] {
   return wasmKernels()?.threadTasks() ?? [];

@@ -167,7 +167,8 @@ export interface WasmKernels extends Kernels {
    * Tasks of the calls split across threads that each thread has run since the threads started (the
    * calling thread's first, then each worker's): a split call is a job of tasks that the threads
    * take one at a time, so a thread that is slow, busy or late takes fewer. Calls run whole on the
-   * calling thread are not counted.
+   * calling thread are not counted. One entry for each thread in use, including a browser's workers
+   * that have not started yet (0), which `threads` does not count.
    */
   threadTasks(): number[];
   /** Stops the workers. */
@@ -253,8 +254,9 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     inUse = threads;
     if (pool && pool.threads >= threads && !pool.failed) return;
     pool?.close();
-    pool = shared && threads > 1 ? new WorkerPool(module, fmaMod, heap.memory, threads - 1) : undefined;
+    pool = undefined; // should the new pool's workers fail to start, none
     callerTasks = 0;
+    if (shared && threads > 1) pool = new WorkerPool(module, fmaMod, heap.memory, threads - 1);
   };
   /** The threads a call may split across: those in use that the pool has. */
   const poolThreads = (): number => (pool ? Math.min(pool.threads, inUse) : 1);
@@ -626,6 +628,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     close() {
       pool?.close();
       pool = undefined;
+      callerTasks = 0;
     },
     alloc(n, dtype) {
       return dtype === 'float32' ? heap.allocF32(n) : new Float64Array(n);
