@@ -402,7 +402,7 @@ async function onWorker(msg: FromWorker): Promise<void> {
     // The threads the kernels ran on, counted at the end: the pool's Web Workers start after the run's first steps.
     trainedOn = trainedOn.replace(/\d+ threads?$/, `${msg.threads} thread${msg.threads === 1 ? '' : 's'}`);
     document.body.dataset.trainThreads = String(msg.threads);
-    // The kernels' tasks each thread ran (the training worker's, then its pool's): how the work split (the browser test, bench/browser-threads.ts).
+    // The tasks of split kernel calls each thread ran (the training worker's, then its pool's): how the work split (the browser test, bench/browser-threads.ts).
     document.body.dataset.threadTasks = msg.threadTasks.join(',');
     const option = select.querySelector<HTMLOptionElement>('option[value="browser"]')!;
     option.disabled = false;

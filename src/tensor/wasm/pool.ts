@@ -338,8 +338,9 @@ export class WorkerPool {
     const base = SLOTS + w * SLOT;
     const want = Atomics.load(this.ctl, base + SEQ);
     // Read before the spin, which usually ends the wait: V8 optimizes this function while every
-    // wait ends there, and code that had never run then threw it back to the interpreter (an eager
-    // deoptimization, 130 in ten epochs of the page's MLP) each time a wait went past the spin.
+    // wait ends there, and code that had never run then threw it back to the interpreter (an
+    // eager deoptimization) each time a wait went past the spin: 130 times in five epochs of the
+    // page's MLP in Node.
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let i = 0; i < SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
