@@ -330,7 +330,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     // and the workers did their part: the tasks of split kernel calls each thread ran, the training
     // worker's first (getThreadTasks). A thread takes the next task as it comes free, so a worker
     // that never woke or ran slow would take none or few. How much faster the run went is for
-    // bench/browser-threads.ts to measure (on 2 cores here the worker takes 40–45%); a test does not time.
+    // bench/browser-threads.ts to measure (on 2 cores here the worker takes 42–50%); a test does not time.
     // The bounds are loose for a noisy host and for many cores (a call of the page's has fewer tasks
     // than a large machine has threads): each worker some, the workers together a quarter of their
     // even share.

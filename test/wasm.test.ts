@@ -156,7 +156,7 @@ describe('backend choice', () => {
     expect(getThreadTasks()).toEqual([after[0]]); // every call whole on the calling thread: no task
     setThreads(2); // the same worker, asleep meanwhile: it ran nothing
     expect(getThreadTasks()).toEqual(after);
-    // A memory that is not shared has no workers: the calling thread ran everything.
+    // A memory that is not shared has no workers, so no call splits.
     const plain = createWasmKernels({ shared: false, threads: 2 });
     expect(plain.threadTasks()).toEqual([0]);
     plain.close();

@@ -250,12 +250,15 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
   let inUse = 1;
   /** Tasks of split calls the calling thread has run since the pool started (threadTasks). */
   let callerTasks = 0;
+  const stopPool = (): void => {
+    pool?.close();
+    pool = undefined;
+    callerTasks = 0;
+  };
   const startPool = (threads: number): void => {
     inUse = threads;
     if (pool && pool.threads >= threads && !pool.failed) return;
-    pool?.close();
-    pool = undefined; // should the new pool's workers fail to start, none
-    callerTasks = 0;
+    stopPool(); // first, so that a new pool whose workers fail to start leaves none
     if (shared && threads > 1) pool = new WorkerPool(module, fmaMod, heap.memory, threads - 1);
   };
   /** The threads a call may split across: those in use that the pool has. */
@@ -625,11 +628,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     threadTasks() {
       return [callerTasks, ...(pool?.workerTasks().slice(0, poolThreads() - 1) ?? [])];
     },
-    close() {
-      pool?.close();
-      pool = undefined;
-      callerTasks = 0;
-    },
+    close: stopPool,
     alloc(n, dtype) {
       return dtype === 'float32' ? heap.allocF32(n) : new Float64Array(n);
     },

@@ -146,7 +146,7 @@ const serve = ({ module, fmaModule, memory, ctl, slot, ops }) => {
         }
       }
       Atomics.store(ctl, base + ${ERR}, err);
-      Atomics.store(ctl, base + ${TASKS_RUN}, (ctl[base + ${TASKS_RUN}] + ran) | 0);
+      Atomics.add(ctl, base + ${TASKS_RUN}, ran);
     }
     Atomics.store(ctl, base + ${DONE}, seq);
     if (Atomics.load(ctl, base + ${CALLER_SLEEPS})) Atomics.notify(ctl, base + ${DONE});
