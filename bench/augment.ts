@@ -14,7 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { RandomRotation, RandomTranslation, RandomZoom, Rng, Sequential, Tensor, getBackend, getThreads, kernels, loadMnist, toCategorical, type FloatTensor } from 'mnist-nn';
-import { cnnLayers } from '../src/cli/models.js';
+import { cnnLayers } from '../src/zoo/networks.js';
 
 export interface AugmentResult {
   samples: number;

@@ -1,5 +1,5 @@
 /**
- * One epoch of the cnn-batchnorm network (examples/cnn-batchnorm.ts, src/cli/models.ts: the three
+ * One epoch of the cnn-batchnorm network (examples/cnn-batchnorm.ts, src/zoo/networks.ts: the three
  * augmentation layers, Conv2D + BatchNormalization + ReLU blocks, Dense 128 + BatchNormalization;
  * Adam on its one-cycle rate, batch 128) on BENCH_CNN_SAMPLES digits (default 60000), ours on the
  * default backend (wasm, every core). The peer in the same run is TF.js's cpu backend training the
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { getThreads } from 'mnist-nn';
-import { MODEL_DEFAULTS, buildModel, makeOptimizer } from '../src/cli/models.js';
+import { MODEL_DEFAULTS, buildModel, makeOptimizer } from '../src/zoo/networks.js';
 import { CNN_SAMPLES, perEpoch, type CnnResult } from './cnn.js';
 import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';

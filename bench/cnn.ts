@@ -15,7 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Sequential, getThreads, setThreads, toCategorical } from 'mnist-nn';
-import { cnnLayers } from '../src/cli/models.js';
+import { cnnLayers } from '../src/zoo/networks.js';
 import { ceilingsNote, coresLine, probeCores, type CoreSpeeds } from './cores.js';
 import { mnistSlice } from './mlp.js';
 import { useTf } from './tfjs.js';

@@ -6,7 +6,7 @@
  * reads them (predict on [1, ...inputShape]; the digit is the most probable class).
  *
  * The drawings: the six digits test/browser.test.ts draws, and a seeded set of our own made by
- * bench/drawn-digits.ts (2–4 ways of writing each digit, each drawn at random sizes, widths, slants,
+ * test/helpers/drawn-digits.ts (2–4 ways of writing each digit, each drawn at random sizes, widths, slants,
  * rotations, hand wobbles and places on the pad). They are ours, so they are a probe of how the page
  * reads drawings, not a benchmark of handwriting.
  *
@@ -16,7 +16,7 @@
  *   npx tsx bench/drawings.ts [--per-class N] [--seed S] [--renderer chromium|node|both] [--check N] [--reuse] [--out DIR] MODEL...
  *
  * MODEL: model files or run directories (default web/model/model.mnn). --renderer node draws the
- * strokes with bench/drawn-digits.ts's renderStrokes instead of Chromium (no browser; an
+ * strokes with test/helpers/drawn-digits.ts's renderStrokes instead of Chromium (no browser; an
  * approximation of its rasterizer); both does both and says how far apart their inputs are.
  * --per-class: drawings of each digit (default 100, half neat, half sloppy); --seed: the set's (default 1);
  * --check: how many of the set are also drawn with the mouse (default 24; the page tests' six always are);
@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { Tensor, loadModel, mnistFromImage, plotDigits, type Sequential } from '../src/index.js';
 import { buildWeb, serveWeb } from '../scripts/demo.js';
-import { PAD, PAGE_TEST_DIGITS, PEN, drawOnPage, drawingSet, mousePath, renderStrokes, type Drawing, type Stroke } from './drawn-digits.js';
+import { PAD, PAGE_TEST_DIGITS, PEN, drawOnPage, drawingSet, mousePath, renderStrokes, type Drawing, type Stroke } from '../test/helpers/drawn-digits.js';
 
 /** Saves the drawings `which` of the inputs x ([n·784]) as a PNG grid, captioned with their digit (and one model's reading). */
 async function saveGrid(path: string, x: Float32Array, which: number[], labels: number[], predictions?: number[], columns = 20): Promise<void> {

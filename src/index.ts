@@ -16,7 +16,7 @@ import './io/save.js'; // gives model.save(path) its file writer
 export { loadModel } from './io/load.js';
 export { readIdxFile } from './data/idx-file.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.js';
-export { decodeImage, loadImageFile, encodePng } from './io/image.js';
+export { decodeImage, loadImageFile, encodePng } from './image/codecs.js';
 
 // Plots for scripts: the chart packages (vega, vega-lite, resvg) load when the first one is drawn.
 export { Plot, plotHistory, plotDigits, plotProbabilities, plotConfusion, plotClassMetrics, type Labels, type PlotHistoryOptions, type PlotDigitsOptions, type PlotLabelsOptions } from './plot/plots.js';

@@ -12,19 +12,19 @@ export { jsKernels, type Kernels, type FloatArray, type FloatDType, type WindowG
 export { kernels, setBackend, getBackend, registerBackend, setThreads, getThreads, getThreadTasks, setFma, getFma } from './tensor/backend.js';
 export { createWasmKernels, type WasmKernels, type WasmOptions } from './tensor/wasm/backend.js';
 
-export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './nn/layer.js';
-export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './nn/registry.js';
-export { AffineLayer, type WeightLayerArgs } from './nn/affine.js';
-export { Pooling2D, type Pooling2DArgs } from './nn/pooling.js';
-export { AffineAugmentation, type AugmentationArgs, type Factor, type FactorBounds } from './nn/augmentation.js';
-export * from './nn/layers.js'; // every layer, one line each in that file
+export { Layer, type LayerArgs, type LayerConfig, type Param, type BuildContext, type ForwardContext, type BackwardOptions } from './layers/layer.js';
+export { registerLayer, registeredLayers, type LayerRegistration, type LayerClass, type KerasMapping, type Registered, type Json, type Require } from './layers/registry.js';
+export { AffineLayer, type WeightLayerArgs } from './layers/affine.js';
+export { Pooling2D, type Pooling2DArgs } from './layers/pooling/pooling.js';
+export { AffineAugmentation, type AugmentationArgs, type Factor, type FactorBounds } from './layers/augmentation/augmentation.js';
+export * from './layers/index.js'; // every layer, one line each in that file
 
-export { regularizers, type Regularizer, type RegularizerConfig, type RegularizerOption } from './nn/regularizers.js';
-export type { Padding } from './nn/window.js';
-export { getActivation, type Activation as ActivationFunction, type ActivationName } from './nn/activations.js';
-export { getInitializer, type Initializer, type InitializerName } from './nn/initializers.js';
-export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName, type RowWeights } from './nn/losses.js';
-export { getMetric, type Metric } from './nn/metrics.js';
+export { regularizers, type Regularizer, type RegularizerConfig, type RegularizerOption } from './regularizers/regularizers.js';
+export type { Padding } from './layers/window.js';
+export { getActivation, type Activation as ActivationFunction, type ActivationName } from './activations/activations.js';
+export { getInitializer, type Initializer, type InitializerName } from './initializers/initializers.js';
+export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, type Loss, type LossName, type RowWeights } from './losses/losses.js';
+export { getMetric, type Metric } from './metrics/metrics.js';
 export {
   History,
   ProgbarLogger,
@@ -36,9 +36,9 @@ export {
   type ModelCheckpointArgs,
   type Logs,
   type ProgressOutput,
-} from './nn/callbacks.js';
-export { LearningRateScheduler, ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './nn/lr-callbacks.js';
-export type { ClassWeight } from './nn/sample-weights.js';
+} from './training/callbacks.js';
+export { LearningRateScheduler, ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './training/learning-rate-callbacks.js';
+export type { ClassWeight } from './training/sample-weights.js';
 export {
   Sequential,
   type SaveOptions,
@@ -49,9 +49,9 @@ export {
   type EvaluateArgs,
   type Evaluation,
   type TrainOnBatchArgs,
-} from './nn/sequential.js';
+} from './models/sequential.js';
 
-export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optim/index.js';
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optimizers/index.js';
 export {
   LearningRateSchedule,
   ExponentialDecay,
@@ -64,10 +64,10 @@ export {
   type PiecewiseConstantDecayArgs,
   type CosineDecayArgs,
   type OneCycleArgs,
-} from './optim/schedules.js';
+} from './optimizers/schedules.js';
 
 export { toCategorical, trainTestSplit, classCounts, type TrainTestSplitOptions, type TrainTestSplit } from './data/utils.js';
-export { mnistFromImage, type RgbaImage } from './data/preprocess.js';
+export { mnistFromImage, type RgbaImage } from './image/preprocess.js';
 
 export { modelToBytes, modelFromBytes } from './io/serialize.js';
 export { modelToKerasBytes, modelFromKerasBytes } from './io/keras.js';

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTfjsCpu } from './helpers/tfjs.js';
 import { Activation, FormatError, LeakyReLU, Sequential, Tensor, loadModel, type Layer } from '../src/index.js';
-import { getActivation } from '../src/nn/activations.js';
-import { erf, erfc } from '../src/nn/erf.js';
+import { getActivation } from '../src/activations/activations.js';
+import { erf, erfc } from '../src/activations/erf.js';
 import { Rng } from '../src/tensor/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-act-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Conv2D, Dense, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, Tensor, loadModel, type FloatTensor, type Layer } from '../src/index.js';
-import { registration } from '../src/nn/registry.js';
+import { registration } from '../src/layers/registry.js';
 import { Rng } from '../src/tensor/random.js';
 
 /** A built float64 layer and a batch of B images H×W×1 whose pixel (r, c) holds 10·r + c. */

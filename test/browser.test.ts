@@ -17,7 +17,7 @@ import { Dense, Flatten, FormatError, Sequential, Tensor, loadMnist, loadModel a
 import { loadModel as fetchModel } from '../src/io/fetch-model.js';
 import { NODE_ONLY, WEB_DIR, buildWeb, serveWeb } from '../scripts/demo.js';
 // The digits drawn and how they are drawn, shared with bench/drawings.ts (how models read drawings on this page).
-import { PAGE_TEST_DIGITS, drawOnPage } from '../bench/drawn-digits.js';
+import { PAGE_TEST_DIGITS, drawOnPage } from './helpers/drawn-digits.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

@@ -9,7 +9,7 @@ import { loadModelFrom } from '../src/cli/common.js';
 import { UsageError } from '../src/cli/args.js';
 import { PREDICT_CHUNK, show } from '../src/cli/inspect.js';
 import { train as trainCommand } from '../src/cli/train.js';
-import { accuracyOf, confusionMatrix, perClass } from '../src/report/metrics.js';
+import { accuracyOf, confusionMatrix, perClass } from '../src/metrics/classification.js';
 import { escapeHtml } from '../src/report/html.js';
 import { svgTexts } from './helpers/svg.js';
 

@@ -1,10 +1,10 @@
 // Conv2D, MaxPooling2D, Reshape and the regularizers: float64 gradient checks over strides, both
 // paddings and odd sizes; shapes and parameter counts as Keras gives them.
 import { describe, expect, it } from 'vitest';
-import { Conv2D } from '../src/nn/conv2d.js';
-import { MaxPooling2D } from '../src/nn/maxpool2d.js';
-import { Reshape } from '../src/nn/reshape.js';
-import { regularizers } from '../src/nn/regularizers.js';
+import { Conv2D } from '../src/layers/convolution/conv2d.js';
+import { MaxPooling2D } from '../src/layers/pooling/maxpool2d.js';
+import { Reshape } from '../src/layers/reshaping/reshape.js';
+import { regularizers } from '../src/regularizers/regularizers.js';
 import { Dense, Dropout, Flatten, SGD, Sequential, Tensor, tensor, type FloatTensor } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';

@@ -1,8 +1,8 @@
-// bench/drawn-digits.ts, the drawings bench/drawings.ts reads: the set is repeatable and on the pad, and
+// test/helpers/drawn-digits.ts, the drawings bench/drawings.ts reads: the set is repeatable and on the pad, and
 // strokes rendered as the page's canvas draws them become plausible 28×28 inputs.
 import { describe, expect, it } from 'vitest';
 import { mnistFromImage } from '../src/index.js';
-import { PAD, PAGE_TEST_DIGITS, PEN, TEMPLATES, drawingSet, renderStrokes } from '../bench/drawn-digits.js';
+import { PAD, PAGE_TEST_DIGITS, PEN, TEMPLATES, drawingSet, renderStrokes } from './helpers/drawn-digits.js';
 
 /** Ink extent and centre of mass of a 28×28 input. */
 function ink(x: ArrayLike<number>) {

@@ -48,7 +48,7 @@ import {
 } from '../src/index.js';
 import * as entry from '../src/index.js';
 import * as browserEntry from '../src/browser.js';
-import { registeredLayers } from '../src/nn/registry.js';
+import { registeredLayers } from '../src/layers/registry.js';
 import { Rng } from '../src/tensor/random.js';
 import { TOL, buildF64, checkLayer, randn, relError } from './helpers/gradcheck.js';
 

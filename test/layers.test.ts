@@ -1,14 +1,14 @@
 // Gradient checks of every layer's hand-written backward pass against float64 central differences.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Dense } from '../src/nn/dense.js';
-import { Dropout } from '../src/nn/dropout.js';
-import { Flatten } from '../src/nn/flatten.js';
-import { GlobalMaxPooling2D } from '../src/nn/global-maxpool2d.js';
-import { getActivation, type ActivationName } from '../src/nn/activations.js';
-import { Activation, ActivationLayer } from '../src/nn/activation.js';
-import { ReLU } from '../src/nn/relu.js';
-import { Softmax } from '../src/nn/softmax.js';
-import { Layer, type BackwardOptions } from '../src/nn/layer.js';
+import { Dense } from '../src/layers/core/dense.js';
+import { Dropout } from '../src/layers/core/dropout.js';
+import { Flatten } from '../src/layers/reshaping/flatten.js';
+import { GlobalMaxPooling2D } from '../src/layers/pooling/global-maxpool2d.js';
+import { getActivation, type ActivationName } from '../src/activations/activations.js';
+import { Activation, ActivationLayer } from '../src/layers/activation/activation.js';
+import { ReLU } from '../src/layers/activation/relu.js';
+import { Softmax } from '../src/layers/activation/softmax.js';
+import { Layer, type BackwardOptions } from '../src/layers/layer.js';
 import { jsKernels } from '../src/tensor/kernels.js';
 import { registerBackend, setBackend } from '../src/tensor/backend.js';
 import { Rng } from '../src/tensor/random.js';

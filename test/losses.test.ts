@@ -1,7 +1,7 @@
 // Each loss's gradient against finite differences of its value (float64), the fused softmax +
 // cross-entropy path against the unfused one, and behaviour at extreme logits.
 import { describe, expect, it } from 'vitest';
-import { categoricalCrossentropy, getLoss, meanSquaredError, sparseCategoricalCrossentropy } from '../src/nn/losses.js';
+import { categoricalCrossentropy, getLoss, meanSquaredError, sparseCategoricalCrossentropy } from '../src/losses/losses.js';
 import { jsKernels } from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor, tensor } from '../src/tensor/tensor.js';

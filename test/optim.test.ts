@@ -1,7 +1,7 @@
 // Optimizer steps against values worked out by hand from Keras's update rules (float64 weights).
 import { describe, expect, it } from 'vitest';
-import { Adam, RMSprop, SGD, getOptimizer, type Optimizer } from '../src/optim/index.js';
-import type { Param } from '../src/nn/layer.js';
+import { Adam, RMSprop, SGD, getOptimizer, type Optimizer } from '../src/optimizers/index.js';
+import type { Param } from '../src/layers/layer.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { ValueError } from '../src/errors.js';
 

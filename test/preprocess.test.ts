@@ -5,8 +5,8 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, ShapeError, ValueError } from '../src/errors.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { mnistFromImage, type RgbaImage } from '../src/data/preprocess.js';
-import { decodeImage, encodePng, imageHeaderSize, loadImageFile, orientImage } from '../src/io/image.js';
+import { mnistFromImage, type RgbaImage } from '../src/image/preprocess.js';
+import { decodeImage, encodePng, imageHeaderSize, loadImageFile, orientImage } from '../src/image/codecs.js';
 import { blockJpeg } from './helpers/jpeg.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 

@@ -21,7 +21,7 @@ import {
   type Optimizer,
   type Param,
 } from '../src/index.js';
-import { optimizerFromConfig } from '../src/optim/index.js';
+import { optimizerFromConfig } from '../src/optimizers/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 const at = (s: LearningRateSchedule, steps: number[]) => steps.map((k) => s.at(k));

@@ -1,13 +1,14 @@
-// The source tree's shape: no import cycles (a type-only import counts: it still ties the two files
-// together), each layer class named in one place only (its own file), and every layer registered
-// wherever a model can be loaded.
+// The source tree's shape: no import cycles between files (a type-only import counts: it still ties the
+// two files together) nor between rooms (src/'s folders), tests that import nothing from bench/, each
+// layer class named in one place only (its own file), and every layer registered wherever a model can
+// be loaded.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import '../src/index.js';
-import { registeredLayers } from '../src/nn/registry.js';
+import { registeredLayers } from '../src/layers/registry.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
@@ -60,12 +61,60 @@ export function importCycles(graph: Map<string, string[]>): string[][] {
   return out;
 }
 
+/** The room (first folder under src/) of a file, or undefined for the entry files at src/'s root. */
+function roomOf(file: string): string | undefined {
+  const parts = relative(SRC, file).split('/');
+  return parts.length > 1 ? parts[0] : undefined;
+}
+
+/** The rooms' graph: room → the other rooms its files import. */
+export function roomGraph(graph: Map<string, string[]>): Map<string, string[]> {
+  const rooms = new Map<string, Set<string>>();
+  for (const [file, imports] of graph) {
+    const from = roomOf(file);
+    if (from === undefined) continue;
+    const to = rooms.get(from) ?? new Set<string>();
+    rooms.set(from, to);
+    for (const target of imports) {
+      const room = roomOf(target);
+      if (room !== undefined && room !== from) to.add(room);
+    }
+  }
+  return new Map([...rooms].map(([room, to]) => [room, [...to].sort()]));
+}
+
 describe('source structure', () => {
   it('has no import cycles', () => {
     const files = sourceFiles(SRC);
     const graph = new Map(files.map((f) => [f, importsOf(f)]));
     const cycles = importCycles(graph).map((c) => c.map((f) => relative(SRC, f)));
     expect(cycles).toEqual([]);
+  });
+
+  it('has no cycles between rooms: no two of src/\'s folders import each other, directly or through others', () => {
+    const files = sourceFiles(SRC);
+    const rooms = roomGraph(new Map(files.map((f) => [f, importsOf(f)])));
+    expect(rooms.size).toBeGreaterThan(10);
+    expect(importCycles(rooms)).toEqual([]);
+  });
+
+  it('the room graph sees two rooms that import each other', () => {
+    const a = join(SRC, 'layers/core/dense.ts');
+    const b = join(SRC, 'training/trainer.ts');
+    const graph = new Map([
+      [a, importsOf(a, "import type { Trainer } from '../../training/trainer.js';\n")],
+      [b, importsOf(b, "import { Dense } from '../layers/core/dense.js';\n")],
+    ]);
+    expect(importCycles(roomGraph(graph))).toEqual([['layers', 'training']]);
+    graph.set(a, []);
+    expect(importCycles(roomGraph(graph))).toEqual([]);
+  });
+
+  it('tests import nothing from bench/', () => {
+    const TEST = resolve(SRC, '../test');
+    const BENCH = resolve(SRC, '../bench');
+    const offenders = sourceFiles(TEST).flatMap((f) => importsOf(f).filter((t) => t.startsWith(BENCH + '/')).map((t) => `${relative(TEST, f)} → ${relative(BENCH, t)}`));
+    expect(offenders).toEqual([]);
   });
 
   it('the cycle finder finds a cycle, type-only and dynamic imports included', () => {

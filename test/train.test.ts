@@ -1,7 +1,7 @@
 // A short training run on a subset of the real MNIST: the library learns, not just computes.
 import { describe, expect, it, vi } from 'vitest';
 import { Adam, Dense, Dropout, Flatten, Sequential, loadMnist } from '../src/index.js';
-import { yieldToEventLoop } from '../src/nn/trainer.js';
+import { yieldToEventLoop } from '../src/training/trainer.js';
 
 describe('training smoke test on real MNIST', () => {
   it('784-64-10 with dropout reaches > 90% test accuracy after 3 epochs on 12,000 digits', async () => {

@@ -4,7 +4,7 @@ PyTorch on the CPU, on the same digits, with 1 and with 2 threads. JSON on stdou
   --mlp N   the seed MLP (bench/mlp.ts): Flatten, Dense 128 relu, Dense 10 softmax; sparse categorical
             cross-entropy; Adam 1e-3; batch 128, shuffled; the first N training digits. Two epochs on
             one model, the second reported as the warm epoch: how bench/epoch.ts times ours.
-  --cnn N   the seed 002 convnet (src/cli/models.ts cnnLayers, bench/cnn.ts): Conv2D 32 3×3 relu,
+  --cnn N   the seed 002 convnet (src/zoo/networks.ts cnnLayers, bench/cnn.ts): Conv2D 32 3×3 relu,
             MaxPooling2D 2, Conv2D 64 3×3 relu, MaxPooling2D 2, Flatten, Dropout 0.5, Dense 10 softmax;
             categorical cross-entropy on one-hot labels; Adam 1e-3; batch 128, shuffled; the first N
             training digits. One epoch on a fresh model, as bench/cnn.ts times ours (which then

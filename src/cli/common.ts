@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import { loadModel } from '../io/load.js';
 import '../io/save.js'; // gives model.save(path) its file writer
-import type { Sequential } from '../nn/sequential.js';
+import type { Sequential } from '../models/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { confusionMatrix, perClass, type ClassFigures } from '../report/metrics.js';
+import { confusionMatrix, perClass, type ClassFigures } from '../metrics/classification.js';
 import { UsageError } from './args.js';
 
 export const MODEL_FILE = 'model.mnn';

@@ -1,7 +1,7 @@
 /** `mnist-nn convert IN OUT`: a saved model from one format into another (ours, TensorFlow.js's, Keras 3's). */
 import { loadModel } from '../io/load.js';
 import '../io/save.js'; // gives model.save(path) its file writer
-import type { SaveOptions } from '../nn/sequential.js';
+import type { SaveOptions } from '../models/sequential.js';
 import { UsageError, choiceFlag, parse } from './args.js';
 
 export const CONVERT_HELP = `Usage: mnist-nn convert IN OUT [--format mnist-nn|tfjs|keras]

@@ -1,7 +1,7 @@
 /** `mnist-nn evaluate`, `predict` and `show`: looking at a trained model and at the data. */
 import { loadMnist } from '../data/mnist.js';
 import { MnistNnError, ValueError } from '../errors.js';
-import { loadImageFile } from '../io/image.js';
+import { loadImageFile } from '../image/codecs.js';
 import { Tensor } from '../tensor/tensor.js';
 import { plotDigits } from '../plot/plots.js';
 import { UsageError, choiceFlag, intFlag, parse } from './args.js';

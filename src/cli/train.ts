@@ -6,7 +6,7 @@ import { renderReportHtml, type ReportFigure, type TrainReport } from '../report
 import { plotClassMetrics, plotConfusion, plotDigits, plotHistory, type Plot } from '../plot/plots.js';
 import { UsageError, choiceFlag, intFlag, numFlag, parse } from './args.js';
 import { MODEL_FILE, assess, classTable, modelInput } from './common.js';
-import { DEFAULT_LEARNING_RATE, MODEL_DEFAULTS, MODELS, OPTIMIZERS, buildModel, makeOptimizer } from './models.js';
+import { DEFAULT_LEARNING_RATE, MODEL_DEFAULTS, MODELS, OPTIMIZERS, buildModel, makeOptimizer } from '../zoo/networks.js';
 
 export const TRAIN_HELP = `Usage: mnist-nn train [options]
 

@@ -1,6 +1,6 @@
 /** Loading a model in a browser: the model file's bytes from a URL (fetch) or from memory. */
 import { FormatError } from '../errors.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Sequential } from '../models/sequential.js';
 import { isHdf5, isZip, modelFromKerasBytes } from './keras.js';
 import { modelFromBytes } from './serialize.js';
 

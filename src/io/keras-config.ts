@@ -15,9 +15,9 @@
  * test/keras.test.ts has a case of each.
  */
 import { FormatError, MnistNnError } from '../errors.js';
-import type { Layer, LayerConfig } from '../nn/layer.js';
-import '../nn/layers.js'; // every layer registered before a config names one
-import { kerasRegistration, layerFromConfig, registeredLayers, registration, type Json, type Require } from '../nn/registry.js';
+import type { Layer, LayerConfig } from '../layers/layer.js';
+import '../layers/index.js'; // every layer registered before a config names one
+import { kerasRegistration, layerFromConfig, registeredLayers, registration, type Json, type Require } from '../layers/registry.js';
 
 /** A Keras config's class name without a package prefix (keras.layers.Dense → Dense). */
 function plainClassName(cls: unknown): unknown {

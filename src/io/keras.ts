@@ -22,9 +22,9 @@
  */
 import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
 import { FormatError, ValueError } from '../errors.js';
-import type { Layer } from '../nn/layer.js';
-import type { Json } from '../nn/registry.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Layer } from '../layers/layer.js';
+import type { Json } from '../layers/registry.js';
+import type { Sequential } from '../models/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
 import { kerasChain, kerasLayerIn, kerasLayerOut, kerasWeightPaths, type KerasChain } from './keras-config.js';

@@ -1,7 +1,7 @@
 /** Loading a saved model from disk (Node only; serialize.ts turns the bytes into a model anywhere). */
 import { readBytes } from './read.js';
 import { FormatError } from '../errors.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Sequential } from '../models/sequential.js';
 import { isHdf5, isZip, modelFromKerasBytes } from './keras.js';
 import { MAGIC } from './model-file.js';
 import { modelFromBytes } from './serialize.js';

@@ -5,7 +5,7 @@
  * which runs anywhere.
  */
 import { ValueError, checkKeys } from '../errors.js';
-import { setFileSaver, type SaveOptions, type SaveResult, type Sequential } from '../nn/sequential.js';
+import { setFileSaver, type SaveOptions, type SaveResult, type Sequential } from '../models/sequential.js';
 import { modelToKerasBytes } from './keras.js';
 import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';

@@ -4,11 +4,11 @@
  * put these bytes on disk in Node; in a browser they come from fetch or go to a download.
  */
 import { FormatError, MnistNnError, ValueError, checkKeys, formatShape } from '../errors.js';
-import type { Layer } from '../nn/layer.js';
-import '../nn/layers.js'; // every layer registered before a file names one
-import { layerFromConfig } from '../nn/registry.js';
-import { Sequential, type SaveOptions } from '../nn/sequential.js';
-import { optimizerFromConfig } from '../optim/index.js';
+import type { Layer } from '../layers/layer.js';
+import '../layers/index.js'; // every layer registered before a file names one
+import { layerFromConfig } from '../layers/registry.js';
+import { Sequential, type SaveOptions } from '../models/sequential.js';
+import { optimizerFromConfig } from '../optimizers/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor, firstNonFinite } from '../tensor/tensor.js';

@@ -9,9 +9,9 @@
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FileError, FormatError, ValueError } from '../errors.js';
-import type { LayerConfig } from '../nn/layer.js';
-import { registration, type Json } from '../nn/registry.js';
-import { Sequential, type SaveResult } from '../nn/sequential.js';
+import type { LayerConfig } from '../layers/layer.js';
+import { registration, type Json } from '../layers/registry.js';
+import { Sequential, type SaveResult } from '../models/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kerasChain, kerasLayerIn, kerasLayerOut } from './keras-config.js';
 import { parseJsonSafely } from './model-file.js';

@@ -10,9 +10,9 @@
  * ```
  */
 import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
-import { encodePng } from '../io/image.js';
-import { History } from '../nn/callbacks.js';
-import { confusionMatrix, perClass } from '../report/metrics.js';
+import { encodePng } from '../image/codecs.js';
+import { History } from '../training/callbacks.js';
+import { confusionMatrix, perClass } from '../metrics/classification.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Plot, renderSpec } from './render.js';
 import { classMetricsSpec, confusionSpec, curvesSpec, imageGridSpec, probabilitiesSpec, type CurveRow, type GridCell } from './specs.js';

@@ -1,5 +1,5 @@
 /** The training report as one HTML page: settings, figures, and the charts inline as SVG (crisp at any zoom, text selectable), each linking to its PNG beside the page. */
-import type { ClassFigures } from './metrics.js';
+import type { ClassFigures } from '../metrics/classification.js';
 
 /** What `mnist-nn train` writes to report.json. */
 export interface TrainReport {

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor, type FloatTensor } from '../../src/tensor/tensor.js';
-import { Layer } from '../../src/nn/layer.js';
+import { Layer } from '../../src/layers/layer.js';
 
 export const H = 1e-6;
 /** The largest error, relative to the gradient's scale, that a correct derivative shows. */

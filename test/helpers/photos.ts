@@ -10,8 +10,8 @@
  * the library's own `decodeImage`.
  */
 import jpeg from 'jpeg-js';
-import type { RgbaImage } from '../../src/data/preprocess.js';
-import { decodeImage } from '../../src/io/image.js';
+import type { RgbaImage } from '../../src/image/preprocess.js';
+import { decodeImage } from '../../src/image/codecs.js';
 
 export type Rgb = [number, number, number];
 

@@ -1,0 +1,309 @@
+/**
+ * The base of every layer (micrograd's Module): it knows its weights and output shape, runs a
+ * forward pass that keeps what its backward pass needs, and a backward pass that writes the
+ * gradients of its trainable weights and returns the gradient of its input.
+ *
+ * Shapes given to `build` and `computeOutputShape` exclude the batch dimension; tensors given to
+ * `forward` and `backward` include it. A layer's returned tensors are its own buffers, valid until
+ * its next forward or backward call.
+ *
+ * Each layer class names itself once, in `static className`, and registers itself at the foot of
+ * its file (registry.ts): that is how files, the TensorFlow.js bridge and the tests find it.
+ */
+import { FormatError, ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
+import type { FloatDType } from '../tensor/kernels.js';
+import type { Rng } from '../tensor/random.js';
+import type { Regularizer } from '../regularizers/regularizers.js';
+import { bufferZeros, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+
+/** A weight and the gradient the last backward pass wrote for it (same shape). */
+export interface Param {
+  name: string;
+  value: FloatTensor;
+  grad: FloatTensor;
+  /**
+   * False for a weight that is not learnt by gradients (BatchNormalization's moving statistics):
+   * it gets no gradient and is never given to the optimizer, but is saved, loaded and counted.
+   * Absent means true.
+   */
+  trainable?: boolean;
+  /** A penalty on this weight, added to the loss and its gradient by the model. */
+  regularizer?: Regularizer;
+}
+
+export interface BuildContext {
+  dtype: FloatDType;
+  rng: Rng;
+  /**
+   * The most weight elements this build may still create, counted down as weights are made: a file
+   * being loaded sets what it holds, so a hostile header cannot make us allocate more than that.
+   */
+  budget?: { remaining: number };
+}
+
+export interface ForwardContext {
+  /** Training mode: dropout and the augmentation layers (RandomRotation, …) are active. */
+  training: boolean;
+  rng: Rng;
+}
+
+export interface BackwardOptions {
+  /** Whether the caller needs the input gradient (the first layer's is never used). */
+  needInputGrad: boolean;
+  /**
+   * `dy` is already the gradient of the logits: the loss fused softmax with cross-entropy into
+   * (p − y)/n, so a layer ending in softmax must not apply softmax's derivative again.
+   */
+  skipSoftmax?: boolean;
+  /**
+   * Whether to write the gradients of the layer's trainable weights (default true). False for a
+   * frozen layer (`trainable = false`), which still passes the input gradient on.
+   */
+  weightGrads?: boolean;
+}
+
+export interface LayerArgs {
+  /** Unique name; by default the class name in snake case with a counter, as Keras names layers. */
+  name?: string;
+  /** Shape of one sample (no batch dimension), for a model's first layer. */
+  inputShape?: number[];
+  /** False freezes the layer's weights, as Keras's `trainable=False`; default true. */
+  trainable?: boolean;
+}
+
+/** A layer's config: what `getConfig` returns and a registration's `fromConfig` takes. Plain JSON values. */
+export type LayerConfig = Record<string, unknown>;
+
+const nameCounts = new Map<string, number>();
+
+/** `dense`, `dense_1`, `dense_2`, … as Keras numbers layers of one kind. */
+export function uniqueName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** Keras's to_snake_case: Dense → dense, MaxPooling2D → max_pooling2d, ReLU → re_lu. */
+function snakeCase(s: string): string {
+  return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+export abstract class Layer {
+  /** The class name, as Keras prints it in `summary()` and files store it (a static, so it survives minification). */
+  static readonly className: string = 'Layer';
+
+  readonly name: string;
+  /** The sample shape the user declared, if any. */
+  readonly declaredInputShape?: number[];
+  /** Sample shapes (no batch), known once built. */
+  inputShape?: number[];
+  outputShape?: number[];
+  dtype: FloatDType = 'float32';
+  /**
+   * False freezes the layer: its weights get no gradients and the optimizer does not see them. As in
+   * Keras, set it before `compile`; a change after takes effect at the next `compile`.
+   */
+  trainable: boolean;
+  private ownWeights: Param[] = [];
+  /** The context of the build under way, for the deprecated addParam. */
+  private building?: BuildContext;
+
+  /** `ownKeys`: the options this layer takes besides `name`, `inputShape` and `trainable`, which all layers take. */
+  constructor(args: LayerArgs = {}, ownKeys: readonly string[] = []) {
+    // null is not "no options" (checkKeys lets it by): refused here rather than a TypeError below.
+    if (args === null) throw new ValueError(`${this.className}: options must be an object, got null.`);
+    checkKeys(this.className, args, ['name', 'inputShape', 'trainable', ...ownKeys]);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
+      throw new ValueError(`${this.className}: name must be a non-empty string, got ${JSON.stringify(args.name)}.`);
+    }
+    this.name = args.name ?? uniqueName(snakeCase(this.className));
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
+      throw new ValueError(`${this.describe()}: trainable must be true or false, got ${JSON.stringify(args.trainable)}.`);
+    }
+    this.trainable = args.trainable ?? true;
+    if (args.inputShape) {
+      if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+        throw new ShapeError(`${this.describe()}: inputShape must be positive integers, got ${JSON.stringify(args.inputShape)}.`);
+      }
+      this.declaredInputShape = [...args.inputShape];
+    }
+  }
+
+  /** The class name of this layer's class (see the static `className`). */
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
+
+  /** `Dense 'dense_1'`, for error messages. */
+  describe(): string {
+    return `${this.className} '${this.name}'`;
+  }
+
+  get built(): boolean {
+    return this.outputShape !== undefined;
+  }
+
+  /** Output sample shape for an input sample shape; throws ShapeError when the input cannot fit. */
+  abstract computeOutputShape(inputShape: number[]): number[];
+
+  /** Creates the weights for this input shape (with `addWeight`). */
+  protected createWeights(inputShape: number[], ctx: BuildContext): void {
+    this.createParams(inputShape, ctx);
+  }
+
+  /** @deprecated The name before 0.2: override `createWeights`. Still called by the default `createWeights`. */
+  protected createParams(_inputShape: number[], _ctx: BuildContext): void {}
+
+  /** @deprecated The name before 0.2: the weights, in `parameters()` order. */
+  protected get params(): Param[] {
+    return this.ownWeights;
+  }
+
+  /** @deprecated The signature before 0.2: use `addWeight(name, shape, ctx, init, { regularizer })`. */
+  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void, regularizer?: Regularizer): Param {
+    return this.addWeight(name, shape, { ...this.building, dtype }, init, { regularizer });
+  }
+
+  /** Checks the input shape, creates the weights, and returns the output sample shape. */
+  build(inputShape: number[], ctx: BuildContext): number[] {
+    if (this.declaredInputShape && !sameShape(this.declaredInputShape, inputShape)) {
+      throw new ShapeError(
+        `${this.describe()} was declared with inputShape ${formatShape([null, ...this.declaredInputShape])} but receives ${formatShape([null, ...inputShape])}.`,
+      );
+    }
+    if (this.inputShape && this.outputShape) {
+      if (!sameShape(this.inputShape, inputShape)) {
+        throw new ShapeError(`${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`);
+      }
+      if (ctx.dtype !== this.dtype) {
+        throw new ValueError(`${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`);
+      }
+      return this.outputShape;
+    }
+    const out = this.computeOutputShape(inputShape);
+    this.dtype = ctx.dtype;
+    this.ownWeights = [];
+    this.building = ctx;
+    try {
+      this.createWeights(inputShape, ctx);
+    } finally {
+      this.building = undefined;
+    }
+    this.inputShape = [...inputShape];
+    this.outputShape = out;
+    return out;
+  }
+
+  /** Runs the layer on a batch x [batch, ...inputShape]. */
+  abstract forward(x: FloatTensor, ctx: ForwardContext): FloatTensor;
+
+  /** Given dL/dy of the last forward, writes each trainable weight's grad and returns dL/dx (null if not needed). */
+  abstract backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null;
+
+  /** True when the layer's output is a softmax, so a cross-entropy loss can use its logits. */
+  endsInSoftmax(): boolean {
+    return false;
+  }
+
+  /** The pre-softmax values of the last forward pass (only for layers that end in softmax). */
+  logits(): FloatTensor | undefined {
+    return undefined;
+  }
+
+  /** Every weight, in Keras's order: the trainable ones as created, then the non-trainable ones. */
+  parameters(): Param[] {
+    return this.ownWeights;
+  }
+
+  /** The weights the optimizer updates: none when the layer is frozen. */
+  get trainableWeights(): Param[] {
+    return this.trainable ? this.ownWeights.filter((p) => p.trainable !== false) : [];
+  }
+
+  /** The weights the optimizer leaves alone: the non-trainable ones, or all of a frozen layer's. */
+  get nonTrainableWeights(): Param[] {
+    return this.trainable ? this.ownWeights.filter((p) => p.trainable === false) : [...this.ownWeights];
+  }
+
+  /**
+   * The arguments that rebuild this layer (Keras's get_config): `name`, the declared `inputShape`,
+   * `trainable` when false, and each subclass's own. Plain JSON values only.
+   */
+  getConfig(): LayerConfig {
+    return {
+      name: this.name,
+      ...(this.declaredInputShape ? { inputShape: [...this.declaredInputShape] } : {}),
+      ...(this.trainable ? {} : { trainable: false }),
+    };
+  }
+
+  /**
+   * What is wrong with `data` as the value of this layer's weight `param`, beyond not being finite
+   * (which setWeights and save check for every weight), or undefined when nothing is:
+   * BatchNormalization refuses a negative moving variance. setWeights (and so every file loader) and
+   * save ask it, so a value the layer cannot compute with is neither loaded nor written.
+   */
+  weightValueProblem(_param: Param, _data: ArrayLike<number>): string | undefined {
+    return undefined;
+  }
+
+  countParams(): number {
+    return this.ownWeights.reduce((s, p) => s + p.value.size, 0);
+  }
+
+  /** Creates a weight and its gradient buffer, filled by `init`, keeping Keras's order (see `parameters`). */
+  protected addWeight(
+    name: string,
+    shape: number[],
+    ctx: Pick<BuildContext, 'dtype' | 'budget'>,
+    init: (data: Float32Array | Float64Array) => void,
+    opts: { trainable?: boolean; regularizer?: Regularizer } = {},
+  ): Param {
+    const size = shapeSize(shape);
+    if (ctx.budget) {
+      if (size > ctx.budget.remaining) {
+        // Only a file being loaded sets a budget: going over it is the file's fault.
+        throw new FormatError(`${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`);
+      }
+      ctx.budget.remaining -= size;
+    }
+    const value = bufferZeros(shape, ctx.dtype);
+    init(value.data);
+    const trainable = opts.trainable ?? true;
+    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(trainable ? shape : [0], ctx.dtype), trainable, regularizer: opts.regularizer };
+    const firstFixed = this.ownWeights.findIndex((q) => q.trainable === false);
+    if (trainable && firstFixed >= 0) this.ownWeights.splice(firstFixed, 0, p);
+    else this.ownWeights.push(p);
+    return p;
+  }
+
+  /** Throws a ShapeError naming this layer when a batch does not have the built sample shape. */
+  protected checkInput(x: FloatTensor): void {
+    const s = this.inputShape;
+    if (!s || x.rank !== s.length + 1 || !sameShape(x.shape.slice(1), s)) {
+      throw new ShapeError(`${this.describe()} expects input of shape ${formatShape([null, ...(s ?? [])])}, got ${formatShape(x.shape)}.`);
+    }
+  }
+
+  /** What the last forward pass kept for the backward pass; a ValueError when there was none. */
+  protected saved<T>(value: T | undefined): T {
+    if (value === undefined) throw new ValueError(`${this.describe()}: backward called before forward.`);
+    return value;
+  }
+
+  /** The built sample shapes; a ValueError when the layer has not been built. */
+  protected shapes(): { inputShape: number[]; outputShape: number[] } {
+    if (!this.inputShape || !this.outputShape) throw new ValueError(`${this.describe()} has not been built.`);
+    return { inputShape: this.inputShape, outputShape: this.outputShape };
+  }
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Rows of a [batch, ..., last] tensor seen as a matrix [rows, last]. */
+export function rowsOf(t: FloatTensor): number {
+  const last = t.shape[t.shape.length - 1];
+  return last === 0 ? 0 : shapeSize(t.shape) / last;
+}

@@ -1,0 +1,38 @@
+/**
+ * Flatten: x [batch, d1, d2, ...] → y [batch, d1·d2·…]. Row-major data is already in that order,
+ * so both passes are reshapes that share the buffer.
+ */
+import { shapeSize, type FloatTensor } from '../../tensor/tensor.js';
+import { Layer, type BackwardOptions, type ForwardContext } from '../layer.js';
+import { registerLayer } from '../registry.js';
+import { requireChannelsLast } from '../window.js';
+
+export class Flatten extends Layer {
+  static override readonly className: string = 'Flatten';
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [shapeSize(inputShape)];
+  }
+
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+    this.checkInput(x);
+    return x.reshape([x.shape[0], ...this.shapes().outputShape]);
+  }
+
+  backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
+    if (!opts.needInputGrad) return null;
+    return dy.reshape([dy.shape[0], ...this.shapes().inputShape]);
+  }
+}
+
+registerLayer(Flatten, {
+  fromConfig: (c) => new Flatten(c),
+  keras: {
+    className: 'Flatten',
+    toKeras: () => ({}),
+    fromKeras: (k, require) => {
+      requireChannelsLast(k, require);
+      return {};
+    },
+  },
+});

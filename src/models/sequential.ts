@@ -1,0 +1,371 @@
+/**
+ * Sequential: a stack of layers (Keras's sequential.py): adding and building layers, the forward
+ * pass, the weights and the config. Training lives in trainer.ts, the summary in summary.ts; the
+ * methods here that train hand the work to the Trainer that `compile` makes.
+ */
+import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
+import type { FloatDType } from '../tensor/kernels.js';
+import { Rng, checkSeed } from '../tensor/random.js';
+import { Tensor, firstNonFinite, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import type { History } from '../training/callbacks.js';
+import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from '../layers/layer.js';
+import { layerToConfig } from '../layers/registry.js';
+import { summaryLines } from './summary.js';
+import { Trainer, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from '../training/trainer.js';
+
+export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/trainer.js';
+
+export interface SequentialArgs {
+  /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
+  seed?: number;
+  /** Precision of weights and computation; default 'float32' ('float64' is for gradient checks). */
+  dtype?: FloatDType;
+  name?: string;
+}
+
+export interface SaveOptions {
+  /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
+  includeOptimizer?: boolean;
+  /**
+   * 'mnist-nn' (the default, unless `path` ends in `.keras`): one file at `path`. 'tfjs':
+   * TensorFlow.js's Layers format, a directory `path` with model.json and one weight shard
+   * (architecture and weights; no training state). 'keras' (the default for a `.keras` path): a
+   * Keras 3 `.keras` file, which Keras's `load_model` reads (architecture, weights and compile
+   * config; no optimizer state).
+   */
+  format?: 'mnist-nn' | 'tfjs' | 'keras';
+}
+
+/** What `save` resolves to. */
+export interface SaveResult {
+  /**
+   * What the file leaves out and why, one sentence each: the TensorFlow.js format leaves out the
+   * layers TensorFlow.js lacks that are the identity at inference (RandomRotation and the other
+   * augmentation layers), so the exported model predicts the same. Empty when nothing is left out.
+   */
+  notes: string[];
+}
+
+type FileSaver = (model: Sequential, path: string, options: SaveOptions) => Promise<SaveResult>;
+let fileSaver: FileSaver | undefined;
+/**
+ * Sets what `model.save(path)` writes with. io/save.ts sets it when loaded, so the Node entry and
+ * the CLI can save; the browser entry never loads it (it would pull in node:fs).
+ * @internal
+ */
+export function setFileSaver(saver: FileSaver): void {
+  fileSaver = saver;
+}
+
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  readonly dtype: FloatDType;
+  /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
+  stopTraining = false;
+  /**
+   * The names the epoch logs of the fit under way (or the last one) hold; see CallbackModel.
+   * @internal
+   */
+  epochLogNames?: readonly string[];
+  /**
+   * The generator behind weight initialisation, shuffles and dropout masks.
+   * @internal
+   */
+  readonly rng: Rng;
+  private trainer?: Trainer;
+  private sample?: number[];
+  /** The running `fit`, if any: another fit, trainOnBatch or compile must wait for it. */
+  private fitting = false;
+
+  constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
+    checkKeys('Sequential', args, ['seed', 'dtype', 'name']);
+    this.name = args.name ?? uniqueName('sequential');
+    this.dtype = args.dtype ?? 'float32';
+    if (this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new ValueError(`Sequential: dtype must be 'float32' or 'float64', got '${String(this.dtype)}'.`);
+    }
+    if (args.seed !== undefined) checkSeed('Sequential', args.seed);
+    this.rng = new Rng(args.seed);
+    if (!Array.isArray(layers)) throw new ValueError(`Sequential: layers must be an array of layers, got ${typeof layers}.`);
+    for (const l of layers) this.add(l);
+  }
+
+  /** Appends a layer; builds the model as soon as the first layer's inputShape is known. */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) {
+      throw new ValueError(`Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`);
+    }
+    if (this.layers.includes(layer)) throw new ValueError(`Sequential.add: ${layer.describe()} is already in the model.`);
+    if (this.layers.some((l) => l.name === layer.name)) {
+      throw new ValueError(`Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique in a model (files and TensorFlow.js find weights by them).`);
+    }
+    this.checkIdle('add');
+    if (this.layers.length > 0 && layer.declaredInputShape && !this.sample) {
+      throw new ShapeError(`${layer.describe()} declares an inputShape but is not the first layer.`);
+    }
+    if (this.sample) {
+      this.buildLayer(layer, this.outputShape);
+      this.layers.push(layer);
+    } else if (this.layers.length === 0 && layer.declaredInputShape) {
+      this.layers.push(layer);
+      try {
+        this.build([null, ...layer.declaredInputShape]);
+      } catch (e) {
+        this.layers.pop();
+        throw e;
+      }
+    } else {
+      this.layers.push(layer);
+    }
+  }
+
+  /** Creates every layer's weights for inputs of shape `[null, ...sample]` (the batch dimension may be null or a number). */
+  build(inputShape: (number | null)[]): void {
+    if (this.layers.length === 0) throw new ValueError(`${this.describe()}: cannot build a model with no layers.`);
+    const sample = inputShape.slice(1) as number[];
+    if (inputShape.length < 2 || sample.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new ShapeError(`${this.describe()}.build: expected a batch shape like [null, 784], got ${formatShape(inputShape)}.`);
+    }
+    if (this.sample) {
+      if (!sameShape(this.sample, sample)) {
+        throw new ShapeError(`${this.describe()} is built for inputs ${formatShape([null, ...this.sample])}, got ${formatShape(inputShape)}.`);
+      }
+      return;
+    }
+    let shape = sample;
+    for (const l of this.layers) shape = this.buildLayer(l, shape);
+    this.sample = sample;
+  }
+
+  private buildLayer(layer: Layer, inputShape: number[]): number[] {
+    return layer.build(inputShape, { dtype: this.dtype, rng: this.rng });
+  }
+
+  /** `Sequential 'sequential'`, for error messages. */
+  describe(): string {
+    return `Sequential '${this.name}'`;
+  }
+
+  get built(): boolean {
+    return this.sample !== undefined;
+  }
+
+  /** Sample shape of the input (no batch dimension), once built. */
+  get inputShape(): number[] | undefined {
+    return this.sample && [...this.sample];
+  }
+
+  /** Sample shape of the output (no batch dimension). */
+  get outputShape(): number[] {
+    this.requireBuilt('outputShape');
+    const last = this.layers[this.layers.length - 1].outputShape;
+    if (!last) throw new ValueError(`${this.describe()}: its last layer has not been built.`);
+    return last;
+  }
+
+  /** Chooses the optimizer, loss and metrics for training; freezes the layers whose `trainable` is false now. */
+  compile(args: CompileArgs): void {
+    this.checkIdle('compile');
+    this.trainer = new Trainer(this, args);
+  }
+
+  /** The optimizer given to `compile`. */
+  get optimizer(): Optimizer | undefined {
+    return this.trainer?.optimizer;
+  }
+
+  /** The loss and metric names given to `compile`, for saving. */
+  get compileConfig(): { loss: string; metrics: string[]; weightedMetrics: string[] } | undefined {
+    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics], weightedMetrics: [...this.trainer.weightedMetrics] };
+  }
+
+  /** The architecture as JSON values: what rebuilds this model, weights aside. */
+  toConfig(): { name: string; dtype: FloatDType; inputShape?: number[]; layers: { className: string; config: Record<string, unknown> }[] } {
+    return { name: this.name, dtype: this.dtype, ...(this.sample ? { inputShape: [...this.sample] } : {}), layers: this.layers.map(layerToConfig) };
+  }
+
+  /** The state of the model's random generator (shuffles, dropout masks), so a saved run resumes exactly. */
+  getRngState(): ReturnType<Rng['getState']> {
+    return this.rng.getState();
+  }
+
+  setRngState(state: ReturnType<Rng['getState']>): void {
+    this.rng.setState(state);
+  }
+
+  /**
+   * Saves the model atomically: architecture, weights and, when compiled (and `includeOptimizer`
+   * is not false), the optimizer's state and the random generator's, so `fit` with `initialEpoch`
+   * resumes exactly. `format: 'mnist-nn'` (default) writes one file; a path ending in `.keras` (or
+   * `format: 'keras'`) writes Keras 3's file; see loadModel. Resolves to
+   * notes on what the file leaves out (the 'tfjs' format leaves out augmentation layers, which
+   * TensorFlow.js lacks and which are the identity at inference).
+   */
+  async save(path: string, options: SaveOptions = {}): Promise<SaveResult> {
+    if (!fileSaver) {
+      throw new ValueError(`save: writing ${JSON.stringify(path)} needs a file system, which only the Node entry has; in a browser, modelToBytes(model) gives the file's bytes.`);
+    }
+    return fileSaver(this, path, options);
+  }
+
+  /** Every weight, in getWeights() order (layer by layer; in each, trainable then non-trainable). */
+  parameters(): Param[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** The weights training updates (a frozen layer's, and non-trainable weights, left out). */
+  get trainableWeights(): Param[] {
+    return this.layers.flatMap((l) => l.trainableWeights);
+  }
+
+  /** The weights training leaves alone: non-trainable weights and those of frozen layers. */
+  get nonTrainableWeights(): Param[] {
+    return this.layers.flatMap((l) => l.nonTrainableWeights);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((s, l) => s + l.countParams(), 0);
+  }
+
+  /** Keras's table of layers, output shapes and parameter counts; printed with `print` (default console.log) and returned. */
+  summary(print: (line: string) => void = console.log): string {
+    this.requireBuilt('summary');
+    const lines = summaryLines(this);
+    for (const l of lines) print(l);
+    return lines.join('\n');
+  }
+
+  /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    const trainer = this.requireCompiled('fit');
+    this.checkIdle('fit');
+    this.fitting = true;
+    try {
+      return await trainer.fit(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Loss and metrics over (x, y), the mean over all samples. */
+  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
+    return this.requireCompiled('evaluate').evaluate(x, y, args);
+  }
+
+  /** One optimizer step on one batch, weighted by `classWeight` or `sampleWeight` as fit's; resolves to the batch's loss and metrics (before the step). */
+  async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
+    const trainer = this.requireCompiled('trainOnBatch');
+    this.checkIdle('trainOnBatch');
+    return trainer.trainOnBatch(x, y, args);
+  }
+
+  /**
+   * The mean loss over the batch (x, y) and its gradient for every weight, aligned with
+   * `getWeights()` (a non-trainable weight, which has no gradient, gets zeros). No weight is
+   * updated. Inference mode by default (dropout off), so the result is a deterministic function of
+   * the weights and changes nothing. With `training: true` it is a training step without the
+   * update, as a Keras model called with training=True: dropout and augmentation draw from the
+   * model's generator and BatchNormalization moves its moving statistics. With `sampleWeight` (a
+   * Tensor [n]), the loss and gradients are fit's weighted ones.
+   */
+  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
+    return this.requireCompiled('computeGradients').computeGradients(x, y, args);
+  }
+
+  /** The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape]. */
+  async predict(x: Tensor, args: EvaluateArgs = {}): Promise<Tensor> {
+    checkKeys('predict', args, ['batchSize']);
+    const batchSize = args.batchSize ?? 32;
+    checkInt('predict', 'batchSize', batchSize, 1);
+    const xs = this.prepareInput(x, 'predict');
+    const n = xs.shape[0];
+    const row = shapeSize(this.outputShape);
+    const out = new Tensor(floatArray(n * row, this.dtype), [n, ...this.outputShape]);
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const hi = Math.min(n, lo + batchSize);
+      const yb = this.forward(xs.slice(lo, hi), false);
+      out.data.set(yb.data.subarray(0, (hi - lo) * row), lo * row);
+    }
+    return out;
+  }
+
+  /** Copies of every weight, in Keras's order (layer by layer; Dense: kernel, then bias). */
+  getWeights(): Tensor[] {
+    return this.parameters().map((p) => p.value.clone());
+  }
+
+  /** Sets every weight from tensors in `getWeights()` order; checks all of them before changing any. */
+  setWeights(weights: Tensor[]): void {
+    const params = this.parameters();
+    const owners = this.layers.flatMap((l) => l.parameters().map(() => l));
+    if (!Array.isArray(weights) || weights.length !== params.length) {
+      throw new ValueError(`${this.describe()}.setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : String(weights)}.`);
+    }
+    weights.forEach((w, i) => {
+      if (!(w instanceof Tensor) || !sameShape(w.shape, params[i].value.shape)) {
+        throw new ShapeError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) must have shape ${formatShape(params[i].value.shape)}, got ${w instanceof Tensor ? formatShape(w.shape) : String(w)}.`);
+      }
+      const k = firstNonFinite(w.data);
+      if (k >= 0) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) holds ${w.data[k]} at flat index ${k}.`);
+      const why = owners[i].weightValueProblem(params[i], w.data);
+      if (why !== undefined) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) ${why}.`);
+    });
+    weights.forEach((w, i) => params[i].value.data.set(w.data));
+  }
+
+  /**
+   * Runs every layer on a batch x [batch, ...inputShape] (already checked and of the model's dtype)
+   * and returns the last layer's own buffer, valid until the next forward: `predict` copies it.
+   */
+  forward(x: FloatTensor, training: boolean): FloatTensor {
+    const ctx: ForwardContext = { training, rng: this.rng };
+    let h = x;
+    for (const l of this.layers) h = l.forward(h, ctx);
+    return h;
+  }
+
+  /**
+   * Checks x against the model's input shape (building the model from it when needed), rejects
+   * NaN and infinities, and casts it to the model's dtype (integer pixels become floats as Keras does).
+   * @internal
+   */
+  prepareInput(x: Tensor, where: string): FloatTensor {
+    if (!(x instanceof Tensor)) throw new ValueError(`${where}: x must be a Tensor, got ${x === null ? 'null' : typeof x}.`);
+    if (this.layers.length === 0) throw new ValueError(`${where}: the model has no layers.`);
+    if (x.rank < 2) throw new ShapeError(`${where}: x must have a batch dimension and a sample shape, got shape ${formatShape(x.shape)}.`);
+    if (x.shape[0] === 0) throw new ShapeError(`${where}: x has no samples (shape ${formatShape(x.shape)}).`);
+    if (!this.sample) this.build([null, ...x.shape.slice(1)]);
+    const sample = this.sample ?? [];
+    if (!sameShape(x.shape.slice(1), sample)) {
+      throw new ShapeError(`${where}: ${this.layers[0].describe()} expects input of shape ${formatShape([null, ...sample])}, got ${formatShape(x.shape)}.`);
+    }
+    if (x.isFloat()) {
+      const i = firstNonFinite(x.data);
+      if (i >= 0) throw new ValueError(`${where}: x holds ${x.data[i]} at flat index ${i}; inputs must be finite.`);
+      if (x.dtype === this.dtype) return x;
+    }
+    return x.cast(this.dtype) as FloatTensor;
+  }
+
+  /** Refuses what would change the weights or the training setup under a running fit (as TensorFlow.js refuses a second fit). */
+  private checkIdle(what: string): void {
+    if (this.fitting) {
+      throw new ValueError(`${this.describe()}: cannot ${what} while fit() is running on this model; await it first (callbacks may predict, evaluate and save).`);
+    }
+  }
+
+  private requireCompiled(where: string): Trainer {
+    if (!this.trainer) throw new ValueError(`${this.describe()}: call compile({ optimizer, loss }) before ${where}().`);
+    return this.trainer;
+  }
+
+  private requireBuilt(where: string): void {
+    if (!this.built) {
+      throw new ValueError(
+        `${this.describe()} has not been built yet, so ${where} is unknown: give the first layer an inputShape, call build([null, ...shape]), or call fit/predict on data first.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/** The five seed tutorials' networks and the two of the accuracy kit, with their training defaults. */
+import { BatchNormalization } from '../layers/normalization/batch-normalization.js';
+import { Conv2D } from '../layers/convolution/conv2d.js';
+import { Dense } from '../layers/core/dense.js';
+import { Dropout } from '../layers/core/dropout.js';
+import { Flatten } from '../layers/reshaping/flatten.js';
+import type { Layer } from '../layers/layer.js';
+import { MaxPooling2D } from '../layers/pooling/maxpool2d.js';
+import { RandomRotation } from '../layers/augmentation/random-rotation.js';
+import { RandomTranslation } from '../layers/augmentation/random-translation.js';
+import { RandomZoom } from '../layers/augmentation/random-zoom.js';
+import { ReLU } from '../layers/activation/relu.js';
+import { Sequential } from '../models/sequential.js';
+import { Adam, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
+import { OneCycle } from '../optimizers/schedules.js';
+
+export const MODELS = ['mlp', 'mlp-dropout', 'deep-mlp', 'wide-mlp', 'cnn', 'cnn-batchnorm', 'speedrun'] as const;
+export type ModelName = (typeof MODELS)[number];
+export const OPTIMIZERS = ['adam', 'rmsprop', 'sgd'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** The choices of cnn-batchnorm that its example shares. */
+export const CNN_BATCHNORM = { epochs: 15, peak: 0.01 };
+
+export interface ModelDefaults {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  /** Where the network comes from: a seed tutorial or an example. */
+  from: string;
+  about: string;
+  /** The peak of a one-cycle learning rate over the whole run (the `--learning-rate` default); none: a constant rate. */
+  oneCycle?: number;
+}
+
+/** Epochs, batch size and optimizer of the tutorial or example each model comes from. */
+export const MODEL_DEFAULTS: Record<ModelName, ModelDefaults> = {
+  mlp: { epochs: 10, batchSize: 32, optimizer: 'adam', from: 'tutorial 001', about: 'Flatten, Dense 128 relu, Dense 10 softmax' },
+  'mlp-dropout': { epochs: 10, batchSize: 128, optimizer: 'adam', from: 'tutorial 000', about: 'Dense 128 relu, Dropout 0.2, Dense 10 softmax' },
+  'deep-mlp': { epochs: 5, batchSize: 100, optimizer: 'adam', from: 'tutorial 003', about: 'Dense 50 relu, Dense 50 relu, Dense 10 softmax' },
+  'wide-mlp': { epochs: 5, batchSize: 128, optimizer: 'rmsprop', from: 'tutorial 004', about: 'Dense 512 relu, Dense 10 softmax' },
+  cnn: { epochs: 12, batchSize: 128, optimizer: 'adam', from: 'tutorial 002', about: 'Conv2D 32, MaxPool, Conv2D 64, MaxPool, Dropout 0.5, Dense 10' },
+  'cnn-batchnorm': {
+    epochs: CNN_BATCHNORM.epochs,
+    batchSize: 128,
+    optimizer: 'adam',
+    from: 'examples/cnn-batchnorm.ts',
+    about: 'augmentation, Conv2D 32, 32, 64 with BatchNorm and pooling, Dense 128, Dropout 0.25, one-cycle rate',
+    oneCycle: CNN_BATCHNORM.peak,
+  },
+  speedrun: { epochs: 2, batchSize: 128, optimizer: 'adam', from: 'examples/speedrun.ts', about: 'Conv2D 8 and 16 with BatchNorm, Dense 128, one-cycle rate', oneCycle: 0.02 },
+};
+
+/** Keras's default learning rates. */
+export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 0.001, rmsprop: 0.001, sgd: 0.01 };
+
+export function buildModel(name: ModelName, seed: number): Sequential {
+  const flat = () => new Flatten({ inputShape: [28, 28] });
+  const layers = {
+    mlp: () => [flat(), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
+    'mlp-dropout': () => [flat(), new Dense(128, { activation: 'relu' }), new Dropout(0.2), new Dense(10, { activation: 'softmax' })],
+    'deep-mlp': () => [flat(), new Dense(50, { activation: 'relu' }), new Dense(50, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
+    'wide-mlp': () => [flat(), new Dense(512, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
+    cnn: () => cnnLayers([28, 28, 1]),
+    'cnn-batchnorm': cnnBatchNormLayers,
+    speedrun: speedrunLayers,
+  }[name]();
+  return new Sequential(layers, { seed, name });
+}
+
+/** Tutorial 002's network (the bench puts augmentation in front of it, so the input shape is optional). */
+export function cnnLayers(inputShape?: number[]): Layer[] {
+  return [
+    new Conv2D(32, [3, 3], { activation: 'relu', ...(inputShape ? { inputShape } : {}) }),
+    new MaxPooling2D([2, 2]),
+    new Conv2D(64, [3, 3], { activation: 'relu' }),
+    new MaxPooling2D([2, 2]),
+    new Flatten(),
+    new Dropout(0.5),
+    new Dense(10, { activation: 'softmax' }),
+  ];
+}
+
+/** Conv2D (no bias: BatchNormalization's β is one), BatchNormalization and ReLU. */
+const convBlock = (filters: number, momentum: number, padding: 'valid' | 'same' = 'valid', inputShape?: number[]): Layer[] => [
+  new Conv2D(filters, 3, { useBias: false, padding, ...(inputShape ? { inputShape } : {}) }),
+  new BatchNormalization({ momentum }),
+  new ReLU(),
+];
+
+/** Dense (no bias), BatchNormalization and ReLU. */
+const denseBlock = (units: number, momentum: number): Layer[] => [new Dense(units, { useBias: false }), new BatchNormalization({ momentum }), new ReLU()];
+
+/** examples/cnn-batchnorm.ts's network, for images [28, 28, 1]. */
+export function cnnBatchNormLayers(): Layer[] {
+  const fill = { fillMode: 'constant' } as const;
+  return [
+    // Up to ±10°, ±10% shifts and zoom, black fill: the digits as people write them.
+    new RandomRotation(10 / 360, { ...fill, inputShape: [28, 28, 1] }),
+    new RandomTranslation(0.1, 0.1, fill),
+    new RandomZoom(0.1, null, fill),
+    ...convBlock(32, 0.99, 'same'),
+    new MaxPooling2D(2),
+    ...convBlock(32, 0.99),
+    ...convBlock(64, 0.99),
+    new MaxPooling2D(2),
+    new Flatten(),
+    ...denseBlock(128, 0.99),
+    new Dropout(0.25),
+    new Dense(10, { activation: 'softmax' }),
+  ];
+}
+
+/** examples/speedrun.ts's network: BatchNormalization's moving statistics at momentum 0.9 follow a two-epoch run. */
+export function speedrunLayers(): Layer[] {
+  return [...convBlock(8, 0.9, 'valid', [28, 28, 1]), new MaxPooling2D(2), ...convBlock(16, 0.9), new MaxPooling2D(2), new Flatten(), ...denseBlock(128, 0.9), new Dense(10, { activation: 'softmax' })];
+}
+
+/** The optimizer, at a constant rate, or on a one-cycle rate peaking at `learningRate` over `totalSteps`. */
+export function makeOptimizer(name: OptimizerName, learningRate: number, oneCycleSteps?: number): Optimizer {
+  const rate = oneCycleSteps === undefined ? learningRate : new OneCycle({ maxLearningRate: learningRate, totalSteps: oneCycleSteps, pctStart: 0.25 });
+  return name === 'adam' ? new Adam({ learningRate: rate }) : name === 'rmsprop' ? new RMSprop({ learningRate: rate }) : new SGD({ learningRate: rate });
+}
