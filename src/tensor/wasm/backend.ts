@@ -11,12 +11,9 @@
 import { ValueError } from '../../errors.js';
 import { conv2dBackwardByProducts, conv2dByProducts, jsKernels, type FloatArray, type Kernels, type ResampleGeometry, type WindowGeometry } from '../kernels.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from './binary.js';
-import { DEFAULT_TILE } from './gemm-wat.js';
 import { WasmHeap } from './heap.js';
 import { POOL_OPS, WorkerPool, availableCores, type PoolOp } from './pool.js';
-import { FILL_CODES, INTERPOLATION_CODES } from './resample-wat.js';
-import { winogradDwBytes, winogradForwardBytes } from './winograd-wat.js';
-import { winogradKernelsSize } from './winograd.js';
+import { DEFAULT_TILE, FILL_CODES, INTERPOLATION_CODES, winogradDwBytes, winogradForwardBytes, winogradKernelsSize } from './abi.js';
 
 const R = DEFAULT_TILE.rows;
 const W = 4 * DEFAULT_TILE.vecs;

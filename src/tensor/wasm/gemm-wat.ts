@@ -15,22 +15,10 @@
  * written through `scratch` (R·W floats, one area per thread).
  */
 
+import { DEFAULT_TILE } from './abi.js';
 import { ZERO } from './elementwise-wat.js';
 
-export interface GemmTile {
-  /** Rows of the register tile. */
-  rows: number;
-  /** f32x4 vectors across the tile (W = 4·vecs columns). */
-  vecs: number;
-  /** Steps of p per loop iteration. */
-  unroll: number;
-}
-
-// 4×8, not unrolled: 8 accumulators, 2 B vectors, the splat and one product fit V8's 15 usable xmm
-// registers. Unrolling lets V8 hoist the loads of every step to the top of the body, and a larger
-// tile then spills accumulators to the stack (seen in --print-wasm-code). Measured on
-// 128×784·784×128, one thread: 4×8×1 48.7 GFLOPS, 3×8×1 44.1, 5×8×4 40.6, 6×8×4 36.7, 6×8×1 28.9.
-export const DEFAULT_TILE: GemmTile = { rows: 4, vecs: 2, unroll: 1 };
+export { DEFAULT_TILE, type GemmTile } from './abi.js';
 
 /** WebAssembly text for a local's value, an i32 constant, and i32 sums and products. */
 export const get = (n: string): string => `(local.get $${n})`;

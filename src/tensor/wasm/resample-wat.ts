@@ -11,13 +11,8 @@
  *   fill: 0 constant, 1 reflect, 2 wrap, 3 nearest (FILL_CODES); interp: 0 nearest, 1 bilinear.
  * The worker pool hands each thread a run of samples (pointers advanced to its first sample).
  */
-import type { FillMode, Interpolation } from '../kernels.js';
 import { loop } from './elementwise-wat.js';
 
-/** The fill modes as the kernels number them. */
-export const FILL_CODES: Record<FillMode, number> = { constant: 0, reflect: 1, wrap: 2, nearest: 3 };
-/** The interpolations as the kernels number them. */
-export const INTERPOLATION_CODES: Record<Interpolation, number> = { nearest: 0, bilinear: 1 };
 
 /**
  * $fold(i, n, mode): the pixel index i of an axis of n pixels read under `mode`, or −1 for the fill

@@ -28,40 +28,22 @@
  *   then a sample zero-padded (pad);
  *   dzp: D_ξ packed [16][⌈F/8⌉ panels][chunk·T][8]; tile (gemm's). The 16 matrices of each are
  *   xiStride(a matrix's bytes) apart.
- *   Their sizes: winogradForwardBytes, winogradDwBytes.
+ *   Their sizes: winogradForwardBytes, winogradDwBytes (abi.ts).
  *   up: U_ξ for ξ = 0..15, each packed [C, F] by columns, `ups` bytes apart.
  * C and F are multiples of 4: every load and store moves 4 channels or 4 filters.
  */
 import { ZERO, loop as loopBy } from './elementwise-wat.js';
-import { DEFAULT_TILE, add, get, i32, mul } from './gemm-wat.js';
+import { add, get, i32, mul } from './gemm-wat.js';
+import { PANEL } from './abi.js';
 import { winogradKernelsWat } from './winograd.js';
 
 const fadd = (a: string, b: string): string => `(f32x4.add ${a} ${b})`;
 const fsub = (a: string, b: string): string => `(f32x4.sub ${a} ${b})`;
 const half = (a: string): string => `(f32x4.mul ${a} (v128.const f32x4 0.5 0.5 0.5 0.5))`;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-/** Bytes of a panel row of packed B (gemm-wat.ts): W = 8 floats. */
-const PANEL_BYTES = 16 * DEFAULT_TILE.vecs;
-
-/**
- * Bytes between the 16 matrices of v, m and dzp, from a matrix's bytes (a multiple of 16): from 4 KiB
- * on, rounded up to 4 KiB plus a cache line. The transforms write (and read) one vector in each of
- * the 16 at a time; 16 streams whose addresses agree modulo 4 KiB fall in one set of the L1 cache
- * (12 ways here) and evict each other: tutorial 002's second convolution, whose v_ξ are 18 × 4 KiB
- * apart in dw, spent a third of its Winograd dw in the transforms (8 of 25 ms on 1 thread), and
- * this stride took 5 ms off it.
- */
-export const xiStride = (bytes: number): number => (bytes < 4096 ? bytes : Math.ceil(bytes / 4096) * 4096 + 64);
-/** Bytes of a sample zero-padded to the reach of TH × TW tiles (see inputFunc). */
-const padBytes = (TH: number, TW: number, C: number): number => (2 * TH + 2) * (2 * TW + 2) * C * 4;
-/** Bytes of conv_winograd's scratch v, m and pad, for TH × TW tiles a sample, C channels and F filters. */
-export const winogradForwardBytes = (TH: number, TW: number, C: number, F: number): number =>
-  16 * xiStride(TH * TW * C * 4) + 16 * xiStride(TH * TW * F * 4) + padBytes(TH, TW, C);
-/** Bytes of winograd_dw's scratch v, m and pad, and of its dzp, for `samples` samples of TH × TW tiles. */
-export const winogradDwBytes = (samples: number, TH: number, TW: number, C: number, F: number): { vm: number; dzp: number } => ({
-  vm: 16 * xiStride(samples * TH * TW * C * 4) + 16 * xiStride(C * F * 4) + padBytes(TH, TW, C),
-  dzp: 16 * xiStride(Math.ceil(F / 8) * samples * TH * TW * PANEL_BYTES),
-});
+/** Bytes of a panel row of packed B. */
+const PANEL_BYTES = 4 * PANEL;
+/** abi.ts's xiStride, in WebAssembly. */
 const xiStrideWat = (bytes: string): string =>
   `(if (result i32) (i32.lt_u ${bytes} ${i32(4096)}) (then ${bytes}) (else (i32.add (i32.and (i32.add ${bytes} ${i32(4095)}) ${i32(-4096)}) ${i32(64)})))`;
 

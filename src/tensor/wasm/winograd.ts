@@ -9,16 +9,10 @@
  * to float32 once at the end, as the float64 JS it replaces did. That JS took 150 ns a channel and
  * filter (0.36 ms for tutorial 002's second convolution, twice a step, while the other thread waited).
  */
-import { DEFAULT_TILE, add, get, i32, mul } from './gemm-wat.js';
+import { add, get, i32, mul } from './gemm-wat.js';
+import { PANEL } from './abi.js';
 import { loop } from './elementwise-wat.js';
 
-/** Filters in a panel of packed B (gemm-wat.ts). */
-const PANEL = 4 * DEFAULT_TILE.vecs;
-
-/** Floats of the packed transforms of C channels and F filters (all 16 positions). */
-export function winogradKernelsSize(C: number, F: number): number {
-  return 16 * Math.ceil(F / PANEL) * PANEL * C;
-}
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const sum3 = (a: string, b: string, c: string, sign: '+' | '-'): string => `(f64x2.add (f64x2.${sign === '+' ? 'add' : 'sub'} ${a} ${b}) ${c})`;
