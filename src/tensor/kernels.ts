@@ -10,74 +10,37 @@
  * Products may skip the zeros of A (most MNIST pixels and ReLU outputs are zero), so 0·∞ and 0·NaN
  * in a product count as 0: non-finite values are stopped at the model's entry and by the loss
  * checks, not relied on to propagate through a matrix product.
- */
-
-/** The element arrays that tensors of a floating dtype hold. */
-export type FloatArray = Float32Array | Float64Array;
-
-/**
- * The least normal number of x's precision: 2⁻¹²⁶ for float32, 2⁻¹⁰²² for float64. The optimizers
- * flush their moments and velocities to zero below it: a moment of a weight whose gradient is mostly
- * zero decays into the subnormals, where x86 takes a microcode assist on every operation (Adam's
- * step ran 2.5× slower with 1% of its m subnormal). TensorFlow sets the processor's flush-to-zero
- * mode on its CPU threads; WebAssembly cannot, so this is that mode where it matters.
- */
-export const leastNormal = (x: FloatArray): number => (x instanceof Float32Array ? 2 ** -126 : 2 ** -1022);
-
-/** The floating dtypes computations run in. */
-export type FloatDType = 'float32' | 'float64';
-
-/**
- * Where a sliding window (a convolution's kernel, a pooling window) goes over a batch of images
- * x [batch, height, width, channels] (NHWC): window kh × kw, strides sh, sw, and the padding above
- * and left of the image (positions outside it read as zero for a convolution and are skipped by a
- * pooling). The output is [batch, outH, outW, ·].
- */
-export interface WindowGeometry {
-  batch: number;
-  height: number;
-  width: number;
-  channels: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
-
-/** How an affine resampling reads a pixel outside the image (Keras's `fill_mode`). */
-export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
-/** How an affine resampling reads between pixels (Keras's `interpolation`). */
-export type Interpolation = 'bilinear' | 'nearest';
-
-/**
- * One affine resampling of a batch of NHWC images x [batch, height, width, channels] into y of the
- * same shape, as Keras's `affine_transform` (its numpy and JAX backends, which extend the image by
- * pixel index as scipy's `map_coordinates` does):
  *
- *   each sample b has a transform t[b] = [a0, a1, a2, b0, b1, b2] (Float64Array [batch, 6]) mapping an
- *   output pixel (row i, column j) to the input point x' = a0·j + a1·i + a2, y' = b0·j + b1·i + b2,
- *   pixel centres at integer coordinates (column j is the point x = j, not j + 0.5);
- *   'bilinear' reads the four pixels around (x', y') with weights (1 − fx)(1 − fy), fx(1 − fy),
- *   (1 − fx)fy, fx·fy, where fx = x' − ⌊x'⌋, fy = y' − ⌊y'⌋; 'nearest' reads pixel (⌊y' + ½⌋, ⌊x' + ½⌋);
- *   a pixel index outside the image is read per `fillMode`: 'constant' reads `fillValue`, 'nearest'
- *   the edge pixel (a a | a b c d | d d), 'wrap' the opposite side (c d | a b c d | a b), 'reflect'
- *   mirrors about the edge (b a | a b c d | d c), period 2n.
+ * This file holds the `Kernels` interface, the types its kernels take (written in
+ * reference/operands.ts, exported from here), the convolutions through any backend's own products
+ * (conv2dByProducts, conv2dBackwardByProducts), and the `jsKernels` table. The reference kernels
+ * themselves are in reference/, one file per family as the wasm backend has them: products,
+ * channels, element-wise, windows (im2col, pooling), resampling, the optimizer's update, random.
  */
-export interface ResampleGeometry {
-  batch: number;
-  height: number;
-  width: number;
-  channels: number;
-  fillMode: FillMode;
-  interpolation: Interpolation;
-  /** What 'constant' reads outside the image. */
-  fillValue: number;
-}
+import * as channels from './reference/channels.js';
+import * as elementwise from './reference/elementwise.js';
+import type { FloatArray, FloatDType, ResampleGeometry, WindowGeometry } from './reference/operands.js';
+import * as optimizer from './reference/optimizer.js';
+import * as products from './reference/products.js';
+import * as random from './reference/random.js';
+import * as resampling from './reference/resampling.js';
+import * as windows from './reference/windows.js';
 
+export { leastNormal } from './reference/operands.js';
+export type {
+  FillMode,
+  FloatArray,
+  FloatDType,
+  Interpolation,
+  ResampleGeometry,
+  WindowGeometry,
+} from './reference/operands.js';
+
+/**
+ * The seam every backend implements: the reference (`jsKernels`) and the wasm backend each give one
+ * of these, and `setBackend` chooses which the layers call. Each kernel's equation and shapes are
+ * on its entry below.
+ */
 export interface Kernels {
   /** This backend's name, as `setBackend` takes it. */
   readonly name: string;
@@ -109,7 +72,16 @@ export interface Kernels {
    * out[r,c] = a[r,c]·p[c] + b[r,c]·q[c] + s[c] over [rows, cols] (without the b term when b is
    * null): BatchNormalization's per-channel affine maps, forward and backward, each in one pass.
    */
-  scaleShiftCols(out: FloatArray, a: FloatArray, p: FloatArray, b: FloatArray | null, q: FloatArray | null, s: FloatArray, rows: number, cols: number): void;
+  scaleShiftCols(
+    out: FloatArray,
+    a: FloatArray,
+    p: FloatArray,
+    b: FloatArray | null,
+    q: FloatArray | null,
+    s: FloatArray,
+    rows: number,
+    cols: number,
+  ): void;
 
   /** out = max(x, 0), elementwise over n; NaN stays NaN (as TensorFlow). */
   relu(out: FloatArray, x: FloatArray, n: number): void;
@@ -147,7 +119,17 @@ export interface Kernels {
    * zero below the least normal number of their precision (`leastNormal`), as on TensorFlow's CPU
    * threads: subnormals cost a microcode assist an operation on x86.
    */
-  adamUpdate(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+  adamUpdate(
+    w: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    n: number,
+    alpha: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
 
   /**
    * Unfolds each window of x [batch, height, width, channels] into a row of
@@ -155,14 +137,25 @@ export interface Kernels {
    * with zeros where the window hangs over the padding: a convolution becomes cols · kernel.
    */
   im2col(cols: FloatArray, x: FloatArray, g: WindowGeometry): void;
-  /** The adjoint of im2col: dx [batch, height, width, channels] = Σ of each row of dcols put back where it came from. */
+  /**
+   * The adjoint of im2col: dx [batch, height, width, channels] = Σ of each row of dcols put back
+   * where it came from.
+   */
   col2im(dx: FloatArray, dcols: FloatArray, g: WindowGeometry): void;
   /**
    * A convolution, llm.c's matmul_forward over im2col's windows: z [batch·outH·outW, filters] =
    * im2col(x) · w + b, for x [batch, height, width, channels], w [kh·kw·channels, filters] (a Conv2D
    * kernel [kh, kw, c, f]) and b [filters] or null; with `relu`, z = relu(that), as `relu` computes it.
    */
-  conv2d(z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number, relu: boolean): void;
+  conv2d(
+    z: FloatArray,
+    x: FloatArray,
+    w: FloatArray,
+    b: FloatArray | null,
+    g: WindowGeometry,
+    filters: number,
+    relu: boolean,
+  ): void;
   /**
    * Its backward pass, from dy [batch·outH·outW, filters]: dz = dy, or with a `mask` (ReLU's output)
    * dz = dy where mask > 0, else 0; then dw = im2col(x)ᵀ · dz [kh·kw·channels, filters],
@@ -202,59 +195,6 @@ export interface Kernels {
   affineResampleBackward(dx: FloatArray, dy: FloatArray, transforms: Float64Array, g: ResampleGeometry): void;
 }
 
-/** Index i of an axis of n pixels read under `mode`: an index in [0, n), or −1 for the fill value. */
-function readIndex(i: number, n: number, mode: FillMode): number {
-  if (i >= 0 && i < n) return i;
-  if (mode === 'constant') return -1;
-  if (mode === 'nearest') return i < 0 ? 0 : n - 1;
-  if (mode === 'wrap') return ((i % n) + n) % n;
-  const m = ((i % (2 * n)) + 2 * n) % (2 * n); // reflect: period 2n, mirrored in its second half
-  return m < n ? m : 2 * n - 1 - m;
-}
-
-/** The pixels one output pixel reads: element offsets of their channel 0 in x (−1: the fill value), and weights. */
-const tapAt = new Int32Array(4);
-const tapW = new Float64Array(4);
-
-/**
- * Fills tapAt / tapW for output pixel (i, j) of the sample whose transform is at t[o] and whose
- * image starts at element `base`, and returns how many pixels it reads: 1 for 'nearest', 4 for
- * 'bilinear' (in the order (⌊y'⌋, ⌊x'⌋), (⌊y'⌋, ⌊x'⌋+1), (⌊y'⌋+1, ⌊x'⌋), (⌊y'⌋+1, ⌊x'⌋+1)).
- * The wasm kernel computes the same numbers in the same order, in f64.
- */
-function pixelTaps(t: Float64Array, o: number, i: number, j: number, base: number, g: ResampleGeometry, nearest: boolean): number {
-  const H = g.height;
-  const W = g.width;
-  const C = g.channels;
-  const mode = g.fillMode;
-  const xs = t[o] * j + t[o + 1] * i + t[o + 2];
-  const ys = t[o + 3] * j + t[o + 4] * i + t[o + 5];
-  if (nearest) {
-    const r = readIndex(Math.floor(ys + 0.5), H, mode);
-    const c = readIndex(Math.floor(xs + 0.5), W, mode);
-    tapAt[0] = r < 0 || c < 0 ? -1 : base + (r * W + c) * C;
-    tapW[0] = 1;
-    return 1;
-  }
-  const x0 = Math.floor(xs);
-  const y0 = Math.floor(ys);
-  const fx = xs - x0;
-  const fy = ys - y0;
-  const c0 = readIndex(x0, W, mode);
-  const c1 = readIndex(x0 + 1, W, mode);
-  const r0 = readIndex(y0, H, mode);
-  const r1 = readIndex(y0 + 1, H, mode);
-  tapAt[0] = r0 < 0 || c0 < 0 ? -1 : base + (r0 * W + c0) * C;
-  tapAt[1] = r0 < 0 || c1 < 0 ? -1 : base + (r0 * W + c1) * C;
-  tapAt[2] = r1 < 0 || c0 < 0 ? -1 : base + (r1 * W + c0) * C;
-  tapAt[3] = r1 < 0 || c1 < 0 ? -1 : base + (r1 * W + c1) * C;
-  tapW[0] = (1 - fy) * (1 - fx);
-  tapW[1] = (1 - fy) * fx;
-  tapW[2] = fy * (1 - fx);
-  tapW[3] = fy * fx;
-  return 4;
-}
-
 /** A new zeroed array of n elements of a's type (the reference's temporaries). */
 function like(a: FloatArray, n: number): FloatArray {
   return a instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
@@ -265,7 +205,16 @@ function like(a: FloatArray, n: number): FloatArray {
  * The reference's, and a faster backend's where its own cannot run (the memory full, an operand
  * outside it), so that the products still run there.
  */
-export function conv2dByProducts(K: Kernels, z: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray | null, g: WindowGeometry, filters: number, relu: boolean): void {
+export function conv2dByProducts(
+  K: Kernels,
+  z: FloatArray,
+  x: FloatArray,
+  w: FloatArray,
+  b: FloatArray | null,
+  g: WindowGeometry,
+  filters: number,
+  relu: boolean,
+): void {
   const rows = g.batch * g.outH * g.outW;
   const depth = g.kh * g.kw * g.channels;
   const cols = like(z, rows * depth);
@@ -298,6 +247,21 @@ export function conv2dBackwardByProducts(K: Kernels, ...args: Parameters<Kernels
   }
 }
 
+/**
+ * The plain TypeScript reference backend, `'js'`: the kernels of reference/, and the convolutions
+ * through its own im2col and products. Every other backend is held to it in the tests.
+ *
+ * @example
+ * ```ts
+ * import { jsKernels } from 'mnist-nn';
+ *
+ * // C[2,2] = A[2,3] · B[3,2]
+ * const a = Float32Array.of(1, 2, 3, 4, 5, 6);
+ * const b = Float32Array.of(1, 0, 0, 1, 1, 1);
+ * const c = jsKernels.alloc(4, 'float32');
+ * jsKernels.matmul(c, a, b, 2, 3, 2); // c = [4, 5, 10, 11]
+ * ```
+ */
 export const jsKernels: Kernels = {
   name: 'js',
 
@@ -309,265 +273,34 @@ export const jsKernels: Kernels = {
     return new Int32Array(n);
   },
 
-  // Loop order i-p-j: the inner loop walks rows of B and C contiguously.
-  matmul(c, a, b, m, k, n) {
-    c.fill(0, 0, m * n);
-    for (let i = 0; i < m; i++) {
-      const ci = i * n;
-      const ai = i * k;
-      for (let p = 0; p < k; p++) {
-        const aip = a[ai + p];
-        if (aip === 0) continue; // relu outputs and raw pixels are mostly zero
-        const bp = p * n;
-        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
-      }
-    }
-  },
+  matmul: products.matmul,
+  matmulNT: products.matmulNT,
+  matmulTN: products.matmulTN,
 
-  // Each C element is a dot product of a row of A and a row of B, both contiguous.
-  matmulNT(c, a, b, m, k, n) {
-    for (let i = 0; i < m; i++) {
-      const ai = i * k;
-      for (let j = 0; j < n; j++) {
-        const bj = j * k;
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
-        c[i * n + j] = s;
-      }
-    }
-  },
+  addBias: channels.addBias,
+  colSum: channels.colSum,
+  colMoments: channels.colMoments,
+  colDotSums: channels.colDotSums,
+  scaleShiftCols: channels.scaleShiftCols,
 
-  // Loop order p-i-j: A's row p and B's row p are read once each per p.
-  matmulTN(c, a, b, m, k, n) {
-    c.fill(0, 0, m * n);
-    for (let p = 0; p < k; p++) {
-      const ap = p * m;
-      const bp = p * n;
-      for (let i = 0; i < m; i++) {
-        const api = a[ap + i];
-        if (api === 0) continue;
-        const ci = i * n;
-        for (let j = 0; j < n; j++) c[ci + j] += api * b[bp + j];
-      }
-    }
-  },
+  relu: elementwise.relu,
+  reluBackward: elementwise.reluBackward,
+  sigmoid: elementwise.sigmoid,
+  sigmoidBackward: elementwise.sigmoidBackward,
+  tanh: elementwise.tanh,
+  tanhBackward: elementwise.tanhBackward,
+  softmax: elementwise.softmax,
+  softmaxBackward: elementwise.softmaxBackward,
+  argmax: elementwise.argmax,
+  mul: elementwise.mul,
+  scale: elementwise.scale,
 
-  addBias(y, bias, rows, cols) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) y[o + c] += bias[c];
-    }
-  },
+  bernoulli: random.bernoulli,
 
-  colSum(out, x, rows, cols) {
-    out.fill(0, 0, cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) out[c] += x[o + c];
-    }
-  },
+  adamUpdate: optimizer.adamUpdate,
 
-  colMoments(mean, variance, x, rows, cols) {
-    // Sums in float64 whatever x's dtype: a batch of convolution outputs has ~10⁵ rows per channel.
-    const acc = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) acc[c] += x[o + c];
-    }
-    for (let c = 0; c < cols; c++) acc[c] /= rows;
-    const sq = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const d = x[o + c] - acc[c];
-        sq[c] += d * d;
-      }
-    }
-    for (let c = 0; c < cols; c++) {
-      mean[c] = acc[c];
-      variance[c] = sq[c] / rows;
-    }
-  },
-
-  colDotSums(sumDy, sumDyX, dy, x, rows, cols) {
-    const s = new Float64Array(cols);
-    const sx = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        s[c] += dy[o + c];
-        sx[c] += dy[o + c] * x[o + c];
-      }
-    }
-    sumDy.set(s);
-    sumDyX.set(sx);
-  },
-
-  scaleShiftCols(out, a, p, b, q, s, rows, cols) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      if (b && q) for (let c = 0; c < cols; c++) out[o + c] = a[o + c] * p[c] + b[o + c] * q[c] + s[c];
-      else for (let c = 0; c < cols; c++) out[o + c] = a[o + c] * p[c] + s[c];
-    }
-  },
-
-  relu(out, x, n) {
-    // NaN <= 0 is false: NaN passes through, as TensorFlow's relu propagates it.
-    for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i];
-  },
-
-  reluBackward(dx, dy, y, n) {
-    for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
-  },
-
-  sigmoid(out, x, n) {
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      // Both branches avoid exp of a large positive number.
-      if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-      else {
-        const e = Math.exp(v);
-        out[i] = e / (1 + e);
-      }
-    }
-  },
-
-  sigmoidBackward(dx, dy, y, n) {
-    for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
-  },
-
-  tanh(out, x, n) {
-    for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
-  },
-
-  tanhBackward(dx, dy, y, n) {
-    for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
-  },
-
-  softmax(out, x, rows, cols) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      let max = -Infinity;
-      for (let c = 0; c < cols; c++) if (x[o + c] > max) max = x[o + c];
-      let sum = 0;
-      for (let c = 0; c < cols; c++) {
-        const e = Math.exp(x[o + c] - max);
-        out[o + c] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let c = 0; c < cols; c++) out[o + c] *= inv;
-    }
-  },
-
-  softmaxBackward(dx, dy, y, rows, cols) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      let dot = 0;
-      for (let c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
-      for (let c = 0; c < cols; c++) dx[o + c] = y[o + c] * (dy[o + c] - dot);
-    }
-  },
-
-  argmax(out, x, rows, cols) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      let best = 0;
-      let max = x[o];
-      for (let c = 1; c < cols; c++) {
-        if (x[o + c] > max) {
-          max = x[o + c];
-          best = c;
-        }
-      }
-      out[r] = best;
-    }
-  },
-
-  mul(out, a, b, n) {
-    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-  },
-
-  scale(out, x, s, n) {
-    for (let i = 0; i < n; i++) out[i] = s * x[i];
-  },
-
-  bernoulli(out, n, p, value, state) {
-    // The state in locals for the loop: a method call and four field writes a draw cost more than the draw.
-    let [s0, s1, s2, s3] = state;
-    for (let i = 0; i < n; i++) {
-      const x = Math.imul(s1, 5);
-      const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      out[i] = result / 4294967296 < p ? value : 0;
-    }
-    state.set([s0, s1, s2, s3].map((w) => w >>> 0));
-  },
-
-  adamUpdate(w, g, m, v, n, alpha, beta1, beta2, epsilon) {
-    const tiny = leastNormal(m);
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      m[i] += (gi - m[i]) * (1 - beta1);
-      v[i] += (gi * gi - v[i]) * (1 - beta2);
-      if (Math.abs(m[i]) < tiny) m[i] = 0;
-      if (Math.abs(v[i]) < tiny) v[i] = 0;
-      w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + epsilon);
-    }
-  },
-
-  im2col(cols, x, g) {
-    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
-    let o = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let oh = 0; oh < outH; oh++) {
-        for (let ow = 0; ow < outW; ow++) {
-          for (let i = 0; i < kh; i++) {
-            const ih = oh * sh - padTop + i;
-            for (let j = 0; j < kw; j++) {
-              const iw = ow * sw - padLeft + j;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
-                cols.fill(0, o, o + C);
-              } else {
-                const src = ((b * H + ih) * W + iw) * C;
-                for (let c = 0; c < C; c++) cols[o + c] = x[src + c];
-              }
-              o += C;
-            }
-          }
-        }
-      }
-    }
-  },
-
-  col2im(dx, dcols, g) {
-    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
-    dx.fill(0, 0, batch * H * W * C);
-    let o = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let oh = 0; oh < outH; oh++) {
-        for (let ow = 0; ow < outW; ow++) {
-          for (let i = 0; i < kh; i++) {
-            const ih = oh * sh - padTop + i;
-            for (let j = 0; j < kw; j++) {
-              const iw = ow * sw - padLeft + j;
-              if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-                const dst = ((b * H + ih) * W + iw) * C;
-                for (let c = 0; c < C; c++) dx[dst + c] += dcols[o + c];
-              }
-              o += C;
-            }
-          }
-        }
-      }
-    }
-  },
+  im2col: windows.im2col,
+  col2im: windows.col2im,
 
   conv2d(z, x, w, b, g, filters, relu) {
     conv2dByProducts(jsKernels, z, x, w, b, g, filters, relu);
@@ -577,84 +310,9 @@ export const jsKernels: Kernels = {
     conv2dBackwardByProducts(jsKernels, dx, dw, db, dy, mask, x, w, g, filters);
   },
 
-  // Channels are contiguous in NHWC, so each window position updates a run of C maxima at once.
-  maxPool(y, argmax, x, g) {
-    const { batch, height: H, width: W, channels: C, kh, kw, sh, sw, padTop, padLeft, outH, outW } = g;
-    let o = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let oh = 0; oh < outH; oh++) {
-        const i0 = Math.max(0, oh * sh - padTop);
-        const i1 = Math.min(H, oh * sh - padTop + kh);
-        for (let ow = 0; ow < outW; ow++, o += C) {
-          const j0 = Math.max(0, ow * sw - padLeft);
-          const j1 = Math.min(W, ow * sw - padLeft + kw);
-          let first = true;
-          for (let ih = i0; ih < i1; ih++) {
-            for (let iw = j0; iw < j1; iw++) {
-              const src = ((b * H + ih) * W + iw) * C;
-              if (first) {
-                for (let c = 0; c < C; c++) {
-                  y[o + c] = x[src + c];
-                  argmax[o + c] = src + c;
-                }
-                first = false;
-              } else {
-                for (let c = 0; c < C; c++) {
-                  if (x[src + c] > y[o + c]) {
-                    y[o + c] = x[src + c];
-                    argmax[o + c] = src + c;
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  },
+  maxPool: windows.maxPool,
+  maxPoolBackward: windows.maxPoolBackward,
 
-  maxPoolBackward(dx, dy, argmax, g) {
-    dx.fill(0, 0, g.batch * g.height * g.width * g.channels);
-    const n = g.batch * g.outH * g.outW * g.channels;
-    for (let o = 0; o < n; o++) dx[argmax[o]] += dy[o];
-  },
-
-  // Sums in f64, first term first (so a lone 'nearest' read is copied exactly, −0 included).
-  affineResample(y, x, transforms, g) {
-    const { batch, height: H, width: W, channels: C, fillValue } = g;
-    const nearest = g.interpolation === 'nearest';
-    let out = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < H; i++) {
-        for (let j = 0; j < W; j++, out += C) {
-          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
-          for (let c = 0; c < C; c++) {
-            let s = tapAt[0] < 0 ? tapW[0] * fillValue : tapW[0] * x[tapAt[0] + c];
-            for (let k = 1; k < n; k++) s += tapAt[k] < 0 ? tapW[k] * fillValue : tapW[k] * x[tapAt[k] + c];
-            y[out + c] = s;
-          }
-        }
-      }
-    }
-  },
-
-  affineResampleBackward(dx, dy, transforms, g) {
-    const { batch, height: H, width: W, channels: C } = g;
-    const nearest = g.interpolation === 'nearest';
-    dx.fill(0, 0, batch * H * W * C);
-    let out = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < H; i++) {
-        for (let j = 0; j < W; j++, out += C) {
-          const n = pixelTaps(transforms, 6 * b, i, j, b * H * W * C, g, nearest);
-          for (let k = 0; k < n; k++) {
-            const a = tapAt[k];
-            if (a < 0) continue;
-            const w = tapW[k];
-            for (let c = 0; c < C; c++) dx[a + c] += w * dy[out + c];
-          }
-        }
-      }
-    }
-  },
+  affineResample: resampling.affineResample,
+  affineResampleBackward: resampling.affineResampleBackward,
 };
