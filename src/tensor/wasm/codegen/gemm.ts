@@ -15,10 +15,10 @@
  * written through `scratch` (R·W floats, one area per thread).
  */
 
-import { DEFAULT_TILE } from './abi.js';
-import { ZERO } from './elementwise-wat.js';
+import { DEFAULT_TILE } from '../abi.js';
+import { ZERO } from './elementwise.js';
 
-export { DEFAULT_TILE, type GemmTile } from './abi.js';
+export { DEFAULT_TILE, type GemmTile } from '../abi.js';
 
 /** WebAssembly text for a local's value, an i32 constant, and i32 sums and products. */
 export const get = (n: string): string => `(local.get $${n})`;

@@ -26,7 +26,7 @@
  * The functions call the products of their own module (fused multiply-adds in the second module),
  * so both modules carry them, with the window and packing functions they use.
  */
-import { LOCALS, ZERO, at, loop4 } from './elementwise-wat.js';
+import { LOCALS, ZERO, at, loop4 } from './elementwise.js';
 
 /** The eleven i32 window arguments after the batch (im2col's and col2im's). */
 const SAMPLE_GEOMETRY = '(local.get $H) (local.get $W) (local.get $C) (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $OH) (local.get $OW)';

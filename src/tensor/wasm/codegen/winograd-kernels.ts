@@ -9,9 +9,9 @@
  * to float32 once at the end, as the float64 JS it replaces did. That JS took 150 ns a channel and
  * filter (0.36 ms for tutorial 002's second convolution, twice a step, while the other thread waited).
  */
-import { add, get, i32, mul } from './gemm-wat.js';
-import { PANEL } from './abi.js';
-import { loop } from './elementwise-wat.js';
+import { add, get, i32, mul } from './gemm.js';
+import { PANEL } from '../abi.js';
+import { loop } from './elementwise.js';
 
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -7,12 +7,12 @@
  * SIMD's fused ones (`fmaProductsWat`), for engines that validate it. scripts/build-wasm.ts
  * assembles both into binary.ts.
  */
-import { channelsWat } from './channels-wat.js';
-import { convWat } from './conv-wat.js';
-import { addBias, elementwiseWat, relu, windowWat } from './elementwise-wat.js';
-import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm-wat.js';
-import { resampleWat } from './resample-wat.js';
-import { winogradWat } from './winograd-wat.js';
+import { channelsWat } from './channels.js';
+import { convWat } from './conv.js';
+import { addBias, elementwiseWat, relu, windowWat } from './elementwise.js';
+import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm.js';
+import { resampleWat } from './resample.js';
+import { winogradWat } from './winograd.js';
 
 /** gemm_n and gemm_t with the tile functions they call, and gemm_rows. */
 function productFuncs(fma: boolean, tile: GemmTile): string {

@@ -32,10 +32,10 @@
  *   up: U_ξ for ξ = 0..15, each packed [C, F] by columns, `ups` bytes apart.
  * C and F are multiples of 4: every load and store moves 4 channels or 4 filters.
  */
-import { ZERO, loop as loopBy } from './elementwise-wat.js';
-import { add, get, i32, mul } from './gemm-wat.js';
-import { PANEL } from './abi.js';
-import { winogradKernelsWat } from './winograd.js';
+import { ZERO, loop as loopBy } from './elementwise.js';
+import { add, get, i32, mul } from './gemm.js';
+import { PANEL } from '../abi.js';
+import { winogradKernelsWat } from './winograd-kernels.js';
 
 const fadd = (a: string, b: string): string => `(f32x4.add ${a} ${b})`;
 const fsub = (a: string, b: string): string => `(f32x4.sub ${a} ${b})`;
