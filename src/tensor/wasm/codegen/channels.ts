@@ -4,7 +4,8 @@
  * up to ~10⁵ rows, so it accumulates in float64, in a scratch area the caller gives ($acc: 8·cols
  * bytes per sum): each f32x4 is promoted to two f64x2 and added there.
  */
-import { LOCALS, at, loop4 } from './elementwise.js';
+import { at, loop4 } from './wat.js';
+const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
 
 /** The f64 accumulator of the column at f32 byte offset $o, in sum `k` (0 or 1) of the scratch. */
 const acc = (k: number): string =>

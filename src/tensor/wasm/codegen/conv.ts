@@ -26,7 +26,8 @@
  * The functions call the products of their own module (fused multiply-adds in the second module),
  * so both modules carry them, with the window and packing functions they use.
  */
-import { LOCALS, ZERO, at, loop4 } from './elementwise.js';
+import { ZERO, at, loop4 } from './wat.js';
+const LOCALS = '(local $o i32) (local $end i32) (local $end4 i32)';
 
 /** The eleven i32 window arguments after the batch (im2col's and col2im's). */
 const SAMPLE_GEOMETRY = '(local.get $H) (local.get $W) (local.get $C) (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $OH) (local.get $OW)';

@@ -16,7 +16,7 @@
  */
 
 import { DEFAULT_TILE } from '../abi.js';
-import { ZERO } from './elementwise.js';
+import { ZERO } from './wat.js';
 
 export { DEFAULT_TILE, type GemmTile } from '../abi.js';
 

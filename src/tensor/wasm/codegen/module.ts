@@ -9,7 +9,8 @@
  */
 import { channelsWat } from './channels.js';
 import { convWat } from './conv.js';
-import { addBias, elementwiseWat, relu, windowWat } from './elementwise.js';
+import { addBias, elementwiseWat, relu } from './elementwise.js';
+import { windowWat } from './window.js';
 import { DEFAULT_TILE, gemmFunc, gemmRowsFunc, packFuncs, tileFunc, type GemmTile } from './gemm.js';
 import { resampleWat } from './resample.js';
 import { winogradWat } from './winograd.js';
@@ -32,8 +33,8 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): stri
   ${memoryImport(shared)}
   ${productFuncs(false, tile)}
   ${packFuncs(tile.vecs)}
-  ${elementwiseWat()}
-  ${windowWat()}
+  ${elementwiseWat().join('\n')}
+  ${windowWat().join('\n')}
   ${convWat()}
   ${winogradWat()}
   ${channelsWat()}
@@ -52,7 +53,7 @@ export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): 
   ${memoryImport(shared)}
   ${productFuncs(true, tile)}
   ${packFuncs(tile.vecs)}
-  ${windowWat()}
+  ${windowWat().join('\n')}
   ${addBias}
   ${relu}
   ${convWat()}

@@ -11,7 +11,7 @@
  *   fill: 0 constant, 1 reflect, 2 wrap, 3 nearest (FILL_CODES); interp: 0 nearest, 1 bilinear.
  * The worker pool hands each thread a run of samples (pointers advanced to its first sample).
  */
-import { loop } from './elementwise.js';
+import { forLoop as loop } from './wat.js';
 
 
 /**

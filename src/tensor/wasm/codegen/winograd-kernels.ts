@@ -11,7 +11,7 @@
  */
 import { add, get, i32, mul } from './gemm.js';
 import { PANEL } from '../abi.js';
-import { loop } from './elementwise.js';
+import { forLoop as loop } from './wat.js';
 
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

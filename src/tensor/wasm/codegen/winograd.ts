@@ -32,7 +32,7 @@
  *   up: U_ξ for ξ = 0..15, each packed [C, F] by columns, `ups` bytes apart.
  * C and F are multiples of 4: every load and store moves 4 channels or 4 filters.
  */
-import { ZERO, loop as loopBy } from './elementwise.js';
+import { ZERO, forLoop as loopBy } from './wat.js';
 import { add, get, i32, mul } from './gemm.js';
 import { PANEL } from '../abi.js';
 import { winogradKernelsWat } from './winograd-kernels.js';
