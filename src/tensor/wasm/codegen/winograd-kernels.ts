@@ -9,7 +9,10 @@
  * to float32 once at the end, as the float64 JS it replaces did. That JS took 150 ns a channel and
  * filter (0.36 ms for tutorial 002's second convolution, twice a step, while the other thread waited).
  */
-import { add, get, i32, mul } from './gemm.js';
+import { get, i32 as I32 } from './wat.js';
+const i32 = I32.const;
+const add = I32.add;
+const mul = I32.mul;
 import { PANEL } from '../abi.js';
 import { forLoop as loop } from './wat.js';
 

@@ -33,7 +33,10 @@
  * C and F are multiples of 4: every load and store moves 4 channels or 4 filters.
  */
 import { ZERO, forLoop as loopBy } from './wat.js';
-import { add, get, i32, mul } from './gemm.js';
+import { get, i32 as I32 } from './wat.js';
+const i32 = I32.const;
+const add = I32.add;
+const mul = I32.mul;
 import { PANEL } from '../abi.js';
 import { winogradKernelsWat } from './winograd-kernels.js';
 
