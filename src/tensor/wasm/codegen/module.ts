@@ -24,7 +24,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): Wat 
     ...packFuncs(tile.vecs),
     ...elementwiseWat(),
     ...windowWat(),
-    ...[convWat()].flat(),
+    ...convWat(),
     ...[winogradWat()].flat(),
     ...[channelsWat()].flat(),
     ...[resampleWat()].flat(),
@@ -45,7 +45,7 @@ export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): 
     ...windowWat(),
     addBias,
     relu,
-    ...[convWat()].flat(),
+    ...convWat(),
     ...[winogradWat()].flat(),
   ]);
 }
