@@ -26,7 +26,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): Wat 
     ...windowWat(),
     ...convWat(),
     ...[winogradWat()].flat(),
-    ...[channelsWat()].flat(),
+    ...channelsWat(),
     ...[resampleWat()].flat(),
   ]);
 }
