@@ -27,7 +27,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): Wat 
     ...convWat(),
     ...[winogradWat()].flat(),
     ...channelsWat(),
-    ...[resampleWat()].flat(),
+    ...resampleWat(),
   ]);
 }
 
