@@ -21,11 +21,11 @@ import {
   func,
   get,
   i32,
-  i8x16,
   loop4,
   names,
   seq,
   set,
+  swapHalves,
   v128,
   type Body,
   type Wat,
@@ -33,14 +33,12 @@ import {
 
 /** The f64 accumulator of the column at f32 byte offset $o, in sum `k` (0 or 1) of the scratch. */
 const acc = (k: number): Wat => i32.add(k === 0 ? get('acc') : i32.add(get('acc'), i32.shl(get('cols'), 3)), i32.shl(get('o'), 1));
-/** The upper two f32 lanes of `v` moved to the lower half (for f64x2.promote_low_f32x4). */
-const high = (v: Wat): Wat => i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7], v, v);
 
 /** Sum k's four accumulators at $o += the lanes of `v` (a v128 expression). */
 const addLanes = (k: number, v: Wat): Wat[] => [
   set('v', v),
   v128.store(acc(k), f64x2.add(v128.load(acc(k)), f64x2.promote_low_f32x4(get('v')))),
-  v128.store(acc(k), f64x2.add(v128.load(acc(k), { offset: 16 }), f64x2.promote_low_f32x4(high(get('v')))), { offset: 16 }),
+  v128.store(acc(k), f64x2.add(v128.load(acc(k), { offset: 16 }), f64x2.promote_low_f32x4(swapHalves(get('v')))), { offset: 16 }),
 ];
 
 /** Sum k's accumulator at $o += the f32 expression `s`. */
@@ -69,7 +67,7 @@ function addSquaredDeviations(x: Wat): Wat[] {
     set('e', f64x2.sub(f64x2.promote_low_f32x4(lanes), v128.load(acc(0), { offset }))),
     v128.store(acc(1), f64x2.add(v128.load(acc(1), { offset }), f64x2.mul(get('e'), get('e'))), { offset }),
   ];
-  return [set('v', x), ...dev(get('v'), 0), ...dev(high(get('v')), 16)];
+  return [set('v', x), ...dev(get('v'), 0), ...dev(swapHalves(get('v')), 16)];
 }
 
 /** Sum 0's accumulators at $o *= $scale, in place (sums into means). */

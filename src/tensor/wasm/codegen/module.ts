@@ -25,7 +25,7 @@ export function kernelsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): Wat 
     ...elementwiseWat(),
     ...windowWat(),
     ...convWat(),
-    ...[winogradWat()].flat(),
+    ...winogradWat(),
     ...channelsWat(),
     ...resampleWat(),
   ]);
@@ -46,6 +46,6 @@ export function fmaProductsWat(shared: boolean, tile: GemmTile = DEFAULT_TILE): 
     addBias,
     relu,
     ...convWat(),
-    ...[winogradWat()].flat(),
+    ...winogradWat(),
   ]);
 }

@@ -125,6 +125,8 @@ export const f64x2 = ops('f64x2', (v) => v128Const('f64x2', v), ['promote_low_f3
 export const i32x4 = ops('i32x4', (v) => v128Const('i32x4', v), ['splat'], ['add']);
 /** Bytes of a and b (0–15 a's, 16–31 b's) picked by `lanes`. */
 export const i8x16 = { shuffle: (lanes: readonly number[], a: Wat, b: Wat): Wat => op('i8x16.shuffle', ...lanes, a, b) };
+/** v with its two 64-bit halves swapped (so that f64x2.promote_low_f32x4 reads its upper two f32). */
+export const swapHalves = (v: Wat): Wat => i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7], v, v);
 
 /** f32x4 zeros. */
 export const ZERO = v128Const('f32x4', 0);
