@@ -153,7 +153,7 @@ export const copy = (dst: Wat, src: Wat, n: Wat): Wat => op('memory.copy', dst, 
 
 /** `if cond then … [else …]`, as an instruction (no value). */
 export function ifThen(cond: Wat, then: Body, otherwise?: Body): Wat {
-  return `(if ${cond}\n(then ${seq(then)})${otherwise === undefined ? '' : `\n(else ${seq(otherwise)})`})`;
+  return `(if ${cond}\n(then\n${seq(then)})${otherwise === undefined ? '' : `\n(else\n${seq(otherwise)})`})`;
 }
 /** `cond ? then : otherwise` of type `type`, by a branch (only one side runs). */
 export const ifValue = (type: ValType, cond: Wat, then: Wat, otherwise: Wat): Wat => `(if (result ${type}) ${cond} (then ${then}) (else ${otherwise}))`;
@@ -204,7 +204,8 @@ export function func(name: string, spec: FuncSpec, body: Body): Wat {
     ...decls('param', spec.params ?? {}),
     ...(spec.result ? [`(result ${spec.result})`] : []),
   ];
-  return `(${head.join(' ')}\n${[...decls('local', spec.locals ?? {}), seq(body)].join('\n')})`;
+  const locals = decls('local', spec.locals ?? {});
+  return `(${head.join(' ')}\n${locals.length > 0 ? locals.join(' ') + '\n' : ''}${seq(body)})`;
 }
 
 /** The memory "env" "memory" of 1 to 16,384 pages, shared (for the worker pool's threads) or not. */
