@@ -32,13 +32,16 @@ import {
 } from './wat.js';
 
 /** The f64 accumulator of the column at f32 byte offset $o, in sum `k` (0 or 1) of the scratch. */
-const acc = (k: number): Wat => i32.add(k === 0 ? get('acc') : i32.add(get('acc'), i32.shl(get('cols'), 3)), i32.shl(get('o'), 1));
+const acc = (k: number): Wat =>
+  i32.add(k === 0 ? get('acc') : i32.add(get('acc'), i32.shl(get('cols'), 3)), i32.shl(get('o'), 1));
 
 /** Sum k's four accumulators at $o += the lanes of `v` (a v128 expression). */
 const addLanes = (k: number, v: Wat): Wat[] => [
   set('v', v),
   v128.store(acc(k), f64x2.add(v128.load(acc(k)), f64x2.promote_low_f32x4(get('v')))),
-  v128.store(acc(k), f64x2.add(v128.load(acc(k), { offset: 16 }), f64x2.promote_low_f32x4(swapHalves(get('v')))), { offset: 16 }),
+  v128.store(acc(k), f64x2.add(v128.load(acc(k), { offset: 16 }), f64x2.promote_low_f32x4(swapHalves(get('v')))), {
+    offset: 16,
+  }),
 ];
 
 /** Sum k's accumulator at $o += the f32 expression `s`. */
@@ -52,7 +55,8 @@ const eachRow = (body: Body, ptrs: string[]): Wat =>
 const eachColumn = (body: Body): Wat => forLoop('o', i32.shl(get('cols'), 2), body, 4);
 
 /** out[c] = f32(sum k[c] · $scale) for every column. */
-const store = (out: string, k: number): Wat => eachColumn(f32.store(at(out), f32.demote_f64(f64.mul(f64.load(acc(k)), get('scale')))));
+const store = (out: string, k: number): Wat =>
+  eachColumn(f32.store(at(out), f32.demote_f64(f64.mul(f64.load(acc(k)), get('scale')))));
 
 const SUM_LOCALS = { ...LOOP4_LOCALS, r: 'i32', v: 'v128', d: 'v128', s: 'f32', scale: 'f64' } as const;
 const zeroSums = fill(get('acc'), 0, i32.shl(get('cols'), 4));
@@ -116,7 +120,11 @@ const colDotSums = func(
     eachRow(
       loop4(
         get('cols'),
-        [set('d', v128.load(at('dy'))), ...addLanes(0, get('d')), ...addLanes(1, f32x4.mul(get('d'), v128.load(at('x'))))],
+        [
+          set('d', v128.load(at('dy'))),
+          ...addLanes(0, get('d')),
+          ...addLanes(1, f32x4.mul(get('d'), v128.load(at('x')))),
+        ],
         [addOne(0, f32.load(at('dy'))), addOne(1, f32.mul(f32.load(at('dy')), f32.load(at('x'))))],
       ),
       ['dy', 'x'],
@@ -148,7 +156,11 @@ const scaleShift2 = (() => {
     T.add(T.add(T.mul(ld(at('a')), ld(at('p'))), T.mul(ld(at('b')), ld(at('q')))), ld(at('s')));
   return func(
     'scale_shift_cols2',
-    { exported: true, params: names('i32', 'out', 'a', 'p', 'b', 'q', 's', 'rows', 'cols'), locals: { ...LOOP4_LOCALS, r: 'i32' } },
+    {
+      exported: true,
+      params: names('i32', 'out', 'a', 'p', 'b', 'q', 's', 'rows', 'cols'),
+      locals: { ...LOOP4_LOCALS, r: 'i32' },
+    },
     [
       eachRow(
         loop4(get('cols'), v128.store(at('out'), sum(f32x4, v128.load)), f32.store(at('out'), sum(f32, f32.load))),

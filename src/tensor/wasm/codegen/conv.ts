@@ -18,13 +18,17 @@
  *   stride 1), dx_c = the 3×3 convolution of dz_c with w turned by 180° (winograd.ts), no col2im.
  *   and when wdw ≠ 0 (the same convolutions), dw_c by winograd.ts's F(3×3, 2×2), without im2col.
  *   (The 3×3 convolutions of stride 1 that the backend sends to Winograd go forward by
- *   winograd.ts, not conv_forward: see winogradFits in backend.ts.)
+ *   winograd.ts, not conv_forward: see winogradFits in ../backend.ts.)
  * The weight gradients go to one partial per chunk of `chunk` samples, each one product over the
  * chunk's rows; the caller adds the partials in chunk order. Chunks are fixed whatever the threads,
  * so the sums, and every bit, are too.
  *
  * The functions call the products of their own module (fused multiply-adds in the second module),
  * so both modules carry them, with the window and packing functions they use.
+ *
+ *   conv_forward(z, x, wp, bias, relu, cols, tile, F, …GEOMETRY)
+ *   conv_backward(dx, dwp, dbp, dy, mask, x, wpt, ups, wdw, cols, dz, dzp, tile, F, chunk, …GEOMETRY)
+ * GEOMETRY: window.ts's B, H, W, C, kh, kw, sh, sw, pt, pl, OH, OW.
  */
 import {
   LOOP4_LOCALS,
@@ -64,12 +68,27 @@ const SIZES = [
  */
 const convForward = func(
   'conv_forward',
-  { exported: true, params: { ...names('i32', 'z', 'x', 'wp', 'bias', 'relu', 'cols', 'tile', 'F'), ...GEOMETRY }, locals: SIZE_LOCALS },
+  {
+    exported: true,
+    params: { ...names('i32', 'z', 'x', 'wp', 'bias', 'relu', 'cols', 'tile', 'F'), ...GEOMETRY },
+    locals: SIZE_LOCALS,
+  },
   [
     ...SIZES,
     forLoop('s', get('B'), [
       call('im2col', get('cols'), get('x'), i32.const(1), ...SAMPLE_GEOMETRY),
-      call('gemm_n', get('z'), get('cols'), get('wp'), get('rows'), get('depth'), get('F'), i32.shl(get('depth'), 2), i32.const(4), get('tile')),
+      call(
+        'gemm_n',
+        get('z'),
+        get('cols'),
+        get('wp'),
+        get('rows'),
+        get('depth'),
+        get('F'),
+        i32.shl(get('depth'), 2),
+        i32.const(4),
+        get('tile'),
+      ),
       ifThen(get('bias'), call('add_bias', get('z'), get('bias'), get('rows'), get('F'))),
       ifThen(get('relu'), call('relu', get('z'), get('z'), i32.mul(get('rows'), get('F')))),
       set('x', i32.add(get('x'), get('img'))),
@@ -120,12 +139,26 @@ const convBackward = (() => {
     ifThen(
       get('wdw'),
       // By Winograd (winograd.ts): v and m in cols' scratch, D packed in dzp's.
-      call('winograd_dw', ...['dwp', 'x', 'g', 'cols', 'dzp', 'tile', 'F', 'ns', 'H', 'W', 'C', 'pt', 'pl', 'OH', 'OW'].map(get)),
+      call(
+        'winograd_dw',
+        ...['dwp', 'x', 'g', 'cols', 'dzp', 'tile', 'F', 'ns', 'H', 'W', 'C', 'pt', 'pl', 'OH', 'OW'].map(get),
+      ),
       // dw_c = colsᵀ · dz: Aᵀ read from cols ([k = n, m = depth]), dz packed.
       [
         call('im2col', get('cols'), get('x'), get('ns'), ...SAMPLE_GEOMETRY),
         call('pack_b', get('dzp'), get('g'), get('n'), get('F'), get('F')),
-        call('gemm_t', get('dwp'), get('cols'), get('dzp'), get('depth'), get('n'), get('F'), i32.const(4), i32.shl(get('depth'), 2), get('tile')),
+        call(
+          'gemm_t',
+          get('dwp'),
+          get('cols'),
+          get('dzp'),
+          get('depth'),
+          get('n'),
+          get('F'),
+          i32.const(4),
+          i32.shl(get('depth'), 2),
+          get('tile'),
+        ),
       ],
     ),
     set('dwp', i32.add(get('dwp'), i32.shl(i32.mul(get('depth'), get('F')), 2))),
@@ -137,42 +170,97 @@ const convBackward = (() => {
       // 2 − the padding: a 3×3 convolution of stride 1 by Winograd, its v and m in cols' scratch.
       call(
         'conv_winograd',
-        ...[get('dx'), get('g'), get('wpt'), get('ups'), i32.const(0), i32.const(0), get('cols'), get('tile'), get('C')],
-        ...[get('ns'), get('OH'), get('OW'), get('F'), i32.sub(2, get('pt')), i32.sub(2, get('pl')), get('H'), get('W')],
+        ...[
+          get('dx'),
+          get('g'),
+          get('wpt'),
+          get('ups'),
+          i32.const(0),
+          i32.const(0),
+          get('cols'),
+          get('tile'),
+          get('C'),
+        ],
+        ...[
+          get('ns'),
+          get('OH'),
+          get('OW'),
+          get('F'),
+          i32.sub(2, get('pt')),
+          i32.sub(2, get('pl')),
+          get('H'),
+          get('W'),
+        ],
       ),
       // dcols = dz · wᵀ into cols' scratch, then put back into dx.
       [
-        call('gemm_n', get('cols'), get('g'), get('wpt'), get('n'), get('F'), get('depth'), i32.shl(get('F'), 2), i32.const(4), get('tile')),
+        call(
+          'gemm_n',
+          get('cols'),
+          get('g'),
+          get('wpt'),
+          get('n'),
+          get('F'),
+          get('depth'),
+          i32.shl(get('F'), 2),
+          i32.const(4),
+          get('tile'),
+        ),
         call('col2im', get('dx'), get('cols'), get('ns'), ...SAMPLE_GEOMETRY),
       ],
     ),
     set('dx', i32.add(get('dx'), times('img'))),
   ]);
   const params = {
-    ...names('i32', 'dx', 'dwp', 'dbp', 'dy', 'mask', 'x', 'wpt', 'ups', 'wdw', 'cols', 'dz', 'dzp', 'tile', 'F', 'chunk'),
+    ...names(
+      'i32',
+      'dx',
+      'dwp',
+      'dbp',
+      'dy',
+      'mask',
+      'x',
+      'wpt',
+      'ups',
+      'wdw',
+      'cols',
+      'dz',
+      'dzp',
+      'tile',
+      'F',
+      'chunk',
+    ),
     ...GEOMETRY,
   };
-  return func('conv_backward', { exported: true, params, locals: { ...SIZE_LOCALS, ...LOOP4_LOCALS, ...names('i32', 'g', 'ns', 'n', 'r', 'row') } }, [
-    ...SIZES,
-    forLoop(
-      's',
-      get('B'),
-      [
-        // This chunk: $ns samples, $n rows.
-        set('ns', i32.sub(get('B'), get('s'))),
-        ifThen(i32.gt_u(get('ns'), get('chunk')), set('ns', get('chunk'))),
-        set('n', i32.mul(get('ns'), get('rows'))),
-        ...dz,
-        db,
-        dw,
-        dx,
-        set('x', i32.add(get('x'), times('img'))),
-        set('dy', i32.add(get('dy'), times('out'))),
-        ifThen(get('mask'), set('mask', i32.add(get('mask'), times('out')))),
-      ],
-      get('ns'),
-    ),
-  ]);
+  return func(
+    'conv_backward',
+    {
+      exported: true,
+      params,
+      locals: { ...SIZE_LOCALS, ...LOOP4_LOCALS, ...names('i32', 'g', 'ns', 'n', 'r', 'row') },
+    },
+    [
+      ...SIZES,
+      forLoop(
+        's',
+        get('B'),
+        [
+          // This chunk: $ns samples, $n rows.
+          set('ns', i32.sub(get('B'), get('s'))),
+          ifThen(i32.gt_u(get('ns'), get('chunk')), set('ns', get('chunk'))),
+          set('n', i32.mul(get('ns'), get('rows'))),
+          ...dz,
+          db,
+          dw,
+          dx,
+          set('x', i32.add(get('x'), times('img'))),
+          set('dy', i32.add(get('dy'), times('out'))),
+          ifThen(get('mask'), set('mask', i32.add(get('mask'), times('out')))),
+        ],
+        get('ns'),
+      ),
+    ],
+  );
 })();
 
 export function convWat(): Wat[] {

@@ -53,13 +53,17 @@ const mul = func('mul', { exported: true, params: names('i32', 'out', 'a', 'b', 
 ]);
 
 /** dx = dy where y > 0, else 0. */
-const reluBackward = func('relu_backward', { exported: true, params: names('i32', 'dx', 'dy', 'y', 'n'), locals: LOOP4_LOCALS }, [
-  loop4(
-    get('n'),
-    v128.store(at('dx'), v128.and(v128.load(at('dy')), f32x4.gt(v128.load(at('y')), ZERO))),
-    f32.store(at('dx'), select(f32.load(at('dy')), f32.const(0), f32.gt(f32.load(at('y')), 0))),
-  ),
-]);
+const reluBackward = func(
+  'relu_backward',
+  { exported: true, params: names('i32', 'dx', 'dy', 'y', 'n'), locals: LOOP4_LOCALS },
+  [
+    loop4(
+      get('n'),
+      v128.store(at('dx'), v128.and(v128.load(at('dy')), f32x4.gt(v128.load(at('y')), ZERO))),
+      f32.store(at('dx'), select(f32.load(at('dy')), f32.const(0), f32.gt(f32.load(at('y')), 0))),
+    ),
+  ],
+);
 
 /**
  * For each of $rows rows of the matrix at $ptr ([rows, cols], rows `stride` floats apart):
@@ -88,10 +92,14 @@ export const addBias = func(
  * out[c] = Σ_r x[r,c] over cols columns of x, rows ld floats apart (ld > cols: a thread summing
  * some of the columns; each column still sums its rows in order).
  */
-const colSum = func('col_sum', { exported: true, params: names('i32', 'out', 'x', 'rows', 'cols', 'ld'), locals: { ...LOOP4_LOCALS, r: 'i32' } }, [
-  loop4(get('cols'), v128.store(at('out'), ZERO), f32.store(at('out'), f32.const(0))),
-  eachRow('x', 'out', 'x', get('ld')),
-]);
+const colSum = func(
+  'col_sum',
+  { exported: true, params: names('i32', 'out', 'x', 'rows', 'cols', 'ld'), locals: { ...LOOP4_LOCALS, r: 'i32' } },
+  [
+    loop4(get('cols'), v128.store(at('out'), ZERO), f32.store(at('out'), f32.const(0))),
+    eachRow('x', 'out', 'x', get('ld')),
+  ],
+);
 
 /**
  * One Adam step over n weights: m += (g − m)·c1; v += (g² − v)·c2; w −= α·m / (√v + ε), with

@@ -60,7 +60,12 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
   const step = (u: number): Wat[] => [
     ...vecs.map((v) => set(`b${v}`, v128.load(get('pb'), { offset: 16 * v + 4 * W * u, ...A4 }))),
     ...rows.flatMap((x) => [
-      set('s', mode === 'n' ? v128.load32_splat(get(`pa${x}`), { offset: 4 * u }) : v128.load32_splat(get('pa'), { offset: 4 * x })),
+      set(
+        's',
+        mode === 'n'
+          ? v128.load32_splat(get(`pa${x}`), { offset: 4 * u })
+          : v128.load32_splat(get('pa'), { offset: 4 * x }),
+      ),
       ...vecs.map((v) => set(acc(x, v), madd(get('s'), get(`b${v}`), get(acc(x, v)), fma))),
     ]),
     ...(mode === 't' ? [set('pa', i32.add(get('pa'), get('acs')))] : []),
@@ -95,17 +100,21 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
     ),
   );
   // Full panel: store vectors straight into C. Partial panel: spill to scratch, copy ncols per row.
-  const finish = ifThen(i32.eq(get('ncols'), W), accs((x, v) => v128.store(cRow(i32.const(x)), get(acc(x, v)), { offset: 16 * v, ...A4 })), [
-    ...accs((x, v) => v128.store(get('scratch'), get(acc(x, v)), { offset: 16 * (x * V + v), ...A4 })),
-    forLoop('x', r, [
-      forLoop('j', get('ncols'), [
-        f32.store(
-          i32.add(cRow(get('x')), i32.mul(get('j'), 4)),
-          f32.load(i32.add(get('scratch'), i32.mul(i32.add(i32.mul(get('x'), W), get('j')), 4))),
-        ),
+  const finish = ifThen(
+    i32.eq(get('ncols'), W),
+    accs((x, v) => v128.store(cRow(i32.const(x)), get(acc(x, v)), { offset: 16 * v, ...A4 })),
+    [
+      ...accs((x, v) => v128.store(get('scratch'), get(acc(x, v)), { offset: 16 * (x * V + v), ...A4 })),
+      forLoop('x', r, [
+        forLoop('j', get('ncols'), [
+          f32.store(
+            i32.add(cRow(get('x')), i32.mul(get('j'), 4)),
+            f32.load(i32.add(get('scratch'), i32.mul(i32.add(i32.mul(get('x'), W), get('j')), 4))),
+          ),
+        ]),
       ]),
-    ]),
-  ]);
+    ],
+  );
   const locals: Decls = {
     ...names('i32', 'p', 'pa', 'pb'),
     s: 'v128',
@@ -117,10 +126,15 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
   const params = names('i32', 'c', 'ldc', 'a', 'ars', 'acs', 'b', 'k', 'ncols', 'scratch', 'acc');
   return func(`tile${mode}${r}`, { params, locals }, [
     start,
-    ...(mode === 'n' ? rows.map((x) => set(`pa${x}`, i32.add(get('a'), i32.mul(get('ars'), x)))) : [set('pa', get('a'))]),
+    ...(mode === 'n'
+      ? rows.map((x) => set(`pa${x}`, i32.add(get('a'), i32.mul(get('ars'), x))))
+      : [set('pa', get('a'))]),
     set('pb', get('b')),
     set('p', i32.const(0)),
-    until('p4', i32.gt_u(i32.add(get('p'), U), get('k')), [...Array.from({ length: U }, (_, u) => step(u)).flat(), ...advance(U)]),
+    until('p4', i32.gt_u(i32.add(get('p'), U), get('k')), [
+      ...Array.from({ length: U }, (_, u) => step(u)).flat(),
+      ...advance(U),
+    ]),
     ...(U > 1 ? [until('p', i32.ge_u(get('p'), get('k')), [...step(0), ...advance(1)])] : []),
     finish,
   ]);
@@ -130,7 +144,7 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
  * gemm_n / gemm_t: C[m,n] = A·B with B packed by pack_b or pack_bt (panel q at b + 4W·k·q).
  * gemm_cols (mode 'n'): n columns of C = A·B where B and C are ldb floats wide (b and c at the
  * first of those columns): packs its own columns of B at `pack`, then multiplies. A product of few
- * rows splits by columns this way (backend.ts): each thread packs the part of B it uses, instead of
+ * rows splits by columns this way (../backend.ts): each thread packs the part of B it uses, instead of
  * one thread packing all of B for the others to read from its cache.
  * Blocks of KC steps of p outside, then blocks of MC rows, then panels, then row tiles: the MC×KC
  * block of A (192 KiB for 'n') stays in L2 while every panel passes over it, and the KC×W slice of
@@ -158,7 +172,11 @@ export function gemmFunc(R: number, V: number, mode: AMode): Wat[] {
   const params = names('i32', 'c', 'a', 'b', 'm', 'k', 'n', 'ars', 'acs', 'scratch');
   const args = Object.keys(params).map(get);
   // gemm_n and gemm_t: C's rows n floats apart. gemm_cols: some columns of a wider C and B (below).
-  const entry = func(`gemm_${mode}`, { exported: true, params }, call(`gemm_${mode}_ld`, ...args, i32.mul(get('n'), 4)));
+  const entry = func(
+    `gemm_${mode}`,
+    { exported: true, params },
+    call(`gemm_${mode}_ld`, ...args, i32.mul(get('n'), 4)),
+  );
   const cols = func('gemm_cols', { exported: true, params: { ...params, ...names('i32', 'ldb', 'pack') } }, [
     call('pack_b', ...['pack', 'b', 'k', 'n', 'ldb'].map(get)),
     call('gemm_n_ld', ...['c', 'a', 'pack', 'm', 'k', 'n', 'ars', 'acs', 'scratch'].map(get), i32.mul(get('ldb'), 4)),
@@ -170,7 +188,10 @@ export function gemmFunc(R: number, V: number, mode: AMode): Wat[] {
     ifThen(i32.gt_u(get('ncols'), W), set('ncols', i32.const(W))),
     set('bq', i32.add(get('b'), i32.mul(i32.add(i32.mul(get('q'), get('k')), get('kb')), 4 * W))),
     set('i', get('ib')),
-    until('i', i32.gt_u(i32.add(get('i'), 2 * R), get('iend')), [tileCall(R, cAt(get('i')), aAt(get('i'))), set('i', i32.add(get('i'), R))]),
+    until('i', i32.gt_u(i32.add(get('i'), 2 * R), get('iend')), [
+      tileCall(R, cAt(get('i')), aAt(get('i'))),
+      set('i', i32.add(get('i'), R)),
+    ]),
     set('left', i32.sub(get('iend'), get('i'))),
     ifThen(i32.gt_u(get('left'), R), [
       set('half', i32.shr_u(i32.add(get('left'), 1), 1)),
@@ -199,7 +220,10 @@ export function gemmFunc(R: number, V: number, mode: AMode): Wat[] {
   ];
   const blocked = func(
     `gemm_${mode}_ld`,
-    { params: { ...params, ldc: 'i32' }, locals: names('i32', 'q', 'i', 'bq', 'cq', 'ai', 'ncols', 'left', 'kb', 'kc', 'ak', 'half', 'ib', 'iend') },
+    {
+      params: { ...params, ldc: 'i32' },
+      locals: names('i32', 'q', 'i', 'bq', 'cq', 'ai', 'ncols', 'left', 'kb', 'kc', 'ak', 'half', 'ib', 'iend'),
+    },
     forLoop('kb', get('k'), kBlock, get('kc')),
   );
   return mode === 'n' ? [entry, cols, blocked] : [entry, blocked];
@@ -216,7 +240,10 @@ export function packFuncs(V: number): Wat[] {
   const loops = (inner: Wat): Wat[] => [
     set('o', get('dst')),
     set('q', i32.const(0)),
-    until('q', i32.ge_u(i32.mul(get('q'), W), get('n')), [forLoop('p', get('k'), inner), set('q', i32.add(get('q'), 1))]),
+    until('q', i32.ge_u(i32.mul(get('q'), W), get('n')), [
+      forLoop('p', get('k'), inner),
+      set('q', i32.add(get('q'), 1)),
+    ]),
   ];
   const scalar = (src: Wat): Wat =>
     forLoop('jj', W, [
@@ -226,7 +253,10 @@ export function packFuncs(V: number): Wat[] {
     ]);
   const row = i32.add(get('b'), i32.mul(get('p'), i32.mul(get('ldb'), 4)));
   const vectors = Array.from({ length: V }, (_, v) =>
-    v128.store(get('o'), v128.load(i32.add(row, i32.mul(get('q'), 4 * W)), { offset: 16 * v, ...A4 }), { offset: 16 * v, ...A4 }),
+    v128.store(get('o'), v128.load(i32.add(row, i32.mul(get('q'), 4 * W)), { offset: 16 * v, ...A4 }), {
+      offset: 16 * v,
+      ...A4,
+    }),
   );
   const locals = names('i32', 'q', 'p', 'jj', 'j', 'o');
   return [
@@ -288,7 +318,10 @@ export function gemmRowsFunc(fma: boolean): Wat {
   const cj = i32.add(get('c'), i32.mul(get('jj'), 4));
   const bj = i32.add(get('bp'), i32.mul(get('jj'), 4));
   const one = fma
-    ? f32.store(cj, f32x4.extract_lane(0, f32x4.relaxed_madd(get('s'), f32x4.splat(f32.load(bj)), f32x4.splat(f32.load(cj)))))
+    ? f32.store(
+        cj,
+        f32x4.extract_lane(0, f32x4.relaxed_madd(get('s'), f32x4.splat(f32.load(bj)), f32x4.splat(f32.load(cj)))),
+      )
     : f32.store(cj, f32.add(f32.load(cj), f32.mul(f32x4.extract_lane(0, get('s')), f32.load(bj))));
   // The list of row i's nonzeros.
   const list = [
@@ -308,7 +341,10 @@ export function gemmRowsFunc(fma: boolean): Wat {
     until('z', i32.ge_u(get('jj'), get('n')), [f32.store(cj, f32.const(0)), set('jj', i32.add(get('jj'), 1))]),
     ifThen(
       i32.lt_u(get('j'), get('n')),
-      overList('tail', [set('jj', get('j')), until('c', i32.ge_u(get('jj'), get('n')), [one, set('jj', i32.add(get('jj'), 1))])]),
+      overList('tail', [
+        set('jj', get('j')),
+        until('c', i32.ge_u(get('jj'), get('n')), [one, set('jj', i32.add(get('jj'), 1))]),
+      ]),
     ),
   ];
   const locals: Decls = {

@@ -11,7 +11,24 @@
  *   fill: 0 constant, 1 reflect, 2 wrap, 3 nearest (FILL_CODES); interp: 0 nearest, 1 bilinear.
  * The worker pool hands each thread a run of samples (pointers advanced to its first sample).
  */
-import { call, f32, f64, fill, forLoop, func, get, i32, ifThen, ifValue, names, ret, select, set, type Decls, type Wat } from './wat.js';
+import {
+  call,
+  f32,
+  f64,
+  fill,
+  forLoop,
+  func,
+  get,
+  i32,
+  ifThen,
+  ifValue,
+  names,
+  ret,
+  select,
+  set,
+  type Decls,
+  type Wat,
+} from './wat.js';
 
 /**
  * $fold(i, n, mode): the pixel index i of an axis of n pixels read under `mode`, or −1 for the fill
@@ -22,25 +39,30 @@ import { call, f32, f64, fill, forLoop, func, get, i32, ifThen, ifValue, names, 
 const fold = (() => {
   const [i, n] = [get('i'), get('n')];
   const negative = i32.lt_s(i, 0);
-  return func('fold', { params: names('i32', 'i', 'n', 'mode'), result: 'i32', locals: names('i32', 'p', 'm', 'near') }, [
-    ifThen(i32.eqz(get('mode')), ret(i32.const(-1))),
-    ifThen(i32.eq(get('mode'), 3), ret(select(i32.const(0), i32.sub(n, 1), negative))),
-    // near: i in [−n, 2n)
-    set('near', i32.and(i32.ge_s(i, i32.sub(0, n)), i32.lt_s(i, i32.shl(n, 1)))),
-    ifThen(i32.eq(get('mode'), 2), [
-      ifThen(get('near'), ret(select(i32.add(i, n), i32.sub(i, n), negative))),
-      ret(i32.rem_s(i32.add(i32.rem_s(i, n), n), n)),
-    ]),
-    ifThen(get('near'), ret(select(i32.sub(-1, i), i32.sub(i32.sub(i32.shl(n, 1), 1), i), negative))),
-    // reflect: period 2n, mirrored in its second half
-    set('p', i32.shl(n, 1)),
-    set('m', i32.rem_s(i32.add(i32.rem_s(i, get('p')), get('p')), get('p'))),
-    select(get('m'), i32.sub(i32.sub(get('p'), 1), get('m')), i32.lt_s(get('m'), n)),
-  ]);
+  return func(
+    'fold',
+    { params: names('i32', 'i', 'n', 'mode'), result: 'i32', locals: names('i32', 'p', 'm', 'near') },
+    [
+      ifThen(i32.eqz(get('mode')), ret(i32.const(-1))),
+      ifThen(i32.eq(get('mode'), 3), ret(select(i32.const(0), i32.sub(n, 1), negative))),
+      // near: i in [−n, 2n)
+      set('near', i32.and(i32.ge_s(i, i32.sub(0, n)), i32.lt_s(i, i32.shl(n, 1)))),
+      ifThen(i32.eq(get('mode'), 2), [
+        ifThen(get('near'), ret(select(i32.add(i, n), i32.sub(i, n), negative))),
+        ret(i32.rem_s(i32.add(i32.rem_s(i, n), n), n)),
+      ]),
+      ifThen(get('near'), ret(select(i32.sub(-1, i), i32.sub(i32.sub(i32.shl(n, 1), 1), i), negative))),
+      // reflect: period 2n, mirrored in its second half
+      set('p', i32.shl(n, 1)),
+      set('m', i32.rem_s(i32.add(i32.rem_s(i, get('p')), get('p')), get('p'))),
+      select(get('m'), i32.sub(i32.sub(get('p'), 1), get('m')), i32.lt_s(get('m'), n)),
+    ],
+  );
 })();
 
 /** The read index of local $i on an axis of n pixels: itself when inside (no call), else $fold's. */
-const index = (i: string, n: string): Wat => ifValue('i32', i32.lt_u(get(i), get(n)), get(i), call('fold', get(i), get(n), get('fill')));
+const index = (i: string, n: string): Wat =>
+  ifValue('i32', i32.lt_u(get(i), get(n)), get(i), call('fold', get(i), get(n), get('fill')));
 
 /**
  * ⌊v⌋ of an f64 expression as an i32. `fast`: the trapping conversion, for a call whose samples'
@@ -65,14 +87,24 @@ const TAP_LOCALS: Decls = {
  * t[o]·j + t[o+1]·i + t[o+2], in the reference's order (o = 0: x, o = 24: y).
  */
 const point = (o: number, i: Wat, j: Wat): Wat =>
-  f64.add(f64.add(f64.mul(f64.load(get('t'), { offset: o }), j), f64.mul(f64.load(get('t'), { offset: o + 8 }), i)), f64.load(get('t'), { offset: o + 16 }));
+  f64.add(
+    f64.add(f64.mul(f64.load(get('t'), { offset: o }), j), f64.mul(f64.load(get('t'), { offset: o + 8 }), i)),
+    f64.load(get('t'), { offset: o + 16 }),
+  );
 
 function taps(fast: boolean): Wat[] {
   const coord = (o: number): Wat => point(o, f64.convert_i32_s(get('i')), f64.convert_i32_s(get('j')));
   // A tap at read indices (row $r, column $c): its flag, and its address (or the image's start).
   const tap = (k: number, r: string, c: string): Wat[] => [
     set(`n${k}`, i32.or(i32.lt_s(get(r), 0), i32.lt_s(get(c), 0))),
-    set(`a${k}`, select(get('img'), i32.add(get('img'), i32.shl(i32.mul(i32.add(i32.mul(get(r), get('W')), get(c)), get('C')), 2)), get(`n${k}`))),
+    set(
+      `a${k}`,
+      select(
+        get('img'),
+        i32.add(get('img'), i32.shl(i32.mul(i32.add(i32.mul(get(r), get('W')), get(c)), get('C')), 2)),
+        get(`n${k}`),
+      ),
+    ),
   ];
   const [fx, fy] = [get('fx'), get('fy')];
   const bilinear = [
@@ -123,17 +155,25 @@ const nearPoints = (() => {
     [lastI, lastJ],
   ];
   const checks = corners.flatMap(([i, j]) => [0, 24].map((o) => f64.lt(f64.abs(point(o, i, j)), f64.const('0x1p30'))));
-  return func('near_points', { params: names('i32', 't', 'H', 'W'), result: 'i32' }, checks.reduce((acc, c) => i32.and(acc, c)));
+  return func(
+    'near_points',
+    { params: names('i32', 't', 'H', 'W'), result: 'i32' },
+    checks.reduce((acc, c) => i32.and(acc, c)),
+  );
 })();
 
 /** $all_near(t, B, H, W): 1 when every sample's points are near ($near_points of each transform). */
-const allNear = func('all_near', { params: names('i32', 't', 'B', 'H', 'W'), result: 'i32', locals: names('i32', 'b') }, [
-  forLoop('b', get('B'), [
-    ifThen(i32.eqz(call('near_points', get('t'), get('H'), get('W'))), ret(i32.const(0))),
-    set('t', i32.add(get('t'), 48)),
-  ]),
-  i32.const(1),
-]);
+const allNear = func(
+  'all_near',
+  { params: names('i32', 't', 'B', 'H', 'W'), result: 'i32', locals: names('i32', 'b') },
+  [
+    forLoop('b', get('B'), [
+      ifThen(i32.eqz(call('near_points', get('t'), get('H'), get('W'))), ret(i32.const(0))),
+      set('t', i32.add(get('t'), 48)),
+    ]),
+    i32.const(1),
+  ],
+);
 
 /** Loops over samples, rows and columns; `pixel` runs per output pixel with $img the sample's image in `image`. */
 function pixels(image: string, pixel: Wat[], fast: boolean): Wat[] {
@@ -158,7 +198,11 @@ function twoWays(name: string, params: Decls, body: (fast: boolean) => Wat[]): W
     func(
       name,
       { exported: true, params },
-      ifThen(call('all_near', get('t'), get('B'), get('H'), get('W')), call(`${name}_fast`, ...args), call(`${name}_safe`, ...args)),
+      ifThen(
+        call('all_near', get('t'), get('B'), get('H'), get('W')),
+        call(`${name}_fast`, ...args),
+        call(`${name}_safe`, ...args),
+      ),
     ),
     func(`${name}_fast`, { params, locals: LOCALS }, body(true)),
     func(`${name}_safe`, { params, locals: LOCALS }, body(false)),
@@ -171,7 +215,8 @@ const channels = (body: Wat): Wat => forLoop('o', get('run'), body, 4);
 const read = (a: string): Wat => f64.promote_f32(f32.load(i32.add(get(a), get('o'))));
 
 /** Tap k's term for channel $o: w_k · fillValue where it reads the fill value, else w_k · x. */
-const term = (k: number): Wat => select(f64.mul(get(`w${k}`), get('fv')), f64.mul(get(`w${k}`), read(`a${k}`)), get(`n${k}`));
+const term = (k: number): Wat =>
+  select(f64.mul(get(`w${k}`), get('fv')), f64.mul(get(`w${k}`), read(`a${k}`)), get(`n${k}`));
 
 /** y: each output pixel's channels; the sum of the taps' terms from the first, as the reference adds them. */
 const forward = twoWays('affine_resample', { ...names('i32', 'y', 'x'), ...PARAMS, fv: 'f64' }, (fast) =>
@@ -180,7 +225,12 @@ const forward = twoWays('affine_resample', { ...names('i32', 'y', 'x'), ...PARAM
     [
       ifThen(
         get('interp'),
-        channels(f32.store(i32.add(get('y'), get('o')), f32.demote_f64(f64.add(f64.add(f64.add(term(0), term(1)), term(2)), term(3))))),
+        channels(
+          f32.store(
+            i32.add(get('y'), get('o')),
+            f32.demote_f64(f64.add(f64.add(f64.add(term(0), term(1)), term(2)), term(3))),
+          ),
+        ),
         channels(f32.store(i32.add(get('y'), get('o')), f32.demote_f64(select(get('fv'), read('a0'), get('n0'))))),
       ),
       set('y', i32.add(get('y'), get('run'))),
@@ -192,7 +242,12 @@ const forward = twoWays('affine_resample', { ...names('i32', 'y', 'x'), ...PARAM
 /** dx = 0, then each tap that reads a pixel gets w_k · dy added, tap by tap, channel by channel. */
 const backward = (() => {
   const scatter = (k: number, w: Wat): Wat =>
-    ifThen(i32.eqz(get(`n${k}`)), channels(f32.store(i32.add(get(`a${k}`), get('o')), f32.demote_f64(f64.add(read(`a${k}`), f64.mul(w, read('dy')))))));
+    ifThen(
+      i32.eqz(get(`n${k}`)),
+      channels(
+        f32.store(i32.add(get(`a${k}`), get('o')), f32.demote_f64(f64.add(read(`a${k}`), f64.mul(w, read('dy'))))),
+      ),
+    );
   const imageBytes = i32.shl(i32.mul(i32.mul(i32.mul(get('B'), get('H')), get('W')), get('C')), 2);
   return twoWays('affine_resample_backward', { ...names('i32', 'dx', 'dy'), ...PARAMS }, (fast) => [
     fill(get('dx'), 0, imageBytes),

@@ -32,7 +32,8 @@ export const get = (name: string): Wat => `(local.get $${name})`;
 export const set = (name: string, value: Wat): Wat => `(local.set $${name} ${value})`;
 /** The same type for several names: `names('i32', 'a', 'b')` = { a: 'i32', b: 'i32' }. */
 export const names = (type: ValType, ...ns: string[]): Decls => Object.fromEntries(ns.map((n) => [n, type]));
-const decls = (kind: 'param' | 'local', d: Decls): string[] => Object.entries(d).map(([n, t]) => `(${kind} $${n} ${t})`);
+const decls = (kind: 'param' | 'local', d: Decls): string[] =>
+  Object.entries(d).map(([n, t]) => `(${kind} $${n} ${t})`);
 
 // ---- Instructions by type --------------------------------------------------------------------
 
@@ -41,7 +42,8 @@ export interface MemArg {
   offset?: number;
   align?: number;
 }
-const memarg = (m: MemArg = {}): string => (m.offset !== undefined ? ` offset=${m.offset}` : '') + (m.align !== undefined ? ` align=${m.align}` : '');
+const memarg = (m: MemArg = {}): string =>
+  (m.offset !== undefined ? ` offset=${m.offset}` : '') + (m.align !== undefined ? ` align=${m.align}` : '');
 const access = (name: string, m: MemArg | undefined, ...operands: Wat[]): Wat => op(name + memarg(m), ...operands);
 
 type Unary = (a: Arg) => Wat;
@@ -81,16 +83,29 @@ export const i32 = {
 export const i64 = memory('i64');
 
 /** Floats print as given: a number, or a string such as '0x1p-126'. */
-const fConst = (t: 'f32' | 'f64') => (v: number | string): Wat => `(${t}.const ${v})`;
+const fConst =
+  (t: 'f32' | 'f64') =>
+  (v: number | string): Wat =>
+    `(${t}.const ${v})`;
 export const f32 = {
   const: fConst('f32'),
   ...memory('f32'),
-  ...ops('f32', fConst('f32'), ['abs', 'sqrt', 'demote_f64'], ['add', 'sub', 'mul', 'div', 'max', 'eq', 'ne', 'lt', 'gt']),
+  ...ops(
+    'f32',
+    fConst('f32'),
+    ['abs', 'sqrt', 'demote_f64'],
+    ['add', 'sub', 'mul', 'div', 'max', 'eq', 'ne', 'lt', 'gt'],
+  ),
 };
 export const f64 = {
   const: fConst('f64'),
   ...memory('f64'),
-  ...ops('f64', fConst('f64'), ['abs', 'floor', 'promote_f32', 'convert_i32_s', 'convert_i32_u'], ['add', 'sub', 'mul', 'div', 'lt']),
+  ...ops(
+    'f64',
+    fConst('f64'),
+    ['abs', 'floor', 'promote_f32', 'convert_i32_s', 'convert_i32_u'],
+    ['add', 'sub', 'mul', 'div', 'lt'],
+  ),
 };
 
 /** A v128 constant of four i32, four f32 or two f64 lanes; one value fills every lane. */
@@ -115,7 +130,12 @@ export const v128 = {
 
 const f32x4Const = (v: number): Wat => v128Const('f32x4', v);
 export const f32x4 = {
-  ...ops('f32x4', f32x4Const, ['abs', 'sqrt', 'splat', 'demote_f64x2_zero'], ['add', 'sub', 'mul', 'div', 'pmax', 'lt', 'gt']),
+  ...ops(
+    'f32x4',
+    f32x4Const,
+    ['abs', 'sqrt', 'splat', 'demote_f64x2_zero'],
+    ['add', 'sub', 'mul', 'div', 'pmax', 'lt', 'gt'],
+  ),
   extract_lane: (lane: number, v: Wat): Wat => op('f32x4.extract_lane', lane, v),
   replace_lane: (lane: number, v: Wat, x: Wat): Wat => op('f32x4.replace_lane', lane, v, x),
   /** a·b + c, fused where the processor can (relaxed SIMD: its last bits depend on the machine). */
@@ -124,7 +144,9 @@ export const f32x4 = {
 export const f64x2 = ops('f64x2', (v) => v128Const('f64x2', v), ['promote_low_f32x4'], ['add', 'sub', 'mul']);
 export const i32x4 = ops('i32x4', (v) => v128Const('i32x4', v), ['splat'], ['add']);
 /** Bytes of a and b (0–15 a's, 16–31 b's) picked by `lanes`. */
-export const i8x16 = { shuffle: (lanes: readonly number[], a: Wat, b: Wat): Wat => op('i8x16.shuffle', ...lanes, a, b) };
+export const i8x16 = {
+  shuffle: (lanes: readonly number[], a: Wat, b: Wat): Wat => op('i8x16.shuffle', ...lanes, a, b),
+};
 /** v with its two 64-bit halves swapped (so that f64x2.promote_low_f32x4 reads its upper two f32). */
 export const swapHalves = (v: Wat): Wat => i8x16.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7], v, v);
 
@@ -136,7 +158,8 @@ export const ZERO = v128Const('f32x4', 0);
  * engine compiles to a fused multiply-add where the processor has one (so its rounding, and the
  * last bits of a product, depend on the machine).
  */
-export const madd = (a: Wat, b: Wat, c: Wat, fma: boolean): Wat => (fma ? f32x4.relaxed_madd(a, b, c) : f32x4.add(c, f32x4.mul(a, b)));
+export const madd = (a: Wat, b: Wat, c: Wat, fma: boolean): Wat =>
+  fma ? f32x4.relaxed_madd(a, b, c) : f32x4.add(c, f32x4.mul(a, b));
 
 // ---- Other instructions ----------------------------------------------------------------------
 
@@ -146,7 +169,8 @@ export const call = (fn: string, ...args: Wat[]): Wat => op(`call $${fn}`, ...ar
 export const ret = (value?: Wat): Wat => (value === undefined ? '(return)' : op('return', value));
 export const nop: Wat = '(nop)';
 /** memory.fill(dst, byte, n) and memory.copy(dst, src, n). */
-export const fill = (dst: Wat, byte: Arg, n: Wat): Wat => op('memory.fill', dst, typeof byte === 'number' ? i32Const(byte) : byte, n);
+export const fill = (dst: Wat, byte: Arg, n: Wat): Wat =>
+  op('memory.fill', dst, typeof byte === 'number' ? i32Const(byte) : byte, n);
 export const copy = (dst: Wat, src: Wat, n: Wat): Wat => op('memory.copy', dst, src, n);
 
 // ---- Control ---------------------------------------------------------------------------------
@@ -156,11 +180,13 @@ export function ifThen(cond: Wat, then: Body, otherwise?: Body): Wat {
   return `(if ${cond}\n(then\n${seq(then)})${otherwise === undefined ? '' : `\n(else\n${seq(otherwise)})`})`;
 }
 /** `cond ? then : otherwise` of type `type`, by a branch (only one side runs). */
-export const ifValue = (type: ValType, cond: Wat, then: Wat, otherwise: Wat): Wat => `(if (result ${type}) ${cond} (then ${then}) (else ${otherwise}))`;
+export const ifValue = (type: ValType, cond: Wat, then: Wat, otherwise: Wat): Wat =>
+  `(if (result ${type}) ${cond} (then ${then}) (else ${otherwise}))`;
 
 /** `while (!exit) body`: a loop that leaves when `exit` holds, tested before each pass. */
 export function until(label: string, exit: Wat, body: Body): Wat {
-  return `(block $${label}_done (loop $${label}_next\n(br_if $${label}_done ${exit})\n${seq(body)}\n(br $${label}_next)))`;
+  const [done, next] = [`$${label}_done`, `$${label}_next`];
+  return `(block ${done} (loop ${next}\n(br_if ${done} ${exit})\n${seq(body)}\n(br ${next})))`;
 }
 
 /** `for (v = 0; v < n; v += step) body`, unsigned. */
@@ -209,7 +235,8 @@ export function func(name: string, spec: FuncSpec, body: Body): Wat {
 }
 
 /** The memory "env" "memory" of 1 to 16,384 pages, shared (for the worker pool's threads) or not. */
-export const importMemory = (shared: boolean): Wat => `(import "env" "memory" (memory 1 16384${shared ? ' shared' : ''}))`;
+export const importMemory = (shared: boolean): Wat =>
+  `(import "env" "memory" (memory 1 16384${shared ? ' shared' : ''}))`;
 
 /** `(module …)`, indented by nesting. */
 export function module(fields: Body): Wat {

@@ -43,7 +43,10 @@ const setIw = set('iw', i32.sub(i32.add(i32.mul(get('ow'), get('sw')), get('j'))
 /** (ih, iw) in the image: unsigned compares also reject negative rows and columns (the padding above and left). */
 const inImage = i32.and(i32.lt_u(get('ih'), get('H')), i32.lt_u(get('iw'), get('W')));
 /** $src ← the byte offset of position (b, ih, iw) in x. */
-const setSrc = set('src', i32.shl(i32.mul(i32.add(i32.mul(i32.add(i32.mul(get('b'), get('H')), get('ih')), get('W')), get('iw')), get('C')), 2));
+const setSrc = set(
+  'src',
+  i32.shl(i32.mul(i32.add(i32.mul(i32.add(i32.mul(get('b'), get('H')), get('ih')), get('W')), get('iw')), get('C')), 2),
+);
 /** Loops over b, oh, ow: `body` once per output position. */
 const outputs = (body: Body): Wat => forLoop('b', get('B'), forLoop('oh', get('OH'), forLoop('ow', get('OW'), body)));
 
@@ -53,7 +56,10 @@ const outputs = (body: Body): Wat => forLoop('b', get('B'), forLoop('oh', get('O
  */
 function windows(inside: Body, outside: Body, after: Wat): Wat {
   const position = [setIw, ifThen(inImage, [setSrc, seq(inside)], outside), after];
-  return seq([set('run', i32.shl(get('C'), 2)), outputs(forLoop('i', get('kh'), [setIh, forLoop('j', get('kw'), position)]))]);
+  return seq([
+    set('run', i32.shl(get('C'), 2)),
+    outputs(forLoop('i', get('kh'), [setIh, forLoop('j', get('kw'), position)])),
+  ]);
 }
 
 /**
@@ -95,23 +101,49 @@ const im2col = (() => {
   const segment = ifThen(
     i32.eqz(get('inside')),
     fill(get('seg'), 0, get('rowRun')),
-    ifThen(wholeRow, [set('from', i32.add(get('xrow'), i32.mul(get('iw0'), get('run')))), set('to', get('seg')), set('n', get('rowRun')), copyRun], byPosition),
+    ifThen(
+      wholeRow,
+      [
+        set('from', i32.add(get('xrow'), i32.mul(get('iw0'), get('run')))),
+        set('to', get('seg')),
+        set('n', get('rowRun')),
+        copyRun,
+      ],
+      byPosition,
+    ),
   );
   const windowRow = [
     setIh,
-    set('xrow', i32.add(get('x'), i32.shl(i32.mul(i32.mul(i32.add(i32.mul(get('b'), get('H')), get('ih')), get('W')), get('C')), 2))),
+    set(
+      'xrow',
+      i32.add(
+        get('x'),
+        i32.shl(i32.mul(i32.mul(i32.add(i32.mul(get('b'), get('H')), get('ih')), get('W')), get('C')), 2),
+      ),
+    ),
+    // Unsigned, as in inImage: a negative row (the padding above) is outside too.
     set('inside', i32.lt_u(get('ih'), get('H'))),
     set('seg', i32.add(get('outRow'), i32.mul(get('i'), get('rowRun')))),
     set('iw0', i32.sub(0, get('pl'))),
-    forLoop('ow', get('OW'), [segment, set('seg', i32.add(get('seg'), get('rowBytes'))), set('iw0', i32.add(get('iw0'), get('sw')))]),
+    forLoop('ow', get('OW'), [
+      segment,
+      set('seg', i32.add(get('seg'), get('rowBytes'))),
+      set('iw0', i32.add(get('iw0'), get('sw'))),
+    ]),
   ];
-  const outRow = i32.add(get('cols'), i32.mul(i32.mul(i32.add(i32.mul(get('b'), get('OH')), get('oh')), get('OW')), get('rowBytes')));
+  const outRow = i32.add(
+    get('cols'),
+    i32.mul(i32.mul(i32.add(i32.mul(get('b'), get('OH')), get('oh')), get('OW')), get('rowBytes')),
+  );
   return func(
     'im2col',
     {
       exported: true,
       params: { ...names('i32', 'cols', 'x'), ...GEOMETRY },
-      locals: { ...WINDOW_LOCALS, ...names('i32', 'o', 'end4', 'n', 'from', 'to', 'iw0', 'rowRun', 'rowBytes', 'xrow', 'outRow', 'inside', 'seg') },
+      locals: {
+        ...WINDOW_LOCALS,
+        ...names('i32', 'o', 'end4', 'n', 'from', 'to', 'iw0', 'rowRun', 'rowBytes', 'xrow', 'outRow', 'inside', 'seg'),
+      },
     },
     [
       set('run', i32.shl(get('C'), 2)),
@@ -128,7 +160,11 @@ const imageBytes = i32.shl(i32.mul(i32.mul(i32.mul(get('B'), get('H')), get('W')
 /** dx = 0, then each row of dcols added back at the positions it was copied from. */
 const col2im = func(
   'col2im',
-  { exported: true, params: { ...names('i32', 'dx', 'dcols'), ...GEOMETRY }, locals: { ...WINDOW_LOCALS, ...LOOP4_LOCALS, to: 'i32' } },
+  {
+    exported: true,
+    params: { ...names('i32', 'dx', 'dcols'), ...GEOMETRY },
+    locals: { ...WINDOW_LOCALS, ...LOOP4_LOCALS, to: 'i32' },
+  },
   [
     fill(get('dx'), 0, imageBytes),
     windows(
@@ -171,9 +207,15 @@ const maxPool = (() => {
       v128.store(at('y'), v128.bitselect(get('v'), v128.load(at('y')), get('gt'))),
       v128.store(at('arg'), v128.bitselect(idx, v128.load(at('arg')), get('gt'))),
     ],
-    [set('sv', f32.load(xAt)), ifThen(f32.gt(get('sv'), f32.load(at('y'))), [f32.store(at('y'), get('sv')), i32.store(at('arg'), flat)])],
+    [
+      set('sv', f32.load(xAt)),
+      ifThen(f32.gt(get('sv'), f32.load(at('y'))), [f32.store(at('y'), get('sv')), i32.store(at('arg'), flat)]),
+    ],
   );
-  const position = [setIw, ifThen(inImage, [setSrc, ifThen(get('seeded'), update, [seed, set('seeded', i32.const(1))])])];
+  const position = [
+    setIw,
+    ifThen(inImage, [setSrc, ifThen(get('seeded'), update, [seed, set('seeded', i32.const(1))])]),
+  ];
   const window = [
     set('seeded', i32.const(0)),
     forLoop('i', get('kh'), [setIh, forLoop('j', get('kw'), position)]),

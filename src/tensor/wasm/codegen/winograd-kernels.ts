@@ -11,11 +11,29 @@
  *   wino_kernels(up, w, C, F, turned)   w [3, 3, C, F] (or [3, 3, F, C] turned) → up [16][⌈F/PANEL⌉][C][PANEL]
  */
 import { PANEL } from '../abi.js';
-import { ZERO, f32, f32x4, f64x2, forLoop, func, get, i32, i8x16, ifThen, names, set, swapHalves, v128, type Decls, type Wat } from './wat.js';
+import {
+  ZERO,
+  f32,
+  f32x4,
+  f64x2,
+  forLoop,
+  func,
+  get,
+  i32,
+  i8x16,
+  ifThen,
+  names,
+  set,
+  swapHalves,
+  v128,
+  type Decls,
+  type Wat,
+} from './wat.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** a + b + c, or a − b + c. */
-const sum3 = (a: Wat, b: Wat, c: Wat, sign: '+' | '-'): Wat => f64x2.add(sign === '+' ? f64x2.add(a, b) : f64x2.sub(a, b), c);
+const sum3 = (a: Wat, b: Wat, c: Wat, sign: '+' | '-'): Wat =>
+  f64x2.add(sign === '+' ? f64x2.add(a, b) : f64x2.sub(a, b), c);
 const halved = (x: Wat): Wat => f64x2.mul(x, v128.const('f64x2', 0.5));
 /** G applied to three values: its four rows. */
 const G = (a: Wat, b: Wat, c: Wat): Wat[] => [a, halved(sum3(a, b, c, '+')), halved(sum3(a, b, c, '-')), c];
@@ -31,7 +49,10 @@ export function winogradKernelsWat(): Wat {
   const tap = (k: number): Wat => i32.add(get('wcf'), i32.mul(k, get('ks')));
   // Four filters' tap k as f32x4: their taps are fs floats apart (1, or C turned).
   const load = (k: number): Wat =>
-    range(3).reduce((v, l) => f32x4.replace_lane(l + 1, v, f32.load(i32.add(tap(k), i32.mul(l + 1, get('fsb'))))), v128.load32_zero(tap(k)));
+    range(3).reduce(
+      (v, l) => f32x4.replace_lane(l + 1, v, f32.load(i32.add(tap(k), i32.mul(l + 1, get('fsb'))))),
+      v128.load32_zero(tap(k)),
+    );
   // g: the 9 taps, each as two f64x2 halves (l: filters 0, 1; h: filters 2, 3).
   const taps = range(9).flatMap((k) => [
     set('x', load(k)),
@@ -52,7 +73,10 @@ export function winogradKernelsWat(): Wat {
     const at = i32.add(get('at'), i32.mul(n, get('per')));
     const lanes = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
     return [
-      v128.store(at, i8x16.shuffle(lanes, f32x4.demote_f64x2_zero(U(i, j, 'l')), f32x4.demote_f64x2_zero(U(i, j, 'h')))),
+      v128.store(
+        at,
+        i8x16.shuffle(lanes, f32x4.demote_f64x2_zero(U(i, j, 'l')), f32x4.demote_f64x2_zero(U(i, j, 'h'))),
+      ),
       // The last panel half empty (F % 8 = 4): its other four filters are zeros.
       ifThen(get('pad'), v128.store(at, ZERO, { offset: 16 })),
     ];
@@ -91,7 +115,13 @@ export function winogradKernelsWat(): Wat {
             'at',
             i32.add(
               get('up'),
-              i32.mul(i32.add(i32.mul(i32.add(i32.mul(i32.shr_u(get('f'), log2Panel), get('C')), get('c')), PANEL), i32.and(get('f'), PANEL - 1)), 4),
+              i32.mul(
+                i32.add(
+                  i32.mul(i32.add(i32.mul(i32.shr_u(get('f'), log2Panel), get('C')), get('c')), PANEL),
+                  i32.and(get('f'), PANEL - 1),
+                ),
+                4,
+              ),
             ),
           ),
           set('pad', i32.and(i32.eq(i32.add(get('f'), 4), get('F')), i32.ne(i32.and(get('F'), PANEL - 1), 0))),
