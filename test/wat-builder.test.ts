@@ -42,20 +42,32 @@ describe('WAT builder', () => {
     expect(v128.store(get('p'), get('v'), { offset: 32 })).toBe('(v128.store offset=32 (local.get $p) (local.get $v))');
     expect(v128.const('f32x4', 0.5)).toBe('(v128.const f32x4 0.5 0.5 0.5 0.5)');
     expect(v128.const('i32x4', 0, 1, 2, 3)).toBe('(v128.const i32x4 0 1 2 3)');
-    expect(ifValue('i32', get('c'), get('a'), get('b'))).toBe('(if (result i32) (local.get $c) (then (local.get $a)) (else (local.get $b)))');
+    expect(ifValue('i32', get('c'), get('a'), get('b'))).toBe(
+      '(if (result i32) (local.get $c) (then (local.get $a)) (else (local.get $b)))',
+    );
   });
 
   it('declares a function with its export, parameters in order, result and locals', () => {
-    const text = func('f', { exported: true, params: { ...names('i32', 'a', 'b'), x: 'f64' }, result: 'i32', locals: names('v128', 'v') }, get('a'));
-    expect(text.replace(/\s+/g, ' ')).toBe('(func $f (export "f") (param $a i32) (param $b i32) (param $x f64) (result i32) (local $v v128) (local.get $a))');
+    const text = func(
+      'f',
+      { exported: true, params: { ...names('i32', 'a', 'b'), x: 'f64' }, result: 'i32', locals: names('v128', 'v') },
+      get('a'),
+    );
+    expect(text.replace(/\s+/g, ' ')).toBe(
+      '(func $f (export "f") (param $a i32) (param $b i32) (param $x f64) (result i32) (local $v v128) (local.get $a))',
+    );
   });
 
   it('builds a module that assembles and computes: a counted loop, and a SIMD loop with its scalar tail', async () => {
     // sum(p, n) = Σ i32 at p over n words; add(out, a, b, n) = a + b over n floats.
-    const sum = func('sum', { exported: true, params: names('i32', 'p', 'n'), result: 'i32', locals: names('i32', 'i', 's') }, [
-      forLoop('i', get('n'), set('s', i32.add(get('s'), i32.load(i32.add(get('p'), i32.shl(get('i'), 2)))))),
-      get('s'),
-    ]);
+    const sum = func(
+      'sum',
+      { exported: true, params: names('i32', 'p', 'n'), result: 'i32', locals: names('i32', 'i', 's') },
+      [
+        forLoop('i', get('n'), set('s', i32.add(get('s'), i32.load(i32.add(get('p'), i32.shl(get('i'), 2)))))),
+        get('s'),
+      ],
+    );
     const add = func('add', { exported: true, params: names('i32', 'out', 'a', 'b', 'n'), locals: LOOP4_LOCALS }, [
       loop4(
         get('n'),

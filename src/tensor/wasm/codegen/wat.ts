@@ -77,16 +77,16 @@ export const i32 = {
     ['eqz', 'reinterpret_f32', 'trunc_f64_s', 'trunc_sat_f64_s'],
     ['add', 'sub', 'mul', 'div_u', 'rem_u', 'rem_s', 'and', 'or', 'xor', 'shl', 'shr_u', 'rotl'],
   ),
+  // Comparisons: 1 or 0.
   ...ops('i32', i32Const, [], ['eq', 'ne', 'lt_u', 'lt_s', 'le_u', 'le_s', 'gt_u', 'gt_s', 'ge_u', 'ge_s']),
 };
 
 export const i64 = memory('i64');
 
 /** Floats print as given: a number, or a string such as '0x1p-126'. */
-const fConst =
-  (t: 'f32' | 'f64') =>
-  (v: number | string): Wat =>
-    `(${t}.const ${v})`;
+function fConst(t: 'f32' | 'f64'): (v: number | string) => Wat {
+  return (v) => `(${t}.const ${v})`;
+}
 export const f32 = {
   const: fConst('f32'),
   ...memory('f32'),
