@@ -29,6 +29,7 @@ import {
   ifValue,
   madd,
   names,
+  range,
   seq,
   set,
   until,
@@ -51,8 +52,8 @@ const A4 = { align: 4 } as const;
  */
 export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unroll, fma = false): Wat {
   const W = 4 * V;
-  const rows = Array.from({ length: r }, (_, x) => x);
-  const vecs = Array.from({ length: V }, (_, v) => v);
+  const rows = range(r);
+  const vecs = range(V);
   const acc = (x: number, v: number): string => `acc${x}_${v}`;
   const accs = (f: (x: number, v: number) => Wat): Wat[] => rows.flatMap((x) => vecs.map((v) => f(x, v)));
   const cRow = (x: Wat): Wat => i32.add(get('c'), i32.mul(get('ldc'), x));
@@ -132,7 +133,9 @@ export function tileFunc(r: number, V: number, mode: AMode, U = DEFAULT_TILE.unr
     set('pb', get('b')),
     set('p', i32.const(0)),
     until('p4', i32.gt_u(i32.add(get('p'), U), get('k')), [
-      ...Array.from({ length: U }, (_, u) => step(u)).flat(),
+      ...range(U)
+        .map((u) => step(u))
+        .flat(),
       ...advance(U),
     ]),
     ...(U > 1 ? [until('p', i32.ge_u(get('p'), get('k')), [...step(0), ...advance(1)])] : []),
@@ -167,7 +170,7 @@ export function gemmFunc(R: number, V: number, mode: AMode): Wat[] {
   const tileAt = (rows: Wat): Wat[] => [
     set('cq', cAt(get('i'))),
     set('ai', aAt(get('i'))),
-    ...Array.from({ length: R }, (_, x) => ifThen(i32.eq(rows, x + 1), tileCall(x + 1, get('cq'), get('ai')))),
+    ...range(R).map((x) => ifThen(i32.eq(rows, x + 1), tileCall(x + 1, get('cq'), get('ai')))),
   ];
   const params = names('i32', 'c', 'a', 'b', 'm', 'k', 'n', 'ars', 'acs', 'scratch');
   const args = Object.keys(params).map(get);
@@ -252,7 +255,7 @@ export function packFuncs(V: number): Wat[] {
       set('o', i32.add(get('o'), 4)),
     ]);
   const row = i32.add(get('b'), i32.mul(get('p'), i32.mul(get('ldb'), 4)));
-  const vectors = Array.from({ length: V }, (_, v) =>
+  const vectors = range(V).map((v) =>
     v128.store(get('o'), v128.load(i32.add(row, i32.mul(get('q'), 4 * W)), { offset: 16 * v, ...A4 }), {
       offset: 16 * v,
       ...A4,
@@ -304,7 +307,7 @@ export function gemmRowsFunc(fma: boolean): Wat {
   ];
   // Columns [j, j + 4V): V accumulators over the list.
   const block = (V: number): Wat => {
-    const accs = Array.from({ length: V }, (_, v) => `r${v}`);
+    const accs = range(V).map((v) => `r${v}`);
     return until(`b${V}`, i32.gt_u(i32.add(get('j'), 4 * V), get('n')), [
       ...accs.map((r) => set(r, ZERO)),
       ...overList(`l${V}`, [
@@ -352,7 +355,7 @@ export function gemmRowsFunc(fma: boolean): Wat {
     av: 'f32',
     s: 'v128',
     ...names('i32', 'e', 'lend', 'bp', 'bj', 'ldb'),
-    ...names('v128', ...Array.from({ length: ROWS_VECS }, (_, v) => `r${v}`)),
+    ...names('v128', ...range(ROWS_VECS).map((v) => `r${v}`)),
   };
   return func('gemm_rows', { exported: true, params: names('i32', 'c', 'a', 'b', 'm', 'k', 'n', 'scratch'), locals }, [
     set('ldb', i32.mul(get('n'), 4)),

@@ -17,6 +17,9 @@ export type Arg = Wat | number;
 /** Instructions in order: one, or a list. */
 export type Body = Wat | readonly Wat[];
 
+/** 0, 1, …, n − 1: the indices of unrolled code (lanes, rows of a tile, positions of a transform). */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
 /** Instructions one after another. */
 export const seq = (body: Body): Wat => (typeof body === 'string' ? body : body.join('\n'));
 

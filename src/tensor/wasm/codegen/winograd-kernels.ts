@@ -23,6 +23,7 @@ import {
   i8x16,
   ifThen,
   names,
+  range,
   set,
   swapHalves,
   v128,
@@ -30,7 +31,6 @@ import {
   type Wat,
 } from './wat.js';
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** a + b + c, or a − b + c. */
 const sum3 = (a: Wat, b: Wat, c: Wat, sign: '+' | '-'): Wat =>
   f64x2.add(sign === '+' ? f64x2.add(a, b) : f64x2.sub(a, b), c);

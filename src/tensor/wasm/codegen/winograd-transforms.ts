@@ -23,13 +23,13 @@ import {
   ifThen,
   ifValue,
   names,
+  range,
   set,
   v128,
   type Decls,
   type Wat,
 } from './wat.js';
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const half = (a: Wat): Wat => f32x4.mul(a, v128.const('f32x4', 0.5));
 const { add: fadd, sub: fsub } = f32x4;
 /** Bytes of a panel row of packed B. */
