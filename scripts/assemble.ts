@@ -1,6 +1,6 @@
 /** wabt's assembler over the generated kernel source; shared by the build script and the test that checks binary.ts. */
 import wabtInit from 'wabt';
-import { fmaProductsWat, kernelsWat } from '../src/tensor/wasm/module-wat.js';
+import { fmaProductsWat, kernelsWat } from '../src/tensor/wasm/codegen/module.js';
 
 /** The kernel module, or with `fma` the module of fused multiply-add products (relaxed SIMD). */
 export async function assembleKernels(shared: boolean, fma = false): Promise<Uint8Array> {

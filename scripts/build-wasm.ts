@@ -1,5 +1,5 @@
 /**
- * Assembles the WebAssembly kernels from their source (src/tensor/wasm/module-wat.ts) with wabt and
+ * Assembles the WebAssembly kernels from their source (src/tensor/wasm/codegen/module.ts) with wabt and
  * writes them, base64-encoded, into src/tensor/wasm/binary.ts, so the library embeds them and
  * fetches nothing at run time. Run with `npm run build:wasm` after changing the source.
  */

@@ -1,7 +1,8 @@
 // The source tree's shape: no import cycles between files (a type-only import counts: it still ties the
-// two files together) nor between rooms (src/'s folders), tests that import nothing from bench/, each
-// layer class named in one place only (its own file), and every layer registered wherever a model can
-// be loaded.
+// two files together) nor between rooms (src/'s folders), tests that import nothing from bench/, the
+// wasm kernels' generators (src/tensor/wasm/codegen, build-time only) imported by nothing else in src/,
+// each layer class named in one place only (its own file), and every layer registered wherever a model
+// can be loaded.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -83,6 +84,16 @@ export function roomGraph(graph: Map<string, string[]>): Map<string, string[]> {
   return new Map([...rooms].map(([room, to]) => [room, [...to].sort()]));
 }
 
+const CODEGEN = join(SRC, 'tensor/wasm/codegen');
+
+/** `from → to` for each import of a file inside src/tensor/wasm/codegen by a file outside it. */
+export function codegenImporters(graph: Map<string, string[]>): string[] {
+  const inside = (f: string): boolean => f.startsWith(CODEGEN + '/');
+  return [...graph].flatMap(([file, imports]) =>
+    inside(file) ? [] : imports.filter(inside).map((t) => `${relative(SRC, file)} → ${relative(SRC, t)}`),
+  );
+}
+
 describe('source structure', () => {
   it('has no import cycles', () => {
     const files = sourceFiles(SRC);
@@ -108,6 +119,24 @@ describe('source structure', () => {
     expect(importCycles(roomGraph(graph))).toEqual([['layers', 'training']]);
     graph.set(a, []);
     expect(importCycles(roomGraph(graph))).toEqual([]);
+  });
+
+  it('imports nothing from the wasm generators outside them (the runtime needs only wasm/abi.ts and wasm/binary.ts)', () => {
+    const files = sourceFiles(SRC);
+    expect(files.filter((f) => f.startsWith(CODEGEN + '/')).length).toBeGreaterThan(5);
+    expect(codegenImporters(new Map(files.map((f) => [f, importsOf(f)])))).toEqual([]);
+  });
+
+  it('the generators check sees a runtime file that imports a generator, type-only included', () => {
+    const backend = join(SRC, 'tensor/wasm/backend.ts');
+    const gemm = join(CODEGEN, 'gemm.ts');
+    const graph = new Map([
+      [backend, importsOf(backend, "import type { AMode } from './codegen/gemm.js';\n")],
+      [gemm, importsOf(gemm, "import { DEFAULT_TILE } from '../abi.js';\n")],
+    ]);
+    expect(codegenImporters(graph)).toEqual(['tensor/wasm/backend.ts → tensor/wasm/codegen/gemm.ts']);
+    graph.set(backend, importsOf(backend, "import { DEFAULT_TILE } from './abi.js';\n"));
+    expect(codegenImporters(graph)).toEqual([]);
   });
 
   it('tests import nothing from bench/', () => {
