@@ -1,21 +1,32 @@
 /**
  * Sequential: a stack of layers (Keras's sequential.py): adding and building layers, the forward
- * pass, the weights and the config. Training lives in trainer.ts, the summary in summary.ts; the
- * methods here that train hand the work to the Trainer that `compile` makes.
+ * pass through them and the backward pass back, the weights and the config. It is a TrainableModel
+ * (training/trainable-model.ts): compile makes a Trainer (training/trainer.ts) for it, and fit,
+ * evaluate, predict, trainOnBatch and computeGradients hand their work to the trainer. The summary
+ * is in summary.ts.
+ *   forward:  h₀ = x [batch, ...inputShape],  hᵢ = layerᵢ(hᵢ₋₁),  y = h_last [batch, ...outputShape]
+ *   backward: dL/dhᵢ₋₁ = layerᵢ.backward(dL/dhᵢ), from the last layer down to the first that learns
  */
-import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import { Rng, checkSeed } from '../tensor/random.js';
-import { Tensor, firstNonFinite, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import { Tensor, firstNonFinite, type FloatTensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { History } from '../training/callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from '../layers/layer.js';
 import { layerToConfig } from '../layers/registry.js';
 import { summaryLines } from './summary.js';
-import { Trainer, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from '../training/trainer.js';
+import { Trainer, predict } from '../training/trainer.js';
+import type { ModelBackwardOptions, TrainableModel } from '../training/trainable-model.js';
+import { notATensor, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from '../training/training-args.js';
 
-export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/trainer.js';
+export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs, OptimizerName, LossIdentifier, MetricName } from '../training/training-args.js';
 
+/**
+ * Sequential's options: a seed for a reproducible run, the precision, the name.
+ * @example
+ * const model = new Sequential([new Dense(10, { inputShape: [784] })], { seed: 1, name: 'probe' });
+ */
 export interface SequentialArgs {
   /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
   seed?: number;
@@ -24,6 +35,12 @@ export interface SequentialArgs {
   name?: string;
 }
 
+/**
+ * `save`'s options: what to include and in which format.
+ * @example
+ * await model.save('out/model.keras'); // Keras 3's file, by the extension
+ * await model.save('out/tfjs-model', { format: 'tfjs' }); // a directory TensorFlow.js loads
+ */
 export interface SaveOptions {
   /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
   includeOptimizer?: boolean;
@@ -37,7 +54,12 @@ export interface SaveOptions {
   format?: 'mnist-nn' | 'tfjs' | 'keras';
 }
 
-/** What `save` resolves to. */
+/**
+ * What `save` resolves to.
+ * @example
+ * const { notes } = await model.save('out/web', { format: 'tfjs' });
+ * for (const n of notes) console.warn(n);
+ */
 export interface SaveResult {
   /**
    * What the file leaves out and why, one sentence each: the TensorFlow.js format leaves out the
@@ -52,13 +74,28 @@ let fileSaver: FileSaver | undefined;
 /**
  * Sets what `model.save(path)` writes with. io/save.ts sets it when loaded, so the Node entry and
  * the CLI can save; the browser entry never loads it (it would pull in node:fs).
+ * @example
+ * setFileSaver(async (model, path, options) => ({ notes: [] })); // a saver that writes nothing
  * @internal
  */
 export function setFileSaver(saver: FileSaver): void {
   fileSaver = saver;
 }
 
-export class Sequential {
+/**
+ * A model that is a stack of layers, each feeding the next (Keras's `keras.Sequential`): build it,
+ * `compile` it with an optimizer and a loss, `fit` it to data, then `evaluate`, `predict` and `save`.
+ * @example
+ * const model = new Sequential([
+ *   new Flatten({ inputShape: [28, 28] }),
+ *   new Dense(128, { activation: 'relu' }),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ], { seed: 1 });
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const history = await model.fit(xTrain.div(255), yTrain, { epochs: 5, validationSplit: 0.2 });
+ * const { accuracy } = await model.evaluate(xTest.div(255), yTest);
+ */
+export class Sequential implements TrainableModel {
   readonly name: string;
   readonly layers: Layer[] = [];
   readonly dtype: FloatDType;
@@ -275,20 +312,8 @@ export class Sequential {
   }
 
   /** The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape]. */
-  async predict(x: Tensor, args: EvaluateArgs = {}): Promise<Tensor> {
-    checkKeys('predict', args, ['batchSize']);
-    const batchSize = args.batchSize ?? 32;
-    checkInt('predict', 'batchSize', batchSize, 1);
-    const xs = this.prepareInput(x, 'predict');
-    const n = xs.shape[0];
-    const row = shapeSize(this.outputShape);
-    const out = new Tensor(floatArray(n * row, this.dtype), [n, ...this.outputShape]);
-    for (let lo = 0; lo < n; lo += batchSize) {
-      const hi = Math.min(n, lo + batchSize);
-      const yb = this.forward(xs.slice(lo, hi), false);
-      out.data.set(yb.data.subarray(0, (hi - lo) * row), lo * row);
-    }
-    return out;
+  async predict(x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
+    return predict(this, x, args);
   }
 
   /** Copies of every weight, in Keras's order (layer by layer; Dense: kernel, then bias). */
@@ -326,13 +351,34 @@ export class Sequential {
     return h;
   }
 
+  /** The pre-softmax values of the last forward when the last layer ends in softmax (for a fused cross-entropy). */
+  outputLogits(): FloatTensor | undefined {
+    const last = this.layers[this.layers.length - 1];
+    return last.endsInSoftmax() ? last.logits() : undefined;
+  }
+
+  /**
+   * From dL/dy of the last forward, each layer's backward in reverse order, writing the weight
+   * gradients of the layers that learn. Layers before the first one that learns need no gradient,
+   * nor does its input: for Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], a step's costliest product.
+   */
+  backward(dy: FloatTensor, options: ModelBackwardOptions): void {
+    const layers = this.layers;
+    const learns = layers.map((l) => l.parameters().some((p) => p.trainable !== false) && options.learns(l));
+    const first = learns.indexOf(true);
+    let d: FloatTensor | null = dy;
+    for (let i = layers.length - 1; first >= 0 && i >= first && d; i--) {
+      d = layers[i].backward(d, { needInputGrad: i > first, skipSoftmax: options.fromLogits && i === layers.length - 1, weightGrads: learns[i] });
+    }
+  }
+
   /**
    * Checks x against the model's input shape (building the model from it when needed), rejects
    * NaN and infinities, and casts it to the model's dtype (integer pixels become floats as Keras does).
    * @internal
    */
   prepareInput(x: Tensor, where: string): FloatTensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`${where}: x must be a Tensor, got ${x === null ? 'null' : typeof x}.`);
+    if (!(x instanceof Tensor)) throw new ValueError(`${where}: x must be a Tensor, got ${notATensor(x)}.`);
     if (this.layers.length === 0) throw new ValueError(`${where}: the model has no layers.`);
     if (x.rank < 2) throw new ShapeError(`${where}: x must have a batch dimension and a sample shape, got shape ${formatShape(x.shape)}.`);
     if (x.shape[0] === 0) throw new ShapeError(`${where}: x has no samples (shape ${formatShape(x.shape)}).`);
