@@ -238,6 +238,10 @@ describe('errors name the layer and the shapes', () => {
     const nan = randn([4, 28, 28], rng);
     nan.data[5] = Number.NaN;
     await expect(c.fit(nan, y, { verbose: 0 })).rejects.toThrow('fit: x holds NaN at flat index 5; inputs must be finite.');
+    // A plain array (a TF.js or NumPy habit) gets told what to write instead.
+    await expect(c.fit(Array.from(x.data) as never, y)).rejects.toThrow('fit: x must be a Tensor, got an Array; wrap it with tensor(array)');
+    await expect(c.evaluate(x, [1, 2] as never)).rejects.toThrow('evaluate: y must be a Tensor, got an Array; wrap it with tensor(array)');
+    await expect(c.predict(new Float32Array(4) as never)).rejects.toThrow('predict: x must be a Tensor, got a Float32Array; wrap it with tensor(values, shape)');
     // Names outside the unions fail to type-check, and at run time for JavaScript callers.
     // @ts-expect-error 'adamw' is not an optimizer name
     expect(() => c.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/Unknown optimizer 'adamw'/);

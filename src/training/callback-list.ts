@@ -22,7 +22,8 @@ export interface FitParams {
 /**
  * Calls each hook on every callback of a fit, in order.
  * @example
- * const callbacks = new CallbackList([new EarlyStopping()], { epochs: 3, steps: 10, samples: 320, batchSize: 32, verbose: 0 });
+ * const params = { epochs: 3, steps: 10, samples: 320, batchSize: 32, verbose: 0 } as const;
+ * const callbacks = new CallbackList([new EarlyStopping()], params);
  * callbacks.setModel(model);
  * await callbacks.onEpochEnd(0, { loss: 0.5 });
  * callbacks.history.history.loss; // [0.5]
@@ -66,7 +67,10 @@ export class CallbackList {
     return this.call('onBatchEnd', batch, logs);
   }
 
-  private async call<K extends Exclude<keyof Callback, 'setModel'>>(name: K, ...args: Parameters<NonNullable<Callback[K]>>): Promise<void> {
+  private async call<K extends Exclude<keyof Callback, 'setModel'>>(
+    name: K,
+    ...args: Parameters<NonNullable<Callback[K]>>
+  ): Promise<void> {
     for (const cb of this.callbacks) await (cb[name] as ((...a: unknown[]) => unknown) | undefined)?.apply(cb, args);
   }
 }

@@ -12,7 +12,8 @@ import type { Rng } from '../tensor/random.js';
 import { reuse, type FloatTensor, type Tensor } from '../tensor/tensor.js';
 
 /**
- * Samples with their targets and, when the loss is weighted, one weight per sample: x [n, …], y [n, …], weights [n].
+ * Samples with their targets and, when the loss is weighted, one weight per sample:
+ * x [n, …], y [n, …], weights [n].
  * @example
  * const data: SampleData = { x: xTrain, y: yTrain };
  */
@@ -39,12 +40,18 @@ export interface Batch extends SampleData {
  * @example
  * const { train, val } = splitValidation({ x, y }, 0.1, false); // 54000 and 6000 of 60000 samples
  */
-export function splitValidation(data: SampleData, split: number, weighValidation: boolean): { train: SampleData; val: SampleData } {
+export function splitValidation(
+  data: SampleData,
+  split: number,
+  weighValidation: boolean,
+): { train: SampleData; val: SampleData } {
   const { x, y, weights } = data;
   const n = x.shape[0];
   const at = Math.floor(n * (1 - split));
   if (at === 0 || at === n) {
-    throw new ValueError(`fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
+    throw new ValueError(
+      `fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`,
+    );
   }
   return {
     train: { x: x.slice(0, at), y: y.slice(0, at), weights: weights?.subarray(0, at) },
@@ -118,7 +125,13 @@ export class EpochIterator {
       }
       const idx = order.subarray(lo, hi);
       const xb = x.gather(idx, this.buffer.take([hi - lo, ...x.shape.slice(1)], x.dtype as FloatDType)) as FloatTensor;
-      yield { index, size: hi - lo, x: xb, y: y.gather(idx), weights: weights && Float64Array.from(idx, (i) => weights[i]) };
+      yield {
+        index,
+        size: hi - lo,
+        x: xb,
+        y: y.gather(idx),
+        weights: weights && Float64Array.from(idx, (i) => weights[i]),
+      };
     }
   }
 }

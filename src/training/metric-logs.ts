@@ -31,7 +31,12 @@ export type Tally = [number, number];
  * @example
  * resolveMetrics(['accuracy'], ['accuracy'], loss, 10).map((m) => m.key); // ['accuracy', 'weighted_accuracy']
  */
-export function resolveMetrics(names: readonly string[], weightedNames: readonly string[], loss: Loss, units: number): Tracked[] {
+export function resolveMetrics(
+  names: readonly string[],
+  weightedNames: readonly string[],
+  loss: Loss,
+  units: number,
+): Tracked[] {
   const plain = names.map((m) => ({ ...getMetric(m, loss, units), weighted: false }));
   const keys = new Set(plain.map((m) => m.key));
   const weighted = weightedNames.map((name) => {
@@ -48,7 +53,15 @@ export function resolveMetrics(names: readonly string[], weightedNames: readonly
  * @example
  * tally(metrics, p.data, y.data, 32, 10, 32); // [[correct, 32], …]
  */
-export function tally(metrics: Tracked[], p: FloatArray, y: TypedArray, rows: number, cols: number, n: number, w?: Float64Array): Tally[] {
+export function tally(
+  metrics: Tracked[],
+  p: FloatArray,
+  y: TypedArray,
+  rows: number,
+  cols: number,
+  n: number,
+  w?: Float64Array,
+): Tally[] {
   return metrics.map((m): Tally => {
     if (!(m.weighted && w)) return [(m.correct(p, y, rows, cols) * n) / rows, n];
     let total = 0;

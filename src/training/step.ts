@@ -60,7 +60,9 @@ export class Step {
 
   /** The weights the optimizer updates: the trainable weights of the layers that learn. */
   trainableParams(): Param[] {
-    return this.model.layers.flatMap((l) => (this.learns(l) ? l.parameters().filter((p) => p.trainable !== false) : []));
+    return this.model.layers.flatMap((l) =>
+      this.learns(l) ? l.parameters().filter((p) => p.trainable !== false) : [],
+    );
   }
 
   /** Forward, loss, backward and (when `update`) an optimizer step on one prepared batch x, y. */
@@ -89,7 +91,10 @@ export class Step {
     const cols = p.shape[p.rank - 1];
     const rows = rowsOf(p);
     const w = weights && rowWeights(weights, rows);
-    return { loss: this.outputLoss(p, y.data, rows, cols, null, w).value, tallies: tally(metrics, p.data, y.data, rows, cols, x.shape[0], w) };
+    return {
+      loss: this.outputLoss(p, y.data, rows, cols, null, w).value,
+      tallies: tally(metrics, p.data, y.data, rows, cols, x.shape[0], w),
+    };
   }
 
   /**
@@ -112,7 +117,14 @@ export class Step {
    * from the output's logits when the loss has that form. With per-row weights w [rows], the loss
    * is Σ_r w_r l_r / rows and each gradient row is scaled by w_r, on either path.
    */
-  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null, w?: RowWeights): { value: number; fused: boolean } {
+  private outputLoss(
+    p: FloatTensor,
+    y: TypedArray,
+    rows: number,
+    cols: number,
+    grad: FloatArray | null,
+    w?: RowWeights,
+  ): { value: number; fused: boolean } {
     const logits = this.model.outputLogits();
     const { loss } = this;
     const fused = !!(logits && loss.valueFromLogits && loss.gradFromLogits);
@@ -121,11 +133,14 @@ export class Step {
       else loss.grad(grad, p.data, y, rows, cols);
       if (w) weighRows(grad, w, rows, cols);
     }
-    return { value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w), fused };
+    return {
+      value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w),
+      fused,
+    };
   }
 }
 
-/** Sample weights w [n] for outputs of `rows` rows: each sample's weight on each of its rows (rows = n · positions). */
+/** Sample weights w [n] for outputs of `rows` rows (n · positions): each sample's weight on each of its rows. */
 function rowWeights(w: Float64Array, rows: number): Float64Array {
   if (rows === w.length) return w;
   const k = rows / w.length;

@@ -50,7 +50,7 @@ export const yieldToEventLoop = (): Promise<void> =>
     port2.postMessage(null);
   });
 
-/** Yields to the event loop when 50 ms have passed since the last yield: often enough for a Stop, rarely enough to cost nothing. */
+/** Yields to the event loop once 50 ms have passed since the last yield: often enough for a Stop, at no cost. */
 function eventLoopPacer(): () => Promise<void> | undefined {
   let last = performance.now();
   return () => {
@@ -64,7 +64,7 @@ function eventLoopPacer(): () => Promise<void> | undefined {
  * evaluate it. Sequential's compile, fit, evaluate, trainOnBatch and computeGradients hand their
  * work to it.
  * @example
- * const trainer = new Trainer(model, { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const trainer = new Trainer(model, { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
  * const history = await trainer.fit(x, y, { epochs: 2 });
  */
 export class Trainer {
@@ -84,17 +84,21 @@ export class Trainer {
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
-      throw new ValueError(`${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
+      throw new ValueError(
+        `${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`,
+      );
     }
     this.optimizer = optimizer;
     this.loss = getLoss(args.loss);
-    const names = (m: string[] | string | undefined): string[] => (m === undefined ? [] : Array.isArray(m) ? [...m] : [m]);
+    const names = (m: string[] | string | undefined): string[] =>
+      m === undefined ? [] : Array.isArray(m) ? [...m] : [m];
     this.metrics = names(args.metrics);
     this.weightedMetrics = names(args.weightedMetrics);
     // Unknown names fail here, not at fit.
     for (const m of this.metrics) parseMetricName(m, 'compile: metrics');
     for (const m of this.weightedMetrics) parseMetricName(m, 'compile: weightedMetrics');
-    // Keras freezes `trainable` at compile: a later change waits for the next compile; a layer added since learns by its own.
+    // Keras freezes `trainable` at compile: a later change waits for the next compile; a layer added
+    // since learns by its own.
     const trainableAtCompile = new Map<Layer, boolean>(model.layers.map((l) => [l, l.trainable]));
     this.step = new Step(model, this.loss, optimizer, (l) => trainableAtCompile.get(l) ?? l.trainable);
   }
@@ -109,8 +113,18 @@ export class Trainer {
     const o = checkFitArgs(args);
     const model = this.model;
     const { train, val } = this.fitData(x, y, args, o.validationSplit);
-    const data = new EpochIterator(train, { batchSize: o.batchSize, shuffle: o.shuffle ? model.rng : undefined, buffer: this.batchBuffer });
-    const params = { epochs: o.epochs, steps: data.steps, samples: data.samples, batchSize: o.batchSize, verbose: o.verbose };
+    const data = new EpochIterator(train, {
+      batchSize: o.batchSize,
+      shuffle: o.shuffle ? model.rng : undefined,
+      buffer: this.batchBuffer,
+    });
+    const params = {
+      epochs: o.epochs,
+      steps: data.steps,
+      samples: data.samples,
+      batchSize: o.batchSize,
+      verbose: o.verbose,
+    };
     const callbacks = new CallbackList(o.callbacks, params);
     model.stopTraining = false;
     const metrics = this.resolveMetrics();
@@ -166,7 +180,9 @@ export class Trainer {
       const i = firstNonFinite(p.value.data);
       if (i >= 0) {
         throw new ValueError(
-          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). ` +
+          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) ` +
+            `in the last update of epoch ${epoch + 1}: ` +
+            'training diverged (try a lower learning rate). ' +
             'Pass terminateOnNaN: false to train on regardless.',
         );
       }
@@ -180,7 +196,10 @@ export class Trainer {
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.model.prepareInput(x, 'evaluate');
     const ys = this.targets(y, xs, 'evaluate');
-    return this.evaluateData({ x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate') }, batchSize);
+    return this.evaluateData(
+      { x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate') },
+      batchSize,
+    );
   }
 
   /** The mean loss (with the penalties of the weights that learn) and metrics over prepared samples. */
@@ -213,13 +232,19 @@ export class Trainer {
    * and BatchNormalization moves its moving statistics (a custom training loop needs that); with
    * `sampleWeight`, the weighted loss of fit.
    */
-  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): { loss: number; grads: Tensor[] } {
+  computeGradients(
+    x: Tensor,
+    y: Tensor,
+    args: { training?: boolean; sampleWeight?: Tensor } = {},
+  ): { loss: number; grads: Tensor[] } {
     checkKeys('computeGradients', args, ['training', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'computeGradients');
     const ys = this.targets(y, xs, 'computeGradients');
     const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'computeGradients');
     const r = this.step.train(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
-    const grads = this.model.parameters().map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype)));
+    const grads = this.model
+      .parameters()
+      .map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype)));
     return { loss: r.loss, grads };
   }
 
@@ -256,7 +281,7 @@ export function predict(model: TrainableModel, x: Tensor, args: Pick<EvaluateArg
   return out;
 }
 
-/** What every epoch's logs will hold: the loss and metrics, their `val_` forms with validation data, the learning rate. */
+/** What every epoch's logs will hold: loss and metrics, their `val_` forms with validation data, the learning rate. */
 function epochLogNames(metrics: Tracked[], validation: boolean): string[] {
   const keys = ['loss', ...metrics.map((m) => m.key)];
   return [...keys, ...(validation ? keys.map((k) => `val_${k}`) : []), 'learning_rate'];
@@ -266,7 +291,8 @@ function epochLogNames(metrics: Tracked[], validation: boolean): string[] {
 function checkLossFinite(loss: number, epoch: number, batch: number, steps: number): void {
   if (Number.isFinite(loss)) return;
   throw new ValueError(
-    `fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of ${steps}: training diverged (try a lower learning rate). ` +
+    `fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of ${steps}: ` +
+      'training diverged (try a lower learning rate). ' +
       'Pass terminateOnNaN: false to train on regardless.',
   );
 }

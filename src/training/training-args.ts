@@ -22,7 +22,8 @@ export type OptimizerName = 'adam' | 'rmsprop' | 'sgd' | 'Adam' | 'RMSprop' | 'S
  * @example
  * model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
  */
-export type LossIdentifier = LossName | 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'mean_squared_error' | 'mse';
+export type LossIdentifier =
+  LossName | 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'mean_squared_error' | 'mse';
 
 /**
  * The metrics `compile` takes by name. `'accuracy'` (or `'acc'`) picks sparse, categorical or binary
@@ -44,7 +45,8 @@ export type MetricName =
 /**
  * The arguments of `compile`: the optimizer, the loss and the metrics training will use.
  * @example
- * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const optimizer = new Adam({ learningRate: 1e-3 });
+ * model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
  */
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
@@ -63,7 +65,8 @@ export interface CompileArgs {
 /**
  * The options of `fit`.
  * @example
- * const history = await model.fit(x, y, { epochs: 10, batchSize: 32, validationSplit: 0.2, callbacks: [new EarlyStopping({ patience: 2 })] });
+ * const callbacks = [new EarlyStopping({ patience: 2 })];
+ * const history = await model.fit(x, y, { epochs: 10, batchSize: 32, validationSplit: 0.2, callbacks });
  */
 export interface FitArgs {
   /** Default 1. */
@@ -74,14 +77,20 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   /** Fraction of the samples, taken from the end before shuffling as Keras does, held out for validation. */
   validationSplit?: number;
-  /** Validation samples [x, y], or [x, y, sampleWeight] for a weighted val_loss; takes precedence over validationSplit. */
+  /**
+   * Validation samples [x, y], or [x, y, sampleWeight] for a weighted val_loss; takes precedence over
+   * validationSplit.
+   */
   validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
   /** Shuffle the training samples before each epoch; default true. */
   shuffle?: boolean;
   /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
   initialEpoch?: number;
   callbacks?: Callback[] | Callback;
-  /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
+  /**
+   * Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's
+   * TerminateOnNaN); default true.
+   */
   terminateOnNaN?: boolean;
   /**
    * Weights of the training loss by class, e.g. `{ 0: 1, 1: 5 }` (Keras's class_weight): each
@@ -143,7 +152,19 @@ export interface FitOptions {
   callbacks: Callback[];
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN', 'classWeight', 'sampleWeight'];
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'verbose',
+  'validationSplit',
+  'validationData',
+  'shuffle',
+  'initialEpoch',
+  'callbacks',
+  'terminateOnNaN',
+  'classWeight',
+  'sampleWeight',
+];
 
 /**
  * Checks fit's options (not the data, which the model checks) and fills in the defaults.
@@ -160,13 +181,24 @@ export function checkFitArgs(args: FitArgs): FitOptions {
   checkInt('fit', 'epochs', epochs, 0);
   checkInt('fit', 'batchSize', batchSize, 1);
   checkInt('fit', 'initialEpoch', initialEpoch, 0);
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${String(verbose)}.`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${String(verbose)}.`);
   const split = args.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
     throw new ValueError(`fit: validationSplit must be a number in [0, 1), got ${String(split)}.`);
   }
-  const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  return { epochs, batchSize, verbose, initialEpoch, validationSplit: split, shuffle: args.shuffle !== false, terminateOnNaN: args.terminateOnNaN !== false, callbacks };
+  const callbacks =
+    args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  return {
+    epochs,
+    batchSize,
+    verbose,
+    initialEpoch,
+    validationSplit: split,
+    shuffle: args.shuffle !== false,
+    terminateOnNaN: args.terminateOnNaN !== false,
+    callbacks,
+  };
 }
 
 /**
@@ -176,7 +208,10 @@ export function checkFitArgs(args: FitArgs): FitOptions {
  */
 export function checkValidationData(vd: unknown): [unknown, unknown, unknown] {
   if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) {
-    throw new ValueError(`fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}.`);
+    throw new ValueError(
+      'fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], ' +
+        `got ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}.`,
+    );
   }
   return [vd[0], vd[1], vd[2]];
 }
@@ -185,11 +220,12 @@ export function checkValidationData(vd: unknown): [unknown, unknown, unknown] {
  * What a value given where a Tensor belongs is, for an error message; for an array, what to write
  * instead (a TF.js or NumPy habit is to pass the plain array).
  * @example
- * notATensor([[0, 1]]); // 'an Array; wrap it with tensor(array) (nested arrays give their shape) or tensor(flat, shape)'
+ * notATensor([[0, 1]]); // 'an Array; wrap it with tensor(array) (nested arrays give their shape) or …'
  * notATensor(null); // 'null'
  */
 export function notATensor(v: unknown): string {
-  if (Array.isArray(v)) return 'an Array; wrap it with tensor(array) (nested arrays give their shape) or tensor(flat, shape)';
+  if (Array.isArray(v))
+    return 'an Array; wrap it with tensor(array) (nested arrays give their shape) or tensor(flat, shape)';
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}; wrap it with tensor(values, shape)`;
   return v === null ? 'null' : typeof v;
 }
@@ -203,7 +239,9 @@ export function notATensor(v: unknown): string {
 export function checkTargets(y: unknown, x: Tensor, loss: Loss, outputShape: number[], where: string): Tensor {
   if (!(y instanceof Tensor)) throw new ValueError(`${where}: y must be a Tensor, got ${notATensor(y)}.`);
   if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${where}: x has ${x.shape[0]} samples but y has shape ${formatShape(y.shape)}; expected ${x.shape[0]} targets.`);
+    throw new ShapeError(
+      `${where}: x has ${x.shape[0]} samples but y has shape ${formatShape(y.shape)}; expected ${x.shape[0]} targets.`,
+    );
   }
   loss.checkTargets(y, outputShape, where);
   return y;
