@@ -113,19 +113,11 @@ export class Trainer {
     const o = checkFitArgs(args);
     const model = this.model;
     const { train, val } = this.fitData(x, y, args, o.validationSplit);
-    const data = new EpochIterator(train, {
-      batchSize: o.batchSize,
-      shuffle: o.shuffle ? model.rng : undefined,
-      buffer: this.batchBuffer,
-    });
-    const params = {
-      epochs: o.epochs,
-      steps: data.steps,
-      samples: data.samples,
-      batchSize: o.batchSize,
-      verbose: o.verbose,
-    };
-    const callbacks = new CallbackList(o.callbacks, params);
+    const shuffle = o.shuffle ? model.rng : undefined;
+    const data = new EpochIterator(train, { batchSize: o.batchSize, shuffle, buffer: this.batchBuffer });
+    const { epochs, batchSize, verbose } = o;
+    const { steps, samples } = data;
+    const callbacks = new CallbackList(o.callbacks, { epochs, steps, samples, batchSize, verbose });
     model.stopTraining = false;
     const metrics = this.resolveMetrics();
     model.epochLogNames = epochLogNames(metrics, val !== undefined);
