@@ -1,7 +1,16 @@
 // The pieces fit is made of: the epoch iterator (validation split, shuffle, batches, weights), the
 // callback list, and the trainer over a model that is not a Sequential (any TrainableModel).
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor, tensor, type Callback, type FloatTensor, type Layer, type Param } from '../src/index.js';
+import {
+  Dense,
+  Sequential,
+  Tensor,
+  tensor,
+  type Callback,
+  type FloatTensor,
+  type Layer,
+  type Param,
+} from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { CallbackList } from '../src/training/callback-list.js';
 import { EpochIterator, splitValidation, type SampleData } from '../src/training/epoch-iterator.js';
@@ -10,8 +19,14 @@ import type { ModelBackwardOptions, TrainableModel } from '../src/training/train
 
 /** n samples of 2 features whose first feature is the sample's index, labels i mod 3, weights i / 10. */
 function samples(n: number): SampleData {
-  const x = new Tensor(Float32Array.from({ length: n * 2 }, (_, k) => (k % 2 === 0 ? k / 2 : -1)), [n, 2]) as FloatTensor;
-  const y = new Tensor(Int32Array.from({ length: n }, (_, i) => i % 3), [n]);
+  const x = new Tensor(
+    Float32Array.from({ length: n * 2 }, (_, k) => (k % 2 === 0 ? k / 2 : -1)),
+    [n, 2],
+  ) as FloatTensor;
+  const y = new Tensor(
+    Int32Array.from({ length: n }, (_, i) => i % 3),
+    [n],
+  );
   return { x, y, weights: Float64Array.from({ length: n }, (_, i) => i / 10) };
 }
 const ids = (x: Tensor): number[] => Array.from({ length: x.shape[0] }, (_, i) => x.data[i * 2]);
@@ -34,7 +49,9 @@ describe('splitValidation', () => {
 
   it('refuses a split that leaves one side empty', () => {
     // 1 − 1e-17 rounds to 1
-    expect(() => splitValidation(samples(3), 1e-17, false)).toThrow('fit: validationSplit 1e-17 of 3 samples leaves no validation samples.');
+    expect(() => splitValidation(samples(3), 1e-17, false)).toThrow(
+      'fit: validationSplit 1e-17 of 3 samples leaves no validation samples.',
+    );
     expect(() => splitValidation(samples(1), 0.5, false)).toThrow(/leaves no training samples/);
   });
 });
@@ -44,8 +61,16 @@ describe('EpochIterator', () => {
     const it = new EpochIterator(samples(10), { batchSize: 4 });
     expect(it.steps).toBe(3);
     const batches = [...it.epoch()];
-    expect(batches.map((b) => [b.index, b.size])).toEqual([[0, 4], [1, 4], [2, 2]]);
-    expect(batches.map((b) => ids(b.x))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches.map((b) => [b.index, b.size])).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 2],
+    ]);
+    expect(batches.map((b) => ids(b.x))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(Array.from(batches[2].weights!)).toEqual([0.8, 0.9]);
   });
 
@@ -55,7 +80,8 @@ describe('EpochIterator', () => {
     const twin = new Rng(5);
     for (let epoch = 0; epoch < 2; epoch++) {
       const expected = Array.from(twin.permutation(10));
-      const batches = Array.from(it.epoch(), (b) => ({ ...b, x: b.x.clone() })); // copied: the next batch reuses x's buffer
+      // copied: the next batch reuses x's buffer
+      const batches = Array.from(it.epoch(), (b) => ({ ...b, x: b.x.clone() }));
       expect(batches.flatMap((b) => ids(b.x))).toEqual(expected);
       expect(batches.flatMap((b) => Array.from(b.y.data))).toEqual(expected.map((i) => i % 3));
       expect(batches.flatMap((b) => Array.from(b.weights!))).toEqual(expected.map((i) => i / 10));
@@ -83,7 +109,9 @@ describe('EpochIterator', () => {
 describe('CallbackList', () => {
   it('calls History, then the caller’s callbacks in order, awaiting each', async () => {
     const seen: string[] = [];
-    const slow: Callback = { onEpochEnd: async () => void (await new Promise((r) => setTimeout(r, 5)), seen.push('slow')) };
+    const slow: Callback = {
+      onEpochEnd: async () => void (await new Promise((r) => setTimeout(r, 5)), seen.push('slow')),
+    };
     const fast: Callback = { onEpochEnd: () => void seen.push('fast'), setModel: () => void seen.push('model') };
     const list = new CallbackList([slow, fast], { epochs: 2, steps: 1, samples: 4, batchSize: 4, verbose: 0 });
     list.setModel(new Sequential());
@@ -123,7 +151,11 @@ class TwoDense implements TrainableModel {
   }
   backward(dy: FloatTensor, o: ModelBackwardOptions): void {
     this.backwardCalls++;
-    const d = this.layers[1].backward(dy, { needInputGrad: true, skipSoftmax: o.fromLogits, weightGrads: o.learns(this.layers[1]) });
+    const d = this.layers[1].backward(dy, {
+      needInputGrad: true,
+      skipSoftmax: o.fromLogits,
+      weightGrads: o.learns(this.layers[1]),
+    });
     this.layers[0].backward(d!, { needInputGrad: false, weightGrads: o.learns(this.layers[0]) });
   }
   parameters(): Param[] {
@@ -137,14 +169,24 @@ class TwoDense implements TrainableModel {
 }
 
 describe('Trainer over a TrainableModel that is not a Sequential', () => {
-  it('trains through the model’s own forward and backward, bit for bit as the Sequential of the same layers', async () => {
+  it('trains through the model’s forward and backward, bit for bit as the Sequential of its layers', async () => {
     const x = tensor(Array.from({ length: 20 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]));
-    const y = tensor(Int32Array.from({ length: 20 }, (_, i) => i % 3), [20]);
+    const y = tensor(
+      Int32Array.from({ length: 20 }, (_, i) => i % 3),
+      [20],
+    );
     const args = { epochs: 3, batchSize: 6, validationSplit: 0.2, verbose: 0 } as const;
     const mine = new TwoDense(9);
-    const trainer = new Trainer(mine, { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const trainer = new Trainer(mine, {
+      optimizer: 'adam',
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const h1 = await trainer.fit(x, y, args);
-    const seq = new Sequential([new Dense(4, { activation: 'tanh', inputShape: [2] }), new Dense(3, { activation: 'softmax' })], { seed: 9 });
+    const seq = new Sequential(
+      [new Dense(4, { activation: 'tanh', inputShape: [2] }), new Dense(3, { activation: 'softmax' })],
+      { seed: 9 },
+    );
     seq.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const h2 = await seq.fit(x, y, args);
     expect(mine.backwardCalls).toBe(3 * 3);

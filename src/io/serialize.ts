@@ -204,8 +204,10 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
     throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
   }
   // The file's names are checked by compile, as a JavaScript caller's are.
-  const names = { loss: training.loss as LossIdentifier, metrics: (training.metrics ?? []) as MetricName[], weightedMetrics: (training.weightedMetrics ?? []) as MetricName[] };
-  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), ...names });
+  const loss = training.loss as LossIdentifier;
+  const metrics = (training.metrics ?? []) as MetricName[];
+  const weightedMetrics = (training.weightedMetrics ?? []) as MetricName[];
+  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss, metrics, weightedMetrics });
   const state = training.optimizerState;
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.iterations) || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {

@@ -6,6 +6,7 @@
  * is in summary.ts.
  *   forward:  h₀ = x [batch, ...inputShape],  hᵢ = layerᵢ(hᵢ₋₁),  y = h_last [batch, ...outputShape]
  *   backward: dL/dhᵢ₋₁ = layerᵢ.backward(dL/dhᵢ), from the last layer down to the first that learns
+ * A little over 400 lines: every public method carries an example for the docs site.
  */
 import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
@@ -24,7 +25,16 @@ import type { ModelBackwardOptions, TrainableModel } from '../training/trainable
 import type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/training-args.js';
 
 export type { SaveOptions, SaveResult } from './save-options.js';
-export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs, OptimizerName, LossIdentifier, MetricName } from '../training/training-args.js';
+export type {
+  CompileArgs,
+  EvaluateArgs,
+  Evaluation,
+  FitArgs,
+  TrainOnBatchArgs,
+  OptimizerName,
+  LossIdentifier,
+  MetricName,
+} from '../training/training-args.js';
 
 /**
  * Sequential's options: a seed for a reproducible run, the precision, the name.
@@ -356,7 +366,7 @@ export class Sequential implements TrainableModel {
     return h;
   }
 
-  /** The pre-softmax values of the last forward when the last layer ends in softmax (for a fused cross-entropy). */
+  /** The pre-softmax values of the last forward when the last layer ends in softmax (a fused cross-entropy's). */
   outputLogits(): FloatTensor | undefined {
     const last = this.layers[this.layers.length - 1];
     return last.endsInSoftmax() ? last.logits() : undefined;
@@ -365,7 +375,8 @@ export class Sequential implements TrainableModel {
   /**
    * From dL/dy of the last forward, each layer's backward in reverse order, writing the weight
    * gradients of the layers that learn. Layers before the first one that learns need no gradient,
-   * nor does its input: for Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], a step's costliest product.
+   * nor does its input: for Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], a step's costliest
+   * product.
    */
   backward(dy: FloatTensor, options: ModelBackwardOptions): void {
     const layers = this.layers;
@@ -373,7 +384,8 @@ export class Sequential implements TrainableModel {
     const first = learns.indexOf(true);
     let d: FloatTensor | null = dy;
     for (let i = layers.length - 1; first >= 0 && i >= first && d; i--) {
-      d = layers[i].backward(d, { needInputGrad: i > first, skipSoftmax: options.fromLogits && i === layers.length - 1, weightGrads: learns[i] });
+      const skipSoftmax = options.fromLogits && i === layers.length - 1;
+      d = layers[i].backward(d, { needInputGrad: i > first, skipSoftmax, weightGrads: learns[i] });
     }
   }
 

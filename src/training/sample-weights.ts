@@ -55,7 +55,8 @@ export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight
 export function checkSampleWeight(sw: unknown, n: number, where: string): Float64Array {
   if (!(sw instanceof Tensor)) {
     const hint = Array.isArray(sw) ? ' (an Array): wrap it with tensor(weights)' : '';
-    throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${sw === null ? 'null' : typeof sw}${hint}.`);
+    const got = `${sw === null ? 'null' : typeof sw}${hint}`;
+    throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${got}.`);
   }
   if (!((sw.rank === 1 || (sw.rank === 2 && sw.shape[1] === 1)) && sw.shape[0] === n)) {
     throw new ShapeError(`${where}: sampleWeight must have shape [${n}] or [${n}, 1] (one weight per sample), got ${formatShape(sw.shape)}.`);
