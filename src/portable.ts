@@ -49,7 +49,11 @@ export {
   type EvaluateArgs,
   type Evaluation,
   type TrainOnBatchArgs,
+  type OptimizerName,
+  type LossIdentifier,
+  type MetricName,
 } from './models/sequential.js';
+export type { TrainableModel, ModelBackwardOptions } from './training/trainable-model.js';
 
 export { Optimizer, SGD, Adam, RMSprop, getOptimizer, type SGDArgs, type AdamArgs, type RMSpropArgs, type LearningRate } from './optimizers/index.js';
 export {

@@ -33,6 +33,7 @@ import {
   modelToKerasBytes,
   parseIdx,
   tensor,
+  type LossIdentifier,
 } from '../src/index.js';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import * as h5wasm from 'h5wasm';
@@ -43,7 +44,7 @@ import { modelToFile } from '../src/io/serialize.js';
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function model(loss = 'sparseCategoricalCrossentropy', compile = true): Sequential {
+function model(loss: LossIdentifier = 'sparseCategoricalCrossentropy', compile = true): Sequential {
   const m = new Sequential([new Flatten({ inputShape: [2, 3] }), new Dense(4, { activation: 'relu' }), new Dense(3, { activation: 'softmax' })], { seed: 1 });
   if (compile) m.compile({ optimizer: 'adam', loss, metrics: ['accuracy'] });
   return m;
@@ -131,8 +132,8 @@ const CASES: Case[] = [
   ['validationSplit of 1', (m) => m.fit(x(), labels(0, 1, 2, 0), { validationSplit: 1 }), ValueError, /validationSplit must be a number in \[0, 1\), got 1/],
   ['a negative validationSplit', (m) => m.fit(x(), labels(0, 1, 2, 0), { validationSplit: -0.1 }), ValueError, /validationSplit must be a number in \[0, 1\)/],
   ['fit before compile', () => model(undefined, false).fit(x(), labels(0, 1, 2, 0)), ValueError, /call compile\(\{ optimizer, loss \}\) before fit\(\)/],
-  ['an unknown optimizer', (m) => m.compile({ optimizer: 'adamax', loss: 'mse' }), ValueError, /Unknown optimizer 'adamax'/],
-  ['an unknown loss', (m) => m.compile({ optimizer: 'adam', loss: 'hinge' }), ValueError, /Unknown loss 'hinge'/],
+  ['an unknown optimizer', (m) => m.compile({ optimizer: 'adamax' as never, loss: 'mse' }), ValueError, /Unknown optimizer 'adamax'/],
+  ['an unknown loss', (m) => m.compile({ optimizer: 'adam', loss: 'hinge' as never }), ValueError, /Unknown loss 'hinge'/],
   ['an unknown activation', () => new Dense(3, { activation: 'mish' as 'relu' }), ValueError, /unknown activation 'mish'/],
   ['a negative LeakyReLU slope', (m) => m.add(new LeakyReLU({ alpha: -0.1 })), ValueError, /LeakyReLU 'leaky_re_lu(_\d+)?': alpha must be a finite number ≥ 0, got -0.1/],
   ['a NaN LeakyReLU slope', (m) => m.add(new LeakyReLU({ alpha: NaN })), ValueError, /LeakyReLU 'leaky_re_lu(_\d+)?': alpha must be a finite number ≥ 0, got NaN/],
@@ -232,7 +233,7 @@ const CASES: Case[] = [
   ['sampleWeight as a plain array', (m) => m.fit(x(), labels(0, 1, 2, 0), { sampleWeight: [1, 1, 1, 1] as never }), ValueError, /fit: sampleWeight must be a Tensor of 4 weights, got object/],
   ['classWeight and sampleWeight together (as Keras refuses)', (m) => m.fit(x(), labels(0, 1, 2, 0), { classWeight: { 0: 2 }, sampleWeight: tensor([1, 1, 1, 1]) }), ValueError, /fit: classWeight and sampleWeight cannot be given together \(as in Keras\)/],
   ['validation sample weights of the wrong length', (m) => m.fit(x(), labels(0, 1, 2, 0), { validationData: [x(2), labels(0, 1), tensor([1])] }), ShapeError, /fit \(validationData\): sampleWeight must have shape \[2\] or \[2, 1\]/],
-  ['an unknown weighted metric', (m) => m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', weightedMetrics: ['auc'] }), ValueError, /compile: weightedMetrics: unknown metric 'auc'/],
+  ['an unknown weighted metric', (m) => m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', weightedMetrics: ['auc' as never] }), ValueError, /compile: weightedMetrics: unknown metric 'auc'/],
   ['a file whose weightedMetrics are not names', (m) => { m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', weightedMetrics: ['accuracy'] }); return loadModel(edited('wm.mnn', m, (h) => (h.training.weightedMetrics = [3]))); }, FormatError, /wm\.mnn: training\.weightedMetrics must be a list of names, got \[3\]/],
   ['trainOnBatch with a class weight for a class the model does not have', (m) => m.trainOnBatch(x(), labels(0, 1, 2, 0), { classWeight: { 7: 1 } }), ValueError, /trainOnBatch: classWeight has the class "7", but the model's classes are the integers 0 to 2/],
   ['evaluate with a negative sample weight', (m) => m.evaluate(x(2), labels(0, 1), { sampleWeight: tensor([1, -3]) }), ValueError, /evaluate: sampleWeight holds -3 at index 1/],

@@ -1,6 +1,6 @@
 // Sequential end to end: whole-model gradient checks, the Keras API's behaviour, errors and seeds.
 import { describe, expect, it } from 'vitest';
-import { Dense, Dropout, Flatten, Sequential, Softmax, Tensor, tensor, type Callback } from '../src/index.js';
+import { Dense, Dropout, Flatten, Sequential, Softmax, Tensor, tensor, type Callback, type LossIdentifier } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { TOL, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
@@ -12,7 +12,7 @@ function labels(n: number, classes: number): Tensor {
 }
 
 describe('whole-model gradient check (float64)', () => {
-  const cases: [string, () => Sequential, string, (n: number) => Tensor][] = [
+  const cases: [string, () => Sequential, LossIdentifier, (n: number) => Tensor][] = [
     [
       'Flatten → Dense tanh → Dropout (identity in inference) → Dense relu → Dense softmax, sparse CE (fused)',
       () =>
@@ -238,7 +238,14 @@ describe('errors name the layer and the shapes', () => {
     const nan = randn([4, 28, 28], rng);
     nan.data[5] = Number.NaN;
     await expect(c.fit(nan, y, { verbose: 0 })).rejects.toThrow('fit: x holds NaN at flat index 5; inputs must be finite.');
+    // A plain array (a TF.js or NumPy habit) gets told what to write instead.
+    await expect(c.fit(Array.from(x.data) as never, y)).rejects.toThrow('fit: x must be a Tensor, got an Array; wrap it with tensor(array)');
+    await expect(c.evaluate(x, [1, 2] as never)).rejects.toThrow('evaluate: y must be a Tensor, got an Array; wrap it with tensor(array)');
+    await expect(c.predict(new Float32Array(4) as never)).rejects.toThrow('predict: x must be a Tensor, got a Float32Array; wrap it with tensor(values, shape)');
+    // Names outside the unions fail to type-check, and at run time for JavaScript callers.
+    // @ts-expect-error 'adamw' is not an optimizer name
     expect(() => c.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/Unknown optimizer 'adamw'/);
+    // @ts-expect-error 'f1' is not a metric name
     expect(() => c.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/compile: metrics: unknown metric 'f1'/);
     await expect(c.fit(x, y, { batch_size: 8 } as never)).rejects.toThrow("fit: unknown option 'batch_size'; expected one of 'epochs', 'batchSize'");
     await expect(c.fit(x, y, { class_weight: {} } as never)).rejects.toThrow(/unknown option 'class_weight'/);

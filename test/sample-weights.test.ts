@@ -2,10 +2,10 @@
 // Σ wᵢ·lᵢ / n, its gradient weighted alike, on the fused softmax path and the plain ones; held
 // against per-sample losses and gradients computed directly, duplicated and dropped samples.
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor, modelFromBytes, modelToBytes, tensor, toCategorical } from '../src/index.js';
+import { Dense, Sequential, Tensor, modelFromBytes, modelToBytes, tensor, toCategorical, type LossIdentifier } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 
-type Setup = { activation: 'softmax' | 'sigmoid' | 'linear'; loss: string; units: number; sparse: boolean };
+type Setup = { activation: 'softmax' | 'sigmoid' | 'linear'; loss: LossIdentifier; units: number; sparse: boolean };
 const SETUPS: [string, Setup][] = [
   ['softmax + sparse cross-entropy (the fused path)', { activation: 'softmax', loss: 'sparseCategoricalCrossentropy', units: 3, sparse: true }],
   ['softmax + categorical cross-entropy (fused)', { activation: 'softmax', loss: 'categoricalCrossentropy', units: 3, sparse: false }],

@@ -7,7 +7,7 @@ import { FormatError, MnistNnError, ValueError, checkKeys, formatShape } from '.
 import type { Layer } from '../layers/layer.js';
 import '../layers/index.js'; // every layer registered before a file names one
 import { layerFromConfig } from '../layers/registry.js';
-import { Sequential, type SaveOptions } from '../models/sequential.js';
+import { Sequential, type LossIdentifier, type MetricName, type SaveOptions } from '../models/sequential.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
@@ -203,7 +203,11 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   if (typeof opt !== 'object' || opt === null || typeof opt.className !== 'string' || (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))) {
     throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
   }
-  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss: training.loss, metrics: training.metrics ?? [], weightedMetrics: training.weightedMetrics ?? [] });
+  // The file's names are checked by compile, as a JavaScript caller's are.
+  const loss = training.loss as LossIdentifier;
+  const metrics = (training.metrics ?? []) as MetricName[];
+  const weightedMetrics = (training.weightedMetrics ?? []) as MetricName[];
+  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss, metrics, weightedMetrics });
   const state = training.optimizerState;
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.iterations) || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {

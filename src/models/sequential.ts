@@ -1,21 +1,46 @@
 /**
  * Sequential: a stack of layers (Keras's sequential.py): adding and building layers, the forward
- * pass, the weights and the config. Training lives in trainer.ts, the summary in summary.ts; the
- * methods here that train hand the work to the Trainer that `compile` makes.
+ * pass through them and the backward pass back, the weights and the config. It is a TrainableModel
+ * (training/trainable-model.ts): compile makes a Trainer (training/trainer.ts) for it, and fit,
+ * evaluate, predict, trainOnBatch and computeGradients hand their work to the trainer. The summary
+ * is in summary.ts.
+ *   forward:  h₀ = x [batch, ...inputShape],  hᵢ = layerᵢ(hᵢ₋₁),  y = h_last [batch, ...outputShape]
+ *   backward: dL/dhᵢ₋₁ = layerᵢ.backward(dL/dhᵢ), from the last layer down to the first that learns
+ * A little over 400 lines: every public method carries an example for the docs site.
  */
-import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
+import { ShapeError, ValueError, checkKeys, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
 import { Rng, checkSeed } from '../tensor/random.js';
-import { Tensor, firstNonFinite, floatArray, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import type { FloatTensor, Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { History } from '../training/callbacks.js';
 import { Layer, sameShape, uniqueName, type ForwardContext, type Param } from '../layers/layer.js';
 import { layerToConfig } from '../layers/registry.js';
+import type { SaveOptions, SaveResult } from './save-options.js';
 import { summaryLines } from './summary.js';
-import { Trainer, type CompileArgs, type EvaluateArgs, type Evaluation, type FitArgs, type TrainOnBatchArgs } from '../training/trainer.js';
+import { setLayerWeights } from './weights.js';
+import { prepareModelInput } from './model-input.js';
+import { Trainer, predict } from '../training/trainer.js';
+import type { ModelBackwardOptions, TrainableModel } from '../training/trainable-model.js';
+import type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/training-args.js';
 
-export type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/trainer.js';
+export type { SaveOptions, SaveResult } from './save-options.js';
+export type {
+  CompileArgs,
+  EvaluateArgs,
+  Evaluation,
+  FitArgs,
+  TrainOnBatchArgs,
+  OptimizerName,
+  LossIdentifier,
+  MetricName,
+} from '../training/training-args.js';
 
+/**
+ * Sequential's options: a seed for a reproducible run, the precision, the name.
+ * @example
+ * const model = new Sequential([new Dense(10, { inputShape: [784] })], { seed: 1, name: 'probe' });
+ */
 export interface SequentialArgs {
   /** Fixes weight initialisation, shuffles and dropout masks: the same seed gives the same run, bit for bit. */
   seed?: number;
@@ -24,41 +49,33 @@ export interface SequentialArgs {
   name?: string;
 }
 
-export interface SaveOptions {
-  /** Save the optimizer's state and the random generator's too (default true when compiled), for resuming. */
-  includeOptimizer?: boolean;
-  /**
-   * 'mnist-nn' (the default, unless `path` ends in `.keras`): one file at `path`. 'tfjs':
-   * TensorFlow.js's Layers format, a directory `path` with model.json and one weight shard
-   * (architecture and weights; no training state). 'keras' (the default for a `.keras` path): a
-   * Keras 3 `.keras` file, which Keras's `load_model` reads (architecture, weights and compile
-   * config; no optimizer state).
-   */
-  format?: 'mnist-nn' | 'tfjs' | 'keras';
-}
-
-/** What `save` resolves to. */
-export interface SaveResult {
-  /**
-   * What the file leaves out and why, one sentence each: the TensorFlow.js format leaves out the
-   * layers TensorFlow.js lacks that are the identity at inference (RandomRotation and the other
-   * augmentation layers), so the exported model predicts the same. Empty when nothing is left out.
-   */
-  notes: string[];
-}
-
 type FileSaver = (model: Sequential, path: string, options: SaveOptions) => Promise<SaveResult>;
 let fileSaver: FileSaver | undefined;
 /**
  * Sets what `model.save(path)` writes with. io/save.ts sets it when loaded, so the Node entry and
  * the CLI can save; the browser entry never loads it (it would pull in node:fs).
+ * @example
+ * setFileSaver(async (model, path, options) => ({ notes: [] })); // a saver that writes nothing
  * @internal
  */
 export function setFileSaver(saver: FileSaver): void {
   fileSaver = saver;
 }
 
-export class Sequential {
+/**
+ * A model that is a stack of layers, each feeding the next (Keras's `keras.Sequential`): build it,
+ * `compile` it with an optimizer and a loss, `fit` it to data, then `evaluate`, `predict` and `save`.
+ * @example
+ * const model = new Sequential([
+ *   new Flatten({ inputShape: [28, 28] }),
+ *   new Dense(128, { activation: 'relu' }),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ], { seed: 1 });
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const history = await model.fit(xTrain.div(255), yTrain, { epochs: 5, validationSplit: 0.2 });
+ * const { accuracy } = await model.evaluate(xTest.div(255), yTest);
+ */
+export class Sequential implements TrainableModel {
   readonly name: string;
   readonly layers: Layer[] = [];
   readonly dtype: FloatDType;
@@ -92,7 +109,11 @@ export class Sequential {
     for (const l of layers) this.add(l);
   }
 
-  /** Appends a layer; builds the model as soon as the first layer's inputShape is known. */
+  /**
+   * Appends a layer; builds the model as soon as the first layer's inputShape is known.
+   * @example
+   * model.add(new Dense(10, { activation: 'softmax' }));
+   */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) {
       throw new ValueError(`Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`);
@@ -121,7 +142,12 @@ export class Sequential {
     }
   }
 
-  /** Creates every layer's weights for inputs of shape `[null, ...sample]` (the batch dimension may be null or a number). */
+  /**
+   * Creates every layer's weights for inputs of shape `[null, ...sample]` (the batch dimension may be
+   * null or a number).
+   * @example
+   * new Sequential([new Flatten(), new Dense(10)]).build([null, 28, 28]);
+   */
   build(inputShape: (number | null)[]): void {
     if (this.layers.length === 0) throw new ValueError(`${this.describe()}: cannot build a model with no layers.`);
     const sample = inputShape.slice(1) as number[];
@@ -165,7 +191,11 @@ export class Sequential {
     return last;
   }
 
-  /** Chooses the optimizer, loss and metrics for training; freezes the layers whose `trainable` is false now. */
+  /**
+   * Chooses the optimizer, loss and metrics for training; freezes the layers whose `trainable` is false now.
+   * @example
+   * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+   */
   compile(args: CompileArgs): void {
     this.checkIdle('compile');
     this.trainer = new Trainer(this, args);
@@ -202,6 +232,9 @@ export class Sequential {
    * `format: 'keras'`) writes Keras 3's file; see loadModel. Resolves to
    * notes on what the file leaves out (the 'tfjs' format leaves out augmentation layers, which
    * TensorFlow.js lacks and which are the identity at inference).
+   * @example
+   * await model.save('out/model.mnn');
+   * const again = await loadModel('out/model.mnn');
    */
   async save(path: string, options: SaveOptions = {}): Promise<SaveResult> {
     if (!fileSaver) {
@@ -229,7 +262,12 @@ export class Sequential {
     return this.layers.reduce((s, l) => s + l.countParams(), 0);
   }
 
-  /** Keras's table of layers, output shapes and parameter counts; printed with `print` (default console.log) and returned. */
+  /**
+   * Keras's table of layers, output shapes and parameter counts; printed with `print` (default
+   * console.log) and returned.
+   * @example
+   * const text = model.summary(() => {}); // the table, not printed
+   */
   summary(print: (line: string) => void = console.log): string {
     this.requireBuilt('summary');
     const lines = summaryLines(this);
@@ -237,7 +275,12 @@ export class Sequential {
     return lines.join('\n');
   }
 
-  /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
+  /**
+   * Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics.
+   * @example
+   * const history = await model.fit(xTrain, yTrain, { epochs: 10, batchSize: 32, validationSplit: 0.2 });
+   * history.history.val_accuracy; // one figure per epoch
+   */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     const trainer = this.requireCompiled('fit');
     this.checkIdle('fit');
@@ -249,12 +292,21 @@ export class Sequential {
     }
   }
 
-  /** Loss and metrics over (x, y), the mean over all samples. */
+  /**
+   * Loss and metrics over (x, y), the mean over all samples.
+   * @example
+   * const { loss, accuracy } = await model.evaluate(xTest, yTest);
+   */
   async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
     return this.requireCompiled('evaluate').evaluate(x, y, args);
   }
 
-  /** One optimizer step on one batch, weighted by `classWeight` or `sampleWeight` as fit's; resolves to the batch's loss and metrics (before the step). */
+  /**
+   * One optimizer step on one batch, weighted by `classWeight` or `sampleWeight` as fit's; resolves
+   * to the batch's loss and metrics (before the step).
+   * @example
+   * for (let lo = 0; lo < 6400; lo += 64) await model.trainOnBatch(x.slice(lo, lo + 64), y.slice(lo, lo + 64));
+   */
   async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
     const trainer = this.requireCompiled('trainOnBatch');
     this.checkIdle('trainOnBatch');
@@ -269,50 +321,38 @@ export class Sequential {
    * update, as a Keras model called with training=True: dropout and augmentation draw from the
    * model's generator and BatchNormalization moves its moving statistics. With `sampleWeight` (a
    * Tensor [n]), the loss and gradients are fit's weighted ones.
+   * @example
+   * const { loss, grads } = await model.computeGradients(xBatch, yBatch); // grads[i] goes with getWeights()[i]
    */
   async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 
-  /** The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape]. */
-  async predict(x: Tensor, args: EvaluateArgs = {}): Promise<Tensor> {
-    checkKeys('predict', args, ['batchSize']);
-    const batchSize = args.batchSize ?? 32;
-    checkInt('predict', 'batchSize', batchSize, 1);
-    const xs = this.prepareInput(x, 'predict');
-    const n = xs.shape[0];
-    const row = shapeSize(this.outputShape);
-    const out = new Tensor(floatArray(n * row, this.dtype), [n, ...this.outputShape]);
-    for (let lo = 0; lo < n; lo += batchSize) {
-      const hi = Math.min(n, lo + batchSize);
-      const yb = this.forward(xs.slice(lo, hi), false);
-      out.data.set(yb.data.subarray(0, (hi - lo) * row), lo * row);
-    }
-    return out;
+  /**
+   * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape].
+   * @example
+   * const classes = (await model.predict(xTest)).argMax(); // [n], int32
+   */
+  async predict(x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
+    return predict(this, x, args);
   }
 
-  /** Copies of every weight, in Keras's order (layer by layer; Dense: kernel, then bias). */
+  /**
+   * Copies of every weight, in Keras's order (layer by layer; Dense: kernel, then bias).
+   * @example
+   * const [kernel, bias] = model.getWeights(); // the first Dense's [784, 128] and [128]
+   */
   getWeights(): Tensor[] {
     return this.parameters().map((p) => p.value.clone());
   }
 
-  /** Sets every weight from tensors in `getWeights()` order; checks all of them before changing any. */
+  /**
+   * Sets every weight from tensors in `getWeights()` order; checks all of them before changing any.
+   * @example
+   * other.setWeights(model.getWeights()); // two models of one architecture, the same weights
+   */
   setWeights(weights: Tensor[]): void {
-    const params = this.parameters();
-    const owners = this.layers.flatMap((l) => l.parameters().map(() => l));
-    if (!Array.isArray(weights) || weights.length !== params.length) {
-      throw new ValueError(`${this.describe()}.setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : String(weights)}.`);
-    }
-    weights.forEach((w, i) => {
-      if (!(w instanceof Tensor) || !sameShape(w.shape, params[i].value.shape)) {
-        throw new ShapeError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) must have shape ${formatShape(params[i].value.shape)}, got ${w instanceof Tensor ? formatShape(w.shape) : String(w)}.`);
-      }
-      const k = firstNonFinite(w.data);
-      if (k >= 0) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) holds ${w.data[k]} at flat index ${k}.`);
-      const why = owners[i].weightValueProblem(params[i], w.data);
-      if (why !== undefined) throw new ValueError(`${this.describe()}.setWeights: weight ${i} (${params[i].name}) ${why}.`);
-    });
-    weights.forEach((w, i) => params[i].value.data.set(w.data));
+    setLayerWeights(this.layers, weights, `${this.describe()}.setWeights`);
   }
 
   /**
@@ -326,27 +366,36 @@ export class Sequential {
     return h;
   }
 
+  /** The pre-softmax values of the last forward when the last layer ends in softmax (a fused cross-entropy's). */
+  outputLogits(): FloatTensor | undefined {
+    const last = this.layers[this.layers.length - 1];
+    return last.endsInSoftmax() ? last.logits() : undefined;
+  }
+
+  /**
+   * From dL/dy of the last forward, each layer's backward in reverse order, writing the weight
+   * gradients of the layers that learn. Layers before the first one that learns need no gradient,
+   * nor does its input: for Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], a step's costliest
+   * product.
+   */
+  backward(dy: FloatTensor, options: ModelBackwardOptions): void {
+    const layers = this.layers;
+    const learns = layers.map((l) => l.parameters().some((p) => p.trainable !== false) && options.learns(l));
+    const first = learns.indexOf(true);
+    let d: FloatTensor | null = dy;
+    for (let i = layers.length - 1; first >= 0 && i >= first && d; i--) {
+      const skipSoftmax = options.fromLogits && i === layers.length - 1;
+      d = layers[i].backward(d, { needInputGrad: i > first, skipSoftmax, weightGrads: learns[i] });
+    }
+  }
+
   /**
    * Checks x against the model's input shape (building the model from it when needed), rejects
    * NaN and infinities, and casts it to the model's dtype (integer pixels become floats as Keras does).
    * @internal
    */
   prepareInput(x: Tensor, where: string): FloatTensor {
-    if (!(x instanceof Tensor)) throw new ValueError(`${where}: x must be a Tensor, got ${x === null ? 'null' : typeof x}.`);
-    if (this.layers.length === 0) throw new ValueError(`${where}: the model has no layers.`);
-    if (x.rank < 2) throw new ShapeError(`${where}: x must have a batch dimension and a sample shape, got shape ${formatShape(x.shape)}.`);
-    if (x.shape[0] === 0) throw new ShapeError(`${where}: x has no samples (shape ${formatShape(x.shape)}).`);
-    if (!this.sample) this.build([null, ...x.shape.slice(1)]);
-    const sample = this.sample ?? [];
-    if (!sameShape(x.shape.slice(1), sample)) {
-      throw new ShapeError(`${where}: ${this.layers[0].describe()} expects input of shape ${formatShape([null, ...sample])}, got ${formatShape(x.shape)}.`);
-    }
-    if (x.isFloat()) {
-      const i = firstNonFinite(x.data);
-      if (i >= 0) throw new ValueError(`${where}: x holds ${x.data[i]} at flat index ${i}; inputs must be finite.`);
-      if (x.dtype === this.dtype) return x;
-    }
-    return x.cast(this.dtype) as FloatTensor;
+    return prepareModelInput(this, x, where);
   }
 
   /** Refuses what would change the weights or the training setup under a running fit (as TensorFlow.js refuses a second fit). */

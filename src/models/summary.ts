@@ -5,7 +5,11 @@
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Layer } from '../layers/layer.js';
 
-/** What the summary reads of a model (Sequential is one). */
+/**
+ * What the summary reads of a model (Sequential is one).
+ * @example
+ * const lines = summaryLines(model satisfies SummaryModel);
+ */
 export interface SummaryModel {
   readonly name: string;
   readonly dtype: FloatDType;
@@ -40,7 +44,11 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-/** The summary's lines, for a built model (a wrapped row is one entry holding newlines). */
+/**
+ * The summary's lines, for a built model (a wrapped row is one entry holding newlines).
+ * @example
+ * summaryLines(model)[0]; // 'Model: "sequential"'
+ */
 export function summaryLines(model: SummaryModel): string[] {
   // A cell longer than its column wraps at its spaces onto lines of its own, as Keras (2.11 on)
   // prints `batch_normalization (BatchNormalization)`; a word longer than the column stays whole.

@@ -9,10 +9,18 @@ import type { Optimizer } from '../optimizers/optimizer.js';
  * Figures of a batch or an epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, …; an epoch's
  * also `learning_rate`, the optimizer's rate at the epoch's end before any callback changes it
  * (Keras 3's key).
+ * @example
+ * const onEpochEnd = (epoch: number, logs: Logs) => console.log(epoch + 1, logs.loss, logs.val_accuracy);
  */
 export type Logs = Record<string, number>;
 
-/** Every method is optional and may return a promise, which `fit` awaits. */
+/**
+ * What `fit` calls as it trains (Keras's Callback, with TensorFlow.js's names): every method is
+ * optional and may return a promise, which `fit` awaits before going on.
+ * @example
+ * const printer: Callback = { onEpochEnd: (epoch, logs) => console.log(`epoch ${epoch + 1}: loss ${logs.loss}`) };
+ * await model.fit(x, y, { epochs: 3, callbacks: [printer] });
+ */
 export interface Callback {
   /** Called by `fit` before training with the model being trained. */
   setModel?(model: CallbackModel): void;
@@ -24,7 +32,15 @@ export interface Callback {
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
-/** What a callback may do with the model it is given (Sequential implements it). */
+/**
+ * What a callback may do with the model it is given (Sequential implements it).
+ * @example
+ * class StopAt90 implements Callback {
+ *   private model?: CallbackModel;
+ *   setModel(model: CallbackModel): void { this.model = model; }
+ *   onEpochEnd(_epoch: number, logs: Logs): void { if (logs.accuracy > 0.9) this.model!.stopTraining = true; }
+ * }
+ */
 export interface CallbackModel {
   stopTraining: boolean;
   getWeights(): import('../tensor/tensor.js').Tensor[];
@@ -40,7 +56,11 @@ export interface CallbackModel {
   epochLogNames?: readonly string[];
 }
 
-/** The model `fit` gave a callback; a ValueError when the callback is used outside `fit`. */
+/**
+ * The model `fit` gave a callback; a ValueError when the callback is used outside `fit`.
+ * @example
+ * modelOf(this.model, 'EarlyStopping').stopTraining = true;
+ */
 export function modelOf(model: CallbackModel | undefined, who: string): CallbackModel {
   if (!model) throw new ValueError(`${who}: no model; a callback works inside fit, which hands it the model.`);
   return model;
@@ -50,6 +70,9 @@ export function modelOf(model: CallbackModel | undefined, who: string): Callback
  * `mode` 'auto' watches for a fall, or for a rise when the monitored name is an accuracy. With
  * `strict` (a callback's name), 'auto' follows Keras 3's MonitorCallback: a loss falls, an accuracy
  * rises, and any other name is a ValueError asking for mode 'min' or 'max'.
+ * @example
+ * const better = improves('auto', 'val_loss');
+ * better(0.3, 0.4, 0); // true: a loss that falls improves
  */
 export function improves(mode: 'auto' | 'min' | 'max', monitor: string, strict?: string): (current: number, best: number, minDelta: number) => boolean {
   const name = monitor.replace(/^val_/, '');
@@ -60,6 +83,11 @@ export function improves(mode: 'auto' | 'min' | 'max', monitor: string, strict?:
   return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
 }
 
+/**
+ * The monitored figure of an epoch's logs; a warning, and undefined, when the logs lack it.
+ * @example
+ * const v = monitored(logs, 'val_loss', 'EarlyStopping'); // undefined without validation data
+ */
 export function monitored(logs: Logs, monitor: string, who: string): number | undefined {
   const v = logs[monitor];
   if (v === undefined) {
@@ -68,6 +96,11 @@ export function monitored(logs: Logs, monitor: string, who: string): number | un
   return v;
 }
 
+/**
+ * EarlyStopping's options.
+ * @example
+ * new EarlyStopping({ monitor: 'val_accuracy', patience: 3, restoreBestWeights: true });
+ */
 export interface EarlyStoppingArgs {
   /** Default 'val_loss'. */
   monitor?: string;
@@ -81,7 +114,13 @@ export interface EarlyStoppingArgs {
   restoreBestWeights?: boolean;
 }
 
-/** Keras's EarlyStopping: stops training when `monitor` has not improved for `patience` epochs. */
+/**
+ * Keras's EarlyStopping: stops training when `monitor` has not improved for `patience` epochs.
+ * @example
+ * const stop = new EarlyStopping({ patience: 2, restoreBestWeights: true });
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.1, callbacks: [stop] });
+ * console.log(stop.stoppedEpoch); // 0 when it ran all 50
+ */
 export class EarlyStopping implements Callback {
   readonly monitor: string;
   /** The epoch training stopped at (0 when it did not stop early). */
@@ -127,6 +166,11 @@ export class EarlyStopping implements Callback {
   }
 }
 
+/**
+ * ModelCheckpoint's options.
+ * @example
+ * new ModelCheckpoint({ filepath: 'out/ckpt-{epoch:02d}-{val_loss:.4f}.mnn', saveBestOnly: true });
+ */
 export interface ModelCheckpointArgs {
   /** Where to save; `{epoch}` (from 1, or `{epoch:02d}`) and any log key (`{val_loss}`, `{val_loss:.4f}`) are filled in. */
   filepath: string;
@@ -138,7 +182,13 @@ export interface ModelCheckpointArgs {
   mode?: 'auto' | 'min' | 'max';
 }
 
-/** Keras's ModelCheckpoint: saves the model (atomically) at the end of each epoch, or of each improving one. */
+/**
+ * Keras's ModelCheckpoint: saves the model (atomically) at the end of each epoch, or of each improving one.
+ * @example
+ * const checkpoint = new ModelCheckpoint({ filepath: 'out/best.mnn', monitor: 'val_accuracy', saveBestOnly: true });
+ * await model.fit(x, y, { epochs: 10, validationSplit: 0.1, callbacks: [checkpoint] });
+ * const best = await loadModel('out/best.mnn');
+ */
 export class ModelCheckpoint implements Callback {
   private model?: CallbackModel;
   private best: number;
@@ -179,6 +229,10 @@ export class ModelCheckpoint implements Callback {
 /**
  * What `fit` returns: per-epoch figures under Keras's keys. The learning rate of each epoch is under
  * both `learning_rate` (Keras 3's key in the epoch logs) and `lr` (tf.keras 2's key in History).
+ * @example
+ * const history = await model.fit(x, y, { epochs: 3, validationSplit: 0.1 });
+ * history.history.val_loss; // [0.155, 0.118, 0.104], one per epoch
+ * await plotHistory(history, 'out/loss.png');
  */
 export class History implements Callback {
   /** Epoch indices that were run. */
@@ -195,7 +249,12 @@ export class History implements Callback {
   }
 }
 
-/** Where progress goes: Node's stdout when present (live on a terminal), else console.log. */
+/**
+ * Where progress goes: Node's stdout when present (live on a terminal), else console.log.
+ * @example
+ * const lines: string[] = [];
+ * const out: ProgressOutput = { live: false, write: (l) => lines.push(l), rewrite: () => {} };
+ */
 export interface ProgressOutput {
   /** Whether lines can be redrawn in place (a terminal). */
   live: boolean;
@@ -235,6 +294,9 @@ const formatLogs = (logs: Logs): string =>
  * ETA and running loss and accuracy, finished as
  * `1500/1500 [==============================] - 3s 2ms/step - loss: 0.0852 - accuracy: 0.9745 - val_loss: … - val_accuracy: …`.
  * verbose 2: one line per epoch, `1500/1500 - 3s - loss: … - 3s/epoch - 2ms/step`.
+ * fit adds one when `verbose` is 1 or 2; give one to a loop of your own, with an output of your own.
+ * @example
+ * const progress = new ProgbarLogger(2, 10, 1500, { live: false, write: (l) => log.push(l), rewrite: () => {} });
  */
 export class ProgbarLogger implements Callback {
   private epochStart = 0;

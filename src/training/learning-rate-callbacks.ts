@@ -30,6 +30,10 @@ const log = (verbose: number, line: string): void => {
  * Keras's LearningRateScheduler: at the start of each epoch, sets the optimizer's learning rate to
  * `schedule(epoch, lr)` (epoch from 0, lr the rate in effect). The result must be a finite number
  * > 0, else a ValueError naming the epoch.
+ * @example
+ * // the rate halves every 5 epochs
+ * const halve = new LearningRateScheduler((epoch, lr) => (epoch > 0 && epoch % 5 === 0 ? lr / 2 : lr), 1);
+ * await model.fit(x, y, { epochs: 20, callbacks: [halve] });
  */
 export class LearningRateScheduler implements Callback {
   private model?: CallbackModel;
@@ -61,6 +65,11 @@ export class LearningRateScheduler implements Callback {
   }
 }
 
+/**
+ * ReduceLROnPlateau's options.
+ * @example
+ * new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2, minLr: 1e-5 });
+ */
 export interface ReduceLROnPlateauArgs {
   /** Default 'val_loss'. */
   monitor?: string;
@@ -90,6 +99,9 @@ export interface ReduceLROnPlateauArgs {
  * logs without it otherwise (no fit to tell their names), it is a warning, that epoch skipped. A
  * monitor whose direction 'auto' cannot tell is a ValueError (at construction, where Keras raises at
  * the first epoch's end).
+ * @example
+ * const reduce = new ReduceLROnPlateau({ factor: 0.2, patience: 3, verbose: 1 });
+ * await model.fit(x, y, { epochs: 30, validationSplit: 0.1, callbacks: [reduce] });
  */
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: string;

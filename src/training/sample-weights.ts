@@ -11,12 +11,18 @@ import { ShapeError, ValueError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Loss } from '../losses/losses.js';
 
-/** `{ 0: 1, 1: 5 }`: the weight of each class (an integer from 0 to the output's units − 1). */
+/**
+ * `{ 0: 1, 1: 5 }`: the weight of each class (an integer from 0 to the output's units − 1).
+ * @example
+ * await model.fit(x, y, { classWeight: { 0: 1, 1: 5 } }); // mistakes on class 1 cost five times as much
+ */
 export type ClassWeight = Record<number, number>;
 
 /**
  * The per-sample weights of the loss that `classWeight` or `sampleWeight` give targets y [n, …]
  * (undefined when neither is given); both at once is a ValueError, as Keras refuses it.
+ * @example
+ * lossWeights({ classWeight: { 1: 5 } }, tensor([0, 1, 1]), loss, [2], 'fit'); // Float64Array [1, 5, 5]
  */
 export function lossWeights(args: { classWeight?: ClassWeight; sampleWeight?: Tensor }, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array | undefined {
   if (args.classWeight !== undefined && args.sampleWeight !== undefined) {
@@ -29,6 +35,8 @@ export function lossWeights(args: { classWeight?: ClassWeight; sampleWeight?: Te
 /**
  * fit's check of the training weights (after validationSplit took its share): all of them 0 would
  * train on a loss of 0, learning nothing while the optimizer's steps and state advance.
+ * @example
+ * checkSomeWeight(new Float64Array([0, 0]), {}, 'fit'); // ValueError: fit: sampleWeight is 0 for every one…
  */
 export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight?: unknown }, where: string): void {
   if (w === undefined || w.length === 0 || w.some((v) => v > 0)) return;
@@ -39,9 +47,17 @@ export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight
   );
 }
 
-/** Checks a sampleWeight for n samples: a Tensor [n] or [n, 1] of finite numbers ≥ 0; returns its values. */
+/**
+ * Checks a sampleWeight for n samples: a Tensor [n] or [n, 1] of finite numbers ≥ 0; returns its values.
+ * @example
+ * checkSampleWeight(tensor([1, 0.5, 2]), 3, 'fit'); // Float64Array [1, 0.5, 2]
+ */
 export function checkSampleWeight(sw: unknown, n: number, where: string): Float64Array {
-  if (!(sw instanceof Tensor)) throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${sw === null ? 'null' : typeof sw}.`);
+  if (!(sw instanceof Tensor)) {
+    const hint = Array.isArray(sw) ? ' (an Array): wrap it with tensor(weights)' : '';
+    const got = `${sw === null ? 'null' : typeof sw}${hint}`;
+    throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${got}.`);
+  }
   if (!((sw.rank === 1 || (sw.rank === 2 && sw.shape[1] === 1)) && sw.shape[0] === n)) {
     throw new ShapeError(`${where}: sampleWeight must have shape [${n}] or [${n}, 1] (one weight per sample), got ${formatShape(sw.shape)}.`);
   }
@@ -56,6 +72,8 @@ export function checkSampleWeight(sw: unknown, n: number, where: string): Float6
  * The sample weights that classWeight gives targets y. The classes are those of the model's output
  * (0 … units − 1, or 0 and 1 for a single sigmoid unit): a key outside them, a fractional key, or a
  * weight that is not a finite number ≥ 0 is a ValueError (Keras would silently ignore an unknown class).
+ * @example
+ * classWeightsOf({ 0: 2 }, tensor([0, 1, 0]), getLoss('sparseCategoricalCrossentropy'), [2], 'fit'); // [2, 1, 2]
  */
 export function classWeightsOf(classWeight: unknown, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array {
   // A Map (or any object of another class) has no own entries to read: it would weigh nothing, silently.

@@ -1,104 +1,42 @@
 /**
- * The training loop (Keras's Trainer): what `compile` chose, and `fit`, `evaluate`, `trainOnBatch`
- * and `computeGradients` over a model's layers. A training step is
- *   forward through every layer → loss and dL/d(output) → backward in reverse → optimizer step.
- * Whether the loss takes the logits of a final softmax (cross-entropy fused with softmax, whose
- * backward pass starts from dL/dlogits = (p − y)/n) is decided in one place, `outputLoss`.
+ * The training loop (Keras's Trainer): what `compile` chose, and `fit`, `evaluate`, `predict`,
+ * `trainOnBatch` and `computeGradients` over any TrainableModel. fit is the loop
+ *   for each epoch: for each batch (epoch-iterator.ts): step (step.ts) → callbacks (callback-list.ts)
+ *                   then the validation figures and the epoch's callbacks, until the epochs end or a
+ *                   callback sets `stopTraining`;
+ * a step being forward → loss → backward → optimizer update.
  */
-import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
+import { ValueError, checkInt, checkKeys } from '../errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
-import type { FloatArray, FloatDType } from '../tensor/kernels.js';
-import type { Rng } from '../tensor/random.js';
-import { Tensor, firstNonFinite, reuse, zeros, type FloatTensor, type TypedArray } from '../tensor/tensor.js';
-import { History, ProgbarLogger, type Callback, type CallbackModel, type Logs } from './callbacks.js';
-import { rowsOf, type Layer, type Param } from '../layers/layer.js';
-import { getLoss, weighRows, type Loss, type LossName, type RowWeights } from '../losses/losses.js';
-import { getMetric, parseMetricName, type Metric } from '../metrics/metrics.js';
-import { checkSampleWeight, checkSomeWeight, lossWeights, type ClassWeight } from './sample-weights.js';
-
-export interface CompileArgs {
-  /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
-  optimizer: Optimizer | string;
-  loss: LossName | string;
-  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. Never weighted (Keras 3). */
-  metrics?: string[] | string;
-  /**
-   * Metrics weighted by fit's and evaluate's sample weights (class weights too), as Keras 3's
-   * weighted_metrics: Σ wᵢ·correctᵢ / Σ wᵢ. Logged under the metric's key, or `weighted_<key>` when
-   * `metrics` has it already (as Keras names them).
-   */
-  weightedMetrics?: string[] | string;
-}
-
-export interface FitArgs {
-  /** Default 1. */
-  epochs?: number;
-  /** Default 32. */
-  batchSize?: number;
-  /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
-  verbose?: 0 | 1 | 2;
-  /** Fraction of the samples, taken from the end before shuffling as Keras does, held out for validation. */
-  validationSplit?: number;
-  /** Validation samples [x, y], or [x, y, sampleWeight] for a weighted val_loss; takes precedence over validationSplit. */
-  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
-  /** Shuffle the training samples before each epoch; default true. */
-  shuffle?: boolean;
-  /** Epoch to start counting from (History and logs number epochs from here); with a loaded model, resumes its run. */
-  initialEpoch?: number;
-  callbacks?: Callback[] | Callback;
-  /** Stop with an error naming the epoch and batch when the loss becomes NaN or infinite (Keras's TerminateOnNaN); default true. */
-  terminateOnNaN?: boolean;
-  /**
-   * Weights of the training loss by class, e.g. `{ 0: 1, 1: 5 }` (Keras's class_weight): each
-   * sample's loss, and so its gradient, is multiplied by its class's weight (1 for a class not
-   * named). Keys are the model's classes (0 … units − 1). The validation loss stays unweighted, as
-   * in Keras 3; `compile`'s metrics are never weighted, its weightedMetrics are.
-   */
-  classWeight?: ClassWeight;
-  /**
-   * One weight per sample of x, a Tensor [n] or [n, 1] of finite numbers ≥ 0 (Keras's sample_weight):
-   * the loss is Σ wᵢ·lᵢ / batch size (Keras's 'sum_over_batch_size'), its gradient weighted alike.
-   * With validationSplit the weights are split with the samples and, as in Keras 3, weight the
-   * val_loss (not the issue's "validation unweighted"). Not together with classWeight (as Keras).
-   * `compile`'s metrics stay unweighted and its weightedMetrics are weighted, as in Keras 3.
-   */
-  sampleWeight?: Tensor;
-}
-
-export interface EvaluateArgs {
-  /** Default 32. */
-  batchSize?: number;
-  /** One weight per sample for the loss and weightedMetrics, as in fit (Keras's sample_weight). */
-  sampleWeight?: Tensor;
-}
-
-/** trainOnBatch's options: fit's classWeight or sampleWeight (Keras's class_weight, sample_weight). */
-export type TrainOnBatchArgs = Pick<FitArgs, 'classWeight' | 'sampleWeight'>;
-
-/** Loss and metrics, e.g. `{ loss, accuracy }`. */
-export type Evaluation = { loss: number } & Record<string, number>;
-
-/** What the trainer needs of a model (Sequential is one). */
-export interface TrainableModel extends CallbackModel {
-  readonly layers: readonly Layer[];
-  readonly dtype: FloatDType;
-  /** Sample shape of the output (no batch dimension). */
-  readonly outputShape: number[];
-  /** The generator behind shuffles and dropout masks. */
-  readonly rng: Rng;
-  describe(): string;
-  /** Checks x against the model's input (building the model from it when needed) and casts it to the model's dtype. */
-  prepareInput(x: Tensor, where: string): FloatTensor;
-  forward(x: FloatTensor, training: boolean): FloatTensor;
-}
+import { Tensor, firstNonFinite, floatArray, shapeSize, zeros } from '../tensor/tensor.js';
+import type { Layer, Param } from '../layers/layer.js';
+import { getLoss, type Loss } from '../losses/losses.js';
+import { parseMetricName } from '../metrics/metrics.js';
+import type { History } from './callbacks.js';
+import { CallbackList } from './callback-list.js';
+import { BatchBuffer, EpochIterator, splitValidation, type SampleData } from './epoch-iterator.js';
+import { RunningLogs, logsOf, resolveMetrics, type Tracked } from './metric-logs.js';
+import { checkSampleWeight, checkSomeWeight, lossWeights } from './sample-weights.js';
+import { Step } from './step.js';
+import type { TrainableModel } from './trainable-model.js';
+import {
+  checkFitArgs,
+  checkTargets,
+  checkValidationData,
+  type CompileArgs,
+  type EvaluateArgs,
+  type Evaluation,
+  type FitArgs,
+  type TrainOnBatchArgs,
+} from './training-args.js';
 
 /**
  * Lets the event loop run between batches (a Stop message, a browser's kernel workers starting):
- * Node's setImmediate; elsewhere a message to ourselves, not setTimeout(0). Browsers hold a nested
- * timeout to at least 4 ms, and fit yields from within the task its last yield resumed, so every
- * yield after the fifth waited 3.5–3.7 ms (a Chromium worker), 7% of a page's training at one yield
- * per 50 ms; a message comes back in well under a millisecond. A channel for each yield, closed once
- * its message is in: an open port would keep a process (Deno's, Node's) from ending.
+ * Node's setImmediate; elsewhere a message to ourselves, not setTimeout(0), which browsers hold to at
+ * least 4 ms when nested. A channel for each yield, closed once its message is in: an open port
+ * would keep a process (Deno's, Node's) from ending.
+ * @example
+ * for (const job of jobs) { job(); await yieldToEventLoop(); } // a Stop button's click gets through
  */
 export const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => {
@@ -112,6 +50,23 @@ export const yieldToEventLoop = (): Promise<void> =>
     port2.postMessage(null);
   });
 
+/** Yields to the event loop once 50 ms have passed since the last yield: often enough for a Stop, at no cost. */
+function eventLoopPacer(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last <= 50) return undefined;
+    return yieldToEventLoop().then(() => void (last = performance.now()));
+  };
+}
+
+/**
+ * What `compile` makes: the optimizer, loss and metrics of a model, and the loops that train and
+ * evaluate it. Sequential's compile, fit, evaluate, trainOnBatch and computeGradients hand their
+ * work to it.
+ * @example
+ * const trainer = new Trainer(model, { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+ * const history = await trainer.fit(x, y, { epochs: 2 });
+ */
 export class Trainer {
   readonly optimizer: Optimizer;
   readonly loss: Loss;
@@ -119,10 +74,8 @@ export class Trainer {
   readonly metrics: string[];
   /** The weighted metric names given to `compile`. */
   readonly weightedMetrics: string[];
-  /** Each layer's `trainable` as it was at `compile` (Keras: a later change waits for the next compile). */
-  private readonly trainableAtCompile: Map<Layer, boolean>;
-  private dOut?: FloatTensor;
-  private xBatch?: FloatTensor;
+  private readonly step: Step;
+  private readonly batchBuffer = new BatchBuffer();
 
   constructor(
     private readonly model: TrainableModel,
@@ -131,150 +84,87 @@ export class Trainer {
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
-      throw new ValueError(`${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`);
+      throw new ValueError(
+        `${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`,
+      );
     }
     this.optimizer = optimizer;
     this.loss = getLoss(args.loss);
-    const names = (m: string[] | string | undefined): string[] => (m === undefined ? [] : Array.isArray(m) ? [...m] : [m]);
+    const names = (m: string[] | string | undefined): string[] =>
+      m === undefined ? [] : Array.isArray(m) ? [...m] : [m];
     this.metrics = names(args.metrics);
     this.weightedMetrics = names(args.weightedMetrics);
     // Unknown names fail here, not at fit.
     for (const m of this.metrics) parseMetricName(m, 'compile: metrics');
     for (const m of this.weightedMetrics) parseMetricName(m, 'compile: weightedMetrics');
-    this.trainableAtCompile = new Map(model.layers.map((l) => [l, l.trainable]));
-  }
-
-  /** Whether a layer's weights are learnt (its `trainable` at compile; a layer added since, its own). */
-  private learns(layer: Layer): boolean {
-    return this.trainableAtCompile.get(layer) ?? layer.trainable;
+    // Keras freezes `trainable` at compile: a later change waits for the next compile; a layer added
+    // since learns by its own.
+    const trainableAtCompile = new Map<Layer, boolean>(model.layers.map((l) => [l, l.trainable]));
+    this.step = new Step(model, this.loss, optimizer, (l) => trainableAtCompile.get(l) ?? l.trainable);
   }
 
   /** The weights the optimizer updates: the trainable weights of the layers that learn. */
   trainableParams(): Param[] {
-    return this.model.layers.flatMap((l) => (this.learns(l) ? l.parameters().filter((p) => p.trainable !== false) : []));
-  }
-
-  /** Metrics resolve against the output width, which layers added after compile may change. */
-  private resolveMetrics(): Tracked[] {
-    const units = this.model.outputShape[this.model.outputShape.length - 1];
-    const plain = this.metrics.map((m) => ({ ...getMetric(m, this.loss, units), weighted: false }));
-    const keys = new Set(plain.map((m) => m.key));
-    const weighted = this.weightedMetrics.map((name) => {
-      const m = getMetric(name, this.loss, units);
-      const key = keys.has(m.key) ? `weighted_${m.key}` : m.key;
-      keys.add(key);
-      return { ...m, key, weighted: true };
-    });
-    return [...plain, ...weighted];
+    return this.step.trainableParams();
   }
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    checkKeys('fit', args, ['epochs', 'batchSize', 'verbose', 'validationSplit', 'validationData', 'shuffle', 'initialEpoch', 'callbacks', 'terminateOnNaN', 'classWeight', 'sampleWeight']);
+    const o = checkFitArgs(args);
     const model = this.model;
-    const epochs = args.epochs ?? 1;
-    const batchSize = args.batchSize ?? 32;
-    const verbose = args.verbose ?? 1;
-    const initialEpoch = args.initialEpoch ?? 0;
-    checkInt('fit', 'epochs', epochs, 0);
-    checkInt('fit', 'batchSize', batchSize, 1);
-    checkInt('fit', 'initialEpoch', initialEpoch, 0);
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${String(verbose)}.`);
-    const split = args.validationSplit ?? 0;
-    if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
-      throw new ValueError(`fit: validationSplit must be a number in [0, 1), got ${String(split)}.`);
-    }
-
-    let xs = model.prepareInput(x, 'fit');
-    let ys = this.prepareTargets(y, xs, 'fit');
-    let weights = lossWeights(args, ys, this.loss, model.outputShape, 'fit');
-    let val: [FloatTensor, Tensor, Float64Array?] | undefined;
-    if (args.validationData !== undefined) {
-      const vd = args.validationData as unknown[];
-      if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) {
-        throw new ValueError(`fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal], got ${Array.isArray(vd) ? `an array of ${vd.length}` : typeof vd}.`);
-      }
-      const xvp = model.prepareInput(vd[0] as Tensor, 'fit (validationData)');
-      const wv = vd[2] === undefined ? undefined : checkSampleWeight(vd[2], xvp.shape[0], 'fit (validationData)');
-      val = [xvp, this.prepareTargets(vd[1] as Tensor, xvp, 'fit (validationData)'), wv];
-    } else if (split > 0) {
-      const at = Math.floor(xs.shape[0] * (1 - split));
-      if (at === 0 || at === xs.shape[0]) {
-        throw new ValueError(`fit: validationSplit ${split} of ${xs.shape[0]} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
-      }
-      // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
-      val = [xs.slice(at), ys.slice(at), args.sampleWeight === undefined ? undefined : weights?.subarray(at)];
-      xs = xs.slice(0, at);
-      ys = ys.slice(0, at);
-      weights = weights?.subarray(0, at);
-    }
-    checkSomeWeight(weights, args, 'fit');
-
-    const n = xs.shape[0];
-    const steps = Math.ceil(n / batchSize);
-    const history = new History();
-    history.params = { epochs, steps, samples: n, batchSize, verbose };
-    const user = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    const callbacks: Callback[] = [history, ...(verbose ? [new ProgbarLogger(verbose, epochs, steps)] : []), ...user];
-    const call = async <K extends keyof Callback>(name: K, ...a: Parameters<NonNullable<Callback[K]>>): Promise<void> => {
-      for (const cb of callbacks) await (cb[name] as ((...x: unknown[]) => unknown) | undefined)?.apply(cb, a);
-    };
-
+    const { train, val } = this.fitData(x, y, args, o.validationSplit);
+    const shuffle = o.shuffle ? model.rng : undefined;
+    const data = new EpochIterator(train, { batchSize: o.batchSize, shuffle, buffer: this.batchBuffer });
+    const { epochs, batchSize, verbose } = o;
+    const { steps, samples } = data;
+    const callbacks = new CallbackList(o.callbacks, { epochs, steps, samples, batchSize, verbose });
     model.stopTraining = false;
     const metrics = this.resolveMetrics();
-    // What each epoch's logs will hold, for the callbacks that check their monitor before training.
-    const keys = ['loss', ...metrics.map((m) => m.key)];
-    model.epochLogNames = [...keys, ...(val ? keys.map((k) => `val_${k}`) : []), 'learning_rate'];
-    for (const cb of callbacks) cb.setModel?.(model);
-    await call('onTrainBegin', {});
-    let lastYield = performance.now();
-    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-      await call('onEpochBegin', epoch, {});
-      const order = args.shuffle === false ? null : model.rng.permutation(n);
-      let lossSum = 0;
-      const tallies = metrics.map((): Tally => [0, 0]);
-      let seen = 0;
-      for (let b = 0; b < steps; b++) {
-        await call('onBatchBegin', b, { batch: b, size: Math.min(batchSize, n - b * batchSize) });
-        const lo = b * batchSize;
-        const hi = Math.min(n, lo + batchSize);
-        const idx = order ? order.subarray(lo, hi) : null;
-        // The batch goes into a buffer of the backend's memory, reused across steps: no allocation,
-        // and the products read it in place.
-        const xb = idx ? xs.gather(idx, (this.xBatch = reuse(this.xBatch, [hi - lo, ...xs.shape.slice(1)], model.dtype))) : xs.slice(lo, hi);
-        const yb = idx ? ys.gather(idx) : ys.slice(lo, hi);
-        const wb = weights && (idx ? Float64Array.from(idx, (i) => weights[i]) : weights.subarray(lo, hi));
-        const r = this.step(xb, yb, { training: true, update: true, metrics, weights: wb });
-        if (!Number.isFinite(r.loss) && args.terminateOnNaN !== false) {
-          throw new ValueError(
-            `fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} of ${steps}: training diverged (try a lower learning rate). ` +
-              'Pass terminateOnNaN: false to train on regardless.',
-          );
-        }
-        seen += hi - lo;
-        lossSum += r.loss * (hi - lo);
-        addTallies(tallies, r.tallies);
-        await call('onBatchEnd', b, logsOf(lossSum / seen, tallies, metrics));
+    model.epochLogNames = epochLogNames(metrics, val !== undefined);
+    callbacks.setModel(model);
+    await callbacks.onTrainBegin();
+    const pace = eventLoopPacer();
+    for (let epoch = o.initialEpoch; epoch < o.epochs && !model.stopTraining; epoch++) {
+      await callbacks.onEpochBegin(epoch);
+      const running = new RunningLogs(metrics);
+      for (const batch of data.epoch()) {
+        await callbacks.onBatchBegin(batch.index, { batch: batch.index, size: batch.size });
+        const r = this.step.train(batch.x, batch.y, { training: true, update: true, metrics, weights: batch.weights });
+        if (o.terminateOnNaN) checkLossFinite(r.loss, epoch, batch.index, data.steps);
+        running.add(r.loss, r.tallies, batch.size);
+        await callbacks.onBatchEnd(batch.index, running.logs());
         if (model.stopTraining) break;
-        if (performance.now() - lastYield > 50) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
+        await pace();
       }
-      // The loss check above sees each update only through the next batch's loss: the epoch's last
-      // update is checked here, so fit never returns with weights that are not numbers.
-      if (args.terminateOnNaN !== false) this.checkWeightsFinite(epoch);
-      const logs = logsOf(lossSum / seen, tallies, metrics);
-      if (val) {
-        const e = this.evaluateTensors(val[0], val[1], batchSize, val[2]);
-        for (const [k, v] of Object.entries(e)) logs[`val_${k}`] = v;
-      }
+      // The loss check sees an update only through the next batch's loss: the epoch's last is checked here.
+      if (o.terminateOnNaN) this.checkWeightsFinite(epoch);
+      const logs = running.logs();
+      if (val) for (const [k, v] of Object.entries(this.evaluateData(val, o.batchSize))) logs[`val_${k}`] = v;
       // The rate in effect, read before any callback (ReduceLROnPlateau) changes it; Keras 3's key.
       logs.learning_rate = this.optimizer.learningRate;
-      await call('onEpochEnd', epoch, logs);
+      await callbacks.onEpochEnd(epoch, logs);
     }
-    await call('onTrainEnd', {});
-    return history;
+    await callbacks.onTrainEnd();
+    return callbacks.history;
+  }
+
+  /** fit's training samples, and its validation samples when it has any, checked and weighted. */
+  private fitData(x: Tensor, y: Tensor, args: FitArgs, split: number): { train: SampleData; val?: SampleData } {
+    const xs = this.model.prepareInput(x, 'fit');
+    const ys = this.targets(y, xs, 'fit');
+    const all: SampleData = { x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'fit') };
+    let data: { train: SampleData; val?: SampleData } = { train: all };
+    if (args.validationData !== undefined) {
+      const [xv, yv, wv] = checkValidationData(args.validationData);
+      const xvp = this.model.prepareInput(xv as Tensor, 'fit (validationData)');
+      const weights = wv === undefined ? undefined : checkSampleWeight(wv, xvp.shape[0], 'fit (validationData)');
+      data = { train: all, val: { x: xvp, y: this.targets(yv, xvp, 'fit (validationData)'), weights } };
+    } else if (split > 0) {
+      // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
+      data = splitValidation(all, split, args.sampleWeight !== undefined);
+    }
+    checkSomeWeight(data.train.weights, args, 'fit');
+    return data;
   }
 
   private checkWeightsFinite(epoch: number): void {
@@ -282,7 +172,9 @@ export class Trainer {
       const i = firstNonFinite(p.value.data);
       if (i >= 0) {
         throw new ValueError(
-          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). ` +
+          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) ` +
+            `in the last update of epoch ${epoch + 1}: ` +
+            'training diverged (try a lower learning rate). ' +
             'Pass terminateOnNaN: false to train on regardless.',
         );
       }
@@ -295,18 +187,32 @@ export class Trainer {
     const batchSize = args.batchSize ?? 32;
     checkInt('evaluate', 'batchSize', batchSize, 1);
     const xs = this.model.prepareInput(x, 'evaluate');
-    const ys = this.prepareTargets(y, xs, 'evaluate');
-    return this.evaluateTensors(xs, ys, batchSize, lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate'));
+    const ys = this.targets(y, xs, 'evaluate');
+    return this.evaluateData(
+      { x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate') },
+      batchSize,
+    );
+  }
+
+  /** The mean loss (with the penalties of the weights that learn) and metrics over prepared samples. */
+  private evaluateData(data: SampleData, batchSize: number): Evaluation {
+    const metrics = this.resolveMetrics();
+    const running = new RunningLogs(metrics);
+    for (const b of new EpochIterator(data, { batchSize }).epoch()) {
+      const r = this.step.test(b.x, b.y, metrics, b.weights);
+      running.add(r.loss, r.tallies, b.size);
+    }
+    return running.logs(this.step.regularize(this.trainableParams(), false));
   }
 
   /** One optimizer step on one batch: the batch's loss and metrics (before the step); weighted as fit's. */
   trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Evaluation {
     checkKeys('trainOnBatch', args, ['classWeight', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'trainOnBatch');
-    const ys = this.prepareTargets(y, xs, 'trainOnBatch');
+    const ys = this.targets(y, xs, 'trainOnBatch');
     const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'trainOnBatch');
     const metrics = this.resolveMetrics();
-    const r = this.step(xs, ys, { training: true, update: true, metrics, weights });
+    const r = this.step.train(xs, ys, { training: true, update: true, metrics, weights });
     return logsOf(r.loss, r.tallies, metrics);
   }
 
@@ -318,143 +224,67 @@ export class Trainer {
    * and BatchNormalization moves its moving statistics (a custom training loop needs that); with
    * `sampleWeight`, the weighted loss of fit.
    */
-  computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): { loss: number; grads: Tensor[] } {
+  computeGradients(
+    x: Tensor,
+    y: Tensor,
+    args: { training?: boolean; sampleWeight?: Tensor } = {},
+  ): { loss: number; grads: Tensor[] } {
     checkKeys('computeGradients', args, ['training', 'sampleWeight']);
     const xs = this.model.prepareInput(x, 'computeGradients');
-    const ys = this.prepareTargets(y, xs, 'computeGradients');
+    const ys = this.targets(y, xs, 'computeGradients');
     const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'computeGradients');
-    const r = this.step(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
-    const params = this.model.layers.flatMap((l) => l.parameters());
-    return { loss: r.loss, grads: params.map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype))) };
+    const r = this.step.train(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
+    const grads = this.model
+      .parameters()
+      .map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype)));
+    return { loss: r.loss, grads };
   }
 
-  /**
-   * Forward, loss, backward and (when `update`) an optimizer step on one prepared batch. Without
-   * `update` every trainable weight's gradient is written, frozen layers' too (computeGradients).
-   */
-  private step(x: FloatTensor, y: Tensor, o: { training: boolean; update: boolean; metrics: Tracked[]; weights?: Float64Array }): { loss: number; tallies: Tally[] } {
-    const model = this.model;
-    // A schedule's rate is checked before the forward pass, which moves BatchNormalization's statistics.
-    if (o.update) this.optimizer.checkScheduledRate();
-    const p = model.forward(x, o.training);
-    const rows = rowsOf(p);
-    const cols = p.shape[p.rank - 1];
-    const w = o.weights && rowWeights(o.weights, rows);
-    const tallies = tally(o.metrics, p.data, y.data, rows, cols, x.shape[0], w);
-    const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
-    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, w);
-    // Layers before the first one that learns need no gradient, and neither does its input: for
-    // Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], the costliest product of the step.
-    const layers = model.layers;
-    const learns = layers.map((l) => l.parameters().some((q) => q.trainable !== false) && (!o.update || this.learns(l)));
-    const first = learns.indexOf(true);
-    let dy: FloatTensor | null = dOut;
-    for (let i = layers.length - 1; first >= 0 && i >= first && dy; i--) {
-      dy = layers[i].backward(dy, { needInputGrad: i > first, skipSoftmax: out.fused && i === layers.length - 1, weightGrads: learns[i] });
-    }
-    const learning = this.trainableParams();
-    const penalty = this.regularize(learning);
-    if (o.update) this.optimizer.step(learning);
-    return { loss: out.value + penalty, tallies };
+  /** Metrics resolve against the output width, which layers added after compile may change. */
+  private resolveMetrics(): Tracked[] {
+    const units = this.model.outputShape[this.model.outputShape.length - 1];
+    return resolveMetrics(this.metrics, this.weightedMetrics, this.loss, units);
   }
 
-  /**
-   * The loss of outputs p [rows, cols] against targets y, and with `grad`, dL/d(output) into it.
-   * When the last layer ends in softmax and the loss has a logits form (cross-entropy), both come
-   * from the logits: exact for any logits, and the gradient is that of the logits ((p − y)/n).
-   * With per-row weights w [rows], the loss is Σ_r w_r l_r / rows and each gradient row is scaled by
-   * w_r, on either path.
-   */
-  private outputLoss(p: FloatTensor, y: TypedArray, rows: number, cols: number, grad: FloatArray | null, w?: RowWeights): { value: number; fused: boolean } {
-    const last = this.model.layers[this.model.layers.length - 1];
-    const logits = last.endsInSoftmax() ? last.logits() : undefined;
-    const { loss } = this;
-    const fused = !!(logits && loss.valueFromLogits && loss.gradFromLogits);
-    if (grad) {
-      if (fused) loss.gradFromLogits!(grad, p.data, y, rows, cols);
-      else loss.grad(grad, p.data, y, rows, cols);
-      if (w) weighRows(grad, w, rows, cols);
-    }
-    return { value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w), fused };
-  }
-
-  private evaluateTensors(x: FloatTensor, y: Tensor, batchSize: number, w?: Float64Array): Evaluation {
-    const metrics = this.resolveMetrics();
-    const n = x.shape[0];
-    let lossSum = 0;
-    const tallies = metrics.map((): Tally => [0, 0]);
-    for (let lo = 0; lo < n; lo += batchSize) {
-      const hi = Math.min(n, lo + batchSize);
-      const yb = y.slice(lo, hi).data;
-      const p = this.model.forward(x.slice(lo, hi), false);
-      const cols = p.shape[p.rank - 1];
-      const rows = rowsOf(p);
-      const wb = w && rowWeights(w.subarray(lo, hi), rows);
-      lossSum += this.outputLoss(p, yb, rows, cols, null, wb).value * (hi - lo);
-      addTallies(tallies, tally(metrics, p.data, yb, rows, cols, hi - lo, wb));
-    }
-    const penalty = this.regularize(this.trainableParams(), false);
-    return logsOf(lossSum / n + penalty, tallies, metrics);
-  }
-
-  /**
-   * The penalties of the weights that learn (Keras 3 counts the regularization losses of trainable
-   * weights only, so a frozen layer's penalty leaves the loss), added to the loss; with `grads`,
-   * their gradients are added to those weights' gradients too.
-   */
-  private regularize(learning: readonly Param[], grads = true): number {
-    let penalty = 0;
-    for (const p of learning) {
-      if (!p.regularizer) continue;
-      penalty += p.regularizer.penalty(p.value.data);
-      if (grads) p.regularizer.addGrad(p.grad.data, p.value.data);
-    }
-    return penalty;
-  }
-
-  private prepareTargets(y: Tensor, x: Tensor, where: string): Tensor {
-    if (!(y instanceof Tensor)) throw new ValueError(`${where}: y must be a Tensor, got ${y === null ? 'null' : typeof y}.`);
-    if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
-      throw new ShapeError(`${where}: x has ${x.shape[0]} samples but y has shape ${formatShape(y.shape)}; expected ${x.shape[0]} targets.`);
-    }
-    this.loss.checkTargets(y, this.model.outputShape, where);
-    return y;
+  private targets(y: unknown, x: Tensor, where: string): Tensor {
+    return checkTargets(y, x, this.loss, this.model.outputShape, where);
   }
 }
-
-/** Sample weights w [n] for outputs of `rows` rows: each sample's weight on each of its rows (rows = n · positions). */
-function rowWeights(w: Float64Array, rows: number): Float64Array {
-  if (rows === w.length) return w;
-  const k = rows / w.length;
-  return Float64Array.from({ length: rows }, (_, r) => w[Math.floor(r / k)]);
-}
-
-/** A metric as fit tracks it: its key in the logs, and whether sample weights weigh it. */
-type Tracked = Metric & { weighted: boolean };
 
 /**
- * A metric's [correct, out of], in samples (rows of outputs of rank ≥ 3 count as fractions of their
- * sample): unweighted, [correct samples, samples]; weighted, [Σ w of the correct, Σ w].
+ * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape].
+ * Needs no compile.
+ * @example
+ * const p = predict(model, xTest, { batchSize: 256 }); // [10000, 10]
  */
-type Tally = [number, number];
-
-/** The tallies of a batch of n samples, outputs p [rows, cols], per-row weights w if any. */
-function tally(metrics: Tracked[], p: FloatArray, y: TypedArray, rows: number, cols: number, n: number, w?: Float64Array): Tally[] {
-  return metrics.map((m): Tally => {
-    if (!(m.weighted && w)) return [(m.correct(p, y, rows, cols) * n) / rows, n];
-    let total = 0;
-    for (let r = 0; r < rows; r++) total += w[r];
-    return [(m.correct(p, y, rows, cols, w) * n) / rows, (total * n) / rows];
-  });
+export function predict(model: TrainableModel, x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Tensor {
+  checkKeys('predict', args, ['batchSize']);
+  const batchSize = args.batchSize ?? 32;
+  checkInt('predict', 'batchSize', batchSize, 1);
+  const xs = model.prepareInput(x, 'predict');
+  const n = xs.shape[0];
+  const row = shapeSize(model.outputShape);
+  const out = new Tensor(floatArray(n * row, model.dtype), [n, ...model.outputShape]);
+  for (let lo = 0; lo < n; lo += batchSize) {
+    const hi = Math.min(n, lo + batchSize);
+    const yb = model.forward(xs.slice(lo, hi), false);
+    out.data.set(yb.data.subarray(0, (hi - lo) * row), lo * row);
+  }
+  return out;
 }
 
-function addTallies(into: Tally[], add: Tally[]): void {
-  add.forEach(([c, n], i) => ((into[i][0] += c), (into[i][1] += n)));
+/** What every epoch's logs will hold: loss and metrics, their `val_` forms with validation data, the learning rate. */
+function epochLogNames(metrics: Tracked[], validation: boolean): string[] {
+  const keys = ['loss', ...metrics.map((m) => m.key)];
+  return [...keys, ...(validation ? keys.map((k) => `val_${k}`) : []), 'learning_rate'];
 }
 
-/** Logs from the loss and each metric's tally (all weights 0: 0, as Keras's divide_no_nan). */
-function logsOf(loss: number, tallies: Tally[], metrics: Tracked[]): Evaluation {
-  const logs: Logs = { loss };
-  metrics.forEach((m, i) => (logs[m.key] = tallies[i][1] > 0 ? tallies[i][0] / tallies[i][1] : 0));
-  return logs as Evaluation;
+/** Keras's TerminateOnNaN, as an error that says where and what to try. */
+function checkLossFinite(loss: number, epoch: number, batch: number, steps: number): void {
+  if (Number.isFinite(loss)) return;
+  throw new ValueError(
+    `fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of ${steps}: ` +
+      'training diverged (try a lower learning rate). ' +
+      'Pass terminateOnNaN: false to train on regardless.',
+  );
 }
