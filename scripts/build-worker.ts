@@ -3,7 +3,7 @@
  * and writes it, as a string, into src/tensor/wasm/worker-source.ts: the pool starts its workers from
  * that text (Node's eval'd worker_threads, a browser's Blob URL), so the library ships no separate
  * file. Run `npx tsx scripts/build-worker.ts` after changing worker.ts or what it imports
- * (control.ts, tuning.ts); test/worker-source.test.ts fails until then.
+ * (control.ts, tuning.ts); test/wasm-runtime.test.ts fails until then.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -82,14 +82,8 @@ const dxGeometry = (g: WindowGeometry, f: number): WindowGeometry => ({
  * are fewer samples than threads: the products over the whole batch then split by rows instead.
  */
 function convolve(
-  rt: WasmRuntime,
-  z: Float32Array,
-  x: Float32Array,
-  w: Float32Array,
-  b: Float32Array | null,
-  g: WindowGeometry,
-  f: number,
-  relu: boolean,
+  rt: WasmRuntime, z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry,
+  f: number, relu: boolean,
 ): boolean {
   if (winogradFits(g, f, rt.winogradMinTiles)) {
     return winograd(rt, z.byteOffset, x.byteOffset, w, false, b?.byteOffset ?? 0, relu, g, f);
@@ -108,28 +102,12 @@ function convolve(
   const { base } = room;
   pack(rt, 'nn', base, w.byteOffset, depth, f);
   const perThread = { bytes: area, areas: room.parts, args: [5, 6] };
-  scheduler.split(
-    rt.productOp('conv_forward'),
-    g.batch,
-    work,
-    (s0, n) => {
-      const cols = base + packBytes;
-      return [
-        z.byteOffset + 4 * rows * f * s0,
-        x.byteOffset + 4 * img * s0,
-        base,
-        b?.byteOffset ?? 0,
-        relu ? 1 : 0,
-        cols,
-        cols + vecBytes(rows * depth),
-        f,
-        ...geometryArgs({ ...g, batch: n }),
-      ];
-    },
-    1,
-    NO_FLOATS,
-    perThread,
-  );
+  const cols = base + packBytes;
+  const args = (s0: number, n: number): number[] => [
+    z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0,
+    cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n }),
+  ];
+  scheduler.split(rt.productOp('conv_forward'), g.batch, work, args, 1, NO_FLOATS, perThread);
   return true;
 }
 
@@ -142,15 +120,8 @@ function convolve(
  * area (a sample's v and m, a tile). Returns false, having done nothing, when the memory has no room.
  */
 function winograd(
-  rt: WasmRuntime,
-  out: number,
-  inp: number,
-  w: Float32Array,
-  turned: boolean,
-  bias: number,
-  relu: boolean,
-  g: WindowGeometry,
-  f: number,
+  rt: WasmRuntime, out: number, inp: number, w: Float32Array, turned: boolean, bias: number, relu: boolean,
+  g: WindowGeometry, f: number,
 ): boolean {
   const C = g.channels;
   const upFloats = winogradKernelsSize(C, f);
@@ -161,36 +132,13 @@ function winograd(
   const { base } = room;
   rt.wasm.wino_kernels(base, w.byteOffset, C, f, turned ? 1 : 0);
   const perThread = { bytes: area, areas: room.parts, args: [6, 7] };
-  rt.scheduler.split(
-    rt.productOp('conv_winograd'),
-    g.batch,
-    work,
-    (s0, n) => {
-      const v = base + vecBytes(upFloats);
-      return [
-        out + 4 * g.outH * g.outW * f * s0,
-        inp + 4 * g.height * g.width * C * s0,
-        base,
-        (upFloats / 16) * 4,
-        bias,
-        relu ? 1 : 0,
-        v,
-        v + winogradBytes(g, f),
-        f,
-        n,
-        g.height,
-        g.width,
-        C,
-        g.padTop,
-        g.padLeft,
-        g.outH,
-        g.outW,
-      ];
-    },
-    1,
-    NO_FLOATS,
-    perThread,
-  );
+  const v = base + vecBytes(upFloats);
+  const args = (s0: number, n: number): number[] => [
+    out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4,
+    bias, relu ? 1 : 0, v, v + winogradBytes(g, f),
+    f, n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW,
+  ];
+  rt.scheduler.split(rt.productOp('conv_winograd'), g.batch, work, args, 1, NO_FLOATS, perThread);
   return true;
 }
 
@@ -239,11 +187,7 @@ function convolveBackward(rt: WasmRuntime, ...args: ConvBackwardArgs): boolean {
  * dxg (see winograd); dw (`byTiles`) by F(3×3, 2×2) over each chunk's tiles.
  */
 function routes(
-  rt: WasmRuntime,
-  dx: Float32Array | null,
-  dw: Float32Array | null,
-  g: WindowGeometry,
-  f: number,
+  rt: WasmRuntime, dx: Float32Array | null, dw: Float32Array | null, g: WindowGeometry, f: number,
 ): { dxg: WindowGeometry; turned: boolean; byTiles: boolean } {
   const dxg = dxGeometry(g, f);
   const minTiles = rt.winogradMinTiles;
@@ -326,39 +270,19 @@ export function convolutionKernels(rt: WasmRuntime): Pick<Kernels, 'conv2d' | 'c
   const { heap } = rt;
   return {
     conv2d(z, x, w, b, g, filters, relu) {
-      const ok =
-        here(heap, z, x, w) &&
-        (!b || here(heap, b)) &&
-        convolve(
-          rt,
-          z as Float32Array,
-          x as Float32Array,
-          w as Float32Array,
-          b as Float32Array | null,
-          g,
-          filters,
-          relu,
-        );
+      type F = Float32Array;
+      const inMemory = here(heap, z, x, w) && (!b || here(heap, b));
+      const ok = inMemory && convolve(rt, z as F, x as F, w as F, b as F | null, g, filters, relu);
       if (!ok) conv2dByProducts(rt.kernels, z, x, w, b, g, filters, relu);
     },
-    conv2dBackward(dx, dw, db, dy, mask, x, w, g, filters) {
+    conv2dBackward(dx, dw, db, dy, mask, x, w, g, f) {
       type F = Float32Array | null;
+      type T = Float32Array;
       const present = [dx, dw, db, dy, mask, x, w].filter((a): a is FloatArray => a !== null);
       const ok =
         here(heap, ...present) &&
-        convolveBackward(
-          rt,
-          dx as F,
-          dw as F,
-          db as F,
-          dy as Float32Array,
-          mask as F,
-          x as Float32Array,
-          w as Float32Array,
-          g,
-          filters,
-        );
-      if (!ok) conv2dBackwardByProducts(rt.kernels, dx, dw, db, dy, mask, x, w, g, filters);
+        convolveBackward(rt, dx as F, dw as F, db as F, dy as T, mask as F, x as T, w as T, g, f);
+      if (!ok) conv2dBackwardByProducts(rt.kernels, dx, dw, db, dy, mask, x, w, g, f);
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The matrix products' entries (matmul, matmulNT, matmulTN) and their routes: a few rows without
  * packing B ('nn' only), few rows split by B's column panels, else B packed into panels and the rows
- * split across threads in tiles. Each route's sums are the same, so the bits are. float64 operands,
- * or a memory with no room, take the reference path.
+ * split across threads in tiles. Every route sums each output in the order p = 0, 1, …, so a row
+ * comes out the same whichever route it takes. float64 operands, or a memory with no room, take the
+ * reference path.
  */
 import { jsKernels, type FloatArray, type Kernels } from '../../kernels.js';
 import { DEFAULT_TILE } from '../abi.js';
