@@ -9,25 +9,80 @@ import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED 
 /** The products and convolutions, in the kernel module and in the fused multiply-add one. */
 export interface ProductExports {
   gemm_n(
-    c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, tile: number,
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    k: number,
+    n: number,
+    ars: number,
+    acs: number,
+    tile: number,
   ): void;
   gemm_t(
-    c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number, tile: number,
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    k: number,
+    n: number,
+    ars: number,
+    acs: number,
+    tile: number,
   ): void;
   gemm_rows(c: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
   gemm_cols(
-    c: number, a: number, b: number, m: number, k: number, n: number, ars: number, acs: number,
-    tile: number, ldb: number, pack: number,
+    c: number,
+    a: number,
+    b: number,
+    m: number,
+    k: number,
+    n: number,
+    ars: number,
+    acs: number,
+    tile: number,
+    ldb: number,
+    pack: number,
   ): void;
   conv_forward(
-    z: number, x: number, wp: number, bias: number, relu: number, cols: number, tile: number, f: number, ...g: number[]
+    z: number,
+    x: number,
+    wp: number,
+    bias: number,
+    relu: number,
+    cols: number,
+    tile: number,
+    f: number,
+    ...g: number[]
   ): void;
   conv_backward(
-    dx: number, dwp: number, dbp: number, dy: number, mask: number, x: number, wpt: number, ups: number, wdw: number,
-    cols: number, dz: number, dzp: number, tile: number, f: number, chunk: number, ...g: number[]
+    dx: number,
+    dwp: number,
+    dbp: number,
+    dy: number,
+    mask: number,
+    x: number,
+    wpt: number,
+    ups: number,
+    wdw: number,
+    cols: number,
+    dz: number,
+    dzp: number,
+    tile: number,
+    f: number,
+    chunk: number,
+    ...g: number[]
   ): void;
   conv_winograd(
-    z: number, x: number, up: number, ups: number, bias: number, relu: number, v: number, tile: number, f: number,
+    z: number,
+    x: number,
+    up: number,
+    ups: number,
+    bias: number,
+    relu: number,
+    v: number,
+    tile: number,
+    f: number,
     ...g: number[]
   ): void;
 }
@@ -52,14 +107,37 @@ export interface KernelExports extends ProductExports {
   col_dot_sums(sumDy: number, sumDyX: number, dy: number, x: number, rows: number, cols: number, acc: number): void;
   scale_shift_cols(out: number, a: number, p: number, s: number, rows: number, cols: number): void;
   scale_shift_cols2(
-    out: number, a: number, p: number, b: number, q: number, s: number, rows: number, cols: number,
+    out: number,
+    a: number,
+    p: number,
+    b: number,
+    q: number,
+    s: number,
+    rows: number,
+    cols: number,
   ): void;
   affine_resample(
-    y: number, x: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number,
+    y: number,
+    x: number,
+    t: number,
+    b: number,
+    h: number,
+    w: number,
+    c: number,
+    fill: number,
+    interp: number,
     fillValue: number,
   ): void;
   affine_resample_backward(
-    dx: number, dy: number, t: number, b: number, h: number, w: number, c: number, fill: number, interp: number,
+    dx: number,
+    dy: number,
+    t: number,
+    b: number,
+    h: number,
+    w: number,
+    c: number,
+    fill: number,
+    interp: number,
   ): void;
 }
 
@@ -73,10 +151,7 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 /** Whether this engine makes shared WebAssembly memories (SharedArrayBuffer, so threads). */
 export function sharedMemoryWorks(): boolean {
   try {
-    return (
-      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof
-      SharedArrayBuffer
-    );
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
   } catch {
     return false;
   }

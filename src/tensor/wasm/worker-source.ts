@@ -22,7 +22,7 @@ export const WORKER_SOURCE = `(() => {
           let row = 16 + t * 28;
           for (let i = 0; i < n; i++) args[i] = ctl[row + i] + (mask >> i & 1 ? area : 0);
           try {
-            fn.apply(void 0, args), ran++;
+            Reflect.apply(fn, void 0, args), ran++;
           } catch {
             err = 1;
           }

@@ -39,7 +39,7 @@ export function serve({ module, fmaModule, memory, ctl, slot, ops }: WorkerInit)
   const fns = ops.map((name) => (name.startsWith('fma_') ? fma[name.slice(4)] : kernels[name]));
   const base = SLOTS + slot * SLOT;
   const f64 = new Float64Array(ctl.buffer);
-  const args: number[] = new Array(MAX_ARGS + MAX_FLOATS).fill(0);
+  const args = new Array<number>(MAX_ARGS + MAX_FLOATS).fill(0);
   Atomics.store(ctl, base + DONE, 0);
   Atomics.notify(ctl, base + DONE);
   let seen = 0;
@@ -78,7 +78,7 @@ export function serve({ module, fmaModule, memory, ctl, slot, ops }: WorkerInit)
         const row = TASKS + t * MAX_ARGS;
         for (let i = 0; i < n; i++) args[i] = ctl[row + i] + ((mask >> i) & 1 ? area : 0);
         try {
-          fn.apply(undefined, args);
+          Reflect.apply(fn, undefined, args);
           ran++;
         } catch {
           err = 1;

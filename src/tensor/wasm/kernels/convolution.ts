@@ -82,8 +82,14 @@ const dxGeometry = (g: WindowGeometry, f: number): WindowGeometry => ({
  * are fewer samples than threads: the products over the whole batch then split by rows instead.
  */
 function convolve(
-  rt: WasmRuntime, z: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeometry,
-  f: number, relu: boolean,
+  rt: WasmRuntime,
+  z: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  g: WindowGeometry,
+  f: number,
+  relu: boolean,
 ): boolean {
   if (winogradFits(g, f, rt.winogradMinTiles)) {
     return winograd(rt, z.byteOffset, x.byteOffset, w, false, b?.byteOffset ?? 0, relu, g, f);
@@ -104,8 +110,15 @@ function convolve(
   const perThread = { bytes: area, areas: room.parts, args: [5, 6] };
   const cols = base + packBytes;
   const args = (s0: number, n: number): number[] => [
-    z.byteOffset + 4 * rows * f * s0, x.byteOffset + 4 * img * s0, base, b?.byteOffset ?? 0, relu ? 1 : 0,
-    cols, cols + vecBytes(rows * depth), f, ...geometryArgs({ ...g, batch: n }),
+    z.byteOffset + 4 * rows * f * s0,
+    x.byteOffset + 4 * img * s0,
+    base,
+    b?.byteOffset ?? 0,
+    relu ? 1 : 0,
+    cols,
+    cols + vecBytes(rows * depth),
+    f,
+    ...geometryArgs({ ...g, batch: n }),
   ];
   scheduler.split(rt.productOp('conv_forward'), g.batch, work, args, 1, NO_FLOATS, perThread);
   return true;
@@ -120,8 +133,15 @@ function convolve(
  * area (a sample's v and m, a tile). Returns false, having done nothing, when the memory has no room.
  */
 function winograd(
-  rt: WasmRuntime, out: number, inp: number, w: Float32Array, turned: boolean, bias: number, relu: boolean,
-  g: WindowGeometry, f: number,
+  rt: WasmRuntime,
+  out: number,
+  inp: number,
+  w: Float32Array,
+  turned: boolean,
+  bias: number,
+  relu: boolean,
+  g: WindowGeometry,
+  f: number,
 ): boolean {
   const C = g.channels;
   const upFloats = winogradKernelsSize(C, f);
@@ -134,9 +154,23 @@ function winograd(
   const perThread = { bytes: area, areas: room.parts, args: [6, 7] };
   const v = base + vecBytes(upFloats);
   const args = (s0: number, n: number): number[] => [
-    out + 4 * g.outH * g.outW * f * s0, inp + 4 * g.height * g.width * C * s0, base, (upFloats / 16) * 4,
-    bias, relu ? 1 : 0, v, v + winogradBytes(g, f),
-    f, n, g.height, g.width, C, g.padTop, g.padLeft, g.outH, g.outW,
+    out + 4 * g.outH * g.outW * f * s0,
+    inp + 4 * g.height * g.width * C * s0,
+    base,
+    (upFloats / 16) * 4,
+    bias,
+    relu ? 1 : 0,
+    v,
+    v + winogradBytes(g, f),
+    f,
+    n,
+    g.height,
+    g.width,
+    C,
+    g.padTop,
+    g.padLeft,
+    g.outH,
+    g.outW,
   ];
   rt.scheduler.split(rt.productOp('conv_winograd'), g.batch, work, args, 1, NO_FLOATS, perThread);
   return true;
@@ -187,7 +221,11 @@ function convolveBackward(rt: WasmRuntime, ...args: ConvBackwardArgs): boolean {
  * dxg (see winograd); dw (`byTiles`) by F(3×3, 2×2) over each chunk's tiles.
  */
 function routes(
-  rt: WasmRuntime, dx: Float32Array | null, dw: Float32Array | null, g: WindowGeometry, f: number,
+  rt: WasmRuntime,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  g: WindowGeometry,
+  f: number,
 ): { dxg: WindowGeometry; turned: boolean; byTiles: boolean } {
   const dxg = dxGeometry(g, f);
   const minTiles = rt.winogradMinTiles;
