@@ -1,7 +1,7 @@
 // The wasm backend as a whole: its binary is what its source assembles to, a training run gives
 // the same results as on the reference kernels, and it keeps layer buffers in its own memory.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
 import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, getThreadTasks, getFma, setFma, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
@@ -20,8 +20,11 @@ describe('the wasm binary', () => {
     expect(Buffer.from(await assembleKernels(false, true)).toString('base64')).toBe(PRODUCTS_FMA_PLAIN);
   });
   it('is embedded: no .wasm file ships or is read at run time', () => {
-    const src = readFileSync(new URL('../src/tensor/wasm/backend.ts', import.meta.url), 'utf8');
-    expect(src).not.toMatch(/readFile|fetch\(|\.wasm['"]/);
+    // Every file of the backend, the runtime's and the generators'.
+    const dir = new URL('../src/tensor/wasm/', import.meta.url);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('backend.ts');
+    for (const file of files) expect(readFileSync(new URL(file, dir), 'utf8'), file).not.toMatch(/readFile|fetch\(|\.wasm['"]/);
   });
 });
 
