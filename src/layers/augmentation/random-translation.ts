@@ -12,6 +12,7 @@
 import type { Rng } from '../../tensor/random.js';
 import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 const BOUNDS = { min: -1, max: 1, meaning: 'fractions of the image size' };
@@ -26,6 +27,7 @@ export class RandomTranslation extends AffineAugmentation {
   /** Each factor: a fraction f of the size in [−1, 1] (the range [−|f|, |f|]), or [lower, upper] within [−1, 1]. */
   constructor(heightFactor: Factor, widthFactor: Factor, args: AugmentationArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'RandomTranslation', heightFactor, ['heightFactor', 'widthFactor']);
     this.heightRange = this.factorRange('heightFactor', heightFactor, BOUNDS);
     this.widthRange = this.factorRange('widthFactor', widthFactor, BOUNDS);
     this.heightFactor = factorConfig(heightFactor) as Factor;

@@ -14,6 +14,7 @@ import { ValueError } from '../../errors.js';
 import type { Rng } from '../../tensor/random.js';
 import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 // Keras refuses −1 itself: a zoom of 1 + (−1) = 0 would read one point for the whole image. A single
@@ -34,6 +35,7 @@ export class RandomZoom extends AffineAugmentation {
    */
   constructor(heightFactor: Factor, widthFactor: Factor | null = null, args: AugmentationArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'RandomZoom', heightFactor, ['heightFactor', 'widthFactor']);
     this.heightRange = this.factorRange('heightFactor', heightFactor, BOUNDS);
     if (widthFactor !== null && typeof widthFactor === 'object' && !Array.isArray(widthFactor)) {
       throw new ValueError(`${this.describe()}: widthFactor must be a number, [lower, upper] or null (the height's zoom on both axes), got an object; the options go third: new RandomZoom(heightFactor, null, { … }).`);

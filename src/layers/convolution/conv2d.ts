@@ -19,6 +19,7 @@ import type { WindowGeometry } from '../../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { AffineLayer, affineFromKeras, affineToKeras, type WeightLayerArgs } from '../affine.js';
 import type { BackwardOptions, BuildContext, ForwardContext, LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 import { checkPadding, pair, windowFromKeras, windowGeometry, type Padding } from '../window.js';
 
@@ -41,6 +42,7 @@ export class Conv2D extends AffineLayer {
 
   constructor(filters: number, kernelSize: number | [number, number], args: Conv2DArgs = {}) {
     super(args, ['strides', 'padding']);
+    refuseOptionsFirst(this.describe(), 'Conv2D', filters, ['filters', 'kernelSize']);
     if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`${this.describe()}: filters must be a positive integer, got ${String(filters)}.`);
     this.filters = filters;
     this.kernelSize = pair(kernelSize, 'kernelSize', this.describe());

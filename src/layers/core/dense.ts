@@ -15,6 +15,7 @@ import { kernels } from '../../tensor/backend.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { AffineLayer, affineFromKeras, affineToKeras, type WeightLayerArgs } from '../affine.js';
 import { rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 export type DenseArgs = WeightLayerArgs;
@@ -27,6 +28,7 @@ export class Dense extends AffineLayer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args, []);
+    refuseOptionsFirst(this.describe(), 'Dense', units, ['units']);
     if (!Number.isInteger(units) || units <= 0) {
       throw new ValueError(`${this.describe()}: units must be a positive integer, got ${String(units)}.`);
     }

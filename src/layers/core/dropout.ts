@@ -9,6 +9,7 @@ import { ValueError } from '../../errors.js';
 import { kernels } from '../../tensor/backend.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 export class Dropout extends Layer {
@@ -22,6 +23,7 @@ export class Dropout extends Layer {
 
   constructor(rate: number, args: LayerArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'Dropout', rate, ['rate']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new ValueError(`${this.describe()}: rate must be a number in [0, 1), got ${String(rate)}.`);
     }

@@ -7,6 +7,7 @@ import type { WindowGeometry } from '../../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerConfig } from '../layer.js';
 import type { KerasMapping } from '../registry.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { checkPadding, pair, requireChannelsLast, windowFromKeras, windowGeometry, type Padding } from '../window.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -27,6 +28,7 @@ export abstract class Pooling2D extends Layer {
   /** poolSize: n or [h, w] (default 2, as in Keras). */
   constructor(poolSize: number | [number, number] = 2, args: Pooling2DArgs = {}) {
     super(args, ['strides', 'padding']);
+    refuseOptionsFirst(this.describe(), this.className, poolSize, ['poolSize']);
     this.poolSize = pair(poolSize, 'poolSize', this.describe());
     this.strides = pair(args.strides ?? this.poolSize, 'strides', this.describe());
     this.padding = checkPadding(args.padding ?? 'valid', this.describe());

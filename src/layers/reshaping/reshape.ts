@@ -5,6 +5,7 @@
 import { ShapeError, formatShape } from '../../errors.js';
 import { shapeSize, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 export class Reshape extends Layer {
@@ -13,6 +14,7 @@ export class Reshape extends Layer {
 
   constructor(targetShape: number[], args: LayerArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'Reshape', targetShape, ['targetShape']);
     if (!Array.isArray(targetShape) || targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1)) || targetShape.filter((d) => d === -1).length > 1) {
       throw new ShapeError(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(targetShape)}.`);
     }
