@@ -44,6 +44,17 @@ const WEIGHT_KEYS = ['activation', 'useBias', 'kernelInitializer', 'biasInitiali
  * A layer whose output is an activation of an affine product of its input: it owns the kernel and
  * bias, their options, and the z / y / dz buffers. Subclasses supply the product and its backward
  * (Dense: a matrix product; Conv2D: a convolution).
+ *
+ * @example
+ * ```ts
+ * // Dense and Conv2D take the options this base owns:
+ * new Dense(64, {
+ *   activation: 'relu',
+ *   useBias: true,
+ *   kernelInitializer: 'heNormal',
+ *   biasRegularizer: regularizers.l2(1e-4),
+ * });
+ * ```
  */
 export abstract class AffineLayer extends Layer {
   readonly activation: Activation;

@@ -88,6 +88,47 @@ function snakeCase(s: string): string {
   return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/**
+ * The base of every layer: it knows its weights and output shape, runs a forward pass that keeps what its
+ * backward pass needs, and a backward pass that writes the gradients of its trainable weights and returns
+ * the gradient of its input. Every layer takes `name`, `inputShape` (for a model's first layer) and
+ * `trainable`.
+ *
+ * Extend it for a layer of your own: `computeOutputShape`, `createWeights` (with `addWeight`), `forward`,
+ * `backward`, a `static className`, and `registerLayer` so that files can rebuild it (the guide "Writing
+ * your own layer" walks through one).
+ *
+ * @example
+ * ```ts
+ * class Scale extends Layer {
+ *   static override readonly className: string = 'Scale';
+ *   private gamma?: Param;
+ *   private x?: FloatTensor;
+ *   computeOutputShape(inputShape: number[]): number[] {
+ *     return [...inputShape];
+ *   }
+ *   protected override createWeights(inputShape: number[], ctx: BuildContext): void {
+ *     this.gamma = this.addWeight('gamma', [inputShape[inputShape.length - 1]], ctx, (d) => d.fill(1));
+ *   }
+ *   forward(x: FloatTensor): FloatTensor { // y = x ⊙ γ over the last axis
+ *     this.x = x;
+ *     const g = this.gamma!.value.data, y = zeros(x.shape, this.dtype);
+ *     for (let i = 0; i < x.size; i++) y.data[i] = x.data[i] * g[i % g.length];
+ *     return y;
+ *   }
+ *   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null { // dγ = Σ dy ⊙ x, dx = dy ⊙ γ
+ *     const x = this.x!, { value, grad } = this.gamma!, n = value.size;
+ *     grad.data.fill(0);
+ *     for (let i = 0; i < x.size; i++) grad.data[i % n] += dy.data[i] * x.data[i];
+ *     if (!opts.needInputGrad) return null;
+ *     const dx = zeros(x.shape, this.dtype);
+ *     for (let i = 0; i < x.size; i++) dx.data[i] = dy.data[i] * value.data[i % n];
+ *     return dx;
+ *   }
+ * }
+ * registerLayer(Scale, { fromConfig: (c) => new Scale(c), keras: null });
+ * ```
+ */
 export abstract class Layer {
   /** The class name, as Keras prints it in `summary()` and files store it (a static, so it survives minification). */
   static readonly className: string = 'Layer';

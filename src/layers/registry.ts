@@ -60,7 +60,21 @@ export interface Registered extends LayerRegistration {
 const byName = new Map<string, Registered>();
 const byKerasName = new Map<string, Registered>();
 
-/** Registers a layer class under its static className (once: a second registration is a mistake). */
+/**
+ * Registers a layer class under its static className (once: a second registration is a mistake).
+ *
+ * `fromConfig` rebuilds the layer from its `getConfig()`; `keras` gives Keras's class name and the
+ * translations of its options both ways, or null for a layer Keras and TensorFlow.js lack (our files keep
+ * it; their exports refuse it).
+ *
+ * @example
+ * ```ts
+ * registerLayer(LeakyReLU, {
+ *   fromConfig: (c) => new LeakyReLU(c as LeakyReLUArgs),
+ *   keras: { className: 'LeakyReLU', toKeras: (c) => ({ alpha: c.alpha }), fromKeras: (k) => ({ alpha: k.alpha }) },
+ * });
+ * ```
+ */
 export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration: LayerRegistration<L>): void {
   const className = cls.className;
   if (byName.has(className)) throw new ValueError(`registerLayer: a layer class named '${className}' is already registered.`);
@@ -72,7 +86,14 @@ export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration:
   }
 }
 
-/** Every registered layer, in registration order. */
+/**
+ * Every registered layer, in registration order.
+ *
+ * @example
+ * ```ts
+ * registeredLayers().map((r) => r.className); // ['Dense', 'Conv2D', 'MaxPooling2D', …]
+ * ```
+ */
 export function registeredLayers(): Registered[] {
   return [...byName.values()];
 }

@@ -51,6 +51,18 @@ export interface FactorBounds {
   meaning: string;
 }
 
+/**
+ * What RandomRotation, RandomTranslation and RandomZoom share: in training, one affine transform drawn per
+ * image from the model's seeded generator and applied by one resampling kernel (with an exact backward
+ * pass); the identity at inference. Their options are Keras's: `fillMode` (`'reflect'` by default,
+ * `'constant'` with `fillValue`, `'wrap'`, `'nearest'`) and `interpolation` (`'bilinear'` by default,
+ * `'nearest'`). Images are [batch, height, width, channels].
+ *
+ * @example
+ * ```ts
+ * new RandomRotation(0.1, { fillMode: 'constant', fillValue: 0, interpolation: 'nearest' });
+ * ```
+ */
 export abstract class AffineAugmentation extends Layer {
   readonly fillMode: FillMode;
   readonly interpolation: Interpolation;

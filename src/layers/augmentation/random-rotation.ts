@@ -17,6 +17,19 @@ import type { LayerConfig } from '../layer.js';
 import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
+/**
+ * Keras 3's RandomRotation: in training, rotates each image about its centre by a random fraction of a
+ * full turn, drawn from [−factor, factor] or from [lower, upper] (positive is counter-clockwise); the
+ * identity at inference.
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new RandomRotation(10 / 360, { fillMode: 'constant', inputShape: [28, 28, 1] }), // up to ±10°
+ *   new Conv2D(32, 3, { activation: 'relu' }),
+ * ]);
+ * ```
+ */
 export class RandomRotation extends AffineAugmentation {
   static override readonly className: string = 'RandomRotation';
   /** The factor as given. */

@@ -17,6 +17,16 @@ import { registerLayer, without } from '../registry.js';
 
 const BOUNDS = { min: -1, max: 1, meaning: 'fractions of the image size' };
 
+/**
+ * Keras 3's RandomTranslation: in training, shifts each image by random fractions of its height and width
+ * (each a factor f for [−f, f], or [lower, upper]; positive moves down and right); the identity at
+ * inference.
+ *
+ * @example
+ * ```ts
+ * new RandomTranslation(0.1, 0.1, { fillMode: 'constant', inputShape: [28, 28, 1] }); // up to ±10% each way
+ * ```
+ */
 export class RandomTranslation extends AffineAugmentation {
   static override readonly className: string = 'RandomTranslation';
   readonly heightFactor: Factor;

@@ -21,6 +21,16 @@ import { registerLayer, without } from '../registry.js';
 // factor of 1 still gives the range [−1, 1], as in Keras.
 const BOUNDS = { min: -1, max: 1, minOpen: true, meaning: 'fractions of the size to zoom out (positive) or in (negative)' };
 
+/**
+ * Keras 3's RandomZoom: in training, scales each image about its centre by 1 + a random factor per axis
+ * (positive zooms out, negative in); with `widthFactor` null, both axes take the height's factor. The
+ * identity at inference.
+ *
+ * @example
+ * ```ts
+ * new RandomZoom(0.1, null, { fillMode: 'constant', inputShape: [28, 28, 1] }); // 0.9 to 1.1 times, both axes alike
+ * ```
+ */
 export class RandomZoom extends AffineAugmentation {
   static override readonly className: string = 'RandomZoom';
   readonly heightFactor: Factor;

@@ -30,6 +30,23 @@ export interface Conv2DArgs extends WeightLayerArgs {
   padding?: Padding;
 }
 
+/**
+ * Keras's Conv2D over channels-last images [batch, height, width, channels]: `filters` kernels of
+ * `kernelSize` (n or [h, w]), moved by `strides` with `'valid'` (default) or `'same'` padding, then the
+ * bias and the activation. The kernel is [kh, kw, inChannels, filters], as Keras stores it. A 2-D
+ * convolution is all it does: no dilation, groups or channels-first data.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Conv2D(32, 3, { activation: 'relu', padding: 'same', inputShape: [28, 28, 1] }),
+ *   new MaxPooling2D(2),
+ *   new Conv2D(64, [3, 3], { activation: 'relu' }),
+ *   new Flatten(),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class Conv2D extends AffineLayer {
   static override readonly className: string = 'Conv2D';
   readonly filters: number;

@@ -20,6 +20,21 @@ import { registerLayer, without } from '../registry.js';
 
 export type DenseArgs = WeightLayerArgs;
 
+/**
+ * Keras's Dense layer: `y = activation(x · kernel + bias)` over the last axis, with a kernel [inputDim,
+ * units] (Glorot-uniform by default, Keras's layout) and a bias [units] (zeros). An input of higher rank
+ * is computed row by row over its leading dimensions. The number of units comes first, as in Keras:
+ * `new Dense(128, { ... })`.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Flatten({ inputShape: [28, 28] }),
+ *   new Dense(128, { activation: 'relu', kernelRegularizer: regularizers.l2(1e-4) }),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class Dense extends AffineLayer {
   static override readonly className: string = 'Dense';
   readonly units: number;

@@ -17,6 +17,18 @@ export interface Pooling2DArgs extends LayerArgs {
   padding?: Padding;
 }
 
+/**
+ * What MaxPooling2D and AveragePooling2D share: the window's size, strides and padding, the output shape
+ * they give, and their config. The pool size comes first: `new MaxPooling2D(2, { strides: 1 })`.
+ *
+ * @example
+ * ```ts
+ * const pool = new MaxPooling2D(2, { strides: 1 });
+ * pool.poolSize; // [2, 2]
+ * pool.strides;  // [1, 1]
+ * pool.padding;  // 'valid'
+ * ```
+ */
 export abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];

@@ -8,6 +8,15 @@ import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type 
 import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
+/**
+ * Keras's Reshape: each sample to `targetShape`, one dimension of which may be −1 (worked out from the
+ * others); a view of the same data. The batch dimension is not part of the shape.
+ *
+ * @example
+ * ```ts
+ * new Reshape([28, 28, 1], { inputShape: [28, 28] }); // digits as one-channel images, for Conv2D
+ * ```
+ */
 export class Reshape extends Layer {
   static override readonly className: string = 'Reshape';
   readonly targetShape: number[];
