@@ -76,7 +76,14 @@ export type LayerConfig = Record<string, unknown>;
 
 const nameCounts = new Map<string, number>();
 
-/** `dense`, `dense_1`, `dense_2`, … as Keras numbers layers of one kind. */
+/**
+ * `dense`, `dense_1`, `dense_2`, … as Keras numbers layers of one kind.
+ *
+ * @example
+ * ```ts
+ * uniqueName('dense'); // 'dense', then 'dense_1', 'dense_2', …
+ * ```
+ */
 export function uniqueName(base: string): string {
   const n = nameCounts.get(base) ?? 0;
   nameCounts.set(base, n + 1);
@@ -339,11 +346,26 @@ export abstract class Layer {
   }
 }
 
+/**
+ * Whether two shapes are the same, dimension by dimension.
+ *
+ * @example
+ * ```ts
+ * sameShape([28, 28], [28, 28]); // true
+ * ```
+ */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Rows of a [batch, ..., last] tensor seen as a matrix [rows, last]. */
+/**
+ * Rows of a [batch, ..., last] tensor seen as a matrix [rows, last].
+ *
+ * @example
+ * ```ts
+ * rowsOf(zeros([32, 10, 64])); // 320: a Dense over the last axis computes 320 rows of 64
+ * ```
+ */
 export function rowsOf(t: FloatTensor): number {
   const last = t.shape[t.shape.length - 1];
   return last === 0 ? 0 : shapeSize(t.shape) / last;

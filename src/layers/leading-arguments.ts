@@ -8,6 +8,11 @@ import { ValueError } from '../errors.js';
 /**
  * Throws a ValueError saying what to write when `first`, a layer's first argument, is an options object.
  * `names`: the leading arguments in order (`['filters', 'kernelSize']`); `where`: the layer's `describe()`.
+ *
+ * @example
+ * ```ts
+ * refuseOptionsFirst(this.describe(), 'Dense', units, ['units']); // in Dense's constructor
+ * ```
  */
 export function refuseOptionsFirst(where: string, className: string, first: unknown, names: readonly string[]): void {
   if (first === null || typeof first !== 'object' || Array.isArray(first) || ArrayBuffer.isView(first)) return;

@@ -98,17 +98,38 @@ export function registeredLayers(): Registered[] {
   return [...byName.values()];
 }
 
-/** The registration of one of our class names, or undefined. */
+/**
+ * The registration of one of our class names, or undefined.
+ *
+ * @example
+ * ```ts
+ * registration('Dense')?.keras?.className; // 'Dense'
+ * ```
+ */
 export function registration(className: string): Registered | undefined {
   return byName.get(className);
 }
 
-/** The registration that reads a Keras class name, or undefined. */
+/**
+ * The registration that reads a Keras class name, or undefined.
+ *
+ * @example
+ * ```ts
+ * kerasRegistration('MaxPooling2D')?.className; // 'MaxPooling2D'
+ * ```
+ */
 export function kerasRegistration(kerasClassName: string): Registered | undefined {
   return byKerasName.get(kerasClassName);
 }
 
-/** Builds a layer from its class name and config; a FormatError names an unknown class or a bad config. */
+/**
+ * Builds a layer from its class name and config; a FormatError names an unknown class or a bad config.
+ *
+ * @example
+ * ```ts
+ * const layer = layerFromConfig('Dense', { units: 10, activation: 'softmax' }, 'model.mnn');
+ * ```
+ */
 export function layerFromConfig(className: unknown, config: unknown, where: string): Layer {
   const reg = typeof className === 'string' ? byName.get(className) : undefined;
   if (!reg) {
@@ -120,12 +141,26 @@ export function layerFromConfig(className: unknown, config: unknown, where: stri
   return reg.fromConfig(config as LayerConfig);
 }
 
-/** The serialisable description of a layer. */
+/**
+ * The serialisable description of a layer.
+ *
+ * @example
+ * ```ts
+ * layerToConfig(new Dropout(0.2, { name: 'drop' })); // { className: 'Dropout', config: { name: 'drop', rate: 0.2 } }
+ * ```
+ */
 export function layerToConfig(layer: Layer): { className: string; config: LayerConfig } {
   return { className: layer.className, config: layer.getConfig() };
 }
 
-/** A copy of a config without some keys, for handing the rest to a constructor as its options. */
+/**
+ * A copy of a config without some keys, for handing the rest to a constructor as its options.
+ *
+ * @example
+ * ```ts
+ * without({ units: 10, name: 'out' }, 'units'); // { name: 'out' }
+ * ```
+ */
 export function without(config: LayerConfig, ...keys: string[]): LayerConfig {
   const out = { ...config };
   for (const k of keys) delete out[k];

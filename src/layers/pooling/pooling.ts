@@ -72,7 +72,14 @@ export abstract class Pooling2D extends Layer {
   }
 }
 
-/** A pooling's Keras mapping: the same options under Keras's class name. */
+/**
+ * A pooling's Keras mapping: the same options under Keras's class name.
+ *
+ * @example
+ * ```ts
+ * registerLayer(MaxPooling2D, { fromConfig, keras: poolingKeras('MaxPooling2D') });
+ * ```
+ */
 export function poolingKeras(className: string): KerasMapping {
   return {
     className,
@@ -87,6 +94,11 @@ export function poolingKeras(className: string): KerasMapping {
 /**
  * A global pooling's Keras mapping (GlobalAveragePooling2D, GlobalMaxPooling2D): no options of
  * ours; Keras's keepdims (output [B, 1, 1, C]) and channels-first data are refused.
+ *
+ * @example
+ * ```ts
+ * registerLayer(GlobalMaxPooling2D, { fromConfig, keras: globalPoolingKeras('GlobalMaxPooling2D') });
+ * ```
  */
 export function globalPoolingKeras(className: string): KerasMapping {
   return {
