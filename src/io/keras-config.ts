@@ -56,7 +56,7 @@ const FLOAT32_POLICIES = new Set(['float32', 'mixed_float16', 'mixed_bfloat16'])
  *
  * @example
  * ```ts
- * const layer = kerasLayerIn({ class_name: 'Dense', config: { name: 'd', units: 10 } }, 'model.keras');
+ * const layer = kerasLayerIn({ class_name: Dense.className, config: { name: 'd', units: 10 } }, 'model.keras');
  * ```
  */
 export function kerasLayerIn(l: Json, where: string): Layer {
@@ -89,7 +89,8 @@ function kerasClassNames(): string[] {
  *
  * @example
  * ```ts
- * kerasLayerOut(layerToConfig(new Dense(10)), 'model.keras'); // { class_name: 'Dense', config: { units: 10, … } }
+ * kerasLayerOut(layerToConfig(new Dense(10)), 'model.keras');
+ * // { class_name: Dense's Keras name, config: { units: 10, … } }
  * ```
  */
 export function kerasLayerOut(l: { className: string; config: LayerConfig }, where: string): { class_name: string; config: Json } {
@@ -200,7 +201,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
  *
  * @example
  * ```ts
- * kerasSnakeCase('MaxPooling2D'); // 'max_pooling2d'
+ * kerasSnakeCase(MaxPooling2D.className); // 'max_pooling2d'
  * ```
  */
 export function kerasSnakeCase(name: string): string {
@@ -218,7 +219,7 @@ export function kerasSnakeCase(name: string): string {
  *
  * @example
  * ```ts
- * kerasWeightPaths(['Dense', 'Dropout', 'Dense']); // ['dense', 'dropout', 'dense_1']
+ * kerasWeightPaths([Dense.className, Dropout.className, Dense.className]); // ['dense', 'dropout', 'dense_1']
  * ```
  */
 export function kerasWeightPaths(classNames: string[]): string[] {

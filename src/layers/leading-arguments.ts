@@ -11,7 +11,7 @@ import { ValueError } from '../errors.js';
  *
  * @example
  * ```ts
- * refuseOptionsFirst(this.describe(), 'Dense', units, ['units']); // in Dense's constructor
+ * refuseOptionsFirst(this.describe(), this.className, units, ['units']); // in Dense's constructor
  * ```
  */
 export function refuseOptionsFirst(where: string, className: string, first: unknown, names: readonly string[]): void {

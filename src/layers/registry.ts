@@ -69,9 +69,9 @@ const byKerasName = new Map<string, Registered>();
  *
  * @example
  * ```ts
- * registerLayer(LeakyReLU, {
- *   fromConfig: (c) => new LeakyReLU(c as LeakyReLUArgs),
- *   keras: { className: 'LeakyReLU', toKeras: (c) => ({ alpha: c.alpha }), fromKeras: (k) => ({ alpha: k.alpha }) },
+ * registerLayer(Scale, {
+ *   fromConfig: (c) => new Scale(c),
+ *   keras: { className: 'MyScale', toKeras: (c) => ({ init: c.init }), fromKeras: (k) => ({ init: k.init }) },
  * });
  * ```
  */
@@ -91,7 +91,7 @@ export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration:
  *
  * @example
  * ```ts
- * registeredLayers().map((r) => r.className); // ['Dense', 'Conv2D', 'MaxPooling2D', …]
+ * registeredLayers().map((r) => r.className); // Dense, Conv2D, MaxPooling2D, …
  * ```
  */
 export function registeredLayers(): Registered[] {
@@ -103,7 +103,7 @@ export function registeredLayers(): Registered[] {
  *
  * @example
  * ```ts
- * registration('Dense')?.keras?.className; // 'Dense'
+ * registration(Dense.className)?.keras?.className; // Keras's name for it
  * ```
  */
 export function registration(className: string): Registered | undefined {
@@ -115,7 +115,8 @@ export function registration(className: string): Registered | undefined {
  *
  * @example
  * ```ts
- * kerasRegistration('MaxPooling2D')?.className; // 'MaxPooling2D'
+ * // a Keras layer's options as ours
+ * const ours = kerasRegistration(kerasLayer.class_name)?.keras?.fromKeras(kerasLayer.config, require);
  * ```
  */
 export function kerasRegistration(kerasClassName: string): Registered | undefined {
@@ -127,7 +128,7 @@ export function kerasRegistration(kerasClassName: string): Registered | undefine
  *
  * @example
  * ```ts
- * const layer = layerFromConfig('Dense', { units: 10, activation: 'softmax' }, 'model.mnn');
+ * const layer = layerFromConfig(Dense.className, { units: 10, activation: 'softmax' }, 'model.mnn');
  * ```
  */
 export function layerFromConfig(className: unknown, config: unknown, where: string): Layer {
@@ -146,7 +147,8 @@ export function layerFromConfig(className: unknown, config: unknown, where: stri
  *
  * @example
  * ```ts
- * layerToConfig(new Dropout(0.2, { name: 'drop' })); // { className: 'Dropout', config: { name: 'drop', rate: 0.2 } }
+ * layerToConfig(new Dropout(0.2, { name: 'drop' }));
+ * // { className: Dropout.className, config: { name: 'drop', rate: 0.2 } }
  * ```
  */
 export function layerToConfig(layer: Layer): { className: string; config: LayerConfig } {

@@ -15,8 +15,8 @@ export type Padding = 'valid' | 'same';
  *
  * @example
  * ```ts
- * pair(3, 'kernelSize', 'Conv2D'); // [3, 3]
- * pair([3, 5], 'kernelSize', 'Conv2D'); // [3, 5]
+ * pair(3, 'kernelSize', this.describe()); // [3, 3]
+ * pair([3, 5], 'kernelSize', this.describe()); // [3, 5]
  * ```
  */
 export function pair(v: number | [number, number], what: string, where: string): [number, number] {
@@ -52,7 +52,7 @@ function axis(size: number, k: number, s: number, padding: Padding): [out: numbe
  *
  * @example
  * ```ts
- * const g = windowGeometry([28, 28, 1], [3, 3], [1, 1], 'valid', 'Conv2D'); // g.outH = g.outW = 26
+ * const g = windowGeometry([28, 28, 1], [3, 3], [1, 1], 'valid', this.describe()); // g.outH = g.outW = 26
  * ```
  */
 export function windowGeometry(

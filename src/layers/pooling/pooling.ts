@@ -77,7 +77,7 @@ export abstract class Pooling2D extends Layer {
  *
  * @example
  * ```ts
- * registerLayer(MaxPooling2D, { fromConfig, keras: poolingKeras('MaxPooling2D') });
+ * registerLayer(MaxPooling2D, { fromConfig, keras: poolingKeras(MaxPooling2D.className) });
  * ```
  */
 export function poolingKeras(className: string): KerasMapping {
@@ -97,7 +97,7 @@ export function poolingKeras(className: string): KerasMapping {
  *
  * @example
  * ```ts
- * registerLayer(GlobalMaxPooling2D, { fromConfig, keras: globalPoolingKeras('GlobalMaxPooling2D') });
+ * registerLayer(GlobalMaxPooling2D, { fromConfig, keras: globalPoolingKeras(GlobalMaxPooling2D.className) });
  * ```
  */
 export function globalPoolingKeras(className: string): KerasMapping {
