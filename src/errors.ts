@@ -3,7 +3,23 @@
  * expected and what came, so a user can tell bad input from a bug.
  */
 
-/** Base class of every error the library throws on purpose. */
+/**
+ * Base class of every error the library throws on purpose.
+ *
+ * Catch it to tell the library's refusals (bad shapes, values, files) from bugs: each subclass says what
+ * was expected and what came, naming the layer, option or file.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await model.fit(x, y);
+ * } catch (e) {
+ *   // e.g. "fit: Flatten 'flatten' expects input of shape [None, 28, 28], got [4, 784]."
+ *   if (e instanceof ShapeError) console.error(e.message);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class MnistNnError extends Error {
   constructor(message: string) {
     super(message);
@@ -11,18 +27,49 @@ export class MnistNnError extends Error {
   }
 }
 
-/** A tensor or weight has the wrong shape, or two shapes do not fit together. */
+/**
+ * A tensor or weight has the wrong shape, or two shapes do not fit together.
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Dense(3, { inputShape: [4] }), new Dense(2, { inputShape: [7] })]);
+ * // ShapeError: "Dense '…' was declared with inputShape [None, 7] but receives [None, 3]."
+ * ```
+ */
 export class ShapeError extends MnistNnError {}
 
-/** A value is out of its allowed range: NaN, a label outside [0, classes), a bad option, an unknown name. */
+/**
+ * A value is out of its allowed range: NaN, a label outside [0, classes), a bad option, an unknown name.
+ *
+ * @example
+ * ```ts
+ * new Dropout(1.5); // ValueError: "Dropout 'dropout': rate must be a number in [0, 1), got 1.5."
+ * ```
+ */
 export class ValueError extends MnistNnError {}
 
-/** A file is not what it claims to be: bad magic number, truncated, wrong length. */
+/**
+ * A file is not what it claims to be: bad magic number, truncated, wrong length.
+ *
+ * @example
+ * ```ts
+ * await loadModel('notes.txt'); // FormatError naming the file and what is wrong with it
+ * ```
+ */
 export class FormatError extends MnistNnError {}
 
 /**
  * A file or directory cannot be written where the user asked (missing directory, no permission, a
  * directory in the way): `path` is the user's path, `code` the system's (ENOENT, EACCES, …).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await model.save('/no/such/dir/model.mnn');
+ * } catch (e) {
+ *   if (e instanceof FileError) console.error(e.path, e.code); // '/no/such/dir/model.mnn' 'ENOENT'
+ * }
+ * ```
  */
 export class FileError extends MnistNnError {
   constructor(
@@ -36,7 +83,14 @@ export class FileError extends MnistNnError {
   }
 }
 
-/** `[a, b, c]`, with `null` for the batch dimension written as `None` as Keras does. */
+/**
+ * `[a, b, c]`, with `null` for the batch dimension written as `None` as Keras does.
+ *
+ * @example
+ * ```ts
+ * formatShape([null, 28, 28]); // '[None, 28, 28]'
+ * ```
+ */
 export function formatShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}]`;
 }
@@ -44,6 +98,11 @@ export function formatShape(shape: readonly (number | null)[]): string {
 /**
  * Throws a ValueError for option keys that are not in `allowed`: an option accepted and ignored
  * would let a Keras spelling (`batch_size`, `class_weight`) silently change nothing.
+ *
+ * @example
+ * ```ts
+ * checkKeys('fit', { batch_size: 32 }, ['batchSize', 'epochs']); // ValueError: fit: unknown option 'batch_size'; …
+ * ```
  */
 export function checkKeys(where: string, options: object | undefined, allowed: readonly string[]): void {
   if (options === undefined || options === null) return;
@@ -60,13 +119,27 @@ function shown(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-/** `v` when it is an integer ≥ `min`; else a ValueError `where: what must be an integer ≥ min, got v.` */
+/**
+ * `v` when it is an integer ≥ `min`; else a ValueError `where: what must be an integer ≥ min, got v.`
+ *
+ * @example
+ * ```ts
+ * checkInt('fit', 'epochs', 10, 1); // 10; 0 or 2.5 would be a ValueError
+ * ```
+ */
 export function checkInt(where: string, what: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${shown(v)}.`);
   return v;
 }
 
-/** `v` when it is true or false; else a ValueError `where: what must be true or false, got v.` */
+/**
+ * `v` when it is true or false; else a ValueError `where: what must be true or false, got v.`
+ *
+ * @example
+ * ```ts
+ * checkBoolean('fit', 'shuffle', false); // false; 'no' would be a ValueError
+ * ```
+ */
 export function checkBoolean(where: string, what: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new ValueError(`${where}: ${what} must be true or false, got ${shown(v)}.`);
   return v;

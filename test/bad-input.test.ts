@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
+  Conv2D,
+  Dropout,
+  MaxPooling2D,
+  Reshape,
   CosineDecay,
   Dense,
   ExponentialDecay,
@@ -134,6 +138,13 @@ const CASES: Case[] = [
   ['fit before compile', () => model(undefined, false).fit(x(), labels(0, 1, 2, 0)), ValueError, /call compile\(\{ optimizer, loss \}\) before fit\(\)/],
   ['an unknown optimizer', (m) => m.compile({ optimizer: 'adamax' as never, loss: 'mse' }), ValueError, /Unknown optimizer 'adamax'/],
   ['an unknown loss', (m) => m.compile({ optimizer: 'adam', loss: 'hinge' as never }), ValueError, /Unknown loss 'hinge'/],
+  // TF.js's habit: a layer's leading numbers inside the options object. The message says what to write.
+  ["Dense given TF.js's options object", () => new Dense({ units: 128, activation: 'relu' } as never), ValueError, /Dense 'dense(_\d+)?': units is given first, before the options, as in Keras: write new Dense\(128, \{ activation: … \}\), not TF.js's new Dense\(\{ units: … \}\)/],
+  ["Conv2D given TF.js's options object", () => new Conv2D({ filters: 32, kernelSize: 3 } as never, undefined as never), ValueError, /filters and kernelSize are given first, before the options, as in Keras: write new Conv2D\(32, 3\)/],
+  ["Dropout given TF.js's options object", () => new Dropout({ rate: 0.2 } as never), ValueError, /Dropout '.*': rate is given first, before the options, as in Keras: write new Dropout\(0.2\)/],
+  ["MaxPooling2D given TF.js's options object", () => new MaxPooling2D({ poolSize: 2, strides: 2 } as never), ValueError, /write new MaxPooling2D\(2, \{ strides: … \}\)/],
+  ["Reshape given TF.js's options object", () => new Reshape({ targetShape: [28, 28, 1] } as never), ValueError, /write new Reshape\(\[28,28,1\]\)/],
+  ["RandomZoom given TF.js's options object", () => new RandomZoom({ heightFactor: 0.1 } as never), ValueError, /write new RandomZoom\(0.1, widthFactor\)/],
   ['an unknown activation', () => new Dense(3, { activation: 'mish' as 'relu' }), ValueError, /unknown activation 'mish'/],
   ['a negative LeakyReLU slope', (m) => m.add(new LeakyReLU({ alpha: -0.1 })), ValueError, /LeakyReLU 'leaky_re_lu(_\d+)?': alpha must be a finite number ≥ 0, got -0.1/],
   ['a NaN LeakyReLU slope', (m) => m.add(new LeakyReLU({ alpha: NaN })), ValueError, /LeakyReLU 'leaky_re_lu(_\d+)?': alpha must be a finite number ≥ 0, got NaN/],

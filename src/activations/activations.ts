@@ -127,6 +127,13 @@ const ACTIVATIONS: Record<ActivationName, Activation> = {
  * Leaky relu of slope `alpha` (a finite number ≥ 0, as Keras requires; `where` names the layer in
  * the error): y = x for x ≥ 0, α · x otherwise, NaN kept (x < 0 is false for NaN);
  * f'(x) = 1 for x > 0, α otherwise (TensorFlow's LeakyReluGrad).
+ *
+ * @example
+ * ```ts
+ * const act = leakyRelu(0.1, 'my layer');
+ * const y = new Float32Array(2);
+ * act.forward(y, Float32Array.of(-1, 2), 1, 2); // y = [-0.1, 2]
+ * ```
  */
 export function leakyRelu(alpha: number, where: string): Activation {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) {
@@ -139,7 +146,18 @@ export function leakyRelu(alpha: number, where: string): Activation {
   );
 }
 
-/** Looks up an activation by name (`undefined` and `null` mean linear, as in Keras). */
+/**
+ * Looks up an activation by name (`undefined` and `null` mean linear, as in Keras).
+ *
+ * `where` names the layer in the error for an unknown name.
+ *
+ * @example
+ * ```ts
+ * const relu = getActivation('relu', 'my layer');
+ * const x = Float32Array.of(-1, 2), y = new Float32Array(2);
+ * relu.forward(y, x, 1, 2); // y = [0, 2]
+ * ```
+ */
 export function getActivation(name: ActivationName | string | null | undefined, where: string): Activation {
   const key = name ?? 'linear';
   const act = (ACTIVATIONS as Record<string, Activation>)[key];
@@ -152,6 +170,12 @@ export function getActivation(name: ActivationName | string | null | undefined, 
 /**
  * An activation name from a Keras config: Keras 3 writes swish as 'silu' (one function under both
  * names there; TensorFlow.js knows only 'swish'); absent or null is linear.
+ *
+ * @example
+ * ```ts
+ * activationFromKeras('silu'); // 'swish'
+ * activationFromKeras(null);   // 'linear'
+ * ```
  */
 export function activationFromKeras(name: unknown): unknown {
   return name === 'silu' ? 'swish' : (name ?? 'linear');

@@ -70,7 +70,14 @@ function erfcTail(y: number): number {
   return Math.exp(-s * s) * Math.exp(-(y - s) * (y + s)) * r;
 }
 
-/** The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt; NaN for NaN, ±1 for ±Infinity. */
+/**
+ * The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt; NaN for NaN, ±1 for ±Infinity.
+ *
+ * @example
+ * ```ts
+ * erf(1); // 0.8427007929497148
+ * ```
+ */
 export function erf(x: number): number {
   const y = Math.abs(x);
   if (!(y > THRESH)) return erfSmall(x); // NaN goes here and stays NaN
@@ -78,7 +85,14 @@ export function erf(x: number): number {
   return x < 0 ? r - 1 : 1 - r;
 }
 
-/** The complementary error function, erfc(x) = 1 − erf(x), accurate where it is tiny (large x). */
+/**
+ * The complementary error function, erfc(x) = 1 − erf(x), accurate where it is tiny (large x).
+ *
+ * @example
+ * ```ts
+ * erfc(5); // 1.537459794428035e-12, without the cancellation of 1 − erf(5)
+ * ```
+ */
 export function erfc(x: number): number {
   const y = Math.abs(x);
   if (!(y > THRESH)) return 1 - erfSmall(x);

@@ -9,6 +9,11 @@ import { parseIdx } from './idx.js';
  * The most bytes a gzipped IDX file may unpack to: 1 GiB, twice EMNIST's largest file (547 MB) and
  * twenty times MNIST's (47 MB), so a file that would unpack to more (a corrupt length, a zip bomb)
  * is refused before it takes the memory.
+ *
+ * @example
+ * ```ts
+ * readIdxFile('bomb.gz'); // FormatError when it would unpack to more than MAX_GUNZIPPED_BYTES
+ * ```
  */
 export const MAX_GUNZIPPED_BYTES = 2 ** 30;
 
@@ -20,6 +25,11 @@ export const MAX_GUNZIPPED_BYTES = 2 ** 30;
  *   directory, no permission; the system error is kept as `cause`), naming `path` when its gzip is
  *   corrupt, truncated or unpacks to more than 1 GiB (the bound on what is unpacked), or any error of
  *   {@link parseIdx}, which names `path`.
+ *
+ * @example
+ * ```ts
+ * const labels = readIdxFile('data/t10k-labels-idx1-ubyte.gz'); // uint8 [10000]
+ * ```
  */
 export function readIdxFile(path: string): Tensor {
   let bytes = readBytes(path);

@@ -67,6 +67,11 @@ function knownTypes(): string {
  *
  * @param bytes the whole file.
  * @param source how to name the data in error messages, usually its file path.
+ *
+ * @example
+ * ```ts
+ * const images = parseIdx(new Uint8Array(await (await fetch(url)).arrayBuffer()), url); // uint8 [n, 28, 28]
+ * ```
  */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): Tensor {
   const n = bytes.length;
@@ -158,6 +163,12 @@ function decode(type: IdxTypeInfo, bytes: Uint8Array, view: DataView, off: numbe
  * Float32Array does.
  *
  * @returns the whole file: `4 + 4·rank` header bytes, then `size × elementSize` data bytes.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeIdx(tensor(Uint8Array.of(3, 1, 4), [3])); // an IDX file of three labels
+ * parseIdx(bytes).toArray(); // [3, 1, 4]
+ * ```
  */
 export function encodeIdx(t: Tensor, type: IdxType = DEFAULT_TYPE[t.dtype]): Uint8Array {
   const info = BY_NAME.get(type);

@@ -121,6 +121,13 @@ function checkPair(images: Tensor, labels: Tensor, imagesPath: string, labelsPat
  *   or a corrupt gzip, when images are not of rank 3 or labels not of rank 1, when a split has
  *   different numbers of images and labels, or when a label is outside 0..9; naming the directory
  *   when it does not exist.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, yTrain, xTest, yTest } = loadMnist(); // uint8 [60000, 28, 28], labels [60000], …
+ * const x = xTrain.div(255);                               // float32 in [0, 1]
+ * const fromDownloads = loadMnist({ dir: 'data/mnist' });  // the usual .gz files, either spelling
+ * ```
  */
 export function loadMnist(options: LoadMnistOptions = {}): MnistData {
   if (options.dir !== undefined && typeof options.dir !== 'string') {

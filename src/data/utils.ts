@@ -28,6 +28,11 @@ function checkLabel(v: number, i: number, fn: string): void {
  * @returns float32 `[n, numClasses]`.
  * @throws ValueError naming the value and index of a label that is NaN, negative, not an integer or
  *   `>= numClasses`, or for a `numClasses` that is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * toCategorical(tensor([2, 0]), 3).toArray(); // [[0, 0, 1], [1, 0, 0]]
+ * ```
  */
 export function toCategorical(y: Tensor, numClasses?: number): Tensor {
   const fn = 'toCategorical';
@@ -93,6 +98,11 @@ export interface TrainTestSplit {
  * @throws ShapeError when `x` and `y` have different first dimensions (or either is a scalar).
  * @throws ValueError for a `testSize` that is not a fraction in (0, 1) or an integer in [1, n − 1],
  *   or that leaves the training set empty, or for a non-integer `seed`.
+ *
+ * @example
+ * ```ts
+ * const { xTrain, xTest, yTrain, yTest } = trainTestSplit(x, y, { testSize: 0.2, seed: 0 });
+ * ```
  */
 export function trainTestSplit(x: Tensor, y: Tensor, options: TrainTestSplitOptions = {}): TrainTestSplit {
   const { testSize = 0.25, seed, shuffle = true } = options;
@@ -156,6 +166,11 @@ export function trainTestSplit(x: Tensor, y: Tensor, options: TrainTestSplitOpti
  *   which are counted by their argmax.
  * @returns label → count, keys in ascending order; classes with no samples are absent.
  * @throws ValueError naming the value and index of a label that is NaN or not an integer.
+ *
+ * @example
+ * ```ts
+ * classCounts(tensor([1, 0, 1, 1])); // Map { 0 => 1, 1 => 3 }
+ * ```
  */
 export function classCounts(y: Tensor): Map<number, number> {
   let labels: Tensor['data'];

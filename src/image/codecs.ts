@@ -20,6 +20,11 @@ const JPEG_MAGIC = [0xff, 0xd8, 0xff];
  * The largest image read: 100 megapixels (jpeg-js's own resolution bound; a 50 MP phone photo,
  * 8160×6120, is half of it). Decoding takes memory in proportion: RGBA out is 4 bytes a pixel, and
  * jpeg-js holds every component's coefficients and samples besides (see {@link JPEG_BYTES_PER_PIXEL}).
+ *
+ * @example
+ * ```ts
+ * loadImageFile('huge.png'); // ValueError when it has more than MAX_IMAGE_PIXELS pixels, before decoding
+ * ```
  */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
@@ -52,6 +57,11 @@ function checkDecoded(img: { width: number; height: number; data: Uint8Array }, 
  * The image as it is meant to be seen, given its EXIF orientation (1–8): phones store a photo as the
  * sensor read it and say in this tag how to turn it. Output pixel (x, y) comes from the stored pixel
  * `from(x, y)`; orientations 5–8 swap width and height.
+ *
+ * @example
+ * ```ts
+ * const upright = orientImage(img, 6); // a phone photo stored sideways (EXIF orientation 6), turned upright
+ * ```
  */
 export function orientImage(img: RgbaImage, orientation: number): RgbaImage {
   const { width: w, height: h, data } = img;
@@ -101,6 +111,11 @@ function exifOrientation(exif: Uint8Array | undefined): number {
  * Width and height as a PNG's IHDR or a JPEG's start-of-frame segment gives them, read before
  * decoding so that an image too large to decode is refused before it takes the memory; undefined
  * when the header cannot be found (the decoder then says what is wrong).
+ *
+ * @example
+ * ```ts
+ * imageHeaderSize(readFileSync('photo.jpg')); // { width: 4032, height: 3024 }, read before decoding
+ * ```
  */
 export function imageHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
   const u16 = (i: number) => (bytes[i] << 8) | bytes[i + 1];
@@ -153,6 +168,12 @@ function checkSize(bytes: Uint8Array, source: string): void {
  * @throws FormatError naming `source` when the bytes are neither PNG nor JPEG, or are corrupt or
  *   truncated; ValueError naming it when the image is larger than 100 megapixels (the limit, read
  *   from its header before decoding).
+ *
+ * @example
+ * ```ts
+ * const img = decodeImage(readFileSync('photo.jpg'), 'photo.jpg'); // { width, height, data: RGBA bytes }
+ * const digit = mnistFromImage(img);                                  // [28, 28], as MNIST was made
+ * ```
  */
 export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
   if (!(bytes instanceof Uint8Array)) {
@@ -195,6 +216,12 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
  *
  * @throws FormatError when the file cannot be read or is not a readable PNG or JPEG; ValueError when
  *   the image holds no ink or is larger than 100 megapixels.
+ *
+ * @example
+ * ```ts
+ * const digit = loadImageFile('my-digit.png');                 // [28, 28] in [0, 1]
+ * const probs = await model.predict(digit.reshape([1, 28, 28]));
+ * ```
  */
 export function loadImageFile(path: string): Tensor {
   const bytes = readBytes(path);
@@ -211,6 +238,11 @@ export function loadImageFile(path: string): Tensor {
  * Encodes an image as PNG bytes (8-bit RGBA, opaque unless RGBA input says otherwise). `pixels` is
  * either grayscale, `width * height` values (Float32Array in [0, 1], clamped; Uint8Array 0–255), or
  * RGBA, `width * height * 4` values in the same ranges (Uint8ClampedArray too). A `[28, 28]` tensor's `data` writes as is.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('digit.png', encodePng(28, 28, xTest.slice(0, 1).data as Uint8Array)); // test digit 0, 28×28 gray
+ * ```
  */
 export function encodePng(width: number, height: number, pixels: Float32Array | Uint8Array | Uint8ClampedArray): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {

@@ -23,7 +23,15 @@ type Fill = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
 /** Fills the buffer of a weight of the given shape. */
 export type Initializer = (out: FloatArray, shape: readonly number[], rng: Rng) => void;
 
-/** Keras's compute_fans. */
+/**
+ * Keras's compute_fans.
+ *
+ * @example
+ * ```ts
+ * fans([784, 128]);      // [784, 128]
+ * fans([3, 3, 32, 64]);  // [288, 576]: the receptive field times the channels
+ * ```
+ */
 export function fans(shape: readonly number[]): [fanIn: number, fanOut: number] {
   if (shape.length === 0) return [1, 1];
   if (shape.length === 1) return [shape[0], shape[0]];
@@ -72,10 +80,24 @@ const KERAS_NAMES: Record<InitializerName, string> = {
   ones: 'Ones',
 };
 
-/** `glorot_uniform` → `glorotUniform`: Keras's snake_case initializer names as ours. */
+/**
+ * `glorot_uniform` → `glorotUniform`: Keras's snake_case initializer names as ours.
+ *
+ * @example
+ * ```ts
+ * camelCase('glorot_uniform'); // 'glorotUniform'
+ * ```
+ */
 export const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** An initializer's name as Keras writes it in a config: `{ class_name: 'GlorotUniform', config: {} }`. */
+/**
+ * An initializer's name as Keras writes it in a config: `{ class_name: 'GlorotUniform', config: {} }`.
+ *
+ * @example
+ * ```ts
+ * initializerToKeras('heNormal'); // { class_name: 'HeNormal', config: {} }
+ * ```
+ */
 export function initializerToKeras(name: unknown): { class_name: string; config: Record<string, never> } {
   return { class_name: KERAS_NAMES[camelCase(String(name)) as InitializerName] ?? KERAS_NAMES.glorotUniform, config: {} };
 }
@@ -84,6 +106,11 @@ export function initializerToKeras(name: unknown): { class_name: string; config:
  * Our name for an initializer in a Keras config (class names compared without case, so Keras 3's
  * LecunUniform and TF.js's LeCunUniform both read). One we do not have (VarianceScaling with its own
  * settings, say) only shaped the initial values, which loading replaces: it reads as `fallback`.
+ *
+ * @example
+ * ```ts
+ * initializerFromKeras({ class_name: 'GlorotUniform', config: { seed: null } }, 'zeros'); // 'glorotUniform'
+ * ```
  */
 export function initializerFromKeras(init: unknown, fallback: InitializerName): InitializerName {
   const cls = typeof init === 'string' ? camelCase(init) : (init as { class_name?: unknown } | null)?.class_name;
@@ -91,7 +118,20 @@ export function initializerFromKeras(init: unknown, fallback: InitializerName): 
   return (Object.keys(KERAS_NAMES) as InitializerName[]).find((k) => k.toLowerCase() === key || KERAS_NAMES[k].toLowerCase() === key) ?? fallback;
 }
 
-/** Accepts camelCase (`glorotUniform`) and Keras's snake_case (`glorot_uniform`). */
+/**
+ * Accepts camelCase (`glorotUniform`) and Keras's snake_case (`glorot_uniform`).
+ *
+ * The initializers of Dense's and Conv2D's `kernelInitializer` and `biasInitializer`, and
+ * BatchNormalization's: glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal,
+ * zeros, ones. The one returned fills a weight of a given shape from a seeded generator.
+ *
+ * @example
+ * ```ts
+ * const init = getInitializer('he_normal', 'my layer');
+ * const w = new Float32Array(784 * 128);
+ * init(w, [784, 128], new Rng(1)); // He-normal for a 784 → 128 kernel
+ * ```
+ */
 export function getInitializer(name: string, where: string): Initializer {
   const key = typeof name === 'string' ? camelCase(name) : '';
   if (!Object.hasOwn(INITIALIZERS, key)) {

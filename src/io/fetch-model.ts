@@ -14,6 +14,12 @@ function fromBytes(bytes: Uint8Array, source?: string): Promise<Sequential> | Se
  * dropped or picked File's `arrayBuffer()`): an mnist-nn model file (written by `model.save` or
  * `modelToBytes`), or a Keras file, Keras 3's `.keras` or the legacy `.h5`, told apart by content.
  * A FormatError names the URL when the fetch fails or the bytes are not a model file.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('/model/model.mnn');          // a URL
+ * const dropped = await loadModel(await file.arrayBuffer());    // bytes, e.g. a dropped .keras file
+ * ```
  */
 export async function loadModel(source: string | URL | ArrayBufferView | ArrayBufferLike): Promise<Sequential> {
   // Checked by tag rather than instanceof, so bytes from another realm (a frame, a worker's message) pass too.

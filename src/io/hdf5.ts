@@ -17,7 +17,16 @@ type H5Module = typeof import('h5wasm');
 /** The signature an HDF5 file starts with (at offset 0: a user block in front is not read). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** True when `bytes` is an HDF5 file: its signature at offset 0. */
+/**
+ * True when `bytes` is an HDF5 file: its signature at offset 0.
+ *
+ * True when `bytes` start with HDF5's signature, as a legacy `.h5` file and a `.keras` file's weights do.
+ *
+ * @example
+ * ```ts
+ * isHdf5(readFileSync('mnist_model.h5')); // true
+ * ```
+ */
 export function isHdf5(bytes: Uint8Array): boolean {
   return bytes.length >= SIGNATURE.length && SIGNATURE.every((b, i) => bytes[i] === b);
 }
@@ -53,6 +62,11 @@ const why = (e: unknown): string => (e instanceof Error ? e.message : String(e))
  * Opens `bytes` as an HDF5 file and runs `f` on it. A file that cannot be read (not HDF5,
  * truncated, corrupt) is a FormatError naming `source`; jsfive's warnings about types it does not
  * know are kept off the console while it reads (what the reader needs of them is refused by name).
+ *
+ * @example
+ * ```ts
+ * const shape = await readHdf5(bytes, 'model.h5', (h5) => h5.shape('model_weights/dense/dense/kernel:0'));
+ * ```
  */
 export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf5Reader) => T): Promise<T> {
   five ??= import('jsfive') as unknown as NonNullable<typeof five>;
@@ -156,7 +170,17 @@ export interface Hdf5Writer {
   dataset(path: string, data: Float32Array, shape: number[]): void;
 }
 
-/** The bytes of a new HDF5 file made by `build`. */
+/**
+ * The bytes of a new HDF5 file made by `build`.
+ *
+ * @example
+ * ```ts
+ * const bytes = await writeHdf5((h5) => {
+ *   h5.group('layers/dense/vars');
+ *   h5.dataset('layers/dense/vars/0', kernel, [784, 128]);
+ * });
+ * ```
+ */
 export async function writeHdf5(build: (h5: Hdf5Writer) => void): Promise<Uint8Array> {
   const m = await h5wasm();
   const FS = m.FS!;

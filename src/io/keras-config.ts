@@ -50,7 +50,15 @@ function plainKerasObject(o: Json): Json {
 /** The dtype policies we compute as written: float32, and mixed precision (whose variables are float32; we compute in float32). */
 const FLOAT32_POLICIES = new Set(['float32', 'mixed_float16', 'mixed_bfloat16']);
 
-/** One Keras layer config (`{class_name, config}`) as one of our layers, through the registration that reads its class. */
+/**
+ * One Keras layer config (`{class_name, config}`) as one of our layers, through the registration that
+ * reads its class.
+ *
+ * @example
+ * ```ts
+ * const layer = kerasLayerIn({ class_name: Dense.className, config: { name: 'd', units: 10 } }, 'model.keras');
+ * ```
+ */
 export function kerasLayerIn(l: Json, where: string): Layer {
   const cls = plainClassName(l.class_name);
   const c = plainKerasObject(((l.config ?? {}) as Json) ?? {});
@@ -78,6 +86,12 @@ function kerasClassNames(): string[] {
 /**
  * One of our layers as a Keras layer config `{class_name, config}`: its registration's Keras
  * mapping plus `name` and `trainable`. A FormatError names a layer with no Keras counterpart.
+ *
+ * @example
+ * ```ts
+ * kerasLayerOut(layerToConfig(new Dense(10)), 'model.keras');
+ * // { class_name: Dense's Keras name, config: { units: 10, … } }
+ * ```
  */
 export function kerasLayerOut(l: { className: string; config: LayerConfig }, where: string): { class_name: string; config: Json } {
   const keras = registration(l.className)?.keras;
@@ -128,6 +142,11 @@ function inboundName(nodes: unknown): string | undefined | null {
  * (`Functional` / `Model`) whose every layer takes the one before it. The input shape comes from
  * the InputLayer (`batch_shape`, or `batch_input_shape` before Keras 3), else the first layer's
  * `batch_input_shape` / `input_shape`, else the model's `build_input_shape` or `build_config`.
+ *
+ * @example
+ * ```ts
+ * const { layers, inputShape } = kerasChain(JSON.parse(configJson), 'model.keras');
+ * ```
  */
 export function kerasChain(model: unknown, where: string): KerasChain {
   if (typeof model !== 'object' || model === null) throw new FormatError(`${where}: the model config is not an object.`);
@@ -176,7 +195,15 @@ export function kerasChain(model: unknown, where: string): KerasChain {
   return { name: typeof conf.name === 'string' ? conf.name : undefined, layers, inputShape, functional };
 }
 
-/** Keras's snake_case of a class name (`naming.to_snake_case`): Conv2D → conv2d, MaxPooling2D → max_pooling2d, ReLU → re_lu. */
+/**
+ * Keras's snake_case of a class name (`naming.to_snake_case`): Conv2D → conv2d, MaxPooling2D →
+ * max_pooling2d, ReLU → re_lu.
+ *
+ * @example
+ * ```ts
+ * kerasSnakeCase(MaxPooling2D.className); // 'max_pooling2d'
+ * ```
+ */
 export function kerasSnakeCase(name: string): string {
   return name
     .replace(/\W+/g, '')
@@ -189,6 +216,11 @@ export function kerasSnakeCase(name: string): string {
  * The names Keras 3's saving gives the layers in a `.keras` weights file: the snake_case class
  * name, numbered among layers of that class by position (`dense`, `dense_1`, …), whatever the
  * layers are called in the config (saving_lib's `_save_container_state`).
+ *
+ * @example
+ * ```ts
+ * kerasWeightPaths([Dense.className, Dropout.className, Dense.className]); // ['dense', 'dropout', 'dense_1']
+ * ```
  */
 export function kerasWeightPaths(classNames: string[]): string[] {
   const used = new Map<string, number>();

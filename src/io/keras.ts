@@ -43,7 +43,15 @@ const MAX_DEFLATE_RATIO = 1032;
 /** The largest weights file inflated from a zip. */
 const MAX_WEIGHTS_BYTES = 2 ** 31;
 
-/** True when `bytes` is a zip archive (a `.keras` file is one): a local file header or an empty archive's end record. */
+/**
+ * True when `bytes` is a zip archive (a `.keras` file is one): a local file header or an empty archive's
+ * end record.
+ *
+ * @example
+ * ```ts
+ * isZip(readFileSync('model.keras')); // true; an .h5 file is false
+ * ```
+ */
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
@@ -51,6 +59,11 @@ export function isZip(bytes: Uint8Array): boolean {
 /**
  * The model in a Keras file's bytes: a `.keras` zip or a legacy `.h5`, told apart by content.
  * `source` names the file in errors. The model is not compiled (compile it to train it).
+ *
+ * @example
+ * ```ts
+ * const model = await modelFromKerasBytes(readFileSync('mnist_model.keras'), 'mnist_model.keras');
+ * ```
  */
 export async function modelFromKerasBytes(bytes: Uint8Array, source = 'Keras model bytes'): Promise<Sequential> {
   if (isZip(bytes)) return readKerasZip(bytes, source);
@@ -249,6 +262,12 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
  * build_config}`, the compile config when compiled, and each layer's weights at
  * `layers/<name>/vars/<i>`. The optimizer's state is not written. Resolves to the bytes and notes
  * on what the file leaves out.
+ *
+ * @example
+ * ```ts
+ * const { bytes, notes } = await modelToKerasBytes(model);
+ * writeFileSync('model.keras', bytes); // what model.save('model.keras') writes
+ * ```
  */
 export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uint8Array; notes: string[] }> {
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);

@@ -12,6 +12,12 @@ import { loadTfjs, modelJsonPath } from './tfjs.js';
  * HDF5 `.h5`), or a TensorFlow.js Layers model (its model.json, or the directory holding it), told
  * apart by content. A FormatError says what is wrong with a
  * missing, corrupt or truncated one.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('runs/cnn/model.mnn');      // or a .keras, .h5, model.json or their directory
+ * const probs = await model.predict(xTest.div(255).reshape([-1, 28, 28, 1]));
+ * ```
  */
 export async function loadModel(path: string): Promise<Sequential> {
   const file = modelJsonPath(path);

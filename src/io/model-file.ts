@@ -12,6 +12,14 @@
 import { FormatError, formatShape } from '../errors.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 
+/**
+ * The first eight bytes of every mnist-nn model file.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(modelToBytes(model).subarray(0, 8)); // 'MNISTNN1'
+ * ```
+ */
 export const MAGIC = 'MNISTNN1';
 
 export interface TensorEntry {
@@ -28,7 +36,14 @@ export interface ModelFile {
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** JSON.parse that rejects keys which could reach an object's prototype. */
+/**
+ * JSON.parse that rejects keys which could reach an object's prototype.
+ *
+ * @example
+ * ```ts
+ * parseJsonSafely('{"__proto__": {}}', 'model.mnn'); // a FormatError naming the file
+ * ```
+ */
 export function parseJsonSafely(text: string, source: string): unknown {
   try {
     return JSON.parse(text, (key, value) => {
@@ -41,6 +56,12 @@ export function parseJsonSafely(text: string, source: string): unknown {
   }
 }
 
+/**
+ * @example
+ * ```ts
+ * const bytes = encodeModelFile({ header, data }); // what modelToBytes does with modelToFile's result
+ * ```
+ */
 export function encodeModelFile(file: ModelFile): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify(file.header));
   const start = Math.ceil((12 + header.length) / 8) * 8;
@@ -58,6 +79,12 @@ export function encodeModelFile(file: ModelFile): Uint8Array {
   return out;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { header, data } = decodeModelFile(readFileSync('model.mnn'), 'model.mnn');
+ * ```
+ */
 export function decodeModelFile(bytes: Uint8Array, source: string): ModelFile {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
     throw new FormatError(`${source}: not an mnist-nn model file (expected it to start with "${MAGIC}").`);
@@ -107,7 +134,14 @@ function fromLittleEndian(d: FloatArray): FloatArray {
   return d.map((_, i) => (d instanceof Float64Array ? v.getFloat64(i * 8, true) : v.getFloat32(i * 4, true)));
 }
 
-/** A ShapeError-style message for a manifest entry that does not fit the model. */
+/**
+ * A ShapeError-style message for a manifest entry that does not fit the model.
+ *
+ * @example
+ * ```ts
+ * describeEntry({ name: 'dense/kernel', shape: [784, 128], dtype: 'float32' }); // names it and its shape
+ * ```
+ */
 export function describeEntry(t: TensorEntry): string {
   return `${t.name} ${formatShape(t.shape)} ${t.dtype}`;
 }

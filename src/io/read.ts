@@ -5,6 +5,11 @@ import { FormatError } from '../errors.js';
 /**
  * The bytes of `path`. A missing file, a directory or any other failure is a FormatError
  * `cannot read <path>: <reason>`, with the system error as its `cause`.
+ *
+ * @example
+ * ```ts
+ * const bytes = readBytes('model.mnn'); // a FormatError "cannot read model.mnn: …" when it cannot
+ * ```
  */
 export function readBytes(path: string): Uint8Array {
   try {

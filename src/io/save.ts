@@ -11,6 +11,12 @@ import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';
 import { writeFileAtomic } from './write.js';
 
+/**
+ * @example
+ * ```ts
+ * await saveModel(model, 'model.keras'); // what model.save('model.keras') calls in Node
+ * ```
+ */
 export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<SaveResult> {
   if (typeof path !== 'string' || path.length === 0) throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
   const format = options.format ?? (/\.keras$/i.test(path) ? 'keras' : 'mnist-nn');

@@ -18,6 +18,11 @@ import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type T
  * The rule both sides keep: a file never holds a number that is not finite. Saving a model whose
  * weights (or optimizer state) hold NaN or ±Infinity is refused, naming the weight, as loading such
  * a file is; nothing is written.
+ *
+ * @example
+ * ```ts
+ * checkFinite([['dense/kernel', kernel]]); // a ValueError naming dense/kernel when it holds NaN or ±Infinity
+ * ```
  */
 export function checkFinite(arrays: [string, FloatArray][]): void {
   for (const [name, d] of arrays) {
@@ -29,6 +34,11 @@ export function checkFinite(arrays: [string, FloatArray][]): void {
 /**
  * The rule's other half: every weight finite, and each one a value its layer can load back
  * (BatchNormalization's moving variance ≥ 0, see Layer.weightValueProblem). Nothing is written otherwise.
+ *
+ * @example
+ * ```ts
+ * checkSavable(model); // before writing anything: every weight finite and loadable
+ * ```
  */
 export function checkSavable(model: Sequential): void {
   const params = model.parameters();
@@ -41,7 +51,14 @@ export function checkSavable(model: Sequential): void {
   }
 }
 
-/** The file's header and tensors for a model. */
+/**
+ * The file's header and tensors for a model.
+ *
+ * @example
+ * ```ts
+ * const { header, data } = modelToFile(model, { includeOptimizer: false });
+ * ```
+ */
 export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
   checkKeys('save', options, ['includeOptimizer', 'format']);
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
@@ -72,7 +89,15 @@ export function modelToFile(model: Sequential, options: SaveOptions = {}): { hea
   return { header, data };
 }
 
-/** The model file's bytes for a model: what `model.save(path)` writes. */
+/**
+ * The model file's bytes for a model: what `model.save(path)` writes.
+ *
+ * @example
+ * ```ts
+ * const bytes = modelToBytes(model);            // in a browser: offer them as a download
+ * const again = modelFromBytes(bytes);          // the same model, weights and training state
+ * ```
+ */
 export function modelToBytes(model: Sequential, options: SaveOptions = {}): Uint8Array {
   return encodeModelFile(modelToFile(model, options));
 }
@@ -80,6 +105,11 @@ export function modelToBytes(model: Sequential, options: SaveOptions = {}): Uint
 /**
  * The model held by a model file's bytes (from `model.save` or {@link modelToBytes}); `source`
  * names them in errors. A FormatError says what is wrong with corrupt or truncated bytes.
+ *
+ * @example
+ * ```ts
+ * const model = modelFromBytes(new Uint8Array(await (await fetch('model.mnn')).arrayBuffer()), 'model.mnn');
+ * ```
  */
 export function modelFromBytes(bytes: Uint8Array, source = 'model bytes'): Sequential {
   if (!ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
@@ -108,6 +138,11 @@ interface TrainingSection {
  * Runs `f`, turning any error but a FormatError (a ValueError or ShapeError from a constructor fed a
  * bad config, a TypeError from a missing field) into a FormatError that names the file, with the
  * original as its cause: whatever is wrong inside a file is the file's fault.
+ *
+ * @example
+ * ```ts
+ * const config = asFormatError('model.json', () => JSON.parse(text)); // a SyntaxError becomes a FormatError
+ * ```
  */
 export function asFormatError<T>(source: string, f: () => T): T {
   try {
@@ -125,6 +160,11 @@ export function asFormatError<T>(source: string, f: () => T): T {
  * A Sequential of loaded layers, built for `inputShape` (when known) with no more weight elements
  * than `held`, what the file holds: each layer is built before the model, so a header that declares
  * a huge layer is refused before anything that size is allocated.
+ *
+ * @example
+ * ```ts
+ * const model = sequentialWithin(layers, [28, 28], { dtype: 'float32' }, valuesInFile, 'model.keras');
+ * ```
  */
 export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { name?: string; dtype: FloatDType }, held: number, source: string): Sequential {
   if (inputShape !== undefined) {
@@ -149,6 +189,15 @@ export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { n
   return m;
 }
 
+/**
+ * The model a decoded model file describes: its layers, weights and, when saved, its compile settings,
+ * optimizer state and generator state.
+ *
+ * @example
+ * ```ts
+ * const model = modelFromFile(decodeModelFile(bytes, 'model.mnn'), 'model.mnn');
+ * ```
+ */
 export function modelFromFile(file: ModelFile, source: string): Sequential {
   return asFormatError(source, () => buildFromFile(file, source));
 }

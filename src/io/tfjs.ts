@@ -30,6 +30,11 @@ function layerOut(l: { className: string; config: LayerConfig }, inputShape: num
  * Writes the model as a TensorFlow.js Layers model: dir/model.json and dir/group1-shard1of1.bin.
  * Layers TensorFlow.js lacks that are the identity at inference are left out (they have no
  * weights), each with a note; the first layer written carries the input shape it is built for.
+ *
+ * @example
+ * ```ts
+ * const { notes } = saveTfjs(model, 'web-model'); // web-model/model.json and its weights
+ * ```
  */
 export function saveTfjs(model: Sequential, dir: string): SaveResult {
   if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
@@ -75,7 +80,15 @@ function makeDirectory(dir: string): void {
   }
 }
 
-/** The file to read for `path`: model.json inside it when it is a directory (TensorFlow.js's layout), else `path`. */
+/**
+ * The file to read for `path`: model.json inside it when it is a directory (TensorFlow.js's layout), else
+ * `path`.
+ *
+ * @example
+ * ```ts
+ * modelJsonPath('web-model'); // 'web-model/model.json' when web-model is a directory
+ * ```
+ */
 export function modelJsonPath(path: string): string {
   const file = statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'model.json') : path;
   return file;
@@ -150,7 +163,14 @@ function checkShardSizes(groups: (WeightGroup & { files: { size: number }[] })[]
   });
 }
 
-/** Reads a TensorFlow.js Layers model (model.json and its weight shards). */
+/**
+ * Reads a TensorFlow.js Layers model (model.json and its weight shards).
+ *
+ * @example
+ * ```ts
+ * const model = loadTfjs(readFileSync('web-model/model.json', 'utf8'), 'web-model/model.json');
+ * ```
+ */
 export function loadTfjs(jsonText: string, jsonPath: string): Sequential {
   return asFormatError(jsonPath, () => readTfjs(jsonText, jsonPath));
 }

@@ -34,6 +34,11 @@ function reason(code: string | undefined, e: unknown): string {
  * Writes bytes to `path` atomically (temporary file, fsync, rename). A failure is a FileError that
  * names `path` and says why, and the temporary file is removed on every failure path. The temporary
  * name keeps at most 64 characters of the target's, so any name the system allows can be saved.
+ *
+ * @example
+ * ```ts
+ * writeFileAtomic('model.mnn', modelToBytes(model)); // the old file stays whole until the new one is on disk
+ * ```
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path).slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);

@@ -44,6 +44,17 @@ const WEIGHT_KEYS = ['activation', 'useBias', 'kernelInitializer', 'biasInitiali
  * A layer whose output is an activation of an affine product of its input: it owns the kernel and
  * bias, their options, and the z / y / dz buffers. Subclasses supply the product and its backward
  * (Dense: a matrix product; Conv2D: a convolution).
+ *
+ * @example
+ * ```ts
+ * // Dense and Conv2D take the options this base owns:
+ * new Dense(64, {
+ *   activation: 'relu',
+ *   useBias: true,
+ *   kernelInitializer: 'heNormal',
+ *   biasRegularizer: regularizers.l2(1e-4),
+ * });
+ * ```
  */
 export abstract class AffineLayer extends Layer {
   readonly activation: Activation;
@@ -154,7 +165,14 @@ export abstract class AffineLayer extends Layer {
   }
 }
 
-/** The affine options in Keras's spelling, for a registration's `toKeras`. */
+/**
+ * The affine options in Keras's spelling, for a registration's `toKeras`.
+ *
+ * @example
+ * ```ts
+ * affineToKeras(new Dense(10, { activation: 'softmax' }).getConfig()); // { activation: 'softmax', use_bias: true, … }
+ * ```
+ */
 export function affineToKeras(c: LayerConfig): Json {
   return {
     activation: c.activation,
@@ -169,7 +187,16 @@ export function affineToKeras(c: LayerConfig): Json {
   };
 }
 
-/** The affine options from Keras's spelling, for a registration's `fromKeras`; refuses what changes the function. */
+/**
+ * The affine options from Keras's spelling, for a registration's `fromKeras`; refuses what changes the
+ * function.
+ *
+ * @example
+ * ```ts
+ * affineFromKeras({ activation: 'relu', use_bias: true, kernel_constraint: null }, require);
+ * // { activation: 'relu', useBias: true, … }
+ * ```
+ */
 export function affineFromKeras(k: Json, require: Require): LayerConfig {
   require(k.activity_regularizer === null || k.activity_regularizer === undefined, 'an activity_regularizer');
   require(k.kernel_constraint === null || k.kernel_constraint === undefined, 'a kernel_constraint');

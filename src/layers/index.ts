@@ -1,6 +1,7 @@
 /**
  * Every layer mnist-nn has, one export line each: the public list (the entries re-export it), and
  * what the loaders import so that each layer's file has run its registration before a file names it.
+ * @module
  */
 export { Dense, type DenseArgs } from './core/dense.js';
 export { Conv2D, type Conv2DArgs } from './convolution/conv2d.js';

@@ -76,7 +76,14 @@ export type LayerConfig = Record<string, unknown>;
 
 const nameCounts = new Map<string, number>();
 
-/** `dense`, `dense_1`, `dense_2`, … as Keras numbers layers of one kind. */
+/**
+ * `dense`, `dense_1`, `dense_2`, … as Keras numbers layers of one kind.
+ *
+ * @example
+ * ```ts
+ * uniqueName('dense'); // 'dense', then 'dense_1', 'dense_2', …
+ * ```
+ */
 export function uniqueName(base: string): string {
   const n = nameCounts.get(base) ?? 0;
   nameCounts.set(base, n + 1);
@@ -88,6 +95,47 @@ function snakeCase(s: string): string {
   return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/**
+ * The base of every layer: it knows its weights and output shape, runs a forward pass that keeps what its
+ * backward pass needs, and a backward pass that writes the gradients of its trainable weights and returns
+ * the gradient of its input. Every layer takes `name`, `inputShape` (for a model's first layer) and
+ * `trainable`.
+ *
+ * Extend it for a layer of your own: `computeOutputShape`, `createWeights` (with `addWeight`), `forward`,
+ * `backward`, a `static className`, and `registerLayer` so that files can rebuild it (the guide "Writing
+ * your own layer" walks through one).
+ *
+ * @example
+ * ```ts
+ * class Scale extends Layer {
+ *   static override readonly className: string = 'Scale';
+ *   private gamma?: Param;
+ *   private x?: FloatTensor;
+ *   computeOutputShape(inputShape: number[]): number[] {
+ *     return [...inputShape];
+ *   }
+ *   protected override createWeights(inputShape: number[], ctx: BuildContext): void {
+ *     this.gamma = this.addWeight('gamma', [inputShape[inputShape.length - 1]], ctx, (d) => d.fill(1));
+ *   }
+ *   forward(x: FloatTensor): FloatTensor { // y = x ⊙ γ over the last axis
+ *     this.x = x;
+ *     const g = this.gamma!.value.data, y = zeros(x.shape, this.dtype);
+ *     for (let i = 0; i < x.size; i++) y.data[i] = x.data[i] * g[i % g.length];
+ *     return y;
+ *   }
+ *   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null { // dγ = Σ dy ⊙ x, dx = dy ⊙ γ
+ *     const x = this.x!, { value, grad } = this.gamma!, n = value.size;
+ *     grad.data.fill(0);
+ *     for (let i = 0; i < x.size; i++) grad.data[i % n] += dy.data[i] * x.data[i];
+ *     if (!opts.needInputGrad) return null;
+ *     const dx = zeros(x.shape, this.dtype);
+ *     for (let i = 0; i < x.size; i++) dx.data[i] = dy.data[i] * value.data[i % n];
+ *     return dx;
+ *   }
+ * }
+ * registerLayer(Scale, { fromConfig: (c) => new Scale(c), keras: null });
+ * ```
+ */
 export abstract class Layer {
   /** The class name, as Keras prints it in `summary()` and files store it (a static, so it survives minification). */
   static readonly className: string = 'Layer';
@@ -298,11 +346,26 @@ export abstract class Layer {
   }
 }
 
+/**
+ * Whether two shapes are the same, dimension by dimension.
+ *
+ * @example
+ * ```ts
+ * sameShape([28, 28], [28, 28]); // true
+ * ```
+ */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Rows of a [batch, ..., last] tensor seen as a matrix [rows, last]. */
+/**
+ * Rows of a [batch, ..., last] tensor seen as a matrix [rows, last].
+ *
+ * @example
+ * ```ts
+ * rowsOf(zeros([32, 10, 64])); // 320: a Dense over the last axis computes 320 rows of 64
+ * ```
+ */
 export function rowsOf(t: FloatTensor): number {
   const last = t.shape[t.shape.length - 1];
   return last === 0 ? 0 : shapeSize(t.shape) / last;

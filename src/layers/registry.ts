@@ -60,7 +60,21 @@ export interface Registered extends LayerRegistration {
 const byName = new Map<string, Registered>();
 const byKerasName = new Map<string, Registered>();
 
-/** Registers a layer class under its static className (once: a second registration is a mistake). */
+/**
+ * Registers a layer class under its static className (once: a second registration is a mistake).
+ *
+ * `fromConfig` rebuilds the layer from its `getConfig()`; `keras` gives Keras's class name and the
+ * translations of its options both ways, or null for a layer Keras and TensorFlow.js lack (our files keep
+ * it; their exports refuse it).
+ *
+ * @example
+ * ```ts
+ * registerLayer(Scale, {
+ *   fromConfig: (c) => new Scale(c),
+ *   keras: { className: 'MyScale', toKeras: (c) => ({ init: c.init }), fromKeras: (k) => ({ init: k.init }) },
+ * });
+ * ```
+ */
 export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration: LayerRegistration<L>): void {
   const className = cls.className;
   if (byName.has(className)) throw new ValueError(`registerLayer: a layer class named '${className}' is already registered.`);
@@ -72,22 +86,51 @@ export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration:
   }
 }
 
-/** Every registered layer, in registration order. */
+/**
+ * Every registered layer, in registration order.
+ *
+ * @example
+ * ```ts
+ * registeredLayers().map((r) => r.className); // Dense, Conv2D, MaxPooling2D, …
+ * ```
+ */
 export function registeredLayers(): Registered[] {
   return [...byName.values()];
 }
 
-/** The registration of one of our class names, or undefined. */
+/**
+ * The registration of one of our class names, or undefined.
+ *
+ * @example
+ * ```ts
+ * registration(Dense.className)?.keras?.className; // Keras's name for it
+ * ```
+ */
 export function registration(className: string): Registered | undefined {
   return byName.get(className);
 }
 
-/** The registration that reads a Keras class name, or undefined. */
+/**
+ * The registration that reads a Keras class name, or undefined.
+ *
+ * @example
+ * ```ts
+ * // a Keras layer's options as ours
+ * const ours = kerasRegistration(kerasLayer.class_name)?.keras?.fromKeras(kerasLayer.config, require);
+ * ```
+ */
 export function kerasRegistration(kerasClassName: string): Registered | undefined {
   return byKerasName.get(kerasClassName);
 }
 
-/** Builds a layer from its class name and config; a FormatError names an unknown class or a bad config. */
+/**
+ * Builds a layer from its class name and config; a FormatError names an unknown class or a bad config.
+ *
+ * @example
+ * ```ts
+ * const layer = layerFromConfig(Dense.className, { units: 10, activation: 'softmax' }, 'model.mnn');
+ * ```
+ */
 export function layerFromConfig(className: unknown, config: unknown, where: string): Layer {
   const reg = typeof className === 'string' ? byName.get(className) : undefined;
   if (!reg) {
@@ -99,12 +142,27 @@ export function layerFromConfig(className: unknown, config: unknown, where: stri
   return reg.fromConfig(config as LayerConfig);
 }
 
-/** The serialisable description of a layer. */
+/**
+ * The serialisable description of a layer.
+ *
+ * @example
+ * ```ts
+ * layerToConfig(new Dropout(0.2, { name: 'drop' }));
+ * // { className: Dropout.className, config: { name: 'drop', rate: 0.2 } }
+ * ```
+ */
 export function layerToConfig(layer: Layer): { className: string; config: LayerConfig } {
   return { className: layer.className, config: layer.getConfig() };
 }
 
-/** A copy of a config without some keys, for handing the rest to a constructor as its options. */
+/**
+ * A copy of a config without some keys, for handing the rest to a constructor as its options.
+ *
+ * @example
+ * ```ts
+ * without({ units: 10, name: 'out' }, 'units'); // { name: 'out' }
+ * ```
+ */
 export function without(config: LayerConfig, ...keys: string[]): LayerConfig {
   const out = { ...config };
   for (const k of keys) delete out[k];

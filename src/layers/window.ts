@@ -10,7 +10,15 @@ import type { Json, Require } from './registry.js';
 
 export type Padding = 'valid' | 'same';
 
-/** A size given as n or [h, w], checked to be positive integers. */
+/**
+ * A size given as n or [h, w], checked to be positive integers.
+ *
+ * @example
+ * ```ts
+ * pair(3, 'kernelSize', this.describe()); // [3, 3]
+ * pair([3, 5], 'kernelSize', this.describe()); // [3, 5]
+ * ```
+ */
 export function pair(v: number | [number, number], what: string, where: string): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
@@ -19,6 +27,14 @@ export function pair(v: number | [number, number], what: string, where: string):
   return p;
 }
 
+/**
+ * `p` when it is 'valid' or 'same'; else a ValueError naming `where`.
+ *
+ * @example
+ * ```ts
+ * checkPadding('same', "Conv2D 'conv2d'"); // 'same'
+ * ```
+ */
 export function checkPadding(p: string, where: string): Padding {
   if (p !== 'valid' && p !== 'same') throw new ValueError(`${where}: padding must be 'valid' or 'same', got '${p}'.`);
   return p;
@@ -31,7 +47,14 @@ function axis(size: number, k: number, s: number, padding: Padding): [out: numbe
   return [out, Math.floor(Math.max((out - 1) * s + k - size, 0) / 2)];
 }
 
-/** Geometry for a sample shape [height, width, channels]; throws when no window fits. */
+/**
+ * Geometry for a sample shape [height, width, channels]; throws when no window fits.
+ *
+ * @example
+ * ```ts
+ * const g = windowGeometry([28, 28, 1], [3, 3], [1, 1], 'valid', this.describe()); // g.outH = g.outW = 26
+ * ```
+ */
 export function windowGeometry(
   sample: number[],
   [kh, kw]: [number, number],
@@ -52,7 +75,14 @@ export function windowGeometry(
   return { batch, height, width, channels, kh, kw, sh, sw, padTop, padLeft, outH, outW };
 }
 
-/** Refuses a Keras config whose data_format is channels-first: mnist-nn's images are NHWC. */
+/**
+ * Refuses a Keras config whose data_format is channels-first: mnist-nn's images are NHWC.
+ *
+ * @example
+ * ```ts
+ * requireChannelsLast({ data_format: 'channels_first' }, require); // a FormatError through require
+ * ```
+ */
 export function requireChannelsLast(k: Json, require: Require): void {
   require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
 }
@@ -61,6 +91,11 @@ export function requireChannelsLast(k: Json, require: Require): void {
  * A window's strides and padding from a Keras config (Conv2D, poolings); refuses channels-first
  * data. `defaultStrides` is what Keras takes for a missing or null `strides` (1 for a convolution,
  * the pool size for a pooling).
+ *
+ * @example
+ * ```ts
+ * windowFromKeras({ strides: [2, 2], padding: 'same' }, require, 1); // { strides: [2, 2], padding: 'same' }
+ * ```
  */
 export function windowFromKeras(k: Json, require: Require, defaultStrides: unknown): LayerConfig {
   requireChannelsLast(k, require);

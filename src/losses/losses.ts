@@ -46,7 +46,14 @@ export type RowWeights = ArrayLike<number>;
 /** Row r of a weight (w absent: 1). Multiplying by 1 is exact, so unweighted losses are as before, bit for bit. */
 const weightOf = (w: RowWeights | undefined, r: number): number => (w ? w[r] : 1);
 
-/** The gradient of the weighted loss from the unweighted one dp [rows, cols]: row r times w[r]. */
+/**
+ * The gradient of the weighted loss from the unweighted one dp [rows, cols]: row r times w[r].
+ *
+ * @example
+ * ```ts
+ * weighRows(dp, [2, 1, 0.5], 3, 10); // rows 0, 1 and 2 of dp [3, 10] times 2, 1 and 0.5
+ * ```
+ */
 export function weighRows(dp: FloatArray, w: RowWeights, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     const k = w[r];
@@ -97,6 +104,15 @@ function crossEntropyRow(p: FloatArray, o: number, cols: number, y: TypedArray, 
   return loss;
 }
 
+/**
+ * Cross-entropy against integer labels y [rows] (one per output row): −mean log p[label]. After a softmax
+ * it is computed from the logits, exact and finite for any of them.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' }); // labels 0–9, outputs [n, 10]
+ * ```
+ */
 export const sparseCategoricalCrossentropy: Loss = {
   name: 'sparseCategoricalCrossentropy',
   sparse: true,
@@ -136,6 +152,16 @@ export const sparseCategoricalCrossentropy: Loss = {
   },
 };
 
+/**
+ * Cross-entropy against one-hot (or soft) targets y [rows, classes]: −mean Σ y·log p. After a softmax it
+ * is computed from the logits, exact and finite for any of them.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+ * await model.fit(x, toCategorical(labels, 10));
+ * ```
+ */
 export const categoricalCrossentropy: Loss = {
   name: 'categoricalCrossentropy',
   sparse: false,
@@ -181,6 +207,14 @@ export const categoricalCrossentropy: Loss = {
   },
 };
 
+/**
+ * Mean squared error over every output: mean (p − y)². `'mse'` names it too.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'sgd', loss: 'mse' });
+ * ```
+ */
 export const meanSquaredError: Loss = {
   name: 'meanSquaredError',
   sparse: false,
@@ -211,7 +245,18 @@ export const meanSquaredError: Loss = {
 const LOSSES: Record<LossName, Loss> = { categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError };
 const ALIASES: Record<string, LossName> = { mse: 'meanSquaredError' };
 
-/** Accepts camelCase (`sparseCategoricalCrossentropy`) and Keras's snake_case (`sparse_categorical_crossentropy`). */
+/**
+ * Accepts camelCase (`sparseCategoricalCrossentropy`) and Keras's snake_case
+ * (`sparse_categorical_crossentropy`).
+ *
+ * The loss `compile` takes by name: categorical or sparse categorical cross-entropy, or mean squared error
+ * (`mse`).
+ *
+ * @example
+ * ```ts
+ * getLoss('sparse_categorical_crossentropy') === sparseCategoricalCrossentropy; // true
+ * ```
+ */
 export function getLoss(name: LossName | string): Loss {
   const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const key = ALIASES[camel] ?? camel;

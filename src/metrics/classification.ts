@@ -9,7 +9,15 @@ export interface ClassFigures {
   support: number;
 }
 
-/** `m[t][p]`: how many samples of true class `t` were predicted as `p`. Labels outside [0, classes) are an error. */
+/**
+ * `m[t][p]`: how many samples of true class `t` were predicted as `p`. Labels outside [0, classes) are an
+ * error.
+ *
+ * @example
+ * ```ts
+ * confusionMatrix([0, 1, 1], [0, 1, 0], 2); // [[1, 0], [1, 1]]
+ * ```
+ */
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number[][] {
   if (yTrue.length !== yPred.length) throw new RangeError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
   if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
@@ -25,7 +33,15 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
   return m;
 }
 
-/** Precision, recall, F1 and support of each class of a confusion matrix (rows true, columns predicted). */
+/**
+ * Precision, recall, F1 and support of each class of a confusion matrix (rows true, columns predicted).
+ *
+ * @example
+ * ```ts
+ * perClass([[1, 0], [1, 1]]);
+ * // [{ precision: 0.5, recall: 1, f1: 0.667, support: 1 }, { precision: 1, recall: 0.5, f1: 0.667, support: 2 }]
+ * ```
+ */
 export function perClass(confusion: number[][]): ClassFigures[] {
   const k = confusion.length;
   return confusion.map((row, c) => {
@@ -40,7 +56,14 @@ export function perClass(confusion: number[][]): ClassFigures[] {
   });
 }
 
-/** The fraction of the matrix on its diagonal (0 for an empty matrix). */
+/**
+ * The fraction of the matrix on its diagonal (0 for an empty matrix).
+ *
+ * @example
+ * ```ts
+ * accuracyOf([[1, 0], [1, 1]]); // 2/3
+ * ```
+ */
 export function accuracyOf(confusion: number[][]): number {
   let right = 0;
   let all = 0;

@@ -53,7 +53,15 @@ const KINDS: Record<string, Kind | 'auto'> = {
 };
 const FNS: Record<Kind, Metric['correct']> = { sparse: sparseCategorical, categorical, binary };
 
-/** Checks a metric name; throws a ValueError for an unknown one, naming `where` it was given when known. */
+/**
+ * Checks a metric name; throws a ValueError for an unknown one, naming `where` it was given when known.
+ *
+ * @example
+ * ```ts
+ * parseMetricName('sparse_categorical_accuracy'); // { camel: 'sparseCategoricalAccuracy', key0: the same }
+ * parseMetricName('acc');                         // { camel: 'acc', key0: 'acc' }
+ * ```
+ */
 export function parseMetricName(name: string, where?: string): { camel: string; key0: string } {
   const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const lower = camel.toLowerCase();
@@ -64,7 +72,16 @@ export function parseMetricName(name: string, where?: string): { camel: string; 
   return { camel, key0 };
 }
 
-/** Resolves a metric name (camelCase or Keras's snake_case) for a loss and an output width. */
+/**
+ * Resolves a metric name (camelCase or Keras's snake_case) for a loss and an output width.
+ *
+ * 'accuracy' becomes binary, sparse categorical or categorical accuracy, as Keras resolves it.
+ *
+ * @example
+ * ```ts
+ * getMetric('accuracy', getLoss('sparseCategoricalCrossentropy'), 10).key; // 'accuracy' (sparse categorical)
+ * ```
+ */
 export function getMetric(name: string, loss: Loss, outputUnits: number): Metric {
   const { camel, key0 } = parseMetricName(name);
   let kind = KINDS[key0];

@@ -20,6 +20,19 @@ export interface AdamArgs {
   epsilon?: number;
 }
 
+/**
+ * Keras's Adam, with its defaults (learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7) and its rule:
+ * m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², w ← w − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m/(√v + ε). The moments
+ * are flushed to zero below the least normal float, as TensorFlow's CPU kernels do. `learningRate` takes a
+ * schedule too.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy' });
+ * // or on a schedule:
+ * new Adam({ learningRate: new CosineDecay({ initialLearningRate: 1e-3, decaySteps: 10_000 }) });
+ * ```
+ */
 export class Adam extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;

@@ -1,4 +1,7 @@
-/** Optimizers, and lookup by the names `compile` accepts (the learning-rate schedules are in schedules.ts). */
+/**
+ * Optimizers, and lookup by the names `compile` accepts (the learning-rate schedules are in schedules.ts).
+ * @module
+ */
 import { ValueError } from '../errors.js';
 import { Adam, type AdamArgs } from './adam.js';
 import type { Optimizer } from './optimizer.js';
@@ -16,7 +19,14 @@ const BY_NAME: Record<string, () => Optimizer> = {
   sgd: () => new SGD(),
 };
 
-/** An optimizer from its name and getConfig() (a saved model's). */
+/**
+ * An optimizer from its name and getConfig() (a saved model's).
+ *
+ * @example
+ * ```ts
+ * const again = optimizerFromConfig('adam', new Adam({ learningRate: 0.01 }).getConfig());
+ * ```
+ */
 export function optimizerFromConfig(name: string, config: Record<string, unknown>): Optimizer {
   const key = String(name).toLowerCase();
   if (key === 'adam') return new Adam(config as AdamArgs);
@@ -25,7 +35,14 @@ export function optimizerFromConfig(name: string, config: Record<string, unknown
   throw new ValueError(`Unknown optimizer '${String(name)}'; expected 'adam', 'rmsprop' or 'sgd'.`);
 }
 
-/** An optimizer with Keras's defaults, by case-insensitive name ('adam', 'rmsprop', 'sgd'). */
+/**
+ * An optimizer with Keras's defaults, by case-insensitive name ('adam', 'rmsprop', 'sgd').
+ *
+ * @example
+ * ```ts
+ * const adam = getOptimizer('Adam'); // new Adam() with Keras's defaults; compile({ optimizer: 'adam' }) does the same
+ * ```
+ */
 export function getOptimizer(name: string): Optimizer {
   const key = String(name).toLowerCase();
   if (!Object.hasOwn(BY_NAME, key)) {

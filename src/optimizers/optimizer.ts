@@ -11,6 +11,20 @@ import { LearningRateSchedule, scheduleFromConfig, type ScheduleConfig } from '.
 /** An optimizer's `learningRate` option: a number, or a schedule of the step count. */
 export type LearningRate = number | LearningRateSchedule;
 
+/**
+ * The base of the optimizers: the learning rate (a number, or a schedule of the step count), `iterations`
+ * (the updates taken), and each weight's state (Adam's moments, momentum), which is saved with a compiled
+ * model so that a run resumes exactly. Pass one to `compile`, or its name.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new Adam({ learningRate: 1e-3 });
+ * model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+ * await model.fit(x, y, { epochs: 1 });
+ * optimizer.iterations;          // the updates taken
+ * optimizer.learningRate = 1e-4; // a number can be changed between fits
+ * ```
+ */
 export abstract class Optimizer {
   /** Number of updates applied so far (Keras's `iterations`). */
   iterations = 0;

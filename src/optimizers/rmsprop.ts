@@ -20,6 +20,15 @@ export interface RMSpropArgs {
   epsilon?: number;
 }
 
+/**
+ * Keras's RMSprop, with its defaults (learningRate 1e-3, rho 0.9, momentum 0, epsilon 1e-7) and its rule:
+ * s ← ρ·s + (1 − ρ)·g², Δ = lr·g/√(s + ε), then w ← w − Δ, or with momentum u ← μ·u + Δ, w ← w − u.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new RMSprop({ learningRate: 1e-3, rho: 0.9 }), loss: 'categoricalCrossentropy' });
+ * ```
+ */
 export class RMSprop extends Optimizer {
   readonly rho: number;
   readonly momentum: number;

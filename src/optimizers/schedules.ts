@@ -16,6 +16,20 @@ export interface ScheduleConfig {
   config: Record<string, number | boolean | string | number[] | null>;
 }
 
+/**
+ * The base of the learning-rate schedules: the rate as a function of the updates taken so far, evaluated
+ * by the optimizer before each update (as Keras 3 does, at `optimizer.iterations`). Give one as an
+ * optimizer's `learningRate`; it is saved with the optimizer, so a run saved mid-way resumes with the same
+ * rates.
+ *
+ * @example
+ * ```ts
+ * const schedule = new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.5 });
+ * schedule.at(0);    // 0.1
+ * schedule.at(1000); // 0.05
+ * const optimizer = new SGD({ learningRate: schedule });
+ * ```
+ */
 export abstract class LearningRateSchedule {
   /** The name files and fromConfig know the class by. */
   abstract get className(): string;
@@ -75,7 +89,18 @@ export interface ExponentialDecayArgs {
   name?: string;
 }
 
-/** Keras's ExponentialDecay: `initialLearningRate · decayRate^(step / decaySteps)`, the exponent floored when `staircase`. */
+/**
+ * Keras's ExponentialDecay: `initialLearningRate · decayRate^(step / decaySteps)`, the exponent floored
+ * when `staircase`.
+ *
+ * @example
+ * ```ts
+ * const schedule = new ExponentialDecay({
+ *   initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.96, staircase: true, // × 0.96 every 1000 updates
+ * });
+ * new SGD({ learningRate: schedule });
+ * ```
+ */
 export class ExponentialDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
@@ -118,7 +143,15 @@ export interface PiecewiseConstantDecayArgs {
   name?: string;
 }
 
-/** Keras's PiecewiseConstantDecay: `values[i]` for boundaries[i − 1] < step ≤ boundaries[i]. */
+/**
+ * Keras's PiecewiseConstantDecay: `values[i]` for boundaries[i − 1] < step ≤ boundaries[i].
+ *
+ * @example
+ * ```ts
+ * // 1e-3 up to step 1000, then 1e-4 up to step 2000, then 1e-5
+ * new Adam({ learningRate: new PiecewiseConstantDecay({ boundaries: [1000, 2000], values: [1e-3, 1e-4, 1e-5] }) });
+ * ```
+ */
 export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly boundaries: number[];
   readonly values: number[];
@@ -180,6 +213,15 @@ export interface CosineDecayArgs {
  * s = min(step, D). With warmupTarget T over W steps: s = min(step, D + W); for s < W the rate
  * goes linearly from lr0 to T (`lr0 + (T − lr0)·s/W`), then the cosine above decays from T over
  * s − W.
+ *
+ * @example
+ * ```ts
+ * // 500 updates of linear warmup from 0 to 1e-3, then a cosine down to 1% of it over 10,000
+ * const schedule = new CosineDecay({
+ *   initialLearningRate: 0, warmupTarget: 1e-3, warmupSteps: 500, decaySteps: 10_000, alpha: 0.01,
+ * });
+ * new Adam({ learningRate: schedule });
+ * ```
  */
 export class CosineDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
@@ -252,6 +294,12 @@ export interface OneCycleArgs {
  * Only the learning rate cycles: PyTorch's momentum cycling (cycle_momentum) is not done. Where
  * PyTorch raises after totalSteps steps, this holds the final rate; and a rising phase of zero steps
  * (pctStart·totalSteps = 1, where PyTorch divides 0 by 0) starts at the peak.
+ *
+ * @example
+ * ```ts
+ * const totalSteps = Math.ceil(60_000 / 128) * 15; // 15 epochs of batch 128
+ * new Adam({ learningRate: new OneCycle({ maxLearningRate: 0.01, totalSteps }) });
+ * ```
  */
 export class OneCycle extends LearningRateSchedule {
   readonly maxLearningRate: number;
@@ -299,7 +347,16 @@ export class OneCycle extends LearningRateSchedule {
 
 const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, OneCycle };
 
-/** A schedule from what `{ className, config: schedule.getConfig() }` saved; a ValueError for anything else. */
+/**
+ * A schedule from what `{ className, config: schedule.getConfig() }` saved; a ValueError for anything
+ * else.
+ *
+ * @example
+ * ```ts
+ * const s = new OneCycle({ maxLearningRate: 0.01, totalSteps: 1000 });
+ * const again = scheduleFromConfig({ className: s.className, config: s.getConfig() }); // the same rates
+ * ```
+ */
 export function scheduleFromConfig(saved: unknown, where = 'learningRate'): LearningRateSchedule {
   const s = saved as Partial<ScheduleConfig> | null;
   if (typeof s !== 'object' || s === null || typeof s.className !== 'string' || typeof s.config !== 'object' || s.config === null) {

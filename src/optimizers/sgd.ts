@@ -18,6 +18,15 @@ export interface SGDArgs {
   nesterov?: boolean;
 }
 
+/**
+ * Keras's SGD, with its defaults (learningRate 0.01, no momentum) and its rule: w ← w − lr·g; with
+ * momentum m, v ← m·v − lr·g and w ← w + v (Nesterov: w ← w + m·v − lr·g).
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), loss: 'mse' });
+ * ```
+ */
 export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;

@@ -55,7 +55,19 @@ export interface PlotHistoryOptions {
   height?: number;
 }
 
-/** Per-epoch curves as Keras's `history.history` has them: training and (where recorded) validation, one panel per metric. */
+/**
+ * Per-epoch curves as Keras's `history.history` has them: training and (where recorded) validation, one
+ * panel per metric.
+ *
+ * Takes a `History` or Keras's `history.history` record; by default every metric recorded, the learning
+ * rate only when it changed.
+ *
+ * @example
+ * ```ts
+ * const history = await model.fit(x, y, { epochs: 10, validationSplit: 0.2 });
+ * await (await plotHistory(history, { metrics: ['loss', 'accuracy'] })).save('curves.png');
+ * ```
+ */
 export async function plotHistory(history: History | Record<string, number[]>, options: PlotHistoryOptions = {}): Promise<Plot> {
   checkKeys('plotHistory', options, ['metrics', 'title', 'width', 'height']);
   checkFrame('plotHistory', options);
@@ -120,6 +132,16 @@ function topK(row: ArrayLike<number>, k: number): number[] {
  * Digits in a grid, pixel for pixel (ink black on white, as `plt.imshow(x, cmap='binary')`), each
  * captioned with its label; with predictions, wrong ones in red; with probabilities, the two most
  * probable digits and their chances.
+ *
+ * Images are uint8 or [0, 1], [n, 28, 28], [n, 28, 28, 1] or [n, 784], drawn pixel for pixel, black ink on
+ * white.
+ *
+ * @example
+ * ```ts
+ * await (await plotDigits(xTrain.slice(0, 49), yTrain.slice(0, 49))).save('digits.png');
+ * const probabilities = await model.predict(xTest.slice(0, 25).div(255));
+ * await (await plotDigits(xTest.slice(0, 25), yTest.slice(0, 25), { probabilities })).save('predicted.svg');
+ * ```
  */
 export async function plotDigits(images: Tensor, labels?: Labels | null, options: PlotDigitsOptions = {}): Promise<Plot> {
   checkKeys('plotDigits', options, ['predictions', 'probabilities', 'columns', 'title', 'pixels']);
@@ -153,7 +175,16 @@ export async function plotDigits(images: Tensor, labels?: Labels | null, options
 
 // ---- one digit's probabilities ---------------------------------------------------------------------
 
-/** The probabilities of one image as bars, the most probable coloured: `probs` is [classes], [1, classes] or an array. */
+/**
+ * The probabilities of one image as bars, the most probable coloured: `probs` is [classes], [1, classes]
+ * or an array.
+ *
+ * @example
+ * ```ts
+ * const probs = await model.predict(xTest.slice(0, 1).div(255));
+ * await (await plotProbabilities(probs, { title: 'test digit 0' })).save('probabilities.png');
+ * ```
+ */
 export async function plotProbabilities(probs: Tensor | ArrayLike<number>, options: { title?: string; width?: number; height?: number } = {}): Promise<Plot> {
   checkKeys('plotProbabilities', options, ['title', 'width', 'height']);
   checkFrame('plotProbabilities', options);
@@ -188,12 +219,29 @@ function confusionOf(where: string, yTrue: Labels, yPred: Labels, options: PlotL
   return confusionMatrix(t, p, classes);
 }
 
-/** The confusion matrix as a heat map with the counts written in, rows the true class, columns the predicted one. */
+/**
+ * The confusion matrix as a heat map with the counts written in, rows the true class, columns the
+ * predicted one.
+ *
+ * @example
+ * ```ts
+ * const predicted = (await model.predict(xTest.div(255))).argMax(-1);
+ * await (await plotConfusion(yTest, predicted)).save('confusion.png');
+ * ```
+ */
 export async function plotConfusion(yTrue: Labels, yPred: Labels, options: PlotLabelsOptions = {}): Promise<Plot> {
   return renderSpec(confusionSpec({ matrix: confusionOf('plotConfusion', yTrue, yPred, options), title: options.title }));
 }
 
-/** Each class's precision and recall as bars side by side. */
+/**
+ * Each class's precision and recall as bars side by side.
+ *
+ * @example
+ * ```ts
+ * const predicted = (await model.predict(xTest.div(255))).argMax(-1);
+ * await (await plotClassMetrics(yTest, predicted)).save('class-metrics.png');
+ * ```
+ */
 export async function plotClassMetrics(yTrue: Labels, yPred: Labels, options: PlotLabelsOptions = {}): Promise<Plot> {
   const figures = perClass(confusionOf('plotClassMetrics', yTrue, yPred, options));
   return renderSpec(classMetricsSpec({ precision: figures.map((f) => f.precision), recall: figures.map((f) => f.recall), title: options.title }));

@@ -15,7 +15,19 @@ import type { VlSpec } from './specs.js';
 
 const require = createRequire(import.meta.url);
 
-/** A drawn chart: its SVG, its size in CSS pixels, and the ways to a file. */
+/**
+ * A drawn chart: its SVG, its size in CSS pixels, and the ways to a file.
+ *
+ * Every plotting function resolves to one. `String(plot)` is the SVG too.
+ *
+ * @example
+ * ```ts
+ * const plot = await plotHistory(history);
+ * await plot.save('curves.png');            // or .svg; PNG at 2 device pixels per SVG pixel
+ * const png = await plot.toPng({ scale: 1 });
+ * document.body.innerHTML = plot.svg;       // where a DOM is at hand
+ * ```
+ */
 export class Plot {
   constructor(
     /** The chart as a standalone SVG document (text as `<text>`, so selectable and searchable). */
@@ -47,7 +59,14 @@ export class Plot {
   }
 }
 
-/** A Vega-Lite spec compiled to Vega; vega-lite's warnings (none expected) are errors. */
+/**
+ * A Vega-Lite spec compiled to Vega; vega-lite's warnings (none expected) are errors.
+ *
+ * @example
+ * ```ts
+ * const vega = await compileSpec(curvesSpec({ rows }));
+ * ```
+ */
 export async function compileSpec(spec: VlSpec): Promise<import('vega').Spec> {
   const { compile } = await import('vega-lite');
   const warnings: string[] = [];
@@ -57,7 +76,14 @@ export async function compileSpec(spec: VlSpec): Promise<import('vega').Spec> {
   return compiled;
 }
 
-/** Renders a Vega-Lite spec headless, to SVG. */
+/**
+ * Renders a Vega-Lite spec headless, to SVG.
+ *
+ * @example
+ * ```ts
+ * const plot = await renderSpec(probabilitiesSpec({ probabilities: [0.1, 0.9] }));
+ * ```
+ */
 export async function renderSpec(spec: VlSpec): Promise<Plot> {
   const [compiled, vega] = await Promise.all([compileSpec(spec), import('vega')]);
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

@@ -10,15 +10,36 @@
 /** A Vega-Lite spec, as JSON. Checked when compiled: vega-lite's warnings are errors (render.ts), and a test renders every chart. */
 export type VlSpec = Record<string, unknown>;
 
-/** matplotlib's default font first; browsers without it fall back to a close one. */
+/**
+ * matplotlib's default font first; browsers without it fall back to a close one.
+ *
+ * @example
+ * ```ts
+ * const spec = { config: { font: FONT } }; // text in matplotlib's DejaVu Sans
+ * ```
+ */
 export const FONT = 'DejaVu Sans, Verdana, Arial, sans-serif';
-/** matplotlib's tab10: training blue, validation orange, as `plt.plot` colours two curves. */
+/**
+ * matplotlib's tab10: training blue, validation orange, as `plt.plot` colours two curves.
+ *
+ * @example
+ * ```ts
+ * const [training, validation] = TAB10; // '#1f77b4', '#ff7f0e'
+ * ```
+ */
 export const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const INK = '#222222';
 const MUTED = '#555555';
 const WRONG = '#d62728';
 
-/** The shared look: every spec below carries it. */
+/**
+ * The shared look: every spec below carries it.
+ *
+ * @example
+ * ```ts
+ * const spec = { config: CONFIG, mark: 'bar', data: { values } }; // a chart in the house look
+ * ```
+ */
 export const CONFIG = {
   font: FONT,
   background: 'white',
@@ -68,7 +89,14 @@ export interface CurvesOptions {
 /** A zero-based y axis for losses and rates, a tight one for accuracies (which live near 1). */
 const zeroBased = (panel: string): boolean => !/acc|precision|recall|auc/i.test(panel);
 
-/** Line charts side by side, one per metric, training and validation curves in each, one legend. */
+/**
+ * Line charts side by side, one per metric, training and validation curves in each, one legend.
+ *
+ * @example
+ * ```ts
+ * const spec = curvesSpec({ rows: [{ panel: 'loss', series: 'loss', x: 1, y: 0.3, dot: true }] });
+ * ```
+ */
 export function curvesSpec(o: CurvesOptions): VlSpec {
   const width = o.width ?? 320;
   const height = o.height ?? 220;
@@ -104,7 +132,14 @@ export function curvesSpec(o: CurvesOptions): VlSpec {
 
 // ---- bars ----------------------------------------------------------------------------------------
 
-/** The ten probabilities of one digit as bars, the most probable one coloured, each bar labelled. */
+/**
+ * The ten probabilities of one digit as bars, the most probable one coloured, each bar labelled.
+ *
+ * @example
+ * ```ts
+ * const spec = probabilitiesSpec({ probabilities: [0.01, 0.9, 0.09], title: 'test digit 0' });
+ * ```
+ */
 export function probabilitiesSpec(o: { probabilities: number[]; title?: string; width?: number; height?: number }): VlSpec {
   const p = o.probabilities;
   let best = 0;
@@ -126,7 +161,14 @@ export function probabilitiesSpec(o: { probabilities: number[]; title?: string; 
   };
 }
 
-/** Per-class precision and recall as grouped bars; the y axis starts where the lowest bar needs it to. */
+/**
+ * Per-class precision and recall as grouped bars; the y axis starts where the lowest bar needs it to.
+ *
+ * @example
+ * ```ts
+ * const spec = classMetricsSpec({ precision: [0.99, 0.98], recall: [0.97, 0.99] });
+ * ```
+ */
 export function classMetricsSpec(o: { precision: number[]; recall: number[]; title?: string; width?: number; height?: number }): VlSpec {
   const values = o.precision.flatMap((p, c) => [
     { digit: String(c), measure: 'precision', value: p },
@@ -152,7 +194,14 @@ export function classMetricsSpec(o: { precision: number[]; recall: number[]; tit
 
 // ---- confusion matrix ---------------------------------------------------------------------------
 
-/** The confusion matrix as a heat map (rows true, columns predicted), each cell's count written in it. */
+/**
+ * The confusion matrix as a heat map (rows true, columns predicted), each cell's count written in it.
+ *
+ * @example
+ * ```ts
+ * const spec = confusionSpec({ matrix: [[50, 2], [1, 47]] });
+ * ```
+ */
 export function confusionSpec(o: { matrix: number[][]; title?: string; cell?: number }): VlSpec {
   const k = o.matrix.length;
   const values = o.matrix.flatMap((row, t) => row.map((count, p) => ({ true: String(t), predicted: String(p), count })));
@@ -194,6 +243,11 @@ export interface GridCell {
 /**
  * Pictures in a grid, each drawn pixel for pixel (no smoothing) with its caption in real type under
  * it; `pixels` is the side of each picture on screen.
+ *
+ * @example
+ * ```ts
+ * const spec = imageGridSpec({ cells: [{ url: pngDataUrl, caption: ['7'] }], columns: 10 });
+ * ```
  */
 export function imageGridSpec(o: { cells: GridCell[]; columns: number; title?: string; pixels?: number }): VlSpec {
   const side = o.pixels ?? 56;

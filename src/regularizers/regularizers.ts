@@ -49,6 +49,12 @@ export type RegularizerOption = Regularizer | RegularizerConfig | 'l1' | 'l2' | 
 /**
  * A layer's regularizer argument: a Regularizer, its config `{ l1, l2 }`, or a name as Keras users
  * write it ('l1', 'l2', 'l1_l2', with 0.01); anything else is a ValueError naming the layer.
+ *
+ * @example
+ * ```ts
+ * getRegularizer('l2', 'my layer');             // l2(0.01)
+ * getRegularizer({ l1: 0, l2: 1e-4 }, 'my layer'); // l2(1e-4)
+ * ```
  */
 export function getRegularizer(r: Regularizer | RegularizerConfig | string | null | undefined, where: string): Regularizer | undefined {
   if (r === undefined || r === null) return undefined;
@@ -65,7 +71,14 @@ export function getRegularizer(r: Regularizer | RegularizerConfig | string | nul
   throw new ValueError(`${where}: a regularizer must be regularizers.l1/l2/l1l2(…) or 'l1', 'l2', 'l1_l2', got ${JSON.stringify(r)}.`);
 }
 
-/** A regularizer as Keras writes it in a config (`L1L2` with both factors), or null. */
+/**
+ * A regularizer as Keras writes it in a config (`L1L2` with both factors), or null.
+ *
+ * @example
+ * ```ts
+ * regularizerToKeras({ l1: 0, l2: 1e-4 }); // { class_name: 'L1L2', config: { l1: 0, l2: 1e-4 } }
+ * ```
+ */
 export function regularizerToKeras(r: RegularizerConfig | undefined): { class_name: 'L1L2'; config: { l1: number; l2: number } } | null {
   return r ? { class_name: 'L1L2', config: { l1: r.l1 ?? 0, l2: r.l2 ?? 0 } } : null;
 }
@@ -74,6 +87,13 @@ export function regularizerToKeras(r: RegularizerConfig | undefined): { class_na
  * A Keras regularizer (L1L2, L1 or L2 with their factors, or the names 'l1', 'l2', 'l1_l2' with 0.01)
  * as our config, or undefined for none. `require` refuses any other kind (an OrthogonalRegularizer,
  * say): dropping it would train a different network.
+ *
+ * @example
+ * ```ts
+ * const require = (ok: boolean, what: string) => { if (!ok) throw new Error(what); };
+ * regularizerFromKeras({ class_name: 'L2', config: { l2: 1e-4 } }, require, 'kernel_regularizer');
+ * // { l1: 0, l2: 1e-4 }
+ * ```
  */
 export function regularizerFromKeras(r: unknown, require: (ok: boolean, what: string) => void, what: string): RegularizerConfig | undefined {
   if (r === null || r === undefined) return undefined;
@@ -90,6 +110,14 @@ export function regularizerFromKeras(r: unknown, require: (ok: boolean, what: st
 /**
  * Keras's `keras.regularizers`: `regularizers.l2(0.001)` and so on. Defaults are 0.01, as tf.keras 2
  * and TensorFlow.js have them (Keras 3's `L1L2` class defaults to 0).
+ *
+ * @example
+ * ```ts
+ * new Dense(64, {
+ *   kernelRegularizer: regularizers.l2(1e-4),
+ *   biasRegularizer: regularizers.l1l2({ l1: 1e-5, l2: 1e-4 }),
+ * });
+ * ```
  */
 export const regularizers = {
   l1: (l1 = 0.01): Regularizer => make(l1, 0),

@@ -27,17 +27,45 @@ function wasmKernels(): WasmKernels | undefined {
   return wasm;
 }
 
-/** The kernels in use. */
+/**
+ * The kernels in use.
+ *
+ * Layers call their numeric work through it, so that the implementation behind can change.
+ *
+ * @example
+ * ```ts
+ * const K = kernels();
+ * K.matmul(c, a, b, m, k, n); // c [m, n] = a [m, k] · b [k, n]
+ * ```
+ */
 export function kernels(): Kernels {
   return (current ??= wasmKernels() ?? jsKernels);
 }
 
-/** Adds a backend that `setBackend` can then select by its name. */
+/**
+ * Adds a backend that `setBackend` can then select by its name.
+ *
+ * @example
+ * ```ts
+ * let products = 0;
+ * registerBackend({ ...jsKernels, name: 'counting', matmul: (...args) => { products++; jsKernels.matmul(...args); } });
+ * setBackend('counting');
+ * ```
+ */
 export function registerBackend(k: Kernels): void {
   registry.set(k.name, k);
 }
 
-/** Selects the backend by name: 'wasm' (the default where it can run), 'js' (the reference), or a registered one. */
+/**
+ * Selects the backend by name: 'wasm' (the default where it can run), 'js' (the reference), or a
+ * registered one.
+ *
+ * @example
+ * ```ts
+ * setBackend('js');   // the TypeScript reference, e.g. to compare with
+ * setBackend('wasm'); // back to the default
+ * ```
+ */
 export function setBackend(name: string): void {
   if (name === 'wasm' && !wasmKernels()) {
     throw new ValueError(`The 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
@@ -49,7 +77,14 @@ export function setBackend(name: string): void {
   current = k;
 }
 
-/** The name of the backend in use. */
+/**
+ * The name of the backend in use.
+ *
+ * @example
+ * ```ts
+ * getBackend(); // 'wasm' where WebAssembly SIMD runs, else 'js'
+ * ```
+ */
 export function getBackend(): string {
   return kernels().name;
 }
@@ -58,6 +93,12 @@ export function getBackend(): string {
  * Threads the wasm backend splits large products across, the calling thread included (default: every
  * core). 1 runs everything on the calling thread. Lowering the count keeps the worker threads, asleep,
  * for when it is raised again.
+ *
+ * @example
+ * ```ts
+ * setThreads(1); // train on the calling thread only
+ * setThreads(navigator.hardwareConcurrency); // in a browser worker of a cross-origin isolated page
+ * ```
  */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected an integer ≥ 1, got ${String(n)}.`);
@@ -66,7 +107,14 @@ export function setThreads(n: number): void {
   w.setThreads(n);
 }
 
-/** Threads the wasm backend uses (1 when it is unavailable). */
+/**
+ * Threads the wasm backend uses (1 when it is unavailable).
+ *
+ * @example
+ * ```ts
+ * getThreads(); // 2 on a 2-core machine
+ * ```
+ */
 export function getThreads(): number {
   return wasmKernels()?.threads ?? 1;
 }
@@ -80,6 +128,12 @@ export function getThreads(): number {
  * every call on one thread) are not counted. An entry for each thread in use, a browser's workers
  * too before they have started (with 0; getThreads counts them only once they have). [] when wasm is
  * unavailable.
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 1 });
+ * getThreadTasks(); // e.g. [5120, 4880]: the calling thread's tasks, then each worker's
+ * ```
  */
 export function getThreadTasks(): number[] {
   return wasmKernels()?.threadTasks() ?? [];
@@ -90,6 +144,11 @@ export function getThreadTasks(): number[] {
  * validates it. Off gives the separate multiply and add of engines without it, so that a run
  * repeats bit for bit across them; on is faster where the processor has FMA. Takes effect at the
  * next product.
+ *
+ * @example
+ * ```ts
+ * setFma(false); // the products round as without FMA, as on a processor that lacks it
+ * ```
  */
 export function setFma(on: boolean): void {
   if (typeof on !== 'boolean') throw new ValueError(`setFma: expected true or false, got ${String(on)}.`);
@@ -98,7 +157,14 @@ export function setFma(on: boolean): void {
   w.setFma(on);
 }
 
-/** Whether the wasm backend's products use fused multiply-adds (false when it is unavailable). */
+/**
+ * Whether the wasm backend's products use fused multiply-adds (false when it is unavailable).
+ *
+ * @example
+ * ```ts
+ * getFma(); // true on Node ≥ 22 and current browsers
+ * ```
+ */
 export function getFma(): boolean {
   return wasmKernels()?.fma ?? false;
 }

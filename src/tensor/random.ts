@@ -9,6 +9,11 @@ import { jsKernels, type FloatArray, type Kernels } from './kernels.js';
  * Throws a ValueError naming `where` unless the seed is an integer from 0 to 2⁵³ − 1 (so
  * `Date.now()` serves). Every such seed gives its own run: seeds below 2³² as they always have, and
  * the bits above those change the generator's state further (so 0 and 2³² differ).
+ *
+ * @example
+ * ```ts
+ * checkSeed('Sequential', Date.now()); // fine; -1 or 0.5 would be a ValueError
+ * ```
  */
 export function checkSeed(where: string, seed: unknown): void {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
@@ -24,6 +29,20 @@ function fin(x: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/**
+ * A small seeded generator (xoshiro128**, seeded by splitmix32): a seed fixes weight initialisation,
+ * shuffles and dropout masks bit for bit on every platform, which Math.random cannot. Models make their
+ * own from their `seed`; use one directly for reproducible data of your own.
+ *
+ * @example
+ * ```ts
+ * const rng = new Rng(42);
+ * rng.uniform(-1, 1);     // the same number on every run
+ * rng.normal();           // a standard normal draw
+ * rng.int(10);            // an integer in [0, 10)
+ * rng.permutation(5);     // Int32Array, a shuffle of 0..4
+ * ```
+ */
 export class Rng {
   private s0: number;
   private s1: number;

@@ -14,12 +14,35 @@ import { Sequential } from '../models/sequential.js';
 import { Adam, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
 import { OneCycle } from '../optimizers/schedules.js';
 
+/**
+ * The names of the networks the command line's `--model` takes, the examples and the bench train.
+ *
+ * @example
+ * ```ts
+ * for (const name of MODELS) console.log(name, MODEL_DEFAULTS[name].about);
+ * ```
+ */
 export const MODELS = ['mlp', 'mlp-dropout', 'deep-mlp', 'wide-mlp', 'cnn', 'cnn-batchnorm', 'speedrun'] as const;
 export type ModelName = (typeof MODELS)[number];
+/**
+ * The optimizers the command line's `--optimizer` takes.
+ *
+ * @example
+ * ```ts
+ * OPTIMIZERS.includes('adam'); // true
+ * ```
+ */
 export const OPTIMIZERS = ['adam', 'rmsprop', 'sgd'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** The choices of cnn-batchnorm that its example shares. */
+/**
+ * The choices of cnn-batchnorm that its example shares.
+ *
+ * @example
+ * ```ts
+ * new OneCycle({ maxLearningRate: CNN_BATCHNORM.peak, totalSteps: CNN_BATCHNORM.epochs * 469 });
+ * ```
+ */
 export const CNN_BATCHNORM = { epochs: 15, peak: 0.01 };
 
 export interface ModelDefaults {
@@ -33,7 +56,14 @@ export interface ModelDefaults {
   oneCycle?: number;
 }
 
-/** Epochs, batch size and optimizer of the tutorial or example each model comes from. */
+/**
+ * Epochs, batch size and optimizer of the tutorial or example each model comes from.
+ *
+ * @example
+ * ```ts
+ * MODEL_DEFAULTS.cnn; // { epochs: 12, batchSize: 128, optimizer: 'adam', from: 'tutorial 002', … }
+ * ```
+ */
 export const MODEL_DEFAULTS: Record<ModelName, ModelDefaults> = {
   mlp: { epochs: 10, batchSize: 32, optimizer: 'adam', from: 'tutorial 001', about: 'Flatten, Dense 128 relu, Dense 10 softmax' },
   'mlp-dropout': { epochs: 10, batchSize: 128, optimizer: 'adam', from: 'tutorial 000', about: 'Dense 128 relu, Dropout 0.2, Dense 10 softmax' },
@@ -51,9 +81,25 @@ export const MODEL_DEFAULTS: Record<ModelName, ModelDefaults> = {
   speedrun: { epochs: 2, batchSize: 128, optimizer: 'adam', from: 'examples/speedrun.ts', about: 'Conv2D 8 and 16 with BatchNorm, Dense 128, one-cycle rate', oneCycle: 0.02 },
 };
 
-/** Keras's default learning rates. */
+/**
+ * Keras's default learning rates.
+ *
+ * @example
+ * ```ts
+ * makeOptimizer('sgd', DEFAULT_LEARNING_RATE.sgd); // SGD at 0.01
+ * ```
+ */
 export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 0.001, rmsprop: 0.001, sgd: 0.01 };
 
+/**
+ * A named network, its layers built for MNIST's digits, seeded, not compiled.
+ *
+ * @example
+ * ```ts
+ * const model = buildModel('cnn', 4);
+ * model.compile({ optimizer: makeOptimizer('adam', 1e-3), loss: 'sparseCategoricalCrossentropy' });
+ * ```
+ */
 export function buildModel(name: ModelName, seed: number): Sequential {
   const flat = () => new Flatten({ inputShape: [28, 28] });
   const layers = {
@@ -68,7 +114,14 @@ export function buildModel(name: ModelName, seed: number): Sequential {
   return new Sequential(layers, { seed, name });
 }
 
-/** Tutorial 002's network (the bench puts augmentation in front of it, so the input shape is optional). */
+/**
+ * Tutorial 002's network (the bench puts augmentation in front of it, so the input shape is optional).
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([new RandomRotation(0.1, { inputShape: [28, 28, 1] }), ...cnnLayers()]);
+ * ```
+ */
 export function cnnLayers(inputShape?: number[]): Layer[] {
   return [
     new Conv2D(32, [3, 3], { activation: 'relu', ...(inputShape ? { inputShape } : {}) }),
@@ -91,7 +144,14 @@ const convBlock = (filters: number, momentum: number, padding: 'valid' | 'same' 
 /** Dense (no bias), BatchNormalization and ReLU. */
 const denseBlock = (units: number, momentum: number): Layer[] => [new Dense(units, { useBias: false }), new BatchNormalization({ momentum }), new ReLU()];
 
-/** examples/cnn-batchnorm.ts's network, for images [28, 28, 1]. */
+/**
+ * examples/cnn-batchnorm.ts's network, for images [28, 28, 1].
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(cnnBatchNormLayers(), { seed: 4 });
+ * ```
+ */
 export function cnnBatchNormLayers(): Layer[] {
   const fill = { fillMode: 'constant' } as const;
   return [
@@ -111,12 +171,27 @@ export function cnnBatchNormLayers(): Layer[] {
   ];
 }
 
-/** examples/speedrun.ts's network: BatchNormalization's moving statistics at momentum 0.9 follow a two-epoch run. */
+/**
+ * examples/speedrun.ts's network: BatchNormalization's moving statistics at momentum 0.9 follow a
+ * two-epoch run.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(speedrunLayers(), { seed: 1 });
+ * ```
+ */
 export function speedrunLayers(): Layer[] {
   return [...convBlock(8, 0.9, 'valid', [28, 28, 1]), new MaxPooling2D(2), ...convBlock(16, 0.9), new MaxPooling2D(2), new Flatten(), ...denseBlock(128, 0.9), new Dense(10, { activation: 'softmax' })];
 }
 
-/** The optimizer, at a constant rate, or on a one-cycle rate peaking at `learningRate` over `totalSteps`. */
+/**
+ * The optimizer, at a constant rate, or on a one-cycle rate peaking at `learningRate` over `totalSteps`.
+ *
+ * @example
+ * ```ts
+ * makeOptimizer('adam', 0.02, 2 * 469); // Adam on a one-cycle rate peaking at 0.02 over two epochs of batch 128
+ * ```
+ */
 export function makeOptimizer(name: OptimizerName, learningRate: number, oneCycleSteps?: number): Optimizer {
   const rate = oneCycleSteps === undefined ? learningRate : new OneCycle({ maxLearningRate: learningRate, totalSteps: oneCycleSteps, pctStart: 0.25 });
   return name === 'adam' ? new Adam({ learningRate: rate }) : name === 'rmsprop' ? new RMSprop({ learningRate: rate }) : new SGD({ learningRate: rate });

@@ -16,7 +16,19 @@ import { activationFromKeras, getActivation, type Activation as ActivationFn, ty
 import { Layer, rowsOf, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from '../layer.js';
 import { registerLayer, without } from '../registry.js';
 
-/** The forward/backward pair of a layer that applies one activation function. */
+/**
+ * The forward/backward pair of a layer that applies one activation function.
+ *
+ * @example
+ * ```ts
+ * class Tanh extends ActivationLayer {
+ *   static override readonly className: string = 'Tanh';
+ *   constructor(args: LayerArgs = {}) {
+ *     super('tanh', args);
+ *   }
+ * }
+ * ```
+ */
 export abstract class ActivationLayer extends Layer {
   /** The function applied. */
   readonly fn: ActivationFn;
@@ -70,7 +82,22 @@ export interface ActivationArgs extends LayerArgs {
   activation?: ActivationName;
 }
 
-/** Keras's Activation layer: `new Activation('tanh')` or `new Activation({ activation: 'tanh' })`. */
+/**
+ * Keras's Activation layer: `new Activation('tanh')` or `new Activation({ activation: 'tanh' })`.
+ *
+ * Applies one activation element-wise (softmax over the last axis); the names are those of Dense's
+ * `activation` option.
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new Dense(64, { inputShape: [784] }),
+ *   new Activation('tanh'),
+ *   new Dense(10),
+ *   new Activation('softmax'),
+ * ]);
+ * ```
+ */
 export class Activation extends ActivationLayer {
   static override readonly className: string = 'Activation';
 

@@ -15,6 +15,19 @@ export interface LeakyReLUArgs extends LayerArgs {
   alpha?: number;
 }
 
+/**
+ * Keras's LeakyReLU: x for x ≥ 0 and alpha·x below (alpha ≥ 0, default 0.3, as Keras and TensorFlow.js;
+ * Keras 3's files call it negative_slope, which is read as alpha).
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new Dense(128, { inputShape: [784] }),
+ *   new LeakyReLU({ alpha: 0.1 }),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class LeakyReLU extends ActivationLayer {
   static override readonly className: string = 'LeakyReLU';
   readonly alpha: number;

@@ -7,6 +7,20 @@ import { ActivationLayer } from './activation.js';
 import type { LayerArgs } from '../layer.js';
 import { registerLayer } from '../registry.js';
 
+/**
+ * Keras's ReLU layer: max(x, 0) element-wise, NaN passed through as TensorFlow does; the same as
+ * `new Activation('relu')`, for a network that puts BatchNormalization between a product and its
+ * activation.
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new Dense(128, { useBias: false, inputShape: [784] }),
+ *   new BatchNormalization(),
+ *   new ReLU(),
+ * ]);
+ * ```
+ */
 export class ReLU extends ActivationLayer {
   static override readonly className: string = 'ReLU';
 

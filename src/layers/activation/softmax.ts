@@ -8,6 +8,15 @@ import { ActivationLayer } from './activation.js';
 import type { LayerArgs } from '../layer.js';
 import { registerLayer } from '../registry.js';
 
+/**
+ * Keras's Softmax layer over the last axis: each row's exponentials divided by their sum, computed stably.
+ * A cross-entropy loss after it is computed from the logits, as after a Dense with a softmax activation.
+ *
+ * @example
+ * ```ts
+ * new Sequential([new Dense(10, { inputShape: [784] }), new Softmax()]);
+ * ```
+ */
 export class Softmax extends ActivationLayer {
   static override readonly className: string = 'Softmax';
 

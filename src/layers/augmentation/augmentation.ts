@@ -51,6 +51,18 @@ export interface FactorBounds {
   meaning: string;
 }
 
+/**
+ * What RandomRotation, RandomTranslation and RandomZoom share: in training, one affine transform drawn per
+ * image from the model's seeded generator and applied by one resampling kernel (with an exact backward
+ * pass); the identity at inference. Their options are Keras's: `fillMode` (`'reflect'` by default,
+ * `'constant'` with `fillValue`, `'wrap'`, `'nearest'`) and `interpolation` (`'bilinear'` by default,
+ * `'nearest'`). Images are [batch, height, width, channels].
+ *
+ * @example
+ * ```ts
+ * new RandomRotation(0.1, { fillMode: 'constant', fillValue: 0, interpolation: 'nearest' });
+ * ```
+ */
 export abstract class AffineAugmentation extends Layer {
   readonly fillMode: FillMode;
   readonly interpolation: Interpolation;
@@ -153,7 +165,14 @@ export abstract class AffineAugmentation extends Layer {
   }
 }
 
-/** A factor as given, copied for a config (a pair as a new array). */
+/**
+ * A factor as given, copied for a config (a pair as a new array).
+ *
+ * @example
+ * ```ts
+ * factorConfig([-0.1, 0.2]); // a new [-0.1, 0.2]
+ * ```
+ */
 export function factorConfig(f: unknown): unknown {
   return Array.isArray(f) ? [...f] : f;
 }
@@ -161,17 +180,37 @@ export function factorConfig(f: unknown): unknown {
 /**
  * A factor from a Keras config: a pair sorted, as Keras sorts it (RandomRotation's config always
  * holds its sorted [lower, upper]); anything else as it came, for the layer to check.
+ *
+ * @example
+ * ```ts
+ * kerasFactor([0.2, -0.1]); // [-0.1, 0.2]
+ * ```
  */
 export function kerasFactor(f: unknown): unknown {
   return Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number') ? [...(f as number[])].sort((a, b) => a - b) : f;
 }
 
-/** The shared options in Keras's spelling; the per-layer seed is null (ours come from the model's generator). */
+/**
+ * The shared options in Keras's spelling; the per-layer seed is null (ours come from the model's
+ * generator).
+ *
+ * @example
+ * ```ts
+ * augmentationToKeras(new RandomZoom(0.1).getConfig()); // { fill_mode: 'reflect', interpolation: 'bilinear', … }
+ * ```
+ */
 export function augmentationToKeras(c: LayerConfig): Json {
   return { fill_mode: c.fillMode, interpolation: c.interpolation, fill_value: c.fillValue, seed: null, data_format: 'channels_last' };
 }
 
-/** The shared options from a Keras config (Keras's defaults where absent); channels-first data is refused. */
+/**
+ * The shared options from a Keras config (Keras's defaults where absent); channels-first data is refused.
+ *
+ * @example
+ * ```ts
+ * augmentationFromKeras({ fill_mode: 'constant', fill_value: 0 }, require); // { fillMode: 'constant', … }
+ * ```
+ */
 export function augmentationFromKeras(k: Json, require: Require): LayerConfig {
   requireChannelsLast(k, require);
   const or = (v: unknown, fallback: unknown): unknown => (v === undefined ? fallback : v); // null kept, for the layer to refuse

@@ -14,8 +14,22 @@
 import type { Rng } from '../../tensor/random.js';
 import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
+/**
+ * Keras 3's RandomRotation: in training, rotates each image about its centre by a random fraction of a
+ * full turn, drawn from [−factor, factor] or from [lower, upper] (positive is counter-clockwise); the
+ * identity at inference.
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new RandomRotation(10 / 360, { fillMode: 'constant', inputShape: [28, 28, 1] }), // up to ±10°
+ *   new Conv2D(32, 3, { activation: 'relu' }),
+ * ]);
+ * ```
+ */
 export class RandomRotation extends AffineAugmentation {
   static override readonly className: string = 'RandomRotation';
   /** The factor as given. */
@@ -26,6 +40,7 @@ export class RandomRotation extends AffineAugmentation {
   /** `factor`: a fraction of a full turn f in [−1, 1] (the range [−|f|, |f|]), or [lower, upper] within [−1, 1]. */
   constructor(factor: Factor, args: AugmentationArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'RandomRotation', factor, ['factor']);
     // Keras's own check lets a pair such as [−2, 0.5] through (it tests only factor[0] ≤ 1 and
     // factor[1] ≥ −1); here both bounds must be within one turn either way.
     this.range = this.factorRange('factor', factor, { min: -1, max: 1, meaning: 'fractions of a full turn' });

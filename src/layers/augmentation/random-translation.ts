@@ -12,10 +12,21 @@
 import type { Rng } from '../../tensor/random.js';
 import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 const BOUNDS = { min: -1, max: 1, meaning: 'fractions of the image size' };
 
+/**
+ * Keras 3's RandomTranslation: in training, shifts each image by random fractions of its height and width
+ * (each a factor f for [−f, f], or [lower, upper]; positive moves down and right); the identity at
+ * inference.
+ *
+ * @example
+ * ```ts
+ * new RandomTranslation(0.1, 0.1, { fillMode: 'constant', inputShape: [28, 28, 1] }); // up to ±10% each way
+ * ```
+ */
 export class RandomTranslation extends AffineAugmentation {
   static override readonly className: string = 'RandomTranslation';
   readonly heightFactor: Factor;
@@ -26,6 +37,7 @@ export class RandomTranslation extends AffineAugmentation {
   /** Each factor: a fraction f of the size in [−1, 1] (the range [−|f|, |f|]), or [lower, upper] within [−1, 1]. */
   constructor(heightFactor: Factor, widthFactor: Factor, args: AugmentationArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'RandomTranslation', heightFactor, ['heightFactor', 'widthFactor']);
     this.heightRange = this.factorRange('heightFactor', heightFactor, BOUNDS);
     this.widthRange = this.factorRange('widthFactor', widthFactor, BOUNDS);
     this.heightFactor = factorConfig(heightFactor) as Factor;

@@ -14,12 +14,23 @@ import { ValueError } from '../../errors.js';
 import type { Rng } from '../../tensor/random.js';
 import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 // Keras refuses −1 itself: a zoom of 1 + (−1) = 0 would read one point for the whole image. A single
 // factor of 1 still gives the range [−1, 1], as in Keras.
 const BOUNDS = { min: -1, max: 1, minOpen: true, meaning: 'fractions of the size to zoom out (positive) or in (negative)' };
 
+/**
+ * Keras 3's RandomZoom: in training, scales each image about its centre by 1 + a random factor per axis
+ * (positive zooms out, negative in); with `widthFactor` null, both axes take the height's factor. The
+ * identity at inference.
+ *
+ * @example
+ * ```ts
+ * new RandomZoom(0.1, null, { fillMode: 'constant', inputShape: [28, 28, 1] }); // 0.9 to 1.1 times, both axes alike
+ * ```
+ */
 export class RandomZoom extends AffineAugmentation {
   static override readonly className: string = 'RandomZoom';
   readonly heightFactor: Factor;
@@ -34,6 +45,7 @@ export class RandomZoom extends AffineAugmentation {
    */
   constructor(heightFactor: Factor, widthFactor: Factor | null = null, args: AugmentationArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'RandomZoom', heightFactor, ['heightFactor', 'widthFactor']);
     this.heightRange = this.factorRange('heightFactor', heightFactor, BOUNDS);
     if (widthFactor !== null && typeof widthFactor === 'object' && !Array.isArray(widthFactor)) {
       throw new ValueError(`${this.describe()}: widthFactor must be a number, [lower, upper] or null (the height's zoom on both axes), got an object; the options go third: new RandomZoom(heightFactor, null, { … }).`);

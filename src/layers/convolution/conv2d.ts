@@ -19,6 +19,7 @@ import type { WindowGeometry } from '../../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { AffineLayer, affineFromKeras, affineToKeras, type WeightLayerArgs } from '../affine.js';
 import type { BackwardOptions, BuildContext, ForwardContext, LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 import { checkPadding, pair, windowFromKeras, windowGeometry, type Padding } from '../window.js';
 
@@ -29,6 +30,23 @@ export interface Conv2DArgs extends WeightLayerArgs {
   padding?: Padding;
 }
 
+/**
+ * Keras's Conv2D over channels-last images [batch, height, width, channels]: `filters` kernels of
+ * `kernelSize` (n or [h, w]), moved by `strides` with `'valid'` (default) or `'same'` padding, then the
+ * bias and the activation. The kernel is [kh, kw, inChannels, filters], as Keras stores it. A 2-D
+ * convolution is all it does: no dilation, groups or channels-first data.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Conv2D(32, 3, { activation: 'relu', padding: 'same', inputShape: [28, 28, 1] }),
+ *   new MaxPooling2D(2),
+ *   new Conv2D(64, [3, 3], { activation: 'relu' }),
+ *   new Flatten(),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class Conv2D extends AffineLayer {
   static override readonly className: string = 'Conv2D';
   readonly filters: number;
@@ -41,6 +59,7 @@ export class Conv2D extends AffineLayer {
 
   constructor(filters: number, kernelSize: number | [number, number], args: Conv2DArgs = {}) {
     super(args, ['strides', 'padding']);
+    refuseOptionsFirst(this.describe(), 'Conv2D', filters, ['filters', 'kernelSize']);
     if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`${this.describe()}: filters must be a positive integer, got ${String(filters)}.`);
     this.filters = filters;
     this.kernelSize = pair(kernelSize, 'kernelSize', this.describe());

@@ -15,10 +15,26 @@ import { kernels } from '../../tensor/backend.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { AffineLayer, affineFromKeras, affineToKeras, type WeightLayerArgs } from '../affine.js';
 import { rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 export type DenseArgs = WeightLayerArgs;
 
+/**
+ * Keras's Dense layer: `y = activation(x · kernel + bias)` over the last axis, with a kernel [inputDim,
+ * units] (Glorot-uniform by default, Keras's layout) and a bias [units] (zeros). An input of higher rank
+ * is computed row by row over its leading dimensions. The number of units comes first, as in Keras:
+ * `new Dense(128, { ... })`.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Flatten({ inputShape: [28, 28] }),
+ *   new Dense(128, { activation: 'relu', kernelRegularizer: regularizers.l2(1e-4) }),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class Dense extends AffineLayer {
   static override readonly className: string = 'Dense';
   readonly units: number;
@@ -27,6 +43,7 @@ export class Dense extends AffineLayer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args, []);
+    refuseOptionsFirst(this.describe(), 'Dense', units, ['units']);
     if (!Number.isInteger(units) || units <= 0) {
       throw new ValueError(`${this.describe()}: units must be a positive integer, got ${String(units)}.`);
     }

@@ -9,8 +9,23 @@ import { ValueError } from '../../errors.js';
 import { kernels } from '../../tensor/backend.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from '../layer.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
+/**
+ * Keras's Dropout, inverted: in training each value is dropped with probability `rate` and the others are
+ * scaled by 1/(1 − rate); at inference it is the identity. The masks come from the model's seeded
+ * generator, so a seeded `fit` repeats bit for bit.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Dense(128, { activation: 'relu', inputShape: [784] }),
+ *   new Dropout(0.2),
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class Dropout extends Layer {
   static override readonly className: string = 'Dropout';
   readonly rate: number;
@@ -22,6 +37,7 @@ export class Dropout extends Layer {
 
   constructor(rate: number, args: LayerArgs = {}) {
     super(args);
+    refuseOptionsFirst(this.describe(), 'Dropout', rate, ['rate']);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new ValueError(`${this.describe()}: rate must be a number in [0, 1), got ${String(rate)}.`);
     }

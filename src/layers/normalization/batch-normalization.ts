@@ -68,6 +68,25 @@ const OWN_KEYS = [
   'gammaRegularizer',
 ] as const;
 
+/**
+ * Keras's BatchNormalization over the last axis (the features after Dense, the channels after Conv2D). In
+ * training it normalizes by the batch's mean and (biased) variance, then scales by γ and shifts by β, and
+ * moves its moving averages by Keras's rule (`moving = moving·momentum + batch·(1 − momentum)`); at
+ * inference, and when frozen (`trainable: false`, as in Keras 3), it uses the moving statistics. γ and β
+ * are trainable; the moving mean and variance are non-trainable weights, saved and loaded with the rest.
+ *
+ * Options, with Keras's defaults: `axis` −1 (only the last axis is supported), `momentum` 0.99, `epsilon`
+ * 1e-3, `center` and `scale` true, the four initializers and the two regularizers.
+ *
+ * @example
+ * ```ts
+ * new Sequential([
+ *   new Conv2D(32, 3, { useBias: false, inputShape: [28, 28, 1] }),
+ *   new BatchNormalization({ momentum: 0.9 }),
+ *   new ReLU(),
+ * ]);
+ * ```
+ */
 export class BatchNormalization extends Layer {
   static override readonly className: string = 'BatchNormalization';
   readonly axis: number;

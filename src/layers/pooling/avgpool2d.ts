@@ -34,6 +34,15 @@ function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) 
   }
 }
 
+/**
+ * Keras's AveragePooling2D over channels-last images: the mean of each `poolSize` window (default 2), per
+ * channel. With `'same'` padding a window over the edge averages only what is inside it, as Keras does.
+ *
+ * @example
+ * ```ts
+ * new AveragePooling2D(2, { padding: 'same' }); // [batch, 7, 7, 64] → [batch, 4, 4, 64]
+ * ```
+ */
 export class AveragePooling2D extends Pooling2D {
   static override readonly className: string = 'AveragePooling2D';
 

@@ -14,6 +14,19 @@ import { Layer, type BackwardOptions, type ForwardContext } from '../layer.js';
 import { globalPoolingKeras } from './pooling.js';
 import { registerLayer } from '../registry.js';
 
+/**
+ * Keras's GlobalAveragePooling2D: the mean of each channel over the whole image, [batch, height, width,
+ * channels] → [batch, channels].
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
+ *   new GlobalAveragePooling2D(), // [batch, 26, 26, 32] → [batch, 32]
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class GlobalAveragePooling2D extends Layer {
   static override readonly className: string = 'GlobalAveragePooling2D';
   private y?: FloatTensor;

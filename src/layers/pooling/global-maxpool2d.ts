@@ -18,6 +18,19 @@ import { globalPoolingKeras } from './pooling.js';
 import { registerLayer } from '../registry.js';
 import { windowGeometry } from '../window.js';
 
+/**
+ * Keras's GlobalMaxPooling2D: the largest value of each channel over the whole image, [batch, height,
+ * width, channels] → [batch, channels]; the gradient goes to the first maximum.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
+ *   new GlobalMaxPooling2D(), // [batch, 26, 26, 32] → [batch, 32]
+ *   new Dense(10, { activation: 'softmax' }),
+ * ]);
+ * ```
+ */
 export class GlobalMaxPooling2D extends Layer {
   static override readonly className: string = 'GlobalMaxPooling2D';
   private geometry?: WindowGeometry;

@@ -12,6 +12,17 @@ import { registerLayer, without } from '../registry.js';
 
 export type MaxPooling2DArgs = Pooling2DArgs;
 
+/**
+ * Keras's MaxPooling2D over channels-last images: the largest value of each `poolSize` window (default 2),
+ * per channel, the windows moved by `strides` (default: the pool size) with `'valid'` or `'same'` padding.
+ * The gradient goes to the input that won the window.
+ *
+ * @example
+ * ```ts
+ * new MaxPooling2D(2);                                   // [batch, 28, 28, 32] → [batch, 14, 14, 32]
+ * new MaxPooling2D([3, 3], { strides: 2, padding: 'same' });
+ * ```
+ */
 export class MaxPooling2D extends Pooling2D {
   static override readonly className: string = 'MaxPooling2D';
   private argmax?: Int32Array;

@@ -7,6 +7,7 @@ import type { WindowGeometry } from '../../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerConfig } from '../layer.js';
 import type { KerasMapping } from '../registry.js';
+import { refuseOptionsFirst } from '../leading-arguments.js';
 import { checkPadding, pair, requireChannelsLast, windowFromKeras, windowGeometry, type Padding } from '../window.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -16,6 +17,18 @@ export interface Pooling2DArgs extends LayerArgs {
   padding?: Padding;
 }
 
+/**
+ * What MaxPooling2D and AveragePooling2D share: the window's size, strides and padding, the output shape
+ * they give, and their config. The pool size comes first: `new MaxPooling2D(2, { strides: 1 })`.
+ *
+ * @example
+ * ```ts
+ * const pool = new MaxPooling2D(2, { strides: 1 });
+ * pool.poolSize; // [2, 2]
+ * pool.strides;  // [1, 1]
+ * pool.padding;  // 'valid'
+ * ```
+ */
 export abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
@@ -27,6 +40,7 @@ export abstract class Pooling2D extends Layer {
   /** poolSize: n or [h, w] (default 2, as in Keras). */
   constructor(poolSize: number | [number, number] = 2, args: Pooling2DArgs = {}) {
     super(args, ['strides', 'padding']);
+    refuseOptionsFirst(this.describe(), this.className, poolSize, ['poolSize']);
     this.poolSize = pair(poolSize, 'poolSize', this.describe());
     this.strides = pair(args.strides ?? this.poolSize, 'strides', this.describe());
     this.padding = checkPadding(args.padding ?? 'valid', this.describe());
@@ -58,7 +72,14 @@ export abstract class Pooling2D extends Layer {
   }
 }
 
-/** A pooling's Keras mapping: the same options under Keras's class name. */
+/**
+ * A pooling's Keras mapping: the same options under Keras's class name.
+ *
+ * @example
+ * ```ts
+ * registerLayer(MaxPooling2D, { fromConfig, keras: poolingKeras(MaxPooling2D.className) });
+ * ```
+ */
 export function poolingKeras(className: string): KerasMapping {
   return {
     className,
@@ -73,6 +94,11 @@ export function poolingKeras(className: string): KerasMapping {
 /**
  * A global pooling's Keras mapping (GlobalAveragePooling2D, GlobalMaxPooling2D): no options of
  * ours; Keras's keepdims (output [B, 1, 1, C]) and channels-first data are refused.
+ *
+ * @example
+ * ```ts
+ * registerLayer(GlobalMaxPooling2D, { fromConfig, keras: globalPoolingKeras(GlobalMaxPooling2D.className) });
+ * ```
  */
 export function globalPoolingKeras(className: string): KerasMapping {
   return {

@@ -7,6 +7,14 @@ import { Layer, type BackwardOptions, type ForwardContext } from '../layer.js';
 import { registerLayer } from '../registry.js';
 import { requireChannelsLast } from '../window.js';
 
+/**
+ * Keras's Flatten: each sample as one row, [batch, d1, d2, …] → [batch, d1·d2·…], a view of the same data.
+ *
+ * @example
+ * ```ts
+ * new Flatten({ inputShape: [28, 28] }); // [batch, 28, 28] → [batch, 784]
+ * ```
+ */
 export class Flatten extends Layer {
   static override readonly className: string = 'Flatten';
 
