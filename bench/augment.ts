@@ -13,7 +13,19 @@
  * Run alone: npx tsx bench/augment.ts
  */
 import { pathToFileURL } from 'node:url';
-import { RandomRotation, RandomTranslation, RandomZoom, Rng, Sequential, Tensor, getBackend, getThreads, kernels, loadMnist, toCategorical, type FloatTensor } from 'mnist-nn';
+import {
+  RandomRotation,
+  RandomTranslation,
+  RandomZoom,
+  Rng,
+  Sequential,
+  Tensor,
+  getBackend,
+  getThreads,
+  kernels,
+  loadMnist,
+  toCategorical,
+} from 'mnist-nn';
 import { cnnLayers } from '../src/zoo/networks.js';
 
 export interface AugmentResult {
@@ -29,15 +41,19 @@ export interface AugmentResult {
 
 const BATCH = 128;
 
-export async function runAugmentCost(samples = Number(process.env.BENCH_AUG_SAMPLES ?? 6000), rounds = Number(process.env.BENCH_AUG_ROUNDS ?? 3)): Promise<AugmentResult> {
+export async function runAugmentCost(
+  samples = Number(process.env.BENCH_AUG_SAMPLES ?? 6000),
+  rounds = Number(process.env.BENCH_AUG_ROUNDS ?? 3),
+): Promise<AugmentResult> {
   // The first round warms up and is not counted: with fewer than two there would be nothing to report.
-  if (!Number.isInteger(rounds) || rounds < 2) throw new Error(`BENCH_AUG_ROUNDS must be an integer ≥ 2 (the first round only warms up), got ${rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 2)
+    throw new Error(`BENCH_AUG_ROUNDS must be an integer ≥ 2 (the first round only warms up), got ${rounds}`);
   const { xTrain, yTrain } = loadMnist();
   const n = Math.min(samples, 60000);
   // The digits in the backend's memory, as fit's shuffled batches are (slices share it).
   const data = kernels().alloc(n * 784, 'float32');
   data.set(xTrain.slice(0, n).div(255).data);
-  const x = new Tensor(data, [n, 28, 28, 1]) as FloatTensor;
+  const x = new Tensor(data, [n, 28, 28, 1]);
   const y = toCategorical(yTrain.slice(0, n), 10);
   const model = (augment: boolean): Sequential => {
     const front = augment ? [new RandomRotation(0.1), new RandomTranslation(0.1, 0.1), new RandomZoom(0.1)] : [];
@@ -47,7 +63,14 @@ export async function runAugmentCost(samples = Number(process.env.BENCH_AUG_SAMP
     return m;
   };
   const models = { with: model(true), without: model(false) };
-  const result: AugmentResult = { samples: n, backend: getBackend(), threads: getThreads(), with: [], without: [], layersMs: 0 };
+  const result: AugmentResult = {
+    samples: n,
+    backend: getBackend(),
+    threads: getThreads(),
+    with: [],
+    without: [],
+    layersMs: 0,
+  };
   for (let r = 0; r < rounds; r++) {
     const spent = { with: 0, without: 0 };
     for (let lo = 0, k = 0; lo < n; lo += BATCH, k++) {
@@ -65,7 +88,7 @@ export async function runAugmentCost(samples = Number(process.env.BENCH_AUG_SAMP
     }
   }
   const front = models.with.layers.slice(0, 3);
-  const batch = x.slice(0, BATCH) as FloatTensor;
+  const batch = x.slice(0, BATCH);
   const ctx = { training: true, rng: new Rng(1) };
   const pass = () => front.reduce((h, l) => l.forward(h, ctx), batch);
   for (let i = 0; i < 20; i++) pass();

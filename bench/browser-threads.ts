@@ -30,14 +30,20 @@ export interface PageThreads {
   /** Seconds of each run, on one thread and on every core. */
   one: number[];
   all: number[];
-  /** CPU seconds of Chromium's threads other than the training's (its worker and their pool), each run; empty where /proc is missing. */
+  /**
+   * CPU seconds of Chromium's threads other than the training's (its worker and their pool), each run; empty where
+   * /proc is missing.
+   */
   otherOne: number[];
   otherAll: number[];
   epochs: string;
   batch: string;
   /** Each core's speed just before and after the rounds (bench/cores.ts). */
   coreSpeeds: (CoreSpeeds | string)[];
-  /** The share of the split kernel calls' tasks that the pool's workers ran, each run on every core (getThreadTasks; an even split is (cores − 1) ÷ cores). */
+  /**
+   * The share of the split kernel calls' tasks that the pool's workers ran, each run on every core (getThreadTasks; an
+   * even split is (cores − 1) ÷ cores).
+   */
   workerShare: number[];
 }
 
@@ -57,7 +63,10 @@ function chromiumThreads(): Map<string, { seconds: number; training: boolean }> 
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(`${pid}/${tid}`, { seconds: (Number(fields[11]) + Number(fields[12])) / tick, training: name.startsWith('DedicatedWorker') });
+        out.set(`${pid}/${tid}`, {
+          seconds: (Number(fields[11]) + Number(fields[12])) / tick,
+          training: name.startsWith('DedicatedWorker'),
+        });
       }
     } catch {
       // a process or thread that ended while being read
@@ -77,31 +86,55 @@ export async function runPageThreads(): Promise<PageThreads> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
   await buildWeb();
   const { server, url } = await serveWeb(0);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
   try {
     const page = await browser.newPage();
-    const run = async (threads: number): Promise<{ seconds: number; reported: number; other: number; workerShare: number }> => {
+    const run = async (
+      threads: number,
+    ): Promise<{ seconds: number; reported: number; other: number; workerShare: number }> => {
       await page.goto(`${url}?threads=${threads}`);
       await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
       if (EPOCHS) await page.fill('#epochs', EPOCHS);
       if (BATCH) await page.fill('#batch-size', BATCH);
       const before = chromiumThreads();
       await page.click('#train');
-      // Polled every 100 ms, not at every animation frame (Playwright's default), which would keep the page's main thread busy.
-      await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 600_000, polling: 100 });
+      // Polled every 100 ms, not at every animation frame (Playwright's default), which would keep the page's main
+      // thread busy.
+      await page.waitForFunction(() => document.body.dataset.training === 'done', null, {
+        timeout: 600_000,
+        polling: 100,
+      });
       const other = otherSeconds(before, chromiumThreads());
       const status = (await page.textContent('#train-status')) ?? '';
       const m = /^Done: \d+ epochs? \([\d.]+ s, wasm, (\d+) threads?\)/.exec(status);
       if (!m) throw new Error(`unexpected status: ${status}`);
       const tasks = ((await page.evaluate(() => document.body.dataset.threadTasks)) ?? '').split(',').map(Number);
       const workerShare = tasks.slice(1).reduce((a, b) => a + b, 0) / tasks.reduce((a, b) => a + b, 0);
-      return { seconds: Number(await page.evaluate(() => document.body.dataset.trainSeconds)), reported: Number(m[1]), other, workerShare };
+      return {
+        seconds: Number(await page.evaluate(() => document.body.dataset.trainSeconds)),
+        reported: Number(m[1]),
+        other,
+        workerShare,
+      };
     };
     await page.goto(url);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const epochs = EPOCHS ?? `${await page.inputValue('#epochs')} (the page's)`;
     const batch = BATCH ?? `${await page.inputValue('#batch-size')} (the page's)`;
-    const result: PageThreads = { cores, one: [], all: [], otherOne: [], otherAll: [], epochs, batch, coreSpeeds: [], workerShare: [] };
+    const result: PageThreads = {
+      cores,
+      one: [],
+      all: [],
+      otherOne: [],
+      otherAll: [],
+      epochs,
+      batch,
+      coreSpeeds: [],
+      workerShare: [],
+    };
     await run(cores); // warm-up: the browser's caches and JIT
     result.coreSpeeds.push(await probeCores());
     for (let r = 0; r < ROUNDS; r++) {
@@ -132,13 +165,18 @@ export const pageSpeedup = (r: PageThreads): number => median(r.one) / median(r.
 export function pageThreadsReport(r: PageThreads): string {
   const one = median(r.one);
   const all = median(r.all);
-  const other = (v: number[]): string => (v.length ? `; Chromium's other threads ${v.map((s) => s.toFixed(2)).join(', ')} CPU-s` : '');
+  const other = (v: number[]): string =>
+    v.length ? `; Chromium's other threads ${v.map((s) => s.toFixed(2)).join(', ')} CPU-s` : '';
   return [
     `Chromium, the page's MLP, ${r.epochs} epochs of 12,000 digits, batch ${r.batch}:`,
     `  1 thread: ${r.one.map((s) => s.toFixed(2)).join(', ')} s (median ${one.toFixed(2)})${other(r.otherOne)}`,
     `  ${r.cores} threads: ${r.all.map((s) => s.toFixed(2)).join(', ')} s (median ${all.toFixed(2)})${other(r.otherAll)}`,
     `  1 thread ÷ ${r.cores} threads: ${pageSpeedup(r).toFixed(2)}× (issue 15's target on 2 cores: ≥ 1.6×)`,
-    ...(r.workerShare.length ? [`  on ${r.cores} threads the pool's workers ran ${workerShares(r)} of the split calls' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`] : []),
+    ...(r.workerShare.length
+      ? [
+          `  on ${r.cores} threads the pool's workers ran ${workerShares(r)} of the split calls' tasks (an even split: ${((100 * (r.cores - 1)) / r.cores).toFixed(0)}%)`,
+        ]
+      : []),
     `  what the cores' speeds allowed then (bench/cores.ts): ${ceilingsNote(r.coreSpeeds)}`,
     ...r.coreSpeeds.map((c, i) => `  ${i === 0 ? 'before' : 'after'} the rounds, ${coresLine(c)}`),
   ].join('\n');

@@ -26,7 +26,10 @@ export async function runBatchNormCnnEpoch(
   const x = flat.reshape([n, 28, 28, 1]);
   const d = MODEL_DEFAULTS['cnn-batchnorm'];
   const model = buildModel('cnn-batchnorm', 1);
-  model.compile({ optimizer: makeOptimizer('adam', d.oneCycle!, Math.ceil(n / d.batchSize)), loss: 'sparseCategoricalCrossentropy' });
+  model.compile({
+    optimizer: makeOptimizer('adam', d.oneCycle!, Math.ceil(n / d.batchSize)),
+    loss: 'sparseCategoricalCrossentropy',
+  });
   const t0 = performance.now();
   const h = await model.fit(x, y, { epochs: 1, batchSize: d.batchSize, verbose: 0 });
   const seconds = (performance.now() - t0) / 1e3;
@@ -38,8 +41,10 @@ export async function runBatchNormCnnEpoch(
     await model.save(dir, { format: 'tfjs' });
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const w = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-    const weightData = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
-    theirs = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+    const weightData = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength);
+    theirs = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -60,9 +65,12 @@ export function batchNormCnnReport(r: CnnResult, seed002?: CnnResult): string {
   const theirs = perEpoch(r.tfSeconds, r.tfSamples);
   return [
     `ours (wasm, ${r.threads} threads): ${r.seconds.toFixed(1)} s for ${r.samples} digits → ${ours.toFixed(1)} s per 60,000-digit epoch (loss ${r.loss.toFixed(4)})` +
-      (seed002 ? `; ${(ours / perEpoch(seed002.seconds, seed002.samples)).toFixed(2)}× the seed 002 epoch of this run` : ''),
+      (seed002
+        ? `; ${(ours / perEpoch(seed002.seconds, seed002.samples)).toFixed(2)}× the seed 002 epoch of this run`
+        : ''),
     `TF.js cpu, without the augmentation layers: ${r.tfSeconds.toFixed(1)} s for ${r.tfSamples} digits → ${theirs.toFixed(0)} s per epoch (${(theirs / 3600).toFixed(1)} h), extrapolated; ratio ${(theirs / ours).toFixed(0)}×`,
   ].join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(batchNormCnnReport(await runBatchNormCnnEpoch()));
+if (import.meta.url === pathToFileURL(process.argv[1]).href)
+  console.log(batchNormCnnReport(await runBatchNormCnnEpoch()));

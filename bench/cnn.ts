@@ -112,10 +112,12 @@ const sum = (v: number[]): number => v.reduce((s, t) => s + t, 0);
  * pair too (one run's pairs gave 1.25 to 2.34), and the totals take both thread counts across the
  * same stretch of time.
  */
-export const oneThreadSpeedup = (r: CnnResult): number => (r.oneThread?.one.length ? sum(r.oneThread.one) / sum(r.oneThread.all) : NaN);
+export const oneThreadSpeedup = (r: CnnResult): number =>
+  r.oneThread?.one.length ? sum(r.oneThread.one) / sum(r.oneThread.all) : NaN;
 
 /** Seconds a 60,000-digit epoch on one thread, from the alternating turns. */
-export const oneThreadEpoch = (r: CnnResult): number => (r.oneThread ? perEpoch(sum(r.oneThread.one), r.oneThread.samples) : NaN);
+export const oneThreadEpoch = (r: CnnResult): number =>
+  r.oneThread ? perEpoch(sum(r.oneThread.one), r.oneThread.samples) : NaN;
 
 /** Seconds per 60,000-digit epoch, from a run on fewer digits. */
 export const perEpoch = (seconds: number, samples: number): number => (seconds * CNN_SAMPLES) / samples;

@@ -38,7 +38,9 @@ export function coresLine(c: CoreSpeeds | string): string {
 /** The ceilings of probes taken before and after a measurement, for its row: "1.93× before, 1.56× after". */
 export function ceilingsNote(probes: (CoreSpeeds | string)[]): string {
   const at = ['before', 'after'];
-  return probes.map((c, i) => `${typeof c === 'string' ? 'not measured' : `${ceiling(c).toFixed(2)}×`} ${at[i] ?? ''}`.trim()).join(', ');
+  return probes
+    .map((c, i) => `${typeof c === 'string' ? 'not measured' : `${ceiling(c).toFixed(2)}×`} ${at[i] ?? ''}`.trim())
+    .join(', ');
 }
 
 /** Runs the probe on every core at once; a string saying why not where it cannot. */
@@ -46,18 +48,25 @@ export async function probeCores(): Promise<CoreSpeeds | string> {
   if (process.platform !== 'linux') return 'taskset pins to a core on Linux only';
   if (spawnSync('taskset', ['--version']).error) return 'no taskset (util-linux)';
   const cores = availableParallelism();
-  const start = Date.now() + 3000; // every child starts the product at once, after its own start-up (a child late to it says so)
-  const runs = Array.from({ length: cores }, (_, cpu) =>
-    new Promise<number>((resolve, reject) => {
-      const child = spawn('taskset', ['-c', String(cpu), process.execPath, '--import', 'tsx', PROBE], {
-        env: { ...process.env, CORE_PROBE_START: String(start) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 && Number(out) > 0 ? resolve(Number(out)) : reject(new Error(`core probe on cpu${cpu} exited with ${code}: ${out}`))));
-    }),
+  // every child starts the product at once, after its own start-up (a child late to it says so)
+  const start = Date.now() + 3000;
+  const runs = Array.from(
+    { length: cores },
+    (_, cpu) =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn('taskset', ['-c', String(cpu), process.execPath, '--import', 'tsx', PROBE], {
+          env: { ...process.env, CORE_PROBE_START: String(start) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0 && Number(out) > 0
+            ? resolve(Number(out))
+            : reject(new Error(`core probe on cpu${cpu} exited with ${code}: ${out}`)),
+        );
+      }),
   );
   try {
     return { micros: await Promise.all(runs) };
@@ -71,7 +80,10 @@ async function probe(start: number): Promise<void> {
   const { KERNELS_PLAIN } = await import('../src/tensor/wasm/binary.js');
   const bytes = Uint8Array.from(atob(KERNELS_PLAIN), (c) => c.charCodeAt(0));
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384 }); // the kernels declare a maximum
-  const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+  const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as Record<
+    string,
+    (...a: number[]) => void
+  >;
   const [m, depth, n] = [16, 784, 128];
   // A [m,depth] at 0, B [depth,n] after it, B packed, C, then the tile scratch; values in [0, 1).
   const a = 0;

@@ -13,7 +13,8 @@
  * As a check of the path, the page's own reading (with its shipped model, web/model/model.mnn, in
  * the browser) is compared with Node's reading of the same pixels with that file.
  *
- *   npx tsx bench/drawings.ts [--per-class N] [--seed S] [--renderer chromium|node|both] [--check N] [--reuse] [--out DIR] MODEL...
+ *   npx tsx bench/drawings.ts [--per-class N] [--seed S] [--renderer chromium|node|both] [--check N] [--reuse] [--out
+ *   DIR] MODEL...
  *
  * MODEL: model files or run directories (default web/model/model.mnn). --renderer node draws the
  * strokes with test/helpers/drawn-digits.ts's renderStrokes instead of Chromium (no browser; an
@@ -22,7 +23,8 @@
  * --check: how many of the set are also drawn with the mouse (default 24; the page tests' six always are);
  * --reuse: read the Chromium inputs a run of the same set left in --out (inputs-chromium.f32) instead of drawing.
  * Writes to --out (default scratch/drawings): results.json, inputs.png (each drawing as the network
- * sees it) and misread.png (those some model misreads, captioned with the first model's reading). Chromium: /usr/bin/chromium, or CHROMIUM_PATH.
+ * sees it) and misread.png (those some model misreads, captioned with the first model's reading). Chromium:
+ * /usr/bin/chromium, or CHROMIUM_PATH.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,13 +34,36 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { Tensor, loadModel, mnistFromImage, plotDigits, type Sequential } from '../src/index.js';
 import { buildWeb, serveWeb } from '../scripts/demo.js';
-import { PAD, PAGE_TEST_DIGITS, PEN, drawOnPage, drawingSet, mousePath, renderStrokes, type Drawing, type Stroke } from '../test/helpers/drawn-digits.js';
+import {
+  PAD,
+  PAGE_TEST_DIGITS,
+  PEN,
+  drawOnPage,
+  drawingSet,
+  mousePath,
+  renderStrokes,
+  type Drawing,
+} from '../test/helpers/drawn-digits.js';
 
-/** Saves the drawings `which` of the inputs x ([n·784]) as a PNG grid, captioned with their digit (and one model's reading). */
-async function saveGrid(path: string, x: Float32Array, which: number[], labels: number[], predictions?: number[], columns = 20): Promise<void> {
+/**
+ * Saves the drawings `which` of the inputs x ([n·784]) as a PNG grid, captioned with their digit (and one model's
+ * reading).
+ */
+async function saveGrid(
+  path: string,
+  x: Float32Array,
+  which: number[],
+  labels: number[],
+  predictions?: number[],
+  columns = 20,
+): Promise<void> {
   const images = new Float32Array(which.length * 784);
   which.forEach((i, k) => images.set(x.subarray(i * 784, (i + 1) * 784), k * 784));
-  const plot = await plotDigits(new Tensor(images, [which.length, 28, 28]), which.map((i) => labels[i]), { columns, ...(predictions ? { predictions: which.map((i) => predictions[i]) } : {}) });
+  const plot = await plotDigits(
+    new Tensor(images, [which.length, 28, 28]),
+    which.map((i) => labels[i]),
+    { columns, ...(predictions ? { predictions: which.map((i) => predictions[i]) } : {}) },
+  );
   await plot.save(path);
 }
 
@@ -56,8 +81,9 @@ const { values, positionals } = parseArgs({
 const perClass = Number(values['per-class']);
 const seed = Number(values.seed);
 const renderer = values.renderer as 'chromium' | 'node' | 'both';
-if (!['chromium', 'node', 'both'].includes(renderer)) throw new Error(`--renderer: chromium, node or both, not ${renderer}`);
-const out = values.out!;
+if (!['chromium', 'node', 'both'].includes(renderer))
+  throw new Error(`--renderer: chromium, node or both, not ${renderer}`);
+const out = values.out;
 const checkCount = Number(values.check);
 const modelPaths = positionals.length > 0 ? positionals : ['web/model/model.mnn'];
 
@@ -89,14 +115,28 @@ declare function padBase64(canvas: HTMLCanvasElement): string;
  * real mouse on the real pad (as test/browser.test.ts draws, a few seconds each); their pixels are
  * compared with the replay's, and the page's own reading is kept.
  */
-async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pixels: Uint8Array[]; checked: { index: number; differing: number; largest: number; input: number; pageDigit: string }[] }> {
+async function renderInChromium(
+  items: Drawing[],
+  check: number[],
+): Promise<{
+  pixels: Uint8Array[];
+  checked: { index: number; differing: number; largest: number; input: number; pageDigit: string }[];
+}> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (apt-get install chromium, or --renderer node)`);
+  if (!existsSync(executablePath))
+    throw new Error(`no Chromium at ${executablePath} (apt-get install chromium, or --renderer node)`);
   await buildWeb();
   const { server, url } = await serveWeb(0);
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 1220 } });
@@ -104,7 +144,8 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
-    if ((await page.evaluate(() => document.body.dataset.modelReady)) !== 'true') throw new Error(`the page did not load its model: ${await page.textContent('#model-info')}`);
+    if ((await page.evaluate(() => document.body.dataset.modelReady)) !== 'true')
+      throw new Error(`the page did not load its model: ${await page.textContent('#model-info')}`);
     // tsx compiles with esbuild's keepNames, which wraps named functions in __name(): give the page one.
     await page.evaluate('globalThis.__name = (f) => f');
     await page.evaluate(() => {
@@ -117,7 +158,13 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
     });
     // The page's pen (web/src/pen.ts), bundled and added to the page: the drawings are painted by
     // the code the pad's pointer handlers run.
-    const penBundle = await build({ entryPoints: [fileURLToPath(new URL('../web/src/pen.ts', import.meta.url))], bundle: true, format: 'iife', globalName: 'mnistPen', write: false });
+    const penBundle = await build({
+      entryPoints: [fileURLToPath(new URL('../web/src/pen.ts', import.meta.url))],
+      bundle: true,
+      format: 'iife',
+      globalName: 'mnistPen',
+      write: false,
+    });
     await page.addScriptTag({ content: penBundle.outputFiles[0].text });
     const box = (await page.locator('#pad').boundingBox())!;
     const pen = PEN;
@@ -127,7 +174,8 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
       const b64 = await page.evaluate(
         ([paths, pen]) => {
           const pad = document.getElementById('pad') as HTMLCanvasElement;
-          const { padPoint, paintStroke } = (window as unknown as { mnistPen: typeof import('../web/src/pen.js') }).mnistPen;
+          const { padPoint, paintStroke } = (window as unknown as { mnistPen: typeof import('../web/src/pen.js') })
+            .mnistPen;
           const canvas = document.createElement('canvas');
           canvas.width = pad.width;
           canvas.height = pad.height;
@@ -155,9 +203,21 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
     for (const index of check) {
       await page.click('#clear');
       await drawOnPage(page, items[index].strokes);
-      await page.waitForFunction(() => document.getElementById('pad')!.dataset.version === document.getElementById('prediction')!.dataset.version);
+      await page.waitForFunction(
+        () =>
+          document.getElementById('pad')!.dataset.version === document.getElementById('prediction')!.dataset.version,
+      );
       const pageDigit = (await page.getAttribute('#prediction', 'data-digit')) ?? '';
-      const real = new Uint8Array(Buffer.from(await page.evaluate(() => (window as unknown as { padBase64: typeof padBase64 }).padBase64(document.getElementById('pad') as HTMLCanvasElement)), 'base64'));
+      const real = new Uint8Array(
+        Buffer.from(
+          await page.evaluate(() =>
+            (window as unknown as { padBase64: typeof padBase64 }).padBase64(
+              document.getElementById('pad') as HTMLCanvasElement,
+            ),
+          ),
+          'base64',
+        ),
+      );
       let differing = 0;
       let largest = 0;
       real.forEach((v, j) => {
@@ -183,7 +243,7 @@ async function renderInChromium(items: Drawing[], check: number[]): Promise<{ pi
 function inputsFrom(pixels: Uint8Array[]): Float32Array {
   // The page calls mnistFromImage(ctx.getImageData(...)) on the pad; the pad is gray, so its red channel is all of it.
   const x = new Float32Array(pixels.length * 784);
-  pixels.forEach((p, i) => x.set(mnistFromImage(gray(p)).data as Float32Array, i * 784));
+  pixels.forEach((p, i) => x.set(mnistFromImage(gray(p)).data, i * 784));
   return x;
 }
 
@@ -217,15 +277,25 @@ async function score(name: string, model: Sequential, x: Float32Array): Promise<
   return {
     model: name,
     accuracy: set.filter(({ i }) => right(i)).length / set.length,
-    neat: set.filter(({ d, i }) => d.style.tier === 'neat' && right(i)).length / set.filter(({ d }) => d.style.tier === 'neat').length,
-    sloppy: set.filter(({ d, i }) => d.style.tier === 'sloppy' && right(i)).length / set.filter(({ d }) => d.style.tier === 'sloppy').length,
+    neat:
+      set.filter(({ d, i }) => d.style.tier === 'neat' && right(i)).length /
+      set.filter(({ d }) => d.style.tier === 'neat').length,
+    sloppy:
+      set.filter(({ d, i }) => d.style.tier === 'sloppy' && right(i)).length /
+      set.filter(({ d }) => d.style.tier === 'sloppy').length,
     perClass: Array.from({ length: 10 }, (_, c) => {
       const of = set.filter(({ d }) => d.label === c);
       return of.filter(({ i }) => right(i)).length / of.length;
     }),
     meanTrueProbability: set.reduce((s, { d, i }) => s + Number(p[i * 10 + d.label]), 0) / set.length,
-    pageTests: { right: page.filter(({ i }) => right(i)).length, of: page.length, wrong: page.filter(({ i }) => !right(i)).map(({ d, i }) => `${d.label}→${predicted[i]}`) },
-    wrong: set.filter(({ i }) => !right(i)).map(({ d, i }) => `${d.id} (${d.variant}, ${d.style.tier}) → ${predicted[i]}`),
+    pageTests: {
+      right: page.filter(({ i }) => right(i)).length,
+      of: page.length,
+      wrong: page.filter(({ i }) => !right(i)).map(({ d, i }) => `${d.label}→${predicted[i]}`),
+    },
+    wrong: set
+      .filter(({ i }) => !right(i))
+      .map(({ d, i }) => `${d.id} (${d.variant}, ${d.style.tier}) → ${predicted[i]}`),
     predicted,
   };
 }
@@ -235,7 +305,10 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 function table(results: Scores[]): string {
   const head = `| model | drawings (${drawings.length - pageDigits.length}) | neat | sloppy | ${Array.from({ length: 10 }, (_, c) => c).join(' | ')} | mean p(right) | page tests |`;
   const rule = `| --- | ---: | ---: | ---: | ${Array(10).fill('---:').join(' | ')} | ---: | ---: |`;
-  const rows = results.map((r) => `| ${r.model} | ${pct(r.accuracy)} | ${pct(r.neat)} | ${pct(r.sloppy)} | ${r.perClass.map(pct).join(' | ')} | ${r.meanTrueProbability.toFixed(3)} | ${r.pageTests.right}/${r.pageTests.of}${r.pageTests.wrong.length ? ` (${r.pageTests.wrong.join(', ')})` : ''} |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.model} | ${pct(r.accuracy)} | ${pct(r.neat)} | ${pct(r.sloppy)} | ${r.perClass.map(pct).join(' | ')} | ${r.meanTrueProbability.toFixed(3)} | ${r.pageTests.right}/${r.pageTests.of}${r.pageTests.wrong.length ? ` (${r.pageTests.wrong.join(', ')})` : ''} |`,
+  );
   return [head, rule, ...rows].join('\n');
 }
 
@@ -245,32 +318,63 @@ for (const path of modelPaths) {
   models.push([path, await loadModel(file)]);
 }
 mkdirSync(out, { recursive: true });
-console.log(`${drawings.length - pageDigits.length} drawings of our own (${perClass} a digit, seed ${seed}) and the page tests' ${pageDigits.length}; renderer ${renderer}.`);
+console.log(
+  `${drawings.length - pageDigits.length} drawings of our own (${perClass} a digit, seed ${seed}) and the page tests' ${pageDigits.length}; renderer ${renderer}.`,
+);
 
-const report: Record<string, unknown> = { perClass, seed, renderer, drawings: drawings.map(({ id, label, variant, style }) => ({ id, label, variant, style })) };
+const report: Record<string, unknown> = {
+  perClass,
+  seed,
+  renderer,
+  drawings: drawings.map(({ id, label, variant, style }) => ({ id, label, variant, style })),
+};
 const runs: [string, Float32Array][] = [];
-/** The inputs of an earlier Chromium run of the same set, kept in --out: a stamp of the set and the [N, 28, 28] floats. */
+/**
+ * The inputs of an earlier Chromium run of the same set, kept in --out: a stamp of the set and the [N, 28, 28] floats.
+ */
 const cacheFile = join(out, 'inputs-chromium.f32');
 const stampFile = join(out, 'inputs-chromium.json');
-const stamp = JSON.stringify({ perClass, seed, ids: drawings.map((d) => d.id), strokes: drawings.map((d) => d.strokes) });
-const cached = values.reuse && renderer === 'chromium' && existsSync(cacheFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
-if (values.reuse && renderer === 'chromium' && !cached) console.log(`No Chromium inputs of this set in ${out} to reuse: drawing them.`);
+const stamp = JSON.stringify({
+  perClass,
+  seed,
+  ids: drawings.map((d) => d.id),
+  strokes: drawings.map((d) => d.strokes),
+});
+const cached =
+  values.reuse &&
+  renderer === 'chromium' &&
+  existsSync(cacheFile) &&
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8') === stamp;
+if (values.reuse && renderer === 'chromium' && !cached)
+  console.log(`No Chromium inputs of this set in ${out} to reuse: drawing them.`);
 if (cached) {
   const bytes = readFileSync(cacheFile);
   const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  console.log(`Chromium: the inputs drawn on the page by an earlier run (${statSync(cacheFile).mtime.toISOString()}), from ${cacheFile}.`);
+  console.log(
+    `Chromium: the inputs drawn on the page by an earlier run (${statSync(cacheFile).mtime.toISOString()}), from ${cacheFile}.`,
+  );
   runs.push(['chromium', x]);
 } else if (renderer !== 'node') {
   const started = performance.now();
   // The page tests' digits and a spread of the set are drawn with the mouse on the page as well.
-  const check = [...pageDigits.keys(), ...Array.from({ length: checkCount }, (_, k) => pageDigits.length + Math.floor(((k + 0.5) * (drawings.length - pageDigits.length)) / checkCount))];
+  const check = [
+    ...pageDigits.keys(),
+    ...Array.from(
+      { length: checkCount },
+      (_, k) => pageDigits.length + Math.floor(((k + 0.5) * (drawings.length - pageDigits.length)) / checkCount),
+    ),
+  ];
   const { pixels, checked } = await renderInChromium(drawings, checkCount < 0 ? [] : check);
   const x = inputsFrom(pixels);
-  console.log(`Chromium: drew ${drawings.length} drawings on the page's canvas, and ${checked.length} of them with the mouse, in ${((performance.now() - started) / 1e3).toFixed(0)} s.`);
+  console.log(
+    `Chromium: drew ${drawings.length} drawings on the page's canvas, and ${checked.length} of them with the mouse, in ${((performance.now() - started) / 1e3).toFixed(0)} s.`,
+  );
   runs.push(['chromium', x]);
   writeFileSync(cacheFile, new Uint8Array(x.buffer));
   writeFileSync(stampFile, stamp);
-  // The mouse on the real pad against the replay; the page's own reading (its shipped model, in the browser) against Node's of the replay's pixels.
+  // The mouse on the real pad against the replay; the page's own reading (its shipped model, in the browser) against
+  // Node's of the replay's pixels.
   const shipped = await score('web/model/model.mnn', await loadModel('web/model/model.mnn'), x);
   const same = checked.filter((c) => c.differing === 0).length;
   const agree = checked.filter((c) => String(shipped.predicted[c.index]) === c.pageDigit).length;
@@ -278,14 +382,27 @@ if (cached) {
     `Drawn with the mouse on the page: ${same}/${checked.length} pads identical to the replay (largest difference ${Math.max(0, ...checked.map((c) => c.largest))}/255, at most ${Math.max(0, ...checked.map((c) => c.differing))} pixels of ${PAD * PAD} differing; in the 28×28 inputs, at most ${Math.max(0, ...checked.map((c) => c.input)).toFixed(3)}); ` +
       `the page's reading with its shipped model equals Node's reading of the replayed pixels on ${agree}/${checked.length}.`,
   );
-  report.mouseCheck = { drawings: checked.map((c) => ({ id: drawings[c.index].id, ...c, nodeDigit: shipped.predicted[c.index] })) };
-  await saveGrid(join(out, 'inputs.png'), x, drawings.map((_, i) => i), drawings.map((d) => d.label));
+  report.mouseCheck = {
+    drawings: checked.map((c) => ({ id: drawings[c.index].id, ...c, nodeDigit: shipped.predicted[c.index] })),
+  };
+  await saveGrid(
+    join(out, 'inputs.png'),
+    x,
+    drawings.map((_, i) => i),
+    drawings.map((d) => d.label),
+  );
 }
 if (renderer !== 'chromium') {
   const x = new Float32Array(drawings.length * 784);
-  drawings.forEach((d, i) => x.set(mnistFromImage(renderStrokes(d.strokes as Stroke[])).data as Float32Array, i * 784));
+  drawings.forEach((d, i) => x.set(mnistFromImage(renderStrokes(d.strokes)).data, i * 784));
   runs.push(['node', x]);
-  if (renderer === 'node') await saveGrid(join(out, 'inputs.png'), x, drawings.map((_, i) => i), drawings.map((d) => d.label));
+  if (renderer === 'node')
+    await saveGrid(
+      join(out, 'inputs.png'),
+      x,
+      drawings.map((_, i) => i),
+      drawings.map((d) => d.label),
+    );
 }
 if (runs.length === 2) {
   const [a, b] = [runs[0][1], runs[1][1]];
@@ -297,7 +414,9 @@ if (runs.length === 2) {
     worst = Math.max(worst, m);
     sum += m;
   }
-  console.log(`Inputs from Chromium and from renderStrokes: largest pixel difference ${worst.toFixed(3)}, mean of each drawing's largest ${(sum / drawings.length).toFixed(3)}.`);
+  console.log(
+    `Inputs from Chromium and from renderStrokes: largest pixel difference ${worst.toFixed(3)}, mean of each drawing's largest ${(sum / drawings.length).toFixed(3)}.`,
+  );
 }
 
 for (const [name, x] of runs) {
@@ -306,7 +425,15 @@ for (const [name, x] of runs) {
   if (name === runs[0][0]) {
     // The drawings some model misreads, captioned with the first model's reading (results.json has every model's).
     const missed = drawings.map((d, i) => i).filter((i) => results.some((r) => r.predicted[i] !== drawings[i].label));
-    if (missed.length > 0) await saveGrid(join(out, 'misread.png'), x, missed, drawings.map((d) => d.label), results[0].predicted.map(Number), 16);
+    if (missed.length > 0)
+      await saveGrid(
+        join(out, 'misread.png'),
+        x,
+        missed,
+        drawings.map((d) => d.label),
+        results[0].predicted.map(Number),
+        16,
+      );
   }
   console.log(`\nRendered by ${name}:\n${table(results)}\n`);
   for (const r of results) console.log(`${r.model}: wrong on ${r.wrong.length}: ${r.wrong.join('; ') || 'none'}`);
@@ -317,7 +444,8 @@ for (const [name, x] of runs) {
       const a = await score(path, model, x);
       const b = await score(path, model, other);
       const differ = a.predicted.filter((p, i) => p !== b.predicted[i]).length;
-      if (name === 'chromium') console.log(`${path}: reads ${differ} of ${drawings.length} drawings differently from the two renderers.`);
+      if (name === 'chromium')
+        console.log(`${path}: reads ${differ} of ${drawings.length} drawings differently from the two renderers.`);
     }
   }
 }

@@ -69,13 +69,25 @@ async function timePredict(predict: () => unknown): Promise<number> {
 
 type Data = ReturnType<typeof mnistSlice>;
 
-async function runOurs(label: string, backend: 'js' | 'wasm', threads: number | undefined, { x, y }: Data, epochs: number): Promise<ConfigResult> {
+async function runOurs(
+  label: string,
+  backend: 'js' | 'wasm',
+  threads: number | undefined,
+  { x, y }: Data,
+  epochs: number,
+): Promise<ConfigResult> {
   setBackend(backend);
   if (threads !== undefined) setThreads(threads);
   gc();
   const digit = x.slice(0, 1);
   const model = oursModel();
-  const r: ConfigResult = { label, threads: backend === 'js' ? 1 : getThreads(), epochs: [], losses: [], predictUs: NaN };
+  const r: ConfigResult = {
+    label,
+    threads: backend === 'js' ? 1 : getThreads(),
+    epochs: [],
+    losses: [],
+    predictUs: NaN,
+  };
   for (let e = 0; e < epochs; e++) {
     const t0 = performance.now();
     const h = await model.fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0 });
@@ -101,7 +113,13 @@ async function runTf(label: string, backend: TfBackend, { n, x, y }: Data, epoch
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
-  const r: ConfigResult = { label, threads: backend === 'wasm' ? tfWasmThreads() : 1, epochs: [], losses: [], predictUs: NaN };
+  const r: ConfigResult = {
+    label,
+    threads: backend === 'wasm' ? tfWasmThreads() : 1,
+    epochs: [],
+    losses: [],
+    predictUs: NaN,
+  };
   for (let e = 0; e < epochs; e++) {
     const t0 = performance.now();
     const h = await model.fit(xs, ys, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0 });
@@ -122,7 +140,10 @@ async function runTf(label: string, backend: TfBackend, { n, x, y }: Data, epoch
  * Runs every configuration; `log` hears each one as it finishes. Ours last on wasm with every core,
  * so that the default backend is left as the library starts.
  */
-export async function runEpochs(samples = Number(process.env.BENCH_SAMPLES ?? 60000), log: (r: ConfigResult) => void = () => {}): Promise<EpochResults> {
+export async function runEpochs(
+  samples = Number(process.env.BENCH_SAMPLES ?? 60000),
+  log: (r: ConfigResult) => void = () => {},
+): Promise<EpochResults> {
   const all = os.availableParallelism();
   const data = mnistSlice(samples);
   const step = async <T extends ConfigResult>(p: Promise<T>): Promise<T> => {
@@ -154,7 +175,13 @@ export function configLine(r: ConfigResult): string {
 }
 
 /** A PyTorch run of the MLP as a row of the epoch table (it times no prediction). */
-export const torchConfig = (t: TorchMlp): ConfigResult => ({ label: torchLabel(t.threads), threads: t.threads, epochs: t.epochs, losses: t.losses, predictUs: NaN });
+export const torchConfig = (t: TorchMlp): ConfigResult => ({
+  label: torchLabel(t.threads),
+  threads: t.threads,
+  epochs: t.epochs,
+  losses: t.losses,
+  predictUs: NaN,
+});
 
 /** The epoch table; `torch`, when given, adds the PyTorch peer's rows and the ratios against it. */
 export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): string {
@@ -169,7 +196,8 @@ export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): str
     `${(warm(r) / base).toFixed(2)}×`,
   ]);
   const widths = [24, 7, 14, 12, 12, 22];
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const t1 = onThreads(torch, 1);
   const t2 = onThreads(torch, 2);
   const peer = peerLines(torch, (runs) => [
@@ -184,7 +212,14 @@ export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): str
       : []),
   ]);
   return [
-    line(['configuration', 'threads', 'warm epoch', 'loss ep. 1', 'loss ep. 2', `time ÷ ours wasm ${e.wasmN.threads}t`]),
+    line([
+      'configuration',
+      'threads',
+      'warm epoch',
+      'loss ep. 1',
+      'loss ep. 2',
+      `time ÷ ours wasm ${e.wasmN.threads}t`,
+    ]),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
@@ -207,7 +242,10 @@ export function predictReport(e: EpochResults): string {
   return [
     `${'predict one digit [1,28,28]'.padEnd(34)}${'median'.padStart(10)}${'÷ ours wasm'.padStart(14)}`,
     `${'-'.repeat(34)}${'-'.repeat(10)}${'-'.repeat(14)}`,
-    ...rows.map(([what, r]) => `${what.padEnd(34)}${`${r.predictUs.toFixed(1)} µs`.padStart(10)}${`${(r.predictUs / base).toFixed(2)}×`.padStart(14)}`),
+    ...rows.map(
+      ([what, r]) =>
+        `${what.padEnd(34)}${`${r.predictUs.toFixed(1)} µs`.padStart(10)}${`${(r.predictUs / base).toFixed(2)}×`.padStart(14)}`,
+    ),
     `Median of ${PREDICT_CALLS} calls after 200 warm-up calls; TF.js's include dataSync() and dispose() of the result.`,
   ].join('\n');
 }

@@ -77,7 +77,8 @@ const OUT = 10;
 export const MLP_WEIGHTS = IN * H + H + H * OUT + OUT;
 export const HEADLINE = '128×784 · 784×128';
 
-const random = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
+const random = (n: number, scale = 1): Float32Array =>
+  Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
 
 /** Every buffer of one forward/backward pass, filled by running it once with the js kernels. */
 function stepOperands() {
@@ -106,7 +107,15 @@ function stepOperands() {
   const dz1 = new Float32Array(B * H);
   K.reluBackward(dz1, dh, h, B * H);
   return {
-    x, w1, b1, w2, z1, h, dz2, dh, dz1,
+    x,
+    w1,
+    b1,
+    w2,
+    z1,
+    h,
+    dz2,
+    dh,
+    dz1,
     // The headline product's dense random operands.
     a: random(B * IN),
     b: random(IN * H),
@@ -127,21 +136,66 @@ function placed(K: Kernels, o: Operands) {
     return d;
   };
   const copy = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, place(v)])) as Operands;
-  return { ...copy, c: K.alloc(IN * H, 'float32') as Float32Array, s: K.alloc(B * H, 'float32') as Float32Array, col: K.alloc(H, 'float32') as Float32Array };
+  return {
+    ...copy,
+    c: K.alloc(IN * H, 'float32') as Float32Array,
+    s: K.alloc(B * H, 'float32') as Float32Array,
+    col: K.alloc(H, 'float32') as Float32Array,
+  };
 }
 type Placed = ReturnType<typeof placed>;
 
-type ProductSpec = [name: string, shape: string, real: boolean, m: number, k: number, n: number, run: (K: Kernels, p: Placed) => void];
+type ProductSpec = [
+  name: string,
+  shape: string,
+  real: boolean,
+  m: number,
+  k: number,
+  n: number,
+  run: (K: Kernels, p: Placed) => void,
+];
 
 const PRODUCTS: ProductSpec[] = [
   ['matmul   fwd L1 z1 = x·W1', '128×784 · 784×128', true, B, IN, H, (K, p) => K.matmul(p.c, p.x, p.w1, B, IN, H)],
   ['matmul   fwd L2 z2 = h·W2', '128×128 · 128×10', true, B, H, OUT, (K, p) => K.matmul(p.c, p.h, p.w2, B, H, OUT)],
-  ['matmulTN bwd L2 dW2 = hᵀ·dz2', '[128×128]ᵀ · 128×10', true, H, B, OUT, (K, p) => K.matmulTN(p.c, p.h, p.dz2, H, B, OUT)],
-  ['matmulNT bwd L2 dh = dz2·W2ᵀ', '128×10 · [128×10]ᵀ', true, B, OUT, H, (K, p) => K.matmulNT(p.c, p.dz2, p.w2, B, OUT, H)],
-  ['matmulTN bwd L1 dW1 = xᵀ·dz1', '[128×784]ᵀ · 128×128', true, IN, B, H, (K, p) => K.matmulTN(p.c, p.x, p.dz1, IN, B, H)],
+  [
+    'matmulTN bwd L2 dW2 = hᵀ·dz2',
+    '[128×128]ᵀ · 128×10',
+    true,
+    H,
+    B,
+    OUT,
+    (K, p) => K.matmulTN(p.c, p.h, p.dz2, H, B, OUT),
+  ],
+  [
+    'matmulNT bwd L2 dh = dz2·W2ᵀ',
+    '128×10 · [128×10]ᵀ',
+    true,
+    B,
+    OUT,
+    H,
+    (K, p) => K.matmulNT(p.c, p.dz2, p.w2, B, OUT, H),
+  ],
+  [
+    'matmulTN bwd L1 dW1 = xᵀ·dz1',
+    '[128×784]ᵀ · 128×128',
+    true,
+    IN,
+    B,
+    H,
+    (K, p) => K.matmulTN(p.c, p.x, p.dz1, IN, B, H),
+  ],
   // Not part of this step (nothing below the first Dense learns, so Sequential skips it), but the
   // input gradient of any Dense with weights below it: the widest matmulNT a network of this size runs.
-  ['matmulNT dx = dz1·W1ᵀ (deeper nets)', '128×128 · [784×128]ᵀ', true, B, H, IN, (K, p) => K.matmulNT(p.c, p.dz1, p.w1, B, H, IN)],
+  [
+    'matmulNT dx = dz1·W1ᵀ (deeper nets)',
+    '128×128 · [784×128]ᵀ',
+    true,
+    B,
+    H,
+    IN,
+    (K, p) => K.matmulNT(p.c, p.dz1, p.w1, B, H, IN),
+  ],
   ['matmul   dense random (headline)', HEADLINE, false, B, IN, H, (K, p) => K.matmul(p.c, p.a, p.b, B, IN, H)],
 ];
 
@@ -153,7 +207,11 @@ const ELEMENTWISE: ElementwiseSpec[] = [
   // addBias works in place, so the scratch drifts from run to run; its speed does not depend on the values.
   ['addBias       fwd L1', '128×128 + 128', (K, p) => K.addBias(p.s, p.b1, B, H)],
   ['colSum        bwd L1 db1', '128×128 → 128', (K, p) => K.colSum(p.col, p.dz1, B, H)],
-  ['adamUpdate    every weight', `${MLP_WEIGHTS.toLocaleString('en-US')} weights`, (K, p) => K.adamUpdate(p.aw, p.ag, p.am, p.av, MLP_WEIGHTS, 1e-3, 0.9, 0.999, 1e-7)],
+  [
+    'adamUpdate    every weight',
+    `${MLP_WEIGHTS.toLocaleString('en-US')} weights`,
+    (K, p) => K.adamUpdate(p.aw, p.ag, p.am, p.av, MLP_WEIGHTS, 1e-3, 0.9, 0.999, 1e-7),
+  ],
 ];
 
 function maxRelError(got: Float32Array, want: Float32Array, n: number): number {
@@ -195,7 +253,12 @@ export async function runKernels(maxTime = Number(process.env.BENCH_MAX_TIME ?? 
     const maxRel: [number, number] = [maxRelError(ops[1].c, ops[0].c, n), maxRelError(ops[2].c, ops[0].c, n)];
 
     const productTimes = runSuite(
-      PRODUCTS.flatMap(([name, , , , , , run]) => backends.map((K, i): [string, () => void] => [`${name} [${i === 0 ? 'js' : i === 1 ? 'wasm 1' : `wasm ${threads}`}]`, () => run(K, ops[i])])),
+      PRODUCTS.flatMap(([name, , , , , , run]) =>
+        backends.map((K, i): [string, () => void] => [
+          `${name} [${i === 0 ? 'js' : i === 1 ? 'wasm 1' : `wasm ${threads}`}]`,
+          () => run(K, ops[i]),
+        ]),
+      ),
       maxTime,
     );
     const products: ProductRow[] = PRODUCTS.map(([name, shape, real, m, k, nn], i) => ({
@@ -216,7 +279,12 @@ export async function runKernels(maxTime = Number(process.env.BENCH_MAX_TIME ?? 
       ]),
       maxTime,
     );
-    const elementwise: ElementwiseRow[] = ELEMENTWISE.map(([name, size], i) => ({ name, size, js: elementTimes[2 * i], wasm: elementTimes[2 * i + 1] }));
+    const elementwise: ElementwiseRow[] = ELEMENTWISE.map(([name, size], i) => ({
+      name,
+      size,
+      js: elementTimes[2 * i],
+      wasm: elementTimes[2 * i + 1],
+    }));
 
     // TF.js on the same dense random operands; dataSync forces the result, as any real use reads it.
     const tfResults: TfProduct[] = [];
@@ -246,11 +314,23 @@ export async function runKernels(maxTime = Number(process.env.BENCH_MAX_TIME ?? 
     if (wasm1.fma) {
       const plain = createWasmKernels({ threads: 1, fma: false });
       const p = placed(plain, o);
-      [headlineNoFma] = runSuite([['matmul dense random (headline) [wasm 1, no FMA]', () => PRODUCTS[PRODUCTS.length - 1][6](plain, p)]], maxTime);
+      [headlineNoFma] = runSuite(
+        [['matmul dense random (headline) [wasm 1, no FMA]', () => PRODUCTS[PRODUCTS.length - 1][6](plain, p)]],
+        maxTime,
+      );
       plain.close();
     }
 
-    return { threads: wasmN.threads, shared: wasmN.shared, products, elementwise, tf: tfResults, maxRelError: maxRel, fma: wasm1.fma, headlineNoFma };
+    return {
+      threads: wasmN.threads,
+      shared: wasmN.shared,
+      products,
+      elementwise,
+      tf: tfResults,
+      maxRelError: maxRel,
+      fma: wasm1.fma,
+      headlineNoFma,
+    };
   } finally {
     wasm1.close();
     wasmN.close();
@@ -269,7 +349,11 @@ export const fmtGflops = (flops: number, t: Timing): string => gflops(flops, t).
 /** A plain-text table: first two columns left-aligned, the rest right-aligned. */
 export function textTable(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (i >= 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -291,11 +375,27 @@ export function kernelReport(r: KernelResults): string {
   ]);
   const elementwise = textTable([
     ['element-wise kernel', 'size', 'js', 'wasm', 'js ÷ wasm', 'max ±rme'],
-    ...r.elementwise.map((e) => [e.name, e.size, formatTime(e.js.mean), formatTime(e.wasm.mean), `${(e.js.mean / e.wasm.mean).toFixed(2)}×`, `${Math.max(e.js.rme, e.wasm.rme).toFixed(1)}%`]),
+    ...r.elementwise.map((e) => [
+      e.name,
+      e.size,
+      formatTime(e.js.mean),
+      formatTime(e.wasm.mean),
+      `${(e.js.mean / e.wasm.mean).toFixed(2)}×`,
+      `${Math.max(e.js.rme, e.wasm.rme).toFixed(1)}%`,
+    ]),
   ]);
   const head = r.products[r.products.length - 1];
   const tfTable = textTable([
-    ['TF.js tf.matMul, dense random', 'shape', 'GFLOPS', 'mean', 'threads', `ours (wasm ${N}t) ÷ TF.js`, 'ours (wasm 1t) ÷ TF.js', '±rme'],
+    [
+      'TF.js tf.matMul, dense random',
+      'shape',
+      'GFLOPS',
+      'mean',
+      'threads',
+      `ours (wasm ${N}t) ÷ TF.js`,
+      'ours (wasm 1t) ÷ TF.js',
+      '±rme',
+    ],
     ...r.tf.map((t) => [
       `TF.js ${t.backend}`,
       HEADLINE,
@@ -315,7 +415,9 @@ export function kernelReport(r: KernelResults): string {
     'effective rates. The headline row is dense random and measures raw arithmetic. Operands live in each',
     `wasm instance's own memory (shared: ${r.shared}), so no call copies anything in.`,
     `Headline product vs js: max relative error ${r.maxRelError[0].toExponential(1)} (1 thread), ${r.maxRelError[1].toExponential(1)} (${N} threads).`,
-    r.fma ? `Products with fused multiply-adds (relaxed SIMD)${r.headlineNoFma ? `; the headline on 1 thread without them: ${gflops(2 * B * IN * H, r.headlineNoFma).toFixed(1)} GFLOPS` : ''}.` : 'Products without fused multiply-adds (the engine does not validate relaxed SIMD, or BENCH_FMA=0).',
+    r.fma
+      ? `Products with fused multiply-adds (relaxed SIMD)${r.headlineNoFma ? `; the headline on 1 thread without them: ${gflops(2 * B * IN * H, r.headlineNoFma).toFixed(1)} GFLOPS` : ''}.`
+      : 'Products without fused multiply-adds (the engine does not validate relaxed SIMD, or BENCH_FMA=0).',
     '',
     elementwise,
     '',

@@ -57,7 +57,14 @@ async function measure(report: (r: MemoryReading) => void): Promise<MemoryResult
         const m = process.memoryUsage();
         // A fresh 1-element view of the wasm memory: its buffer is the memory at its current size.
         const wasm = kernels().alloc(1, 'float32').buffer.byteLength / MiB;
-        const r = { epoch: epoch + 1, seconds, loss: Number(logs?.loss), rss: m.rss / MiB, heapUsed: m.heapUsed / MiB, wasm };
+        const r = {
+          epoch: epoch + 1,
+          seconds,
+          loss: Number(logs?.loss),
+          rss: m.rss / MiB,
+          heapUsed: m.heapUsed / MiB,
+          wasm,
+        };
         readings.push(r);
         report(r);
         t0 = performance.now();
@@ -71,20 +78,26 @@ export const readingLine = (r: MemoryReading): string =>
   `epoch ${String(r.epoch).padStart(2)}  ${r.seconds.toFixed(2)} s  loss ${r.loss.toFixed(4)}  RSS ${r.rss.toFixed(1)} MiB  JS heap ${r.heapUsed.toFixed(1)} MiB  wasm memory ${r.wasm.toFixed(1)} MiB`;
 
 /** RSS growth in MiB from the end of epoch 2 to the end of the last epoch. */
-export const growth = (m: MemoryResult): number => m.readings[m.readings.length - 1].rss - m.readings[Math.min(1, m.readings.length - 1)].rss;
+export const growth = (m: MemoryResult): number =>
+  m.readings[m.readings.length - 1].rss - m.readings[Math.min(1, m.readings.length - 1)].rss;
 
 /** Forks this file in a fresh Node process and returns what it measured; `log` hears each epoch as it ends. */
 export function runMemory(log: (r: MemoryReading) => void = () => {}): Promise<MemoryResult> {
   return new Promise((resolve, reject) => {
     // process.execArgv carries the TypeScript loader this process runs under (tsx).
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: [...process.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: MemoryResult | undefined;
     child.on('message', (msg: { reading?: MemoryReading; result?: MemoryResult }) => {
       if (msg.reading) log(msg.reading);
       if (msg.result) result = msg.result;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`memory benchmark: child exited with code ${code} and no result`))));
+    child.on('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`memory benchmark: child exited with code ${code} and no result`)),
+    );
   });
 }
 
@@ -94,6 +107,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (send) {
     send({ result }, () => process.disconnect());
   } else {
-    console.log(`RSS growth, epoch 2 → ${EPOCHS}: ${growth(result).toFixed(1)} MiB (gc ${result.gc ? 'forced before each reading' : 'not exposed'})`);
+    console.log(
+      `RSS growth, epoch 2 → ${EPOCHS}: ${growth(result).toFixed(1)} MiB (gc ${result.gc ? 'forced before each reading' : 'not exposed'})`,
+    );
   }
 }

@@ -7,7 +7,8 @@
  *   4. memory: ten epochs on ours (wasm, every core) in a fresh child process, RSS after each;
  *   5. one epoch of the seed 002 CNN and of the cnn-batchnorm network (bench/cnn-batchnorm.ts), and what
  *      the augmentation layers in front of the seed 002 CNN cost (bench/augment.ts);
- *   6. in-page training in Chromium on one thread and on every core (bench/browser-threads.ts; skipped without Chromium);
+ *   6. in-page training in Chromium on one thread and on every core (bench/browser-threads.ts; skipped without
+ *      Chromium);
  *   7. a Markdown table of every figure for the README, with the issue's targets marked met or not.
  * The PyTorch peer (bench/torch.ts, bench/peers/torch_epochs.py; issue 15) trains the MLP of 2 and the
  * seed 002 CNN of 5 right after ours, with 1 and 2 threads; it needs Debian's /usr/bin/python3 with
@@ -39,7 +40,9 @@ import { ceilingsNote } from './cores.js';
 // the whole run without it.
 const flags = relaxedSimdFlags();
 if (flags.length > 0 && process.env.BENCH_FMA !== '0') {
-  const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const child = spawnSync(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
   process.exit(child.status ?? 1);
 }
 if (process.env.BENCH_FMA === '0' && getFma()) setFma(false);
@@ -67,11 +70,22 @@ const simd = (() => {
   }
 })();
 console.log(`# mnist-nn benchmarks — ${new Date().toISOString()}\n`);
-console.log(`Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (availableParallelism ${os.availableParallelism()})${simd ? ` [${simd}]` : ''}, ` +
-  `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM${available ? ` (${(Number(available[1]) / 2 ** 20).toFixed(1)} GiB available)` : ''}, ${os.platform()} ${os.arch()} ${os.release()}`);
-console.log(`Load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`);
-console.log(`Node ${process.version} (V8 ${process.versions.v8}); TF.js ${tfVersion} (cpu: pure JS; wasm: @tensorflow/tfjs-backend-wasm ${tfWasmVersion}, XNNPACK, WebAssembly SIMD)`);
-console.log(`Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows, ${getFma() ? 'with fused multiply-adds (relaxed SIMD)' : 'without fused multiply-adds'}${process.env.BENCH_FMA === '0' ? ' (BENCH_FMA=0)' : ''}.`);
+console.log(
+  `Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (availableParallelism ${os.availableParallelism()})${simd ? ` [${simd}]` : ''}, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM${available ? ` (${(Number(available[1]) / 2 ** 20).toFixed(1)} GiB available)` : ''}, ${os.platform()} ${os.arch()} ${os.release()}`,
+);
+console.log(
+  `Load average at start: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} (1, 5, 15 min)`,
+);
+console.log(
+  `Node ${process.version} (V8 ${process.versions.v8}); TF.js ${tfVersion} (cpu: pure JS; wasm: @tensorflow/tfjs-backend-wasm ${tfWasmVersion}, XNNPACK, WebAssembly SIMD)`,
+);
+console.log(
+  `Ours: js = the TypeScript reference kernels; wasm = WebAssembly SIMD products with a worker pool splitting rows, ${getFma() ? 'with fused multiply-adds (relaxed SIMD)' : 'without fused multiply-adds'}${process.env.BENCH_FMA === '0' ? ' (BENCH_FMA=0)' : ''}.`,
+);
 const peer = await probeTorch();
 console.log(`${torchHeader(peer)}\n`);
 
@@ -82,7 +96,9 @@ console.log(kernelReport(k));
 console.log(`\n[${elapsed()}]\n`);
 
 // ---- 2. and 3. epoch and predict ----------------------------------------------------------------
-console.log(`## 2. Epoch: 784-128-10 MLP, ${process.env.BENCH_SAMPLES ?? 60000} MNIST digits /255, Adam 1e-3, sparse CE, batch 128, shuffled\n`);
+console.log(
+  `## 2. Epoch: 784-128-10 MLP, ${process.env.BENCH_SAMPLES ?? 60000} MNIST digits /255, Adam 1e-3, sparse CE, batch 128, shuffled\n`,
+);
 const e = await runEpochs(undefined, (r: ConfigResult) => console.log(configLine(r)));
 const torchMlp = peer.ok ? await runTorchMlp(e.samples) : undefined;
 if (torchMlp?.ok) for (const t of torchMlp.runs) console.log(configLine(torchConfig(t)));
@@ -101,7 +117,9 @@ const last = mem.readings[mem.readings.length - 1];
 console.log(
   `\nRSS growth from epoch 2 to epoch ${EPOCHS}: ${grew >= 0 ? '+' : ''}${grew.toFixed(1)} MiB (flat = at most ${FLAT_MIB} MiB); ` +
     `wasm memory ${first.wasm.toFixed(0)} → ${last.wasm.toFixed(0)} MiB. ${mem.threads} threads; ` +
-    (mem.gc ? 'a full GC (the child runs with --expose-gc) before each reading.' : 'gc not exposed: readings without a forced collection.'),
+    (mem.gc
+      ? 'a full GC (the child runs with --expose-gc) before each reading.'
+      : 'gc not exposed: readings without a forced collection.'),
 );
 console.log(`\n[${elapsed()}]\n`);
 
@@ -112,7 +130,9 @@ const torchCnn = peer.ok ? await runTorchCnn(cnn.samples) : undefined;
 console.log(cnnReport(cnn, torchCnn));
 console.log(`\n[${elapsed()}]\n`);
 
-console.log('### One epoch of the cnn-batchnorm network (augmentation, Conv2D + BatchNormalization blocks, Dense 128; one-cycle Adam, batch 128)\n');
+console.log(
+  '### One epoch of the cnn-batchnorm network (augmentation, Conv2D + BatchNormalization blocks, Dense 128; one-cycle Adam, batch 128)\n',
+);
 const bnCnn = await runBatchNormCnnEpoch();
 console.log(batchNormCnnReport(bnCnn, cnn));
 console.log(`\n[${elapsed()}]\n`);
@@ -149,8 +169,10 @@ const c1Ep = c1 && perEpoch(c1.seconds, c1.samples);
 const c2Ep = c2 && perEpoch(c2.seconds, c2.samples);
 const secs = (v: number | undefined, digits: number) => (v === undefined ? '—' : `${v.toFixed(digits)} s`);
 const vsTorch = (ours: number, one: number | undefined, two: number | undefined) =>
-  (one === undefined ? '' : `; ours ÷ PyTorch 1t ${x(ours / one)}`) + (one !== undefined && two !== undefined ? `, PyTorch 1t ÷ 2t ${x(one / two)}` : '');
-const torchTarget = (ours: number, one: number | undefined) => (one === undefined ? '' : `; ≤ 1.0× PyTorch 1t: ${mark(ours / one <= 1)}`);
+  (one === undefined ? '' : `; ours ÷ PyTorch 1t ${x(ours / one)}`) +
+  (one !== undefined && two !== undefined ? `, PyTorch 1t ÷ 2t ${x(one / two)}` : '');
+const torchTarget = (ours: number, one: number | undefined) =>
+  one === undefined ? '' : `; ≤ 1.0× PyTorch 1t: ${mark(ours / one <= 1)}`;
 const md: string[][] = [
   [
     `matmul ${HEADLINE} dense random, 1 thread (GFLOPS)`,
@@ -169,17 +191,35 @@ const md: string[][] = [
     `≥ 60: ${mark(gN >= 60)}`,
   ],
   ...(k.headlineNoFma
-    ? [[`matmul ${HEADLINE} dense random, 1 thread, without FMA (GFLOPS)`, gf(k.headlineNoFma).toFixed(1), '—', '—', `with FMA ÷ without ${x(g1 / gf(k.headlineNoFma))}`, '—']]
+    ? [
+        [
+          `matmul ${HEADLINE} dense random, 1 thread, without FMA (GFLOPS)`,
+          gf(k.headlineNoFma).toFixed(1),
+          '—',
+          '—',
+          `with FMA ÷ without ${x(g1 / gf(k.headlineNoFma))}`,
+          '—',
+        ],
+      ]
     : []),
-  [`matmul ${HEADLINE} dense random, js reference (GFLOPS)`, gf(head.js).toFixed(2), '—', '—', `wasm ${N}t ÷ js ${x(head.js.mean / head.wasmN.mean)}`, '—'],
-  ...k.products.slice(0, -1).map((p) => [
-    `${p.name.replace(/\s+/g, ' ')} (${p.shape}), real operands (GFLOPS${p.real ? ', js effective' : ''})`,
-    `${gflops(p.flops, p.wasmN).toFixed(1)} on ${N}t; ${gflops(p.flops, p.wasm1).toFixed(1)} on 1t; ${gflops(p.flops, p.js).toFixed(2)} js`,
+  [
+    `matmul ${HEADLINE} dense random, js reference (GFLOPS)`,
+    gf(head.js).toFixed(2),
     '—',
     '—',
-    `wasm ${N}t ÷ js ${x(p.js.mean / p.wasmN.mean)}`,
+    `wasm ${N}t ÷ js ${x(head.js.mean / head.wasmN.mean)}`,
     '—',
-  ]),
+  ],
+  ...k.products
+    .slice(0, -1)
+    .map((p) => [
+      `${p.name.replace(/\s+/g, ' ')} (${p.shape}), real operands (GFLOPS${p.real ? ', js effective' : ''})`,
+      `${gflops(p.flops, p.wasmN).toFixed(1)} on ${N}t; ${gflops(p.flops, p.wasm1).toFixed(1)} on 1t; ${gflops(p.flops, p.js).toFixed(2)} js`,
+      '—',
+      '—',
+      `wasm ${N}t ÷ js ${x(p.js.mean / p.wasmN.mean)}`,
+      '—',
+    ]),
   ...k.elementwise.map((el) => [
     `${el.name.replace(/\s+/g, ' ')} (${el.size})`,
     `${formatTime(el.wasm.mean)} wasm; ${formatTime(el.js.mean)} js`,
@@ -284,18 +324,33 @@ const cells = (r: string[]) => {
   const full = r.length === 6 ? [...r.slice(0, 4), '—', '—', ...r.slice(4)] : r;
   return peer.ok ? full : [...full.slice(0, 4), ...full.slice(6)];
 };
-const torchNamed = peer.ok ? `, PyTorch ${peer.probe.torch} (CPU, ${peer.probe.blas.kind === 'openblas' ? 'OpenBLAS' : `BLAS: ${peer.probe.blas.kind}`})` : '';
+const torchNamed = peer.ok
+  ? `, PyTorch ${peer.probe.torch} (CPU, ${peer.probe.blas.kind === 'openblas' ? 'OpenBLAS' : `BLAS: ${peer.probe.blas.kind}`})`
+  : '';
 console.log('## 6. Markdown for the README\n');
 console.log(
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus[0]?.model.trim()}, ${cpus.length} cores${simd ? ` (${simd})` : ''}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, TF.js ${tfVersion}${torchNamed}. ` +
     `Ratios: TF.js time ÷ ours (GFLOPS: ours ÷ TF.js); above 1, ours is faster.` +
-    (peer.ok ? ` Against PyTorch, as issue 15's targets: ours ÷ PyTorch on 1 thread (below 1, ours is faster), and PyTorch 1 thread ÷ 2 threads.` : '') +
+    (peer.ok
+      ? ` Against PyTorch, as issue 15's targets: ours ÷ PyTorch on 1 thread (below 1, ours is faster), and PyTorch 1 thread ÷ 2 threads.`
+      : '') +
     '\n',
 );
-console.log(peer.ok ? '| what | ours | TF.js wasm | TF.js cpu | PyTorch 1t | PyTorch 2t | ratios | target |' : '| what | ours | TF.js wasm | TF.js cpu | ratios | target |');
-console.log(peer.ok ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |' : '| --- | ---: | ---: | ---: | ---: | --- |');
+console.log(
+  peer.ok
+    ? '| what | ours | TF.js wasm | TF.js cpu | PyTorch 1t | PyTorch 2t | ratios | target |'
+    : '| what | ours | TF.js wasm | TF.js cpu | ratios | target |',
+);
+console.log(
+  peer.ok ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |' : '| --- | ---: | ---: | ---: | ---: | --- |',
+);
 for (const r of md) console.log(`| ${cells(r).join(' | ')} |`);
 if (!peer.ok) console.log(`\nPyTorch peer skipped: ${peer.why}.`);
-else if (!m1 || !c1) console.log(`\nPyTorch peer failed:${torchMlp?.ok === false ? ` MLP: ${torchMlp.why}.` : ''}${torchCnn?.ok === false ? ` CNN: ${torchCnn.why}.` : ''}`);
+else if (!m1 || !c1)
+  console.log(
+    `\nPyTorch peer failed:${torchMlp?.ok === false ? ` MLP: ${torchMlp.why}.` : ''}${torchCnn?.ok === false ? ` CNN: ${torchCnn.why}.` : ''}`,
+  );
 else if (peer.probe.blas.kind !== 'openblas') console.log(`\n${torchHeader(peer)}`);
-console.log(`\nAdam row: one update over all ${MLP_WEIGHTS.toLocaleString('en-US')} weights of the MLP. Total bench time ${elapsed()}.`);
+console.log(
+  `\nAdam row: one update over all ${MLP_WEIGHTS.toLocaleString('en-US')} weights of the MLP. Total bench time ${elapsed()}.`,
+);

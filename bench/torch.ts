@@ -80,7 +80,8 @@ function python(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 /** The last line of a Python error (its exception), or a short description of the failure. */
 function reason(r: { code: number | null; stderr: string; error?: Error }): string {
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${TORCH_PYTHON} not found` : r.error.message;
+  if (r.error)
+    return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${TORCH_PYTHON} not found` : r.error.message;
   const last = r.stderr.trim().split('\n').pop()?.trim();
   return last ? `${TORCH_PYTHON}: ${last}` : `${TORCH_PYTHON} exited with code ${r.code}`;
 }
@@ -116,7 +117,12 @@ export const runTorchCnn = (samples: number) => run<TorchCnn>('cnn', samples);
 export const onThreads = <T extends TorchRun>(r: TorchResult<T> | undefined, threads: number): T | undefined =>
   r?.ok ? r.runs.find((t) => t.threads === threads) : undefined;
 
-const BLAS_NAMES: Record<string, string> = { openblas: 'OpenBLAS', mkl: 'MKL', blis: 'BLIS', reference: 'the reference BLAS (Netlib)' };
+const BLAS_NAMES: Record<string, string> = {
+  openblas: 'OpenBLAS',
+  mkl: 'MKL',
+  blis: 'BLIS',
+  reference: 'the reference BLAS (Netlib)',
+};
 
 /** The header's lines on the peer: versions and BLAS, the warning about the reference BLAS, or why it is skipped. */
 export function torchHeader(peer: TorchPeer): string {
@@ -137,7 +143,9 @@ export function torchHeader(peer: TorchPeer): string {
         `and flatters mnist-nn: apt-get install libopenblas0-pthread (or update-alternatives --config libblas.so.3-<arch>) before comparing.`,
     );
   } else if (b.kind === 'unknown') {
-    lines.push('Note: which BLAS PyTorch calls could not be told; with the reference BLAS its Dense layers would be ~8× slow, flattering mnist-nn.');
+    lines.push(
+      'Note: which BLAS PyTorch calls could not be told; with the reference BLAS its Dense layers would be ~8× slow, flattering mnist-nn.',
+    );
   }
   return lines.join('\n');
 }

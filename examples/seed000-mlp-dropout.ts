@@ -75,7 +75,9 @@ console.log(`predictions: ${pyShape(predictions.shape)}`);
 const fmt = (v: number): string => v.toExponential(7).replace(/e([+-])(\d)$/, 'e$10$2');
 for (let i = 0; i < 3; i++) {
   const row = Array.from(predictions.slice(i, i + 1).data, fmt);
-  console.log(`  [${row.slice(0, 3).join(', ')}, ..., ${row.slice(-3).join(', ')}]  argmax ${predictions.slice(i, i + 1).argMax(-1).data[0]}, label ${yTest.data[i]}`);
+  console.log(
+    `  [${row.slice(0, 3).join(', ')}, ..., ${row.slice(-3).join(', ')}]  argmax ${predictions.slice(i, i + 1).argMax(-1).data[0]}, label ${yTest.data[i]}`,
+  );
 }
 const predicted = predictions.argMax(1);
 let correct = 0;

@@ -43,7 +43,15 @@ const dir = process.env.PLOTS ?? 'out/seed001';
 mkdirSync(dir, { recursive: true });
 const saved = [
   await (await plotHistory(history, { metrics: ['loss'], title: 'Loss per epoch' })).save(`${dir}/loss.png`),
-  await (await plotHistory(history, { metrics: ['accuracy'], title: 'Accuracy per epoch' })).save(`${dir}/accuracy.png`),
-  await (await plotDigits(xTest.slice(2, 3), yTest.slice(2, 3), { predictions: digit2.argMax(1), pixels: 112, title: 'Test digit 2' })).save(`${dir}/test-digit-2.png`),
+  await (
+    await plotHistory(history, { metrics: ['accuracy'], title: 'Accuracy per epoch' })
+  ).save(`${dir}/accuracy.png`),
+  await (
+    await plotDigits(xTest.slice(2, 3), yTest.slice(2, 3), {
+      predictions: digit2.argMax(1),
+      pixels: 112,
+      title: 'Test digit 2',
+    })
+  ).save(`${dir}/test-digit-2.png`),
 ];
 console.log(`Plots: ${saved.join(', ')}`);

@@ -8,7 +8,19 @@
  * Run: npx tsx examples/seed002-cnn.ts (EPOCHS=n to change the 12 epochs; seed 4 unless SEED=n, or SEED=random)
  */
 import { mkdirSync } from 'node:fs';
-import { Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Sequential, classCounts, loadMnist, plotDigits, plotHistory, toCategorical } from 'mnist-nn';
+import {
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  MaxPooling2D,
+  Sequential,
+  classCounts,
+  loadMnist,
+  plotDigits,
+  plotHistory,
+  toCategorical,
+} from 'mnist-nn';
 
 const epochs = Number(process.env.EPOCHS ?? 12);
 // Seed 4 by default, as in the other examples. SEED=n for another run, SEED=random for an unseeded one.
@@ -33,7 +45,11 @@ console.log('Encoded train labels', y.slice(0, 2).toArray());
 // "Visualizing some digits": 49 training digits in a 7×7 grid (the seed draws them at random).
 const dir = process.env.PLOTS ?? 'out/seed002';
 mkdirSync(dir, { recursive: true });
-const saved = [await (await plotDigits(xTrain.slice(0, 49), yTrain.slice(0, 49), { columns: 7, title: '49 training digits' })).save(`${dir}/digits.png`)];
+const saved = [
+  await (
+    await plotDigits(xTrain.slice(0, 49), yTrain.slice(0, 49), { columns: 7, title: '49 training digits' })
+  ).save(`${dir}/digits.png`),
+];
 
 const model = new Sequential(
   [
@@ -52,7 +68,12 @@ model.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['
 const history = await model.fit(x, y, { epochs, batchSize: 128, validationSplit: 0.1 });
 console.log('val_accuracy per epoch:', history.history.val_accuracy.map((v) => v.toFixed(4)).join(' '));
 // "Model Performance Graph": model_perf("accuracy", "val_accuracy") and model_perf("loss", "val_loss").
-for (const metric of ['accuracy', 'loss']) saved.push(await (await plotHistory(history, { metrics: [metric], title: `Training and validation ${metric}` })).save(`${dir}/${metric}.png`));
+for (const metric of ['accuracy', 'loss'])
+  saved.push(
+    await (
+      await plotHistory(history, { metrics: [metric], title: `Training and validation ${metric}` })
+    ).save(`${dir}/${metric}.png`),
+  );
 console.log(`Plots: ${saved.join(', ')}`);
 
 const { loss, accuracy } = await model.evaluate(xt, yt);

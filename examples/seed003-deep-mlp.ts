@@ -32,7 +32,9 @@ const testTargets = mnist.yTest;
 const split = trainTestSplit(scaledTrainAndValidation, mnist.yTrain, { testSize: 0.1, seed });
 const [trainInputs, trainTargets] = [split.xTrain, split.yTrain];
 const [validationInputs, validationTargets] = [split.xTest, split.yTest];
-console.log(`train ${pyShape(trainInputs.shape)}, validation ${pyShape(validationInputs.shape)}, test ${pyShape(testInputs.shape)}`);
+console.log(
+  `train ${pyShape(trainInputs.shape)}, validation ${pyShape(validationInputs.shape)}, test ${pyShape(testInputs.shape)}`,
+);
 
 // Model.
 const inputSize = 784;
@@ -63,6 +65,8 @@ await model.fit(trainInputs, trainTargets, {
 });
 
 // Test the model (the seed evaluates the test set as one batch).
-const { loss: testLoss, accuracy: testAccuracy } = await model.evaluate(testInputs, testTargets, { batchSize: testInputs.shape[0] });
+const { loss: testLoss, accuracy: testAccuracy } = await model.evaluate(testInputs, testTargets, {
+  batchSize: testInputs.shape[0],
+});
 console.log(`Wall time: ${((performance.now() - started) / 1e3).toFixed(1)} s`);
 console.log(`Test loss: ${testLoss.toFixed(2)}. Test accuracy: ${(testAccuracy * 100).toFixed(2)}%`);

@@ -27,10 +27,9 @@ console.log(`train_images.shape: ${pyShape(xTrain.shape)}`);
 console.log(`test_images.shape: ${pyShape(xTest.shape)}`);
 
 // The network architecture: no inputShape, so the model is built by fit.
-const model = new Sequential(
-  [new Dense(512, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
-  { seed },
-);
+const model = new Sequential([new Dense(512, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })], {
+  seed,
+});
 
 // Compilation step.
 model.compile({ optimizer: 'rmsprop', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
@@ -52,7 +51,9 @@ console.log(`argmax predictions[0]: ${predictions.argMax(-1).data[0]} (label ${t
 // predictions[0] as bars: the ten probabilities of the first test digit.
 const dir = process.env.PLOTS ?? 'out/seed004';
 mkdirSync(dir, { recursive: true });
-const plot = await plotProbabilities(predictions.slice(0, 1), { title: `predictions[0]: the first test digit (label ${testLabels.data[0]})` });
+const plot = await plotProbabilities(predictions.slice(0, 1), {
+  title: `predictions[0]: the first test digit (label ${testLabels.data[0]})`,
+});
 console.log(`Plot: ${await plot.save(`${dir}/predictions-0.png`)}`);
 
 // Evaluating the model on new data.

@@ -8,7 +8,18 @@
  * Run: npx tsx examples/speedrun.ts (SEED=n for another seed, 4 by default)
  */
 import os from 'node:os';
-import { Adam, BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D, OneCycle, ReLU, Sequential, loadMnist } from 'mnist-nn';
+import {
+  Adam,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Flatten,
+  MaxPooling2D,
+  OneCycle,
+  ReLU,
+  Sequential,
+  loadMnist,
+} from 'mnist-nn';
 
 const seed = Number(process.env.SEED ?? 4);
 const epochs = 2;

@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { assembleKernels } from './assemble.js';
 
 const out = fileURLToPath(new URL('../src/tensor/wasm/binary.ts', import.meta.url));
-const [shared, plain, fmaShared, fmaPlain] = await Promise.all([assembleKernels(true), assembleKernels(false), assembleKernels(true, true), assembleKernels(false, true)]);
+const [shared, plain, fmaShared, fmaPlain] = await Promise.all([
+  assembleKernels(true),
+  assembleKernels(false),
+  assembleKernels(true, true),
+  assembleKernels(false, true),
+]);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 writeFileSync(
   out,

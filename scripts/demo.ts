@@ -23,7 +23,8 @@ export const WEB_TRAIN_DIGITS = 12_000;
 export const WEB_TEST_DIGITS = 2_000;
 
 /** The library's files that need Node (node:fs and friends, the image codecs): none may reach a browser bundle. */
-export const NODE_ONLY = /^node:|src\/(io\/(save|load|read|image|tfjs)|data\/(mnist|idx-file)|plot\/(render|plots)|cli\/.*)\.ts$/;
+export const NODE_ONLY =
+  /^node:|src\/(io\/(save|load|read|image|tfjs)|data\/(mnist|idx-file)|plot\/(render|plots)|cli\/.*)\.ts$/;
 
 /** Builds web/build/: the two bundles and the MNIST subset. Returns the bundles' input files. */
 export async function buildWeb(): Promise<string[]> {
@@ -49,7 +50,8 @@ export async function buildWeb(): Promise<string[]> {
   // platform 'browser' already fails on a node: import; this also catches our own Node-only files.
   const inputs = Object.keys(result.metafile.inputs);
   const nodeOnly = inputs.filter((f) => NODE_ONLY.test(f));
-  if (nodeOnly.length > 0) throw new Error(`web build: Node-only modules in the browser bundle: ${nodeOnly.join(', ')}`);
+  if (nodeOnly.length > 0)
+    throw new Error(`web build: Node-only modules in the browser bundle: ${nodeOnly.join(', ')}`);
 
   // The live chart's spec: the library's curves, its data set `curves` and end `xmax` set by the page.
   const chart = curvesSpec({ panels: ['loss', 'accuracy'], xDomain: [0, 5], width: 330, height: 190 });
@@ -88,10 +90,13 @@ export function serveWeb(port: number, { isolated = true } = {}): Promise<{ serv
     const headers = {
       // Cross-origin isolation: the page gets SharedArrayBuffer, so the wasm backend keeps its
       // buffers in place and trains on every core.
-      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+      ...(isolated
+        ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+        : {}),
       'Cache-Control': 'no-store',
     };
-    const answer = (status: number, text: string): void => void res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+    const answer = (status: number, text: string): void =>
+      void res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
     let path: string;
     try {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -111,7 +116,11 @@ export function serveWeb(port: number, { isolated = true } = {}): Promise<{ serv
       }
     }
     if (size < 0) return answer(404, `not found: ${path}`);
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': size,
+    });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file)
       .on('error', () => res.destroy())
@@ -137,7 +146,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     console.log(`mnist-nn demo: ${url}  (Ctrl+C stops it)`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    console.error(code === 'EADDRINUSE' ? `mnist-nn demo: port ${port} is taken; try PORT=8081 npm run demo` : `mnist-nn demo: ${(e as Error).message}`);
+    console.error(
+      code === 'EADDRINUSE'
+        ? `mnist-nn demo: port ${port} is taken; try PORT=8081 npm run demo`
+        : `mnist-nn demo: ${(e as Error).message}`,
+    );
     process.exit(1);
   }
 }

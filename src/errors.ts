@@ -109,7 +109,9 @@ export function checkKeys(where: string, options: object | undefined, allowed: r
   if (typeof options !== 'object') throw new ValueError(`${where}: options must be an object, got ${typeof options}.`);
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k)) {
-      throw new ValueError(`${where}: unknown option '${k}'; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}.`);
+      throw new ValueError(
+        `${where}: unknown option '${k}'; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}.`,
+      );
     }
   }
 }
@@ -128,7 +130,8 @@ function shown(v: unknown): string {
  * ```
  */
 export function checkInt(where: string, what: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${shown(v)}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ValueError(`${where}: ${what} must be an integer ≥ ${min}, got ${shown(v)}.`);
   return v;
 }
 

@@ -19,4 +19,15 @@ export { loadMnist, type LoadMnistOptions, type MnistData } from './data/mnist.j
 export { decodeImage, loadImageFile, encodePng } from './image/codecs.js';
 
 // Plots for scripts: the chart packages (vega, vega-lite, resvg) load when the first one is drawn.
-export { Plot, plotHistory, plotDigits, plotProbabilities, plotConfusion, plotClassMetrics, type Labels, type PlotHistoryOptions, type PlotDigitsOptions, type PlotLabelsOptions } from './plot/plots.js';
+export {
+  Plot,
+  plotHistory,
+  plotDigits,
+  plotProbabilities,
+  plotConfusion,
+  plotClassMetrics,
+  type Labels,
+  type PlotHistoryOptions,
+  type PlotDigitsOptions,
+  type PlotLabelsOptions,
+} from './plot/plots.js';

@@ -2,7 +2,16 @@
 // (gradients, round trips, TF.js's forward, gradients and Adam step on the same weights).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BatchNormalization, Conv2D, Dense, Flatten, Sequential, Tensor, modelFromBytes, modelToBytes } from '../src/index.js';
+import {
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Flatten,
+  Sequential,
+  Tensor,
+  modelFromBytes,
+  modelToBytes,
+} from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import type { FloatTensor } from '../src/tensor/tensor.js';
 import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
@@ -46,7 +55,7 @@ describe('BatchNormalization', () => {
     const y = bn.forward(x, { training: true, rng: new Rng(1) });
     const { mean, variance } = moments(x);
     // γ = 1, β = 0: each channel of y has mean 0 and variance σ²/(σ² + ε).
-    const out = moments(y as FloatTensor);
+    const out = moments(y);
     out.mean.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
     out.variance.forEach((v, c) => expect(v).toBeCloseTo(variance[c] / (variance[c] + 1e-3), 5));
     const [, , mm, mv] = bn.parameters().map((p) => Array.from(p.value.data));
@@ -57,7 +66,15 @@ describe('BatchNormalization', () => {
   it('TensorFlow.js moves the same averages after one training step', async () => {
     const m = new Sequential([new BatchNormalization({ momentum: 0.7, inputShape: [5] })], { seed: 3 });
     m.build([null, 5]);
-    m.setWeights(m.getWeights().map((w, i) => new Tensor(Float32Array.from(w.data, () => (i === 3 ? 0.5 + Math.abs(rng.normal()) : rng.normal())), w.shape)));
+    m.setWeights(
+      m.getWeights().map(
+        (w, i) =>
+          new Tensor(
+            Float32Array.from(w.data, () => (i === 3 ? 0.5 + Math.abs(rng.normal()) : rng.normal())),
+            w.shape,
+          ),
+      ),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-bn-'));
     try {
       await m.save(dir, { format: 'tfjs' });
@@ -69,7 +86,9 @@ describe('BatchNormalization', () => {
       const yd = y.dataSync();
       ours.data.forEach((v, i) => expect(v).toBeCloseTo(yd[i], 5));
       const theirsW = theirs.layers[0].getWeights().map((w) => w.dataSync());
-      m.layers[0].parameters().forEach((p, i) => p.value.data.forEach((v, j) => expect(v, p.name).toBeCloseTo(theirsW[i][j], 5)));
+      m.layers[0]
+        .parameters()
+        .forEach((p, i) => p.value.data.forEach((v, j) => expect(v, p.name).toBeCloseTo(theirsW[i][j], 5)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -85,10 +104,21 @@ describe('BatchNormalization', () => {
   });
 
   it('fit updates the moving statistics (not through the optimizer), and they are saved and loaded', async () => {
-    const m = new Sequential([new Flatten({ inputShape: [4, 4, 1] }), new Dense(6, { activation: 'relu' }), new BatchNormalization(), new Dense(3, { activation: 'softmax' })], { seed: 4 });
+    const m = new Sequential(
+      [
+        new Flatten({ inputShape: [4, 4, 1] }),
+        new Dense(6, { activation: 'relu' }),
+        new BatchNormalization(),
+        new Dense(3, { activation: 'softmax' }),
+      ],
+      { seed: 4 },
+    );
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const x = f32([24, 4, 4, 1], 1, 3);
-    const y = new Tensor(Float32Array.from({ length: 24 }, (_, i) => i % 3), [24]);
+    const y = new Tensor(
+      Float32Array.from({ length: 24 }, (_, i) => i % 3),
+      [24],
+    );
     const bn = m.layers[2];
     const before = bn.parameters().map((p) => Array.from(p.value.data));
     await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
@@ -101,11 +131,26 @@ describe('BatchNormalization', () => {
   });
 
   it('a frozen BatchNormalization runs in inference mode in fit (Keras 3): its moving statistics stay put', async () => {
-    const m = new Sequential([new Conv2D(2, 3, { inputShape: [5, 5, 1] }), new BatchNormalization({ trainable: false }), new Flatten(), new Dense(2, { activation: 'softmax' })], { seed: 2 });
+    const m = new Sequential(
+      [
+        new Conv2D(2, 3, { inputShape: [5, 5, 1] }),
+        new BatchNormalization({ trainable: false }),
+        new Flatten(),
+        new Dense(2, { activation: 'softmax' }),
+      ],
+      { seed: 2 },
+    );
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     const bn = m.layers[1];
     const before = bn.parameters().map((p) => Array.from(p.value.data));
-    await m.fit(f32([10, 5, 5, 1]), new Tensor(Float32Array.from({ length: 10 }, (_, i) => i % 2), [10]), { epochs: 1, batchSize: 5, verbose: 0 });
+    await m.fit(
+      f32([10, 5, 5, 1]),
+      new Tensor(
+        Float32Array.from({ length: 10 }, (_, i) => i % 2),
+        [10],
+      ),
+      { epochs: 1, batchSize: 5, verbose: 0 },
+    );
     bn.parameters().forEach((p, i) => expect(Array.from(p.value.data), p.name).toEqual(before[i]));
   });
 
@@ -123,13 +168,20 @@ describe('BatchNormalization', () => {
 
 describe('BatchNormalization in computeGradients', () => {
   const model = () => {
-    const m = new Sequential([new Dense(4, { inputShape: [3] }), new BatchNormalization(), new Dense(2, { activation: 'softmax' })], { seed: 7 });
+    const m = new Sequential(
+      [new Dense(4, { inputShape: [3] }), new BatchNormalization(), new Dense(2, { activation: 'softmax' })],
+      { seed: 7 },
+    );
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     return m;
   };
   const x = f32([6, 3], 2, 1);
   const y = new Tensor(Float32Array.from([0, 1, 0, 1, 1, 0]), [6]);
-  const stats = (m: Sequential) => m.layers[1].parameters().slice(2).map((p) => Array.from(p.value.data));
+  const stats = (m: Sequential) =>
+    m.layers[1]
+      .parameters()
+      .slice(2)
+      .map((p) => Array.from(p.value.data));
 
   it('in inference mode (the default) changes nothing', async () => {
     const m = model();
@@ -152,7 +204,7 @@ describe('BatchNormalization in computeGradients', () => {
     const m = model();
     const bn = m.layers[1];
     const before = stats(m);
-    bn.forward(new Tensor(new Float32Array(0), [0, 4]) as FloatTensor, { training: true, rng: new Rng(1) });
+    bn.forward(new Tensor(new Float32Array(0), [0, 4]), { training: true, rng: new Rng(1) });
     expect(stats(m)).toEqual(before);
   });
 });

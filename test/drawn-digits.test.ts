@@ -6,11 +6,20 @@ import { PAD, PAGE_TEST_DIGITS, PEN, TEMPLATES, drawingSet, renderStrokes } from
 
 /** Ink extent and centre of mass of a 28×28 input. */
 function ink(x: ArrayLike<number>) {
-  let sum = 0, sx = 0, sy = 0;
-  let x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+  let sum = 0,
+    sx = 0,
+    sy = 0;
+  let x0 = 28,
+    x1 = -1,
+    y0 = 28,
+    y1 = -1;
   for (let i = 0; i < 784; i++) {
-    const v = x[i], c = i % 28, r = Math.floor(i / 28);
-    sum += v; sx += v * c; sy += v * r;
+    const v = x[i],
+      c = i % 28,
+      r = Math.floor(i / 28);
+    sum += v;
+    sx += v * c;
+    sy += v * r;
     if (v > 0) [x0, x1, y0, y1] = [Math.min(x0, c), Math.max(x1, c), Math.min(y0, r), Math.max(y1, r)];
   }
   return { cx: sx / sum, cy: sy / sum, width: x1 - x0 + 1, height: y1 - y0 + 1 };
@@ -31,7 +40,12 @@ describe('the drawing set', () => {
   });
 
   it('keeps every stroke, pen included, on the pad', () => {
-    const off = drawingSet(30, 3).filter((d) => d.strokes.flat().flat().some((v) => v < PEN / 2 || v > PAD - PEN / 2));
+    const off = drawingSet(30, 3).filter((d) =>
+      d.strokes
+        .flat()
+        .flat()
+        .some((v) => v < PEN / 2 || v > PAD - PEN / 2),
+    );
     expect(off.map((d) => d.id)).toEqual([]);
   });
 });

@@ -30,8 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function data(n: number, seed = 0): { x: Tensor; y: Tensor } {
   const r = new Rng(seed);
   return {
-    x: new Tensor(Float32Array.from({ length: n * 8 * 8 }, () => r.normal()), [n, 8, 8, 1]),
-    y: new Tensor(Int32Array.from({ length: n }, () => r.int(3)), [n]),
+    x: new Tensor(
+      Float32Array.from({ length: n * 8 * 8 }, () => r.normal()),
+      [n, 8, 8, 1],
+    ),
+    y: new Tensor(
+      Int32Array.from({ length: n }, () => r.int(3)),
+      [n],
+    ),
   };
 }
 
@@ -46,7 +52,11 @@ function cnn(seed: number): Sequential {
     ],
     { seed },
   );
-  m.compile({ optimizer: new RMSprop({ learningRate: 0.01, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({
+    optimizer: new RMSprop({ learningRate: 0.01, momentum: 0.5 }),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -89,7 +99,9 @@ describe('save and load', () => {
     const back = await loadModel(path);
     expect(back.optimizer!.iterations).toBe(0);
     expect(readFileSync(path).length).toBeLessThan(readFileSync(join(dir, 'cnn.mnn')).length);
-    await expect(m.save(path, { format: 'h5' } as never)).rejects.toThrow("save: format must be 'mnist-nn', 'tfjs' or 'keras', got \"h5\".");
+    await expect(m.save(path, { format: 'h5' } as never)).rejects.toThrow(
+      "save: format must be 'mnist-nn', 'tfjs' or 'keras', got \"h5\".",
+    );
     await expect(m.save(path, { optimizer: true } as never)).rejects.toThrow(/unknown option 'optimizer'/);
   });
 
@@ -104,8 +116,12 @@ describe('save and load', () => {
       return loadModel(p);
     };
     await expect(loadModel(join(dir, 'nope.mnn'))).rejects.toThrow(/cannot read .*nope\.mnn: no such file \(ENOENT\)/);
-    await expect(bad('magic.mnn', Buffer.from('hello world, not a model'))).rejects.toThrow(/is neither an mnist-nn model file, a Keras .keras or .h5 file, nor a TensorFlow.js model.json/);
-    await expect(bad('short.mnn', good.subarray(0, good.length - 4))).rejects.toThrow(/truncated: the tensors need \d+ bytes of data, the file has \d+/);
+    await expect(bad('magic.mnn', Buffer.from('hello world, not a model'))).rejects.toThrow(
+      /is neither an mnist-nn model file, a Keras .keras or .h5 file, nor a TensorFlow.js model.json/,
+    );
+    await expect(bad('short.mnn', good.subarray(0, good.length - 4))).rejects.toThrow(
+      /truncated: the tensors need \d+ bytes of data, the file has \d+/,
+    );
     await expect(bad('long.mnn', Buffer.concat([good, Buffer.alloc(8)]))).rejects.toThrow(/trailing bytes/);
     await expect(bad('header.mnn', good.subarray(0, 40))).rejects.toThrow(/truncated: the header needs/);
     const header = (json: string) => {
@@ -116,10 +132,19 @@ describe('save and load', () => {
       h.copy(out, 12);
       return out;
     };
-    await expect(bad('proto.mnn', header('{"format":"mnist-nn","tensors":[],"__proto__":{"x":1}}'))).rejects.toThrow("the JSON has a '__proto__' key");
-    await expect(bad('ctor.mnn', header('{"format":"mnist-nn","tensors":[],"model":{"constructor":{}}}'))).rejects.toThrow(/'constructor' key/);
+    await expect(bad('proto.mnn', header('{"format":"mnist-nn","tensors":[],"__proto__":{"x":1}}'))).rejects.toThrow(
+      "the JSON has a '__proto__' key",
+    );
     await expect(
-      bad('class.mnn', header('{"format":"mnist-nn","version":1,"tensors":[],"model":{"className":"Sequential","config":{"layers":[{"className":"Evil","config":{}}]}}}')),
+      bad('ctor.mnn', header('{"format":"mnist-nn","tensors":[],"model":{"constructor":{}}}')),
+    ).rejects.toThrow(/'constructor' key/);
+    await expect(
+      bad(
+        'class.mnn',
+        header(
+          '{"format":"mnist-nn","version":1,"tensors":[],"model":{"className":"Sequential","config":{"layers":[{"className":"Evil","config":{}}]}}}',
+        ),
+      ),
     ).rejects.toThrow(/layer 0: unknown layer class "Evil"/);
     await expect(bad('json.mnn', header('{"format": oops'))).rejects.toThrow(FormatError);
     // a weight of the wrong shape for its layer
@@ -128,14 +153,20 @@ describe('save and load', () => {
     );
     const padded = Buffer.concat([wrong, Buffer.alloc((8 - (wrong.length % 8)) % 8), Buffer.alloc(18 * 4)]);
     await expect(bad('shape.mnn', padded)).rejects.toThrow(FormatError);
-    await expect(bad('shape.mnn', padded)).rejects.toThrow(/shape\.mnn: weight 0 is k \[5, 3\] float32, but dense(_\d+)?\/kernel needs \[4,3\]/);
+    await expect(bad('shape.mnn', padded)).rejects.toThrow(
+      /shape\.mnn: weight 0 is k \[5, 3\] float32, but dense(_\d+)?\/kernel needs \[4,3\]/,
+    );
   });
 });
 
 describe('atomic saves', () => {
   it('a process killed in the middle of saving leaves the previous file whole and loadable, every time', async () => {
     const path = join(dir, 'killed.mnn');
-    const make = (seed: number) => new Sequential([new Dense(512, { inputShape: [784] }), new Dense(10, { activation: 'softmax' })], { seed, name: 'victim' });
+    const make = (seed: number) =>
+      new Sequential([new Dense(512, { inputShape: [784] }), new Dense(10, { activation: 'softmax' })], {
+        seed,
+        name: 'victim',
+      });
     const old = make(1);
     const fresh = make(2); // what the child writes, again and again
     await old.save(path);
@@ -152,14 +183,17 @@ describe('atomic saves', () => {
     `;
     const kills = 8;
     for (let i = 0; i < kills; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, 5 + 13 * i)); // somewhere inside the save loop
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       // whole: the old model or the new one, never a torn mixture of the two
       const loaded = (await loadModel(path)).getWeights();
-      const matches = (m: Sequential) => m.getWeights().every((w, k) => w.data.every((v, j) => v === loaded[k].data[j]));
+      const matches = (m: Sequential) =>
+        m.getWeights().every((w, k) => w.data.every((v, j) => v === loaded[k].data[j]));
       expect(matches(old) || matches(fresh)).toBe(true);
     }
     // Kills that landed mid-save leave the writer's temporary file behind (never the model itself):
@@ -194,7 +228,10 @@ describe('callbacks', () => {
       batchSize: 8,
       verbose: 0,
       validationSplit: 0.25,
-      callbacks: [new ModelCheckpoint({ filepath: every }), new ModelCheckpoint({ filepath: best, monitor: 'val_loss', saveBestOnly: true })],
+      callbacks: [
+        new ModelCheckpoint({ filepath: every }),
+        new ModelCheckpoint({ filepath: best, monitor: 'val_loss', saveBestOnly: true }),
+      ],
     });
     for (const e of ['01', '02', '03']) expect(existsSync(join(dir, `ck-${e}.mnn`))).toBe(true);
     const ck3 = await loadModel(join(dir, 'ck-03.mnn'));
@@ -207,7 +244,9 @@ describe('callbacks', () => {
     m.compile({ optimizer: new SGD({ learningRate: 1e30 }), loss: 'mse' });
     const x = new Tensor(Float32Array.from([1e20, 1e20]), [2, 1]);
     const y = new Tensor(Float32Array.from([0, 0]), [2, 1]);
-    await expect(m.fit(x, y, { epochs: 3, batchSize: 1, verbose: 0 })).rejects.toThrow(/fit: the loss became (NaN|Infinity) at epoch 1, batch [12] of 2/);
+    await expect(m.fit(x, y, { epochs: 3, batchSize: 1, verbose: 0 })).rejects.toThrow(
+      /fit: the loss became (NaN|Infinity) at epoch 1, batch [12] of 2/,
+    );
     await expect(m.fit(x, y, { epochs: 1, batchSize: 1, verbose: 0, terminateOnNaN: false })).resolves.toBeDefined();
   });
 });

@@ -2,7 +2,15 @@
 // random shapes including odd sizes. (float64 arrays take the reference path on every backend.)
 import { describe, expect, it } from 'vitest';
 import { afterAll } from 'vitest';
-import { jsKernels, type FillMode, type FloatArray, type Interpolation, type Kernels, type ResampleGeometry, type WindowGeometry } from '../src/tensor/kernels.js';
+import {
+  jsKernels,
+  type FillMode,
+  type FloatArray,
+  type Interpolation,
+  type Kernels,
+  type ResampleGeometry,
+  type WindowGeometry,
+} from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
 import { createWasmKernels } from '../src/tensor/wasm/backend.js';
 
@@ -89,21 +97,24 @@ function resampleOracle(x: ArrayLike<number>, t: Float64Array, g: ResampleGeomet
     return rr === null || cc === null ? fillValue : x[((b * H + rr) * W + cc) * C + ch];
   };
   const y = new Float64Array(B * H * W * C);
-  for (let b = 0; b < B; b++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) for (let ch = 0; ch < C; ch++) {
-    const [a0, a1, a2, b0, b1, b2] = t.subarray(6 * b, 6 * b + 6);
-    const xs = a0 * j + a1 * i + a2;
-    const ys = b0 * j + b1 * i + b2;
-    let v: number;
-    if (interpolation === 'nearest') v = pixel(b, Math.floor(ys + 0.5), Math.floor(xs + 0.5), ch);
-    else {
-      const [c0, r0] = [Math.floor(xs), Math.floor(ys)];
-      const lerp = (p: number, q: number, f: number) => p + (q - p) * f;
-      const top = lerp(pixel(b, r0, c0, ch), pixel(b, r0, c0 + 1, ch), xs - c0);
-      const bottom = lerp(pixel(b, r0 + 1, c0, ch), pixel(b, r0 + 1, c0 + 1, ch), xs - c0);
-      v = lerp(top, bottom, ys - r0);
-    }
-    y[((b * H + i) * W + j) * C + ch] = v;
-  }
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++)
+        for (let ch = 0; ch < C; ch++) {
+          const [a0, a1, a2, b0, b1, b2] = t.subarray(6 * b, 6 * b + 6);
+          const xs = a0 * j + a1 * i + a2;
+          const ys = b0 * j + b1 * i + b2;
+          let v: number;
+          if (interpolation === 'nearest') v = pixel(b, Math.floor(ys + 0.5), Math.floor(xs + 0.5), ch);
+          else {
+            const [c0, r0] = [Math.floor(xs), Math.floor(ys)];
+            const lerp = (p: number, q: number, f: number) => p + (q - p) * f;
+            const top = lerp(pixel(b, r0, c0, ch), pixel(b, r0, c0 + 1, ch), xs - c0);
+            const bottom = lerp(pixel(b, r0 + 1, c0, ch), pixel(b, r0 + 1, c0 + 1, ch), xs - c0);
+            v = lerp(top, bottom, ys - r0);
+          }
+          y[((b * H + i) * W + j) * C + ch] = v;
+        }
   return y;
 }
 
@@ -125,10 +136,12 @@ for (const [label, K] of BACKENDS) {
 
       it(`matmul, matmulNT, matmulTN in ${dtype} over odd shapes`, () => {
         const shapes: number[][] = [];
-        for (const m of [1, 3, 7, 16, 127]) for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17, 129]) shapes.push([m, k, n]);
+        for (const m of [1, 3, 7, 16, 127])
+          for (const k of [1, 3, 7, 127, 785]) for (const n of [1, 3, 10, 17, 129]) shapes.push([m, k, n]);
         // every row-tile height and the split of the last rows (m = 2, 8…12), whole k blocks and one
         // past (256, 257, 512 for 't'; 384, 385, 768 for 'n'), whole column panels (8, 16)
-        for (const m of [2, 8, 9, 10, 11, 12]) for (const k of [256, 257, 384, 385, 512, 768]) for (const n of [8, 16]) shapes.push([m, k, n]);
+        for (const m of [2, 8, 9, 10, 11, 12])
+          for (const k of [256, 257, 384, 385, 512, 768]) for (const n of [8, 16]) shapes.push([m, k, n]);
         // Tall A in blocks of 128 rows: a whole number of blocks and a few rows more (the last block
         // takes in fewer than 8 rows left after it), alone and as each of two threads' halves.
         shapes.push([128, 784, 128], [785, 128, 128], [133, 300, 9], [266, 40, 24], [512, 20, 33]);
@@ -142,7 +155,8 @@ for (const [label, K] of BACKENDS) {
           const guarded = rand(m * n + 32, f32, 0, K, i % 2 === 0);
           guarded.fill(777);
           const c = guarded.subarray(16, 16 + m * n); // garbage: kernels overwrite
-          const guardsIntact = (): boolean => guarded.subarray(0, 16).every((v) => v === 777) && guarded.subarray(16 + m * n).every((v) => v === 777);
+          const guardsIntact = (): boolean =>
+            guarded.subarray(0, 16).every((v) => v === 777) && guarded.subarray(16 + m * n).every((v) => v === 777);
           K.matmul(c, a, b, m, k, n);
           expect(maxErr(c, oracle(m, k, n, a, b))).toBeLessThan(tol(k));
           K.matmulNT(c, a, b, m, k, n); // b read as [n, k]
@@ -154,27 +168,28 @@ for (const [label, K] of BACKENDS) {
       });
 
       it(`addBias, colSum, mul, scale in ${dtype}`, () => {
-        for (const rows of SIZES) for (const cols of SIZES) {
-          const x = rand(rows * cols, f32, 0, K);
-          const bias = rand(cols, f32, 0, K);
-          const y = rand(rows * cols, f32, 0, K);
-          y.set(x);
-          K.addBias(y, bias, rows, cols);
-          for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(x[i] + bias[i % cols], 5);
-          const s = rand(cols, f32, 0, K);
-          K.colSum(s, x, rows, cols);
-          for (let c = 0; c < cols; c++) {
-            let ref = 0;
-            for (let r = 0; r < rows; r++) ref += x[r * cols + c];
-            expect(s[c]).toBeCloseTo(ref, 4);
+        for (const rows of SIZES)
+          for (const cols of SIZES) {
+            const x = rand(rows * cols, f32, 0, K);
+            const bias = rand(cols, f32, 0, K);
+            const y = rand(rows * cols, f32, 0, K);
+            y.set(x);
+            K.addBias(y, bias, rows, cols);
+            for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo(x[i] + bias[i % cols], 5);
+            const s = rand(cols, f32, 0, K);
+            K.colSum(s, x, rows, cols);
+            for (let c = 0; c < cols; c++) {
+              let ref = 0;
+              for (let r = 0; r < rows; r++) ref += x[r * cols + c];
+              expect(s[c]).toBeCloseTo(ref, 4);
+            }
+            const z = rand(rows * cols, f32, 0, K);
+            const out = rand(rows * cols, f32, 0, K);
+            K.mul(out, x, z, x.length);
+            for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(x[i] * z[i], 5);
+            K.scale(out, x, -2.5, x.length);
+            for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(-2.5 * x[i], 5);
           }
-          const z = rand(rows * cols, f32, 0, K);
-          const out = rand(rows * cols, f32, 0, K);
-          K.mul(out, x, z, x.length);
-          for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(x[i] * z[i], 5);
-          K.scale(out, x, -2.5, x.length);
-          for (let i = 0; i < x.length; i++) expect(out[i]).toBeCloseTo(-2.5 * x[i], 5);
-        }
       });
 
       it(`elementwise activations and their backward in ${dtype}`, () => {
@@ -205,7 +220,15 @@ for (const [label, K] of BACKENDS) {
       it(`per-channel moments, dot sums and scale-shift (BatchNormalization) in ${dtype}`, () => {
         // A mean far from 0 beside the spread (3 ± 2, and 10⁴ ± 10⁻²): a one-pass variance, or one
         // taken against a mean rounded to float32, loses digits there.
-        for (const [rows, cols, shift, spread] of [[1, 1, 3, 2], [7, 3, 3, 2], [33, 16, 3, 2], [1000, 5, 3, 2], [64, 37, 3, 2], [2, 3, 1e4, 1e-2], [500, 6, 1e4, 1e-2]]) {
+        for (const [rows, cols, shift, spread] of [
+          [1, 1, 3, 2],
+          [7, 3, 3, 2],
+          [33, 16, 3, 2],
+          [1000, 5, 3, 2],
+          [64, 37, 3, 2],
+          [2, 3, 1e4, 1e-2],
+          [500, 6, 1e4, 1e-2],
+        ]) {
           const x = rand(rows * cols, f32, 0.2, K);
           for (let i = 0; i < x.length; i++) x[i] = shift + spread * x[i];
           const dy = rand(rows * cols, f32, 0, K);
@@ -233,7 +256,11 @@ for (const [label, K] of BACKENDS) {
             }
             const eps = f32 ? 2e-7 : 1e-15;
             expect(rel(mean[c], m)).toBeLessThan(eps);
-            if (v > 0) expect(rel(variance[c], v), `variance of column ${c} (${rows}×${cols}, ${shift} ± ${spread})`).toBeLessThan(f32 ? 1e-6 : 1e-12);
+            if (v > 0)
+              expect(
+                rel(variance[c], v),
+                `variance of column ${c} (${rows}×${cols}, ${shift} ± ${spread})`,
+              ).toBeLessThan(f32 ? 1e-6 : 1e-12);
             // Sums of terms of either sign: the error is relative to Σ |terms|.
             expect(Math.abs(sdy[c] - d) / scaleD).toBeLessThan(eps);
             expect(Math.abs(sdyx[c] - e) / scaleE).toBeLessThan(eps);
@@ -280,7 +307,17 @@ for (const [label, K] of BACKENDS) {
         v.set([1e-6, tiny, 1e-6, tiny * 1.0005, 1e-6, tiny, 1e-6, 1e-6, tiny]);
         K.adamUpdate(w, g, m, v, n, 0.01, 0.9, 0.999, 1e-7);
         // 2·tiny·0.9 and 1e-3·0.9 stay normal; tiny·1.0005·0.999 falls below tiny.
-        expect([...m].map((x) => (Number.isNaN(x) ? 'NaN' : x === 0 ? 0 : Math.sign(x)))).toEqual([0, 1, 'NaN', 1, 0, 0, 'NaN', 1, 0]);
+        expect([...m].map((x) => (Number.isNaN(x) ? 'NaN' : x === 0 ? 0 : Math.sign(x)))).toEqual([
+          0,
+          1,
+          'NaN',
+          1,
+          0,
+          0,
+          'NaN',
+          1,
+          0,
+        ]);
         expect([...v].map((x) => (x === 0 ? 0 : 1))).toEqual([1, 0, 1, 0, 1, 0, 1, 1, 0]);
         for (const x of [...m, ...v]) if (x !== 0 && !Number.isNaN(x)) expect(Math.abs(x)).toBeGreaterThanOrEqual(tiny);
         expect(Number.isNaN(w[2]) && Number.isNaN(w[6])).toBe(true);
@@ -312,7 +349,20 @@ for (const [label, K] of BACKENDS) {
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
-          geos.push({ batch: 3, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW });
+          geos.push({
+            batch: 3,
+            height: H,
+            width: W,
+            channels: C,
+            kh,
+            kw,
+            sh,
+            sw,
+            padTop: pt,
+            padLeft: pl,
+            outH,
+            outW,
+          });
         }
         for (const g of geos) {
           const { batch: B, height: H, width: W, channels: C, kh, kw, outH, outW } = g;
@@ -329,13 +379,17 @@ for (const [label, K] of BACKENDS) {
           K.im2col(cols, x, g);
           expect([...cols.subarray(rows * depth)]).toEqual(tail);
           let r = 0;
-          for (let b = 0; b < B; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, r++) {
-            for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < C; c++) {
-              const ih = oh * g.sh - g.padTop + i;
-              const iw = ow * g.sw - g.padLeft + j;
-              expect(cols[r * depth + (i * kw + j) * C + c]).toBe(inside(ih, iw) ? x[at(b, ih, iw, c)] : 0);
-            }
-          }
+          for (let b = 0; b < B; b++)
+            for (let oh = 0; oh < outH; oh++)
+              for (let ow = 0; ow < outW; ow++, r++) {
+                for (let i = 0; i < kh; i++)
+                  for (let j = 0; j < kw; j++)
+                    for (let c = 0; c < C; c++) {
+                      const ih = oh * g.sh - g.padTop + i;
+                      const iw = ow * g.sw - g.padLeft + j;
+                      expect(cols[r * depth + (i * kw + j) * C + c]).toBe(inside(ih, iw) ? x[at(b, ih, iw, c)] : 0);
+                    }
+              }
           // col2im is im2col's adjoint: <im2col(x), d> = <x, col2im(d)>
           const d = rand(rows * depth, f32, 0, K);
           const dx = rand(nx, f32, 0, K);
@@ -351,20 +405,24 @@ for (const [label, K] of BACKENDS) {
           const arg = K.allocIndex(ny);
           K.maxPool(y, arg, x, g);
           let o = 0;
-          for (let b = 0; b < B; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) for (let c = 0; c < C; c++, o++) {
-            let best = -Infinity;
-            let where = -1;
-            for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
-              const ih = oh * g.sh - g.padTop + i;
-              const iw = ow * g.sw - g.padLeft + j;
-              if (inside(ih, iw) && x[at(b, ih, iw, c)] > best) {
-                best = x[at(b, ih, iw, c)];
-                where = at(b, ih, iw, c);
-              }
-            }
-            expect(y[o]).toBe(best);
-            expect(arg[o]).toBe(where);
-          }
+          for (let b = 0; b < B; b++)
+            for (let oh = 0; oh < outH; oh++)
+              for (let ow = 0; ow < outW; ow++)
+                for (let c = 0; c < C; c++, o++) {
+                  let best = -Infinity;
+                  let where = -1;
+                  for (let i = 0; i < kh; i++)
+                    for (let j = 0; j < kw; j++) {
+                      const ih = oh * g.sh - g.padTop + i;
+                      const iw = ow * g.sw - g.padLeft + j;
+                      if (inside(ih, iw) && x[at(b, ih, iw, c)] > best) {
+                        best = x[at(b, ih, iw, c)];
+                        where = at(b, ih, iw, c);
+                      }
+                    }
+                  expect(y[o]).toBe(best);
+                  expect(arg[o]).toBe(where);
+                }
           const dy = rand(ny, f32, 0, K);
           const dxp = rand(nx, f32, 0, K);
           K.maxPoolBackward(dxp, dy, arg, g);
@@ -384,14 +442,31 @@ for (const [label, K] of BACKENDS) {
         ]) {
           const outH = Math.floor((H - k) / s) + 1;
           const outW = Math.floor((W - k) / s) + 1;
-          const g: WindowGeometry = { batch: 2, height: H, width: W, channels: C, kh: k, kw: k, sh: s, sw: s, padTop: 0, padLeft: 0, outH, outW };
+          const g: WindowGeometry = {
+            batch: 2,
+            height: H,
+            width: W,
+            channels: C,
+            kh: k,
+            kw: k,
+            sh: s,
+            sw: s,
+            padTop: 0,
+            padLeft: 0,
+            outH,
+            outW,
+          };
           const nx = 2 * H * W * C;
           const ny = 2 * outH * outW * C;
           const x = rand(nx, f32, 0, K);
           for (let i = 0; i < nx; i++) x[i] = [Number.NaN, 1, 1, -0, 0, 2, -1][Math.floor(rng.next() * 7)];
           const dy = rand(ny, f32, 0, K);
           for (let i = 0; i < ny; i++) dy[i] = [-0, 1.5, Number.NaN, -2][i % 4];
-          const want = { y: new (f32 ? Float32Array : Float64Array)(ny), arg: new Int32Array(ny), dx: new (f32 ? Float32Array : Float64Array)(nx) };
+          const want = {
+            y: new (f32 ? Float32Array : Float64Array)(ny),
+            arg: new Int32Array(ny),
+            dx: new (f32 ? Float32Array : Float64Array)(nx),
+          };
           jsKernels.maxPool(want.y, want.arg, x, g);
           jsKernels.maxPoolBackward(want.dx, dy, want.arg, g);
           const [y, arg, dx] = [rand(ny, f32, 0, K), K.allocIndex(ny), rand(nx, f32, 0, K)];
@@ -399,7 +474,8 @@ for (const [label, K] of BACKENDS) {
           K.maxPoolBackward(dx, dy, arg, g);
           expect([...arg]).toEqual([...want.arg]);
           for (let i = 0; i < ny; i++) expect(Object.is(y[i], want.y[i]), `y[${i}]`).toBe(true);
-          for (let i = 0; i < nx; i++) expect(Object.is(dx[i], want.dx[i]), `dx[${i}]: ${dx[i]} against ${want.dx[i]}`).toBe(true);
+          for (let i = 0; i < nx; i++)
+            expect(Object.is(dx[i], want.dx[i]), `dx[${i}]: ${dx[i]} against ${want.dx[i]}`).toBe(true);
         }
       });
 
@@ -425,7 +501,20 @@ for (const [label, K] of BACKENDS) {
         ]) {
           const outH = Math.floor((H + 2 * pt - kh) / sh) + 1;
           const outW = Math.floor((W + 2 * pl - kw) / sw) + 1;
-          const g: WindowGeometry = { batch: B, height: H, width: W, channels: C, kh, kw, sh, sw, padTop: pt, padLeft: pl, outH, outW };
+          const g: WindowGeometry = {
+            batch: B,
+            height: H,
+            width: W,
+            channels: C,
+            kh,
+            kw,
+            sh,
+            sw,
+            padTop: pt,
+            padLeft: pl,
+            outH,
+            outW,
+          };
           const depth = kh * kw * C;
           const rows = B * outH * outW;
           const nx = B * H * W * C;
@@ -437,25 +526,31 @@ for (const [label, K] of BACKENDS) {
           // Each (output, window position) pair once, as the definition sums them.
           const pairs = (visit: (r: number, t: number, xi: number) => void) => {
             let r = 0;
-            for (let s = 0; s < B; s++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, r++) {
-              for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < C; c++) {
-                const ih = oh * sh - pt + i;
-                const iw = ow * sw - pl + j;
-                if (ih >= 0 && ih < H && iw >= 0 && iw < W) visit(r, (i * kw + j) * C + c, ((s * H + ih) * W + iw) * C + c);
-              }
-            }
+            for (let s = 0; s < B; s++)
+              for (let oh = 0; oh < outH; oh++)
+                for (let ow = 0; ow < outW; ow++, r++) {
+                  for (let i = 0; i < kh; i++)
+                    for (let j = 0; j < kw; j++)
+                      for (let c = 0; c < C; c++) {
+                        const ih = oh * sh - pt + i;
+                        const iw = ow * sw - pl + j;
+                        if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                          visit(r, (i * kw + j) * C + c, ((s * H + ih) * W + iw) * C + c);
+                      }
+                }
           };
           const z = rand(rows * F, f32, 0, K);
-          for (const bias of [b, null]) for (const relu of [false, true]) {
-            K.conv2d(z, x, w, bias, g, F, relu);
-            const zr = new Float64Array(rows * F);
-            for (let r = 0; r < rows; r++) for (let f = 0; f < F; f++) zr[r * F + f] = bias ? bias[f] : 0;
-            pairs((r, t, xi) => {
-              for (let f = 0; f < F; f++) zr[r * F + f] += x[xi] * w[t * F + f];
-            });
-            if (relu) zr.forEach((v, i) => (zr[i] = Math.max(v, 0)));
-            expect(maxErr(z, zr)).toBeLessThan(tol(depth));
-          }
+          for (const bias of [b, null])
+            for (const relu of [false, true]) {
+              K.conv2d(z, x, w, bias, g, F, relu);
+              const zr = new Float64Array(rows * F);
+              for (let r = 0; r < rows; r++) for (let f = 0; f < F; f++) zr[r * F + f] = bias ? bias[f] : 0;
+              pairs((r, t, xi) => {
+                for (let f = 0; f < F; f++) zr[r * F + f] += x[xi] * w[t * F + f];
+              });
+              if (relu) zr.forEach((v, i) => (zr[i] = Math.max(v, 0)));
+              expect(maxErr(z, zr)).toBeLessThan(tol(depth));
+            }
           for (const m of [mask, null]) {
             const dz = Float64Array.from(dy, (v, i) => (m && !(m[i] > 0) ? 0 : v));
             const dwr = new Float64Array(depth * F);
@@ -489,73 +584,127 @@ for (const [label, K] of BACKENDS) {
 
       it(`affineResample in ${dtype}: a 90° rotation, integer shifts and the identity exactly, in every fill mode and interpolation`, () => {
         const n = 5;
-        for (const C of [1, 3]) for (const fillMode of FILL_MODES) for (const interpolation of INTERPOLATIONS) {
-          const g: ResampleGeometry = { batch: 3, height: n, width: n, channels: C, fillMode, interpolation, fillValue: -7 };
-          const size = 3 * n * n * C;
-          const x = rand(size, f32, 0, K);
-          const y = rand(size, f32, 0, K);
-          const at = (b: number, r: number, c: number, ch: number) => ((b * n + r) * n + c) * C + ch;
-          // sample 0: the identity (RandomZoom's zoom 0, a translation by 0); sample 1: a quarter
-          // turn, output (i, j) reading input (j, n − 1 − i); sample 2: a shift by 2 rows down and 1
-          // column left, output (i, j) reading input (i − 2, j + 1)
-          const t = Float64Array.from([1, 0, 0, 0, 1, 0, 0, -1, n - 1, 1, 0, 0, 1, 0, 1, 0, 1, -2]);
-          K.affineResample(y, x, t, g);
-          const fold = (i: number) => (fillMode === 'wrap' ? (i + n) % n : fillMode === 'reflect' ? (i < 0 ? -1 - i : i >= n ? 2 * n - 1 - i : i) : Math.min(n - 1, Math.max(0, i)));
-          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let ch = 0; ch < C; ch++) {
-            expect(y[at(0, i, j, ch)]).toBe(x[at(0, i, j, ch)]);
-            expect(y[at(1, i, j, ch)]).toBe(x[at(1, j, n - 1 - i, ch)]);
-            const [r, c] = [i - 2, j + 1];
-            const outside = r < 0 || c >= n;
-            expect(y[at(2, i, j, ch)]).toBe(outside && fillMode === 'constant' ? -7 : x[at(2, fold(r), fold(c), ch)]);
-          }
-        }
+        for (const C of [1, 3])
+          for (const fillMode of FILL_MODES)
+            for (const interpolation of INTERPOLATIONS) {
+              const g: ResampleGeometry = {
+                batch: 3,
+                height: n,
+                width: n,
+                channels: C,
+                fillMode,
+                interpolation,
+                fillValue: -7,
+              };
+              const size = 3 * n * n * C;
+              const x = rand(size, f32, 0, K);
+              const y = rand(size, f32, 0, K);
+              const at = (b: number, r: number, c: number, ch: number) => ((b * n + r) * n + c) * C + ch;
+              // sample 0: the identity (RandomZoom's zoom 0, a translation by 0); sample 1: a quarter
+              // turn, output (i, j) reading input (j, n − 1 − i); sample 2: a shift by 2 rows down and 1
+              // column left, output (i, j) reading input (i − 2, j + 1)
+              const t = Float64Array.from([1, 0, 0, 0, 1, 0, 0, -1, n - 1, 1, 0, 0, 1, 0, 1, 0, 1, -2]);
+              K.affineResample(y, x, t, g);
+              const fold = (i: number) =>
+                fillMode === 'wrap'
+                  ? (i + n) % n
+                  : fillMode === 'reflect'
+                    ? i < 0
+                      ? -1 - i
+                      : i >= n
+                        ? 2 * n - 1 - i
+                        : i
+                    : Math.min(n - 1, Math.max(0, i));
+              for (let i = 0; i < n; i++)
+                for (let j = 0; j < n; j++)
+                  for (let ch = 0; ch < C; ch++) {
+                    expect(y[at(0, i, j, ch)]).toBe(x[at(0, i, j, ch)]);
+                    expect(y[at(1, i, j, ch)]).toBe(x[at(1, j, n - 1 - i, ch)]);
+                    const [r, c] = [i - 2, j + 1];
+                    const outside = r < 0 || c >= n;
+                    expect(y[at(2, i, j, ch)]).toBe(
+                      outside && fillMode === 'constant' ? -7 : x[at(2, fold(r), fold(c), ch)],
+                    );
+                  }
+            }
       });
 
       it(`affineResample in ${dtype} against an independent oracle, and its backward as its transpose, over random transforms`, () => {
-        for (const [H, W, C] of [[5, 7, 1], [6, 6, 3], [4, 9, 5], [1, 3, 2], [7, 2, 4]]) for (const fillMode of FILL_MODES) for (const interpolation of INTERPOLATIONS) {
-          const B = 3;
-          const g: ResampleGeometry = { batch: B, height: H, width: W, channels: C, fillMode, interpolation, fillValue: 0.25 };
-          // rotations, scales up to 3 and shifts up to two image sizes: points far outside the image,
-          // folded more than once
-          const t = new Float64Array(6 * B);
-          for (let b = 0; b < B; b++) {
-            const th = rng.uniform(-Math.PI, Math.PI);
-            const s = rng.uniform(0.3, 3);
-            t.set([s * Math.cos(th), -s * Math.sin(th), rng.uniform(-2, 2) * W, s * Math.sin(th), s * Math.cos(th), rng.uniform(-2, 2) * H], 6 * b);
-          }
-          const n = B * H * W * C;
-          const foreign = H % 2 === 1; // operands from outside the backend's memory for odd heights
-          const x = rand(n, f32, 0, K, foreign);
-          const y = rand(n, f32, 0, K, foreign);
-          K.affineResample(y, x, t, g);
-          expect(maxErr(y, resampleOracle(x, t, g)), `${H}×${W}×${C} ${fillMode} ${interpolation}`).toBeLessThan(f32 ? 1e-6 : 1e-13);
-          if (K !== jsKernels) {
-            // the same arithmetic as the reference, in the same order: the same bits
-            const ref = rand(n, f32, 0);
-            jsKernels.affineResample(ref, x, t, g);
-            expect(Array.from(y)).toEqual(Array.from(ref));
-          }
-          // <L x, d> = <x, Lᵀ d>, L the linear part (the resampling of x less that of zeros, which is
-          // the fill value's share)
-          const zero = K.alloc(n, f32 ? 'float32' : 'float64');
-          const y0 = rand(n, f32, 0, K);
-          K.affineResample(y0, zero, t, g);
-          const d = rand(n, f32, 0, K, foreign);
-          const dx = rand(n, f32, 0, K, !foreign);
-          K.affineResampleBackward(dx, d, t, g);
-          let lhs = 0;
-          let rhs = 0;
-          for (let i = 0; i < n; i++) {
-            lhs += (y[i] - y0[i]) * d[i];
-            rhs += x[i] * dx[i];
-          }
-          expect(Math.abs(lhs - rhs) / (1 + Math.abs(lhs)), `${H}×${W}×${C} ${fillMode} ${interpolation}`).toBeLessThan(f32 ? 1e-5 : 1e-12);
-          if (K !== jsKernels) {
-            const ref = rand(n, f32, 0);
-            jsKernels.affineResampleBackward(ref, d, t, g);
-            expect(Array.from(dx)).toEqual(Array.from(ref));
-          }
-        }
+        for (const [H, W, C] of [
+          [5, 7, 1],
+          [6, 6, 3],
+          [4, 9, 5],
+          [1, 3, 2],
+          [7, 2, 4],
+        ])
+          for (const fillMode of FILL_MODES)
+            for (const interpolation of INTERPOLATIONS) {
+              const B = 3;
+              const g: ResampleGeometry = {
+                batch: B,
+                height: H,
+                width: W,
+                channels: C,
+                fillMode,
+                interpolation,
+                fillValue: 0.25,
+              };
+              // rotations, scales up to 3 and shifts up to two image sizes: points far outside the image,
+              // folded more than once
+              const t = new Float64Array(6 * B);
+              for (let b = 0; b < B; b++) {
+                const th = rng.uniform(-Math.PI, Math.PI);
+                const s = rng.uniform(0.3, 3);
+                t.set(
+                  [
+                    s * Math.cos(th),
+                    -s * Math.sin(th),
+                    rng.uniform(-2, 2) * W,
+                    s * Math.sin(th),
+                    s * Math.cos(th),
+                    rng.uniform(-2, 2) * H,
+                  ],
+                  6 * b,
+                );
+              }
+              const n = B * H * W * C;
+              const foreign = H % 2 === 1; // operands from outside the backend's memory for odd heights
+              const x = rand(n, f32, 0, K, foreign);
+              const y = rand(n, f32, 0, K, foreign);
+              K.affineResample(y, x, t, g);
+              expect(maxErr(y, resampleOracle(x, t, g)), `${H}×${W}×${C} ${fillMode} ${interpolation}`).toBeLessThan(
+                f32 ? 1e-6 : 1e-13,
+              );
+              if (K !== jsKernels) {
+                // the same arithmetic as the reference, in the same order: the same bits
+                const ref = rand(n, f32, 0);
+                jsKernels.affineResample(ref, x, t, g);
+                expect(Array.from(y)).toEqual(Array.from(ref));
+              }
+              // <L x, d> = <x, Lᵀ d>, L the linear part (the resampling of x less that of zeros, which is
+              // the fill value's share)
+              const zero = K.alloc(n, f32 ? 'float32' : 'float64');
+              const y0 = rand(n, f32, 0, K);
+              K.affineResample(y0, zero, t, g);
+              const d = rand(n, f32, 0, K, foreign);
+              const dx = rand(n, f32, 0, K, !foreign);
+              K.affineResampleBackward(dx, d, t, g);
+              let lhs = 0;
+              let rhs = 0;
+              for (let i = 0; i < n; i++) {
+                lhs += (y[i] - y0[i]) * d[i];
+                rhs += x[i] * dx[i];
+              }
+              expect(
+                Math.abs(lhs - rhs) / (1 + Math.abs(lhs)),
+                `${H}×${W}×${C} ${fillMode} ${interpolation}`,
+              ).toBeLessThan(f32 ? 1e-5 : 1e-12);
+              if (K !== jsKernels) {
+                const ref = rand(n, f32, 0);
+                jsKernels.affineResampleBackward(ref, d, t, g);
+                expect(Array.from(dx)).toEqual(Array.from(ref));
+              }
+            }
       });
 
       it(`affineResample in ${dtype} with points beyond ±2³⁰ pixels (the saturating conversions), beside near ones, as the reference`, () => {
@@ -566,8 +715,20 @@ for (const [label, K] of BACKENDS) {
         // 10¹⁰ in doubles in the reference, clamped to 2³¹ − 1 in the kernels).
         const [B, H, W, C] = [3, 6, 5, 2];
         const t = Float64Array.from([0.8, -0.6, 1.5, 0.6, 0.8, -0.5, 1, 0, 1e10, 0, 1, 0, 1.2, 0, 0, 0, 1.2, -1e12]);
-        for (const [fillMode, interpolation] of [['constant', 'bilinear'], ['constant', 'nearest'], ['nearest', 'nearest']] as const) {
-          const g: ResampleGeometry = { batch: B, height: H, width: W, channels: C, fillMode, interpolation, fillValue: 0.25 };
+        for (const [fillMode, interpolation] of [
+          ['constant', 'bilinear'],
+          ['constant', 'nearest'],
+          ['nearest', 'nearest'],
+        ] as const) {
+          const g: ResampleGeometry = {
+            batch: B,
+            height: H,
+            width: W,
+            channels: C,
+            fillMode,
+            interpolation,
+            fillValue: 0.25,
+          };
           const n = B * H * W * C;
           const x = rand(n, f32, 0, K);
           const y = rand(n, f32, 0, K);
@@ -584,31 +745,32 @@ for (const [label, K] of BACKENDS) {
       });
 
       it(`softmax, its backward and argmax in ${dtype}`, () => {
-        for (const rows of SIZES) for (const cols of [1, 2, 10, 33]) {
-          const x = rand(rows * cols, f32, 0, K);
-          const y = rand(rows * cols, f32, 0, K);
-          K.softmax(y, x, rows, cols);
-          const dy = rand(rows * cols, f32, 0, K);
-          const dx = rand(rows * cols, f32, 0, K);
-          K.softmaxBackward(dx, dy, y, rows, cols);
-          const am = new Int32Array(rows);
-          K.argmax(am, x, rows, cols);
-          for (let r = 0; r < rows; r++) {
-            const o = r * cols;
-            const e = Array.from({ length: cols }, (_, c) => Math.exp(x[o + c]));
-            const sum = e.reduce((a, b) => a + b, 0);
-            const p = e.map((v) => v / sum);
-            let best = 0;
-            for (let c = 0; c < cols; c++) {
-              expect(y[o + c]).toBeCloseTo(p[c], 6);
-              if (x[o + c] > x[o + best]) best = c;
-              // Jacobian-vector product: dx_c = Σ_j dy_j ∂p_j/∂x_c = p_c(dy_c − Σ_j dy_j p_j)
-              const dot = p.reduce((s, pj, j) => s + pj * dy[o + j], 0);
-              expect(dx[o + c]).toBeCloseTo(p[c] * (dy[o + c] - dot), 6);
+        for (const rows of SIZES)
+          for (const cols of [1, 2, 10, 33]) {
+            const x = rand(rows * cols, f32, 0, K);
+            const y = rand(rows * cols, f32, 0, K);
+            K.softmax(y, x, rows, cols);
+            const dy = rand(rows * cols, f32, 0, K);
+            const dx = rand(rows * cols, f32, 0, K);
+            K.softmaxBackward(dx, dy, y, rows, cols);
+            const am = new Int32Array(rows);
+            K.argmax(am, x, rows, cols);
+            for (let r = 0; r < rows; r++) {
+              const o = r * cols;
+              const e = Array.from({ length: cols }, (_, c) => Math.exp(x[o + c]));
+              const sum = e.reduce((a, b) => a + b, 0);
+              const p = e.map((v) => v / sum);
+              let best = 0;
+              for (let c = 0; c < cols; c++) {
+                expect(y[o + c]).toBeCloseTo(p[c], 6);
+                if (x[o + c] > x[o + best]) best = c;
+                // Jacobian-vector product: dx_c = Σ_j dy_j ∂p_j/∂x_c = p_c(dy_c − Σ_j dy_j p_j)
+                const dot = p.reduce((s, pj, j) => s + pj * dy[o + j], 0);
+                expect(dx[o + c]).toBeCloseTo(p[c] * (dy[o + c] - dot), 6);
+              }
+              expect(am[r]).toBe(best);
             }
-            expect(am[r]).toBe(best);
           }
-        }
         const huge = Float64Array.from([1e4, -1e4, 0]);
         const p = new Float64Array(3);
         K.softmax(p, huge, 1, 3);
@@ -632,9 +794,28 @@ describe('conv2d and conv2dBackward across threads', () => {
     [37, 8],
     [1, 8],
   ])('gives the same bits on 1, 2 and 3 or 4 threads, with and without FMA (batch %i, %i channels)', (B, C) => {
-    const g: WindowGeometry = { batch: B, height: 8, width: 8, channels: C, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, outH: 8, outW: 8 };
+    const g: WindowGeometry = {
+      batch: B,
+      height: 8,
+      width: 8,
+      channels: C,
+      kh: 3,
+      kw: 3,
+      sh: 1,
+      sw: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: 8,
+      outW: 8,
+    };
     const F = 12;
-    const src = [rand(B * 64 * C, true), rand(9 * C * F, true), rand(B * 64 * F, true), rand(B * 64 * F, true, 0.3), rand(F, true)];
+    const src = [
+      rand(B * 64 * C, true),
+      rand(9 * C * F, true),
+      rand(B * 64 * F, true),
+      rand(B * 64 * F, true, 0.3),
+      rand(F, true),
+    ];
     for (const group of [
       [wasm1, wasm2, wasm3],
       [wasm1NoFma, wasm2NoFma, wasm4NoFma],
@@ -645,7 +826,12 @@ describe('conv2d and conv2dBackward across threads', () => {
           c.set(a);
           return c;
         });
-        const [dx, dw, db, z] = [K.alloc(x.length, 'float32'), K.alloc(w.length, 'float32'), K.alloc(F, 'float32'), K.alloc(dy.length, 'float32')];
+        const [dx, dw, db, z] = [
+          K.alloc(x.length, 'float32'),
+          K.alloc(w.length, 'float32'),
+          K.alloc(F, 'float32'),
+          K.alloc(dy.length, 'float32'),
+        ];
         K.conv2d(z, x, w, b, g, F, true);
         K.conv2dBackward(dx, dw, db, dy, mask, x, w, g, F);
         return [...z, ...dx, ...dw, ...db];

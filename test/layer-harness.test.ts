@@ -59,11 +59,19 @@ interface HarnessCase {
   make: () => Layer;
   /** The sample shape fed to it. */
   inputShape: number[];
-  /** Check the gradient in training mode (dropout active with a fixed mask; batch normalization by the batch's statistics). */
+  /**
+   * Check the gradient in training mode (dropout active with a fixed mask; batch normalization by the batch's
+   * statistics).
+   */
   training?: boolean;
-  /** Training mode draws random numbers (dropout): TensorFlow.js's draws differ, so it is compared in inference mode. */
+  /**
+   * Training mode draws random numbers (dropout): TensorFlow.js's draws differ, so it is compared in inference mode.
+   */
   stochastic?: boolean;
-  /** Why TensorFlow.js's gradients cannot be the reference for this case (a TF.js defect, shown by its own finite differences). */
+  /**
+   * Why TensorFlow.js's gradients cannot be the reference for this case (a TF.js defect, shown by its own finite
+   * differences).
+   */
   tfjsGradientsWrong?: string;
   /** Weights that must stay positive when the harness draws random weights (a variance). */
   positive?: string[];
@@ -79,11 +87,26 @@ interface HarnessCase {
 const HARNESS: Record<string, HarnessCase[]> = {
   Dense: [
     { label: 'relu, rank 2', make: () => new Dense(7, { activation: 'relu' }), inputShape: [5] },
-    { label: 'no bias, tanh, one unit', make: () => new Dense(1, { useBias: false, activation: 'tanh' }), inputShape: [13] },
-    { label: 'softmax over the last axis of rank-3 inputs', make: () => new Dense(4, { activation: 'softmax' }), inputShape: [3, 6] },
+    {
+      label: 'no bias, tanh, one unit',
+      make: () => new Dense(1, { useBias: false, activation: 'tanh' }),
+      inputShape: [13],
+    },
+    {
+      label: 'softmax over the last axis of rank-3 inputs',
+      make: () => new Dense(4, { activation: 'softmax' }),
+      inputShape: [3, 6],
+    },
     {
       label: 'sigmoid with l1l2 regularizers and other initializers',
-      make: () => new Dense(3, { activation: 'sigmoid', kernelRegularizer: regularizers.l1l2({ l1: 1e-3, l2: 1e-2 }), biasRegularizer: regularizers.l2(0.1), kernelInitializer: 'heNormal', biasInitializer: 'ones' }),
+      make: () =>
+        new Dense(3, {
+          activation: 'sigmoid',
+          kernelRegularizer: regularizers.l1l2({ l1: 1e-3, l2: 1e-2 }),
+          biasRegularizer: regularizers.l2(0.1),
+          kernelInitializer: 'heNormal',
+          biasInitializer: 'ones',
+        }),
       inputShape: [4],
     },
     { label: 'frozen (trainable false)', make: () => new Dense(2, { trainable: false }), inputShape: [3] },
@@ -92,16 +115,42 @@ const HARNESS: Record<string, HarnessCase[]> = {
     { label: 'selu', make: () => new Dense(4, { activation: 'selu' }), inputShape: [3] },
   ],
   Conv2D: [
-    { label: '3×3, same padding, relu', make: () => new Conv2D(4, 3, { activation: 'relu', padding: 'same' }), inputShape: [6, 6, 2] },
-    { label: '2×3 kernel, strides [1, 2], tanh', make: () => new Conv2D(3, [2, 3], { strides: [1, 2], activation: 'tanh' }), inputShape: [5, 7, 1] },
-    { label: '1×1, no bias, softmax over filters, same padding and stride 2', make: () => new Conv2D(2, 1, { useBias: false, activation: 'softmax', strides: 2, padding: 'same' }), inputShape: [3, 3, 2] },
+    {
+      label: '3×3, same padding, relu',
+      make: () => new Conv2D(4, 3, { activation: 'relu', padding: 'same' }),
+      inputShape: [6, 6, 2],
+    },
+    {
+      label: '2×3 kernel, strides [1, 2], tanh',
+      make: () => new Conv2D(3, [2, 3], { strides: [1, 2], activation: 'tanh' }),
+      inputShape: [5, 7, 1],
+    },
+    {
+      label: '1×1, no bias, softmax over filters, same padding and stride 2',
+      make: () => new Conv2D(2, 1, { useBias: false, activation: 'softmax', strides: 2, padding: 'same' }),
+      inputShape: [3, 3, 2],
+    },
     { label: '2×2, elu', make: () => new Conv2D(3, 2, { activation: 'elu' }), inputShape: [4, 4, 2] },
-    { label: '3×3, same padding, softplus', make: () => new Conv2D(2, 3, { activation: 'softplus', padding: 'same' }), inputShape: [4, 3, 1] },
+    {
+      label: '3×3, same padding, softplus',
+      make: () => new Conv2D(2, 3, { activation: 'softplus', padding: 'same' }),
+      inputShape: [4, 3, 1],
+    },
   ],
   MaxPooling2D: [
     { label: '2×2', make: () => new MaxPooling2D(2), inputShape: [4, 4, 3], distinct: true },
-    { label: '2×3, stride 1, same padding', make: () => new MaxPooling2D([2, 3], { strides: 1, padding: 'same' }), inputShape: [5, 5, 2], distinct: true },
-    { label: '3×3 stride 2 over an odd size', make: () => new MaxPooling2D(3, { strides: 2 }), inputShape: [7, 5, 1], distinct: true },
+    {
+      label: '2×3, stride 1, same padding',
+      make: () => new MaxPooling2D([2, 3], { strides: 1, padding: 'same' }),
+      inputShape: [5, 5, 2],
+      distinct: true,
+    },
+    {
+      label: '3×3 stride 2 over an odd size',
+      make: () => new MaxPooling2D(3, { strides: 2 }),
+      inputShape: [7, 5, 1],
+      distinct: true,
+    },
   ],
   Dropout: [
     { label: 'rate 0.3, training', make: () => new Dropout(0.3), inputShape: [4, 5], training: true, stochastic: true },
@@ -134,16 +183,27 @@ const HARNESS: Record<string, HarnessCase[]> = {
       label: '3×2, strides [2, 1], same padding: edge windows average only what is inside',
       make: () => new AveragePooling2D([3, 2], { strides: [2, 1], padding: 'same' }),
       inputShape: [5, 6, 2],
-      tfjsGradientsWrong: "TF.js's avgPool gradient divides by the whole window at padded edges while its forward divides by what is inside (off by 0.8 from its own finite differences)",
+      tfjsGradientsWrong:
+        "TF.js's avgPool gradient divides by the whole window at padded edges while its forward divides by what is inside (off by 0.8 from its own finite differences)",
     },
-    { label: '2×2 stride 1 over an odd size', make: () => new AveragePooling2D(2, { strides: 1 }), inputShape: [5, 3, 1] },
+    {
+      label: '2×2 stride 1 over an odd size',
+      make: () => new AveragePooling2D(2, { strides: 1 }),
+      inputShape: [5, 3, 1],
+    },
   ],
   GlobalAveragePooling2D: [
     { label: 'three channels', make: () => new GlobalAveragePooling2D(), inputShape: [4, 5, 3] },
     { label: 'one pixel, one channel', make: () => new GlobalAveragePooling2D(), inputShape: [1, 1, 1] },
   ],
   BatchNormalization: [
-    { label: 'after Dense (rank 2), training: batch statistics', make: () => new BatchNormalization(), inputShape: [5], training: true, positive: ['moving_variance'] },
+    {
+      label: 'after Dense (rank 2), training: batch statistics',
+      make: () => new BatchNormalization(),
+      inputShape: [5],
+      training: true,
+      positive: ['moving_variance'],
+    },
     {
       label: 'NHWC per channel, training, momentum 0.9, epsilon 0.01',
       make: () => new BatchNormalization({ momentum: 0.9, epsilon: 0.01 }),
@@ -151,7 +211,12 @@ const HARNESS: Record<string, HarnessCase[]> = {
       training: true,
       positive: ['moving_variance'],
     },
-    { label: 'inference: moving statistics', make: () => new BatchNormalization({ axis: 3 }), inputShape: [2, 3, 4], positive: ['moving_variance'] },
+    {
+      label: 'inference: moving statistics',
+      make: () => new BatchNormalization({ axis: 3 }),
+      inputShape: [2, 3, 4],
+      positive: ['moving_variance'],
+    },
     {
       label: 'no center, training',
       make: () => new BatchNormalization({ center: false, gammaRegularizer: regularizers.l2(0.1) }),
@@ -165,9 +230,16 @@ const HARNESS: Record<string, HarnessCase[]> = {
       make: () => new BatchNormalization({ scale: false, movingVarianceInitializer: 'zeros', betaInitializer: 'ones' }),
       inputShape: [4],
       positive: ['moving_variance'],
-      tfjsGradientsWrong: 'TF.js cannot differentiate BatchNormalization without a gamma (its gradient reads the missing gamma)',
+      tfjsGradientsWrong:
+        'TF.js cannot differentiate BatchNormalization without a gamma (its gradient reads the missing gamma)',
     },
-    { label: 'frozen: inference mode even when training', make: () => new BatchNormalization({ trainable: false }), inputShape: [3], training: true, positive: ['moving_variance'] },
+    {
+      label: 'frozen: inference mode even when training',
+      make: () => new BatchNormalization({ trainable: false }),
+      inputShape: [3],
+      training: true,
+      positive: ['moving_variance'],
+    },
   ],
   ReLU: [{ label: 'rank 3', make: () => new ReLU(), inputShape: [3, 4] }],
   LeakyReLU: [
@@ -183,19 +255,65 @@ const HARNESS: Record<string, HarnessCase[]> = {
   // The augmentation layers, in training (transforms drawn from the check's fixed generator): the
   // resampling is linear in x, so the input gradient is exact whatever the transform.
   RandomRotation: [
-    { label: 'bilinear, reflect (Keras defaults), ±0.2 turns', make: () => new RandomRotation(0.2), inputShape: [5, 6, 2], training: true },
-    { label: 'nearest, constant fill 0.5, [−0.5, 0.25] turns', make: () => new RandomRotation([-0.5, 0.25], { interpolation: 'nearest', fillMode: 'constant', fillValue: 0.5 }), inputShape: [4, 4, 3], training: true },
-    { label: 'bilinear, wrap, a full turn either way', make: () => new RandomRotation(1, { fillMode: 'wrap' }), inputShape: [6, 3, 1], training: true },
+    {
+      label: 'bilinear, reflect (Keras defaults), ±0.2 turns',
+      make: () => new RandomRotation(0.2),
+      inputShape: [5, 6, 2],
+      training: true,
+    },
+    {
+      label: 'nearest, constant fill 0.5, [−0.5, 0.25] turns',
+      make: () => new RandomRotation([-0.5, 0.25], { interpolation: 'nearest', fillMode: 'constant', fillValue: 0.5 }),
+      inputShape: [4, 4, 3],
+      training: true,
+    },
+    {
+      label: 'bilinear, wrap, a full turn either way',
+      make: () => new RandomRotation(1, { fillMode: 'wrap' }),
+      inputShape: [6, 3, 1],
+      training: true,
+    },
   ],
   RandomTranslation: [
-    { label: 'bilinear, reflect, ±30% both ways', make: () => new RandomTranslation(0.3, 0.3), inputShape: [5, 7, 2], training: true },
-    { label: 'bilinear, nearest fill, [−1, 1] and [0.2, 0.6]', make: () => new RandomTranslation([-1, 1], [0.2, 0.6], { fillMode: 'nearest' }), inputShape: [4, 5, 1], training: true },
-    { label: 'nearest interpolation, constant fill', make: () => new RandomTranslation(0.5, [-0.4, 0], { interpolation: 'nearest', fillMode: 'constant', fillValue: -1 }), inputShape: [6, 4, 3], training: true },
+    {
+      label: 'bilinear, reflect, ±30% both ways',
+      make: () => new RandomTranslation(0.3, 0.3),
+      inputShape: [5, 7, 2],
+      training: true,
+    },
+    {
+      label: 'bilinear, nearest fill, [−1, 1] and [0.2, 0.6]',
+      make: () => new RandomTranslation([-1, 1], [0.2, 0.6], { fillMode: 'nearest' }),
+      inputShape: [4, 5, 1],
+      training: true,
+    },
+    {
+      label: 'nearest interpolation, constant fill',
+      make: () =>
+        new RandomTranslation(0.5, [-0.4, 0], { interpolation: 'nearest', fillMode: 'constant', fillValue: -1 }),
+      inputShape: [6, 4, 3],
+      training: true,
+    },
   ],
   RandomZoom: [
-    { label: 'bilinear, reflect, ±40%, aspect ratio kept', make: () => new RandomZoom(0.4), inputShape: [6, 5, 2], training: true },
-    { label: 'bilinear, wrap, in on one axis and out on the other', make: () => new RandomZoom([-0.5, -0.1], [0.2, 1], { fillMode: 'wrap' }), inputShape: [5, 5, 1], training: true },
-    { label: 'nearest, constant', make: () => new RandomZoom(0.3, 0.6, { interpolation: 'nearest', fillMode: 'constant', fillValue: 2 }), inputShape: [4, 6, 3], training: true },
+    {
+      label: 'bilinear, reflect, ±40%, aspect ratio kept',
+      make: () => new RandomZoom(0.4),
+      inputShape: [6, 5, 2],
+      training: true,
+    },
+    {
+      label: 'bilinear, wrap, in on one axis and out on the other',
+      make: () => new RandomZoom([-0.5, -0.1], [0.2, 1], { fillMode: 'wrap' }),
+      inputShape: [5, 5, 1],
+      training: true,
+    },
+    {
+      label: 'nearest, constant',
+      make: () => new RandomZoom(0.3, 0.6, { interpolation: 'nearest', fillMode: 'constant', fillValue: 2 }),
+      inputShape: [4, 6, 3],
+      training: true,
+    },
   ],
   Softmax: [
     { label: 'rank 2', make: () => new Softmax(), inputShape: [5] },
@@ -220,7 +338,15 @@ function modelOf(c: HarnessCase, seed: number): Sequential {
   m.build([null, ...c.inputShape]);
   const names = m.layers[0].parameters().map((p) => p.name.split('/').pop()!);
   m.setWeights(
-    m.getWeights().map((w, i) => new Tensor(Float32Array.from(w.data, () => (c.positive?.includes(names[i]) ? 0.2 + Math.abs(rng.normal()) : rng.normal() * 0.5)), w.shape)),
+    m.getWeights().map(
+      (w, i) =>
+        new Tensor(
+          Float32Array.from(w.data, () =>
+            c.positive?.includes(names[i]) ? 0.2 + Math.abs(rng.normal()) : rng.normal() * 0.5,
+          ),
+          w.shape,
+        ),
+    ),
   );
   return m;
 }
@@ -242,10 +368,15 @@ describe('the layer harness', () => {
 
   it('every exported layer class that names itself is registered', () => {
     const named = Object.values(entry).filter(
-      (v): v is typeof Layer => typeof v === 'function' && v.prototype instanceof entry.Layer && Object.hasOwn(v, 'className'),
+      (v): v is typeof Layer =>
+        typeof v === 'function' && v.prototype instanceof entry.Layer && Object.hasOwn(v, 'className'),
     );
     expect(named.length).toBe(registeredLayers().length);
-    for (const cls of named) expect(registeredLayers().find((r) => r.cls === cls), cls.className).toBeDefined();
+    for (const cls of named)
+      expect(
+        registeredLayers().find((r) => r.cls === cls),
+        cls.className,
+      ).toBeDefined();
   });
 
   for (const reg of registeredLayers()) {
@@ -267,7 +398,12 @@ describe('the layer harness', () => {
             const check = checkLayer(layer, input(c, 3, 'float64'), { training: c.training });
             expect(check.input).toBeLessThan(TOL);
             for (const [name, err] of Object.entries(check.params)) expect(err, name).toBeLessThan(TOL);
-            expect(Object.keys(check.params)).toEqual(layer.parameters().filter((p) => p.trainable !== false).map((p) => p.name));
+            expect(Object.keys(check.params)).toEqual(
+              layer
+                .parameters()
+                .filter((p) => p.trainable !== false)
+                .map((p) => p.name),
+            );
           });
 
           it('config round trip: the same config and the same outputs', () => {
@@ -299,7 +435,9 @@ describe('the layer harness', () => {
             const back = await modelFromKerasBytes(bytes, 'harness.keras');
             expect(back.toConfig()).toEqual(m.toConfig());
             expect(back.layers[0].trainable).toBe(m.layers[0].trainable);
-            expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(m.getWeights().map((w) => Array.from(w.data)));
+            expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(
+              m.getWeights().map((w) => Array.from(w.data)),
+            );
             const x = input(c, 5, 'float32');
             expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
           });
@@ -314,14 +452,24 @@ describe('the layer harness', () => {
             }
             if (reg.keras.tfjsOmits) {
               // Alone, leaving it out leaves nothing to write: refused, naming it.
-              await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(new RegExp(`every layer .*\\(${reg.className}\\) is left out of the TensorFlow.js export`));
+              await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(
+                new RegExp(`every layer .*\\(${reg.className}\\) is left out of the TensorFlow.js export`),
+              );
               // Before a Flatten, it is left out with a note, and the Flatten carries the input shape.
               const two = new Sequential([c.make(), new Flatten()], { seed: 4 });
               two.build([null, ...c.inputShape]);
               const { notes } = await two.save(out, { format: 'tfjs' });
-              expect(notes).toEqual([expect.stringMatching(new RegExp(`^The ${reg.className} layer '${two.layers[0].name}' is left out of the TensorFlow.js export: TensorFlow.js has no ${reg.keras.className}, and the layer is the identity at inference`))]);
+              expect(notes).toEqual([
+                expect.stringMatching(
+                  new RegExp(
+                    `^The ${reg.className} layer '${two.layers[0].name}' is left out of the TensorFlow.js export: TensorFlow.js has no ${reg.keras.className}, and the layer is the identity at inference`,
+                  ),
+                ),
+              ]);
               const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-              expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(['Flatten']);
+              expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual([
+                'Flatten',
+              ]);
               expect(json.modelTopology.config.layers[0].config.batch_input_shape).toEqual([null, ...c.inputShape]);
               const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
               const x = input(c, 5, 'float32');
@@ -329,7 +477,10 @@ describe('the layer harness', () => {
               expect(maxDiff(p.dataSync(), (await two.predict(x)).data)).toBeLessThan(1e-5);
               expect((await loadModel(out)).layers.map((l) => l.className)).toEqual(['Flatten']);
               // Our own file keeps it.
-              expect(modelFromBytes(modelToBytes(two), 'harness').layers.map((l) => l.className)).toEqual([reg.className, 'Flatten']);
+              expect(modelFromBytes(modelToBytes(two), 'harness').layers.map((l) => l.className)).toEqual([
+                reg.className,
+                'Flatten',
+              ]);
               return;
             }
             await m.save(out, { format: 'tfjs' });
@@ -348,35 +499,43 @@ describe('the layer harness', () => {
             expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
           });
 
-          // Skipped where the export refuses or leaves out the layer (checked above) or TF.js is wrong (the float64 check holds ours).
-          it.skipIf(!reg.keras || !!reg.keras.tfjsOmits || !!c.tfjsGradientsWrong)('TensorFlow.js computes the same gradients and the same Adam step', async () => {
-            const m = modelOf(c, 5);
-            const out = join(dir, `${reg.className}-${cases.indexOf(c)}-grad`);
-            await m.save(out, { format: 'tfjs' });
-            const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-            const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
-            const layer = m.layers[0];
-            // A frozen layer runs in inference mode (Keras 3); TF.js would use batch statistics.
-            const training = !!c.training && !c.stochastic && layer.trainable;
-            const x = input(c, 5, 'float32');
-            // L = Σ y ⊙ R for a fixed R, so dL/dy = R.
-            const R = randn([5, ...m.outputShape], rng).cast('float32') as FloatTensor;
-            layer.forward(x, { training, rng: new Rng(1) });
-            const dx = layer.backward(R, { needInputGrad: true })!;
-            const Rt = tf.tensor(R.data, R.shape);
-            const xt = tf.tensor(x.data, x.shape);
-            const f = (xx: tf.Tensor): tf.Scalar => tf.sum(tf.mul(theirs.apply(xx, { training }) as tf.Tensor, Rt));
-            expect(relError(dx.data, tf.grad(f)(xt).dataSync())).toBeLessThan(1e-4);
-            const vars = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
-            const ours = layer.trainableWeights;
-            expect(vars.length).toBe(ours.length);
-            if (vars.length === 0) return;
-            const { grads } = tf.variableGrads(() => f(xt), vars);
-            ours.forEach((p, i) => expect(relError(p.grad.data, grads[vars[i].name].dataSync()), p.name).toBeLessThan(1e-4));
-            new Adam({ learningRate: 0.01 }).step(ours);
-            tf.train.adam(0.01, 0.9, 0.999, 1e-7).applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-            ours.forEach((p, i) => expect(maxDiff(p.value.data, vars[i].dataSync()), p.name).toBeLessThan(1e-5));
-          });
+          // Skipped where the export refuses or leaves out the layer (checked above) or TF.js is wrong (the float64
+          // check holds ours).
+          it.skipIf(!reg.keras || !!reg.keras.tfjsOmits || !!c.tfjsGradientsWrong)(
+            'TensorFlow.js computes the same gradients and the same Adam step',
+            async () => {
+              const m = modelOf(c, 5);
+              const out = join(dir, `${reg.className}-${cases.indexOf(c)}-grad`);
+              await m.save(out, { format: 'tfjs' });
+              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+              const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
+              const layer = m.layers[0];
+              // A frozen layer runs in inference mode (Keras 3); TF.js would use batch statistics.
+              const training = !!c.training && !c.stochastic && layer.trainable;
+              const x = input(c, 5, 'float32');
+              // L = Σ y ⊙ R for a fixed R, so dL/dy = R.
+              const R = randn([5, ...m.outputShape], rng).cast('float32') as FloatTensor;
+              layer.forward(x, { training, rng: new Rng(1) });
+              const dx = layer.backward(R, { needInputGrad: true })!;
+              const Rt = tf.tensor(R.data, R.shape);
+              const xt = tf.tensor(x.data, x.shape);
+              const f = (xx: tf.Tensor): tf.Scalar => tf.sum(tf.mul(theirs.apply(xx, { training }) as tf.Tensor, Rt));
+              expect(relError(dx.data, tf.grad(f)(xt).dataSync())).toBeLessThan(1e-4);
+              const vars = theirs.trainableWeights.map((w) => w.read() as tf.Variable);
+              const ours = layer.trainableWeights;
+              expect(vars.length).toBe(ours.length);
+              if (vars.length === 0) return;
+              const { grads } = tf.variableGrads(() => f(xt), vars);
+              ours.forEach((p, i) =>
+                expect(relError(p.grad.data, grads[vars[i].name].dataSync()), p.name).toBeLessThan(1e-4),
+              );
+              new Adam({ learningRate: 0.01 }).step(ours);
+              tf.train
+                .adam(0.01, 0.9, 0.999, 1e-7)
+                .applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+              ours.forEach((p, i) => expect(maxDiff(p.value.data, vars[i].dataSync()), p.name).toBeLessThan(1e-5));
+            },
+          );
         });
       }
     });

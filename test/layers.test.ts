@@ -24,7 +24,19 @@ function expectClose(check: ReturnType<typeof checkLayer>): void {
 }
 
 describe('Dense', () => {
-  const acts: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'gelu', 'swish', 'softplus', 'relu6'];
+  const acts: ActivationName[] = [
+    'linear',
+    'relu',
+    'sigmoid',
+    'tanh',
+    'softmax',
+    'elu',
+    'selu',
+    'gelu',
+    'swish',
+    'softplus',
+    'relu6',
+  ];
   for (const activation of acts) {
     it(`backward matches finite differences with ${activation}`, () => {
       const layer = buildF64(new Dense(7, { activation }), [5]);
@@ -80,7 +92,9 @@ describe('Dense', () => {
     expect(() => new Dense(3, { kernelInitializer: 'nope' })).toThrow(/unknown initializer 'nope'/);
     const layer = buildF64(new Dense(4, { name: 'hidden' }), [5]);
     expect(() => layer.forward(randn([2, 6], rng), { training: false, rng })).toThrow(ShapeError);
-    expect(() => layer.forward(randn([2, 6], rng), { training: false, rng })).toThrow("Dense 'hidden' expects input of shape [None, 5], got [2, 6]");
+    expect(() => layer.forward(randn([2, 6], rng), { training: false, rng })).toThrow(
+      "Dense 'hidden' expects input of shape [None, 5], got [2, 6]",
+    );
   });
 });
 
@@ -93,7 +107,10 @@ describe('activation layers', () => {
   });
   it('Softmax is stable for logits of ±1e4', () => {
     const layer = buildF64(new Softmax(), [3]);
-    const y = layer.forward(new Tensor(Float64Array.from([1e4, -1e4, 0, -1e4, -1e4, -1e4]), [2, 3]), { training: false, rng });
+    const y = layer.forward(new Tensor(Float64Array.from([1e4, -1e4, 0, -1e4, -1e4, -1e4]), [2, 3]), {
+      training: false,
+      rng,
+    });
     expect([...y.data]).toEqual([1, 0, 0, 1 / 3, 1 / 3, 1 / 3]);
   });
 });
@@ -191,7 +208,8 @@ describe('the gradient check catches a wrong derivative', () => {
   it('in an activation: a wrong swish derivative', () => {
     const check = checkLayer(buildF64(new WrongSwish(), [6]), randn([3, 6], rng));
     expect(check.input).toBeGreaterThan(1e-2);
-    expect(checkLayer(buildF64(new Activation('swish'), [6]), randn([3, 6], rng)).input).toBeLessThan(TOL); // the same input shape, right
+    // the same input shape, right
+    expect(checkLayer(buildF64(new Activation('swish'), [6]), randn([3, 6], rng)).input).toBeLessThan(TOL);
   });
 
   afterEach(() => setBackend('js'));

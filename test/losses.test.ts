@@ -1,7 +1,12 @@
 // Each loss's gradient against finite differences of its value (float64), the fused softmax +
 // cross-entropy path against the unfused one, and behaviour at extreme logits.
 import { describe, expect, it } from 'vitest';
-import { categoricalCrossentropy, getLoss, meanSquaredError, sparseCategoricalCrossentropy } from '../src/losses/losses.js';
+import {
+  categoricalCrossentropy,
+  getLoss,
+  meanSquaredError,
+  sparseCategoricalCrossentropy,
+} from '../src/losses/losses.js';
 import { jsKernels } from '../src/tensor/kernels.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor, tensor } from '../src/tensor/tensor.js';
@@ -19,7 +24,9 @@ function probs(): Float64Array {
   return p;
 }
 const labels = Int32Array.from([0, 3, 4, 1]);
-const onehot = Float64Array.from({ length: rows * cols }, (_, i) => (i % cols === labels[Math.floor(i / cols)] ? 1 : 0));
+const onehot = Float64Array.from({ length: rows * cols }, (_, i) =>
+  i % cols === labels[Math.floor(i / cols)] ? 1 : 0,
+);
 const soft = Float64Array.from({ length: rows * cols }, () => rng.next()); // soft targets, rows not summing to 1
 /** Outputs that do not sum to 1 per row (a sigmoid layer's, say): the unfused path renormalises them. */
 function unnormalised(): Float64Array {
@@ -34,12 +41,20 @@ describe('gradients match finite differences', () => {
     ['meanSquaredError', meanSquaredError, soft],
   ] as const;
   for (const [name, loss, y] of cases) {
-    for (const [what, make] of [['softmax outputs', probs], ['outputs not summing to 1', unnormalised]] as const) {
+    for (const [what, make] of [
+      ['softmax outputs', probs],
+      ['outputs not summing to 1', unnormalised],
+    ] as const) {
       it(`${name} with respect to its input, on ${what}`, () => {
         const p = make();
         const g = new Float64Array(rows * cols);
         loss.grad(g, p, y, rows, cols);
-        expect(relError(g, numericGrad(() => loss.value(p, y, rows, cols), p))).toBeLessThan(TOL);
+        expect(
+          relError(
+            g,
+            numericGrad(() => loss.value(p, y, rows, cols), p),
+          ),
+        ).toBeLessThan(TOL);
       });
     }
     if (loss.valueFromLogits) {
@@ -49,7 +64,12 @@ describe('gradients match finite differences', () => {
         jsKernels.softmax(p, z, rows, cols);
         const g = new Float64Array(rows * cols);
         loss.gradFromLogits!(g, p, y, rows, cols);
-        expect(relError(g, numericGrad(() => loss.valueFromLogits!(z, y, rows, cols), z))).toBeLessThan(TOL);
+        expect(
+          relError(
+            g,
+            numericGrad(() => loss.valueFromLogits!(z, y, rows, cols), z),
+          ),
+        ).toBeLessThan(TOL);
         // and the fused value equals the unfused one away from the clipping range
         expect(loss.valueFromLogits!(z, y, rows, cols)).toBeCloseTo(loss.value(p, y, rows, cols), 10);
       });
@@ -66,9 +86,11 @@ describe('values', () => {
     expect(categoricalCrossentropy.value(p, Float64Array.from([1, 0, 0, 0, 0, 1]), 2, 3)).toBeCloseTo(expected, 14);
   });
   it('mean squared error is the mean over every element', () => {
-    expect(meanSquaredError.value(Float64Array.from([1, 2, 3, 4]), Float64Array.from([0, 2, 5, 4]), 2, 2)).toBe((1 + 0 + 4 + 0) / 4);
+    expect(meanSquaredError.value(Float64Array.from([1, 2, 3, 4]), Float64Array.from([0, 2, 5, 4]), 2, 2)).toBe(
+      (1 + 0 + 4 + 0) / 4,
+    );
   });
-  it("unfused cross-entropy divides each row by its sum first, as Keras does", () => {
+  it('unfused cross-entropy divides each row by its sum first, as Keras does', () => {
     // three sigmoid outputs, true class 1: −log(0.605 / (0.527 + 0.605 + 0.951)) = 1.2363…
     const p = Float64Array.from([0.527, 0.605, 0.951]);
     const expected = -Math.log(0.605 / (0.527 + 0.605 + 0.951));
@@ -82,7 +104,9 @@ describe('values', () => {
     const g = new Float64Array(2);
     sparseCategoricalCrossentropy.grad(g, Float64Array.from([0, 1]), Int32Array.from([0]), 1, 2);
     expect([...g]).toEqual([0, 0]);
-    expect(Number.isFinite(sparseCategoricalCrossentropy.value(Float64Array.from([0, 0]), Int32Array.from([0]), 1, 2))).toBe(true);
+    expect(
+      Number.isFinite(sparseCategoricalCrossentropy.value(Float64Array.from([0, 0]), Int32Array.from([0]), 1, 2)),
+    ).toBe(true);
   });
   it('fused loss and gradient stay finite and exact for logits of ±1e4', () => {
     const z = Float64Array.from([1e4, -1e4, 0, -1e4, 1e4, 1e4]);
@@ -109,7 +133,9 @@ describe('names and targets', () => {
   it('sparse labels must be integers in [0, classes)', () => {
     const check = (y: Tensor) => sparseCategoricalCrossentropy.checkTargets(y, [10], 'fit');
     expect(() => check(tensor([1, 9, 0]))).not.toThrow();
-    expect(() => check(tensor([1, 10, 0]))).toThrow('fit: label 10 at index 1 is not an integer in [0, 10) (the model has 10 outputs).');
+    expect(() => check(tensor([1, 10, 0]))).toThrow(
+      'fit: label 10 at index 1 is not an integer in [0, 10) (the model has 10 outputs).',
+    );
     expect(() => check(tensor([1.5]))).toThrow(ValueError);
     expect(() => check(tensor([Number.NaN]))).toThrow(ValueError);
     expect(() => check(tensor([-1]))).toThrow(ValueError);

@@ -6,7 +6,12 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { ValueError } from '../src/errors.js';
 
 function param(w: number[]): Param {
-  return { name: 'w', value: new Tensor(Float64Array.from(w), [w.length]), grad: new Tensor(new Float64Array(w.length), [w.length]), trainable: true };
+  return {
+    name: 'w',
+    value: new Tensor(Float64Array.from(w), [w.length]),
+    grad: new Tensor(new Float64Array(w.length), [w.length]),
+    trainable: true,
+  };
 }
 
 /** Runs the optimizer over successive gradients; returns the weights after each step. */
@@ -61,21 +66,34 @@ describe('state below the least normal number', () => {
   const tiny32 = 2 ** -126;
   function stepFrom(opt: Optimizer, slots: number[][], dtype: 'float32' | 'float64'): number[][] {
     const Arr = dtype === 'float32' ? Float32Array : Float64Array;
-    const p: Param = { name: 'w', value: new Tensor(Arr.from([1, 1]), [2]), grad: new Tensor(new Arr(2), [2]), trainable: true };
+    const p: Param = {
+      name: 'w',
+      value: new Tensor(Arr.from([1, 1]), [2]),
+      grad: new Tensor(new Arr(2), [2]),
+      trainable: true,
+    };
     opt.step([p]); // creates the state
     opt.setState([p], { iterations: 1, slots: [slots] });
     opt.step([p]);
     return opt.getState([p]).slots[0].map((a) => [...a]);
   }
   it('SGD with momentum flushes its velocity, float32 and float64', () => {
-    expect(stepFrom(new SGD({ momentum: 0.9 }), [[tiny32, 2 * tiny32]], 'float32')).toEqual([[0, Math.fround(1.8 * tiny32)]]);
-    expect(stepFrom(new SGD({ momentum: 0.9 }), [[2 ** -1022, -(2 ** -1021)]], 'float64')).toEqual([[0, -0.9 * 2 ** -1021]]);
+    expect(stepFrom(new SGD({ momentum: 0.9 }), [[tiny32, 2 * tiny32]], 'float32')).toEqual([
+      [0, Math.fround(1.8 * tiny32)],
+    ]);
+    expect(stepFrom(new SGD({ momentum: 0.9 }), [[2 ** -1022, -(2 ** -1021)]], 'float64')).toEqual([
+      [0, -0.9 * 2 ** -1021],
+    ]);
   });
   it('RMSprop flushes s and u', () => {
-    const [s, u] = stepFrom(new RMSprop({ rho: 0.9, momentum: 0.5 }), [
-      [tiny32, 1],
-      [tiny32, -tiny32],
-    ], 'float32');
+    const [s, u] = stepFrom(
+      new RMSprop({ rho: 0.9, momentum: 0.5 }),
+      [
+        [tiny32, 1],
+        [tiny32, -tiny32],
+      ],
+      'float32',
+    );
     expect(s).toEqual([0, Math.fround(0.9)]);
     expect(u).toEqual([0, 0]);
   });
@@ -135,7 +153,9 @@ describe('names and bad settings', () => {
     expect(() => new RMSprop({ rho: 1 })).toThrow(ValueError);
   });
   it('rejects options it does not know, rather than ignoring them', () => {
-    expect(() => new Adam({ learning_rate: 0.1 } as never)).toThrow("Adam: unknown option 'learning_rate'; expected one of 'learningRate', 'beta1', 'beta2', 'epsilon'.");
+    expect(() => new Adam({ learning_rate: 0.1 } as never)).toThrow(
+      "Adam: unknown option 'learning_rate'; expected one of 'learningRate', 'beta1', 'beta2', 'epsilon'.",
+    );
     expect(() => new SGD({ decay: 0.1 } as never)).toThrow(ValueError);
   });
   it('keeps state per weight and counts iterations', () => {

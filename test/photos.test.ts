@@ -88,13 +88,19 @@ describe('photo-like pictures of digits', () => {
       kinds.set(kind, k);
     });
     expect(kinds.size).toBeGreaterThanOrEqual(10);
-    for (const [kind, k] of kinds) expect(k.right, `${kind}: ${k.right} of ${k.all}\n${misread().join('\n')}`).toBeGreaterThanOrEqual(k.all / 2);
+    for (const [kind, k] of kinds)
+      expect(k.right, `${kind}: ${k.right} of ${k.all}\n${misread().join('\n')}`).toBeGreaterThanOrEqual(k.all / 2);
   });
 
   it('crops to the digit, not to the desk, rules, box or specks: the input matches the clean digit (median Pearson ≥ 0.75)', () => {
     // A crop widened by clutter leaves the digit 9–14 px tall in the field, which no longer lines up
     // with the clean digit; rotation, blur and JPEG alone keep it well above 0.75.
-    const r = photos.map((_, k) => pearson(reads[k].input, Float32Array.from(xTest.data.subarray((FIRST + k) * 784, (FIRST + k + 1) * 784), (v) => v / 255)));
+    const r = photos.map((_, k) =>
+      pearson(
+        reads[k].input,
+        Float32Array.from(xTest.data.subarray((FIRST + k) * 784, (FIRST + k + 1) * 784), (v) => v / 255),
+      ),
+    );
     r.sort((a, b) => a - b);
     expect(r[Math.floor(r.length / 2)]).toBeGreaterThanOrEqual(0.75);
   });

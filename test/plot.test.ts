@@ -7,7 +7,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileError, History, ShapeError, ValueError, tensor } from '../src/index.js';
-import { Plot, plotClassMetrics, plotConfusion, plotDigits, plotHistory, plotProbabilities } from '../src/plot/plots.js';
+import {
+  Plot,
+  plotClassMetrics,
+  plotConfusion,
+  plotDigits,
+  plotHistory,
+  plotProbabilities,
+} from '../src/plot/plots.js';
 import { countColor, decodePng, svgRoot, svgTexts } from './helpers/svg.js';
 
 const BLUE = [0x1f, 0x77, 0xb4];
@@ -26,14 +33,18 @@ const history = {
 };
 
 /** A 4×4 checkerboard as a one-image tensor [1, 16] of bytes (ink 255 on 0). */
-const checker = tensor(Uint8Array.from({ length: 16 }, (_, i) => (((i >> 2) + i) % 2 ? 255 : 0)), [1, 16]);
+const checker = tensor(
+  Uint8Array.from({ length: 16 }, (_, i) => (((i >> 2) + i) % 2 ? 255 : 0)),
+  [1, 16],
+);
 
 describe('plotHistory', () => {
   it('draws loss and accuracy side by side, training and validation, and a PNG of twice the size', async () => {
     const p = await plotHistory(history, { title: 'mlp: training' });
     expect(svgRoot(p.svg).name).toBe('svg');
     const texts = svgTexts(p.svg);
-    for (const t of ['mlp: training', 'loss', 'accuracy', 'epoch', 'training', 'validation', '4']) expect(texts, t).toContain(t);
+    for (const t of ['mlp: training', 'loss', 'accuracy', 'epoch', 'training', 'validation', '4'])
+      expect(texts, t).toContain(t);
     // A constant learning rate is left out; so is the `lr` alias.
     expect(texts).not.toContain('learning_rate');
     expect(texts).not.toContain('lr');
@@ -44,11 +55,13 @@ describe('plotHistory', () => {
     expect(countColor(png, ORANGE, 10)).toBeGreaterThan(200);
   });
 
-  it("takes the History fit resolves to", async () => {
+  it('takes the History fit resolves to', async () => {
     const h = new History();
     h.onEpochEnd(0, { loss: 0.5, accuracy: 0.8, val_loss: 0.4, val_accuracy: 0.85 });
     h.onEpochEnd(1, { loss: 0.3, accuracy: 0.9, val_loss: 0.35, val_accuracy: 0.88 });
-    expect(svgTexts((await plotHistory(h)).svg)).toEqual(expect.arrayContaining(['loss', 'accuracy', 'validation', '2']));
+    expect(svgTexts((await plotHistory(h)).svg)).toEqual(
+      expect.arrayContaining(['loss', 'accuracy', 'validation', '2']),
+    );
   });
 
   it('draws a changing learning rate, and only the metrics asked for', async () => {
@@ -65,7 +78,9 @@ describe('plotHistory', () => {
 
   it('names a metric the history lacks, and refuses unknown options', async () => {
     await expect(plotHistory(history, { metrics: ['precision'] })).rejects.toThrow(ValueError);
-    await expect(plotHistory(history, { metrics: ['precision'] })).rejects.toThrow(/metrics names 'precision'.*it has loss, accuracy, learning_rate/);
+    await expect(plotHistory(history, { metrics: ['precision'] })).rejects.toThrow(
+      /metrics names 'precision'.*it has loss, accuracy, learning_rate/,
+    );
     await expect(plotHistory(history, { epochs: 3 } as never)).rejects.toThrow(/unknown option 'epochs'/);
     await expect(plotHistory(history, { width: 10 })).rejects.toThrow(/width must be an integer ≥ 50/);
     await expect(plotHistory(null as never)).rejects.toThrow(/history must be a History/);
@@ -74,16 +89,36 @@ describe('plotHistory', () => {
 });
 
 describe('plotDigits', () => {
-  const images = tensor(Uint8Array.from({ length: 3 * 784 }, (_, i) => (i % 784 > 300 && i % 784 < 500 ? 255 : 0)), [3, 28, 28]);
+  const images = tensor(
+    Uint8Array.from({ length: 3 * 784 }, (_, i) => (i % 784 > 300 && i % 784 < 500 ? 255 : 0)),
+    [3, 28, 28],
+  );
 
   it('captions each digit with its label, a wrong prediction in red with the truth, and the top two probabilities', async () => {
-    const probs = tensor([0.997, 0.002, 0.001, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.7, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.6, 0.1, 0, 0, 0, 0, 0, 0, 0], [3, 10]);
+    const probs = tensor(
+      [
+        0.997, 0.002, 0.001, 0, 0, 0, 0, 0, 0, 0, 0.1, 0.2, 0.7, 0, 0, 0, 0, 0, 0, 0, 0.3, 0.6, 0.1, 0, 0, 0, 0, 0, 0,
+        0,
+      ],
+      [3, 10],
+    );
     const p = await plotDigits(images, [0, 2, 2], { probabilities: probs, title: 'three digits', columns: 3 });
     const texts = svgTexts(p.svg);
-    expect(texts).toEqual(expect.arrayContaining(['three digits', '0', '2', '1 (true 2)', '0: 100%  1: <1%', '2: 70%  1: 20%', '1: 60%  0: 30%']));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'three digits',
+        '0',
+        '2',
+        '1 (true 2)',
+        '0: 100%  1: <1%',
+        '2: 70%  1: 20%',
+        '1: 60%  0: 30%',
+      ]),
+    );
     const png = decodePng(await p.toPng());
     expect(countColor(png, RED, 30)).toBeGreaterThan(50); // the wrong one's caption
-    expect(countColor(png, [0, 0, 0], 8)).toBeGreaterThan(3 * 200 * 4); // the ink: 200 pixels of each digit, each 2×2 on screen and 2× in the PNG
+    // the ink: 200 pixels of each digit, each 2×2 on screen and 2× in the PNG
+    expect(countColor(png, [0, 0, 0], 8)).toBeGreaterThan(3 * 200 * 4);
   });
 
   it('draws pixels as squares, not smoothed', async () => {
@@ -105,8 +140,12 @@ describe('plotDigits', () => {
   it('refuses shapes and labels that do not fit, naming them', async () => {
     await expect(plotDigits(tensor(new Float32Array(3 * 28 * 27), [3, 28, 27]))).rejects.toThrow(ShapeError);
     await expect(plotDigits(images, [1, 2])).rejects.toThrow(/labels has 2 labels, expected 3/);
-    await expect(plotDigits(images, [1, 2, 3], { predictions: [1, 2.5, 3] })).rejects.toThrow(/predictions\[1\] is 2.5/);
-    await expect(plotDigits(images, null, { probabilities: tensor(new Float32Array(20), [2, 10]) })).rejects.toThrow(/probabilities must be \[3, classes\]/);
+    await expect(plotDigits(images, [1, 2, 3], { predictions: [1, 2.5, 3] })).rejects.toThrow(
+      /predictions\[1\] is 2.5/,
+    );
+    await expect(plotDigits(images, null, { probabilities: tensor(new Float32Array(20), [2, 10]) })).rejects.toThrow(
+      /probabilities must be \[3, classes\]/,
+    );
     await expect(plotDigits(images, null, { columns: 0 })).rejects.toThrow(/columns must be an integer ≥ 1/);
   });
 });
@@ -137,7 +176,12 @@ describe('plotConfusion and plotClassMetrics', () => {
     expect(texts).toEqual(expect.arrayContaining(['confusion', 'predicted', 'true', '3']));
     // The nine cells' counts: 1 1 0 / 0 3 0 / 1 0 3.
     const counts = texts.filter((t) => /^\d$/.test(t));
-    for (const [c, n] of [['3', 2], ['1', 3], ['0', 4]] as const) expect(counts.filter((t) => t === c).length, c).toBeGreaterThanOrEqual(n);
+    for (const [c, n] of [
+      ['3', 2],
+      ['1', 3],
+      ['0', 4],
+    ] as const)
+      expect(counts.filter((t) => t === c).length, c).toBeGreaterThanOrEqual(n);
     decodePng(await p.toPng({ scale: 1 }));
   });
 
@@ -182,7 +226,9 @@ describe('loading', () => {
       seen.add(file);
       const text = readFileSync(file, 'utf8');
       // Static imports and re-exports (type-only ones are erased, so they load nothing).
-      for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g)) {
+      for (const m of text.matchAll(
+        /(?:^|\n)\s*(import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g,
+      )) {
         if (m[2]) continue;
         const spec = m[3] ?? m[4];
         if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));

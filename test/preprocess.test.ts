@@ -18,7 +18,15 @@ function canvas(width: number, height: number, rgba: [number, number, number, nu
 }
 
 /** Paints a filled disc of radius r at every step along the segment (x0, y0)–(x1, y1): a pen stroke. */
-function stroke(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, r: number, rgba: [number, number, number, number]): void {
+function stroke(
+  img: RgbaImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  r: number,
+  rgba: [number, number, number, number],
+): void {
   const steps = Math.ceil(Math.hypot(x1 - x0, y1 - y0)) + 1;
   for (let s = 0; s <= steps; s++) {
     const cx = x0 + ((x1 - x0) * s) / steps;
@@ -34,7 +42,13 @@ function stroke(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, 
 
 /** Bounding box of the pixels above `t`, and the centre of mass, of a [28, 28] tensor. */
 function stats(t: Tensor, thr = 0) {
-  let x0 = 28, x1 = -1, y0 = 28, y1 = -1, m = 0, mx = 0, my = 0;
+  let x0 = 28,
+    x1 = -1,
+    y0 = 28,
+    y1 = -1,
+    m = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       const v = t.data[y * 28 + x];
@@ -49,14 +63,26 @@ function stats(t: Tensor, thr = 0) {
       }
     }
   }
-  return { w: x1 - x0 + 1, h: y1 - y0 + 1, cx: mx / m, cy: my / m, corners: [t.data[0], t.data[27], t.data[28 * 27], t.data[783]] };
+  return {
+    w: x1 - x0 + 1,
+    h: y1 - y0 + 1,
+    cx: mx / m,
+    cy: my / m,
+    corners: [t.data[0], t.data[27], t.data[28 * 27], t.data[783]],
+  };
 }
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i] / n; mb += b[i] / n; }
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] / n;
+    mb += b[i] / n;
+  }
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -129,7 +155,8 @@ describe('mnistFromImage', () => {
   });
 
   it('ignores uneven light and grain on grey paper, as in a photo', () => {
-    const W = 400, H = 300;
+    const W = 400,
+      H = 300;
     const img = canvas(W, H, WHITE);
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
@@ -164,7 +191,12 @@ describe('mnistFromImage', () => {
       const px = xTest.data.subarray(i * 784, (i + 1) * 784);
       const img = canvas(28, 28, BLACK);
       for (let j = 0; j < 784; j++) img.data.set([px[j], px[j], px[j], 255], 4 * j);
-      r.push(pearson(mnistFromImage(img).data, Float32Array.from(px, (v) => v / 255)));
+      r.push(
+        pearson(
+          mnistFromImage(img).data,
+          Float32Array.from(px, (v) => v / 255),
+        ),
+      );
     }
     r.sort((a, b) => a - b);
     expect(r[500]).toBeGreaterThanOrEqual(0.9995);
@@ -249,7 +281,11 @@ describe('image files', () => {
 
   it('turns an image by each EXIF orientation as the standard defines it', () => {
     // Stored 3 wide, 2 high:  1 2 3 / 4 5 6  (the red channel carries the label).
-    const stored: RgbaImage = { width: 3, height: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6].flatMap((v) => [v, 0, 0, 255])) };
+    const stored: RgbaImage = {
+      width: 3,
+      height: 2,
+      data: new Uint8Array([1, 2, 3, 4, 5, 6].flatMap((v) => [v, 0, 0, 255])),
+    };
     const shown = (o: number) => {
       const r = orientImage(stored, o);
       return { w: r.width, h: r.height, px: Array.from({ length: r.width * r.height }, (_, i) => r.data[4 * i]) };
@@ -270,11 +306,22 @@ describe('image files', () => {
     const upright = canvas(60, 40, WHITE);
     stroke(upright, 12, 6, 12, 34, 3, BLACK);
     const sensor = orientImage(upright, 8);
-    const plain = new Uint8Array(jpeg.encode({ width: sensor.width, height: sensor.height, data: sensor.data }, 95).data);
+    const plain = new Uint8Array(
+      jpeg.encode({ width: sensor.width, height: sensor.height, data: sensor.data }, 95).data,
+    );
     // APP1 "Exif\0\0", big-endian TIFF header, one IFD entry: Orientation (0x0112), SHORT, 1 value: 6.
     const tiff = [0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
     const app1 = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
-    const withExif = new Uint8Array([0xff, 0xd8, 0xff, 0xe1, (app1.length + 2) >> 8, (app1.length + 2) & 255, ...app1, ...plain.subarray(2)]);
+    const withExif = new Uint8Array([
+      0xff,
+      0xd8,
+      0xff,
+      0xe1,
+      (app1.length + 2) >> 8,
+      (app1.length + 2) & 255,
+      ...app1,
+      ...plain.subarray(2),
+    ]);
 
     const asStored = decodeImage(plain, 'plain.jpg');
     expect([asStored.width, asStored.height]).toEqual([40, 60]);
@@ -301,14 +348,17 @@ describe('image files', () => {
     const big = loadImageFile(join(dir, 'phone.jpg'));
     // The same picture at 1/8 scale, one pixel a block, read directly.
     const small = canvas(1020, 765, WHITE);
-    for (let by = 0; by < 765; by++) for (let bx = 0; bx < 1020; bx++) small.data.fill(level(bx, by), 4 * (by * 1020 + bx), 4 * (by * 1020 + bx) + 3);
+    for (let by = 0; by < 765; by++)
+      for (let bx = 0; bx < 1020; bx++) small.data.fill(level(bx, by), 4 * (by * 1020 + bx), 4 * (by * 1020 + bx) + 3);
     expect(pearson(big.data, mnistFromImage(small).data)).toBeGreaterThan(0.99);
   });
 
   it('refuses an image over 100 megapixels by its header, before decoding it, saying the limit', () => {
     const huge = blockJpeg(12000, 9000, () => 200); // 108 MP
     expect(() => decodeImage(huge, 'huge.jpg')).toThrow(ValueError);
-    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(/huge\.jpg: the image is 12000×9000 pixels \(108\.0 megapixels\), more than the 100 megapixels that can be read/);
+    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(
+      /huge\.jpg: the image is 12000×9000 pixels \(108\.0 megapixels\), more than the 100 megapixels that can be read/,
+    );
     expect(imageHeaderSize(huge)).toEqual({ width: 12000, height: 9000 });
     // A PNG whose header says 20000×20000 (400 MP, 1.6 GB as RGBA): refused before pngjs allocates it.
     const png = new Uint8Array(encodePng(2, 2, new Uint8Array(4)));
@@ -316,7 +366,9 @@ describe('image files', () => {
     view.setUint32(16, 20000);
     view.setUint32(20, 20000);
     expect(imageHeaderSize(png)).toEqual({ width: 20000, height: 20000 });
-    expect(() => decodeImage(png, 'poster.png')).toThrow(/poster\.png: the image is 20000×20000 pixels \(400\.0 megapixels\)/);
+    expect(() => decodeImage(png, 'poster.png')).toThrow(
+      /poster\.png: the image is 20000×20000 pixels \(400\.0 megapixels\)/,
+    );
   });
 
   it('throws FormatError naming the source on random bytes and truncated files', () => {

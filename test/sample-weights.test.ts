@@ -2,25 +2,56 @@
 // Σ wᵢ·lᵢ / n, its gradient weighted alike, on the fused softmax path and the plain ones; held
 // against per-sample losses and gradients computed directly, duplicated and dropped samples.
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor, modelFromBytes, modelToBytes, tensor, toCategorical, type LossIdentifier } from '../src/index.js';
+import {
+  Dense,
+  Sequential,
+  Tensor,
+  modelFromBytes,
+  modelToBytes,
+  tensor,
+  toCategorical,
+  type LossIdentifier,
+} from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 type Setup = { activation: 'softmax' | 'sigmoid' | 'linear'; loss: LossIdentifier; units: number; sparse: boolean };
 const SETUPS: [string, Setup][] = [
-  ['softmax + sparse cross-entropy (the fused path)', { activation: 'softmax', loss: 'sparseCategoricalCrossentropy', units: 3, sparse: true }],
-  ['softmax + categorical cross-entropy (fused)', { activation: 'softmax', loss: 'categoricalCrossentropy', units: 3, sparse: false }],
-  ['sigmoid + categorical cross-entropy (on probabilities)', { activation: 'sigmoid', loss: 'categoricalCrossentropy', units: 3, sparse: false }],
+  [
+    'softmax + sparse cross-entropy (the fused path)',
+    { activation: 'softmax', loss: 'sparseCategoricalCrossentropy', units: 3, sparse: true },
+  ],
+  [
+    'softmax + categorical cross-entropy (fused)',
+    { activation: 'softmax', loss: 'categoricalCrossentropy', units: 3, sparse: false },
+  ],
+  [
+    'sigmoid + categorical cross-entropy (on probabilities)',
+    { activation: 'sigmoid', loss: 'categoricalCrossentropy', units: 3, sparse: false },
+  ],
   ['linear + mean squared error', { activation: 'linear', loss: 'meanSquaredError', units: 2, sparse: false }],
 ];
 
 const N = 6;
 function problem(s: Setup, seed = 4): { m: Sequential; x: Tensor; y: Tensor; labels: number[] } {
   const r = new Rng(seed);
-  const m = new Sequential([new Dense(4, { activation: 'tanh', inputShape: [3] }), new Dense(s.units, { activation: s.activation })], { seed, dtype: 'float64' });
+  const m = new Sequential(
+    [new Dense(4, { activation: 'tanh', inputShape: [3] }), new Dense(s.units, { activation: s.activation })],
+    { seed, dtype: 'float64' },
+  );
   m.compile({ optimizer: 'sgd', loss: s.loss });
-  const x = new Tensor(Float64Array.from({ length: N * 3 }, () => r.normal()), [N, 3]);
+  const x = new Tensor(
+    Float64Array.from({ length: N * 3 }, () => r.normal()),
+    [N, 3],
+  );
   const labels = Array.from({ length: N }, () => r.int(s.units));
-  const y = s.sparse ? tensor(labels, [N], 'int32') : s.loss === 'meanSquaredError' ? new Tensor(Float64Array.from({ length: N * s.units }, () => r.normal()), [N, s.units]) : toCategorical(tensor(labels, [N], 'int32'), s.units);
+  const y = s.sparse
+    ? tensor(labels, [N], 'int32')
+    : s.loss === 'meanSquaredError'
+      ? new Tensor(
+          Float64Array.from({ length: N * s.units }, () => r.normal()),
+          [N, s.units],
+        )
+      : toCategorical(tensor(labels, [N], 'int32'), s.units);
   return { m, x, y, labels };
 }
 
@@ -90,7 +121,13 @@ describe('weights in fit and evaluate', () => {
 
   it('classWeight leaves validation unweighted (Keras applies it to the training batches only)', async () => {
     const { m, x, y } = problem(setup);
-    const h = await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, validationSplit: 1 / 3, classWeight: { 0: 5, 1: 0.1, 2: 2 } });
+    const h = await m.fit(x, y, {
+      epochs: 1,
+      batchSize: 4,
+      verbose: 0,
+      validationSplit: 1 / 3,
+      classWeight: { 0: 5, 1: 0.1, 2: 2 },
+    });
     expect(h.history.val_loss[0]).toBe((await m.evaluate(x.slice(4), y.slice(4))).loss);
   });
 
@@ -127,9 +164,28 @@ describe('weights in fit and evaluate', () => {
     const guess = (await m.predict(x.slice(0, 3))).argMax(-1).data;
     const ofClass2 = [0, 1, 2].filter((i) => y.data[i] === 2);
     expect(ofClass2.length).toBeGreaterThan(0);
-    const h = await m.fit(x, y, { epochs: 1, batchSize: 6, verbose: 0, shuffle: false, validationSplit: 0.5, classWeight: { 0: 0, 1: 0, 2: 1 } });
-    expect(h.history.weighted_accuracy[0]).toBeCloseTo(ofClass2.filter((i) => guess[i] === 2).length / ofClass2.length, 12);
-    expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'learning_rate', 'loss', 'lr', 'val_accuracy', 'val_loss', 'val_weighted_accuracy', 'weighted_accuracy']);
+    const h = await m.fit(x, y, {
+      epochs: 1,
+      batchSize: 6,
+      verbose: 0,
+      shuffle: false,
+      validationSplit: 0.5,
+      classWeight: { 0: 0, 1: 0, 2: 1 },
+    });
+    expect(h.history.weighted_accuracy[0]).toBeCloseTo(
+      ofClass2.filter((i) => guess[i] === 2).length / ofClass2.length,
+      12,
+    );
+    expect(Object.keys(h.history).sort()).toEqual([
+      'accuracy',
+      'learning_rate',
+      'loss',
+      'lr',
+      'val_accuracy',
+      'val_loss',
+      'val_weighted_accuracy',
+      'weighted_accuracy',
+    ]);
     expect(h.history.val_weighted_accuracy).toEqual(h.history.val_accuracy);
     const back = modelFromBytes(modelToBytes(m));
     expect(Object.keys(await back.evaluate(x, y)).sort()).toEqual(['accuracy', 'loss', 'weighted_accuracy']);
@@ -147,7 +203,10 @@ describe('weights in fit and evaluate', () => {
 
   it('classWeight reads one-hot targets by their argmax and a single sigmoid unit’s targets as 0 and 1', async () => {
     const r = new Rng(1);
-    const x = new Tensor(Float32Array.from({ length: 8 * 2 }, () => r.normal()), [8, 2]);
+    const x = new Tensor(
+      Float32Array.from({ length: 8 * 2 }, () => r.normal()),
+      [8, 2],
+    );
     const y = tensor([0, 1, 1, 0, 1, 0, 0, 1], [8, 1], 'float32');
     const make = () => {
       const m = new Sequential([new Dense(1, { activation: 'sigmoid', inputShape: [2] })], { seed: 2 });
@@ -156,7 +215,12 @@ describe('weights in fit and evaluate', () => {
     };
     const [a, b] = [make(), make()];
     await a.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, classWeight: { 1: 4 } });
-    await b.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, sampleWeight: w(...Array.from(y.data, (v) => (v === 1 ? 4 : 1))) });
+    await b.fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      verbose: 0,
+      sampleWeight: w(...Array.from(y.data, (v) => (v === 1 ? 4 : 1))),
+    });
     a.getWeights().forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b.getWeights()[i].data)));
   });
 });

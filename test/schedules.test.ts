@@ -55,7 +55,13 @@ describe('schedules at hand-computed steps', () => {
   it("CosineDecay with Keras 3's warmup: linear from lr0 to warmupTarget over warmupSteps, then the cosine from the target", () => {
     const s = new CosineDecay({ initialLearningRate: 0, decaySteps: 4, warmupTarget: 1, warmupSteps: 2 });
     expectClose(at(s, [0, 1, 2, 3, 4, 6, 50]), [0, 0.5, 1, 0.5 + Math.SQRT2 / 4, 0.5, 0, 0]);
-    const fromLr0 = new CosineDecay({ initialLearningRate: 0.2, decaySteps: 2, alpha: 0.5, warmupTarget: 1, warmupSteps: 4 });
+    const fromLr0 = new CosineDecay({
+      initialLearningRate: 0.2,
+      decaySteps: 2,
+      alpha: 0.5,
+      warmupTarget: 1,
+      warmupSteps: 4,
+    });
     // warmup 0.2 → 1 in steps of 0.2; decay from 1 to α·1 = 0.5: step 5 is halfway, 0.5·(½) + 0.5
     expectClose(at(fromLr0, [0, 1, 3, 4, 5, 6, 7]), [0.2, 0.4, 0.8, 1, 0.75, 0.5, 0.5]);
   });
@@ -66,7 +72,14 @@ describe('schedules at hand-computed steps', () => {
     const half = (a: number, b: number, f: number) => b + ((a - b) / 2) * (Math.cos(Math.PI * f) + 1);
     expectClose(at(s, [0, 1, 2, 9, 12]), [0.04, 0.52, 1, 4e-6, 4e-6]);
     expect(s.at(3)).toBeCloseTo(half(1, 4e-6, 1 / 7), 14);
-    const linear = new OneCycle({ maxLearningRate: 0.5, totalSteps: 5, pctStart: 0.4, divFactor: 10, finalDivFactor: 100, anneal: 'linear' });
+    const linear = new OneCycle({
+      maxLearningRate: 0.5,
+      totalSteps: 5,
+      pctStart: 0.4,
+      divFactor: 10,
+      finalDivFactor: 100,
+      anneal: 'linear',
+    });
     // 0.05 → 0.5 over steps 0 … 1, then 0.5 → 0.0005 over steps 1 … 4
     expectClose(at(linear, [0, 1, 2, 4]), [0.05, 0.5, 0.5 - 0.4995 / 3, 0.0005]);
   });
@@ -76,18 +89,32 @@ describe("the schedules against Keras's and PyTorch's formulas, written out agai
   const steps = Array.from({ length: 60 }, (_, i) => i);
   it('ExponentialDecay and CosineDecay (keras/src/optimizers/schedules/learning_rate_schedule.py)', () => {
     const keras = {
-      exp: (k: number, lr0: number, d: number, r: number, stair: boolean) => lr0 * Math.pow(r, stair ? Math.floor(k / d) : k / d),
+      exp: (k: number, lr0: number, d: number, r: number, stair: boolean) =>
+        lr0 * Math.pow(r, stair ? Math.floor(k / d) : k / d),
       cos: (k: number, lr0: number, d: number, alpha: number, target: number | null, w: number) => {
-        const decay = (s: number, from: number) => from * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * (s / d))) + alpha);
+        const decay = (s: number, from: number) =>
+          from * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * (s / d))) + alpha);
         if (target === null) return decay(Math.min(k, d), lr0);
         const s = Math.min(k, d + w);
         return s < w ? (target - lr0) * (s / w) + lr0 : decay(s - w, target);
       },
     };
     const e = new ExponentialDecay({ initialLearningRate: 0.3, decaySteps: 7, decayRate: 0.8, staircase: true });
-    expectClose(at(e, steps), steps.map((k) => keras.exp(k, 0.3, 7, 0.8, true)));
-    const c = new CosineDecay({ initialLearningRate: 0.01, decaySteps: 40, alpha: 0.05, warmupTarget: 0.1, warmupSteps: 9 });
-    expectClose(at(c, steps), steps.map((k) => keras.cos(k, 0.01, 40, 0.05, 0.1, 9)));
+    expectClose(
+      at(e, steps),
+      steps.map((k) => keras.exp(k, 0.3, 7, 0.8, true)),
+    );
+    const c = new CosineDecay({
+      initialLearningRate: 0.01,
+      decaySteps: 40,
+      alpha: 0.05,
+      warmupTarget: 0.1,
+      warmupSteps: 9,
+    });
+    expectClose(
+      at(c, steps),
+      steps.map((k) => keras.cos(k, 0.01, 40, 0.05, 0.1, 9)),
+    );
   });
 
   it("OneCycle (torch/optim/lr_scheduler.py's OneCycleLR, three_phase=False)", () => {
@@ -109,12 +136,20 @@ describe("the schedules against Keras's and PyTorch's formulas, written out agai
       throw new Error('unreachable');
     };
     const s = new OneCycle({ maxLearningRate: 0.2, totalSteps: 60, pctStart: 0.25, divFactor: 20, finalDivFactor: 50 });
-    expectClose(at(s, steps), steps.map((k) => torch(k, 0.2, 60, 0.25, 20, 50)));
+    expectClose(
+      at(s, steps),
+      steps.map((k) => torch(k, 0.2, 60, 0.25, 20, 50)),
+    );
   });
 });
 
 function param(w: number[]): Param {
-  return { name: 'w', value: new Tensor(Float64Array.from(w), [w.length]), grad: new Tensor(new Float64Array(w.length), [w.length]), trainable: true };
+  return {
+    name: 'w',
+    value: new Tensor(Float64Array.from(w), [w.length]),
+    grad: new Tensor(new Float64Array(w.length), [w.length]),
+    trainable: true,
+  };
 }
 
 describe('optimizers with a schedule', () => {
@@ -131,15 +166,27 @@ describe('optimizers with a schedule', () => {
     }
     // rates 1 (step 0 ≤ 0), 0.1 (step 1), 0.01, 0.01; w = −1, −1.1, −1.11, −1.12
     expect(seen.map((s) => s[0])).toEqual([1, 0.1, 0.01, 0.01]);
-    expectClose(seen.map((s) => s[1]), [-1, -1.1, -1.11, -1.12]);
+    expectClose(
+      seen.map((s) => s[1]),
+      [-1, -1.1, -1.11, -1.12],
+    );
   });
 
   it.each([
     ['Adam', (lr: number | LearningRateSchedule) => new Adam({ learningRate: lr })],
     ['RMSprop with momentum', (lr: number | LearningRateSchedule) => new RMSprop({ learningRate: lr, momentum: 0.5 })],
-    ['SGD with nesterov', (lr: number | LearningRateSchedule) => new SGD({ learningRate: lr, momentum: 0.9, nesterov: true })],
+    [
+      'SGD with nesterov',
+      (lr: number | LearningRateSchedule) => new SGD({ learningRate: lr, momentum: 0.9, nesterov: true }),
+    ],
   ])('%s steps exactly as with its rate set by hand to schedule.at(iterations) before each update', (_name, make) => {
-    const schedule = new CosineDecay({ initialLearningRate: 0.01, decaySteps: 5, alpha: 0.1, warmupTarget: 0.05, warmupSteps: 2 });
+    const schedule = new CosineDecay({
+      initialLearningRate: 0.01,
+      decaySteps: 5,
+      alpha: 0.1,
+      warmupTarget: 0.05,
+      warmupSteps: 2,
+    });
     const scheduled: Optimizer = make(schedule);
     const manual: Optimizer = make(1);
     const [a, b] = [param([1, -2]), param([1, -2])];
@@ -164,7 +211,9 @@ describe('optimizers with a schedule', () => {
     expect(adam.learningRateSchedule).toBe(s);
     adam.iterations = 3;
     expect(adam.learningRate).toBe(0.0125);
-    expect(() => (adam.learningRate = 0.01)).toThrow(/Adam: this optimizer was created with the schedule ExponentialDecay as its learningRate, so its learning rate cannot be set to 0.01/);
+    expect(() => (adam.learningRate = 0.01)).toThrow(
+      /Adam: this optimizer was created with the schedule ExponentialDecay as its learningRate, so its learning rate cannot be set to 0.01/,
+    );
     const sgd = new SGD();
     expect(sgd.learningRateSchedule).toBeUndefined();
     sgd.learningRate = 0.5;
@@ -183,29 +232,61 @@ describe('configs and files', () => {
     new PiecewiseConstantDecay({ boundaries: [2, 5], values: [0.3, 0.2, 0.1] }),
     new CosineDecay({ initialLearningRate: 0.001, decaySteps: 10, alpha: 0.1, warmupTarget: 0.01, warmupSteps: 3 }),
     new CosineDecay({ initialLearningRate: 0.001, decaySteps: 10 }),
-    new OneCycle({ maxLearningRate: 0.1, totalSteps: 20, pctStart: 0.4, divFactor: 10, finalDivFactor: 100, anneal: 'linear' }),
+    new OneCycle({
+      maxLearningRate: 0.1,
+      totalSteps: 20,
+      pctStart: 0.4,
+      divFactor: 10,
+      finalDivFactor: 100,
+      anneal: 'linear',
+    }),
   ];
 
-  it.each(all.map((s) => [s.className, s] as const))('%s: getConfig → scheduleFromConfig gives the same rates, and so does the optimizer config', (_n, s) => {
-    const saved = JSON.parse(JSON.stringify({ className: s.className, config: s.getConfig() }));
-    const back = scheduleFromConfig(saved);
-    expect(back.getConfig()).toEqual(s.getConfig());
-    const own = (s.constructor as typeof ExponentialDecay).fromConfig(saved.config);
-    expect(own).toBeInstanceOf(s.constructor);
-    expect(own.getConfig()).toEqual(s.getConfig());
-    const steps = Array.from({ length: 25 }, (_, i) => i);
-    expect(at(back, steps)).toEqual(at(s, steps));
-    const opt = optimizerFromConfig('rmsprop', JSON.parse(JSON.stringify(new RMSprop({ learningRate: s }).getConfig())));
-    expect(opt.learningRateSchedule?.getConfig()).toEqual(s.getConfig());
-  });
+  it.each(all.map((s) => [s.className, s] as const))(
+    '%s: getConfig → scheduleFromConfig gives the same rates, and so does the optimizer config',
+    (_n, s) => {
+      const saved = JSON.parse(JSON.stringify({ className: s.className, config: s.getConfig() }));
+      const back = scheduleFromConfig(saved);
+      expect(back.getConfig()).toEqual(s.getConfig());
+      const own = (s.constructor as typeof ExponentialDecay).fromConfig(saved.config);
+      expect(own).toBeInstanceOf(s.constructor);
+      expect(own.getConfig()).toEqual(s.getConfig());
+      const steps = Array.from({ length: 25 }, (_, i) => i);
+      expect(at(back, steps)).toEqual(at(s, steps));
+      const opt = optimizerFromConfig(
+        'rmsprop',
+        JSON.parse(JSON.stringify(new RMSprop({ learningRate: s }).getConfig())),
+      );
+      expect(opt.learningRateSchedule?.getConfig()).toEqual(s.getConfig());
+    },
+  );
 
   it('a model saved mid-run with a schedule resumes with the same rates and weights, bit for bit', async () => {
     const r = new Rng(5);
-    const x = new Tensor(Float32Array.from({ length: 40 * 4 }, () => r.normal()), [40, 4]);
-    const y = new Tensor(Int32Array.from({ length: 40 }, () => r.int(3)), [40]);
+    const x = new Tensor(
+      Float32Array.from({ length: 40 * 4 }, () => r.normal()),
+      [40, 4],
+    );
+    const y = new Tensor(
+      Int32Array.from({ length: 40 }, () => r.int(3)),
+      [40],
+    );
     const make = () => {
-      const m = new Sequential([new Dense(6, { activation: 'relu', inputShape: [4] }), new Dense(3, { activation: 'softmax' })], { seed: 9 });
-      m.compile({ optimizer: new Adam({ learningRate: new CosineDecay({ initialLearningRate: 0.001, decaySteps: 20, warmupTarget: 0.05, warmupSteps: 6 }) }), loss: 'sparseCategoricalCrossentropy' });
+      const m = new Sequential(
+        [new Dense(6, { activation: 'relu', inputShape: [4] }), new Dense(3, { activation: 'softmax' })],
+        { seed: 9 },
+      );
+      m.compile({
+        optimizer: new Adam({
+          learningRate: new CosineDecay({
+            initialLearningRate: 0.001,
+            decaySteps: 20,
+            warmupTarget: 0.05,
+            warmupSteps: 6,
+          }),
+        }),
+        loss: 'sparseCategoricalCrossentropy',
+      });
       return m;
     };
     const whole = make();
@@ -226,6 +307,8 @@ describe('configs and files', () => {
 
 describe('bad options name the schedule and the option', () => {
   it('a missing required option', () => {
-    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10 } as never)).toThrow(new ValueError("ExponentialDecay: the option 'decayRate' is required."));
+    expect(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10 } as never)).toThrow(
+      new ValueError("ExponentialDecay: the option 'decayRate' is required."),
+    );
   });
 });

@@ -21,9 +21,11 @@ function sourceFiles(dir: string): string[] {
 
 /** The files a source file imports (static, type-only, re-exports and dynamic import()), as paths. */
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
+  const specs = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
   return specs.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
 }
 
@@ -102,7 +104,7 @@ describe('source structure', () => {
     expect(cycles).toEqual([]);
   });
 
-  it('has no cycles between rooms: no two of src/\'s folders import each other, directly or through others', () => {
+  it("has no cycles between rooms: no two of src/'s folders import each other, directly or through others", () => {
     const files = sourceFiles(SRC);
     const rooms = roomGraph(new Map(files.map((f) => [f, importsOf(f)])));
     expect(rooms.size).toBeGreaterThan(10);
@@ -142,7 +144,11 @@ describe('source structure', () => {
   it('tests import nothing from bench/', () => {
     const TEST = resolve(SRC, '../test');
     const BENCH = resolve(SRC, '../bench');
-    const offenders = sourceFiles(TEST).flatMap((f) => importsOf(f).filter((t) => t.startsWith(BENCH + '/')).map((t) => `${relative(TEST, f)} → ${relative(BENCH, t)}`));
+    const offenders = sourceFiles(TEST).flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith(BENCH + '/'))
+        .map((t) => `${relative(TEST, f)} → ${relative(BENCH, t)}`),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -170,7 +176,15 @@ describe('source structure', () => {
   });
 
   it('registers every layer wherever a model can be loaded (the loaders alone, as the command line imports them)', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'helpers/loader-registry.ts')], { encoding: 'utf8' });
-    expect(JSON.parse(out).sort()).toEqual(registeredLayers().map((r) => r.className).sort());
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'helpers/loader-registry.ts')],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(out).sort()).toEqual(
+      registeredLayers()
+        .map((r) => r.className)
+        .sort(),
+    );
   });
 });

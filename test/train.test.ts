@@ -9,10 +9,19 @@ describe('training smoke test on real MNIST', () => {
     const x = xTrain.slice(0, 12000).div(255);
     const y = yTrain.slice(0, 12000);
     const model = new Sequential(
-      [new Flatten({ inputShape: [28, 28] }), new Dense(64, { activation: 'relu' }), new Dropout(0.2), new Dense(10, { activation: 'softmax' })],
+      [
+        new Flatten({ inputShape: [28, 28] }),
+        new Dense(64, { activation: 'relu' }),
+        new Dropout(0.2),
+        new Dense(10, { activation: 'softmax' }),
+      ],
       { seed: 7 },
     );
-    model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: new Adam({ learningRate: 1e-3 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const h = await model.fit(x, y, { epochs: 3, batchSize: 32, validationSplit: 0.1, verbose: 0 });
     expect(h.history.loss[2]).toBeLessThan(h.history.loss[0]);
     expect(h.history.val_accuracy[2]).toBeGreaterThan(0.9);

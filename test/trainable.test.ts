@@ -5,7 +5,24 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Layer, SGD, Sequential, Tensor, loadModel, modelFromBytes, getFma, setFma, modelToBytes, registerLayer, regularizers, type BackwardOptions, type BuildContext, type FloatTensor, type Param } from '../src/index.js';
+import {
+  Dense,
+  Layer,
+  SGD,
+  Sequential,
+  Tensor,
+  loadModel,
+  modelFromBytes,
+  getFma,
+  setFma,
+  modelToBytes,
+  registerLayer,
+  regularizers,
+  type BackwardOptions,
+  type BuildContext,
+  type FloatTensor,
+  type Param,
+} from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { reuse } from '../src/tensor/tensor.js';
 
@@ -14,13 +31,25 @@ const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 function data(n: number, seed = 0): { x: Tensor; y: Tensor } {
   const r = new Rng(seed);
   return {
-    x: new Tensor(Float32Array.from({ length: n * 6 }, () => r.normal()), [n, 6]),
-    y: new Tensor(Int32Array.from({ length: n }, () => r.int(3)), [n]),
+    x: new Tensor(
+      Float32Array.from({ length: n * 6 }, () => r.normal()),
+      [n, 6],
+    ),
+    y: new Tensor(
+      Int32Array.from({ length: n }, () => r.int(3)),
+      [n],
+    ),
   };
 }
 
 function mlp(frozen: boolean): Sequential {
-  const m = new Sequential([new Dense(5, { activation: 'relu', inputShape: [6], trainable: !frozen, name: 'hidden' }), new Dense(3, { activation: 'softmax', name: 'out' })], { seed: 1 });
+  const m = new Sequential(
+    [
+      new Dense(5, { activation: 'relu', inputShape: [6], trainable: !frozen, name: 'hidden' }),
+      new Dense(3, { activation: 'softmax', name: 'out' }),
+    ],
+    { seed: 1 },
+  );
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
@@ -143,7 +172,13 @@ describe('frozen layers', () => {
 
   it('a frozen last layer with a regularizer: untouched by training, and (as Keras 3) its penalty leaves the loss', async () => {
     const make = (frozen: boolean) => {
-      const m = new Sequential([new Dense(5, { activation: 'relu', inputShape: [6] }), new Dense(3, { activation: 'softmax', kernelRegularizer: regularizers.l2(0.5), trainable: !frozen })], { seed: 4 });
+      const m = new Sequential(
+        [
+          new Dense(5, { activation: 'relu', inputShape: [6] }),
+          new Dense(3, { activation: 'softmax', kernelRegularizer: regularizers.l2(0.5), trainable: !frozen }),
+        ],
+        { seed: 4 },
+      );
       m.compile({ optimizer: new SGD({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
       return m;
     };
@@ -155,7 +190,10 @@ describe('frozen layers', () => {
     expect(eu.loss - ef.loss).toBeCloseTo(penalty, 5);
     const last = frozen.getWeights().slice(2);
     await frozen.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
-    frozen.getWeights().slice(2).forEach((w, i) => expect(same(w, last[i])).toBe(true));
+    frozen
+      .getWeights()
+      .slice(2)
+      .forEach((w, i) => expect(same(w, last[i])).toBe(true));
     expect(same(frozen.getWeights()[0], free.getWeights()[0])).toBe(false); // the first layer still learns
   });
 
@@ -174,7 +212,12 @@ describe('non-trainable weights', () => {
   it('come after the trainable ones in getWeights (Keras order), have no gradient buffer, and are counted', () => {
     const m = centred();
     const c = m.layers[0] as Centre;
-    expect(m.parameters().map((p) => p.name)).toEqual([c.scale!.name, c.mean!.name, `${m.layers[1].name}/kernel`, `${m.layers[1].name}/bias`]);
+    expect(m.parameters().map((p) => p.name)).toEqual([
+      c.scale!.name,
+      c.mean!.name,
+      `${m.layers[1].name}/kernel`,
+      `${m.layers[1].name}/bias`,
+    ]);
     expect(c.mean!.grad.size).toBe(0);
     expect(m.countParams()).toBe(6 + 6 + 18 + 3);
     const text = m.summary(() => {});
@@ -257,15 +300,35 @@ describe('a model file written before the layer registry (mnist-nn 0.1.0, commit
   });
   afterAll(() => setFma(fma));
   const dirOf = join(FIXTURES, 'v0.1-model');
-  const expected = JSON.parse(readFileSync(join(dirOf, 'expected.json'), 'utf8')) as { predictions: number[]; resumedEpoch3Loss: number; weightsAfterEpoch3: number[][] };
+  const expected = JSON.parse(readFileSync(join(dirOf, 'expected.json'), 'utf8')) as {
+    predictions: number[];
+    resumedEpoch3Loss: number;
+    weightsAfterEpoch3: number[][];
+  };
   // the inputs the fixture was made with (see its README)
   const r = new Rng(11);
-  const x = new Tensor(Float32Array.from({ length: 24 * 8 * 8 }, () => r.next()), [24, 8, 8, 1]);
-  const y = new Tensor(Int32Array.from({ length: 24 }, () => r.int(3)), [24]);
+  const x = new Tensor(
+    Float32Array.from({ length: 24 * 8 * 8 }, () => r.next()),
+    [24, 8, 8, 1],
+  );
+  const y = new Tensor(
+    Int32Array.from({ length: 24 }, () => r.int(3)),
+    [24],
+  );
 
   it('loads, and predicts exactly what that version predicted', async () => {
     const m = await loadModel(join(dirOf, 'model.mnn'));
-    expect(m.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'ReLU', 'Flatten', 'Dropout', 'Dense', 'Reshape', 'Dense']);
+    expect(m.layers.map((l) => l.className)).toEqual([
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'ReLU',
+      'Flatten',
+      'Dropout',
+      'Dense',
+      'Reshape',
+      'Dense',
+    ]);
     expect(Array.from((await m.predict(x.slice(0, 6))).data)).toEqual(expected.predictions);
   });
 
@@ -276,4 +339,3 @@ describe('a model file written before the layer registry (mnist-nn 0.1.0, commit
     expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(expected.weightsAfterEpoch3);
   });
 });
-

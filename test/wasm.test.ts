@@ -4,7 +4,28 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleKernels } from '../scripts/assemble.js';
-import { Adam, Dense, Dropout, Flatten, RandomRotation, RandomTranslation, RandomZoom, Sequential, loadMnist, setBackend, setThreads, getBackend, getThreads, getThreadTasks, getFma, setFma, tensor, toCategorical, zeros, createWasmKernels } from '../src/index.js';
+import {
+  Adam,
+  Dense,
+  Dropout,
+  Flatten,
+  RandomRotation,
+  RandomTranslation,
+  RandomZoom,
+  Sequential,
+  loadMnist,
+  setBackend,
+  setThreads,
+  getBackend,
+  getThreads,
+  getThreadTasks,
+  getFma,
+  setFma,
+  tensor,
+  toCategorical,
+  zeros,
+  createWasmKernels,
+} from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import { bufferZeros } from '../src/tensor/tensor.js';
 import { KERNELS_PLAIN, KERNELS_SHARED, PRODUCTS_FMA_PLAIN, PRODUCTS_FMA_SHARED } from '../src/tensor/wasm/binary.js';
@@ -24,7 +45,8 @@ describe('the wasm binary', () => {
     const dir = new URL('../src/tensor/wasm/', import.meta.url);
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     expect(files).toContain('backend.ts');
-    for (const file of files) expect(readFileSync(new URL(file, dir), 'utf8'), file).not.toMatch(/readFile|fetch\(|\.wasm['"]/);
+    for (const file of files)
+      expect(readFileSync(new URL(file, dir), 'utf8'), file).not.toMatch(/readFile|fetch\(|\.wasm['"]/);
   });
 });
 
@@ -36,7 +58,7 @@ describe('createWasmKernels options', () => {
     ['minParallelMacs', -5, /minParallelMacs: expected a number ≥ 0, got -5\./],
     ['minParallelMacs', null, /minParallelMacs: expected a number ≥ 0, got null\./],
   ])('refuses %s = %s with a ValueError naming it', (name, value, message) => {
-    const make = () => createWasmKernels({ threads: 1, [name]: value } as Parameters<typeof createWasmKernels>[0]);
+    const make = () => createWasmKernels({ threads: 1, [name]: value });
     expect(make).toThrow(ValueError);
     expect(make).toThrow(message);
   });
@@ -51,7 +73,7 @@ describe('the heap', () => {
   it('still owns its views after another shared memory grows (V8 then hands out a new buffer object)', () => {
     const heap = new WasmHeap(true);
     const a = heap.allocF32(10);
-    const other = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true } as WebAssembly.MemoryDescriptor);
+    const other = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
     other.grow(1);
     // (On Node 20's V8 heap.memory.buffer is now another object than a.buffer.)
     expect(heap.owns(a)).toBe(true);
@@ -81,11 +103,20 @@ describe('backend choice', () => {
     setThreads(threads);
     const { xTrain, yTrain, xTest, yTest } = loadMnist();
     const model = new Sequential(
-      [new Flatten({ inputShape: [28, 28] }), new Dense(64, { activation: 'relu' }), new Dropout(0.2), new Dense(10, { activation: 'softmax' })],
+      [
+        new Flatten({ inputShape: [28, 28] }),
+        new Dense(64, { activation: 'relu' }),
+        new Dropout(0.2),
+        new Dense(10, { activation: 'softmax' }),
+      ],
       { seed: 11 },
     );
     model.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const h = await model.fit(xTrain.slice(0, 12000).div(255), yTrain.slice(0, 12000), { epochs: 3, batchSize: 64, verbose: 0 });
+    const h = await model.fit(xTrain.slice(0, 12000).div(255), yTrain.slice(0, 12000), {
+      epochs: 3,
+      batchSize: 64,
+      verbose: 0,
+    });
     const e = await model.evaluate(xTest.slice(0, 2000).div(255), yTest.slice(0, 2000));
     return { h: h.history, e };
   }
@@ -142,7 +173,14 @@ describe('backend choice', () => {
     setBackend('wasm');
     const { xTrain, yTrain } = loadMnist();
     const fit = async () => {
-      const model = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })], { seed: 2 });
+      const model = new Sequential(
+        [
+          new Flatten({ inputShape: [28, 28] }),
+          new Dense(128, { activation: 'relu' }),
+          new Dense(10, { activation: 'softmax' }),
+        ],
+        { seed: 2 },
+      );
       model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
       await model.fit(xTrain.slice(0, 1280).div(255), yTrain.slice(0, 1280), { epochs: 1, batchSize: 128, verbose: 0 });
     };
@@ -178,7 +216,13 @@ describe('backend choice', () => {
     }
     // Tensors handed to users live on the ordinary heap: a block of the wasm memory is recycled
     // when its view is collected, so nothing a user may slice and keep can be one.
-    for (const t of [x.div(2), zeros([3]), toCategorical(tensor([1, 0])), await model.predict(x), model.getWeights()[0]]) {
+    for (const t of [
+      x.div(2),
+      zeros([3]),
+      toCategorical(tensor([1, 0])),
+      await model.predict(x),
+      model.getWeights()[0],
+    ]) {
       expect(shared(t.data)).toBe(false);
     }
   });
@@ -265,7 +309,14 @@ describe('backend choice', () => {
     for (const fma of [false, ...(getFma() ? [true] : [])]) {
       const one = createWasmKernels({ threads: 1, fma });
       const many = [2, 3, 4].map((threads) => createWasmKernels({ threads, fma, minParallelMacs: 1 }));
-      for (const [m, n] of [[4, 128], [32, 128], [32, 125], [32, 61], [128, 128], [129, 128]]) {
+      for (const [m, n] of [
+        [4, 128],
+        [32, 128],
+        [32, 125],
+        [32, 61],
+        [128, 128],
+        [129, 128],
+      ]) {
         const product = (K: ReturnType<typeof createWasmKernels>, a: Float32Array, b: Float32Array): number[] => {
           const [ka, kb, c] = [K.alloc(m * k, 'float32'), K.alloc(k * n, 'float32'), K.alloc(m * n, 'float32')];
           ka.set(a);
@@ -282,7 +333,9 @@ describe('backend choice', () => {
           for (let p = 0; p < k; p++) sum += a[Math.floor(i / n) * k + p] * b[p * n + (i % n)];
           expect(Math.abs(expected[i] - sum)).toBeLessThan(1e-4);
         }
-        many.forEach((K, t) => expect(product(K, a, b), `fma ${fma}, ${m}×${k}·${k}×${n}, ${t + 2} threads`).toEqual(expected));
+        many.forEach((K, t) =>
+          expect(product(K, a, b), `fma ${fma}, ${m}×${k}·${k}×${n}, ${t + 2} threads`).toEqual(expected),
+        );
       }
       [one, ...many].forEach((K) => K.close());
     }
@@ -294,9 +347,19 @@ describe('backend choice', () => {
     const script = `import { getFma, setFma } from './src/index.ts';
       let msg = 'none'; try { setFma(true); } catch (e) { msg = e.name + ': ' + e.message; }
       console.log(JSON.stringify({ fma: getFma(), msg, validates: WebAssembly.validate(Buffer.from(${JSON.stringify(PRODUCTS_FMA_PLAIN)}, 'base64')) }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), encoding: 'utf8' })) as { fma: boolean; msg: string; validates: boolean };
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: new URL('..', import.meta.url),
+        encoding: 'utf8',
+      }),
+    ) as { fma: boolean; msg: string; validates: boolean };
     if (out.validates) expect(out).toMatchObject({ fma: true, msg: 'none' });
-    else expect(out).toEqual({ fma: false, validates: false, msg: expect.stringMatching(/^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/) });
+    else
+      expect(out).toEqual({
+        fma: false,
+        validates: false,
+        msg: expect.stringMatching(/^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/),
+      });
   });
 
   it('hands out ordinary arrays once its memory is full, rather than failing', () => {
@@ -330,7 +393,10 @@ describe("Winograd's kernel transforms (wino_kernels)", () => {
     [0, 0, 1],
   ];
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384 });
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(KERNELS_PLAIN), (ch) => ch.charCodeAt(0))), { env: { memory } }).exports as unknown as {
+  const wasm = new WebAssembly.Instance(
+    new WebAssembly.Module(Uint8Array.from(atob(KERNELS_PLAIN), (ch) => ch.charCodeAt(0))),
+    { env: { memory } },
+  ).exports as unknown as {
     wino_kernels(up: number, w: number, C: number, F: number, turned: number): void;
   };
   it.each([
@@ -349,8 +415,13 @@ describe("Winograd's kernel transforms (wino_kernels)", () => {
     wasm.wino_kernels(upAt, 1024, C, F, turned ? 1 : 0);
     for (let c = 0; c < C; c++) {
       for (let f = 0; f < F + (F % 8 ? 4 : 0); f++) {
-        // g[r][s]: tap (r, s) of channel c, filter f; turned: w [3, 3, F, C] turned by 180°, its channels and filters swapped.
-        const g = [0, 1, 2].map((r) => [0, 1, 2].map((s) => (f >= F ? 0 : turned ? w[((2 - r) * 3 + (2 - s)) * F * C + f * C + c] : w[(r * 3 + s) * C * F + c * F + f])));
+        // g[r][s]: tap (r, s) of channel c, filter f; turned: w [3, 3, F, C] turned by 180°, its channels and filters
+        // swapped.
+        const g = [0, 1, 2].map((r) =>
+          [0, 1, 2].map((s) =>
+            f >= F ? 0 : turned ? w[((2 - r) * 3 + (2 - s)) * F * C + f * C + c] : w[(r * 3 + s) * C * F + c * F + f],
+          ),
+        );
         for (let i = 0; i < 4; i++) {
           for (let j = 0; j < 4; j++) {
             let u = 0;
@@ -367,9 +438,11 @@ describe("Winograd's kernel transforms (wino_kernels)", () => {
 describe('the worker pool', () => {
   // add_bias(y, bias, rows, cols) over the shared memory: y += bias, row by row. Each task adds the
   // ones at `ones` to a row of its own, or (per thread) to its thread's row.
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true } as WebAssembly.MemoryDescriptor);
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
   const module = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_SHARED), (ch) => ch.charCodeAt(0)));
-  const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as { add_bias(y: number, b: number, rows: number, cols: number): void };
+  const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+    add_bias(y: number, b: number, rows: number, cols: number): void;
+  };
   const heap = new Float32Array(memory.buffer);
   const cols = 16;
   const ones = 0; // bytes
@@ -389,17 +462,30 @@ describe('the worker pool', () => {
         const n = 1 + Math.floor(rng.next() * WorkerPool.maxTasks);
         for (let r = 0; r < n; r++) row(r).fill(0);
         const delay = Math.floor(rng.next() * 3) * Math.floor(rng.next() * 2000);
-        callerSays += pool.run('add_bias', Array.from({ length: n }, (_, r) => taskOf(r)), [], 2, 0, 0, (a) => {
-          for (let i = delay; i > 0; i--); // a slow caller leaves more tasks to the workers
-          own.add_bias(a[0], a[1], a[2], a[3]);
-          local++;
-        });
+        callerSays += pool.run(
+          'add_bias',
+          Array.from({ length: n }, (_, r) => taskOf(r)),
+          [],
+          2,
+          0,
+          0,
+          (a) => {
+            for (let i = delay; i > 0; i--); // a slow caller leaves more tasks to the workers
+            own.add_bias(a[0], a[1], a[2], a[3]);
+            local++;
+          },
+        );
         total += n;
-        for (let r = 0; r < n; r++) expect(row(r).every((v) => v === 1), `call ${call}, task ${r}`).toBe(true);
+        for (let r = 0; r < n; r++)
+          expect(
+            row(r).every((v) => v === 1),
+            `call ${call}, task ${r}`,
+          ).toBe(true);
         if (call % 500 === 0) await new Promise((r) => setTimeout(r, 2)); // the workers fall asleep
       }
       await new Promise((r) => setTimeout(r, 20));
-      for (let r = 0; r < WorkerPool.maxTasks; r++) expect(row(r).every((v) => v <= 1)).toBe(true); // no late run after the last call
+      // no late run after the last call
+      for (let r = 0; r < WorkerPool.maxTasks; r++) expect(row(r).every((v) => v <= 1)).toBe(true);
       expect(local).toBeGreaterThan(0);
       expect(local).toBeLessThan(total); // the workers took some
       // What run returns and the workers' counts: each task once, on the thread that ran it.
@@ -421,11 +507,19 @@ describe('the worker pool', () => {
       let seen = [0, 0, 0, 0];
       for (let call = 0; call < 200; call++) {
         heap.fill(0, rowsAt / 4, rowsAt / 4 + area);
-        pool.run('add_bias', Array.from({ length: 40 }, () => taskOf(0)), [], 3, area, 0b1, (a) => {
-          for (let i = 0; i < 20000; i++); // a slow caller, so that the workers come to the job
-          own.add_bias(a[0], a[1], a[2], a[3]);
-          local++;
-        });
+        pool.run(
+          'add_bias',
+          Array.from({ length: 40 }, () => taskOf(0)),
+          [],
+          3,
+          area,
+          0b1,
+          (a) => {
+            for (let i = 0; i < 20000; i++); // a slow caller, so that the workers come to the job
+            own.add_bias(a[0], a[1], a[2], a[3]);
+            local++;
+          },
+        );
         const counts = areas();
         expect(counts.reduce((x, y) => x + y, 0)).toBe(40); // every task once, into its thread's area
         seen = seen.map((v, t) => v + counts[t]);
@@ -451,10 +545,23 @@ describe('the worker pool', () => {
             own.add_bias(a[0], a[1], a[2], a[3]);
           }),
         ).toThrow();
-        for (let r = 0; r < 8; r++) if (r !== failing) expect(row(r).every((v) => v === 1), `call ${call}, task ${r}`).toBe(true);
+        for (let r = 0; r < 8; r++)
+          if (r !== failing)
+            expect(
+              row(r).every((v) => v === 1),
+              `call ${call}, task ${r}`,
+            ).toBe(true);
       }
       for (let r = 0; r < 8; r++) row(r).fill(0);
-      pool.run('add_bias', Array.from({ length: 8 }, (_, r) => taskOf(r)), [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]));
+      pool.run(
+        'add_bias',
+        Array.from({ length: 8 }, (_, r) => taskOf(r)),
+        [],
+        1,
+        0,
+        0,
+        (a) => own.add_bias(a[0], a[1], a[2], a[3]),
+      );
       for (let r = 0; r < 8; r++) expect(row(r).every((v) => v === 1)).toBe(true);
     } finally {
       pool.close();
@@ -467,7 +574,15 @@ describe('the worker pool', () => {
       await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
       for (let r = 0; r < 8; r++) row(r).fill(0);
       const t0 = Date.now();
-      pool.run('add_bias', Array.from({ length: 8 }, (_, r) => taskOf(r)), [], 1, 0, 0, (a) => own.add_bias(a[0], a[1], a[2], a[3]));
+      pool.run(
+        'add_bias',
+        Array.from({ length: 8 }, (_, r) => taskOf(r)),
+        [],
+        1,
+        0,
+        0,
+        (a) => own.add_bias(a[0], a[1], a[2], a[3]),
+      );
       expect(Date.now() - t0).toBeLessThan(5000);
       for (let r = 0; r < 8; r++) expect(row(r).every((v) => v === 1)).toBe(true);
     } finally {

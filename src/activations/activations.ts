@@ -14,7 +14,8 @@ import { kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { erfc } from './erf.js';
 
-export type ActivationName = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'linear' | 'elu' | 'selu' | 'gelu' | 'swish' | 'softplus' | 'relu6';
+export type ActivationName =
+  'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'linear' | 'elu' | 'selu' | 'gelu' | 'swish' | 'softplus' | 'relu6';
 
 export interface Activation {
   /**
@@ -28,8 +29,15 @@ export interface Activation {
   backward(dx: FloatArray, dy: FloatArray, x: FloatArray, y: FloatArray, rows: number, cols: number): void;
 }
 
-/** An activation whose forward and backward kernels work element by element over rows·cols values, the derivative from y. */
-function kernel(name: ActivationName, fwd: 'relu' | 'sigmoid' | 'tanh', bwd: 'reluBackward' | 'sigmoidBackward' | 'tanhBackward'): Activation {
+/**
+ * An activation whose forward and backward kernels work element by element over rows·cols values, the derivative from
+ * y.
+ */
+function kernel(
+  name: ActivationName,
+  fwd: 'relu' | 'sigmoid' | 'tanh',
+  bwd: 'reluBackward' | 'sigmoidBackward' | 'tanhBackward',
+): Activation {
   return {
     name,
     forward: (y, x, r, c) => kernels()[fwd](y, x, r * c),
@@ -58,8 +66,8 @@ function sigmoid(x: number): number {
 }
 
 // SELU's constants (Klambauer et al. 2017), as Keras and TensorFlow write them.
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 /** 1/√(2π), the standard normal density's factor. */
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -109,11 +117,7 @@ const ACTIVATIONS: Record<ActivationName, Activation> = {
   ),
   // softplus: y = log(1 + e^x), written max(x, 0) + log1p(e^−|x|) so that e^x never overflows
   // (and log1p keeps the small tail exact); f'(x) = σ(x).
-  softplus: pointwise(
-    'softplus',
-    (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
-    sigmoid,
-  ),
+  softplus: pointwise('softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), sigmoid),
   // relu6: y = min(max(x, 0), 6), NaN kept (both comparisons are false for NaN);
   // f'(x) = 1 for 0 < x < 6, else 0 (TensorFlow's Relu6Grad).
   relu6: pointwise(
@@ -137,7 +141,9 @@ const ACTIVATIONS: Record<ActivationName, Activation> = {
  */
 export function leakyRelu(alpha: number, where: string): Activation {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) {
-    throw new ValueError(`${where}: alpha must be a finite number ≥ 0, got ${typeof alpha === 'number' ? String(alpha) : JSON.stringify(alpha)}.`);
+    throw new ValueError(
+      `${where}: alpha must be a finite number ≥ 0, got ${typeof alpha === 'number' ? String(alpha) : JSON.stringify(alpha)}.`,
+    );
   }
   return pointwise(
     'leaky_relu',
@@ -162,7 +168,11 @@ export function getActivation(name: ActivationName | string | null | undefined, 
   const key = name ?? 'linear';
   const act = (ACTIVATIONS as Record<string, Activation>)[key];
   if (!act || !Object.hasOwn(ACTIVATIONS, key)) {
-    throw new ValueError(`${where}: unknown activation '${String(name)}'; expected one of ${Object.keys(ACTIVATIONS).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(
+      `${where}: unknown activation '${String(name)}'; expected one of ${Object.keys(ACTIVATIONS)
+        .map((k) => `'${k}'`)
+        .join(', ')}.`,
+    );
   }
   return act;
 }

@@ -24,7 +24,13 @@ function attachDashValues(argv: string[], options: Options): string[] {
     const word = argv[i];
     const next = argv[i + 1];
     const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      next.startsWith('-') &&
+      !isOption(next)
+    ) {
       out.push(`${word}=${next}`);
       i++;
     } else {
@@ -35,10 +41,20 @@ function attachDashValues(argv: string[], options: Options): string[] {
 }
 
 /** Parses `argv` strictly (unknown flags and missing values are UsageErrors); `--help` is always accepted. */
-export function parse(command: string, argv: string[], options: Options, allowPositionals: boolean): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parse(
+  command: string,
+  argv: string[],
+  options: Options,
+  allowPositionals: boolean,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
   try {
-    const { values, positionals } = parseArgs({ args: attachDashValues(argv, all), options: all, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({
+      args: attachDashValues(argv, all),
+      options: all,
+      allowPositionals,
+      strict: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
     const first = (e as Error).message.split('\n')[0];
@@ -54,26 +70,50 @@ export function parse(command: string, argv: string[], options: Options, allowPo
 }
 
 /** An integer flag value within [min, max]. */
-export function intFlag(command: string, flag: string, value: string | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${command}: --${flag} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` >= ${min}` : ` in [${min}, ${max}]`}, got '${value}'.`);
+    throw new UsageError(
+      `${command}: --${flag} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` >= ${min}` : ` in [${min}, ${max}]`}, got '${value}'.`,
+    );
   }
   return n;
 }
 
 /** A number flag value in (or at) the given range, written in decimal (`0.001`, `1e-3`; not `0x10` or `Infinity`). */
-export function numFlag(command: string, flag: string, value: string | undefined, fallback: number, ok: (n: number) => boolean, range: string): number {
+export function numFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  ok: (n: number) => boolean,
+  range: string,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${command}: --${flag} must be ${range}, got '${value}'.`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value.trim()) || !Number.isFinite(n) || !ok(n))
+    throw new UsageError(`${command}: --${flag} must be ${range}, got '${value}'.`);
   return n;
 }
 
 /** One of a fixed set of words. */
-export function choiceFlag<T extends string>(command: string, flag: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+export function choiceFlag<T extends string>(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${command}: --${flag} must be one of ${choices.join(', ')}; got '${value}'.`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new UsageError(`${command}: --${flag} must be one of ${choices.join(', ')}; got '${value}'.`);
   return value as T;
 }

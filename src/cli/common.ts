@@ -31,8 +31,13 @@ export async function loadModelFrom(command: string, dir: string): Promise<Seque
       } catch {
         // unreadable: the message below still says what was looked for
       }
-      const hint = others.length > 0 ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}: give that file itself` : ` (train one: mnist-nn train --out ${dir})`;
-      throw new UsageError(`${command}: ${dir} holds no model: expected ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} in it${hint}.`);
+      const hint =
+        others.length > 0
+          ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}: give that file itself`
+          : ` (train one: mnist-nn train --out ${dir})`;
+      throw new UsageError(
+        `${command}: ${dir} holds no model: expected ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} in it${hint}.`,
+      );
     }
     path = join(dir, found);
   }
@@ -49,18 +54,27 @@ export async function loadModelFrom(command: string, dir: string): Promise<Seque
  *   last layer is not a softmax (its outputs would not be probabilities).
  */
 export function checkDigitModel(command: string, model: Sequential, path: string): void {
-  if (!model.built) throw new ShapeError(`${command}: ${path} is a model without an input shape (never built), so it cannot read digits.`);
+  if (!model.built)
+    throw new ShapeError(
+      `${command}: ${path} is a model without an input shape (never built), so it cannot read digits.`,
+    );
   const input = inputShapeOf(model);
   if (input.reduce((a, b) => a * b, 1) !== 784) {
-    throw new ShapeError(`${command}: ${path} takes inputs of shape ${formatShape([null, ...input])}; MNIST digits are 28×28: expected [None, 28, 28], [None, 28, 28, 1] or [None, 784].`);
+    throw new ShapeError(
+      `${command}: ${path} takes inputs of shape ${formatShape([null, ...input])}; MNIST digits are 28×28: expected [None, 28, 28], [None, 28, 28, 1] or [None, 784].`,
+    );
   }
   const output = model.outputShape;
   if (output.length !== 1 || output[0] !== 10) {
-    throw new ShapeError(`${command}: ${path} gives outputs of shape ${formatShape([null, ...output])}; a digit classifier gives [None, 10] (one probability per digit).`);
+    throw new ShapeError(
+      `${command}: ${path} gives outputs of shape ${formatShape([null, ...output])}; a digit classifier gives [None, 10] (one probability per digit).`,
+    );
   }
   const last = model.layers[model.layers.length - 1];
   if (!last.endsInSoftmax()) {
-    throw new ValueError(`${command}: ${path} ends in ${last.describe()} without a softmax, so its outputs are not probabilities; expected a model ending in softmax.`);
+    throw new ValueError(
+      `${command}: ${path} ends in ${last.describe()} without a softmax, so its outputs are not probabilities; expected a model ending in softmax.`,
+    );
   }
 }
 

@@ -24,18 +24,29 @@ type Format = NonNullable<SaveOptions['format']>;
 
 /** The format OUT's name asks for. */
 function formatOf(out: string): Format {
-  if (/\.h5$/i.test(out)) throw new UsageError(`convert: ${out}: mnist-nn writes Keras 3's .keras file, not the legacy .h5 (name the output ${out.replace(/\.h5$/i, '.keras')}).`);
+  if (/\.h5$/i.test(out))
+    throw new UsageError(
+      `convert: ${out}: mnist-nn writes Keras 3's .keras file, not the legacy .h5 (name the output ${out.replace(/\.h5$/i, '.keras')}).`,
+    );
   return /\.keras$/i.test(out) ? 'keras' : /\.mnn$/i.test(out) ? 'mnist-nn' : 'tfjs';
 }
 
 export async function convert(argv: string[]): Promise<void> {
   const { values, positionals } = parse('convert', argv, { format: { type: 'string' } }, true);
   if (values.help) return void process.stdout.write(CONVERT_HELP);
-  if (positionals.length !== 2) throw new UsageError(`convert: expected IN and OUT, got ${positionals.length} arguments (see mnist-nn convert --help)`);
+  if (positionals.length !== 2)
+    throw new UsageError(
+      `convert: expected IN and OUT, got ${positionals.length} arguments (see mnist-nn convert --help)`,
+    );
   const [input, out] = positionals;
-  const format = values.format === undefined ? formatOf(out) : choiceFlag('convert', 'format', values.format as string, ['mnist-nn', 'tfjs', 'keras'] as const, 'mnist-nn');
+  const format =
+    values.format === undefined
+      ? formatOf(out)
+      : choiceFlag('convert', 'format', values.format as string, ['mnist-nn', 'tfjs', 'keras'] as const, 'mnist-nn');
   const model = await loadModel(input);
   const { notes } = await model.save(out, { format });
   for (const note of notes) console.log(`Note: ${note}`);
-  console.log(`Wrote ${out} (${format === 'tfjs' ? 'TensorFlow.js Layers model' : format === 'keras' ? 'Keras 3 .keras file' : 'mnist-nn model file'}): ${model.layers.map((l) => l.className).join(', ')}; ${model.countParams().toLocaleString('en-US')} parameters.`);
+  console.log(
+    `Wrote ${out} (${format === 'tfjs' ? 'TensorFlow.js Layers model' : format === 'keras' ? 'Keras 3 .keras file' : 'mnist-nn model file'}): ${model.layers.map((l) => l.className).join(', ')}; ${model.countParams().toLocaleString('en-US')} parameters.`,
+  );
 }

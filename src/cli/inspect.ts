@@ -51,11 +51,16 @@ Options:
 export async function evaluate(argv: string[]): Promise<void> {
   const { values, positionals } = parse('evaluate', argv, {}, true);
   if (values.help) return void process.stdout.write(EVALUATE_HELP);
-  if (positionals.length !== 1) throw new UsageError(`evaluate: expected one model (a file or a directory), got ${positionals.length} arguments (see mnist-nn evaluate --help)`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `evaluate: expected one model (a file or a directory), got ${positionals.length} arguments (see mnist-nn evaluate --help)`,
+    );
   const model = await loadModelFrom('evaluate', positionals[0]);
   const { xTest, yTest } = loadMnist();
   const a = await assess(model, modelInput(model, xTest), yTest);
-  console.log(`Test accuracy: ${(100 * a.accuracy).toFixed(2)}%  (${Math.round(a.accuracy * yTest.shape[0])}/${yTest.shape[0]})`);
+  console.log(
+    `Test accuracy: ${(100 * a.accuracy).toFixed(2)}%  (${Math.round(a.accuracy * yTest.shape[0])}/${yTest.shape[0]})`,
+  );
   console.log(`Test loss: ${a.loss.toFixed(4)}`);
   console.log('');
   console.log(classTable(a.classes));
@@ -74,8 +79,11 @@ export const PREDICT_CHUNK = 128;
 /** Resolves to the exit code: 0, or 2 when some image could not be read. */
 export async function predict(argv: string[]): Promise<number> {
   const { values, positionals } = parse('predict', argv, {}, true);
-  if (values.help) return void process.stdout.write(PREDICT_HELP), 0;
-  if (positionals.length < 2) throw new UsageError('predict: expected a model (a file or a directory) and at least one image (see mnist-nn predict --help)');
+  if (values.help) return (void process.stdout.write(PREDICT_HELP), 0);
+  if (positionals.length < 2)
+    throw new UsageError(
+      'predict: expected a model (a file or a directory) and at least one image (see mnist-nn predict --help)',
+    );
   const [dir, ...files] = positionals;
   const model = await loadModelFrom('predict', dir);
   let failed = 0;
@@ -99,7 +107,10 @@ export async function predict(argv: string[]): Promise<number> {
     const probs = await model.predict(modelInput(model, images, 1), { batchSize: PREDICT_CHUNK });
     read.forEach((file, i) => {
       const p = Array.from(probs.data.subarray(i * 10, (i + 1) * 10));
-      if (!p.every(Number.isFinite)) throw new ValueError(`predict: the model gave non-finite probabilities for ${file} (${p.join(', ')}): its weights have overflowed.`);
+      if (!p.every(Number.isFinite))
+        throw new ValueError(
+          `predict: the model gave non-finite probabilities for ${file} (${p.join(', ')}): its weights have overflowed.`,
+        );
       const digit = p.indexOf(Math.max(...p));
       console.log(`${file}: ${digit}  ${p.map((v) => v.toFixed(4)).join(' ')}`);
     });
@@ -108,14 +119,22 @@ export async function predict(argv: string[]): Promise<number> {
 }
 
 export async function show(argv: string[]): Promise<void> {
-  const { values } = parse('show', argv, { split: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' } }, false);
+  const { values } = parse(
+    'show',
+    argv,
+    { split: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' } },
+    false,
+  );
   if (values.help) return void process.stdout.write(SHOW_HELP);
   const split = choiceFlag('show', 'split', values.split as string | undefined, ['train', 'test'] as const, 'train');
   const count = intFlag('show', 'count', values.count as string | undefined, 49, 1, 400);
   const out = (values.out as string | undefined) ?? 'digits.png';
   const data = loadMnist();
   const [x, y] = split === 'train' ? [data.xTrain, data.yTrain] : [data.xTest, data.yTest];
-  const plot = await plotDigits(x.slice(0, count), y.slice(0, count), { columns: Math.ceil(Math.sqrt(count)), title: `The first ${count} MNIST ${split} digits and their labels` });
+  const plot = await plotDigits(x.slice(0, count), y.slice(0, count), {
+    columns: Math.ceil(Math.sqrt(count)),
+    title: `The first ${count} MNIST ${split} digits and their labels`,
+  });
   try {
     await plot.save(out);
   } catch (e) {

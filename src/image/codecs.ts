@@ -45,10 +45,16 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function checkDecoded(img: { width: number; height: number; data: Uint8Array }, source: string, kind: string): RgbaImage {
+function checkDecoded(
+  img: { width: number; height: number; data: Uint8Array },
+  source: string,
+  kind: string,
+): RgbaImage {
   const { width, height, data } = img;
   if (!(width > 0 && height > 0) || data.length !== width * height * 4) {
-    throw new FormatError(`${source}: the ${kind} decoder returned a ${width}×${height} image with ${data.length} bytes; expected ${width * height * 4} (RGBA).`);
+    throw new FormatError(
+      `${source}: the ${kind} decoder returned a ${width}×${height} image with ${data.length} bytes; expected ${width * height * 4} (RGBA).`,
+    );
   }
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
@@ -119,7 +125,7 @@ function exifOrientation(exif: Uint8Array | undefined): number {
  */
 export function imageHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
   const u16 = (i: number) => (bytes[i] << 8) | bytes[i + 1];
-  const u32 = (i: number) => (u16(i) * 65536) + u16(i + 2);
+  const u32 = (i: number) => u16(i) * 65536 + u16(i + 2);
   if (startsWith(bytes, PNG_MAGIC)) {
     // 8-byte signature, then the IHDR chunk: length (4), "IHDR" (4), width (4), height (4).
     const ihdr = bytes.length >= 24 && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
@@ -128,7 +134,7 @@ export function imageHeaderSize(bytes: Uint8Array): { width: number; height: num
   if (startsWith(bytes, JPEG_MAGIC)) {
     // Segments after SOI: 0xFF, the marker, a 2-byte length that counts itself, the body. A
     // start-of-frame (C0–CF but C4 DHT, C8 JPG, CC DAC) holds precision (1), height (2), width (2).
-    for (let i = 2; i + 9 < bytes.length; ) {
+    for (let i = 2; i + 9 < bytes.length;) {
       if (bytes[i] !== 0xff) return undefined;
       const marker = bytes[i + 1];
       if (marker === 0xff) {
@@ -198,7 +204,12 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbaImage {
       // jpeg-js also counts a copy of the compressed data; 64 MB more covers tables and padding to whole blocks.
       const need = (size ? size.width * size.height : 0) * JPEG_BYTES_PER_PIXEL + bytes.length;
       const memoryMb = Math.max(512, Math.ceil(need / 2 ** 20) + 64);
-      img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: memoryMb });
+      img = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+        maxMemoryUsageInMB: memoryMb,
+      });
     } catch (e) {
       const err = new FormatError(`${source}: not a readable JPEG (corrupt or truncated): ${(e as Error).message}`);
       err.cause = e;
@@ -237,24 +248,33 @@ export function loadImageFile(path: string): Tensor {
 /**
  * Encodes an image as PNG bytes (8-bit RGBA, opaque unless RGBA input says otherwise). `pixels` is
  * either grayscale, `width * height` values (Float32Array in [0, 1], clamped; Uint8Array 0–255), or
- * RGBA, `width * height * 4` values in the same ranges (Uint8ClampedArray too). A `[28, 28]` tensor's `data` writes as is.
+ * RGBA, `width * height * 4` values in the same ranges (Uint8ClampedArray too). A `[28, 28]` tensor's `data` writes as
+ * is.
  *
  * @example
  * ```ts
  * writeFileSync('digit.png', encodePng(28, 28, xTest.slice(0, 1).data as Uint8Array)); // test digit 0, 28×28 gray
  * ```
  */
-export function encodePng(width: number, height: number, pixels: Float32Array | Uint8Array | Uint8ClampedArray): Uint8Array {
+export function encodePng(
+  width: number,
+  height: number,
+  pixels: Float32Array | Uint8Array | Uint8ClampedArray,
+): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new ValueError(`encodePng: width and height must be positive integers, got ${width}×${height}.`);
   }
   const n = width * height;
   const rgbaIn = pixels.length === 4 * n;
   if (!rgbaIn && pixels.length !== n) {
-    throw new ShapeError(`encodePng: a ${width}×${height} image needs ${n} gray or ${4 * n} RGBA values, got ${pixels.length}.`);
+    throw new ShapeError(
+      `encodePng: a ${width}×${height} image needs ${n} gray or ${4 * n} RGBA values, got ${pixels.length}.`,
+    );
   }
   const toByte =
-    pixels instanceof Float32Array ? (v: number) => (v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0) : (v: number) => v;
+    pixels instanceof Float32Array
+      ? (v: number) => (v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0)
+      : (v: number) => v;
   const png = new PNG({ width, height });
   const out = png.data;
   if (rgbaIn) {

@@ -8,14 +8,7 @@ import type { FloatArray } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 
 export type InitializerName =
-  | 'glorotUniform'
-  | 'glorotNormal'
-  | 'heUniform'
-  | 'heNormal'
-  | 'lecunUniform'
-  | 'lecunNormal'
-  | 'zeros'
-  | 'ones';
+  'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal' | 'zeros' | 'ones';
 
 /** Fills a weight buffer given the layer's fan-in and fan-out. */
 type Fill = (out: FloatArray, fanIn: number, fanOut: number, rng: Rng) => void;
@@ -99,7 +92,10 @@ export const camelCase = (name: string): string => name.replace(/_([a-z])/g, (_,
  * ```
  */
 export function initializerToKeras(name: unknown): { class_name: string; config: Record<string, never> } {
-  return { class_name: KERAS_NAMES[camelCase(String(name)) as InitializerName] ?? KERAS_NAMES.glorotUniform, config: {} };
+  return {
+    class_name: KERAS_NAMES[camelCase(String(name)) as InitializerName] ?? KERAS_NAMES.glorotUniform,
+    config: {},
+  };
 }
 
 /**
@@ -115,7 +111,11 @@ export function initializerToKeras(name: unknown): { class_name: string; config:
 export function initializerFromKeras(init: unknown, fallback: InitializerName): InitializerName {
   const cls = typeof init === 'string' ? camelCase(init) : (init as { class_name?: unknown } | null)?.class_name;
   const key = String(cls).toLowerCase();
-  return (Object.keys(KERAS_NAMES) as InitializerName[]).find((k) => k.toLowerCase() === key || KERAS_NAMES[k].toLowerCase() === key) ?? fallback;
+  return (
+    (Object.keys(KERAS_NAMES) as InitializerName[]).find(
+      (k) => k.toLowerCase() === key || KERAS_NAMES[k].toLowerCase() === key,
+    ) ?? fallback
+  );
 }
 
 /**
@@ -135,7 +135,11 @@ export function initializerFromKeras(init: unknown, fallback: InitializerName): 
 export function getInitializer(name: string, where: string): Initializer {
   const key = typeof name === 'string' ? camelCase(name) : '';
   if (!Object.hasOwn(INITIALIZERS, key)) {
-    throw new ValueError(`${where}: unknown initializer '${name}'; expected one of ${Object.keys(INITIALIZERS).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(
+      `${where}: unknown initializer '${name}'; expected one of ${Object.keys(INITIALIZERS)
+        .map((k) => `'${k}'`)
+        .join(', ')}.`,
+    );
   }
   const fill = INITIALIZERS[key as InitializerName];
   return (out, shape, rng) => fill(out, ...fans(shape), rng);

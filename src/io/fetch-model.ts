@@ -25,7 +25,8 @@ export async function loadModel(source: string | URL | ArrayBufferView | ArrayBu
   // Checked by tag rather than instanceof, so bytes from another realm (a frame, a worker's message) pass too.
   const tag = Object.prototype.toString.call(source);
   if (ArrayBuffer.isView(source)) return fromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return fromBytes(new Uint8Array(source as ArrayBufferLike));
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]')
+    return fromBytes(new Uint8Array(source as ArrayBufferLike));
   if (typeof source !== 'string' && tag !== '[object URL]') {
     throw new FormatError(`loadModel: expected a URL or the model file's bytes (Uint8Array, ArrayBuffer), got ${tag}.`);
   }

@@ -88,7 +88,9 @@ export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf
         return root.get(path);
       } catch (e) {
         if (typeof e === 'string' && / not found in group$/.test(e)) return null;
-        throw new FormatError(`${source}: cannot read ${path} (${why(e)}): the file is truncated or corrupt, or uses an HDF5 feature mnist-nn does not read.`);
+        throw new FormatError(
+          `${source}: cannot read ${path} (${why(e)}): the file is truncated or corrupt, or uses an HDF5 feature mnist-nn does not read.`,
+        );
       }
     };
     const isGroup = (n: FiveNode | null): boolean => n !== null && n.shape === undefined && Array.isArray(n.keys);
@@ -104,7 +106,9 @@ export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf
         try {
           attrs = n.attrs;
         } catch (e) {
-          throw new FormatError(`${source}: cannot read the attributes of ${path || '/'} (${why(e)}): the file is corrupt.`);
+          throw new FormatError(
+            `${source}: cannot read the attributes of ${path || '/'} (${why(e)}): the file is corrupt.`,
+          );
         }
         return Object.hasOwn(attrs, name) ? attrs[name] : undefined;
       },
@@ -122,7 +126,9 @@ export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf
         const n = node(path)!;
         const dtype = n.dtype;
         if (dtype !== '<f4' && dtype !== '>f4' && dtype !== '<f8' && dtype !== '>f8') {
-          throw new FormatError(`${source}: the dataset ${path} holds ${describeType(dtype)}; expected float32 or float64 weights.`);
+          throw new FormatError(
+            `${source}: the dataset ${path} holds ${describeType(dtype)}; expected float32 or float64 weights.`,
+          );
         }
         let value: unknown;
         try {
@@ -131,8 +137,13 @@ export async function readHdf5<T>(bytes: Uint8Array, source: string, f: (h5: Hdf
           throw new FormatError(`${source}: cannot read the dataset ${path} (${why(e)}): truncated or corrupt.`);
         }
         const size = n.shape!.reduce((a, b) => a * b, 1);
-        if (!(value instanceof Float32Array || value instanceof Float64Array || Array.isArray(value)) || value.length !== size) {
-          throw new FormatError(`${source}: cannot read the dataset ${path}: it gave ${(value as { length?: number } | null)?.length ?? 'no'} values for its ${size} (truncated or corrupt).`);
+        if (
+          !(value instanceof Float32Array || value instanceof Float64Array || Array.isArray(value)) ||
+          value.length !== size
+        ) {
+          throw new FormatError(
+            `${source}: cannot read the dataset ${path}: it gave ${(value as { length?: number } | null)?.length ?? 'no'} values for its ${size} (truncated or corrupt).`,
+          );
         }
         return value instanceof Float32Array ? value : Float32Array.from(value as ArrayLike<number>);
       },

@@ -17,7 +17,14 @@
 import { FormatError, MnistNnError } from '../errors.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
 import '../layers/index.js'; // every layer registered before a config names one
-import { kerasRegistration, layerFromConfig, registeredLayers, registration, type Json, type Require } from '../layers/registry.js';
+import {
+  kerasRegistration,
+  layerFromConfig,
+  registeredLayers,
+  registration,
+  type Json,
+  type Require,
+} from '../layers/registry.js';
 
 /** A Keras config's class name without a package prefix (keras.layers.Dense → Dense). */
 function plainClassName(cls: unknown): unknown {
@@ -37,8 +44,13 @@ function plainKerasValue(v: unknown): unknown {
   const o = v as Json;
   const cls = o.class_name;
   if (cls === 'function' && typeof o.config === 'string') return o.config;
-  if (cls === '__tuple__' && Array.isArray((o.config as Json | undefined)?.value)) return ((o.config as Json).value as unknown[]).map(plainKerasValue);
-  if ((cls === 'DTypePolicy' || cls === 'FloatDTypePolicy' || cls === 'Policy') && typeof (o.config as Json | undefined)?.name === 'string') return (o.config as Json).name;
+  if (cls === '__tuple__' && Array.isArray((o.config as Json | undefined)?.value))
+    return ((o.config as Json).value as unknown[]).map(plainKerasValue);
+  if (
+    (cls === 'DTypePolicy' || cls === 'FloatDTypePolicy' || cls === 'Policy') &&
+    typeof (o.config as Json | undefined)?.name === 'string'
+  )
+    return (o.config as Json).name;
   return plainKerasObject(o);
 }
 
@@ -47,7 +59,10 @@ function plainKerasObject(o: Json): Json {
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plainKerasValue(x)]));
 }
 
-/** The dtype policies we compute as written: float32, and mixed precision (whose variables are float32; we compute in float32). */
+/**
+ * The dtype policies we compute as written: float32, and mixed precision (whose variables are float32; we compute in
+ * float32).
+ */
 const FLOAT32_POLICIES = new Set(['float32', 'mixed_float16', 'mixed_bfloat16']);
 
 /**
@@ -64,16 +79,26 @@ export function kerasLayerIn(l: Json, where: string): Layer {
   const c = plainKerasObject(((l.config ?? {}) as Json) ?? {});
   const reg = typeof cls === 'string' ? kerasRegistration(cls) : undefined;
   const label = `${String(cls)} '${String(c.name)}'`;
-  if (!reg?.keras) throw new FormatError(`${where}: unknown layer class ${JSON.stringify(cls)} ('${String(c.name)}') for mnist-nn, which reads ${kerasClassNames().join(', ')}.`);
+  if (!reg?.keras)
+    throw new FormatError(
+      `${where}: unknown layer class ${JSON.stringify(cls)} ('${String(c.name)}') for mnist-nn, which reads ${kerasClassNames().join(', ')}.`,
+    );
   const require: Require = (ok, what) => {
     if (!ok) throw new FormatError(`${where}: ${label} uses ${what}, which mnist-nn does not support.`);
   };
-  require(c.dtype === undefined || c.dtype === null || FLOAT32_POLICIES.has(c.dtype as string), `the dtype ${JSON.stringify(c.dtype)} (mnist-nn reads float32 models)`);
-  const config: LayerConfig = { name: c.name, ...(c.trainable === false ? { trainable: false } : {}), ...reg.keras.fromKeras(c, require) };
+  require(c.dtype === undefined ||
+    c.dtype === null ||
+    FLOAT32_POLICIES.has(c.dtype as string), `the dtype ${JSON.stringify(c.dtype)} (mnist-nn reads float32 models)`);
+  const config: LayerConfig = {
+    name: c.name,
+    ...(c.trainable === false ? { trainable: false } : {}),
+    ...reg.keras.fromKeras(c, require),
+  };
   try {
     return layerFromConfig(reg.className, config, where);
   } catch (e) {
-    if (e instanceof MnistNnError && !(e instanceof FormatError)) throw new FormatError(`${where}: ${label}: ${e.message}`);
+    if (e instanceof MnistNnError && !(e instanceof FormatError))
+      throw new FormatError(`${where}: ${label}: ${e.message}`);
     throw e;
   }
 }
@@ -93,13 +118,23 @@ function kerasClassNames(): string[] {
  * // { class_name: Dense's Keras name, config: { units: 10, … } }
  * ```
  */
-export function kerasLayerOut(l: { className: string; config: LayerConfig }, where: string): { class_name: string; config: Json } {
+export function kerasLayerOut(
+  l: { className: string; config: LayerConfig },
+  where: string,
+): { class_name: string; config: Json } {
   const keras = registration(l.className)?.keras;
-  if (!keras) throw new FormatError(`${where}: the ${l.className} layer '${String(l.config.name)}' has no Keras counterpart.`);
-  return { class_name: keras.className, config: { name: l.config.name, trainable: l.config.trainable !== false, ...keras.toKeras(l.config) } };
+  if (!keras)
+    throw new FormatError(`${where}: the ${l.className} layer '${String(l.config.name)}' has no Keras counterpart.`);
+  return {
+    class_name: keras.className,
+    config: { name: l.config.name, trainable: l.config.trainable !== false, ...keras.toKeras(l.config) },
+  };
 }
 
-/** A model config read as a chain of layers: the layers in order (InputLayer left out), the input shape, the model's name. */
+/**
+ * A model config read as a chain of layers: the layers in order (InputLayer left out), the input shape, the model's
+ * name.
+ */
 export interface KerasChain {
   name?: string;
   /** Each layer's config `{class_name, config}`, in order, without the InputLayer. */
@@ -119,7 +154,10 @@ function shapeFrom(c: Json): unknown[] | undefined {
   return undefined;
 }
 
-/** The name a functional layer's single input comes from, in Keras 3's or tf.keras 2's node format; undefined when not exactly one. */
+/**
+ * The name a functional layer's single input comes from, in Keras 3's or tf.keras 2's node format; undefined when not
+ * exactly one.
+ */
 function inboundName(nodes: unknown): string | undefined | null {
   if (!Array.isArray(nodes)) return undefined;
   if (nodes.length === 0) return null; // an input layer
@@ -127,7 +165,9 @@ function inboundName(nodes: unknown): string | undefined | null {
   const node = nodes[0] as unknown;
   if (Array.isArray(node)) {
     // tf.keras 2: [[name, node_index, tensor_index, kwargs]]
-    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string' ? (node[0][0] as string) : undefined;
+    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string'
+      ? (node[0][0])
+      : undefined;
   }
   // Keras 3: {args: [{class_name: '__keras_tensor__', config: {keras_history: [name, node, tensor]}}], kwargs}
   const args = (node as Json | null)?.args;
@@ -149,28 +189,34 @@ function inboundName(nodes: unknown): string | undefined | null {
  * ```
  */
 export function kerasChain(model: unknown, where: string): KerasChain {
-  if (typeof model !== 'object' || model === null) throw new FormatError(`${where}: the model config is not an object.`);
+  if (typeof model !== 'object' || model === null)
+    throw new FormatError(`${where}: the model config is not an object.`);
   const m = model as Json;
   const cls = plainClassName(m.class_name);
   const cfg = m.config as Json | Json[] | undefined;
-  const rawLayers = Array.isArray(cfg) ? cfg : (cfg?.layers as unknown);
+  const rawLayers = Array.isArray(cfg) ? cfg : (cfg?.layers);
   if ((cls !== 'Sequential' && cls !== 'Functional' && cls !== 'Model') || !Array.isArray(rawLayers)) {
-    throw new FormatError(`${where}: expected a Sequential or Functional model with a list of layers, got ${JSON.stringify(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`);
+    throw new FormatError(
+      `${where}: expected a Sequential or Functional model with a list of layers, got ${JSON.stringify(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`,
+    );
   }
   const functional = cls !== 'Sequential';
-  const conf = (Array.isArray(cfg) ? {} : (cfg ?? {})) as Json;
+  const conf = (Array.isArray(cfg) ? {} : (cfg ?? {}));
   let inputShape: unknown[] | undefined;
   const layers: Json[] = [];
   let previous: string | undefined;
   for (const [i, l] of (rawLayers as unknown[]).entries()) {
-    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw new FormatError(`${where}: layer ${i} is not an object.`);
+    if (typeof l !== 'object' || l === null || Array.isArray(l))
+      throw new FormatError(`${where}: layer ${i} is not an object.`);
     const layer = l as Json;
     const c = (layer.config ?? {}) as Json;
     const name = (layer.name ?? c.name) as string | undefined;
     if (functional) {
       const from = inboundName(layer.inbound_nodes);
       if (from === undefined || (from === null) !== (i === 0) || (from !== null && from !== previous)) {
-        throw new FormatError(`${where}: the Functional model is not a plain chain at layer ${i} ('${String(name)}'): mnist-nn reads models whose every layer takes the previous layer's output.`);
+        throw new FormatError(
+          `${where}: the Functional model is not a plain chain at layer ${i} ('${String(name)}'): mnist-nn reads models whose every layer takes the previous layer's output.`,
+        );
       }
     }
     previous = name;
@@ -185,11 +231,13 @@ export function kerasChain(model: unknown, where: string): KerasChain {
     const outputs = conf.output_layers;
     const last = Array.isArray(outputs) && outputs.length > 0 ? (Array.isArray(outputs[0]) ? outputs : [outputs]) : [];
     if (last.length !== 1 || (last[0] as unknown[])[0] !== previous) {
-      throw new FormatError(`${where}: the Functional model's output is ${JSON.stringify(outputs)}; mnist-nn reads one output, from its last layer '${String(previous)}'.`);
+      throw new FormatError(
+        `${where}: the Functional model's output is ${JSON.stringify(outputs)}; mnist-nn reads one output, from its last layer '${String(previous)}'.`,
+      );
     }
   }
   if (inputShape === undefined) {
-    const build = (conf.build_input_shape ?? (m.build_config as Json | undefined)?.input_shape) as unknown;
+    const build = (conf.build_input_shape ?? (m.build_config as Json | undefined)?.input_shape);
     if (Array.isArray(build)) inputShape = build.slice(1);
   }
   return { name: typeof conf.name === 'string' ? conf.name : undefined, layers, inputShape, functional };

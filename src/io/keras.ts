@@ -53,7 +53,12 @@ const MAX_WEIGHTS_BYTES = 2 ** 31;
  * ```
  */
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+  return (
+    bytes.length >= 4 &&
+    bytes[0] === 0x50 &&
+    bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))
+  );
 }
 
 /**
@@ -68,7 +73,9 @@ export function isZip(bytes: Uint8Array): boolean {
 export async function modelFromKerasBytes(bytes: Uint8Array, source = 'Keras model bytes'): Promise<Sequential> {
   if (isZip(bytes)) return readKerasZip(bytes, source);
   if (isHdf5(bytes)) return readLegacyHdf5(bytes, source);
-  throw new FormatError(`${source}: neither a .keras file (a zip) nor an HDF5 .h5 file: it starts with bytes ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}.`);
+  throw new FormatError(
+    `${source}: neither a .keras file (a zip) nor an HDF5 .h5 file: it starts with bytes ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}.`,
+  );
 }
 
 /** The three entries of a `.keras` zip, each checked for size before it is inflated. */
@@ -77,9 +84,14 @@ function unzipKeras(bytes: Uint8Array, source: string): Record<string, Uint8Arra
   const check = (f: UnzipFileInfo): boolean => {
     if (!wanted.has(f.name)) return false;
     const limit = f.name === WEIGHTS ? MAX_WEIGHTS_BYTES : MAX_CONFIG_BYTES;
-    const plausible = f.compression === 0 ? f.originalSize === f.size : f.compression === 8 && f.originalSize <= f.size * MAX_DEFLATE_RATIO + 1024;
+    const plausible =
+      f.compression === 0
+        ? f.originalSize === f.size
+        : f.compression === 8 && f.originalSize <= f.size * MAX_DEFLATE_RATIO + 1024;
     if (!plausible || f.originalSize > limit || f.size > bytes.length) {
-      throw new FormatError(`${source}: the zip entry ${f.name} claims ${f.originalSize} bytes from ${f.size} stored (compression ${f.compression}), which it cannot hold${f.originalSize > limit ? ` (the limit is ${limit})` : ''}: the file is corrupt.`);
+      throw new FormatError(
+        `${source}: the zip entry ${f.name} claims ${f.originalSize} bytes from ${f.size} stored (compression ${f.compression}), which it cannot hold${f.originalSize > limit ? ` (the limit is ${limit})` : ''}: the file is corrupt.`,
+      );
     }
     return true;
   };
@@ -87,7 +99,9 @@ function unzipKeras(bytes: Uint8Array, source: string): Record<string, Uint8Arra
     return unzipSync(bytes, { filter: check });
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    const err = new FormatError(`${source}: not a readable zip archive (${(e as Error).message}): the .keras file is truncated or corrupt.`);
+    const err = new FormatError(
+      `${source}: not a readable zip archive (${(e as Error).message}): the .keras file is truncated or corrupt.`,
+    );
     err.cause = e;
     throw err;
   }
@@ -96,17 +110,25 @@ function unzipKeras(bytes: Uint8Array, source: string): Record<string, Uint8Arra
 async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequential> {
   const entries = unzipKeras(bytes, source);
   for (const name of [CONFIG, WEIGHTS]) {
-    if (!entries[name]) throw new FormatError(`${source}: the .keras archive has no ${name} (it holds ${describeEntries(bytes)}); a Keras 3 model file has ${CONFIG}, ${METADATA} and ${WEIGHTS}.`);
+    if (!entries[name])
+      throw new FormatError(
+        `${source}: the .keras archive has no ${name} (it holds ${describeEntries(bytes)}); a Keras 3 model file has ${CONFIG}, ${METADATA} and ${WEIGHTS}.`,
+      );
   }
   const config = parseJsonSafely(new TextDecoder().decode(entries[CONFIG]), `${source}: ${CONFIG}`);
   const chain = asFormatError(source, () => kerasChain(config, `${source}: ${CONFIG}`));
-  const layers = asFormatError(source, () => chain.layers.map((l, i) => kerasLayerIn(l, `${source}: ${CONFIG}: layer ${i}`)));
+  const layers = asFormatError(source, () =>
+    chain.layers.map((l, i) => kerasLayerIn(l, `${source}: ${CONFIG}: layer ${i}`)),
+  );
   const weightsSource = `${source}: ${WEIGHTS}`;
   return readHdf5(entries[WEIGHTS], weightsSource, (h5) =>
     asFormatError(source, () => {
       const model = buildWithin(chain, layers, entries[WEIGHTS].length, source);
       const root = ['layers', '_layer_checkpoint_dependencies'].find((g) => h5.keys(g) !== null);
-      if (root === undefined) throw new FormatError(`${weightsSource}: no 'layers' group: this is not the weights file of a Keras model (it holds ${JSON.stringify(h5.keys('/'))}).`);
+      if (root === undefined)
+        throw new FormatError(
+          `${weightsSource}: no 'layers' group: this is not the weights file of a Keras model (it holds ${JSON.stringify(h5.keys('/'))}).`,
+        );
       // A Functional model's layer list starts with its InputLayer, which only takes a name of its own.
       const classes = chain.layers.map((l) => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1));
       const paths = kerasWeightPaths(classes);
@@ -118,7 +140,13 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequenti
           throw new FormatError(`${weightsSource}: no weights for ${layer.describe()}: expected the group ${group}.`);
         }
         // Datasets named 0, 1, …: in Keras's order (trainable, then non-trainable), as ours.
-        return layerWeights(h5, layer, weightsSource, group, [...keys].sort((a, b) => Number(a) - Number(b)));
+        return layerWeights(
+          h5,
+          layer,
+          weightsSource,
+          group,
+          [...keys].sort((a, b) => Number(a) - Number(b)),
+        );
       });
       model.setWeights(tensors);
       return model;
@@ -140,34 +168,63 @@ function describeEntries(bytes: Uint8Array): string {
     // already read once; a message needs no second error
   }
   // Names from a corrupt directory may be anything: quoted, cut short, and only the first few.
-  const shown = names.slice(0, 5).map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}...` : n).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-  return names.length === 0 ? 'nothing' : names.every((n) => /^[\w./-]{1,100}$/.test(n)) && names.length <= 5 ? names.join(', ') : `${names.length} entries: ${shown.join(', ')}${names.length > 5 ? ', …' : ''}`;
+  const shown = names
+    .slice(0, 5)
+    .map((n) =>
+      JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}...` : n).replace(
+        /[^\x20-\x7e]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      ),
+    );
+  return names.length === 0
+    ? 'nothing'
+    : names.every((n) => /^[\w./-]{1,100}$/.test(n)) && names.length <= 5
+      ? names.join(', ')
+      : `${names.length} entries: ${shown.join(', ')}${names.length > 5 ? ', …' : ''}`;
 }
 
 /** The model for a chain of layers, built with no more weight values than `weightBytes` could hold as float32. */
 function buildWithin(chain: KerasChain, layers: Layer[], weightBytes: number, source: string): Sequential {
-  if (chain.inputShape === undefined) throw new FormatError(`${source}: the model config gives no input shape (no InputLayer, batch_shape, batch_input_shape or build_input_shape), so the model cannot be built.`);
-  return sequentialWithin(layers, chain.inputShape, { name: chain.name, dtype: 'float32' }, Math.floor(weightBytes / 4), source);
+  if (chain.inputShape === undefined)
+    throw new FormatError(
+      `${source}: the model config gives no input shape (no InputLayer, batch_shape, batch_input_shape or build_input_shape), so the model cannot be built.`,
+    );
+  return sequentialWithin(
+    layers,
+    chain.inputShape,
+    { name: chain.name, dtype: 'float32' },
+    Math.floor(weightBytes / 4),
+    source,
+  );
 }
 
-/** One layer's weights: the datasets `names` in `group`, in order, each shape checked against the layer's before it is read. */
+/**
+ * One layer's weights: the datasets `names` in `group`, in order, each shape checked against the layer's before it is
+ * read.
+ */
 function layerWeights(h5: Hdf5Reader, layer: Layer, source: string, group: string, names: string[]): Tensor[] {
   const params = layer.parameters();
   if (names.length !== params.length) {
-    throw new FormatError(`${source}: ${group} holds ${names.length} weights (${names.join(', ') || 'none'}); ${layer.describe()} has ${params.length} (${params.map((p) => p.name).join(', ') || 'none'}).`);
+    throw new FormatError(
+      `${source}: ${group} holds ${names.length} weights (${names.join(', ') || 'none'}); ${layer.describe()} has ${params.length} (${params.map((p) => p.name).join(', ') || 'none'}).`,
+    );
   }
   return params.map((p, i) => {
     const path = `${group}/${names[i]}`;
     const shape = h5.shape(path);
     if (shape === null) throw new FormatError(`${source}: ${path} is not a dataset; expected ${p.name}'s weights.`);
     if (shape.length !== p.value.rank || !shape.every((d, k) => d === p.value.shape[k])) {
-      throw new FormatError(`${source}: ${path} has shape ${JSON.stringify(shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
+      throw new FormatError(
+        `${source}: ${path} has shape ${JSON.stringify(shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`,
+      );
     }
     return new Tensor(h5.floats(path), [...p.value.shape]);
   });
 }
 
-/** A list-of-strings attribute, joined from its chunks (`name0`, `name1`, …) when HDF5's header could not hold it whole. */
+/**
+ * A list-of-strings attribute, joined from its chunks (`name0`, `name1`, …) when HDF5's header could not hold it whole.
+ */
 function stringsAttr(h5: Hdf5Reader, path: string, name: string): string[] | undefined {
   let v = h5.attr(path, name);
   if (v === undefined && h5.attr(path, `${name}0`) !== undefined) {
@@ -188,8 +245,14 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
     asFormatError(source, () => {
       const text = h5.attr('/', 'model_config');
       if (typeof text !== 'string') {
-        const what = h5.keys('/')?.includes('layers') ? "a Keras 3 weights file (model.weights.h5), not a model" : h5.attr('/', 'layer_names') !== undefined ? 'a weights-only file (from save_weights)' : `an HDF5 file holding ${JSON.stringify(h5.keys('/'))}`;
-        throw new FormatError(`${source}: no model_config attribute: this is ${what}; a Keras model saved as .h5 has its config there.`);
+        const what = h5.keys('/')?.includes('layers')
+          ? 'a Keras 3 weights file (model.weights.h5), not a model'
+          : h5.attr('/', 'layer_names') !== undefined
+            ? 'a weights-only file (from save_weights)'
+            : `an HDF5 file holding ${JSON.stringify(h5.keys('/'))}`;
+        throw new FormatError(
+          `${source}: no model_config attribute: this is ${what}; a Keras model saved as .h5 has its config there.`,
+        );
       }
       const chain = kerasChain(parseJsonSafely(text, `${source}: model_config`), `${source}: model_config`);
       const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${source}: model_config: layer ${i}`));
@@ -197,12 +260,19 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
       const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
       const at = (name: string) => (base ? `${base}/${name}` : name);
       const names = stringsAttr(h5, base || '/', 'layer_names');
-      if (names === undefined) throw new FormatError(`${source}: ${base || 'the root'} has no layer_names attribute, so its weights cannot be matched to layers.`);
+      if (names === undefined)
+        throw new FormatError(
+          `${source}: ${base || 'the root'} has no layer_names attribute, so its weights cannot be matched to layers.`,
+        );
       // As Keras loads them: the file's layers with weights, in order, onto the model's layers with weights.
-      const stored = names.map((n) => ({ n, weights: stringsAttr(h5, at(n), 'weight_names') ?? [] })).filter((l) => l.weights.length > 0);
+      const stored = names
+        .map((n) => ({ n, weights: stringsAttr(h5, at(n), 'weight_names') ?? [] }))
+        .filter((l) => l.weights.length > 0);
       const ours = model.layers.filter((l) => l.parameters().length > 0);
       if (stored.length !== ours.length) {
-        throw new FormatError(`${source}: the file holds weights for ${stored.length} layers (${stored.map((l) => l.n).join(', ') || 'none'}); the model has ${ours.length} layers with weights (${ours.map((l) => l.name).join(', ')}).`);
+        throw new FormatError(
+          `${source}: the file holds weights for ${stored.length} layers (${stored.map((l) => l.n).join(', ') || 'none'}); the model has ${ours.length} layers with weights (${ours.map((l) => l.name).join(', ')}).`,
+        );
       }
       model.setWeights(ours.flatMap((layer, i) => layerWeights(h5, layer, source, at(stored[i].n), stored[i].weights)));
       return model;
@@ -216,15 +286,28 @@ const POLICY = 'float32';
 
 /** Keras 3's module for a nested object in a layer config, by the option's name. */
 function moduleOf(key: string): string {
-  return key.endsWith('_initializer') ? 'keras.initializers' : key.endsWith('_regularizer') ? 'keras.regularizers' : key.endsWith('_constraint') ? 'keras.constraints' : 'keras';
+  return key.endsWith('_initializer')
+    ? 'keras.initializers'
+    : key.endsWith('_regularizer')
+      ? 'keras.regularizers'
+      : key.endsWith('_constraint')
+        ? 'keras.constraints'
+        : 'keras';
 }
 
-/** A layer option's objects (`{class_name, config}`) in Keras 3's serialized form, with `module` and `registered_name`. */
+/**
+ * A layer option's objects (`{class_name, config}`) in Keras 3's serialized form, with `module` and `registered_name`.
+ */
 function serialized(config: Json): Json {
   return Object.fromEntries(
     Object.entries(config).map(([k, v]) => {
       const o = v as Json | null;
-      return [k, typeof o === 'object' && o !== null && !Array.isArray(o) && typeof o.class_name === 'string' ? { module: moduleOf(k), class_name: o.class_name, config: o.config ?? {}, registered_name: null } : v];
+      return [
+        k,
+        typeof o === 'object' && o !== null && !Array.isArray(o) && typeof o.class_name === 'string'
+          ? { module: moduleOf(k), class_name: o.class_name, config: o.config ?? {}, registered_name: null }
+          : v,
+      ];
     }),
   );
 }
@@ -234,7 +317,10 @@ const KERAS_OPTIMIZERS: Record<string, string> = { adam: 'Adam', rmsprop: 'RMSpr
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/(\D)(\d)$/, '$1_$2');
 
-/** The compile config Keras 3 writes, from ours (the optimizer by its class and options; a schedule as its current rate, with a note). */
+/**
+ * The compile config Keras 3 writes, from ours (the optimizer by its class and options; a schedule as its current rate,
+ * with a note).
+ */
 function compileConfig(model: Sequential, notes: string[]): Json | undefined {
   const compiled = model.compileConfig;
   const opt = model.optimizer;
@@ -242,9 +328,17 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
   const own = opt.getConfig();
   const config: Json = { name: opt.name, learning_rate: opt.learningRate };
   for (const [k, v] of Object.entries(own)) if (k !== 'learningRate') config[snake(k)] = v;
-  if (typeof own.learningRate !== 'number') notes.push(`The ${KERAS_OPTIMIZERS[opt.name] ?? opt.name} optimizer's learning-rate schedule is written to the .keras file as its current rate, ${opt.learningRate}: Keras has no counterpart for mnist-nn's schedule objects.`);
+  if (typeof own.learningRate !== 'number')
+    notes.push(
+      `The ${KERAS_OPTIMIZERS[opt.name] ?? opt.name} optimizer's learning-rate schedule is written to the .keras file as its current rate, ${opt.learningRate}: Keras has no counterpart for mnist-nn's schedule objects.`,
+    );
   return {
-    optimizer: { module: 'keras.optimizers', class_name: KERAS_OPTIMIZERS[opt.name] ?? opt.name, config, registered_name: null },
+    optimizer: {
+      module: 'keras.optimizers',
+      class_name: KERAS_OPTIMIZERS[opt.name] ?? opt.name,
+      config,
+      registered_name: null,
+    },
     loss: snake(compiled.loss),
     loss_weights: null,
     metrics: compiled.metrics.map(snake),
@@ -270,14 +364,21 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
  * ```
  */
 export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uint8Array; notes: string[] }> {
-  if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
-  if (model.dtype !== 'float32') throw new ValueError(`save: the model '${model.name}' is ${model.dtype}; the .keras writer writes float32 models.`);
+  if (!model.built)
+    throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
+  if (model.dtype !== 'float32')
+    throw new ValueError(`save: the model '${model.name}' is ${model.dtype}; the .keras writer writes float32 models.`);
   checkSavable(model);
   const notes: string[] = [];
   const config = model.toConfig();
   const inputShape = config.inputShape!;
   const layers: Json[] = [
-    { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, ...inputShape], dtype: POLICY, sparse: false, name: 'input_layer' }, registered_name: null },
+    {
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: [null, ...inputShape], dtype: POLICY, sparse: false, name: 'input_layer' },
+      registered_name: null,
+    },
     ...config.layers.map((l, i) => {
       const k = kerasLayerOut(l, `save (.keras): layer ${i}`);
       const { name, trainable, ...own } = k.config;
@@ -305,7 +406,11 @@ export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uin
     model.layers.forEach((layer, i) => {
       h5.group(`layers/${paths[i]}`);
       h5.group(`layers/${paths[i]}/vars`);
-      layer.parameters().forEach((p, j) => h5.dataset(`layers/${paths[i]}/vars/${j}`, Float32Array.from(p.value.data), [...p.value.shape]));
+      layer
+        .parameters()
+        .forEach((p, j) =>
+          h5.dataset(`layers/${paths[i]}/vars/${j}`, Float32Array.from(p.value.data), [...p.value.shape]),
+        );
     });
     h5.group('vars');
   });

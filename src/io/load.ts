@@ -26,5 +26,7 @@ export async function loadModel(path: string): Promise<Sequential> {
   if (isZip(bytes) || isHdf5(bytes)) return modelFromKerasBytes(bytes, file);
   const text = new TextDecoder().decode(bytes);
   if (/^\s*\{/.test(text) && text.includes('"modelTopology"')) return loadTfjs(text, file);
-  throw new FormatError(`loadModel: ${file} is neither an mnist-nn model file, a Keras .keras or .h5 file, nor a TensorFlow.js model.json.`);
+  throw new FormatError(
+    `loadModel: ${file} is neither an mnist-nn model file, a Keras .keras or .h5 file, nor a TensorFlow.js model.json.`,
+  );
 }

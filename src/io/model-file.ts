@@ -90,7 +90,8 @@ export function decodeModelFile(bytes: Uint8Array, source: string): ModelFile {
     throw new FormatError(`${source}: not an mnist-nn model file (expected it to start with "${MAGIC}").`);
   }
   const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (12 + h > bytes.length) throw new FormatError(`${source}: truncated: the header needs ${12 + h} bytes, the file has ${bytes.length}.`);
+  if (12 + h > bytes.length)
+    throw new FormatError(`${source}: truncated: the header needs ${12 + h} bytes, the file has ${bytes.length}.`);
   const header = parseJsonSafely(new TextDecoder().decode(bytes.subarray(12, 12 + h)), source) as ModelFile['header'];
   if (typeof header !== 'object' || header === null || header.format !== 'mnist-nn' || !Array.isArray(header.tensors)) {
     throw new FormatError(`${source}: the header is not an mnist-nn model header.`);
@@ -98,14 +99,21 @@ export function decodeModelFile(bytes: Uint8Array, source: string): ModelFile {
   const start = Math.ceil((12 + h) / 8) * 8;
   let need = 0;
   for (const t of header.tensors) {
-    if (typeof t?.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0) || (t.dtype !== 'float32' && t.dtype !== 'float64')) {
+    if (
+      typeof t?.name !== 'string' ||
+      !Array.isArray(t.shape) ||
+      !t.shape.every((d) => Number.isInteger(d) && d >= 0) ||
+      (t.dtype !== 'float32' && t.dtype !== 'float64')
+    ) {
       throw new FormatError(`${source}: a tensor entry is malformed: ${JSON.stringify(t)}.`);
     }
     need += t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'float64' ? 8 : 4);
   }
   const have = bytes.length - start;
   if (have !== need) {
-    throw new FormatError(`${source}: ${have < need ? 'truncated' : 'trailing bytes'}: the tensors need ${need} bytes of data, the file has ${Math.max(have, 0)}.`);
+    throw new FormatError(
+      `${source}: ${have < need ? 'truncated' : 'trailing bytes'}: the tensors need ${need} bytes of data, the file has ${Math.max(have, 0)}.`,
+    );
   }
   let o = bytes.byteOffset + start;
   const data = header.tensors.map((t) => {

@@ -16,7 +16,12 @@ export function readBytes(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EISDIR' ? 'it is a directory (EISDIR)' : (e as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file (ENOENT)'
+        : code === 'EISDIR'
+          ? 'it is a directory (EISDIR)'
+          : (e as Error).message;
     const err = new FormatError(`cannot read ${path}: ${reason}`);
     err.cause = e;
     throw err;

@@ -18,7 +18,8 @@ import { writeFileAtomic } from './write.js';
  * ```
  */
 export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<SaveResult> {
-  if (typeof path !== 'string' || path.length === 0) throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
   const format = options.format ?? (/\.keras$/i.test(path) ? 'keras' : 'mnist-nn');
   if (format === 'tfjs') {
     checkKeys('save', options, ['format']);
@@ -30,7 +31,8 @@ export async function saveModel(model: Sequential, path: string, options: SaveOp
     writeFileAtomic(path, bytes);
     return { notes };
   }
-  if (format !== 'mnist-nn') throw new ValueError(`save: format must be 'mnist-nn', 'tfjs' or 'keras', got ${JSON.stringify(format)}.`);
+  if (format !== 'mnist-nn')
+    throw new ValueError(`save: format must be 'mnist-nn', 'tfjs' or 'keras', got ${JSON.stringify(format)}.`);
   writeFileAtomic(path, modelToBytes(model, options));
   return { notes: [] };
 }

@@ -27,7 +27,10 @@ import { decodeModelFile, describeEntry, encodeModelFile, type ModelFile, type T
 export function checkFinite(arrays: [string, FloatArray][]): void {
   for (const [name, d] of arrays) {
     const i = firstNonFinite(d);
-    if (i >= 0) throw new ValueError(`save: ${name} holds ${d[i]} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`);
+    if (i >= 0)
+      throw new ValueError(
+        `save: ${name} holds ${d[i]} at flat index ${i}; a model with non-finite weights is not saved (it could not be loaded): its training diverged.`,
+      );
   }
 }
 
@@ -46,7 +49,8 @@ export function checkSavable(model: Sequential): void {
   for (const layer of model.layers) {
     for (const p of layer.parameters()) {
       const why = layer.weightValueProblem(p, p.value.data);
-      if (why !== undefined) throw new ValueError(`save: ${p.name} ${why}; a model whose weights could not be loaded is not saved.`);
+      if (why !== undefined)
+        throw new ValueError(`save: ${p.name} ${why}; a model whose weights could not be loaded is not saved.`);
     }
   }
 }
@@ -59,22 +63,39 @@ export function checkSavable(model: Sequential): void {
  * const { header, data } = modelToFile(model, { includeOptimizer: false });
  * ```
  */
-export function modelToFile(model: Sequential, options: SaveOptions = {}): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
+export function modelToFile(
+  model: Sequential,
+  options: SaveOptions = {},
+): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
   checkKeys('save', options, ['includeOptimizer', 'format']);
-  if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
+  if (!model.built)
+    throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const params = model.parameters();
   checkSavable(model);
   const tensors: TensorEntry[] = params.map((p) => ({ name: p.name, shape: [...p.value.shape], dtype: model.dtype }));
   const data: FloatArray[] = params.map((p) => p.value.data);
-  const header: Record<string, unknown> & { tensors: TensorEntry[] } = { format: 'mnist-nn', version: 1, model: { className: 'Sequential', config: model.toConfig() }, tensors };
+  const header: Record<string, unknown> & { tensors: TensorEntry[] } = {
+    format: 'mnist-nn',
+    version: 1,
+    model: { className: 'Sequential', config: model.toConfig() },
+    tensors,
+  };
   const compiled = model.compileConfig;
   if (compiled) {
     const opt = model.optimizer!;
-    const training: Record<string, unknown> = { loss: compiled.loss, metrics: compiled.metrics, optimizer: { className: opt.name, config: opt.getConfig() } };
+    const training: Record<string, unknown> = {
+      loss: compiled.loss,
+      metrics: compiled.metrics,
+      optimizer: { className: opt.name, config: opt.getConfig() },
+    };
     if (compiled.weightedMetrics.length > 0) training.weightedMetrics = compiled.weightedMetrics;
     if (options.includeOptimizer !== false) {
       const state = opt.getState(params);
-      checkFinite(state.slots.flatMap((slots, i) => slots.map((d, j): [string, FloatArray] => [`the optimizer state ${j} of ${params[i].name}`, d])));
+      checkFinite(
+        state.slots.flatMap((slots, i) =>
+          slots.map((d, j): [string, FloatArray] => [`the optimizer state ${j} of ${params[i].name}`, d]),
+        ),
+      );
       training.optimizerState = { iterations: state.iterations, slots: state.slots.map((s) => s.length) };
       training.rng = model.getRngState();
       state.slots.forEach((slots, i) =>
@@ -166,7 +187,13 @@ export function asFormatError<T>(source: string, f: () => T): T {
  * const model = sequentialWithin(layers, [28, 28], { dtype: 'float32' }, valuesInFile, 'model.keras');
  * ```
  */
-export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { name?: string; dtype: FloatDType }, held: number, source: string): Sequential {
+export function sequentialWithin(
+  layers: Layer[],
+  inputShape: unknown,
+  args: { name?: string; dtype: FloatDType },
+  held: number,
+  source: string,
+): Sequential {
   if (inputShape !== undefined) {
     if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new FormatError(`${source}: the input shape must be positive integers, got ${JSON.stringify(inputShape)}.`);
@@ -178,7 +205,9 @@ export function sequentialWithin(layers: Layer[], inputShape: unknown, args: { n
         shape = l.build(shape, { dtype: args.dtype, rng: new Rng(0), budget });
       } catch (e) {
         if (e instanceof FormatError) {
-          throw new FormatError(`${source}: layer ${i} needs more weights than the file holds (${held} values): ${e.message}`);
+          throw new FormatError(
+            `${source}: layer ${i} needs more weights than the file holds (${held} values): ${e.message}`,
+          );
         }
         throw e;
       }
@@ -205,51 +234,84 @@ export function modelFromFile(file: ModelFile, source: string): Sequential {
 function buildFromFile(file: ModelFile, source: string): Sequential {
   const { header, data } = file;
   const model = header.model as { className?: unknown; config?: ModelConfig } | undefined;
-  if (!model || model.className !== 'Sequential' || typeof model.config !== 'object' || model.config === null || !Array.isArray(model.config.layers)) {
+  if (
+    !model ||
+    model.className !== 'Sequential' ||
+    typeof model.config !== 'object' ||
+    model.config === null ||
+    !Array.isArray(model.config.layers)
+  ) {
     throw new FormatError(`${source}: expected a Sequential model config with a list of layers.`);
   }
   if (header.version !== 1) {
-    throw new FormatError(`${source}: this is version ${JSON.stringify(header.version)} of the mnist-nn file; this mnist-nn reads version 1${Number(header.version) > 1 ? ' (the file is from a newer mnist-nn)' : ''}.`);
+    throw new FormatError(
+      `${source}: this is version ${JSON.stringify(header.version)} of the mnist-nn file; this mnist-nn reads version 1${Number(header.version) > 1 ? ' (the file is from a newer mnist-nn)' : ''}.`,
+    );
   }
   const c = model.config;
-  if (c.name !== undefined && typeof c.name !== 'string') throw new FormatError(`${source}: the model's name must be a string, got ${JSON.stringify(c.name)}.`);
+  if (c.name !== undefined && typeof c.name !== 'string')
+    throw new FormatError(`${source}: the model's name must be a string, got ${JSON.stringify(c.name)}.`);
   const dtype = c.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'float64') throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}.`);
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}.`);
   const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
   // Build the layers before the model, with no more weight elements than the file holds: a header
   // that declares a huge layer is refused before anything that size is allocated.
   const inputShape = c.inputShape ?? layers[0]?.declaredInputShape;
   // save writes built models only: a file without an input shape would build (and allocate) later, unchecked.
-  if (inputShape === undefined) throw new FormatError(`${source}: the model has no input shape (save writes built models only).`);
-  const m = sequentialWithin(layers, inputShape, { name: c.name, dtype }, header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0), source);
+  if (inputShape === undefined)
+    throw new FormatError(`${source}: the model has no input shape (save writes built models only).`);
+  const m = sequentialWithin(
+    layers,
+    inputShape,
+    { name: c.name, dtype },
+    header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0),
+    source,
+  );
   const params = m.parameters();
   if (header.tensors.length < params.length) {
-    throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model needs ${params.length} weights.`);
+    throw new FormatError(
+      `${source}: the file holds ${header.tensors.length} tensors; the model needs ${params.length} weights.`,
+    );
   }
   params.forEach((p, i) => {
     const t = header.tensors[i];
     if (t.shape.length !== p.value.shape.length || !t.shape.every((d, k) => d === p.value.shape[k])) {
-      throw new FormatError(`${source}: weight ${i} is ${describeEntry(t)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
+      throw new FormatError(
+        `${source}: weight ${i} is ${describeEntry(t)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`,
+      );
     }
   });
   header.tensors.forEach((t) => {
-    if (t.dtype !== dtype) throw new FormatError(`${source}: the tensor ${t.name} is ${t.dtype}, but the model is ${dtype}.`);
+    if (t.dtype !== dtype)
+      throw new FormatError(`${source}: the tensor ${t.name} is ${t.dtype}, but the model is ${dtype}.`);
   });
   m.setWeights(params.map((_, i) => new Tensor(data[i], header.tensors[i].shape)));
 
   const training = header.training as TrainingSection | undefined;
   if (training === undefined) {
-    if (header.tensors.length !== params.length) throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no training state.`);
+    if (header.tensors.length !== params.length)
+      throw new FormatError(
+        `${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no training state.`,
+      );
     return m;
   }
-  if (typeof training !== 'object' || training === null) throw new FormatError(`${source}: the training section must be an object.`);
+  if (typeof training !== 'object' || training === null)
+    throw new FormatError(`${source}: the training section must be an object.`);
   for (const key of ['metrics', 'weightedMetrics'] as const) {
     if (!Array.isArray(training[key] ?? []) || !(training[key] ?? []).every((x) => typeof x === 'string')) {
-      throw new FormatError(`${source}: training.${key} must be a list of names, got ${JSON.stringify(training[key])}.`);
+      throw new FormatError(
+        `${source}: training.${key} must be a list of names, got ${JSON.stringify(training[key])}.`,
+      );
     }
   }
   const opt = training.optimizer;
-  if (typeof opt !== 'object' || opt === null || typeof opt.className !== 'string' || (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))) {
+  if (
+    typeof opt !== 'object' ||
+    opt === null ||
+    typeof opt.className !== 'string' ||
+    (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))
+  ) {
     throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
   }
   // The file's names are checked by compile, as a JavaScript caller's are.
@@ -259,27 +321,44 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss, metrics, weightedMetrics });
   const state = training.optimizerState;
   if (state !== undefined) {
-    if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.iterations) || !Array.isArray(state.slots) || !state.slots.every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new FormatError(`${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${JSON.stringify(state)}.`);
+    if (
+      typeof state !== 'object' ||
+      state === null ||
+      !Number.isSafeInteger(state.iterations) ||
+      !Array.isArray(state.slots) ||
+      !state.slots.every((n) => Number.isInteger(n) && n >= 0)
+    ) {
+      throw new FormatError(
+        `${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${JSON.stringify(state)}.`,
+      );
     }
-    if (state.slots.length !== params.length) throw new FormatError(`${source}: the optimizer state lists ${state.slots.length} weights; the model has ${params.length}.`);
+    if (state.slots.length !== params.length)
+      throw new FormatError(
+        `${source}: the optimizer state lists ${state.slots.length} weights; the model has ${params.length}.`,
+      );
     let next = params.length;
     const slots = state.slots.map((count) => data.slice(next, (next += count)));
     if (next !== header.tensors.length) {
-      throw new FormatError(`${source}: the optimizer state lists ${next - params.length} buffers for ${slots.length} weights, the file holds ${header.tensors.length - params.length}.`);
+      throw new FormatError(
+        `${source}: the optimizer state lists ${next - params.length} buffers for ${slots.length} weights, the file holds ${header.tensors.length - params.length}.`,
+      );
     }
     let at = params.length;
     state.slots.forEach((count, i) => {
       for (let j = 0; j < count; j++, at++) {
         const t = header.tensors[at];
         if (JSON.stringify(t.shape) !== JSON.stringify(params[i].value.shape)) {
-          throw new FormatError(`${source}: the optimizer state ${t.name} has shape ${formatShape(t.shape)}, but its weight ${params[i].name} is ${formatShape(params[i].value.shape)}.`);
+          throw new FormatError(
+            `${source}: the optimizer state ${t.name} has shape ${formatShape(t.shape)}, but its weight ${params[i].name} is ${formatShape(params[i].value.shape)}.`,
+          );
         }
       }
     });
     m.optimizer!.setState(params, { iterations: state.iterations, slots });
   } else if (header.tensors.length !== params.length) {
-    throw new FormatError(`${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no optimizer state.`);
+    throw new FormatError(
+      `${source}: the file holds ${header.tensors.length} tensors; the model has ${params.length} weights and no optimizer state.`,
+    );
   }
   if (training.rng !== undefined) m.setRngState(training.rng);
   return m;

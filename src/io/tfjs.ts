@@ -23,7 +23,10 @@ const WEIGHTS_FILE = 'group1-shard1of1.bin';
 /** One of our layers as a TF.js layer config: its Keras config, plus the dtype and (on the first) the input shape. */
 function layerOut(l: { className: string; config: LayerConfig }, inputShape: number[] | undefined): Json {
   const k = kerasLayerOut(l, 'save (TensorFlow.js)');
-  return { class_name: k.class_name, config: { ...k.config, dtype: 'float32', ...(inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) } };
+  return {
+    class_name: k.class_name,
+    config: { ...k.config, dtype: 'float32', ...(inputShape ? { batch_input_shape: [null, ...inputShape] } : {}) },
+  };
 }
 
 /**
@@ -37,17 +40,22 @@ function layerOut(l: { className: string; config: LayerConfig }, inputShape: num
  * ```
  */
 export function saveTfjs(model: Sequential, dir: string): SaveResult {
-  if (!model.built) throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
+  if (!model.built)
+    throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   const config = model.toConfig();
   const notes: string[] = [];
   const kept = config.layers.flatMap((l, i) => {
     const keras = registration(l.className)?.keras;
     if (!keras?.tfjsOmits) return [{ l, i }];
-    notes.push(`The ${l.className} layer '${String(l.config.name)}' is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same.`);
+    notes.push(
+      `The ${l.className} layer '${String(l.config.name)}' is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same.`,
+    );
     return [];
   });
   if (kept.length === 0) {
-    throw new FormatError(`save: every layer of the model '${model.name}' (${config.layers.map((l) => l.className).join(', ')}) is left out of the TensorFlow.js export, so there is no model to write.`);
+    throw new FormatError(
+      `save: every layer of the model '${model.name}' (${config.layers.map((l) => l.className).join(', ')}) is left out of the TensorFlow.js export, so there is no model to write.`,
+    );
   }
   const layers = kept.map(({ l, i }, k) => layerOut(l, k === 0 ? model.layers[i].inputShape : undefined));
   const params = model.parameters();
@@ -60,8 +68,15 @@ export function saveTfjs(model: Sequential, dir: string): SaveResult {
     format: 'layers-model',
     generatedBy: 'mnist-nn',
     convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: config.name, layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: params.map((p) => ({ name: p.name, shape: p.value.shape, dtype: 'float32' })) }],
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: config.name, layers },
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    },
+    weightsManifest: [
+      { paths: [WEIGHTS_FILE], weights: params.map((p) => ({ name: p.name, shape: p.value.shape, dtype: 'float32' })) },
+    ],
   };
   makeDirectory(dir);
   writeFileAtomic(join(dir, WEIGHTS_FILE), bytes); // weights first: model.json names them
@@ -75,7 +90,12 @@ function makeDirectory(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (the tfjs format writes a directory)' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way (the tfjs format writes a directory)'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (e as Error).message;
     throw new FileError(`save: cannot make the directory ${JSON.stringify(dir)}: ${why}.`, dir, code, e);
   }
 }
@@ -117,15 +137,20 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: { p
     }
     const files = group.paths.map((p: unknown) => {
       const outside = (why: string): never => {
-        throw new FormatError(`${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory (${why}).`);
+        throw new FormatError(
+          `${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory (${why}).`,
+        );
       };
       if (typeof p !== 'string' || p.length === 0) return outside('not a file name');
-      if (isAbsolute(p) || /^[a-zA-Z][a-zA-Z\d+.-]*:/.test(p) || p.split(/[\\/]/).includes('..')) return outside('an absolute path, a URL or a way up');
+      if (isAbsolute(p) || /^[a-zA-Z][a-zA-Z\d+.-]*:/.test(p) || p.split(/[\\/]/).includes('..'))
+        return outside('an absolute path, a URL or a way up');
       let real: string;
       try {
         real = realpathSync(resolve(dir, p));
       } catch (e) {
-        throw new FormatError(`${jsonPath}: cannot read the weight shard ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (ENOENT)' : (e as Error).message}.`);
+        throw new FormatError(
+          `${jsonPath}: cannot read the weight shard ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (ENOENT)' : (e as Error).message}.`,
+        );
       }
       const rel = relative(dir, real);
       if (rel.startsWith('..') || isAbsolute(rel)) outside('a link out of it');
@@ -136,10 +161,17 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: { p
       return { path: real, size: st.size };
     });
     for (const w of group.weights) {
-      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        throw new FormatError(`${jsonPath}: weight group ${gi} has a malformed weight ${JSON.stringify(w)} (expected a name and a shape of integers ≥ 0).`);
+      if (
+        typeof w?.name !== 'string' ||
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isInteger(d) && d >= 0)
+      ) {
+        throw new FormatError(
+          `${jsonPath}: weight group ${gi} has a malformed weight ${JSON.stringify(w)} (expected a name and a shape of integers ≥ 0).`,
+        );
       }
-      if (w.dtype !== 'float32') throw new FormatError(`${jsonPath}: weight ${w.name} is ${String(w.dtype)}; only float32 is read.`);
+      if (w.dtype !== 'float32')
+        throw new FormatError(`${jsonPath}: weight ${w.name} is ${String(w.dtype)}; only float32 is read.`);
     }
     return { ...(group as WeightGroup), files };
   });
@@ -155,10 +187,14 @@ function checkShardSizes(groups: (WeightGroup & { files: { size: number }[] })[]
     let o = 0;
     for (const w of g.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1) * 4;
-      if (o + n > total) throw new FormatError(`${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n}, the shards hold ${total}.`);
+      if (o + n > total)
+        throw new FormatError(
+          `${jsonPath}: truncated weights: ${w.name} needs bytes ${o}–${o + n}, the shards hold ${total}.`,
+        );
       o += n;
     }
-    if (o !== total) throw new FormatError(`${jsonPath}: the weight shards hold ${total} bytes; the manifest describes ${o}.`);
+    if (o !== total)
+      throw new FormatError(`${jsonPath}: the weight shards hold ${total} bytes; the manifest describes ${o}.`);
     return total;
   });
 }
@@ -179,18 +215,27 @@ function readTfjs(jsonText: string, jsonPath: string): Sequential {
   const json = parseJsonSafely(jsonText, jsonPath) as Json;
   const topology = json.modelTopology as Json | undefined;
   if (!topology || topology.class_name !== 'Sequential') {
-    throw new FormatError(`${jsonPath}: expected a TensorFlow.js Sequential model (modelTopology.class_name "Sequential" with layers).`);
+    throw new FormatError(
+      `${jsonPath}: expected a TensorFlow.js Sequential model (modelTopology.class_name "Sequential" with layers).`,
+    );
   }
   const chain = kerasChain(topology, jsonPath);
   const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${jsonPath}: layer ${i}`));
   const inputShape = chain.inputShape;
-  if (inputShape === undefined) throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
+  if (inputShape === undefined)
+    throw new FormatError(`${jsonPath}: the first layer has no batch_input_shape, so the model cannot be built.`);
   const groups = readManifest(json, jsonPath);
   // The model is built against what the shards hold on disk, so a manifest cannot declare its way
   // into a large allocation; the manifest's shapes are then held to the model's before any read.
   const held = checkShardSizes(groups, jsonPath);
   const name = chain.name;
-  const model = sequentialWithin(layers, inputShape, { name, dtype: 'float32' }, held.reduce((a, b) => a + b, 0) / 4, jsonPath);
+  const model = sequentialWithin(
+    layers,
+    inputShape,
+    { name, dtype: 'float32' },
+    held.reduce((a, b) => a + b, 0) / 4,
+    jsonPath,
+  );
   const params = model.parameters();
   const specs = groups.flatMap((g) => g.weights);
   if (specs.length !== params.length) {
@@ -198,7 +243,9 @@ function readTfjs(jsonText: string, jsonPath: string): Sequential {
   }
   params.forEach((p, i) => {
     if (specs[i].shape.length !== p.value.rank || !specs[i].shape.every((d, k) => d === p.value.shape[k])) {
-      throw new FormatError(`${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(specs[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`);
+      throw new FormatError(
+        `${jsonPath}: weight ${i} (${specs[i].name}) has shape ${JSON.stringify(specs[i].shape)}, but ${p.name} needs ${JSON.stringify(p.value.shape)}.`,
+      );
     }
   });
   const buffers = groups.map((g) => Buffer.concat(g.files.map((f) => readFileSync(f.path))));

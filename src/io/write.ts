@@ -41,10 +41,18 @@ function reason(code: string | undefined, e: unknown): string {
  * ```
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path).slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path).slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`,
+  );
   const fail = (e: unknown): never => {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(`save: cannot write ${JSON.stringify(path)}: ${reason(code, e)}${code ? ` (${code})` : ''}.`, path, code, e);
+    throw new FileError(
+      `save: cannot write ${JSON.stringify(path)}: ${reason(code, e)}${code ? ` (${code})` : ''}.`,
+      path,
+      code,
+      e,
+    );
   };
   let fd: number;
   try {
@@ -54,7 +62,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   }
   try {
     try {
-      for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o, bytes.length - o);
+      for (let o = 0; o < bytes.length;) o += writeSync(fd, bytes, o, bytes.length - o);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

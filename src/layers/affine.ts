@@ -17,11 +17,30 @@
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../tensor/tensor.js';
-import { activationFromKeras, getActivation, type Activation, type ActivationName } from '../activations/activations.js';
+import {
+  activationFromKeras,
+  getActivation,
+  type Activation,
+  type ActivationName,
+} from '../activations/activations.js';
 import { getInitializer, initializerFromKeras, initializerToKeras } from '../initializers/initializers.js';
-import { Layer, type BackwardOptions, type BuildContext, type LayerArgs, type LayerConfig, type Param } from './layer.js';
+import {
+  Layer,
+  type BackwardOptions,
+  type BuildContext,
+  type LayerArgs,
+  type LayerConfig,
+  type Param,
+} from './layer.js';
 import type { Json, Require } from './registry.js';
-import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from '../regularizers/regularizers.js';
+import {
+  getRegularizer,
+  regularizerFromKeras,
+  regularizerToKeras,
+  type Regularizer,
+  type RegularizerConfig,
+  type RegularizerOption,
+} from '../regularizers/regularizers.js';
 
 /** The options of a layer with a kernel and a bias (Dense, Conv2D). */
 export interface WeightLayerArgs extends LayerArgs {
@@ -38,7 +57,14 @@ export interface WeightLayerArgs extends LayerArgs {
   biasRegularizer?: RegularizerOption;
 }
 
-const WEIGHT_KEYS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'] as const;
+const WEIGHT_KEYS = [
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+] as const;
 
 /**
  * A layer whose output is an activation of an affine product of its input: it owns the kernel and
@@ -87,10 +113,14 @@ export abstract class AffineLayer extends Layer {
   /** Creates the kernel (Keras's layout `kernelShape`, read as [k, units]) and the bias [units]. */
   protected createKernelAndBias(kernelShape: number[], units: number, ctx: BuildContext): void {
     const kInit = getInitializer(this.kernelInitializer, this.describe());
-    this.kernel = this.addWeight('kernel', kernelShape, ctx, (d) => kInit(d, kernelShape, ctx.rng), { regularizer: this.kernelRegularizer });
+    this.kernel = this.addWeight('kernel', kernelShape, ctx, (d) => kInit(d, kernelShape, ctx.rng), {
+      regularizer: this.kernelRegularizer,
+    });
     if (this.useBias) {
       const bInit = getInitializer(this.biasInitializer, this.describe());
-      this.bias = this.addWeight('bias', [units], ctx, (d) => bInit(d, [units], ctx.rng), { regularizer: this.biasRegularizer });
+      this.bias = this.addWeight('bias', [units], ctx, (d) => bInit(d, [units], ctx.rng), {
+        regularizer: this.biasRegularizer,
+      });
     }
   }
 
@@ -100,7 +130,11 @@ export abstract class AffineLayer extends Layer {
    * dimension the units), the layer's own buffer. With `fusesRelu`, a ReLU is left to `product`
    * too (its last argument true): it writes y itself, and z is not kept (ReLU's derivative reads y).
    */
-  protected activate(outShape: number[], product: (z: FloatArray, w: FloatArray, b: FloatArray | null, relu: boolean) => void, fusesRelu = false): FloatTensor {
+  protected activate(
+    outShape: number[],
+    product: (z: FloatArray, w: FloatArray, b: FloatArray | null, relu: boolean) => void,
+    fusesRelu = false,
+  ): FloatTensor {
     const kernel = this.saved(this.kernel);
     const w = kernel.value.data;
     const b = this.bias?.value.data ?? null;
@@ -127,7 +161,13 @@ export abstract class AffineLayer extends Layer {
   protected activationGrad(
     dy: FloatTensor,
     opts: BackwardOptions,
-    grads: (g: FloatArray, mask: FloatArray | null, w: FloatArray, dw: FloatArray | null, db: FloatArray | null) => void,
+    grads: (
+      g: FloatArray,
+      mask: FloatArray | null,
+      w: FloatArray,
+      dw: FloatArray | null,
+      db: FloatArray | null,
+    ) => void,
     fusesRelu = false,
   ): void {
     const kernel = this.saved(this.kernel);
@@ -135,7 +175,8 @@ export abstract class AffineLayer extends Layer {
     const weights = opts.weightGrads !== false;
     const dw = weights ? kernel.grad.data : null;
     const db = weights ? (this.bias?.grad.data ?? null) : null;
-    if (f.name === 'linear' || (!!opts.skipSoftmax && f.name === 'softmax')) return grads(dy.data, null, kernel.value.data, dw, db);
+    if (f.name === 'linear' || (!!opts.skipSoftmax && f.name === 'softmax'))
+      return grads(dy.data, null, kernel.value.data, dw, db);
     const y = this.saved(this.y);
     if (fusesRelu && f.name === 'relu') return grads(dy.data, y.data, kernel.value.data, dw, db);
     const dz = (this.dz = reuse(this.dz, dy.shape, this.dtype));
@@ -151,8 +192,12 @@ export abstract class AffineLayer extends Layer {
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
       biasInitializer: this.biasInitializer,
-      ...(this.kernelRegularizer ? { kernelRegularizer: { l1: this.kernelRegularizer.l1, l2: this.kernelRegularizer.l2 } } : {}),
-      ...(this.biasRegularizer ? { biasRegularizer: { l1: this.biasRegularizer.l1, l2: this.biasRegularizer.l2 } } : {}),
+      ...(this.kernelRegularizer
+        ? { kernelRegularizer: { l1: this.kernelRegularizer.l1, l2: this.kernelRegularizer.l2 } }
+        : {}),
+      ...(this.biasRegularizer
+        ? { biasRegularizer: { l1: this.biasRegularizer.l1, l2: this.biasRegularizer.l2 } }
+        : {}),
     };
   }
 

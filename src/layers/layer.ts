@@ -92,7 +92,10 @@ export function uniqueName(base: string): string {
 
 /** Keras's to_snake_case: Dense → dense, MaxPooling2D → max_pooling2d, ReLU → re_lu. */
 function snakeCase(s: string): string {
-  return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return s
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /**
@@ -166,12 +169,16 @@ export abstract class Layer {
     }
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
-      throw new ValueError(`${this.describe()}: trainable must be true or false, got ${JSON.stringify(args.trainable)}.`);
+      throw new ValueError(
+        `${this.describe()}: trainable must be true or false, got ${JSON.stringify(args.trainable)}.`,
+      );
     }
     this.trainable = args.trainable ?? true;
     if (args.inputShape) {
       if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-        throw new ShapeError(`${this.describe()}: inputShape must be positive integers, got ${JSON.stringify(args.inputShape)}.`);
+        throw new ShapeError(
+          `${this.describe()}: inputShape must be positive integers, got ${JSON.stringify(args.inputShape)}.`,
+        );
       }
       this.declaredInputShape = [...args.inputShape];
     }
@@ -208,7 +215,13 @@ export abstract class Layer {
   }
 
   /** @deprecated The signature before 0.2: use `addWeight(name, shape, ctx, init, { regularizer })`. */
-  protected addParam(name: string, shape: number[], dtype: FloatDType, init: (data: Float32Array | Float64Array) => void, regularizer?: Regularizer): Param {
+  protected addParam(
+    name: string,
+    shape: number[],
+    dtype: FloatDType,
+    init: (data: Float32Array | Float64Array) => void,
+    regularizer?: Regularizer,
+  ): Param {
     return this.addWeight(name, shape, { ...this.building, dtype }, init, { regularizer });
   }
 
@@ -221,10 +234,14 @@ export abstract class Layer {
     }
     if (this.inputShape && this.outputShape) {
       if (!sameShape(this.inputShape, inputShape)) {
-        throw new ShapeError(`${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`);
+        throw new ShapeError(
+          `${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`,
+        );
       }
       if (ctx.dtype !== this.dtype) {
-        throw new ValueError(`${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`);
+        throw new ValueError(
+          `${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`,
+        );
       }
       return this.outputShape;
     }
@@ -311,14 +328,22 @@ export abstract class Layer {
     if (ctx.budget) {
       if (size > ctx.budget.remaining) {
         // Only a file being loaded sets a budget: going over it is the file's fault.
-        throw new FormatError(`${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`);
+        throw new FormatError(
+          `${this.describe()}: its ${name} ${formatShape(shape)} would need ${size} values, more than the ${ctx.budget.remaining} left to build with.`,
+        );
       }
       ctx.budget.remaining -= size;
     }
     const value = bufferZeros(shape, ctx.dtype);
     init(value.data);
     const trainable = opts.trainable ?? true;
-    const p: Param = { name: `${this.name}/${name}`, value, grad: bufferZeros(trainable ? shape : [0], ctx.dtype), trainable, regularizer: opts.regularizer };
+    const p: Param = {
+      name: `${this.name}/${name}`,
+      value,
+      grad: bufferZeros(trainable ? shape : [0], ctx.dtype),
+      trainable,
+      regularizer: opts.regularizer,
+    };
     const firstFixed = this.ownWeights.findIndex((q) => q.trainable === false);
     if (trainable && firstFixed >= 0) this.ownWeights.splice(firstFixed, 0, p);
     else this.ownWeights.push(p);
@@ -329,7 +354,9 @@ export abstract class Layer {
   protected checkInput(x: FloatTensor): void {
     const s = this.inputShape;
     if (!s || x.rank !== s.length + 1 || !sameShape(x.shape.slice(1), s)) {
-      throw new ShapeError(`${this.describe()} expects input of shape ${formatShape([null, ...(s ?? [])])}, got ${formatShape(x.shape)}.`);
+      throw new ShapeError(
+        `${this.describe()} expects input of shape ${formatShape([null, ...(s ?? [])])}, got ${formatShape(x.shape)}.`,
+      );
     }
   }
 

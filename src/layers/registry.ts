@@ -77,11 +77,13 @@ const byKerasName = new Map<string, Registered>();
  */
 export function registerLayer<L extends Layer>(cls: LayerClass<L>, registration: LayerRegistration<L>): void {
   const className = cls.className;
-  if (byName.has(className)) throw new ValueError(`registerLayer: a layer class named '${className}' is already registered.`);
+  if (byName.has(className))
+    throw new ValueError(`registerLayer: a layer class named '${className}' is already registered.`);
   const entry: Registered = { className, cls, ...registration };
   byName.set(className, entry);
   if (registration.keras) {
-    if (byKerasName.has(registration.keras.className)) throw new ValueError(`registerLayer: Keras class '${registration.keras.className}' is already mapped.`);
+    if (byKerasName.has(registration.keras.className))
+      throw new ValueError(`registerLayer: Keras class '${registration.keras.className}' is already mapped.`);
     byKerasName.set(registration.keras.className, entry);
   }
 }
@@ -134,10 +136,14 @@ export function kerasRegistration(kerasClassName: string): Registered | undefine
 export function layerFromConfig(className: unknown, config: unknown, where: string): Layer {
   const reg = typeof className === 'string' ? byName.get(className) : undefined;
   if (!reg) {
-    throw new FormatError(`${where}: unknown layer class ${JSON.stringify(className)}; expected one of ${[...byName.keys()].join(', ')}.`);
+    throw new FormatError(
+      `${where}: unknown layer class ${JSON.stringify(className)}; expected one of ${[...byName.keys()].join(', ')}.`,
+    );
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new FormatError(`${where}: the config of a ${reg.className} layer must be an object, got ${JSON.stringify(config)}.`);
+    throw new FormatError(
+      `${where}: the config of a ${reg.className} layer must be an object, got ${JSON.stringify(config)}.`,
+    );
   }
   return reg.fromConfig(config as LayerConfig);
 }

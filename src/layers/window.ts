@@ -64,13 +64,17 @@ export function windowGeometry(
   batch = 1,
 ): WindowGeometry {
   if (sample.length !== 3) {
-    throw new ShapeError(`${where} expects images [batch, height, width, channels], got ${formatShape([null, ...sample])}.`);
+    throw new ShapeError(
+      `${where} expects images [batch, height, width, channels], got ${formatShape([null, ...sample])}.`,
+    );
   }
   const [height, width, channels] = sample;
   const [outH, padTop] = axis(height, kh, sh, padding);
   const [outW, padLeft] = axis(width, kw, sw, padding);
   if (outH === 0 || outW === 0) {
-    throw new ShapeError(`${where}: a ${kh}×${kw} window with 'valid' padding does not fit in an input of ${formatShape([null, ...sample])}.`);
+    throw new ShapeError(
+      `${where}: a ${kh}×${kw} window with 'valid' padding does not fit in an input of ${formatShape([null, ...sample])}.`,
+    );
   }
   return { batch, height, width, channels, kh, kw, sh, sw, padTop, padLeft, outH, outW };
 }
@@ -84,7 +88,9 @@ export function windowGeometry(
  * ```
  */
 export function requireChannelsLast(k: Json, require: Require): void {
-  require(k.data_format === undefined || k.data_format === null || k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
+  require(k.data_format === undefined ||
+    k.data_format === null ||
+    k.data_format === 'channels_last', `data_format '${String(k.data_format)}'`);
 }
 
 /**

@@ -64,7 +64,8 @@ export function weighRows(dp: FloatArray, w: RowWeights, rows: number, cols: num
 function checkFinite(y: Tensor, where: string): void {
   const d = y.data;
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) throw new ValueError(`${where}: targets contain ${d[i]} at flat index ${i}; expected finite values.`);
+    if (!Number.isFinite(d[i]))
+      throw new ValueError(`${where}: targets contain ${d[i]} at flat index ${i}; expected finite values.`);
   }
 }
 
@@ -80,7 +81,15 @@ function logSumExp(z: FloatArray, o: number, cols: number): number {
  * Keras's cross-entropy on probabilities, one row: −Σ_c y_c log q_c with q = clip(p / S). With `dp`,
  * also writes dL/dp scaled by `scale`. `label` ≥ 0 stands for one-hot targets at that index.
  */
-function crossEntropyRow(p: FloatArray, o: number, cols: number, y: TypedArray, label: number, dp?: FloatArray, scale = 1): number {
+function crossEntropyRow(
+  p: FloatArray,
+  o: number,
+  cols: number,
+  y: TypedArray,
+  label: number,
+  dp?: FloatArray,
+  scale = 1,
+): number {
   let sum = 0;
   for (let c = 0; c < cols; c++) sum += p[o + c];
   const S = sum > EPSILON ? sum : EPSILON; // an all-zero row would divide 0 by 0
@@ -121,14 +130,18 @@ export const sparseCategoricalCrossentropy: Loss = {
     const want = [y.shape[0], ...outputShape.slice(0, -1)];
     const fits = (s: number[]) => s.length === y.rank && s.every((d, i) => d === y.shape[i]);
     if (!(fits(want) || fits([...want, 1]))) {
-      throw new ShapeError(`${where}: sparseCategoricalCrossentropy expects integer labels of shape ${formatShape(want)} or ${formatShape([...want, 1])} for model outputs ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}.`);
+      throw new ShapeError(
+        `${where}: sparseCategoricalCrossentropy expects integer labels of shape ${formatShape(want)} or ${formatShape([...want, 1])} for model outputs ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}.`,
+      );
     }
     const classes = outputShape[outputShape.length - 1];
     const d = y.data;
     for (let i = 0; i < d.length; i++) {
       const v = d[i];
       if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new ValueError(`${where}: label ${v} at index ${i} is not an integer in [0, ${classes}) (the model has ${classes} outputs).`);
+        throw new ValueError(
+          `${where}: label ${v} at index ${i} is not an integer in [0, ${classes}) (the model has ${classes} outputs).`,
+        );
       }
     }
   },
@@ -220,7 +233,9 @@ export const meanSquaredError: Loss = {
   sparse: false,
   checkTargets(y, outputShape, where) {
     if (y.rank !== outputShape.length + 1 || !outputShape.every((d, i) => d === y.shape[i + 1])) {
-      throw new ShapeError(`${where}: meanSquaredError expects targets of shape ${formatShape([y.shape[0], ...outputShape])} matching the model's output, got ${formatShape(y.shape)}.`);
+      throw new ShapeError(
+        `${where}: meanSquaredError expects targets of shape ${formatShape([y.shape[0], ...outputShape])} matching the model's output, got ${formatShape(y.shape)}.`,
+      );
     }
     checkFinite(y, where);
   },
@@ -261,7 +276,11 @@ export function getLoss(name: LossName | string): Loss {
   const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const key = ALIASES[camel] ?? camel;
   if (!Object.hasOwn(LOSSES, key)) {
-    throw new ValueError(`Unknown loss '${String(name)}'; expected one of ${Object.keys(LOSSES).map((k) => `'${k}'`).join(', ')} (or their snake_case spellings).`);
+    throw new ValueError(
+      `Unknown loss '${String(name)}'; expected one of ${Object.keys(LOSSES)
+        .map((k) => `'${k}'`)
+        .join(', ')} (or their snake_case spellings).`,
+    );
   }
-  return LOSSES[key as LossName];
+  return LOSSES[key];
 }

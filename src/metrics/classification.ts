@@ -1,4 +1,6 @@
-/** Classification figures from predicted and true labels: the confusion matrix and per-class precision, recall and F1. */
+/**
+ * Classification figures from predicted and true labels: the confusion matrix and per-class precision, recall and F1.
+ */
 
 /** Per-class figures; 0 where a ratio is undefined (no predictions, no samples). */
 export interface ClassFigures {
@@ -19,14 +21,18 @@ export interface ClassFigures {
  * ```
  */
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number[][] {
-  if (yTrue.length !== yPred.length) throw new RangeError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
-  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
+  if (yTrue.length !== yPred.length)
+    throw new RangeError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
+  if (!Number.isInteger(classes) || classes < 1)
+    throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i];
     const p = yPred[i];
     if (!(Number.isInteger(t) && t >= 0 && t < classes && Number.isInteger(p) && p >= 0 && p < classes)) {
-      throw new RangeError(`confusionMatrix: sample ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes}).`);
+      throw new RangeError(
+        `confusionMatrix: sample ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes}).`,
+      );
     }
     m[t][p]++;
   }

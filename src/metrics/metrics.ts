@@ -67,7 +67,11 @@ export function parseMetricName(name: string, where?: string): { camel: string; 
   const lower = camel.toLowerCase();
   const key0 = lower === 'accuracy' || lower === 'acc' ? lower : camel;
   if (!Object.hasOwn(KINDS, key0)) {
-    throw new ValueError(`${where ? `${where}: unknown` : 'Unknown'} metric '${name}'; expected one of ${Object.keys(KINDS).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(
+      `${where ? `${where}: unknown` : 'Unknown'} metric '${name}'; expected one of ${Object.keys(KINDS)
+        .map((k) => `'${k}'`)
+        .join(', ')}.`,
+    );
   }
   return { camel, key0 };
 }
@@ -87,10 +91,14 @@ export function getMetric(name: string, loss: Loss, outputUnits: number): Metric
   let kind = KINDS[key0];
   if (kind === 'auto') kind = outputUnits === 1 ? 'binary' : loss.sparse ? 'sparse' : 'categorical';
   if (kind === 'sparse' && !loss.sparse) {
-    throw new ValueError(`Metric '${name}' needs integer labels, but the loss '${loss.name}' takes ${outputUnits}-wide targets.`);
+    throw new ValueError(
+      `Metric '${name}' needs integer labels, but the loss '${loss.name}' takes ${outputUnits}-wide targets.`,
+    );
   }
   if (loss.sparse && kind !== 'sparse' && outputUnits !== 1) {
-    throw new ValueError(`Metric '${name}' needs ${outputUnits}-wide targets, but the loss '${loss.name}' takes integer labels; use 'accuracy'.`);
+    throw new ValueError(
+      `Metric '${name}' needs ${outputUnits}-wide targets, but the loss '${loss.name}' takes integer labels; use 'accuracy'.`,
+    );
   }
   // Logs use Keras's keys: 'accuracy' / 'acc' as given, the others in snake_case.
   const key = KINDS[key0] === 'auto' ? key0 : camel.replace(/([A-Z])/g, (c) => `_${c.toLowerCase()}`);

@@ -105,7 +105,8 @@ export class Sequential implements TrainableModel {
     }
     if (args.seed !== undefined) checkSeed('Sequential', args.seed);
     this.rng = new Rng(args.seed);
-    if (!Array.isArray(layers)) throw new ValueError(`Sequential: layers must be an array of layers, got ${typeof layers}.`);
+    if (!Array.isArray(layers))
+      throw new ValueError(`Sequential: layers must be an array of layers, got ${typeof layers}.`);
     for (const l of layers) this.add(l);
   }
 
@@ -116,11 +117,16 @@ export class Sequential implements TrainableModel {
    */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) {
-      throw new ValueError(`Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`);
+      throw new ValueError(
+        `Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`,
+      );
     }
-    if (this.layers.includes(layer)) throw new ValueError(`Sequential.add: ${layer.describe()} is already in the model.`);
+    if (this.layers.includes(layer))
+      throw new ValueError(`Sequential.add: ${layer.describe()} is already in the model.`);
     if (this.layers.some((l) => l.name === layer.name)) {
-      throw new ValueError(`Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique in a model (files and TensorFlow.js find weights by them).`);
+      throw new ValueError(
+        `Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique in a model (files and TensorFlow.js find weights by them).`,
+      );
     }
     this.checkIdle('add');
     if (this.layers.length > 0 && layer.declaredInputShape && !this.sample) {
@@ -152,11 +158,15 @@ export class Sequential implements TrainableModel {
     if (this.layers.length === 0) throw new ValueError(`${this.describe()}: cannot build a model with no layers.`);
     const sample = inputShape.slice(1) as number[];
     if (inputShape.length < 2 || sample.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new ShapeError(`${this.describe()}.build: expected a batch shape like [null, 784], got ${formatShape(inputShape)}.`);
+      throw new ShapeError(
+        `${this.describe()}.build: expected a batch shape like [null, 784], got ${formatShape(inputShape)}.`,
+      );
     }
     if (this.sample) {
       if (!sameShape(this.sample, sample)) {
-        throw new ShapeError(`${this.describe()} is built for inputs ${formatShape([null, ...this.sample])}, got ${formatShape(inputShape)}.`);
+        throw new ShapeError(
+          `${this.describe()} is built for inputs ${formatShape([null, ...this.sample])}, got ${formatShape(inputShape)}.`,
+        );
       }
       return;
     }
@@ -208,12 +218,28 @@ export class Sequential implements TrainableModel {
 
   /** The loss and metric names given to `compile`, for saving. */
   get compileConfig(): { loss: string; metrics: string[]; weightedMetrics: string[] } | undefined {
-    return this.trainer && { loss: this.trainer.loss.name, metrics: [...this.trainer.metrics], weightedMetrics: [...this.trainer.weightedMetrics] };
+    return (
+      this.trainer && {
+        loss: this.trainer.loss.name,
+        metrics: [...this.trainer.metrics],
+        weightedMetrics: [...this.trainer.weightedMetrics],
+      }
+    );
   }
 
   /** The architecture as JSON values: what rebuilds this model, weights aside. */
-  toConfig(): { name: string; dtype: FloatDType; inputShape?: number[]; layers: { className: string; config: Record<string, unknown> }[] } {
-    return { name: this.name, dtype: this.dtype, ...(this.sample ? { inputShape: [...this.sample] } : {}), layers: this.layers.map(layerToConfig) };
+  toConfig(): {
+    name: string;
+    dtype: FloatDType;
+    inputShape?: number[];
+    layers: { className: string; config: Record<string, unknown> }[];
+  } {
+    return {
+      name: this.name,
+      dtype: this.dtype,
+      ...(this.sample ? { inputShape: [...this.sample] } : {}),
+      layers: this.layers.map(layerToConfig),
+    };
   }
 
   /** The state of the model's random generator (shuffles, dropout masks), so a saved run resumes exactly. */
@@ -238,7 +264,9 @@ export class Sequential implements TrainableModel {
    */
   async save(path: string, options: SaveOptions = {}): Promise<SaveResult> {
     if (!fileSaver) {
-      throw new ValueError(`save: writing ${JSON.stringify(path)} needs a file system, which only the Node entry has; in a browser, modelToBytes(model) gives the file's bytes.`);
+      throw new ValueError(
+        `save: writing ${JSON.stringify(path)} needs a file system, which only the Node entry has; in a browser, modelToBytes(model) gives the file's bytes.`,
+      );
     }
     return fileSaver(this, path, options);
   }
@@ -324,7 +352,11 @@ export class Sequential implements TrainableModel {
    * @example
    * const { loss, grads } = await model.computeGradients(xBatch, yBatch); // grads[i] goes with getWeights()[i]
    */
-  async computeGradients(x: Tensor, y: Tensor, args: { training?: boolean; sampleWeight?: Tensor } = {}): Promise<{ loss: number; grads: Tensor[] }> {
+  async computeGradients(
+    x: Tensor,
+    y: Tensor,
+    args: { training?: boolean; sampleWeight?: Tensor } = {},
+  ): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 
@@ -398,10 +430,15 @@ export class Sequential implements TrainableModel {
     return prepareModelInput(this, x, where);
   }
 
-  /** Refuses what would change the weights or the training setup under a running fit (as TensorFlow.js refuses a second fit). */
+  /**
+   * Refuses what would change the weights or the training setup under a running fit (as TensorFlow.js refuses a second
+   * fit).
+   */
   private checkIdle(what: string): void {
     if (this.fitting) {
-      throw new ValueError(`${this.describe()}: cannot ${what} while fit() is running on this model; await it first (callbacks may predict, evaluate and save).`);
+      throw new ValueError(
+        `${this.describe()}: cannot ${what} while fit() is running on this model; await it first (callbacks may predict, evaluate and save).`,
+      );
     }
   }
 

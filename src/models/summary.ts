@@ -55,18 +55,33 @@ export function summaryLines(model: SummaryModel): string[] {
   const row = (cells: string[]): string => {
     const wrapped = cells.map((c, i) => wrap(c, WIDTHS[i] - 1));
     const height = Math.max(...wrapped.map((w) => w.length));
-    return Array.from({ length: height }, (_, k) => ` ${wrapped.map((w, i) => `${(w[k] ?? '').padEnd(WIDTHS[i] - 1)} `).join('')}`.padEnd(TOTAL)).join('\n');
+    return Array.from({ length: height }, (_, k) =>
+      ` ${wrapped.map((w, i) => `${(w[k] ?? '').padEnd(WIDTHS[i] - 1)} `).join('')}`.padEnd(TOTAL),
+    ).join('\n');
   };
   const count = (ps: { value: { size: number } }[]): number => ps.reduce((s, p) => s + p.value.size, 0);
   const trainable = model.layers.reduce((s, l) => s + count(l.trainableWeights), 0);
   const fixed = model.layers.reduce((s, l) => s + count(l.nonTrainableWeights), 0);
   const total = trainable + fixed;
   const figure = (n: number): string => `${n.toLocaleString('en-US')} (${byteSize(n, model.dtype)})`;
-  const lines = [`Model: "${model.name}"`, '_'.repeat(TOTAL), row(['Layer (type)', 'Output Shape', 'Param #']), '='.repeat(TOTAL)];
+  const lines = [
+    `Model: "${model.name}"`,
+    '_'.repeat(TOTAL),
+    row(['Layer (type)', 'Output Shape', 'Param #']),
+    '='.repeat(TOTAL),
+  ];
   model.layers.forEach((l, i) => {
-    lines.push(row([`${l.name} (${l.className})`, `(None, ${(l.outputShape ?? []).join(', ')})`, String(l.countParams())]));
+    lines.push(
+      row([`${l.name} (${l.className})`, `(None, ${(l.outputShape ?? []).join(', ')})`, String(l.countParams())]),
+    );
     if (i < model.layers.length - 1) lines.push(' '.repeat(TOTAL));
   });
-  lines.push('='.repeat(TOTAL), `Total params: ${figure(total)}`, `Trainable params: ${figure(trainable)}`, `Non-trainable params: ${figure(fixed)}`, '_'.repeat(TOTAL));
+  lines.push(
+    '='.repeat(TOTAL),
+    `Total params: ${figure(total)}`,
+    `Trainable params: ${figure(trainable)}`,
+    `Non-trainable params: ${figure(fixed)}`,
+    '_'.repeat(TOTAL),
+  );
   return lines;
 }

@@ -3,10 +3,10 @@
  * @module
  */
 import { ValueError } from '../errors.js';
-import { Adam, type AdamArgs } from './adam.js';
+import { Adam } from './adam.js';
 import type { Optimizer } from './optimizer.js';
-import { RMSprop, type RMSpropArgs } from './rmsprop.js';
-import { SGD, type SGDArgs } from './sgd.js';
+import { RMSprop } from './rmsprop.js';
+import { SGD } from './sgd.js';
 
 export { Optimizer, type LearningRate } from './optimizer.js';
 export { SGD, type SGDArgs } from './sgd.js';
@@ -29,9 +29,9 @@ const BY_NAME: Record<string, () => Optimizer> = {
  */
 export function optimizerFromConfig(name: string, config: Record<string, unknown>): Optimizer {
   const key = String(name).toLowerCase();
-  if (key === 'adam') return new Adam(config as AdamArgs);
-  if (key === 'rmsprop') return new RMSprop(config as RMSpropArgs);
-  if (key === 'sgd') return new SGD(config as SGDArgs);
+  if (key === 'adam') return new Adam(config);
+  if (key === 'rmsprop') return new RMSprop(config);
+  if (key === 'sgd') return new SGD(config);
   throw new ValueError(`Unknown optimizer '${String(name)}'; expected 'adam', 'rmsprop' or 'sgd'.`);
 }
 
@@ -46,7 +46,11 @@ export function optimizerFromConfig(name: string, config: Record<string, unknown
 export function getOptimizer(name: string): Optimizer {
   const key = String(name).toLowerCase();
   if (!Object.hasOwn(BY_NAME, key)) {
-    throw new ValueError(`Unknown optimizer '${String(name)}'; expected an Optimizer or one of ${Object.keys(BY_NAME).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(
+      `Unknown optimizer '${String(name)}'; expected an Optimizer or one of ${Object.keys(BY_NAME)
+        .map((k) => `'${k}'`)
+        .join(', ')}.`,
+    );
   }
   return BY_NAME[key]();
 }

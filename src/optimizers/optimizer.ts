@@ -72,7 +72,9 @@ export abstract class Optimizer {
 
   /** The `learningRate` of getConfig: the number now in effect, or the schedule as `{ className, config }`. */
   protected learningRateConfig(): number | ScheduleConfig {
-    return typeof this.rate === 'number' ? this.rate : { className: this.rate.className, config: this.rate.getConfig() };
+    return typeof this.rate === 'number'
+      ? this.rate
+      : { className: this.rate.className, config: this.rate.getConfig() };
   }
 
   /** The optimizer's name, as `compile` takes it. */
@@ -88,7 +90,8 @@ export abstract class Optimizer {
   protected abstract update(w: FloatArray, g: FloatArray, slots: FloatArray[], t: number, lr: number): void;
 
   /**
-   * The hyperparameters that rebuild this optimizer (Keras's get_config), e.g. `{ learningRate: 0.001, beta1: 0.9, … }`;
+   * The hyperparameters that rebuild this optimizer (Keras's get_config), e.g. `{ learningRate: 0.001, beta1: 0.9, …
+   * }`;
    * a schedule's learningRate is its `{ className, config }`.
    */
   abstract getConfig(): Record<string, number | boolean | ScheduleConfig>;
@@ -104,18 +107,29 @@ export abstract class Optimizer {
    */
   setState(params: readonly Param[], state: { iterations: number; slots: ArrayLike<number>[][] }): void {
     const who = `${this.name}.setState`;
-    if (!Number.isInteger(state.iterations) || state.iterations < 0) throw new ValueError(`${who}: iterations must be an integer ≥ 0, got ${String(state.iterations)}.`);
+    if (!Number.isInteger(state.iterations) || state.iterations < 0)
+      throw new ValueError(`${who}: iterations must be an integer ≥ 0, got ${String(state.iterations)}.`);
     if (!Array.isArray(state.slots) || state.slots.length !== params.length) {
-      throw new ValueError(`${who}: expected state for ${params.length} weights, got ${Array.isArray(state.slots) ? state.slots.length : typeof state.slots}.`);
+      throw new ValueError(
+        `${who}: expected state for ${params.length} weights, got ${Array.isArray(state.slots) ? state.slots.length : typeof state.slots}.`,
+      );
     }
     params.forEach((p, i) => {
       const saved = state.slots[i];
       if (!Array.isArray(saved) || (saved.length !== 0 && saved.length !== this.slotCount)) {
-        throw new ValueError(`${who}: ${p.name} has ${Array.isArray(saved) ? saved.length : typeof saved} state buffers; ${this.name} keeps ${this.slotCount} per weight (or none before its first update).`);
+        throw new ValueError(
+          `${who}: ${p.name} has ${Array.isArray(saved) ? saved.length : typeof saved} state buffers; ${this.name} keeps ${this.slotCount} per weight (or none before its first update).`,
+        );
       }
-      if (saved.length > 0 && p.trainable === false) throw new ValueError(`${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`);
+      if (saved.length > 0 && p.trainable === false)
+        throw new ValueError(
+          `${who}: ${p.name} is not trainable, so it has no optimizer state, but ${saved.length} buffers came.`,
+        );
       for (const s of saved) {
-        if (s.length !== p.value.size) throw new ValueError(`${who}: a state buffer of ${p.name} has ${s.length} values; the weight has ${p.value.size}.`);
+        if (s.length !== p.value.size)
+          throw new ValueError(
+            `${who}: a state buffer of ${p.name} has ${s.length} values; the weight has ${p.value.size}.`,
+          );
         const k = firstNonFinite(s);
         if (k >= 0) throw new ValueError(`${who}: a state buffer of ${p.name} holds ${s[k]} at flat index ${k}.`);
       }
@@ -125,11 +139,14 @@ export abstract class Optimizer {
       const saved = state.slots[i] ?? [];
       if (saved.length === 0) return void this.state.delete(p);
       const dtype = p.value.dtype === 'float64' ? 'float64' : 'float32';
-      this.state.set(p, saved.map((s) => {
-        const buf = backendFloat(p.value.size, dtype);
-        buf.set(s);
-        return buf;
-      }));
+      this.state.set(
+        p,
+        saved.map((s) => {
+          const buf = backendFloat(p.value.size, dtype);
+          buf.set(s);
+          return buf;
+        }),
+      );
     });
   }
 
@@ -155,7 +172,9 @@ export abstract class Optimizer {
     for (const p of params) {
       let slots = this.state.get(p);
       if (!slots) {
-        slots = Array.from({ length: this.slotCount }, () => backendFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'));
+        slots = Array.from({ length: this.slotCount }, () =>
+          backendFloat(p.value.size, p.value.dtype === 'float64' ? 'float64' : 'float32'),
+        );
         this.state.set(p, slots);
       }
       this.update(p.value.data, p.grad.data, slots, this.iterations, lr);
@@ -164,8 +183,17 @@ export abstract class Optimizer {
 }
 
 /** Throws a ValueError unless v lies in the range, each end inclusive or not. */
-export function checkRange(who: string, what: string, v: number, lo: number, hi: number, loInclusive = true, hiInclusive = true): void {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && (hiInclusive ? v <= hi : v < hi);
+export function checkRange(
+  who: string,
+  what: string,
+  v: number,
+  lo: number,
+  hi: number,
+  loInclusive = true,
+  hiInclusive = true,
+): void {
+  const ok =
+    typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && (hiInclusive ? v <= hi : v < hi);
   if (!ok) {
     const range = `${loInclusive ? '[' : '('}${lo}, ${hi === Infinity ? '∞' : hi}${hiInclusive && hi !== Infinity ? ']' : ')'}`;
     throw new ValueError(`${who}: ${what} must be a finite number in ${range}, got ${String(v)}.`);

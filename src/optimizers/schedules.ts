@@ -44,7 +44,10 @@ export abstract class LearningRateSchedule {
   }
 }
 
-/** A value as an error message shows it: numbers as String gives them (JSON would write NaN and Infinity as null), the rest as JSON. */
+/**
+ * A value as an error message shows it: numbers as String gives them (JSON would write NaN and Infinity as null), the
+ * rest as JSON.
+ */
 function shown(v: unknown): string {
   return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
@@ -56,7 +59,6 @@ function num(who: string, what: string, v: unknown, min: number, strict = false)
   }
   return v;
 }
-
 
 function str(who: string, what: string, v: unknown): string {
   if (typeof v !== 'string') throw new ValueError(`${who}: ${what} must be a string, got ${shown(v)}.`);
@@ -130,7 +132,13 @@ export class ExponentialDecay extends LearningRateSchedule {
   }
 
   getConfig(): ScheduleConfig['config'] {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase, name: this.name };
+    return {
+      initialLearningRate: this.initialLearningRate,
+      decaySteps: this.decaySteps,
+      decayRate: this.decayRate,
+      staircase: this.staircase,
+      name: this.name,
+    };
   }
 }
 
@@ -164,14 +172,21 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     const a = (args ?? {}) as unknown as Record<string, unknown>;
     const b = need<unknown>(who, a, 'boundaries');
     const v = need<unknown>(who, a, 'values');
-    if (!Array.isArray(b)) throw new ValueError(`${who}: boundaries must be an array of step counts, got ${JSON.stringify(b)}.`);
-    if (!Array.isArray(v)) throw new ValueError(`${who}: values must be an array of learning rates, got ${JSON.stringify(v)}.`);
+    if (!Array.isArray(b))
+      throw new ValueError(`${who}: boundaries must be an array of step counts, got ${JSON.stringify(b)}.`);
+    if (!Array.isArray(v))
+      throw new ValueError(`${who}: values must be an array of learning rates, got ${JSON.stringify(v)}.`);
     b.forEach((x, i) => num(who, `boundaries[${i}]`, x, -Infinity));
     b.forEach((x, i) => {
-      if (i > 0 && !(x > b[i - 1])) throw new ValueError(`${who}: boundaries must be strictly increasing, got ${JSON.stringify(b)} (boundaries[${i}] = ${x} after ${b[i - 1]}).`);
+      if (i > 0 && !(x > b[i - 1]))
+        throw new ValueError(
+          `${who}: boundaries must be strictly increasing, got ${JSON.stringify(b)} (boundaries[${i}] = ${x} after ${b[i - 1]}).`,
+        );
     });
     if (v.length !== b.length + 1) {
-      throw new ValueError(`${who}: values must have one more entry than boundaries (${b.length + 1}), got ${v.length}: boundaries ${JSON.stringify(b)}, values ${JSON.stringify(v)}.`);
+      throw new ValueError(
+        `${who}: values must have one more entry than boundaries (${b.length + 1}), got ${v.length}: boundaries ${JSON.stringify(b)}, values ${JSON.stringify(v)}.`,
+      );
     }
     v.forEach((x, i) => num(who, `values[${i}]`, x, 0));
     this.boundaries = [...(b as number[])];
@@ -241,11 +256,14 @@ export class CosineDecay extends LearningRateSchedule {
     this.alpha = num(who, 'alpha', or(a.alpha, 0), 0);
     if (this.alpha > 1) throw new ValueError(`${who}: alpha must be a finite number in [0, 1], got ${this.alpha}.`);
     this.name = str(who, 'name', a.name ?? 'CosineDecay');
-    this.warmupTarget = a.warmupTarget === undefined || a.warmupTarget === null ? null : num(who, 'warmupTarget', a.warmupTarget, 0);
+    this.warmupTarget =
+      a.warmupTarget === undefined || a.warmupTarget === null ? null : num(who, 'warmupTarget', a.warmupTarget, 0);
     this.warmupSteps = num(who, 'warmupSteps', or(a.warmupSteps, 0), 0);
     // Keras ignores warmupSteps without a warmupTarget: an option that silently changes nothing.
     if (this.warmupTarget === null && this.warmupSteps > 0) {
-      throw new ValueError(`${who}: warmupSteps ${this.warmupSteps} needs a warmupTarget (the rate the warmup climbs to from initialLearningRate); without one there is no warmup.`);
+      throw new ValueError(
+        `${who}: warmupSteps ${this.warmupSteps} needs a warmupTarget (the rate the warmup climbs to from initialLearningRate); without one there is no warmup.`,
+      );
     }
   }
 
@@ -317,11 +335,13 @@ export class OneCycle extends LearningRateSchedule {
     this.maxLearningRate = num(who, 'maxLearningRate', need(who, a, 'maxLearningRate'), 0);
     this.totalSteps = checkInt(who, 'totalSteps', need(who, a, 'totalSteps'), 1);
     this.pctStart = num(who, 'pctStart', or(a.pctStart, 0.3), 0);
-    if (this.pctStart > 1) throw new ValueError(`${who}: pctStart must be a finite number in [0, 1], got ${this.pctStart}.`);
+    if (this.pctStart > 1)
+      throw new ValueError(`${who}: pctStart must be a finite number in [0, 1], got ${this.pctStart}.`);
     this.divFactor = num(who, 'divFactor', or(a.divFactor, 25), 0, true);
     this.finalDivFactor = num(who, 'finalDivFactor', or(a.finalDivFactor, 1e4), 0, true);
-    if (a.anneal !== undefined && a.anneal !== 'cos' && a.anneal !== 'linear') throw new ValueError(`${who}: anneal must be 'cos' or 'linear', got ${JSON.stringify(a.anneal)}.`);
-    this.anneal = (a.anneal as 'cos' | 'linear' | undefined) ?? 'cos';
+    if (a.anneal !== undefined && a.anneal !== 'cos' && a.anneal !== 'linear')
+      throw new ValueError(`${who}: anneal must be 'cos' or 'linear', got ${JSON.stringify(a.anneal)}.`);
+    this.anneal = (a.anneal) ?? 'cos';
   }
 
   get className(): string {
@@ -334,7 +354,8 @@ export class OneCycle extends LearningRateSchedule {
     const peakStep = this.pctStart * this.totalSteps - 1; // PyTorch's end_step of the first phase (a float)
     const last = this.totalSteps - 1;
     const s = Math.min(step, last);
-    const [from, to, start, end] = s <= peakStep ? [initial, this.maxLearningRate, 0, peakStep] : [this.maxLearningRate, min, peakStep, last];
+    const [from, to, start, end] =
+      s <= peakStep ? [initial, this.maxLearningRate, 0, peakStep] : [this.maxLearningRate, min, peakStep, last];
     const f = end > start ? (s - start) / (end - start) : 1;
     return this.anneal === 'cos' ? to + ((from - to) / 2) * (Math.cos(Math.PI * f) + 1) : (to - from) * f + from;
   }
@@ -345,7 +366,12 @@ export class OneCycle extends LearningRateSchedule {
   }
 }
 
-const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, OneCycle };
+const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = {
+  ExponentialDecay,
+  PiecewiseConstantDecay,
+  CosineDecay,
+  OneCycle,
+};
 
 /**
  * A schedule from what `{ className, config: schedule.getConfig() }` saved; a ValueError for anything
@@ -359,11 +385,23 @@ const SCHEDULES: Record<string, new (args: never) => LearningRateSchedule> = { E
  */
 export function scheduleFromConfig(saved: unknown, where = 'learningRate'): LearningRateSchedule {
   const s = saved as Partial<ScheduleConfig> | null;
-  if (typeof s !== 'object' || s === null || typeof s.className !== 'string' || typeof s.config !== 'object' || s.config === null) {
-    throw new ValueError(`${where}: expected a number or a schedule's { className, config }, got ${JSON.stringify(saved)}.`);
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.className !== 'string' ||
+    typeof s.config !== 'object' ||
+    s.config === null
+  ) {
+    throw new ValueError(
+      `${where}: expected a number or a schedule's { className, config }, got ${JSON.stringify(saved)}.`,
+    );
   }
   if (!Object.hasOwn(SCHEDULES, s.className)) {
-    throw new ValueError(`${where}: unknown schedule '${s.className}'; expected one of ${Object.keys(SCHEDULES).map((k) => `'${k}'`).join(', ')}.`);
+    throw new ValueError(
+      `${where}: unknown schedule '${s.className}'; expected one of ${Object.keys(SCHEDULES)
+        .map((k) => `'${k}'`)
+        .join(', ')}.`,
+    );
   }
   return new SCHEDULES[s.className](s.config as never);
 }

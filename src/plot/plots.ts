@@ -15,18 +15,28 @@ import { History } from '../training/callbacks.js';
 import { confusionMatrix, perClass } from '../metrics/classification.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Plot, renderSpec } from './render.js';
-import { classMetricsSpec, confusionSpec, curvesSpec, imageGridSpec, probabilitiesSpec, type CurveRow, type GridCell } from './specs.js';
+import {
+  classMetricsSpec,
+  confusionSpec,
+  curvesSpec,
+  imageGridSpec,
+  probabilitiesSpec,
+  type CurveRow,
+  type GridCell,
+} from './specs.js';
 
 export { Plot };
 
 /** Labels as a Tensor of integers or a plain array. */
 export type Labels = Tensor | ArrayLike<number>;
 
-const valuesOf = (x: Labels): ArrayLike<number> => ('shape' in x && 'data' in x ? (x as Tensor).data : (x as ArrayLike<number>));
+const valuesOf = (x: Labels): ArrayLike<number> =>
+  'shape' in x && 'data' in x ? (x).data : (x);
 
 /** Checks `title`, `width` and `height`, the options every plot takes. */
 function checkFrame(where: string, o: { title?: unknown; width?: unknown; height?: unknown }): void {
-  if (o.title !== undefined && typeof o.title !== 'string') throw new ValueError(`${where}: title must be a string, got ${typeof o.title}.`);
+  if (o.title !== undefined && typeof o.title !== 'string')
+    throw new ValueError(`${where}: title must be a string, got ${typeof o.title}.`);
   if (o.width !== undefined) checkInt(where, 'width', o.width, 50);
   if (o.height !== undefined) checkInt(where, 'height', o.height, 50);
 }
@@ -34,9 +44,11 @@ function checkFrame(where: string, o: { title?: unknown; width?: unknown; height
 /** Class labels: integers in [0, classes), as many as `n` when given. */
 function checkLabels(where: string, what: string, x: Labels, n?: number): ArrayLike<number> {
   const v = valuesOf(x);
-  if (n !== undefined && v.length !== n) throw new ShapeError(`${where}: ${what} has ${v.length} labels, expected ${n} (one per image).`);
+  if (n !== undefined && v.length !== n)
+    throw new ShapeError(`${where}: ${what} has ${v.length} labels, expected ${n} (one per image).`);
   for (let i = 0; i < v.length; i++) {
-    if (!(Number.isInteger(v[i]) && v[i] >= 0)) throw new ValueError(`${where}: ${what}[${i}] is ${v[i]}; labels must be integers ≥ 0.`);
+    if (!(Number.isInteger(v[i]) && v[i] >= 0))
+      throw new ValueError(`${where}: ${what}[${i}] is ${v[i]}; labels must be integers ≥ 0.`);
   }
   return v;
 }
@@ -68,22 +80,37 @@ export interface PlotHistoryOptions {
  * await (await plotHistory(history, { metrics: ['loss', 'accuracy'] })).save('curves.png');
  * ```
  */
-export async function plotHistory(history: History | Record<string, number[]>, options: PlotHistoryOptions = {}): Promise<Plot> {
+export async function plotHistory(
+  history: History | Record<string, number[]>,
+  options: PlotHistoryOptions = {},
+): Promise<Plot> {
   checkKeys('plotHistory', options, ['metrics', 'title', 'width', 'height']);
   checkFrame('plotHistory', options);
-  const wrong = () => new ValueError('plotHistory: history must be a History (what fit resolves to) or a record of per-epoch arrays.');
+  const wrong = () =>
+    new ValueError('plotHistory: history must be a History (what fit resolves to) or a record of per-epoch arrays.');
   if (typeof history !== 'object' || history === null) throw wrong();
   const h = history instanceof History ? history.history : history;
   if (typeof h !== 'object' || h === null || Array.isArray(h)) throw wrong();
-  const recorded = Object.keys(h).filter((k) => !k.startsWith('val_') && k !== 'lr' && Array.isArray(h[k]) && h[k].length > 0);
+  const recorded = Object.keys(h).filter(
+    (k) => !k.startsWith('val_') && k !== 'lr' && Array.isArray(h[k]) && h[k].length > 0,
+  );
   const varies = (k: string) => h[k].some((v) => v !== h[k][0]);
   const metrics = options.metrics ?? recorded.filter((k) => k !== 'learning_rate' || varies(k));
-  if (!Array.isArray(metrics) || metrics.length === 0) throw new ValueError(`plotHistory: metrics must be a non-empty array of names; the history has ${recorded.join(', ') || 'nothing'}.`);
+  if (!Array.isArray(metrics) || metrics.length === 0)
+    throw new ValueError(
+      `plotHistory: metrics must be a non-empty array of names; the history has ${recorded.join(', ') || 'nothing'}.`,
+    );
   const rows: CurveRow[] = [];
   let epochs = 1;
   for (const m of metrics) {
-    if (!Array.isArray(h[m]) || h[m].length === 0) throw new ValueError(`plotHistory: metrics names '${m}', which the history does not have; it has ${recorded.join(', ') || 'nothing'}.`);
-    for (const [series, values] of [['training', h[m]], ['validation', h[`val_${m}`]]] as const) {
+    if (!Array.isArray(h[m]) || h[m].length === 0)
+      throw new ValueError(
+        `plotHistory: metrics names '${m}', which the history does not have; it has ${recorded.join(', ') || 'nothing'}.`,
+      );
+    for (const [series, values] of [
+      ['training', h[m]],
+      ['validation', h[`val_${m}`]],
+    ] as const) {
       values?.forEach((y, i) => Number.isFinite(y) && rows.push({ panel: m, series, x: i + 1, y, dot: true }));
       epochs = Math.max(epochs, values?.length ?? 0);
     }
@@ -97,7 +124,10 @@ export async function plotHistory(history: History | Record<string, number[]>, o
 export interface PlotDigitsOptions {
   /** The predicted digit of each image: shown under it, in red where it differs from the label. */
   predictions?: Labels;
-  /** The model's probabilities [n, classes]: the two most probable digits go under each image (and the predictions, if not given). */
+  /**
+   * The model's probabilities [n, classes]: the two most probable digits go under each image (and the predictions, if
+   * not given).
+   */
   probabilities?: Tensor;
   /** Images per row (default: a square grid, at most 10). */
   columns?: number;
@@ -109,8 +139,14 @@ export interface PlotDigitsOptions {
 /** The images of a [n, h, w], [n, h, w, 1] or [n, h·w] tensor (square), as [n, side] and gray values in [0, 1]. */
 function grayImages(images: Tensor): { n: number; side: number; at: (i: number, j: number) => number } {
   const s = images.shape;
-  const ok = (s.length === 3 && s[1] === s[2]) || (s.length === 4 && s[1] === s[2] && s[3] === 1) || (s.length === 2 && Number.isInteger(Math.sqrt(s[1])));
-  if (!ok || s[0] === 0) throw new ShapeError(`plotDigits: images must be square gray images [n, h, h], [n, h, h, 1] or [n, h·h] with n ≥ 1, got ${formatShape(s)}.`);
+  const ok =
+    (s.length === 3 && s[1] === s[2]) ||
+    (s.length === 4 && s[1] === s[2] && s[3] === 1) ||
+    (s.length === 2 && Number.isInteger(Math.sqrt(s[1])));
+  if (!ok || s[0] === 0)
+    throw new ShapeError(
+      `plotDigits: images must be square gray images [n, h, h], [n, h, h, 1] or [n, h·h] with n ≥ 1, got ${formatShape(s)}.`,
+    );
   const side = s.length === 2 ? Math.sqrt(s[1]) : s[1];
   const d = images.data;
   // Bytes (0–255) or floats in [0, 1], as loadMnist and x.div(255) give them.
@@ -125,7 +161,9 @@ const percent = (p: number): string => (p > 0 && p < 0.005 ? '<1%' : `${(100 * p
 
 /** The `k` most probable classes of a row, most probable first. */
 function topK(row: ArrayLike<number>, k: number): number[] {
-  return Array.from(row, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
+  return Array.from(row, (_, c) => c)
+    .sort((a, b) => row[b] - row[a])
+    .slice(0, k);
 }
 
 /**
@@ -143,19 +181,33 @@ function topK(row: ArrayLike<number>, k: number): number[] {
  * await (await plotDigits(xTest.slice(0, 25), yTest.slice(0, 25), { probabilities })).save('predicted.svg');
  * ```
  */
-export async function plotDigits(images: Tensor, labels?: Labels | null, options: PlotDigitsOptions = {}): Promise<Plot> {
+export async function plotDigits(
+  images: Tensor,
+  labels?: Labels | null,
+  options: PlotDigitsOptions = {},
+): Promise<Plot> {
   checkKeys('plotDigits', options, ['predictions', 'probabilities', 'columns', 'title', 'pixels']);
   checkFrame('plotDigits', options);
   const g = grayImages(images);
   const truth = labels == null ? undefined : checkLabels('plotDigits', 'labels', labels, g.n);
   const probs = options.probabilities;
   if (probs !== undefined && !(probs.shape.length === 2 && probs.shape[0] === g.n)) {
-    throw new ShapeError(`plotDigits: probabilities must be [${g.n}, classes], one row per image, got ${formatShape(probs.shape)}.`);
+    throw new ShapeError(
+      `plotDigits: probabilities must be [${g.n}, classes], one row per image, got ${formatShape(probs.shape)}.`,
+    );
   }
   const k = probs?.shape[1] ?? 0;
   const rowOf = (i: number) => probs!.data.subarray(i * k, (i + 1) * k);
-  const predicted = options.predictions !== undefined ? checkLabels('plotDigits', 'predictions', options.predictions, g.n) : probs ? Array.from({ length: g.n }, (_, i) => topK(rowOf(i), 1)[0]) : undefined;
-  const columns = options.columns === undefined ? Math.min(10, Math.ceil(Math.sqrt(g.n))) : checkInt('plotDigits', 'columns', options.columns, 1);
+  const predicted =
+    options.predictions !== undefined
+      ? checkLabels('plotDigits', 'predictions', options.predictions, g.n)
+      : probs
+        ? Array.from({ length: g.n }, (_, i) => topK(rowOf(i), 1)[0])
+        : undefined;
+  const columns =
+    options.columns === undefined
+      ? Math.min(10, Math.ceil(Math.sqrt(g.n)))
+      : checkInt('plotDigits', 'columns', options.columns, 1);
   const pixels = options.pixels === undefined ? 2 * g.side : checkInt('plotDigits', 'pixels', options.pixels, g.side);
 
   const cells: GridCell[] = [];
@@ -167,7 +219,12 @@ export async function plotDigits(images: Tensor, labels?: Labels | null, options
     const p = predicted?.[i];
     const wrong = p !== undefined && t !== undefined && p !== t;
     const caption = [p === undefined ? (t === undefined ? '' : String(t)) : wrong ? `${p} (true ${t})` : String(p)];
-    if (probs) caption.push(topK(rowOf(i), 2).map((c) => `${c}: ${percent(rowOf(i)[c])}`).join('  '));
+    if (probs)
+      caption.push(
+        topK(rowOf(i), 2)
+          .map((c) => `${c}: ${percent(rowOf(i)[c])}`)
+          .join('  '),
+      );
     cells.push({ url, caption, wrong });
   }
   return renderSpec(imageGridSpec({ cells, columns, title: options.title, pixels }));
@@ -185,16 +242,22 @@ export async function plotDigits(images: Tensor, labels?: Labels | null, options
  * await (await plotProbabilities(probs, { title: 'test digit 0' })).save('probabilities.png');
  * ```
  */
-export async function plotProbabilities(probs: Tensor | ArrayLike<number>, options: { title?: string; width?: number; height?: number } = {}): Promise<Plot> {
+export async function plotProbabilities(
+  probs: Tensor | ArrayLike<number>,
+  options: { title?: string; width?: number; height?: number } = {},
+): Promise<Plot> {
   checkKeys('plotProbabilities', options, ['title', 'width', 'height']);
   checkFrame('plotProbabilities', options);
-  const shape = 'shape' in probs && 'data' in probs ? (probs as Tensor).shape : [probs.length];
+  const shape = 'shape' in probs && 'data' in probs ? (probs).shape : [probs.length];
   if (!(shape.length === 1 || (shape.length === 2 && shape[0] === 1)) || shape[shape.length - 1] < 2) {
-    throw new ShapeError(`plotProbabilities: probs must be one image's probabilities, [classes] or [1, classes] with classes ≥ 2, got ${formatShape(shape)}.`);
+    throw new ShapeError(
+      `plotProbabilities: probs must be one image's probabilities, [classes] or [1, classes] with classes ≥ 2, got ${formatShape(shape)}.`,
+    );
   }
-  const p = Array.from(valuesOf(probs as Labels));
+  const p = Array.from(valuesOf(probs));
   const bad = p.findIndex((v) => !(v >= 0 && v <= 1));
-  if (bad >= 0) throw new ValueError(`plotProbabilities: probs[${bad}] is ${p[bad]}; probabilities must lie in [0, 1].`);
+  if (bad >= 0)
+    throw new ValueError(`plotProbabilities: probs[${bad}] is ${p[bad]}; probabilities must lie in [0, 1].`);
   return renderSpec(probabilitiesSpec({ probabilities: p, ...options }));
 }
 
@@ -214,8 +277,10 @@ function confusionOf(where: string, yTrue: Labels, yPred: Labels, options: PlotL
   const p = checkLabels(where, 'yPred', yPred, t.length);
   let top = 0;
   for (let i = 0; i < t.length; i++) top = Math.max(top, t[i], p[i]);
-  const classes = options.classes === undefined ? Math.max(10, top + 1) : checkInt(where, 'classes', options.classes, 2);
-  if (top >= classes) throw new ValueError(`${where}: a label is ${top}, but classes is ${classes}; labels must be below it.`);
+  const classes =
+    options.classes === undefined ? Math.max(10, top + 1) : checkInt(where, 'classes', options.classes, 2);
+  if (top >= classes)
+    throw new ValueError(`${where}: a label is ${top}, but classes is ${classes}; labels must be below it.`);
   return confusionMatrix(t, p, classes);
 }
 
@@ -230,7 +295,9 @@ function confusionOf(where: string, yTrue: Labels, yPred: Labels, options: PlotL
  * ```
  */
 export async function plotConfusion(yTrue: Labels, yPred: Labels, options: PlotLabelsOptions = {}): Promise<Plot> {
-  return renderSpec(confusionSpec({ matrix: confusionOf('plotConfusion', yTrue, yPred, options), title: options.title }));
+  return renderSpec(
+    confusionSpec({ matrix: confusionOf('plotConfusion', yTrue, yPred, options), title: options.title }),
+  );
 }
 
 /**
@@ -244,5 +311,11 @@ export async function plotConfusion(yTrue: Labels, yPred: Labels, options: PlotL
  */
 export async function plotClassMetrics(yTrue: Labels, yPred: Labels, options: PlotLabelsOptions = {}): Promise<Plot> {
   const figures = perClass(confusionOf('plotClassMetrics', yTrue, yPred, options));
-  return renderSpec(classMetricsSpec({ precision: figures.map((f) => f.precision), recall: figures.map((f) => f.recall), title: options.title }));
+  return renderSpec(
+    classMetricsSpec({
+      precision: figures.map((f) => f.precision),
+      recall: figures.map((f) => f.recall),
+      title: options.title,
+    }),
+  );
 }

@@ -45,15 +45,20 @@ export class Plot {
   async toPng(options: { scale?: number } = {}): Promise<Uint8Array> {
     checkKeys('toPng', options, ['scale']);
     const { scale = 2 } = options;
-    if (!(typeof scale === 'number' && scale > 0 && scale <= 8)) throw new ValueError(`toPng: scale must be a number in (0, 8], got ${String(scale)}.`);
+    if (!(typeof scale === 'number' && scale > 0 && scale <= 8))
+      throw new ValueError(`toPng: scale must be a number in (0, 8], got ${String(scale)}.`);
     return rasterize(this.svg, scale);
   }
 
-  /** Writes the chart to `path` (atomically), as SVG or PNG by the extension (`.svg`, `.png`); resolves to the path. A path that cannot be written is a FileError. */
+  /**
+   * Writes the chart to `path` (atomically), as SVG or PNG by the extension (`.svg`, `.png`); resolves to the path. A
+   * path that cannot be written is a FileError.
+   */
   async save(path: string, options: { scale?: number } = {}): Promise<string> {
     checkKeys('save', options, ['scale']);
     const ext = extname(path).toLowerCase();
-    if (ext !== '.svg' && ext !== '.png') throw new ValueError(`save: path must end in .svg or .png, got ${JSON.stringify(path)}.`);
+    if (ext !== '.svg' && ext !== '.png')
+      throw new ValueError(`save: path must end in .svg or .png, got ${JSON.stringify(path)}.`);
     writeFileAtomic(path, ext === '.svg' ? new TextEncoder().encode(this.svg) : await this.toPng(options));
     return path;
   }
@@ -70,9 +75,16 @@ export class Plot {
 export async function compileSpec(spec: VlSpec): Promise<import('vega').Spec> {
   const { compile } = await import('vega-lite');
   const warnings: string[] = [];
-  const logger = { level: () => logger, error: (...m: unknown[]) => void warnings.push(m.join(' ')), warn: (...m: unknown[]) => void warnings.push(m.join(' ')), info: () => logger, debug: () => logger };
+  const logger = {
+    level: () => logger,
+    error: (...m: unknown[]) => void warnings.push(m.join(' ')),
+    warn: (...m: unknown[]) => void warnings.push(m.join(' ')),
+    info: () => logger,
+    debug: () => logger,
+  };
   const compiled = compile(spec as unknown as Parameters<typeof compile>[0], { logger: logger as never }).spec;
-  if (warnings.length > 0) throw new Error(`plot: the chart's spec is faulty (a bug in mnist-nn): ${warnings.join('; ')}`);
+  if (warnings.length > 0)
+    throw new Error(`plot: the chart's spec is faulty (a bug in mnist-nn): ${warnings.join('; ')}`);
   return compiled;
 }
 
@@ -103,7 +115,9 @@ function loadResvg(): NonNullable<typeof resvg> {
   resvg ??= (async () => {
     const { initWasm, Resvg } = await import('@resvg/resvg-wasm');
     await initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
-    const fonts = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`))));
+    const fonts = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map(
+      (f) => new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${f}`))),
+    );
     return { Resvg, fonts };
   })();
   return resvg;
@@ -113,12 +127,20 @@ async function rasterize(svg: string, scale: number): Promise<Uint8Array> {
   const { Resvg, fonts } = await loadResvg();
   // Vega asks browsers for unsmoothed images with `optimizeSpeed` then `pixelated`; resvg knows only
   // the first and would let the unknown second one turn smoothing back on.
-  const r = new Resvg(svg.replaceAll('image-rendering: optimizeSpeed; image-rendering: pixelated;', 'image-rendering: optimizeSpeed;'), {
-    // Only the shipped font: system fonts would make the PNG differ from machine to machine.
-    font: { fontBuffers: fonts, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
-    fitTo: { mode: 'zoom', value: scale },
-    background: 'white',
-  });
+  const r = new Resvg(
+    svg.replaceAll('image-rendering: optimizeSpeed; image-rendering: pixelated;', 'image-rendering: optimizeSpeed;'),
+    {
+      // Only the shipped font: system fonts would make the PNG differ from machine to machine.
+      font: {
+        fontBuffers: fonts,
+        loadSystemFonts: false,
+        defaultFontFamily: 'DejaVu Sans',
+        sansSerifFamily: 'DejaVu Sans',
+      },
+      fitTo: { mode: 'zoom', value: scale },
+      background: 'white',
+    },
+  );
   try {
     const image = r.render();
     const png = image.asPng();

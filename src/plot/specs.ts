@@ -7,7 +7,10 @@
  * to the PNG renderer by the dejavu-fonts-ttf package), the tab10 colours, white background.
  */
 
-/** A Vega-Lite spec, as JSON. Checked when compiled: vega-lite's warnings are errors (render.ts), and a test renders every chart. */
+/**
+ * A Vega-Lite spec, as JSON. Checked when compiled: vega-lite's warnings are errors (render.ts), and a test renders
+ * every chart.
+ */
 export type VlSpec = Record<string, unknown>;
 
 /**
@@ -27,7 +30,18 @@ export const FONT = 'DejaVu Sans, Verdana, Arial, sans-serif';
  * const [training, validation] = TAB10; // '#1f77b4', '#ff7f0e'
  * ```
  */
-export const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const TAB10 = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const INK = '#222222';
 const MUTED = '#555555';
 const WRONG = '#d62728';
@@ -46,14 +60,25 @@ export const CONFIG = {
   padding: 8,
   view: { stroke: '#bbbbbb' },
   title: { fontSize: 14, fontWeight: 'normal', color: INK, anchor: 'middle', offset: 8 },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelColor: INK, titleColor: INK, gridColor: '#e6e6e6', domainColor: '#888888', tickColor: '#888888' },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    labelColor: INK,
+    titleColor: INK,
+    gridColor: '#e6e6e6',
+    domainColor: '#888888',
+    tickColor: '#888888',
+  },
   header: { labelFontSize: 12, titleFontSize: 12 },
   legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', labelColor: INK, symbolStrokeWidth: 2 },
   range: { category: TAB10 },
   text: { color: INK },
 };
 
-/** What every chart's spec starts with: the schema, the shared look (`config`, amended where a chart needs), the title. */
+/**
+ * What every chart's spec starts with: the schema, the shared look (`config`, amended where a chart needs), the title.
+ */
 function chart(title: string | undefined, config: Record<string, unknown> = CONFIG): VlSpec {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config, ...(title ? { title } : {}) };
 }
@@ -102,8 +127,20 @@ export function curvesSpec(o: CurvesOptions): VlSpec {
   const height = o.height ?? 220;
   const data = o.rows ? { values: o.rows } : { name: 'curves' };
   // The axis's end is a parameter, `xmax`, so a live chart can set it (the epochs planned) without a new spec.
-  const x = { field: 'x', type: 'quantitative', title: 'epoch', scale: { domainMin: o.xDomain[0], domainMax: { expr: 'xmax' }, nice: false }, axis: { tickMinStep: 1, format: 'd' } };
-  const color = { field: 'series', type: 'nominal', title: null, sort: ['training', 'validation'], legend: { orient: 'top', direction: 'horizontal', symbolType: 'stroke' } };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: 'epoch',
+    scale: { domainMin: o.xDomain[0], domainMax: { expr: 'xmax' }, nice: false },
+    axis: { tickMinStep: 1, format: 'd' },
+  };
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    sort: ['training', 'validation'],
+    legend: { orient: 'top', direction: 'horizontal', symbolType: 'stroke' },
+  };
   const panel = (name: string): VlSpec => ({
     width,
     height,
@@ -140,7 +177,12 @@ export function curvesSpec(o: CurvesOptions): VlSpec {
  * const spec = probabilitiesSpec({ probabilities: [0.01, 0.9, 0.09], title: 'test digit 0' });
  * ```
  */
-export function probabilitiesSpec(o: { probabilities: number[]; title?: string; width?: number; height?: number }): VlSpec {
+export function probabilitiesSpec(o: {
+  probabilities: number[];
+  title?: string;
+  width?: number;
+  height?: number;
+}): VlSpec {
   const p = o.probabilities;
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
@@ -155,8 +197,14 @@ export function probabilitiesSpec(o: { probabilities: number[]; title?: string; 
       y: { field: 'probability', type: 'quantitative', title: 'probability', scale: { domain: [0, 1] } },
     },
     layer: [
-      { mark: { type: 'bar', width: { band: 0.7 } }, encoding: { color: { condition: { test: 'datum.top', value: TAB10[0] }, value: '#a6c8e4' } } },
-      { mark: { type: 'text', dy: -6, fontSize: 10, color: MUTED }, encoding: { text: { field: 'probability', type: 'quantitative', format: '.2f' } } },
+      {
+        mark: { type: 'bar', width: { band: 0.7 } },
+        encoding: { color: { condition: { test: 'datum.top', value: TAB10[0] }, value: '#a6c8e4' } },
+      },
+      {
+        mark: { type: 'text', dy: -6, fontSize: 10, color: MUTED },
+        encoding: { text: { field: 'probability', type: 'quantitative', format: '.2f' } },
+      },
     ],
   };
 }
@@ -169,7 +217,13 @@ export function probabilitiesSpec(o: { probabilities: number[]; title?: string; 
  * const spec = classMetricsSpec({ precision: [0.99, 0.98], recall: [0.97, 0.99] });
  * ```
  */
-export function classMetricsSpec(o: { precision: number[]; recall: number[]; title?: string; width?: number; height?: number }): VlSpec {
+export function classMetricsSpec(o: {
+  precision: number[];
+  recall: number[];
+  title?: string;
+  width?: number;
+  height?: number;
+}): VlSpec {
   const values = o.precision.flatMap((p, c) => [
     { digit: String(c), measure: 'precision', value: p },
     { digit: String(c), measure: 'recall', value: o.recall[c] },
@@ -185,8 +239,19 @@ export function classMetricsSpec(o: { precision: number[]; recall: number[]; tit
     encoding: {
       x: { field: 'digit', type: 'ordinal', title: 'digit', sort: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'measure', sort: ['precision', 'recall'] },
-      y: { field: 'value', type: 'quantitative', title: floor > 0 ? `value (axis from ${floor})` : 'value', scale: { domain: [floor, 1] } },
-      color: { field: 'measure', type: 'nominal', title: null, sort: ['precision', 'recall'], legend: { orient: 'top', direction: 'horizontal' } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: floor > 0 ? `value (axis from ${floor})` : 'value',
+        scale: { domain: [floor, 1] },
+      },
+      color: {
+        field: 'measure',
+        type: 'nominal',
+        title: null,
+        sort: ['precision', 'recall'],
+        legend: { orient: 'top', direction: 'horizontal' },
+      },
     },
     layer: [{ mark: { type: 'bar', clip: true } }],
   };
@@ -204,7 +269,9 @@ export function classMetricsSpec(o: { precision: number[]; recall: number[]; tit
  */
 export function confusionSpec(o: { matrix: number[][]; title?: string; cell?: number }): VlSpec {
   const k = o.matrix.length;
-  const values = o.matrix.flatMap((row, t) => row.map((count, p) => ({ true: String(t), predicted: String(p), count })));
+  const values = o.matrix.flatMap((row, t) =>
+    row.map((count, p) => ({ true: String(t), predicted: String(p), count })),
+  );
   const max = Math.max(1, ...values.map((v) => v.count));
   const size = (o.cell ?? 40) * k;
   return {
@@ -213,11 +280,22 @@ export function confusionSpec(o: { matrix: number[][]; title?: string; cell?: nu
     height: size,
     data: { values },
     encoding: {
-      x: { field: 'predicted', type: 'ordinal', title: 'predicted', sort: null, axis: { orient: 'top', labelAngle: 0 } },
+      x: {
+        field: 'predicted',
+        type: 'ordinal',
+        title: 'predicted',
+        sort: null,
+        axis: { orient: 'top', labelAngle: 0 },
+      },
       y: { field: 'true', type: 'ordinal', title: 'true', sort: null },
     },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domain: [0, max] }, title: 'count' } } },
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues', domain: [0, max] }, title: 'count' },
+        },
+      },
       {
         mark: { type: 'text', fontSize: k > 12 ? 8 : 11 },
         encoding: {
@@ -273,12 +351,26 @@ export function imageGridSpec(o: { cells: GridCell[]; columns: number; title?: s
     height: rows * cellH,
     data: { values },
     encoding: {
-      x: { field: 'cx', type: 'quantitative', scale: { domain: [0, o.columns * cellW], nice: false, zero: true }, axis: null },
+      x: {
+        field: 'cx',
+        type: 'quantitative',
+        scale: { domain: [0, o.columns * cellW], nice: false, zero: true },
+        axis: null,
+      },
     },
     layer: [
       {
         // aria off: Vega would otherwise repeat each image's data URL in its label.
-        mark: { type: 'image', width: side, height: side, align: 'center', baseline: 'top', smooth: false, aspect: false, aria: false },
+        mark: {
+          type: 'image',
+          width: side,
+          height: side,
+          align: 'center',
+          baseline: 'top',
+          smooth: false,
+          aspect: false,
+          aria: false,
+        },
         encoding: { url: { field: 'url', type: 'nominal' }, y: { field: 'top', ...y } },
       },
       {

@@ -16,8 +16,12 @@ export interface Regularizer {
 }
 
 function make(l1: number, l2: number): Regularizer {
-  for (const [name, v] of [['l1', l1], ['l2', l2]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`regularizers: ${name} must be a finite number ≥ 0, got ${String(v)}.`);
+  for (const [name, v] of [
+    ['l1', l1],
+    ['l2', l2],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new ValueError(`regularizers: ${name} must be a finite number ≥ 0, got ${String(v)}.`);
   }
   return {
     l1,
@@ -56,19 +60,29 @@ export type RegularizerOption = Regularizer | RegularizerConfig | 'l1' | 'l2' | 
  * getRegularizer({ l1: 0, l2: 1e-4 }, 'my layer'); // l2(1e-4)
  * ```
  */
-export function getRegularizer(r: Regularizer | RegularizerConfig | string | null | undefined, where: string): Regularizer | undefined {
+export function getRegularizer(
+  r: Regularizer | RegularizerConfig | string | null | undefined,
+  where: string,
+): Regularizer | undefined {
   if (r === undefined || r === null) return undefined;
   if (typeof r === 'string') {
     const key = r.replace(/_/g, '').toLowerCase();
     if (key === 'l1') return regularizers.l1();
     if (key === 'l2') return regularizers.l2();
     if (key === 'l1l2') return regularizers.l1l2();
-  } else if (typeof r === 'object' && 'penalty' in r && typeof r.penalty === 'function' && typeof r.addGrad === 'function') {
+  } else if (
+    typeof r === 'object' &&
+    'penalty' in r &&
+    typeof r.penalty === 'function' &&
+    typeof r.addGrad === 'function'
+  ) {
     return r;
   } else if (typeof r === 'object' && Object.keys(r).every((k) => k === 'l1' || k === 'l2')) {
     return make(r.l1 ?? 0, r.l2 ?? 0);
   }
-  throw new ValueError(`${where}: a regularizer must be regularizers.l1/l2/l1l2(…) or 'l1', 'l2', 'l1_l2', got ${JSON.stringify(r)}.`);
+  throw new ValueError(
+    `${where}: a regularizer must be regularizers.l1/l2/l1l2(…) or 'l1', 'l2', 'l1_l2', got ${JSON.stringify(r)}.`,
+  );
 }
 
 /**
@@ -79,7 +93,9 @@ export function getRegularizer(r: Regularizer | RegularizerConfig | string | nul
  * regularizerToKeras({ l1: 0, l2: 1e-4 }); // { class_name: 'L1L2', config: { l1: 0, l2: 1e-4 } }
  * ```
  */
-export function regularizerToKeras(r: RegularizerConfig | undefined): { class_name: 'L1L2'; config: { l1: number; l2: number } } | null {
+export function regularizerToKeras(
+  r: RegularizerConfig | undefined,
+): { class_name: 'L1L2'; config: { l1: number; l2: number } } | null {
   return r ? { class_name: 'L1L2', config: { l1: r.l1 ?? 0, l2: r.l2 ?? 0 } } : null;
 }
 
@@ -95,7 +111,11 @@ export function regularizerToKeras(r: RegularizerConfig | undefined): { class_na
  * // { l1: 0, l2: 1e-4 }
  * ```
  */
-export function regularizerFromKeras(r: unknown, require: (ok: boolean, what: string) => void, what: string): RegularizerConfig | undefined {
+export function regularizerFromKeras(
+  r: unknown,
+  require: (ok: boolean, what: string) => void,
+  what: string,
+): RegularizerConfig | undefined {
   if (r === null || r === undefined) return undefined;
   if (typeof r === 'string') {
     const named = getRegularizer(['l1', 'l2', 'l1_l2'].includes(r) ? r : undefined, what);

@@ -1,4 +1,7 @@
-/** The training report as one HTML page: settings, figures, and the charts inline as SVG (crisp at any zoom, text selectable), each linking to its PNG beside the page. */
+/**
+ * The training report as one HTML page: settings, figures, and the charts inline as SVG (crisp at any zoom, text
+ * selectable), each linking to its PNG beside the page.
+ */
 import type { ClassFigures } from '../metrics/classification.js';
 
 /** What `mnist-nn train` writes to report.json. */
@@ -18,7 +21,10 @@ export interface TrainReport {
 
 /** Escapes text for HTML content and double-quoted attributes. */
 export function escapeHtml(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const fmt = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -53,18 +59,24 @@ export function inlineSvg(svg: string, prefix: string): string {
 export function renderReportHtml(r: TrainReport, charts: ReportFigure[]): string {
   const title = `mnist-nn: ${r.model} — test accuracy ${(100 * r.test.accuracy).toFixed(2)}%`;
   const h = r.history;
-  const settings = table(['setting', 'value'], [
-    ['model', `${r.model} (${r.description})`],
-    ...Object.entries(r.settings).map(([k, v]) => [k, v === null ? '–' : v]),
-    ['training samples', r.trainSamples],
-    ['validation samples', r.validationSamples],
-  ]);
-  const figures = table(['figure', 'value'], [
-    ['test accuracy', `${(100 * r.test.accuracy).toFixed(2)}%`],
-    ['test loss', fmt(r.test.loss)],
-    ['test samples', r.test.samples],
-    ['wall time', `${r.wallTimeSeconds.toFixed(1)} s`],
-  ]);
+  const settings = table(
+    ['setting', 'value'],
+    [
+      ['model', `${r.model} (${r.description})`],
+      ...Object.entries(r.settings).map(([k, v]) => [k, v === null ? '–' : v]),
+      ['training samples', r.trainSamples],
+      ['validation samples', r.validationSamples],
+    ],
+  );
+  const figures = table(
+    ['figure', 'value'],
+    [
+      ['test accuracy', `${(100 * r.test.accuracy).toFixed(2)}%`],
+      ['test loss', fmt(r.test.loss)],
+      ['test samples', r.test.samples],
+      ['wall time', `${r.wallTimeSeconds.toFixed(1)} s`],
+    ],
+  );
   const epochs = table(
     ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy'],
     h.epoch.map((e, i) => [e, fmt(h.loss[i]), fmt(h.accuracy[i]), fmt(h.val_loss?.[i]), fmt(h.val_accuracy?.[i])]),
@@ -74,7 +86,10 @@ export function renderReportHtml(r: TrainReport, charts: ReportFigure[]): string
     r.perClass.map((c) => [c.digit, fmt(c.precision), fmt(c.recall), fmt(c.f1), c.support]),
   );
   const figs = charts
-    .map((c) => `<figure id="${escapeHtml(c.name)}">\n${inlineSvg(c.svg, c.name)}\n<figcaption>${escapeHtml(c.caption)} (<a href="${escapeHtml(c.name)}.png">PNG</a>)</figcaption></figure>`)
+    .map(
+      (c) =>
+        `<figure id="${escapeHtml(c.name)}">\n${inlineSvg(c.svg, c.name)}\n<figcaption>${escapeHtml(c.caption)} (<a href="${escapeHtml(c.name)}.png">PNG</a>)</figcaption></figure>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">

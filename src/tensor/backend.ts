@@ -72,7 +72,9 @@ export function setBackend(name: string): void {
   }
   const k = registry.get(name);
   if (!k) {
-    throw new ValueError(`Unknown backend '${name}': expected one of ${[...new Set(['wasm', ...registry.keys()])].map((n) => `'${n}'`).join(', ')}.`);
+    throw new ValueError(
+      `Unknown backend '${name}': expected one of ${[...new Set(['wasm', ...registry.keys()])].map((n) => `'${n}'`).join(', ')}.`,
+    );
   }
   current = k;
 }
@@ -103,7 +105,10 @@ export function getBackend(): string {
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected an integer ≥ 1, got ${String(n)}.`);
   const w = wasmKernels();
-  if (!w) throw new ValueError(`setThreads: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
+  if (!w)
+    throw new ValueError(
+      `setThreads: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`,
+    );
   w.setThreads(n);
 }
 
@@ -153,7 +158,10 @@ export function getThreadTasks(): number[] {
 export function setFma(on: boolean): void {
   if (typeof on !== 'boolean') throw new ValueError(`setFma: expected true or false, got ${String(on)}.`);
   const w = wasmKernels();
-  if (!w) throw new ValueError(`setFma: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`);
+  if (!w)
+    throw new ValueError(
+      `setFma: the 'wasm' backend cannot run here: ${String((wasmError as Error)?.message ?? wasmError)}`,
+    );
   w.setFma(on);
 }
 

@@ -17,7 +17,9 @@ import { jsKernels, type FloatArray, type Kernels } from './kernels.js';
  */
 export function checkSeed(where: string, seed: unknown): void {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new ValueError(`${where}: seed must be an integer from 0 to 2^53 − 1, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}.`);
+    throw new ValueError(
+      `${where}: seed must be an integer from 0 to 2^53 − 1, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}.`,
+    );
   }
 }
 
@@ -83,7 +85,12 @@ export class Rng {
   setState(state: { words: number[]; spareNormal: number | null }): void {
     const words = state?.words;
     // A word may come as int32 or uint32 (the state's xors leave either): the same 32 bits.
-    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32) || words.every((w) => w === 0)) {
+    if (
+      !Array.isArray(words) ||
+      words.length !== 4 ||
+      !words.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32) ||
+      words.every((w) => w === 0)
+    ) {
       throw new ValueError(`Rng.setState: expected four 32-bit words, not all zero, got ${JSON.stringify(words)}.`);
     }
     const spare = state.spareNormal;

@@ -33,7 +33,9 @@ export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'uint8';
-  throw new ValueError(`Unsupported array type ${(data as object).constructor?.name}: expected Float32Array, Float64Array, Int32Array or Uint8Array.`);
+  throw new ValueError(
+    `Unsupported array type ${(data as object).constructor?.name}: expected Float32Array, Float64Array, Int32Array or Uint8Array.`,
+  );
 }
 
 /**
@@ -127,12 +129,16 @@ export class Tensor<D extends TypedArray = TypedArray> {
     if (free === 1) {
       const known = shapeSize(shape.filter((d) => d !== -1));
       if (known === 0 || this.size % known !== 0) {
-        throw new ShapeError(`Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
+        throw new ShapeError(
+          `Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`,
+        );
       }
       target = shape.map((d) => (d === -1 ? this.size / known : d));
     }
     if (shapeSize(target) !== this.size) {
-      throw new ShapeError(`Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
+      throw new ShapeError(
+        `Cannot reshape a tensor of shape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`,
+      );
     }
     return new Tensor<D>(this.data, target);
   }
@@ -160,7 +166,9 @@ export class Tensor<D extends TypedArray = TypedArray> {
     const row = n === 0 ? 0 : this.size / n;
     const shape = [indices.length, ...this.shape.slice(1)];
     if (out && (out.dtype !== this.dtype || !out.shape.every((d, i) => d === shape[i]) || out.rank !== shape.length)) {
-      throw new ShapeError(`gather: out must be a ${this.dtype} tensor of shape ${formatShape(shape)}, got ${out.dtype} ${formatShape(out.shape)}.`);
+      throw new ShapeError(
+        `gather: out must be a ${this.dtype} tensor of shape ${formatShape(shape)}, got ${out.dtype} ${formatShape(out.shape)}.`,
+      );
     }
     const dst = (out ?? new Tensor(new CTORS[this.dtype](indices.length * row), shape)) as Tensor<D>;
     for (let i = 0; i < indices.length; i++) {
@@ -223,7 +231,9 @@ export class Tensor<D extends TypedArray = TypedArray> {
   /** The element at the given indices, one per dimension. */
   get(...indices: number[]): number {
     if (indices.length !== this.rank) {
-      throw new ShapeError(`get: a tensor of shape ${formatShape(this.shape)} needs ${this.rank} indices, got ${indices.length}.`);
+      throw new ShapeError(
+        `get: a tensor of shape ${formatShape(this.shape)} needs ${this.rank} indices, got ${indices.length}.`,
+      );
     }
     let off = 0;
     for (let i = 0; i < indices.length; i++) {
@@ -377,7 +387,10 @@ function nestedShape(values: NestedArray): number[] {
   }
   const check = (v: NestedArray, depth: number, path: string): void => {
     if (depth === shape.length) {
-      if (Array.isArray(v)) throw new ShapeError(`tensor: nested arrays are ragged: ${path} is an array, where a number was expected (shape ${formatShape(shape)} from the first elements).`);
+      if (Array.isArray(v))
+        throw new ShapeError(
+          `tensor: nested arrays are ragged: ${path} is an array, where a number was expected (shape ${formatShape(shape)} from the first elements).`,
+        );
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
@@ -406,10 +419,12 @@ function nestedShape(values: NestedArray): number[] {
  */
 export function tensor(values: TypedArray | NestedArray, shape?: readonly number[], dtype?: DType): Tensor {
   if (dtype !== undefined && !Object.hasOwn(CTORS, dtype)) {
-    throw new ValueError(`tensor: dtype must be one of ${Object.keys(CTORS).join(', ')}, got ${JSON.stringify(dtype)}.`);
+    throw new ValueError(
+      `tensor: dtype must be one of ${Object.keys(CTORS).join(', ')}, got ${JSON.stringify(dtype)}.`,
+    );
   }
   if (ArrayBuffer.isView(values)) {
-    const data = values as TypedArray;
+    const data = values;
     const own = dtypeOf(data);
     const t = new Tensor(data, shape ?? [data.length]);
     return dtype === undefined || dtype === own ? t : t.cast(dtype);

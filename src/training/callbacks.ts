@@ -74,10 +74,16 @@ export function modelOf(model: CallbackModel | undefined, who: string): Callback
  * const better = improves('auto', 'val_loss');
  * better(0.3, 0.4, 0); // true: a loss that falls improves
  */
-export function improves(mode: 'auto' | 'min' | 'max', monitor: string, strict?: string): (current: number, best: number, minDelta: number) => boolean {
+export function improves(
+  mode: 'auto' | 'min' | 'max',
+  monitor: string,
+  strict?: string,
+): (current: number, best: number, minDelta: number) => boolean {
   const name = monitor.replace(/^val_/, '');
   if (strict && mode === 'auto' && name !== 'loss' && !/^(acc|accuracy|\w+_accuracy)$/.test(name)) {
-    throw new ValueError(`${strict}: cannot tell whether monitor '${monitor}' should fall or rise; pass mode: 'min' or mode: 'max'.`);
+    throw new ValueError(
+      `${strict}: cannot tell whether monitor '${monitor}' should fall or rise; pass mode: 'min' or mode: 'max'.`,
+    );
   }
   const max = mode === 'max' || (mode === 'auto' && /acc/.test(monitor));
   return max ? (c, b, d) => c - d > b : (c, b, d) => c + d < b;
@@ -172,7 +178,9 @@ export class EarlyStopping implements Callback {
  * new ModelCheckpoint({ filepath: 'out/ckpt-{epoch:02d}-{val_loss:.4f}.mnn', saveBestOnly: true });
  */
 export interface ModelCheckpointArgs {
-  /** Where to save; `{epoch}` (from 1, or `{epoch:02d}`) and any log key (`{val_loss}`, `{val_loss:.4f}`) are filled in. */
+  /**
+   * Where to save; `{epoch}` (from 1, or `{epoch:02d}`) and any log key (`{val_loss}`, `{val_loss:.4f}`) are filled in.
+   */
   filepath: string;
   /** Default 'val_loss'. */
   monitor?: string;
@@ -210,18 +218,21 @@ export class ModelCheckpoint implements Callback {
       this.best = v;
     }
     // Python's format fields as Keras fills them: {epoch}, {epoch:02d}, {val_loss}, {val_loss:.4f}.
-    const path = this.args.filepath.replace(/\{(\w+)(?::(?:0(\d+)d|\.(\d+)f))?\}/g, (whole, key: string, width?: string, digits?: string) => {
-      const value = key === 'epoch' ? epoch + 1 : logs[key];
-      if (value === undefined) {
-        // As Keras: a field the logs lack is an error, not a file literally named after the field.
-        throw new ValueError(
-          `ModelCheckpoint: the filepath ${JSON.stringify(this.args.filepath)} has ${whole}, but epoch ${epoch + 1}'s logs have only ${Object.keys(logs).join(', ')}` +
-            (key.startsWith('val_') ? ' (val_ figures need validationData or validationSplit).' : '.'),
-        );
-      }
-      if (digits !== undefined) return value.toFixed(Number(digits));
-      return width !== undefined ? String(value).padStart(Number(width), '0') : String(value);
-    });
+    const path = this.args.filepath.replace(
+      /\{(\w+)(?::(?:0(\d+)d|\.(\d+)f))?\}/g,
+      (whole, key: string, width?: string, digits?: string) => {
+        const value = key === 'epoch' ? epoch + 1 : logs[key];
+        if (value === undefined) {
+          // As Keras: a field the logs lack is an error, not a file literally named after the field.
+          throw new ValueError(
+            `ModelCheckpoint: the filepath ${JSON.stringify(this.args.filepath)} has ${whole}, but epoch ${epoch + 1}'s logs have only ${Object.keys(logs).join(', ')}` +
+              (key.startsWith('val_') ? ' (val_ figures need validationData or validationSplit).' : '.'),
+          );
+        }
+        if (digits !== undefined) return value.toFixed(Number(digits));
+        return width !== undefined ? String(value).padStart(Number(width), '0') : String(value);
+      },
+    );
     await modelOf(this.model, 'ModelCheckpoint').save(path);
   }
 }
@@ -263,15 +274,21 @@ export interface ProgressOutput {
 }
 
 function defaultOut(): ProgressOutput {
-  const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } } }).process?.stdout;
+  const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } } }).process
+    ?.stdout;
   if (stdout) {
-    return { live: !!stdout.isTTY, write: (l) => void stdout.write(`${l}\n`), rewrite: (l) => void stdout.write(`\r${l}\x1b[K`) };
+    return {
+      live: !!stdout.isTTY,
+      write: (l) => void stdout.write(`${l}\n`),
+      rewrite: (l) => void stdout.write(`\r${l}\x1b[K`),
+    };
   }
   return { live: false, write: (l) => console.log(l), rewrite: () => {} };
 }
 
 function formatDuration(seconds: number): string {
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  if (seconds >= 3600)
+    return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   if (seconds >= 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   return `${Math.round(seconds)}s`;
 }
@@ -292,7 +309,8 @@ const formatLogs = (logs: Logs): string =>
 /**
  * Keras's progress output. verbose 1: `Epoch 3/10` then a bar, redrawn live on a terminal with the
  * ETA and running loss and accuracy, finished as
- * `1500/1500 [==============================] - 3s 2ms/step - loss: 0.0852 - accuracy: 0.9745 - val_loss: … - val_accuracy: …`.
+ * `1500/1500 [==============================] - 3s 2ms/step - loss: 0.0852 - accuracy: 0.9745 - val_loss: … -
+ * val_accuracy: …`.
  * verbose 2: one line per epoch, `1500/1500 - 3s - loss: … - 3s/epoch - 2ms/step`.
  * fit adds one when `verbose` is 1 or 2; give one to a loop of your own, with an output of your own.
  * @example
@@ -346,7 +364,10 @@ export class ProgbarLogger implements Callback {
   private bar(done: number): string {
     const width = 30;
     const filled = Math.floor((width * done) / this.steps);
-    const body = done >= this.steps ? '='.repeat(width) : `${'='.repeat(Math.max(0, filled - 1))}>${'.'.repeat(width - Math.max(filled, 1))}`;
+    const body =
+      done >= this.steps
+        ? '='.repeat(width)
+        : `${'='.repeat(Math.max(0, filled - 1))}>${'.'.repeat(width - Math.max(filled, 1))}`;
     return `[${body}]`;
   }
 }

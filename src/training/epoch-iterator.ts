@@ -124,7 +124,7 @@ export class EpochIterator {
         continue;
       }
       const idx = order.subarray(lo, hi);
-      const xb = x.gather(idx, this.buffer.take([hi - lo, ...x.shape.slice(1)], x.dtype as FloatDType)) as FloatTensor;
+      const xb = x.gather(idx, this.buffer.take([hi - lo, ...x.shape.slice(1)], x.dtype as FloatDType));
       yield {
         index,
         size: hi - lo,

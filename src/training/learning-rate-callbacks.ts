@@ -42,7 +42,10 @@ export class LearningRateScheduler implements Callback {
     readonly schedule: (epoch: number, lr: number) => number,
     readonly verbose = 0,
   ) {
-    if (typeof schedule !== 'function') throw new ValueError(`LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${typeof schedule}.`);
+    if (typeof schedule !== 'function')
+      throw new ValueError(
+        `LearningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${typeof schedule}.`,
+      );
     checkInt('LearningRateScheduler', 'verbose', verbose, 0);
   }
 
@@ -58,7 +61,9 @@ export class LearningRateScheduler implements Callback {
     const opt = settableOptimizer(this.model, 'LearningRateScheduler');
     const lr: unknown = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-      throw new ValueError(`LearningRateScheduler: the schedule must return a finite number > 0, got ${String(lr)} for epoch ${epoch + 1}.`);
+      throw new ValueError(
+        `LearningRateScheduler: the schedule must return a finite number > 0, got ${String(lr)} for epoch ${epoch + 1}.`,
+      );
     }
     opt.learningRate = lr;
     log(this.verbose, `\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
@@ -122,19 +127,24 @@ export class ReduceLROnPlateau implements Callback {
     if (args === null) throw new ValueError(`${who}: options must be an object, got null.`);
     checkKeys(who, args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
     this.monitor = args.monitor ?? 'val_loss';
-    if (typeof this.monitor !== 'string') throw new ValueError(`${who}: monitor must be the name of a log, got ${String(this.monitor)}.`);
+    if (typeof this.monitor !== 'string')
+      throw new ValueError(`${who}: monitor must be the name of a log, got ${String(this.monitor)}.`);
     this.factor = args.factor ?? 0.1;
     if (typeof this.factor !== 'number' || !(this.factor > 0 && this.factor < 1)) {
-      throw new ValueError(`${who}: factor must be a number in (0, 1) (Keras does not support a factor ≥ 1), got ${String(this.factor)}.`);
+      throw new ValueError(
+        `${who}: factor must be a number in (0, 1) (Keras does not support a factor ≥ 1), got ${String(this.factor)}.`,
+      );
     }
     this.patience = checkInt(who, 'patience', args.patience ?? 10, 0);
     this.cooldown = checkInt(who, 'cooldown', args.cooldown ?? 0, 0);
     this.verbose = checkInt(who, 'verbose', args.verbose ?? 0, 0);
     const minDelta = args.minDelta ?? 1e-4;
-    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta)) throw new ValueError(`${who}: minDelta must be a finite number, got ${String(minDelta)}.`);
+    if (typeof minDelta !== 'number' || !Number.isFinite(minDelta))
+      throw new ValueError(`${who}: minDelta must be a finite number, got ${String(minDelta)}.`);
     this.minDelta = Math.abs(minDelta);
     this.minLr = args.minLr ?? 0;
-    if (typeof this.minLr !== 'number' || !Number.isFinite(this.minLr) || this.minLr < 0) throw new ValueError(`${who}: minLr must be a finite number ≥ 0, got ${String(this.minLr)}.`);
+    if (typeof this.minLr !== 'number' || !Number.isFinite(this.minLr) || this.minLr < 0)
+      throw new ValueError(`${who}: minLr must be a finite number ≥ 0, got ${String(this.minLr)}.`);
     let mode = args.mode ?? 'auto';
     if (mode !== 'auto' && mode !== 'min' && mode !== 'max') {
       console.warn(`${who}: mode '${String(mode)}' is unknown; falling back to 'auto' (as Keras).`);
@@ -156,7 +166,9 @@ export class ReduceLROnPlateau implements Callback {
     if (names && !names.includes(this.monitor)) {
       throw new ValueError(
         `${who}: monitor '${this.monitor}' will not be in the logs, which hold ${names.join(', ')}` +
-          (this.monitor.startsWith('val_') && !names.some((n) => n.startsWith('val_')) ? ' (val_ figures need validationData or validationSplit).' : '.'),
+          (this.monitor.startsWith('val_') && !names.some((n) => n.startsWith('val_'))
+            ? ' (val_ figures need validationData or validationSplit).'
+            : '.'),
       );
     }
     this.best = undefined;

@@ -24,9 +24,17 @@ export type ClassWeight = Record<number, number>;
  * @example
  * lossWeights({ classWeight: { 1: 5 } }, tensor([0, 1, 1]), loss, [2], 'fit'); // Float64Array [1, 5, 5]
  */
-export function lossWeights(args: { classWeight?: ClassWeight; sampleWeight?: Tensor }, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array | undefined {
+export function lossWeights(
+  args: { classWeight?: ClassWeight; sampleWeight?: Tensor },
+  y: Tensor,
+  loss: Loss,
+  outputShape: number[],
+  where: string,
+): Float64Array | undefined {
   if (args.classWeight !== undefined && args.sampleWeight !== undefined) {
-    throw new ValueError(`${where}: classWeight and sampleWeight cannot be given together (as in Keras); turn the class weights into sample weights and multiply.`);
+    throw new ValueError(
+      `${where}: classWeight and sampleWeight cannot be given together (as in Keras); turn the class weights into sample weights and multiply.`,
+    );
   }
   if (args.sampleWeight !== undefined) return checkSampleWeight(args.sampleWeight, y.shape[0], where);
   return args.classWeight === undefined ? undefined : classWeightsOf(args.classWeight, y, loss, outputShape, where);
@@ -59,11 +67,14 @@ export function checkSampleWeight(sw: unknown, n: number, where: string): Float6
     throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${got}.`);
   }
   if (!((sw.rank === 1 || (sw.rank === 2 && sw.shape[1] === 1)) && sw.shape[0] === n)) {
-    throw new ShapeError(`${where}: sampleWeight must have shape [${n}] or [${n}, 1] (one weight per sample), got ${formatShape(sw.shape)}.`);
+    throw new ShapeError(
+      `${where}: sampleWeight must have shape [${n}] or [${n}, 1] (one weight per sample), got ${formatShape(sw.shape)}.`,
+    );
   }
   const w = Float64Array.from(sw.data);
   w.forEach((v, i) => {
-    if (!Number.isFinite(v) || v < 0) throw new ValueError(`${where}: sampleWeight holds ${v} at index ${i}; weights must be finite numbers ≥ 0.`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new ValueError(`${where}: sampleWeight holds ${v} at index ${i}; weights must be finite numbers ≥ 0.`);
   });
   return w;
 }
@@ -75,15 +86,37 @@ export function checkSampleWeight(sw: unknown, n: number, where: string): Float6
  * @example
  * classWeightsOf({ 0: 2 }, tensor([0, 1, 0]), getLoss('sparseCategoricalCrossentropy'), [2], 'fit'); // [2, 1, 2]
  */
-export function classWeightsOf(classWeight: unknown, y: Tensor, loss: Loss, outputShape: number[], where: string): Float64Array {
+export function classWeightsOf(
+  classWeight: unknown,
+  y: Tensor,
+  loss: Loss,
+  outputShape: number[],
+  where: string,
+): Float64Array {
   // A Map (or any object of another class) has no own entries to read: it would weigh nothing, silently.
-  const proto = typeof classWeight === 'object' && classWeight !== null ? Object.getPrototypeOf(classWeight) : undefined;
-  if (typeof classWeight !== 'object' || classWeight === null || Array.isArray(classWeight) || (proto !== Object.prototype && proto !== null)) {
-    const got = Array.isArray(classWeight) ? 'an array' : classWeight instanceof Map ? 'a Map (write { 0: 1, 1: 5 })' : proto ? `a ${(proto as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}` : String(classWeight);
-    throw new ValueError(`${where}: classWeight must be an object mapping classes to weights, e.g. { 0: 1, 1: 5 }, got ${got}.`);
+  const proto =
+    typeof classWeight === 'object' && classWeight !== null ? Object.getPrototypeOf(classWeight) : undefined;
+  if (
+    typeof classWeight !== 'object' ||
+    classWeight === null ||
+    Array.isArray(classWeight) ||
+    (proto !== Object.prototype && proto !== null)
+  ) {
+    const got = Array.isArray(classWeight)
+      ? 'an array'
+      : classWeight instanceof Map
+        ? 'a Map (write { 0: 1, 1: 5 })'
+        : proto
+          ? `a ${(proto as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}`
+          : String(classWeight);
+    throw new ValueError(
+      `${where}: classWeight must be an object mapping classes to weights, e.g. { 0: 1, 1: 5 }, got ${got}.`,
+    );
   }
   if (outputShape.length !== 1) {
-    throw new ValueError(`${where}: classWeight needs one class per sample, but the model's outputs are ${formatShape([null, ...outputShape])}; use sampleWeight.`);
+    throw new ValueError(
+      `${where}: classWeight needs one class per sample, but the model's outputs are ${formatShape([null, ...outputShape])}; use sampleWeight.`,
+    );
   }
   const units = outputShape[0];
   const classes = units === 1 ? 2 : units;
@@ -92,9 +125,14 @@ export function classWeightsOf(classWeight: unknown, y: Tensor, loss: Loss, outp
     const c = Number(key);
     // "01" would name class 1 a second time: a class is written as an integer is.
     if (!/^\d+$/.test(key) || String(c) !== key || c >= classes) {
-      throw new ValueError(`${where}: classWeight has the class ${JSON.stringify(key)}, but the model's classes are the integers 0 to ${classes - 1}.`);
+      throw new ValueError(
+        `${where}: classWeight has the class ${JSON.stringify(key)}, but the model's classes are the integers 0 to ${classes - 1}.`,
+      );
     }
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ValueError(`${where}: classWeight gives class ${key} the weight ${String(w)}; weights must be finite numbers ≥ 0.`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new ValueError(
+        `${where}: classWeight gives class ${key} the weight ${String(w)}; weights must be finite numbers ≥ 0.`,
+      );
     table.set(c, w);
   }
   const n = y.shape[0];

@@ -134,7 +134,7 @@ export class Step {
       if (w) weighRows(grad, w, rows, cols);
     }
     return {
-      value: fused ? loss.valueFromLogits!(logits!.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w),
+      value: fused ? loss.valueFromLogits!(logits.data, y, rows, cols, w) : loss.value(p.data, y, rows, cols, w),
       fused,
     };
   }

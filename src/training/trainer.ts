@@ -83,7 +83,7 @@ export class Trainer {
   ) {
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
-    if (!optimizer || typeof (optimizer as Optimizer).step !== 'function') {
+    if (!optimizer || typeof (optimizer).step !== 'function') {
       throw new ValueError(
         `${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`,
       );

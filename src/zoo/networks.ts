@@ -52,7 +52,9 @@ export interface ModelDefaults {
   /** Where the network comes from: a seed tutorial or an example. */
   from: string;
   about: string;
-  /** The peak of a one-cycle learning rate over the whole run (the `--learning-rate` default); none: a constant rate. */
+  /**
+   * The peak of a one-cycle learning rate over the whole run (the `--learning-rate` default); none: a constant rate.
+   */
   oneCycle?: number;
 }
 
@@ -65,11 +67,41 @@ export interface ModelDefaults {
  * ```
  */
 export const MODEL_DEFAULTS: Record<ModelName, ModelDefaults> = {
-  mlp: { epochs: 10, batchSize: 32, optimizer: 'adam', from: 'tutorial 001', about: 'Flatten, Dense 128 relu, Dense 10 softmax' },
-  'mlp-dropout': { epochs: 10, batchSize: 128, optimizer: 'adam', from: 'tutorial 000', about: 'Dense 128 relu, Dropout 0.2, Dense 10 softmax' },
-  'deep-mlp': { epochs: 5, batchSize: 100, optimizer: 'adam', from: 'tutorial 003', about: 'Dense 50 relu, Dense 50 relu, Dense 10 softmax' },
-  'wide-mlp': { epochs: 5, batchSize: 128, optimizer: 'rmsprop', from: 'tutorial 004', about: 'Dense 512 relu, Dense 10 softmax' },
-  cnn: { epochs: 12, batchSize: 128, optimizer: 'adam', from: 'tutorial 002', about: 'Conv2D 32, MaxPool, Conv2D 64, MaxPool, Dropout 0.5, Dense 10' },
+  mlp: {
+    epochs: 10,
+    batchSize: 32,
+    optimizer: 'adam',
+    from: 'tutorial 001',
+    about: 'Flatten, Dense 128 relu, Dense 10 softmax',
+  },
+  'mlp-dropout': {
+    epochs: 10,
+    batchSize: 128,
+    optimizer: 'adam',
+    from: 'tutorial 000',
+    about: 'Dense 128 relu, Dropout 0.2, Dense 10 softmax',
+  },
+  'deep-mlp': {
+    epochs: 5,
+    batchSize: 100,
+    optimizer: 'adam',
+    from: 'tutorial 003',
+    about: 'Dense 50 relu, Dense 50 relu, Dense 10 softmax',
+  },
+  'wide-mlp': {
+    epochs: 5,
+    batchSize: 128,
+    optimizer: 'rmsprop',
+    from: 'tutorial 004',
+    about: 'Dense 512 relu, Dense 10 softmax',
+  },
+  cnn: {
+    epochs: 12,
+    batchSize: 128,
+    optimizer: 'adam',
+    from: 'tutorial 002',
+    about: 'Conv2D 32, MaxPool, Conv2D 64, MaxPool, Dropout 0.5, Dense 10',
+  },
   'cnn-batchnorm': {
     epochs: CNN_BATCHNORM.epochs,
     batchSize: 128,
@@ -78,7 +110,14 @@ export const MODEL_DEFAULTS: Record<ModelName, ModelDefaults> = {
     about: 'augmentation, Conv2D 32, 32, 64 with BatchNorm and pooling, Dense 128, Dropout 0.25, one-cycle rate',
     oneCycle: CNN_BATCHNORM.peak,
   },
-  speedrun: { epochs: 2, batchSize: 128, optimizer: 'adam', from: 'examples/speedrun.ts', about: 'Conv2D 8 and 16 with BatchNorm, Dense 128, one-cycle rate', oneCycle: 0.02 },
+  speedrun: {
+    epochs: 2,
+    batchSize: 128,
+    optimizer: 'adam',
+    from: 'examples/speedrun.ts',
+    about: 'Conv2D 8 and 16 with BatchNorm, Dense 128, one-cycle rate',
+    oneCycle: 0.02,
+  },
 };
 
 /**
@@ -104,8 +143,18 @@ export function buildModel(name: ModelName, seed: number): Sequential {
   const flat = () => new Flatten({ inputShape: [28, 28] });
   const layers = {
     mlp: () => [flat(), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
-    'mlp-dropout': () => [flat(), new Dense(128, { activation: 'relu' }), new Dropout(0.2), new Dense(10, { activation: 'softmax' })],
-    'deep-mlp': () => [flat(), new Dense(50, { activation: 'relu' }), new Dense(50, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
+    'mlp-dropout': () => [
+      flat(),
+      new Dense(128, { activation: 'relu' }),
+      new Dropout(0.2),
+      new Dense(10, { activation: 'softmax' }),
+    ],
+    'deep-mlp': () => [
+      flat(),
+      new Dense(50, { activation: 'relu' }),
+      new Dense(50, { activation: 'relu' }),
+      new Dense(10, { activation: 'softmax' }),
+    ],
     'wide-mlp': () => [flat(), new Dense(512, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })],
     cnn: () => cnnLayers([28, 28, 1]),
     'cnn-batchnorm': cnnBatchNormLayers,
@@ -135,14 +184,23 @@ export function cnnLayers(inputShape?: number[]): Layer[] {
 }
 
 /** Conv2D (no bias: BatchNormalization's β is one), BatchNormalization and ReLU. */
-const convBlock = (filters: number, momentum: number, padding: 'valid' | 'same' = 'valid', inputShape?: number[]): Layer[] => [
+const convBlock = (
+  filters: number,
+  momentum: number,
+  padding: 'valid' | 'same' = 'valid',
+  inputShape?: number[],
+): Layer[] => [
   new Conv2D(filters, 3, { useBias: false, padding, ...(inputShape ? { inputShape } : {}) }),
   new BatchNormalization({ momentum }),
   new ReLU(),
 ];
 
 /** Dense (no bias), BatchNormalization and ReLU. */
-const denseBlock = (units: number, momentum: number): Layer[] => [new Dense(units, { useBias: false }), new BatchNormalization({ momentum }), new ReLU()];
+const denseBlock = (units: number, momentum: number): Layer[] => [
+  new Dense(units, { useBias: false }),
+  new BatchNormalization({ momentum }),
+  new ReLU(),
+];
 
 /**
  * examples/cnn-batchnorm.ts's network, for images [28, 28, 1].
@@ -181,7 +239,15 @@ export function cnnBatchNormLayers(): Layer[] {
  * ```
  */
 export function speedrunLayers(): Layer[] {
-  return [...convBlock(8, 0.9, 'valid', [28, 28, 1]), new MaxPooling2D(2), ...convBlock(16, 0.9), new MaxPooling2D(2), new Flatten(), ...denseBlock(128, 0.9), new Dense(10, { activation: 'softmax' })];
+  return [
+    ...convBlock(8, 0.9, 'valid', [28, 28, 1]),
+    new MaxPooling2D(2),
+    ...convBlock(16, 0.9),
+    new MaxPooling2D(2),
+    new Flatten(),
+    ...denseBlock(128, 0.9),
+    new Dense(10, { activation: 'softmax' }),
+  ];
 }
 
 /**
@@ -193,6 +259,13 @@ export function speedrunLayers(): Layer[] {
  * ```
  */
 export function makeOptimizer(name: OptimizerName, learningRate: number, oneCycleSteps?: number): Optimizer {
-  const rate = oneCycleSteps === undefined ? learningRate : new OneCycle({ maxLearningRate: learningRate, totalSteps: oneCycleSteps, pctStart: 0.25 });
-  return name === 'adam' ? new Adam({ learningRate: rate }) : name === 'rmsprop' ? new RMSprop({ learningRate: rate }) : new SGD({ learningRate: rate });
+  const rate =
+    oneCycleSteps === undefined
+      ? learningRate
+      : new OneCycle({ maxLearningRate: learningRate, totalSteps: oneCycleSteps, pctStart: 0.25 });
+  return name === 'adam'
+    ? new Adam({ learningRate: rate })
+    : name === 'rmsprop'
+      ? new RMSprop({ learningRate: rate })
+      : new SGD({ learningRate: rate });
 }

@@ -26,11 +26,50 @@ const ellipse = (cx: number, cy: number, rx: number, ry: number, from = -Math.PI
 /** The digits test/browser.test.ts draws on the page and expects read right. */
 export const PAGE_TEST_DIGITS: [string, Stroke[]][] = [
   ['0', [ellipse(140, 140, 62, 95)]],
-  ['1', [[[150, 45], [140, 140], [132, 235]]]],
+  [
+    '1',
+    [
+      [
+        [150, 45],
+        [140, 140],
+        [132, 235],
+      ],
+    ],
+  ],
   ['2', [[...ellipse(140, 100, 55, 50, Math.PI * 1.1, Math.PI * 1.15), [85, 232], [205, 230]]]],
-  ['3', [[...ellipse(138, 90, 50, 45, -Math.PI * 0.85, Math.PI * 1.35), ...ellipse(138, 180, 58, 50, -Math.PI * 0.5, Math.PI * 1.35)]]],
-  ['4', [[[110, 45], [85, 160], [205, 160]], [[175, 80], [172, 240]]]],
-  ['7', [[[75, 55], [205, 55], [125, 240]]]],
+  [
+    '3',
+    [
+      [
+        ...ellipse(138, 90, 50, 45, -Math.PI * 0.85, Math.PI * 1.35),
+        ...ellipse(138, 180, 58, 50, -Math.PI * 0.5, Math.PI * 1.35),
+      ],
+    ],
+  ],
+  [
+    '4',
+    [
+      [
+        [110, 45],
+        [85, 160],
+        [205, 160],
+      ],
+      [
+        [175, 80],
+        [172, 240],
+      ],
+    ],
+  ],
+  [
+    '7',
+    [
+      [
+        [75, 55],
+        [205, 55],
+        [125, 240],
+      ],
+    ],
+  ],
 ];
 
 // ---- the drawing set ----------------------------------------------------------------------------
@@ -38,7 +77,10 @@ export const PAGE_TEST_DIGITS: [string, Stroke[]][] = [
 /** A point of a template, in its unit box: x across (0 left, 1 right), y down (0 top, 1 bottom). */
 type P = [number, number];
 
-/** Points along an elliptic arc of the unit box, angles in degrees, y down (90° is the bottom; increasing angles turn clockwise on screen). */
+/**
+ * Points along an elliptic arc of the unit box, angles in degrees, y down (90° is the bottom; increasing angles turn
+ * clockwise on screen).
+ */
 function arc(cx: number, cy: number, rx: number, ry: number, fromDeg: number, toDeg: number): P[] {
   const n = Math.max(4, Math.ceil(Math.abs(toDeg - fromDeg) / 12));
   return Array.from({ length: n + 1 }, (_, i) => {
@@ -66,16 +108,58 @@ export const TEMPLATES: Template[][] = [
     t('tail', 0.7, arc(0.5, 0.5, 0.5, 0.5, -90, 340)),
   ],
   [
-    t('stick', 0.12, [[0.5, 0], [0.5, 1]]),
-    t('serif', 0.4, [[0.1, 0.25], [0.6, 0], [0.6, 1]]),
-    t('serif-base', 0.55, [[0.15, 0.22], [0.55, 0], [0.55, 1]], [[0.1, 1], [1, 1]]),
-    t('curved', 0.2, [[0.8, 0], [0.55, 0.35], [0.35, 0.7], [0.2, 1]]),
-    t('long-serif', 0.5, [[0, 0.35], [0.65, 0], [0.62, 1]]),
+    t('stick', 0.12, [
+      [0.5, 0],
+      [0.5, 1],
+    ]),
+    t('serif', 0.4, [
+      [0.1, 0.25],
+      [0.6, 0],
+      [0.6, 1],
+    ]),
+    t(
+      'serif-base',
+      0.55,
+      [
+        [0.15, 0.22],
+        [0.55, 0],
+        [0.55, 1],
+      ],
+      [
+        [0.1, 1],
+        [1, 1],
+      ],
+    ),
+    t('curved', 0.2, [
+      [0.8, 0],
+      [0.55, 0.35],
+      [0.35, 0.7],
+      [0.2, 1],
+    ]),
+    t('long-serif', 0.5, [
+      [0, 0.35],
+      [0.65, 0],
+      [0.62, 1],
+    ]),
   ],
   [
     t('curve', 0.75, [...arc(0.5, 0.28, 0.47, 0.28, 190, 400), [0.02, 1], [1, 0.99]]),
-    t('looped', 0.75, [...arc(0.5, 0.28, 0.47, 0.28, 190, 400), [0.12, 0.92], [0.3, 0.82], [0.34, 0.94], [0.2, 1], [1, 0.97]]),
-    t('angular', 0.75, [[0.05, 0.2], [0.4, 0], [0.85, 0.05], [0.95, 0.3], [0.05, 1], [1, 1]]),
+    t('looped', 0.75, [
+      ...arc(0.5, 0.28, 0.47, 0.28, 190, 400),
+      [0.12, 0.92],
+      [0.3, 0.82],
+      [0.34, 0.94],
+      [0.2, 1],
+      [1, 0.97],
+    ]),
+    t('angular', 0.75, [
+      [0.05, 0.2],
+      [0.4, 0],
+      [0.85, 0.05],
+      [0.95, 0.3],
+      [0.05, 1],
+      [1, 1],
+    ]),
     t('swan', 0.75, [...arc(0.5, 0.3, 0.45, 0.3, 200, 380), [0.6, 0.6], [0.1, 0.95], [0.4, 0.85], [1, 1]]),
   ],
   [
@@ -84,15 +168,79 @@ export const TEMPLATES: Template[][] = [
     t('pointed', 0.7, [...arc(0.5, 0.25, 0.45, 0.25, 200, 430), [0.3, 0.5], ...arc(0.5, 0.75, 0.5, 0.25, -110, 165)]),
   ],
   [
-    t('open', 0.8, [[0.35, 0], [0.05, 0.65], [1, 0.65]], [[0.75, 0.2], [0.72, 1]]),
-    t('closed', 0.8, [[0.7, 0], [0.02, 0.68], [1, 0.68]], [[0.7, 0], [0.7, 1]]),
-    t('open-one-stroke', 0.8, [[0.25, 0], [0.05, 0.6], [0.95, 0.6]], [[0.7, 0.3], [0.7, 1]]),
-    t('upright', 0.7, [[0.1, 0], [0.1, 0.55], [1, 0.55]], [[0.7, 0], [0.7, 1]]),
+    t(
+      'open',
+      0.8,
+      [
+        [0.35, 0],
+        [0.05, 0.65],
+        [1, 0.65],
+      ],
+      [
+        [0.75, 0.2],
+        [0.72, 1],
+      ],
+    ),
+    t(
+      'closed',
+      0.8,
+      [
+        [0.7, 0],
+        [0.02, 0.68],
+        [1, 0.68],
+      ],
+      [
+        [0.7, 0],
+        [0.7, 1],
+      ],
+    ),
+    t(
+      'open-one-stroke',
+      0.8,
+      [
+        [0.25, 0],
+        [0.05, 0.6],
+        [0.95, 0.6],
+      ],
+      [
+        [0.7, 0.3],
+        [0.7, 1],
+      ],
+    ),
+    t(
+      'upright',
+      0.7,
+      [
+        [0.1, 0],
+        [0.1, 0.55],
+        [1, 0.55],
+      ],
+      [
+        [0.7, 0],
+        [0.7, 1],
+      ],
+    ),
   ],
   [
-    t('two-strokes', 0.7, [[0.15, 0], [0.1, 0.45], ...arc(0.45, 0.68, 0.5, 0.32, -120, 150)], [[0.15, 0], [0.95, 0]]),
+    t(
+      'two-strokes',
+      0.7,
+      [[0.15, 0], [0.1, 0.45], ...arc(0.45, 0.68, 0.5, 0.32, -120, 150)],
+      [
+        [0.15, 0],
+        [0.95, 0],
+      ],
+    ),
     t('one-stroke', 0.7, [[0.95, 0], [0.15, 0], [0.1, 0.45], ...arc(0.45, 0.68, 0.5, 0.32, -120, 150)]),
-    t('angular', 0.7, [[0.9, 0], [0.2, 0], [0.15, 0.45], [0.7, 0.45], [0.95, 0.72], [0.65, 1], [0.05, 0.95]]),
+    t('angular', 0.7, [
+      [0.9, 0],
+      [0.2, 0],
+      [0.15, 0.45],
+      [0.7, 0.45],
+      [0.95, 0.72],
+      [0.65, 1],
+      [0.05, 0.95],
+    ]),
   ],
   [
     t('curved', 0.7, [[0.8, 0.02], [0.45, 0.12], [0.18, 0.4], [0.05, 0.72], ...arc(0.5, 0.72, 0.45, 0.28, 180, -175)]),
@@ -100,15 +248,53 @@ export const TEMPLATES: Template[][] = [
     t('small-loop', 0.6, [[0.85, 0], [0.4, 0.2], [0.15, 0.6], ...arc(0.5, 0.8, 0.35, 0.2, 160, -190)]),
   ],
   [
-    t('plain', 0.7, [[0, 0.02], [1, 0], [0.35, 1]]),
-    t('barred', 0.7, [[0, 0.02], [1, 0], [0.35, 1]], [[0.4, 0.5], [0.95, 0.5]]),
-    t('hooked', 0.7, [[0, 0.15], [0, 0.02], [1, 0], [0.55, 0.5], [0.42, 1]]),
-    t('short-top', 0.55, [[0.2, 0], [1, 0], [0.6, 0.45], [0.45, 1]]),
+    t('plain', 0.7, [
+      [0, 0.02],
+      [1, 0],
+      [0.35, 1],
+    ]),
+    t(
+      'barred',
+      0.7,
+      [
+        [0, 0.02],
+        [1, 0],
+        [0.35, 1],
+      ],
+      [
+        [0.4, 0.5],
+        [0.95, 0.5],
+      ],
+    ),
+    t('hooked', 0.7, [
+      [0, 0.15],
+      [0, 0.02],
+      [1, 0],
+      [0.55, 0.5],
+      [0.42, 1],
+    ]),
+    t('short-top', 0.55, [
+      [0.2, 0],
+      [1, 0],
+      [0.6, 0.45],
+      [0.45, 1],
+    ]),
   ],
   [
-    t('one-stroke', 0.65, [...arc(0.5, 0.25, 0.4, 0.25, 0, -180), [0.5, 0.5], ...arc(0.5, 0.75, 0.5, 0.25, -90, 270), [0.9, 0.25]]),
+    t('one-stroke', 0.65, [
+      ...arc(0.5, 0.25, 0.4, 0.25, 0, -180),
+      [0.5, 0.5],
+      ...arc(0.5, 0.75, 0.5, 0.25, -90, 270),
+      [0.9, 0.25],
+    ]),
     t('two-loops', 0.65, arc(0.5, 0.25, 0.38, 0.25, -90, 275), arc(0.5, 0.75, 0.5, 0.25, -90, 275)),
-    t('slanted-x', 0.65, [[0.85, 0.08], ...arc(0.5, 0.22, 0.38, 0.22, -30, -200), [0.85, 0.8], ...arc(0.5, 0.78, 0.38, 0.22, 30, 200), [0.85, 0.08]]),
+    t('slanted-x', 0.65, [
+      [0.85, 0.08],
+      ...arc(0.5, 0.22, 0.38, 0.22, -30, -200),
+      [0.85, 0.8],
+      ...arc(0.5, 0.78, 0.38, 0.22, 30, 200),
+      [0.85, 0.08],
+    ]),
   ],
   [
     t('straight', 0.65, [...arc(0.45, 0.25, 0.42, 0.25, 0, -360), [0.8, 1]]),
@@ -132,7 +318,9 @@ function generator(seed: number): () => number {
 
 /** How one drawing was made from its template. */
 export interface Style {
-  /** neat: a careful hand; sloppy: a hurried one (wider ranges, strokes that overshoot or stop short, pieces misplaced). */
+  /**
+   * neat: a careful hand; sloppy: a hurried one (wider ranges, strokes that overshoot or stop short, pieces misplaced).
+   */
   tier: 'neat' | 'sloppy';
   /** Height of the digit on the pad, in pixels (the pen being 20, a small digit has thick strokes). */
   height: number;
@@ -171,7 +359,9 @@ function densify(points: P[], step: number): P[] {
   return out;
 }
 
-/** A polyline run on by `d` pixels past its end (along its last direction), or cut short by −d (never below one point). */
+/**
+ * A polyline run on by `d` pixels past its end (along its last direction), or cut short by −d (never below one point).
+ */
 function extendEnd(pts: P[], d: number): P[] {
   if (pts.length < 2 || d === 0) return pts;
   if (d > 0) {
@@ -216,21 +406,48 @@ export function drawingSet(perClass = 60, seed = 1): Drawing[] {
       const tpl = templates[k % templates.length];
       const neat = k < perClass / 2;
       const style: Style = neat
-        ? { tier: 'neat', height: Math.round(uniform(70, 240)), widen: +uniform(0.75, 1.3).toFixed(2), slant: +uniform(-0.15, 0.35).toFixed(2), rotate: +uniform(-10, 10).toFixed(1), wobble: +uniform(0, 4).toFixed(1), ends: 0, misplace: 0 }
-        : { tier: 'sloppy', height: Math.round(uniform(50, 260)), widen: +uniform(0.6, 1.5).toFixed(2), slant: +uniform(-0.3, 0.55).toFixed(2), rotate: +uniform(-20, 20).toFixed(1), wobble: +uniform(0, 10).toFixed(1), ends: 0.12, misplace: 0.08 };
-      const phase = [uniform(0, 2 * Math.PI), uniform(0, 2 * Math.PI), uniform(0, 2 * Math.PI), uniform(0, 2 * Math.PI)];
+        ? {
+            tier: 'neat',
+            height: Math.round(uniform(70, 240)),
+            widen: +uniform(0.75, 1.3).toFixed(2),
+            slant: +uniform(-0.15, 0.35).toFixed(2),
+            rotate: +uniform(-10, 10).toFixed(1),
+            wobble: +uniform(0, 4).toFixed(1),
+            ends: 0,
+            misplace: 0,
+          }
+        : {
+            tier: 'sloppy',
+            height: Math.round(uniform(50, 260)),
+            widen: +uniform(0.6, 1.5).toFixed(2),
+            slant: +uniform(-0.3, 0.55).toFixed(2),
+            rotate: +uniform(-20, 20).toFixed(1),
+            wobble: +uniform(0, 10).toFixed(1),
+            ends: 0.12,
+            misplace: 0.08,
+          };
+      const phase = [
+        uniform(0, 2 * Math.PI),
+        uniform(0, 2 * Math.PI),
+        uniform(0, 2 * Math.PI),
+        uniform(0, 2 * Math.PI),
+      ];
       const h = style.height;
       const w = h * Math.max(0.12, tpl.aspect * style.widen);
       const cos = Math.cos((style.rotate * Math.PI) / 180);
       const sin = Math.sin((style.rotate * Math.PI) / 180);
-      // Template → pixels about the digit's centre: scale, slant, (sloppy: ends and pieces off), rotate, wobble along the path.
+      // Template → pixels about the digit's centre: scale, slant, (sloppy: ends and pieces off), rotate, wobble along
+      // the path.
       let strokes: Stroke[] = tpl.strokes.map((s) => {
         let pts = s.map(([x, y]): P => [(x - 0.5) * w - style.slant * (y - 0.5) * h, (y - 0.5) * h]);
         if (!neat) {
           pts = extendEnd(pts, uniform(-style.ends, style.ends) * h);
           pts = extendEnd(pts.slice().reverse(), uniform(-style.ends, style.ends) * h).reverse();
           if (tpl.strokes.length > 1) {
-            const [mx, my] = [uniform(-style.misplace, style.misplace) * h, uniform(-style.misplace, style.misplace) * h];
+            const [mx, my] = [
+              uniform(-style.misplace, style.misplace) * h,
+              uniform(-style.misplace, style.misplace) * h,
+            ];
             pts = pts.map(([x, y]) => [x + mx, y + my]);
           }
         }
@@ -278,7 +495,8 @@ export async function drawOnPage(page: Page, strokes: Stroke[]): Promise<void> {
     const [x0, y0] = stroke[0];
     await page.mouse.move(box.x + x0 * scale, box.y + y0 * scale);
     await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * scale, box.y + y * scale, { steps: MOUSE_STEPS });
+    for (const [x, y] of stroke.slice(1))
+      await page.mouse.move(box.x + x * scale, box.y + y * scale, { steps: MOUSE_STEPS });
     await page.mouse.up();
   }
 }
@@ -295,7 +513,8 @@ export function mousePath(strokes: Stroke[], box: { x: number; y: number; width:
     for (let i = 1; i < pts.length; i++) {
       const [fx, fy] = pts[i - 1];
       const [tx, ty] = pts[i];
-      for (let k = 1; k <= MOUSE_STEPS; k++) out.push([fx + (tx - fx) * (k / MOUSE_STEPS), fy + (ty - fy) * (k / MOUSE_STEPS)]);
+      for (let k = 1; k <= MOUSE_STEPS; k++)
+        out.push([fx + (tx - fx) * (k / MOUSE_STEPS), fy + (ty - fy) * (k / MOUSE_STEPS)]);
     }
     return out;
   });
@@ -308,7 +527,10 @@ export function mousePath(strokes: Stroke[], box: { x: number; y: number; width:
  * the 280 pixels of the canvas, so a point lands at (p · 284/280 − 2) on the canvas; so it does here.
  * An approximation of Chromium's rasterizer (bench/drawings.ts --renderer both reports how close).
  */
-export function renderStrokes(strokes: Stroke[], border = 2): { width: number; height: number; data: Uint8ClampedArray } {
+export function renderStrokes(
+  strokes: Stroke[],
+  border = 2,
+): { width: number; height: number; data: Uint8ClampedArray } {
   const k = (PAD + 2 * border) / PAD;
   const S = 4;
   const r2 = (PEN / 2) ** 2;

@@ -74,9 +74,9 @@ export function checkLayer(layer: Layer, x: FloatTensor, opts: { training?: bool
   // Non-trainable weights (BatchNormalization's moving statistics) have no gradient to check.
   const learnt = layer.parameters().filter((p) => p.trainable !== false);
   const analytic = { dx: Float64Array.from(dx.data), params: learnt.map((p) => Float64Array.from(p.grad.data)) };
-  const result: LayerCheck = { input: relError(analytic.dx, numericGrad(loss, x.data as Float64Array)), params: {} };
+  const result: LayerCheck = { input: relError(analytic.dx, numericGrad(loss, x.data)), params: {} };
   learnt.forEach((p, i) => {
-    result.params[p.name] = relError(analytic.params[i], numericGrad(loss, p.value.data as Float64Array));
+    result.params[p.name] = relError(analytic.params[i], numericGrad(loss, p.value.data));
   });
   return result;
 }

@@ -12,8 +12,18 @@
 
 /** Standard luminance DC codes (Annex K.3), by magnitude category 0–11: [code, length]. */
 const DC_CODES: [number, number][] = [
-  [0b00, 2], [0b010, 3], [0b011, 3], [0b100, 3], [0b101, 3], [0b110, 3],
-  [0b1110, 4], [0b11110, 5], [0b111110, 6], [0b1111110, 7], [0b11111110, 8], [0b111111110, 9],
+  [0b00, 2],
+  [0b010, 3],
+  [0b011, 3],
+  [0b100, 3],
+  [0b101, 3],
+  [0b110, 3],
+  [0b1110, 4],
+  [0b11110, 5],
+  [0b111110, 6],
+  [0b1111110, 7],
+  [0b11111110, 8],
+  [0b111111110, 9],
 ];
 
 /**
@@ -22,7 +32,8 @@ const DC_CODES: [number, number][] = [
  */
 export function blockJpeg(width: number, height: number, level: (bx: number, by: number) => number): Uint8Array {
   const out: number[] = [];
-  const segment = (marker: number, body: number[]) => out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body);
+  const segment = (marker: number, body: number[]) =>
+    out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body);
   out.push(0xff, 0xd8);
   segment(0xdb, [0, ...new Array<number>(64).fill(1)]);
   segment(0xc0, [8, height >> 8, height & 255, width >> 8, width & 255, 3, 1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0]);
@@ -57,7 +68,8 @@ export function blockJpeg(width: number, height: number, level: (bx: number, by:
   let previous = 0;
   for (let my = 0; my < Math.ceil(height / 16); my++) {
     for (let mx = 0; mx < Math.ceil(width / 16); mx++) {
-      for (let k = 0; k < 4; k++) previous = block(8 * (Math.round(level(2 * mx + (k & 1), 2 * my + (k >> 1))) - 128), previous);
+      for (let k = 0; k < 4; k++)
+        previous = block(8 * (Math.round(level(2 * mx + (k & 1), 2 * my + (k >> 1))) - 128), previous);
       block(0, 0); // Cb: neutral
       block(0, 0); // Cr: neutral
     }

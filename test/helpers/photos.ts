@@ -55,8 +55,17 @@ export class Scene {
   }
 
   /** Paints `colour` with coverage `alpha(x, y)` in [0, 1] (0 leaves the pixel as it is). */
-  paint(colour: Rgb, alpha: (x: number, y: number) => number, box: [number, number, number, number] = [0, 0, this.w, this.h]): this {
-    const [x0, y0, x1, y1] = [Math.max(0, Math.floor(box[0])), Math.max(0, Math.floor(box[1])), Math.min(this.w, Math.ceil(box[2])), Math.min(this.h, Math.ceil(box[3]))];
+  paint(
+    colour: Rgb,
+    alpha: (x: number, y: number) => number,
+    box: [number, number, number, number] = [0, 0, this.w, this.h],
+  ): this {
+    const [x0, y0, x1, y1] = [
+      Math.max(0, Math.floor(box[0])),
+      Math.max(0, Math.floor(box[1])),
+      Math.min(this.w, Math.ceil(box[2])),
+      Math.min(this.h, Math.ceil(box[3])),
+    ];
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const a = alpha(x, y);
@@ -89,7 +98,8 @@ export class Scene {
 
   /** The outline of a w×h rectangle centred at (cx, cy), lines `t` pixels thick (a printed box). */
   frame(cx: number, cy: number, w: number, h: number, t: number, colour: Rgb): this {
-    const inside = (x: number, y: number, hw: number, hh: number) => Math.min(hw - Math.abs(x - cx), hh - Math.abs(y - cy));
+    const inside = (x: number, y: number, hw: number, hh: number) =>
+      Math.min(hw - Math.abs(x - cx), hh - Math.abs(y - cy));
     return this.paint(
       colour,
       (x, y) => Math.min(inside(x, y, w / 2, h / 2) + 0.5, 0.5 - inside(x, y, w / 2 - t, h / 2 - t)),
@@ -119,7 +129,15 @@ export class Scene {
    * grey levels are the ink's coverage (bilinear), strengthened by `weight` (a marker is bolder than
    * a pen).
    */
-  digit(mnist: ArrayLike<number>, cx: number, cy: number, size: number, angle: number, colour: Rgb, opts: { weight?: number; shear?: number } = {}): this {
+  digit(
+    mnist: ArrayLike<number>,
+    cx: number,
+    cy: number,
+    size: number,
+    angle: number,
+    colour: Rgb,
+    opts: { weight?: number; shear?: number } = {},
+  ): this {
     const k = size / 20;
     const c = Math.cos((angle * Math.PI) / 180);
     const s = Math.sin((angle * Math.PI) / 180);
@@ -161,7 +179,12 @@ export class Scene {
       const cx = rand() * this.w;
       const cy = rand() * this.h;
       const r = 0.6 + rand() * (rmax - 0.6);
-      this.paint(colour, (x, y) => r - Math.hypot(x - cx, y - cy) + 0.5, [cx - r - 1, cy - r - 1, cx + r + 2, cy + r + 2]);
+      this.paint(colour, (x, y) => r - Math.hypot(x - cx, y - cy) + 0.5, [
+        cx - r - 1,
+        cy - r - 1,
+        cx + r + 2,
+        cy + r + 2,
+      ]);
     }
     return this;
   }
@@ -175,7 +198,8 @@ export class Scene {
         for (let ch = 0; ch < 3; ch++) {
           for (let j = 0; j < m; j++) {
             let sum = 0;
-            for (let d = -r; d <= r; d++) sum += src[3 * (i * stride + Math.min(m - 1, Math.max(0, j + d)) * step) + ch];
+            for (let d = -r; d <= r; d++)
+              sum += src[3 * (i * stride + Math.min(m - 1, Math.max(0, j + d)) * step) + ch];
             dst[3 * (i * stride + j * step) + ch] = sum / (2 * r + 1);
           }
         }
@@ -266,21 +290,38 @@ export function photoSet(digits: { pixels: ArrayLike<number>; label: number }[],
     // A sheet of paper on a wooden desk, the sheet cut by the frame on some sides.
     (d, rand) => {
       const s = new Scene(480, 360, WOOD).modulate(grain(rand));
-      s.rect(240 + jitter(rand, 70), 180 + jitter(rand, 40), 300 + rand() * 140, 240 + rand() * 100, jitter(rand, 10), WHITE_PAPER);
+      s.rect(
+        240 + jitter(rand, 70),
+        180 + jitter(rand, 40),
+        300 + rand() * 140,
+        240 + rand() * 100,
+        jitter(rand, 10),
+        WHITE_PAPER,
+      );
       s.digit(d, 240 + jitter(rand, 40), 180 + jitter(rand, 25), 100 + rand() * 50, jitter(rand, 10), PEN);
       s.modulate(gradient(480, 360, 0.75, 1.05, rand() * 360)).noise(0.02, rand);
       return { name: 'paper on a wooden desk', scene: s, jpeg: rand() < 0.5 ? 60 : undefined };
     },
     // A yellow sticky note on a dark desk, a marker digit filling most of it.
     (d, rand) => {
-      const s = new Scene(480, 360, DARK_DESK).modulate((x, y) => 0.9 + 0.2 * Math.sin(x * 0.05 + y * 0.01) * (rand() - 0.3));
+      const s = new Scene(480, 360, DARK_DESK).modulate(
+        (x, y) => 0.9 + 0.2 * Math.sin(x * 0.05 + y * 0.01) * (rand() - 0.3),
+      );
       const cx = 240 + jitter(rand, 90);
       const cy = 180 + jitter(rand, 50);
       const side = 130 + rand() * 50;
       const angle = jitter(rand, 15);
       s.rect(cx + 4, cy + 5, side, side, angle, [0.08, 0.08, 0.08]); // its shadow
       s.rect(cx, cy, side, side, angle, NOTE);
-      s.digit(d, cx + jitter(rand, 8), cy + jitter(rand, 8), side * (0.55 + rand() * 0.15), angle + jitter(rand, 8), BLACK, { weight: 1.6 });
+      s.digit(
+        d,
+        cx + jitter(rand, 8),
+        cy + jitter(rand, 8),
+        side * (0.55 + rand() * 0.15),
+        angle + jitter(rand, 8),
+        BLACK,
+        { weight: 1.6 },
+      );
       s.modulate(gradient(480, 360, 0.8, 1.05, rand() * 360)).noise(0.025, rand);
       return { name: 'sticky note on a dark desk', scene: s, jpeg: rand() < 0.5 ? 50 : undefined };
     },
@@ -315,9 +356,17 @@ export function photoSet(digits: { pixels: ArrayLike<number>; label: number }[],
       const s = new Scene(480, 360, WHITE_PAPER);
       s.digit(d, 240 + jitter(rand, 50), 180 + jitter(rand, 30), 110 + rand() * 50, jitter(rand, 10), PEN);
       const hard = rand() < 0.5;
-      s.modulate(hard ? shadow(240 + jitter(rand, 60), 180, 60 + rand() * 60, 0.45 + rand() * 0.15, 3) : gradient(480, 360, 0.35 + rand() * 0.1, 1.0, rand() * 360));
+      s.modulate(
+        hard
+          ? shadow(240 + jitter(rand, 60), 180, 60 + rand() * 60, 0.45 + rand() * 0.15, 3)
+          : gradient(480, 360, 0.35 + rand() * 0.1, 1.0, rand() * 360),
+      );
       s.noise(0.02, rand);
-      return { name: hard ? 'hard shadow across the digit' : 'light falling off across the page', scene: s, jpeg: rand() < 0.3 ? 60 : undefined };
+      return {
+        name: hard ? 'hard shadow across the digit' : 'light falling off across the page',
+        scene: s,
+        jpeg: rand() < 0.3 ? 60 : undefined,
+      };
     },
     // Dust and pencil specks all over the page, and grainy noise.
     (d, rand) => {
@@ -331,22 +380,35 @@ export function photoSet(digits: { pixels: ArrayLike<number>; label: number }[],
     (d, rand) => {
       const s = new Scene(400, 300, WHITE_PAPER);
       s.digit(d, 200 + jitter(rand, 40), 150 + jitter(rand, 30), 90 + rand() * 40, jitter(rand, 10), PEN);
-      s.blur(2 + Math.floor(rand() * 3)).modulate(gradient(400, 300, 0.8, 1.0, rand() * 360)).noise(0.015, rand);
+      s.blur(2 + Math.floor(rand() * 3))
+        .modulate(gradient(400, 300, 0.8, 1.0, rand() * 360))
+        .noise(0.015, rand);
       return { name: 'blurred', scene: s, jpeg: rand() < 0.5 ? 50 : undefined };
     },
     // A small digit far from the centre of a large photo.
     (d, rand) => {
       const s = new Scene(640, 480, pick(rand, [WHITE_PAPER, CREAM]));
       const size = 28 + rand() * 14;
-      s.digit(d, pick(rand, [140, 500]) + jitter(rand, 40), pick(rand, [120, 360]) + jitter(rand, 30), size, jitter(rand, 10), PEN);
+      s.digit(
+        d,
+        pick(rand, [140, 500]) + jitter(rand, 40),
+        pick(rand, [120, 360]) + jitter(rand, 30),
+        size,
+        jitter(rand, 10),
+        PEN,
+      );
       s.specks(40, 1.5, [0.35, 0.35, 0.38], rand);
       s.modulate(gradient(640, 480, 0.8, 1.0, rand() * 360)).noise(0.02, rand);
       return { name: 'small digit off-centre', scene: s, jpeg: rand() < 0.5 ? 70 : undefined };
     },
     // Chalk on a green board: light on dark.
     (d, rand) => {
-      const s = new Scene(480, 360, BOARD).modulate((x, y) => 0.9 + 0.15 * Math.sin(x * 0.02 + y * 0.03 + rand() * 0.3));
-      s.digit(d, 240 + jitter(rand, 60), 180 + jitter(rand, 40), 110 + rand() * 50, jitter(rand, 10), CHALK, { weight: 0.9 });
+      const s = new Scene(480, 360, BOARD).modulate(
+        (x, y) => 0.9 + 0.15 * Math.sin(x * 0.02 + y * 0.03 + rand() * 0.3),
+      );
+      s.digit(d, 240 + jitter(rand, 60), 180 + jitter(rand, 40), 110 + rand() * 50, jitter(rand, 10), CHALK, {
+        weight: 0.9,
+      });
       s.modulate(gradient(480, 360, 0.8, 1.05, rand() * 360)).noise(0.03, rand);
       return { name: 'chalk on a board', scene: s };
     },

@@ -8,9 +8,24 @@ type Node = Record<string, unknown>;
 export function svgTexts(svg: string): string[] {
   const valid = XMLValidator.validate(svg);
   if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  const tree = new XMLParser({ ignoreAttributes: false, preserveOrder: true, trimValues: false, parseTagValue: false }).parse(svg) as Node[];
+  const tree = new XMLParser({
+    ignoreAttributes: false,
+    preserveOrder: true,
+    trimValues: false,
+    parseTagValue: false,
+  }).parse(svg) as Node[];
   const out: string[] = [];
-  const textOf = (nodes: Node[]): string => nodes.map((n) => ('#text' in n ? String(n['#text']) : Object.entries(n).filter(([k]) => k !== ':@').map(([, v]) => textOf(v as Node[])).join(''))).join('');
+  const textOf = (nodes: Node[]): string =>
+    nodes
+      .map((n) =>
+        '#text' in n
+          ? String(n['#text'])
+          : Object.entries(n)
+              .filter(([k]) => k !== ':@')
+              .map(([, v]) => textOf(v as Node[]))
+              .join(''),
+      )
+      .join('');
   const walk = (nodes: Node[]): void => {
     for (const n of nodes) {
       for (const [k, v] of Object.entries(n)) {
@@ -30,7 +45,10 @@ export function svgTexts(svg: string): string[] {
 
 /** The root element's name and its width and height attributes. */
 export function svgRoot(svg: string): { name: string; width: number; height: number } {
-  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg) as Record<string, Record<string, string>>;
+  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg) as Record<
+    string,
+    Record<string, string>
+  >;
   const name = Object.keys(tree).find((k) => !k.startsWith('?'))!;
   return { name, width: Number(tree[name].width), height: Number(tree[name].height) };
 }
@@ -45,7 +63,12 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; d
 export function countColor(img: { data: Uint8Array }, [r, g, b]: number[], tolerance = 24): number {
   let n = 0;
   for (let i = 0; i < img.data.length; i += 4) {
-    if (Math.abs(img.data[i] - r) <= tolerance && Math.abs(img.data[i + 1] - g) <= tolerance && Math.abs(img.data[i + 2] - b) <= tolerance) n++;
+    if (
+      Math.abs(img.data[i] - r) <= tolerance &&
+      Math.abs(img.data[i + 1] - g) <= tolerance &&
+      Math.abs(img.data[i + 2] - b) <= tolerance
+    )
+      n++;
   }
   return n;
 }

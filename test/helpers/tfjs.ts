@@ -15,7 +15,16 @@ export function useTfjsCpu(): typeof tf {
 }
 
 /** A TF.js model from a model.json object and the bytes of its one weight shard, as tf.loadLayersModel reads them. */
-export function tfjsFromMemory(json: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] }, weights: Uint8Array): Promise<tf.LayersModel> {
+export function tfjsFromMemory(
+  json: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] },
+  weights: Uint8Array,
+): Promise<tf.LayersModel> {
   const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: data }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: data,
+    }),
+  );
 }

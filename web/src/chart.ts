@@ -25,15 +25,22 @@ export interface ChartPoint {
 export function rowsOf(points: ChartPoint[]): CurveRow[] {
   const rows: CurveRow[] = [];
   for (const p of points) {
-    rows.push({ panel: 'loss', series: 'training', x: p.x, y: p.loss, dot: false }, { panel: 'accuracy', series: 'training', x: p.x, y: p.accuracy, dot: false });
+    rows.push(
+      { panel: 'loss', series: 'training', x: p.x, y: p.loss, dot: false },
+      { panel: 'accuracy', series: 'training', x: p.x, y: p.accuracy, dot: false },
+    );
     if (p.valLoss !== undefined) rows.push({ panel: 'loss', series: 'validation', x: p.x, y: p.valLoss, dot: true });
-    if (p.valAccuracy !== undefined) rows.push({ panel: 'accuracy', series: 'validation', x: p.x, y: p.valAccuracy, dot: true });
+    if (p.valAccuracy !== undefined)
+      rows.push({ panel: 'accuracy', series: 'validation', x: p.x, y: p.valAccuracy, dot: true });
   }
   return rows;
 }
 
 /** Draws the chart into `container`; resolves to its update: every point so far, and the epochs the x axis spans. */
-export async function createChart(container: HTMLElement, specUrl: URL): Promise<(points: ChartPoint[], epochs: number) => Promise<void>> {
+export async function createChart(
+  container: HTMLElement,
+  specUrl: URL,
+): Promise<(points: ChartPoint[], epochs: number) => Promise<void>> {
   const response = await fetch(specUrl);
   if (!response.ok) throw new Error(`chart: ${specUrl} answered ${response.status}`);
   const view = new View(parse((await response.json()) as Spec), { renderer: 'svg', container, hover: false });

@@ -4,7 +4,15 @@
  * or an mnist-nn .mnn), the ten probabilities as bars, the 28×28 input the network sees, and a
  * training panel whose work runs in train-worker.ts so the page never freezes.
  */
-import { ValueError, getBackend, getThreads, loadModel, mnistFromImage, type Sequential, type Tensor } from '../../src/browser.js';
+import {
+  ValueError,
+  getBackend,
+  getThreads,
+  loadModel,
+  mnistFromImage,
+  type Sequential,
+  type Tensor,
+} from '../../src/browser.js';
 import type { ChartPoint } from './chart.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { paintStroke, padPoint, type PadPoint } from './pen.js';
@@ -26,8 +34,11 @@ async function loadShipped(): Promise<void> {
   try {
     const model = await loadModel(new URL('../model/model.mnn', import.meta.url));
     models.shipped = model;
-    const about = await fetch(new URL('../model/about.json', import.meta.url)).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined);
-    const acc = about?.testAccuracy !== undefined ? `, ${(100 * about.testAccuracy).toFixed(2)}% on MNIST's test set` : '';
+    const about = await fetch(new URL('../model/about.json', import.meta.url))
+      .then((r) => (r.ok ? r.json() : undefined))
+      .catch(() => undefined);
+    const acc =
+      about?.testAccuracy !== undefined ? `, ${(100 * about.testAccuracy).toFixed(2)}% on MNIST's test set` : '';
     modelInfo.textContent = `CNN, ${model.countParams().toLocaleString('en')} weights${acc}. Backend: ${getBackend()}, ${getThreads()} thread.`;
     document.body.dataset.modelReady = 'true';
     schedulePredict();
@@ -55,7 +66,9 @@ async function useModelFile(file: File): Promise<void> {
     const input = model.toConfig().inputShape ?? [];
     const output = model.outputShape;
     if (input.reduce((a, b) => a * b, 1) !== 784 || output.length !== 1 || output[0] !== 10) {
-      throw new ValueError(`it takes inputs [${input.join(', ')}] to outputs [${output.join(', ')}]; a digit reader takes 28×28 pixels ([28, 28], [28, 28, 1] or [784]) to 10 probabilities.`);
+      throw new ValueError(
+        `it takes inputs [${input.join(', ')}] to outputs [${output.join(', ')}]; a digit reader takes 28×28 pixels ([28, 28], [28, 28, 1] or [784]) to 10 probabilities.`,
+      );
     }
     models.file = model;
     let option = select.querySelector<HTMLOptionElement>('option[value="file"]');
@@ -253,7 +266,10 @@ let lastChart = 0;
 // every CHART_MS (or ten of its draws' time); every report still reaches the chart's points.
 const STATUS_MS = 200;
 const CHART_MS = 250;
-/** How long the chart's last draw took (ms): the next waits ten times that, so drawing takes a tenth of the main thread at most. */
+/**
+ * How long the chart's last draw took (ms): the next waits ten times that, so drawing takes a tenth of the main thread
+ * at most.
+ */
 let chartCost = 0;
 /** The newest batch report not yet shown, and the timer that will show it. */
 let unshown: Extract<FromWorker, { type: 'batch' }> | undefined;
@@ -302,7 +318,11 @@ trainButton.addEventListener('click', () => {
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data);
   worker.onerror = (e) => {
     e.preventDefault();
-    failed(e.message ? `the training worker failed: ${e.message}` : 'could not start the training worker (build/train-worker.js)');
+    failed(
+      e.message
+        ? `the training worker failed: ${e.message}`
+        : 'could not start the training worker (build/train-worker.js)',
+    );
   };
   points = [];
   stopping = false;
@@ -375,9 +395,17 @@ async function onWorker(msg: FromWorker): Promise<void> {
     // Where the epoch ended: its last batch, or the one Stop ended it at (always reported).
     progressBar.style.width = `${((100 * Math.min(msg.epoch + 1, points.at(-1)?.x ?? msg.epoch + 1)) / msg.epochs).toFixed(1)}%`;
     document.body.dataset.epochsDone = String(msg.epoch + 1);
-    const end = points.at(-1); // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
+    // the epoch's last batch (or the one Stop ended it at) is always reported: hang validation on it
+    const end = points.at(-1);
     if (end && end.x > msg.epoch) Object.assign(end, { valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
-    else points.push({ x: msg.epoch + 1, loss: msg.loss, accuracy: msg.accuracy, valLoss: msg.valLoss, valAccuracy: msg.valAccuracy });
+    else
+      points.push({
+        x: msg.epoch + 1,
+        loss: msg.loss,
+        accuracy: msg.accuracy,
+        valLoss: msg.valLoss,
+        valAccuracy: msg.valAccuracy,
+      });
     status.textContent = `Epoch ${msg.epoch + 1}/${msg.epochs} in ${msg.seconds.toFixed(1)} s: loss ${msg.loss.toFixed(4)}, accuracy ${(100 * msg.accuracy).toFixed(1)}%; validation ${(100 * msg.valAccuracy).toFixed(1)}%${stopping ? ' Stopping…' : ''}`;
     redraw(true);
   } else if (msg.type === 'done') {
@@ -389,7 +417,8 @@ async function onWorker(msg: FromWorker): Promise<void> {
     trainButton.disabled = false;
     stopButton.disabled = true;
     document.body.dataset.training = 'done';
-    document.body.dataset.trainSeconds = String(msg.seconds); // the status line's figure, unrounded (bench/browser-threads.ts)
+    // the status line's figure, unrounded (bench/browser-threads.ts)
+    document.body.dataset.trainSeconds = String(msg.seconds);
     if (msg.epochsRun === 0) {
       status.textContent = 'Stopped before training began.';
       return;
@@ -402,7 +431,8 @@ async function onWorker(msg: FromWorker): Promise<void> {
     // The threads the kernels ran on, counted at the end: the pool's Web Workers start after the run's first steps.
     trainedOn = trainedOn.replace(/\d+ threads?$/, `${msg.threads} thread${msg.threads === 1 ? '' : 's'}`);
     document.body.dataset.trainThreads = String(msg.threads);
-    // The tasks of split kernel calls each thread ran (the training worker's, then its pool's): how the work split (the browser test, bench/browser-threads.ts).
+    // The tasks of split kernel calls each thread ran (the training worker's, then its pool's): how the work split (the
+    // browser test, bench/browser-threads.ts).
     document.body.dataset.threadTasks = msg.threadTasks.join(',');
     const option = select.querySelector<HTMLOptionElement>('option[value="browser"]')!;
     option.disabled = false;

@@ -21,7 +21,10 @@ export function padPoint(pad: HTMLCanvasElement, clientX: number, clientY: numbe
   return { x: (x * pad.width) / pad.clientWidth, y: (y * pad.height) / pad.clientHeight };
 }
 
-/** Paints one step of a stroke in black: a round-capped segment from `last`, or a dot where a stroke begins (`last` null). */
+/**
+ * Paints one step of a stroke in black: a round-capped segment from `last`, or a dot where a stroke begins (`last`
+ * null).
+ */
 export function paintStroke(ctx: CanvasRenderingContext2D, last: PadPoint | null, to: PadPoint, pen = PEN): void {
   ctx.strokeStyle = '#000';
   ctx.fillStyle = '#000';

@@ -2,10 +2,24 @@
  * The page's training, off the main thread: loads the MNIST subset bundled with the page (IDX files
  * in build/mnist/), trains the first tutorial's MLP with fit, and reports each batch and epoch.
  */
-import { Dense, Flatten, Sequential, getBackend, getThreads, getThreadTasks, modelToBytes, setThreads, parseIdx, type Tensor } from '../../src/browser.js';
+import {
+  Dense,
+  Flatten,
+  Sequential,
+  getBackend,
+  getThreads,
+  getThreadTasks,
+  modelToBytes,
+  setThreads,
+  parseIdx,
+  type Tensor,
+} from '../../src/browser.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-const scope = self as unknown as { postMessage(msg: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const scope = self as unknown as {
+  postMessage(msg: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+};
 const post = (msg: FromWorker, transfer?: Transferable[]): void => scope.postMessage(msg, transfer);
 let model: Sequential | undefined;
 let stopRequested = false;
@@ -25,9 +39,19 @@ async function train(epochs: number, batchSize: number): Promise<void> {
   const x = xTrain.div(255);
   const xt = xTest.div(255);
   // In a cross-origin isolated page this worker runs the kernels' own worker pool: every core.
-  post({ type: 'ready', trainDigits: x.shape[0], testDigits: xt.shape[0], backend: getBackend(), threads: getThreads() });
+  post({
+    type: 'ready',
+    trainDigits: x.shape[0],
+    testDigits: xt.shape[0],
+    backend: getBackend(),
+    threads: getThreads(),
+  });
 
-  model = new Sequential([new Flatten({ inputShape: [28, 28] }), new Dense(128, { activation: 'relu' }), new Dense(10, { activation: 'softmax' })]);
+  model = new Sequential([
+    new Flatten({ inputShape: [28, 28] }),
+    new Dense(128, { activation: 'relu' }),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
   model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   const n = x.shape[0];
   const batches = Math.ceil(n / batchSize);
@@ -57,21 +81,41 @@ async function train(epochs: number, batchSize: number): Promise<void> {
           if (b % every !== 0 && b !== batches - 1 && !model!.stopTraining) return;
           // fit's logs are running means over the epoch; report the mean over the batches since the last report.
           const seen = Math.min((b + 1) * batchSize, n);
-          const mean = (key: 'loss' | 'accuracy'): number => (logs[key] * seen - prev[key] * prev.seen) / (seen - prev.seen);
+          const mean = (key: 'loss' | 'accuracy'): number =>
+            (logs[key] * seen - prev[key] * prev.seen) / (seen - prev.seen);
           post({ type: 'batch', epoch, epochs, batch: b, batches, loss: mean('loss'), accuracy: mean('accuracy') });
           prev = { seen, loss: logs.loss, accuracy: logs.accuracy };
         },
         onEpochEnd: (e: number, logs: Record<string, number>) => {
           epochsRun = e + 1;
           testAccuracy = logs.val_accuracy;
-          post({ type: 'epoch', epoch: e, epochs, seconds: (performance.now() - epochStart) / 1e3, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.val_loss, valAccuracy: logs.val_accuracy });
+          post({
+            type: 'epoch',
+            epoch: e,
+            epochs,
+            seconds: (performance.now() - epochStart) / 1e3,
+            loss: logs.loss,
+            accuracy: logs.accuracy,
+            valLoss: logs.val_loss,
+            valAccuracy: logs.val_accuracy,
+          });
         },
       },
     ],
   });
   const bytes = modelToBytes(model, { includeOptimizer: false });
   post(
-    { type: 'done', model: bytes, epochsRun, stopped: stopRequested, seconds: (performance.now() - started) / 1e3, testAccuracy, testDigits: xt.shape[0], threads: getThreads(), threadTasks: getThreadTasks() },
+    {
+      type: 'done',
+      model: bytes,
+      epochsRun,
+      stopped: stopRequested,
+      seconds: (performance.now() - started) / 1e3,
+      testAccuracy,
+      testDigits: xt.shape[0],
+      threads: getThreads(),
+      threadTasks: getThreadTasks(),
+    },
     [bytes.buffer],
   );
 }

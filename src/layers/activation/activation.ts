@@ -12,8 +12,20 @@
  * pass, which comes after this layer's backward) and its own y.
  */
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
-import { activationFromKeras, getActivation, type Activation as ActivationFn, type ActivationName } from '../../activations/activations.js';
-import { Layer, rowsOf, type BackwardOptions, type ForwardContext, type LayerArgs, type LayerConfig } from '../layer.js';
+import {
+  activationFromKeras,
+  getActivation,
+  type Activation as ActivationFn,
+  type ActivationName,
+} from '../../activations/activations.js';
+import {
+  Layer,
+  rowsOf,
+  type BackwardOptions,
+  type ForwardContext,
+  type LayerArgs,
+  type LayerConfig,
+} from '../layer.js';
 import { registerLayer, without } from '../registry.js';
 
 /**
@@ -40,7 +52,11 @@ export abstract class ActivationLayer extends Layer {
    * `fn`: a name `getActivation` knows, or what makes the function given this layer's description
    * for its errors (LeakyReLU's, whose slope is an option); `ownKeys`: the options a subclass adds.
    */
-  constructor(fn: ActivationName | string | ((where: string) => ActivationFn), args: LayerArgs, ownKeys: readonly string[] = []) {
+  constructor(
+    fn: ActivationName | string | ((where: string) => ActivationFn),
+    args: LayerArgs,
+    ownKeys: readonly string[] = [],
+  ) {
     super(args, ownKeys);
     this.fn = typeof fn === 'function' ? fn(this.describe()) : getActivation(fn, this.describe());
   }
@@ -102,8 +118,9 @@ export class Activation extends ActivationLayer {
   static override readonly className: string = 'Activation';
 
   constructor(activation: ActivationName | ActivationArgs, args: LayerArgs = {}) {
-    const a = typeof activation === 'object' && activation !== null ? { ...args, ...activation } : { ...args, activation };
-    super(a.activation ?? 'linear', without(a as LayerConfig, 'activation'));
+    const a =
+      typeof activation === 'object' && activation !== null ? { ...args, ...activation } : { ...args, activation };
+    super(a.activation ?? 'linear', without(a, 'activation'));
   }
 
   override getConfig(): LayerConfig {

@@ -51,7 +51,10 @@ registerLayer(LeakyReLU, {
     // TensorFlow.js's LeakyReLU reads `alpha`; Keras 3 writes `negative_slope` (and reads `alpha` too).
     toKeras: (c) => ({ alpha: c.alpha }),
     fromKeras: (k, require) => {
-      require(k.alpha === undefined || k.negative_slope === undefined || k.alpha === k.negative_slope, `both alpha ${JSON.stringify(k.alpha)} and negative_slope ${JSON.stringify(k.negative_slope)}`);
+      require(k.alpha === undefined ||
+        k.negative_slope === undefined ||
+        k.alpha ===
+          k.negative_slope, `both alpha ${JSON.stringify(k.alpha)} and negative_slope ${JSON.stringify(k.negative_slope)}`);
       const alpha = k.alpha !== undefined ? k.alpha : k.negative_slope; // null kept, for the layer to refuse
       return alpha === undefined ? {} : { alpha };
     },

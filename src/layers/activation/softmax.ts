@@ -31,7 +31,9 @@ registerLayer(Softmax, {
     className: 'Softmax',
     toKeras: () => ({ axis: -1 }),
     fromKeras: (k, require) => {
-      require(k.axis === undefined || k.axis === -1 || (Array.isArray(k.axis) && k.axis.length === 1 && k.axis[0] === -1), `axis ${JSON.stringify(k.axis)}`);
+      require(k.axis === undefined ||
+        k.axis === -1 ||
+        (Array.isArray(k.axis) && k.axis.length === 1 && k.axis[0] === -1), `axis ${JSON.stringify(k.axis)}`);
       return {};
     },
   },

@@ -79,15 +79,21 @@ export abstract class AffineAugmentation extends Layer {
     // null is refused rather than read as absent (JSON writes NaN and Infinity as null).
     const fillMode = args.fillMode === undefined ? 'reflect' : args.fillMode;
     if (!FILL_MODES.includes(fillMode)) {
-      throw new ValueError(`${this.describe()}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(fillMode)}.`);
+      throw new ValueError(
+        `${this.describe()}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(fillMode)}.`,
+      );
     }
     const interpolation = args.interpolation === undefined ? 'bilinear' : args.interpolation;
     if (!INTERPOLATIONS.includes(interpolation)) {
-      throw new ValueError(`${this.describe()}: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(interpolation)}.`);
+      throw new ValueError(
+        `${this.describe()}: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(interpolation)}.`,
+      );
     }
     const fillValue = args.fillValue === undefined ? 0 : args.fillValue;
     if (typeof fillValue !== 'number' || !Number.isFinite(fillValue)) {
-      throw new ValueError(`${this.describe()}: fillValue must be a finite number, got ${typeof fillValue === 'number' ? String(fillValue) : JSON.stringify(fillValue)}.`);
+      throw new ValueError(
+        `${this.describe()}: fillValue must be a finite number, got ${typeof fillValue === 'number' ? String(fillValue) : JSON.stringify(fillValue)}.`,
+      );
     }
     this.fillMode = fillMode;
     this.interpolation = interpolation;
@@ -102,7 +108,12 @@ export abstract class AffineAugmentation extends Layer {
   protected abstract drawTransform(rng: Rng, height: number, width: number, t: Float64Array, o: number): void;
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue };
+    return {
+      ...super.getConfig(),
+      fillMode: this.fillMode,
+      interpolation: this.interpolation,
+      fillValue: this.fillValue,
+    };
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -121,7 +132,10 @@ export abstract class AffineAugmentation extends Layer {
     if (!this.active) return x;
     const rng = this.saved(ctx).rng;
     const [B, H, W] = x.shape;
-    const t = this.transforms && this.transforms.length >= 6 * B ? this.transforms : (this.transforms = new Float64Array(6 * B));
+    const t =
+      this.transforms && this.transforms.length >= 6 * B
+        ? this.transforms
+        : (this.transforms = new Float64Array(6 * B));
     for (let b = 0; b < B; b++) this.drawTransform(rng, H, W, t, 6 * b);
     const y = (this.y = reuse(this.y, x.shape, this.dtype));
     kernels().affineResample(y.data, x.data, t, this.geometry(B));
@@ -138,7 +152,15 @@ export abstract class AffineAugmentation extends Layer {
 
   private geometry(batch: number): ResampleGeometry {
     const [height, width, channels] = this.shapes().inputShape;
-    return { batch, height, width, channels, fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue };
+    return {
+      batch,
+      height,
+      width,
+      channels,
+      fillMode: this.fillMode,
+      interpolation: this.interpolation,
+      fillValue: this.fillValue,
+    };
   }
 
   /**
@@ -151,7 +173,9 @@ export abstract class AffineAugmentation extends Layer {
     const inside = (v: unknown): v is number => typeof v === 'number' && (minOpen ? v > min : v >= min) && v <= max;
     const interval = `${minOpen ? '(' : '['}${min}, ${max}]`;
     const fail = (why: string): never => {
-      throw new ValueError(`${this.describe()}: ${option} must be a number in ${interval} or [lower, upper] with lower ≤ upper, both in ${interval} (${meaning}); ${why}.`);
+      throw new ValueError(
+        `${this.describe()}: ${option} must be a number in ${interval} or [lower, upper] with lower ≤ upper, both in ${interval} (${meaning}); ${why}.`,
+      );
     };
     if (typeof value === 'number') {
       if (!inside(value)) fail(`got ${String(value)}`);
@@ -160,7 +184,10 @@ export abstract class AffineAugmentation extends Layer {
     if (!Array.isArray(value) || value.length !== 2) return fail(`got ${JSON.stringify(value) ?? String(value)}`);
     const [lo, hi] = value as unknown[];
     if (!inside(lo) || !inside(hi)) fail(`got [${String(lo)}, ${String(hi)}]`);
-    if ((lo as number) > (hi as number)) fail(`got [${String(lo)}, ${String(hi)}], whose lower bound is above its upper one (write [${String(hi)}, ${String(lo)}])`);
+    if ((lo as number) > (hi as number))
+      fail(
+        `got [${String(lo)}, ${String(hi)}], whose lower bound is above its upper one (write [${String(hi)}, ${String(lo)}])`,
+      );
     return [lo as number, hi as number];
   }
 }
@@ -187,7 +214,9 @@ export function factorConfig(f: unknown): unknown {
  * ```
  */
 export function kerasFactor(f: unknown): unknown {
-  return Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number') ? [...(f as number[])].sort((a, b) => a - b) : f;
+  return Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number')
+    ? [...(f)].sort((a, b) => a - b)
+    : f;
 }
 
 /**
@@ -200,7 +229,13 @@ export function kerasFactor(f: unknown): unknown {
  * ```
  */
 export function augmentationToKeras(c: LayerConfig): Json {
-  return { fill_mode: c.fillMode, interpolation: c.interpolation, fill_value: c.fillValue, seed: null, data_format: 'channels_last' };
+  return {
+    fill_mode: c.fillMode,
+    interpolation: c.interpolation,
+    fill_value: c.fillValue,
+    seed: null,
+    data_format: 'channels_last',
+  };
 }
 
 /**
@@ -213,6 +248,11 @@ export function augmentationToKeras(c: LayerConfig): Json {
  */
 export function augmentationFromKeras(k: Json, require: Require): LayerConfig {
   requireChannelsLast(k, require);
-  const or = (v: unknown, fallback: unknown): unknown => (v === undefined ? fallback : v); // null kept, for the layer to refuse
-  return { fillMode: or(k.fill_mode, 'reflect'), interpolation: or(k.interpolation, 'bilinear'), fillValue: or(k.fill_value, 0) };
+  // null kept, for the layer to refuse
+  const or = (v: unknown, fallback: unknown): unknown => (v === undefined ? fallback : v);
+  return {
+    fillMode: or(k.fill_mode, 'reflect'),
+    interpolation: or(k.interpolation, 'bilinear'),
+    fillValue: or(k.fill_value, 0),
+  };
 }

@@ -12,7 +12,15 @@
  *   dx = the transpose of the resampling applied to dy
  */
 import type { Rng } from '../../tensor/random.js';
-import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
+import {
+  AffineAugmentation,
+  augmentationFromKeras,
+  augmentationToKeras,
+  factorConfig,
+  kerasFactor,
+  type AugmentationArgs,
+  type Factor,
+} from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
 import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';

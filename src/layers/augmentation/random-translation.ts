@@ -10,7 +10,15 @@
  *   dx = the transpose of the resampling applied to dy
  */
 import type { Rng } from '../../tensor/random.js';
-import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
+import {
+  AffineAugmentation,
+  augmentationFromKeras,
+  augmentationToKeras,
+  factorConfig,
+  kerasFactor,
+  type AugmentationArgs,
+  type Factor,
+} from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
 import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
@@ -45,7 +53,11 @@ export class RandomTranslation extends AffineAugmentation {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), heightFactor: factorConfig(this.heightFactor), widthFactor: factorConfig(this.widthFactor) };
+    return {
+      ...super.getConfig(),
+      heightFactor: factorConfig(this.heightFactor),
+      widthFactor: factorConfig(this.widthFactor),
+    };
   }
 
   protected drawTransform(rng: Rng, height: number, width: number, t: Float64Array, o: number): void {
@@ -56,11 +68,16 @@ export class RandomTranslation extends AffineAugmentation {
 }
 
 registerLayer(RandomTranslation, {
-  fromConfig: (c) => new RandomTranslation(c.heightFactor as Factor, c.widthFactor as Factor, without(c, 'heightFactor', 'widthFactor')),
+  fromConfig: (c) =>
+    new RandomTranslation(c.heightFactor as Factor, c.widthFactor as Factor, without(c, 'heightFactor', 'widthFactor')),
   keras: {
     className: 'RandomTranslation',
     tfjsOmits: true,
     toKeras: (c) => ({ height_factor: c.heightFactor, width_factor: c.widthFactor, ...augmentationToKeras(c) }),
-    fromKeras: (k, require) => ({ heightFactor: kerasFactor(k.height_factor), widthFactor: kerasFactor(k.width_factor), ...augmentationFromKeras(k, require) }),
+    fromKeras: (k, require) => ({
+      heightFactor: kerasFactor(k.height_factor),
+      widthFactor: kerasFactor(k.width_factor),
+      ...augmentationFromKeras(k, require),
+    }),
   },
 });

@@ -12,14 +12,27 @@
  */
 import { ValueError } from '../../errors.js';
 import type { Rng } from '../../tensor/random.js';
-import { AffineAugmentation, augmentationFromKeras, augmentationToKeras, factorConfig, kerasFactor, type AugmentationArgs, type Factor } from './augmentation.js';
+import {
+  AffineAugmentation,
+  augmentationFromKeras,
+  augmentationToKeras,
+  factorConfig,
+  kerasFactor,
+  type AugmentationArgs,
+  type Factor,
+} from './augmentation.js';
 import type { LayerConfig } from '../layer.js';
 import { refuseOptionsFirst } from '../leading-arguments.js';
 import { registerLayer, without } from '../registry.js';
 
 // Keras refuses −1 itself: a zoom of 1 + (−1) = 0 would read one point for the whole image. A single
 // factor of 1 still gives the range [−1, 1], as in Keras.
-const BOUNDS = { min: -1, max: 1, minOpen: true, meaning: 'fractions of the size to zoom out (positive) or in (negative)' };
+const BOUNDS = {
+  min: -1,
+  max: 1,
+  minOpen: true,
+  meaning: 'fractions of the size to zoom out (positive) or in (negative)',
+};
 
 /**
  * Keras 3's RandomZoom: in training, scales each image about its centre by 1 + a random factor per axis
@@ -48,15 +61,22 @@ export class RandomZoom extends AffineAugmentation {
     refuseOptionsFirst(this.describe(), 'RandomZoom', heightFactor, ['heightFactor', 'widthFactor']);
     this.heightRange = this.factorRange('heightFactor', heightFactor, BOUNDS);
     if (widthFactor !== null && typeof widthFactor === 'object' && !Array.isArray(widthFactor)) {
-      throw new ValueError(`${this.describe()}: widthFactor must be a number, [lower, upper] or null (the height's zoom on both axes), got an object; the options go third: new RandomZoom(heightFactor, null, { … }).`);
+      throw new ValueError(
+        `${this.describe()}: widthFactor must be a number, [lower, upper] or null (the height's zoom on both axes), got an object; the options go third: new RandomZoom(heightFactor, null, { … }).`,
+      );
     }
-    this.widthRange = widthFactor === null || widthFactor === undefined ? null : this.factorRange('widthFactor', widthFactor, BOUNDS);
+    this.widthRange =
+      widthFactor === null || widthFactor === undefined ? null : this.factorRange('widthFactor', widthFactor, BOUNDS);
     this.heightFactor = factorConfig(heightFactor) as Factor;
     this.widthFactor = this.widthRange ? (factorConfig(widthFactor) as Factor) : null;
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), heightFactor: factorConfig(this.heightFactor), widthFactor: factorConfig(this.widthFactor) };
+    return {
+      ...super.getConfig(),
+      heightFactor: factorConfig(this.heightFactor),
+      widthFactor: factorConfig(this.widthFactor),
+    };
   }
 
   protected drawTransform(rng: Rng, height: number, width: number, t: Float64Array, o: number): void {
@@ -67,11 +87,20 @@ export class RandomZoom extends AffineAugmentation {
 }
 
 registerLayer(RandomZoom, {
-  fromConfig: (c) => new RandomZoom(c.heightFactor as Factor, (c.widthFactor ?? null) as Factor | null, without(c, 'heightFactor', 'widthFactor')),
+  fromConfig: (c) =>
+    new RandomZoom(
+      c.heightFactor as Factor,
+      (c.widthFactor ?? null) as Factor | null,
+      without(c, 'heightFactor', 'widthFactor'),
+    ),
   keras: {
     className: 'RandomZoom',
     tfjsOmits: true,
     toKeras: (c) => ({ height_factor: c.heightFactor, width_factor: c.widthFactor ?? null, ...augmentationToKeras(c) }),
-    fromKeras: (k, require) => ({ heightFactor: kerasFactor(k.height_factor), widthFactor: kerasFactor(k.width_factor ?? null), ...augmentationFromKeras(k, require) }),
+    fromKeras: (k, require) => ({
+      heightFactor: kerasFactor(k.height_factor),
+      widthFactor: kerasFactor(k.width_factor ?? null),
+      ...augmentationFromKeras(k, require),
+    }),
   },
 });

@@ -60,7 +60,8 @@ export class Conv2D extends AffineLayer {
   constructor(filters: number, kernelSize: number | [number, number], args: Conv2DArgs = {}) {
     super(args, ['strides', 'padding']);
     refuseOptionsFirst(this.describe(), 'Conv2D', filters, ['filters', 'kernelSize']);
-    if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`${this.describe()}: filters must be a positive integer, got ${String(filters)}.`);
+    if (!Number.isInteger(filters) || filters <= 0)
+      throw new ValueError(`${this.describe()}: filters must be a positive integer, got ${String(filters)}.`);
     this.filters = filters;
     this.kernelSize = pair(kernelSize, 'kernelSize', this.describe());
     this.strides = pair(args.strides ?? 1, 'strides', this.describe());
@@ -78,26 +79,49 @@ export class Conv2D extends AffineLayer {
 
   forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
-    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.kernelSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    const g = (this.geometry = windowGeometry(
+      this.shapes().inputShape,
+      this.kernelSize,
+      this.strides,
+      this.padding,
+      this.describe(),
+      x.shape[0],
+    ));
     this.x = x;
-    return this.activate([g.batch, g.outH, g.outW, this.filters], (z, w, b, relu) => kernels().conv2d(z, x.data, w, b, g, this.filters, relu), true);
+    return this.activate(
+      [g.batch, g.outH, g.outW, this.filters],
+      (z, w, b, relu) => kernels().conv2d(z, x.data, w, b, g, this.filters, relu),
+      true,
+    );
   }
 
   backward(dy: FloatTensor, opts: BackwardOptions): FloatTensor | null {
     const g = this.saved(this.geometry);
     const x = this.saved(this.x);
     const dx = opts.needInputGrad ? (this.dx = reuse(this.dx, x.shape, this.dtype)) : null;
-    this.activationGrad(dy, opts, (dz, mask, w, dw, db) => kernels().conv2dBackward(dx?.data ?? null, dw, db, dz, mask, x.data, w, g, this.filters), true);
+    this.activationGrad(
+      dy,
+      opts,
+      (dz, mask, w, dw, db) => kernels().conv2dBackward(dx?.data ?? null, dw, db, dz, mask, x.data, w, g, this.filters),
+      true,
+    );
     return dx;
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding };
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+    };
   }
 }
 
 registerLayer(Conv2D, {
-  fromConfig: (c) => new Conv2D(c.filters as number, c.kernelSize as [number, number], without(c, 'filters', 'kernelSize')),
+  fromConfig: (c) =>
+    new Conv2D(c.filters as number, c.kernelSize as [number, number], without(c, 'filters', 'kernelSize')),
   keras: {
     className: 'Conv2D',
     toKeras: (c) => ({
@@ -111,9 +135,16 @@ registerLayer(Conv2D, {
     }),
     fromKeras: (k, require) => {
       const d = k.dilation_rate;
-      require(d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1)), `dilation_rate ${JSON.stringify(d)}`);
+      require(d === undefined ||
+        d === 1 ||
+        (Array.isArray(d) && d.every((v) => v === 1)), `dilation_rate ${JSON.stringify(d)}`);
       require(k.groups === undefined || k.groups === 1, `groups ${JSON.stringify(k.groups)}`);
-      return { filters: k.filters, kernelSize: k.kernel_size, ...windowFromKeras(k, require, 1), ...affineFromKeras(k, require) };
+      return {
+        filters: k.filters,
+        kernelSize: k.kernel_size,
+        ...windowFromKeras(k, require, 1),
+        ...affineFromKeras(k, require),
+      };
     },
   },
 });

@@ -52,7 +52,9 @@ export class Dense extends AffineLayer {
 
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length < 1) {
-      throw new ShapeError(`${this.describe()} needs inputs of rank ≥ 2 (batch and features), got ${formatShape([null, ...inputShape])}.`);
+      throw new ShapeError(
+        `${this.describe()} needs inputs of rank ≥ 2 (batch and features), got ${formatShape([null, ...inputShape])}.`,
+      );
     }
     return [...inputShape.slice(0, -1), this.units];
   }

@@ -23,10 +23,31 @@ import { ShapeError, ValueError, checkBoolean, formatShape } from '../../errors.
 import { kernels } from '../../tensor/backend.js';
 import type { FloatArray } from '../../tensor/kernels.js';
 import { reuse, type FloatTensor } from '../../tensor/tensor.js';
-import { camelCase, getInitializer, initializerFromKeras, initializerToKeras } from '../../initializers/initializers.js';
-import { Layer, rowsOf, type BackwardOptions, type BuildContext, type ForwardContext, type LayerArgs, type LayerConfig, type Param } from '../layer.js';
+import {
+  camelCase,
+  getInitializer,
+  initializerFromKeras,
+  initializerToKeras,
+} from '../../initializers/initializers.js';
+import {
+  Layer,
+  rowsOf,
+  type BackwardOptions,
+  type BuildContext,
+  type ForwardContext,
+  type LayerArgs,
+  type LayerConfig,
+  type Param,
+} from '../layer.js';
 import { registerLayer } from '../registry.js';
-import { getRegularizer, regularizerFromKeras, regularizerToKeras, type Regularizer, type RegularizerConfig, type RegularizerOption } from '../../regularizers/regularizers.js';
+import {
+  getRegularizer,
+  regularizerFromKeras,
+  regularizerToKeras,
+  type Regularizer,
+  type RegularizerConfig,
+  type RegularizerOption,
+} from '../../regularizers/regularizers.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The axis normalized per entry; default −1. Only the last axis (channels-last) is supported. */
@@ -122,7 +143,9 @@ export class BatchNormalization extends Layer {
     // null is not "absent": it is what JSON makes of NaN and Infinity, so a file holding it is refused.
     this.axis = args.axis === undefined ? -1 : args.axis;
     if (!Number.isInteger(this.axis) || this.axis === 0) {
-      throw new ValueError(`${this.describe()}: axis must be a nonzero integer (the batch axis 0 cannot be normalized per entry), got ${JSON.stringify(args.axis)}.`);
+      throw new ValueError(
+        `${this.describe()}: axis must be a nonzero integer (the batch axis 0 cannot be normalized per entry), got ${JSON.stringify(args.axis)}.`,
+      );
     }
     this.momentum = args.momentum === undefined ? 0.99 : args.momentum;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
@@ -138,7 +161,13 @@ export class BatchNormalization extends Layer {
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
     this.movingVarianceInitializer = args.movingVarianceInitializer ?? 'ones';
-    for (const option of ['betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'] as const) getInitializer(this[option], `${this.describe()} ${option}`);
+    for (const option of [
+      'betaInitializer',
+      'gammaInitializer',
+      'movingMeanInitializer',
+      'movingVarianceInitializer',
+    ] as const)
+      getInitializer(this[option], `${this.describe()} ${option}`);
     // A variance is ≥ 0: the random initializers draw negative values, whose square roots are NaN,
     // and the moving average keeps them negative long into training (inference would predict NaN).
     if (!VARIANCE_INITIALIZERS.includes(camelCase(this.movingVarianceInitializer))) {
@@ -152,7 +181,10 @@ export class BatchNormalization extends Layer {
 
   computeOutputShape(inputShape: number[]): number[] {
     const rank = inputShape.length + 1;
-    if (rank < 2) throw new ShapeError(`${this.describe()} needs inputs of rank ≥ 2 (batch and features), got ${formatShape([null, ...inputShape])}.`);
+    if (rank < 2)
+      throw new ShapeError(
+        `${this.describe()} needs inputs of rank ≥ 2 (batch and features), got ${formatShape([null, ...inputShape])}.`,
+      );
     if (this.axis !== -1 && this.axis !== rank - 1) {
       throw new ShapeError(
         `${this.describe()}: axis ${this.axis} of inputs ${formatShape([null, ...inputShape])} is not the last axis; only the last axis (features, or channels of NHWC images) is supported: use axis −1.`,
@@ -164,17 +196,24 @@ export class BatchNormalization extends Layer {
   protected override createWeights(inputShape: number[], ctx: BuildContext): void {
     const shape = [inputShape[inputShape.length - 1]];
     const init = (name: string) => (d: FloatArray) => getInitializer(name, this.describe())(d, shape, ctx.rng);
-    if (this.scale) this.gamma = this.addWeight('gamma', shape, ctx, init(this.gammaInitializer), { regularizer: this.gammaRegularizer });
-    if (this.center) this.beta = this.addWeight('beta', shape, ctx, init(this.betaInitializer), { regularizer: this.betaRegularizer });
+    if (this.scale)
+      this.gamma = this.addWeight('gamma', shape, ctx, init(this.gammaInitializer), {
+        regularizer: this.gammaRegularizer,
+      });
+    if (this.center)
+      this.beta = this.addWeight('beta', shape, ctx, init(this.betaInitializer), { regularizer: this.betaRegularizer });
     this.movingMean = this.addWeight('moving_mean', shape, ctx, init(this.movingMeanInitializer), { trainable: false });
-    this.movingVariance = this.addWeight('moving_variance', shape, ctx, init(this.movingVarianceInitializer), { trainable: false });
+    this.movingVariance = this.addWeight('moving_variance', shape, ctx, init(this.movingVarianceInitializer), {
+      trainable: false,
+    });
   }
 
   /** A moving variance must be ≥ 0 (1/√(v + ε) is NaN below −ε): setWeights and save refuse one that is not. */
   override weightValueProblem(param: Param, data: ArrayLike<number>): string | undefined {
     if (param !== this.movingVariance) return undefined;
     for (let i = 0; i < data.length; i++) {
-      if (data[i] < 0) return `holds ${data[i]} at flat index ${i}; a moving variance must be ≥ 0 (its square root divides the inputs)`;
+      if (data[i] < 0)
+        return `holds ${data[i]} at flat index ${i}; a moving variance must be ≥ 0 (its square root divides the inputs)`;
     }
     return undefined;
   }
@@ -270,13 +309,20 @@ export class BatchNormalization extends Layer {
       gammaInitializer: this.gammaInitializer,
       movingMeanInitializer: this.movingMeanInitializer,
       movingVarianceInitializer: this.movingVarianceInitializer,
-      ...(this.betaRegularizer ? { betaRegularizer: { l1: this.betaRegularizer.l1, l2: this.betaRegularizer.l2 } } : {}),
-      ...(this.gammaRegularizer ? { gammaRegularizer: { l1: this.gammaRegularizer.l1, l2: this.gammaRegularizer.l2 } } : {}),
+      ...(this.betaRegularizer
+        ? { betaRegularizer: { l1: this.betaRegularizer.l1, l2: this.betaRegularizer.l2 } }
+        : {}),
+      ...(this.gammaRegularizer
+        ? { gammaRegularizer: { l1: this.gammaRegularizer.l1, l2: this.gammaRegularizer.l2 } }
+        : {}),
     };
   }
 }
 
-/** A Keras moving_variance_initializer as ours: 'zeros' or 'ones' kept, any other (which may draw negative values) 'ones'. */
+/**
+ * A Keras moving_variance_initializer as ours: 'zeros' or 'ones' kept, any other (which may draw negative values)
+ * 'ones'.
+ */
 function varianceInitializer(name: string): string {
   return VARIANCE_INITIALIZERS.includes(name) ? name : 'ones';
 }
@@ -307,7 +353,8 @@ registerLayer(BatchNormalization, {
       require(k.beta_constraint === null || k.beta_constraint === undefined, 'a beta_constraint');
       require(k.gamma_constraint === null || k.gamma_constraint === undefined, 'a gamma_constraint');
       require(!k.renorm, 'renorm');
-      require(k.virtual_batch_size === null || k.virtual_batch_size === undefined, `virtual_batch_size ${JSON.stringify(k.virtual_batch_size)}`);
+      require(k.virtual_batch_size === null ||
+        k.virtual_batch_size === undefined, `virtual_batch_size ${JSON.stringify(k.virtual_batch_size)}`);
       require(k.adjustment === null || k.adjustment === undefined, 'an adjustment');
       const betaRegularizer = regularizerFromKeras(k.beta_regularizer, require, 'beta_regularizer');
       const gammaRegularizer = regularizerFromKeras(k.gamma_regularizer, require, 'gamma_regularizer');

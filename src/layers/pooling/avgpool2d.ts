@@ -15,7 +15,10 @@ import { registerLayer, without } from '../registry.js';
 
 export type AveragePooling2DArgs = Pooling2DArgs;
 
-/** Calls `visit(o, i, n)` for every output position o and every input position i of its window (n of them), as flat pixel indices. */
+/**
+ * Calls `visit(o, i, n)` for every output position o and every input position i of its window (n of them), as flat
+ * pixel indices.
+ */
 function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) => void): void {
   for (let b = 0; b < g.batch; b++) {
     for (let oh = 0; oh < g.outH; oh++) {

@@ -35,7 +35,9 @@ export class GlobalAveragePooling2D extends Layer {
 
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.describe()} expects images [batch, height, width, channels], got ${formatShape([null, ...inputShape])}.`);
+      throw new ShapeError(
+        `${this.describe()} expects images [batch, height, width, channels], got ${formatShape([null, ...inputShape])}.`,
+      );
     }
     return [inputShape[2]];
   }
@@ -45,7 +47,8 @@ export class GlobalAveragePooling2D extends Layer {
     const K = kernels();
     const [B, H, W, C] = x.shape;
     const y = (this.y = reuse(this.y, [B, C], this.dtype));
-    for (let b = 0; b < B; b++) K.colSum(y.data.subarray(b * C, (b + 1) * C), x.data.subarray(b * H * W * C, (b + 1) * H * W * C), H * W, C);
+    for (let b = 0; b < B; b++)
+      K.colSum(y.data.subarray(b * C, (b + 1) * C), x.data.subarray(b * H * W * C, (b + 1) * H * W * C), H * W, C);
     K.scale(y.data, y.data, 1 / (H * W), B * C);
     return y;
   }
@@ -59,7 +62,8 @@ export class GlobalAveragePooling2D extends Layer {
     K.scale(g.data, dy.data, 1 / (H * W), B * C);
     const dx = (this.dx = reuse(this.dx, [B, H, W, C], this.dtype));
     dx.data.fill(0);
-    for (let b = 0; b < B; b++) K.addBias(dx.data.subarray(b * H * W * C, (b + 1) * H * W * C), g.data.subarray(b * C, (b + 1) * C), H * W, C);
+    for (let b = 0; b < B; b++)
+      K.addBias(dx.data.subarray(b * H * W * C, (b + 1) * H * W * C), g.data.subarray(b * C, (b + 1) * C), H * W, C);
     return dx;
   }
 }

@@ -57,7 +57,14 @@ export abstract class Pooling2D extends Layer {
    */
   protected forwardWindows(x: FloatTensor): { g: WindowGeometry; y: FloatTensor } {
     this.checkInput(x);
-    const g = (this.geometry = windowGeometry(this.shapes().inputShape, this.poolSize, this.strides, this.padding, this.describe(), x.shape[0]));
+    const g = (this.geometry = windowGeometry(
+      this.shapes().inputShape,
+      this.poolSize,
+      this.strides,
+      this.padding,
+      this.describe(),
+      x.shape[0],
+    ));
     return { g, y: (this.y = reuse(this.y, [g.batch, g.outH, g.outW, g.channels], this.dtype)) };
   }
 

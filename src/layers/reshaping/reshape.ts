@@ -24,8 +24,14 @@ export class Reshape extends Layer {
   constructor(targetShape: number[], args: LayerArgs = {}) {
     super(args);
     refuseOptionsFirst(this.describe(), 'Reshape', targetShape, ['targetShape']);
-    if (!Array.isArray(targetShape) || targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1)) || targetShape.filter((d) => d === -1).length > 1) {
-      throw new ShapeError(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(targetShape)}.`);
+    if (
+      !Array.isArray(targetShape) ||
+      targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1)) ||
+      targetShape.filter((d) => d === -1).length > 1
+    ) {
+      throw new ShapeError(
+        `${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(targetShape)}.`,
+      );
     }
     this.targetShape = [...targetShape];
   }
@@ -35,7 +41,9 @@ export class Reshape extends Layer {
     const known = shapeSize(this.targetShape.filter((d) => d !== -1));
     const out = this.targetShape.map((d) => (d === -1 ? size / known : d));
     if (!out.every((d) => Number.isInteger(d)) || shapeSize(out) !== size) {
-      throw new ShapeError(`${this.describe()} cannot reshape ${formatShape([null, ...inputShape])} (${size} values per sample) to ${formatShape([null, ...this.targetShape])}.`);
+      throw new ShapeError(
+        `${this.describe()} cannot reshape ${formatShape([null, ...inputShape])} (${size} values per sample) to ${formatShape([null, ...this.targetShape])}.`,
+      );
     }
     return out;
   }

@@ -38,7 +38,13 @@ const padBytes = (TH: number, TW: number, C: number): number => (2 * TH + 2) * (
 export const winogradForwardBytes = (TH: number, TW: number, C: number, F: number): number =>
   16 * xiStride(TH * TW * C * 4) + 16 * xiStride(TH * TW * F * 4) + padBytes(TH, TW, C);
 /** Bytes of winograd_dw's scratch v, m and pad, and of its dzp, for `samples` samples of TH × TW tiles. */
-export const winogradDwBytes = (samples: number, TH: number, TW: number, C: number, F: number): { vm: number; dzp: number } => ({
+export const winogradDwBytes = (
+  samples: number,
+  TH: number,
+  TW: number,
+  C: number,
+  F: number,
+): { vm: number; dzp: number } => ({
   vm: 16 * xiStride(samples * TH * TW * C * 4) + 16 * xiStride(C * F * 4) + padBytes(TH, TW, C),
   dzp: 16 * xiStride(Math.ceil(F / PANEL) * samples * TH * TW * PANEL * 4),
 });

@@ -33,7 +33,11 @@ export class WasmHeap {
   constructor(shared: boolean, initialPages = 256, maxPages = MAX_PAGES) {
     this.shared = shared;
     this.maxPages = maxPages;
-    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, maxPages), maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.memory = new WebAssembly.Memory({
+      initial: Math.min(initialPages, maxPages),
+      maximum: MAX_PAGES,
+      shared,
+    });
   }
 
   /**
@@ -51,7 +55,10 @@ export class WasmHeap {
     return this.alloc(Int32Array, n);
   }
 
-  private alloc<T extends Float32Array | Int32Array>(Ctor: { new (n: number): T; new (b: ArrayBufferLike, off: number, n: number): T }, n: number): T {
+  private alloc<T extends Float32Array | Int32Array>(
+    Ctor: { new (n: number): T; new (b: ArrayBufferLike, off: number, n: number): T },
+    n: number,
+  ): T {
     if (!this.shared) return new Ctor(n);
     const size = blockSize(n * 4);
     const off = this.tryTake(size);
