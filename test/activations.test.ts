@@ -162,7 +162,10 @@ describe('Keras and TensorFlow.js spellings', () => {
     let saved: tf.io.ModelArtifacts | undefined;
     await theirs.save(
       tf.io.withSaveHandler(
-        async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+        (a) => (
+          (saved = a),
+          Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })
+        ),
       ),
     );
     const ours = await load('theirs', saved!.modelTopology, {

@@ -124,7 +124,8 @@ describe('augmentation layers', () => {
       const reg = registration(layer.className)!;
       expect(reg.keras?.className).toBe(layer.className);
       expect(reg.keras?.tfjsOmits).toBe(true);
-      const { name: _name, ...own } = layer.getConfig();
+      const own = { ...layer.getConfig() };
+      delete own.name;
       const k = reg.keras!.toKeras(layer.getConfig());
       expect(k).toEqual({ ...keras, seed: null, data_format: 'channels_last' });
       expect(reg.keras!.fromKeras(k, () => {})).toEqual(own);

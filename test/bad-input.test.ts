@@ -51,7 +51,7 @@ import {
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import * as h5wasm from 'h5wasm';
 import { writeHdf5 } from '../src/io/hdf5.js';
-import { encodeModelFile } from '../src/io/model-file.js';
+import { encodeModelFile, type TensorEntry } from '../src/io/model-file.js';
 import { modelToFile } from '../src/io/serialize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-bad-'));
@@ -86,10 +86,36 @@ const file = (name: string, bytes: Uint8Array | string) => {
   return p;
 };
 
+/** A layer in a model's config; the tests write any value into its options, wrong ones too. */
+interface LayerEntry {
+  config: Record<string, unknown>;
+}
+/** The parts of a model file's header that the tests edit. */
+interface ModelHeader {
+  version: number;
+  model: { config: { inputShape?: unknown; layers: LayerEntry[] } };
+  training: {
+    loss: unknown;
+    weightedMetrics: unknown;
+    rng: { words: unknown };
+    optimizerState: { iterations: unknown };
+    optimizer: { config: { learningRate: { config: Record<string, unknown> } } };
+  };
+  tensors: TensorEntry[];
+}
+/** The parts of a .keras file's config.json that the tests edit. */
+interface KerasModelConfig {
+  class_name: string;
+  config: {
+    layers: (LayerEntry & { module?: string; class_name: string; inbound_nodes?: unknown })[];
+    output_layers?: unknown;
+  };
+}
+
 /** A model file from `m` with its header changed by `edit` (the tensors as they were). */
-const edited = (name: string, m: Sequential, edit: (h: Record<string, any>) => void): string => {
+const edited = (name: string, m: Sequential, edit: (h: ModelHeader) => void): string => {
   const f = modelToFile(m);
-  edit(f.header);
+  edit(f.header as unknown as ModelHeader);
   return file(name, encodeModelFile(f));
 };
 /** A TF.js model directory: model.json with these layers and manifest, and shards of these sizes. */
@@ -125,8 +151,8 @@ const kerasFile = async (
   );
 };
 /** `model()`'s config.json edited by `edit`. */
-const kerasConfig = (parts: Record<string, Uint8Array>, edit: (c: Record<string, any>) => void): void => {
-  const c = JSON.parse(strFromU8(parts['config.json']));
+const kerasConfig = (parts: Record<string, Uint8Array>, edit: (c: KerasModelConfig) => void): void => {
+  const c = JSON.parse(strFromU8(parts['config.json'])) as KerasModelConfig;
   edit(c);
   parts['config.json'] = strToU8(JSON.stringify(c));
 };
@@ -961,7 +987,7 @@ const CASES: Case[] = [
       await t.trainOnBatch(x(), labels(0, 1, 2, 0));
       return loadModel(
         edited('slot.mnn', t, (h) => {
-          const t = h.tensors.find((e: { name: string }) => e.name.endsWith('kernel/slot0'));
+          const t = h.tensors.find((e) => e.name.endsWith('kernel/slot0'))!;
           t.shape = [...t.shape].reverse();
         }),
       );
@@ -1468,9 +1494,7 @@ const CASES: Case[] = [
         await kerasFile('branch.keras', (p) =>
           kerasConfig(p, (c) => {
             c.class_name = 'Functional';
-            c.config.layers.forEach(
-              (l: any, i: number) => (l.inbound_nodes = i === 0 ? [] : [[['input_layer', 0, 0, {}]]]),
-            );
+            c.config.layers.forEach((l, i) => (l.inbound_nodes = i === 0 ? [] : [[['input_layer', 0, 0, {}]]]));
             c.config.output_layers = [['dense_1', 0, 0]];
           }),
         ),

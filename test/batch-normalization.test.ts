@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { Rng } from '../src/tensor/random.js';
 import type { FloatTensor } from '../src/tensor/tensor.js';
-import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
+import { tfjsFromMemory, useTfjsCpu, type TfjsModelJson } from './helpers/tfjs.js';
 import { randn } from './helpers/gradcheck.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,7 @@ describe('BatchNormalization', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-bn-'));
     try {
       await m.save(dir, { format: 'tfjs' });
-      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as TfjsModelJson;
       const theirs = await tfjsFromMemory(json, readFileSync(join(dir, json.weightsManifest[0].paths[0])));
       const x = f32([7, 5], 3, -1);
       const ours = m.layers[0].forward(x, { training: true, rng: new Rng(1) });

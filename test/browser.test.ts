@@ -143,7 +143,10 @@ describe('the browser build', () => {
   });
 
   it('the shipped model scores on MNIST what the page says it does', async () => {
-    const about = JSON.parse(readFileSync(join(WEB_DIR, 'model/about.json'), 'utf8'));
+    const about = JSON.parse(readFileSync(join(WEB_DIR, 'model/about.json'), 'utf8')) as {
+      command: string;
+      testAccuracy: number;
+    };
     expect(about.command).toMatch(/^npx mnist-nn train --model cnn/);
     const model = await nodeLoadModel(join(WEB_DIR, 'model/model.mnn'));
     const { xTest, yTest } = loadMnist();

@@ -20,7 +20,7 @@ import { UsageError } from '../src/cli/args.js';
 import { PREDICT_CHUNK, show } from '../src/cli/inspect.js';
 import { train as trainCommand } from '../src/cli/train.js';
 import { accuracyOf, confusionMatrix, perClass } from '../src/metrics/classification.js';
-import { escapeHtml } from '../src/report/html.js';
+import { escapeHtml, type TrainReport } from '../src/report/html.js';
 import { svgTexts } from './helpers/svg.js';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
@@ -100,7 +100,7 @@ describe('mnist-nn command', () => {
     for (const f of ['model.mnn', 'report.json', 'index.html']) expect(existsSync(join(run, f)), f).toBe(true);
     for (const f of CHARTS) expect(isPng(join(run, `${f}.png`)), f).toBe(true);
     expect(existsSync(join(run, 'learning-rate.png'))).toBe(false); // a constant rate is not charted
-    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as TrainReport;
     expect(report.model).toBe('mlp');
     expect(report.settings).toMatchObject({
       epochs: 1,
@@ -113,12 +113,13 @@ describe('mnist-nn command', () => {
     });
     expect(report.trainSamples).toBe(1800);
     expect(report.validationSamples).toBe(200);
-    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) expect(report.history[k]).toHaveLength(1);
+    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const)
+      expect(report.history[k]).toHaveLength(1);
     expect(report.test.accuracy).toBeGreaterThan(0.7);
     expect(report.test.loss).toBeGreaterThan(0);
     expect(report.perClass).toHaveLength(10);
     expect(Object.keys(report.perClass[0]).sort()).toEqual(['digit', 'f1', 'precision', 'recall', 'support']);
-    expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+    expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10000);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);
   });
 
@@ -139,9 +140,9 @@ describe('mnist-nn command', () => {
       if (name === 'confusion') expect(texts).toEqual(expect.arrayContaining(['predicted', 'true']));
       if (name === 'class-metrics') expect(texts).toEqual(expect.arrayContaining(['precision', 'recall']));
       if (name === 'misclassified')
-        expect(texts.some((t) => /^\d \(true \d\)$/.test(t)) && texts.some((t) => /^\d: \d+% {2}\d: \d+%$/.test(t))).toBe(
-          true,
-        );
+        expect(
+          texts.some((t) => /^\d \(true \d\)$/.test(t)) && texts.some((t) => /^\d: \d+% {2}\d: \d+%$/.test(t)),
+        ).toBe(true);
     }
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -172,7 +173,8 @@ describe('mnist-nn command', () => {
       run,
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(Object.keys(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).history)).not.toContain('val_loss');
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as TrainReport;
+    expect(Object.keys(report.history)).not.toContain('val_loss');
     const html = readFileSync(join(run, 'index.html'), 'utf8');
     expect(html).toContain('Loss per epoch, training (no validation split)');
     expect(html).not.toContain('validation<');

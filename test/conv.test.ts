@@ -167,7 +167,7 @@ describe('MaxPooling2D', () => {
     const layer = buildF64(new MaxPooling2D(2), [2, 2, 5]);
     layer.forward(new Tensor(new Float64Array(20).fill(3), [1, 2, 2, 5]), { training: false, rng });
     const dx = layer.backward(new Tensor(new Float64Array(5).fill(1), [1, 1, 1, 5]), { needInputGrad: true })!;
-    expect([...dx.data]).toEqual([1, 1, 1, 1, 1, ...new Array(15).fill(0)]);
+    expect([...dx.data]).toEqual([1, 1, 1, 1, 1, ...new Array<number>(15).fill(0)]);
   });
 
   it('takes the max of each window, per channel', () => {

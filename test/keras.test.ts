@@ -378,7 +378,15 @@ describe("model.save('x.keras')", () => {
     expect(Object.keys(ours)).toEqual(Object.keys(theirs));
     // Stored, not deflated, as Keras writes them: each entry's bytes sit in the file as they are.
     for (const name of Object.keys(ours)) expect(Buffer.from(raw).includes(Buffer.from(ours[name]))).toBe(true);
-    const [c, k] = [JSON.parse(strFromU8(ours['config.json'])), JSON.parse(strFromU8(theirs['config.json']))];
+    // The parts of config.json compared here: the compile and model configs, and each layer's.
+    type Config = {
+      compile_config: Record<string, unknown>;
+      config: { layers: { class_name: string; build_config?: unknown; config: Record<string, unknown> }[] };
+    };
+    const [c, k] = [
+      JSON.parse(strFromU8(ours['config.json'])) as Config,
+      JSON.parse(strFromU8(theirs['config.json'])) as Config,
+    ];
     expect(Object.keys(c).sort()).toEqual(Object.keys(k).sort());
     expect(Object.keys(c.compile_config).sort()).toEqual(Object.keys(k.compile_config).sort());
     expect(c.compile_config).toMatchObject({
@@ -391,10 +399,8 @@ describe("model.save('x.keras')", () => {
       },
     });
     expect(Object.keys(c.config).sort()).toEqual(Object.keys(k.config).sort());
-    expect(c.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(
-      k.config.layers.map((l: { class_name: string }) => l.class_name),
-    );
-    c.config.layers.forEach((l: Record<string, unknown>, i: number) => {
+    expect(c.config.layers.map((l) => l.class_name)).toEqual(k.config.layers.map((l) => l.class_name));
+    c.config.layers.forEach((l, i) => {
       const t = k.config.layers[i];
       // Keras 3 leaves out build_config for a layer with no build step of its own (Dropout); ours has
       // one for every layer, which Keras's build_from_config accepts for any layer.
@@ -404,7 +410,7 @@ describe("model.save('x.keras')", () => {
           .sort();
       expect(keys(l), t.class_name).toEqual(keys(t));
       if (t.build_config) expect(l.build_config).toEqual(t.build_config);
-      const [ourConfig, theirConfig] = [l.config as Record<string, unknown>, t.config as Record<string, unknown>];
+      const [ourConfig, theirConfig] = [l.config, t.config];
       // Every option we write is one Keras wrote for this layer (Keras may write more: groups, seed,
       // noise_shape), or one that Keras 3's base Layer takes for any layer (activity_regularizer).
       for (const key of Object.keys(ourConfig))
@@ -431,8 +437,8 @@ describe("model.save('x.keras')", () => {
       Object.fromEntries(Object.entries(theirWeights).filter(([p]) => p.startsWith('layers/'))),
     );
     expect(JSON.parse(strFromU8(ours['metadata.json']))).toMatchObject({
-      keras_version: expect.stringMatching(/^3\./),
-      date_saved: expect.stringMatching(/^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/),
+      keras_version: expect.stringMatching(/^3\./) as string,
+      date_saved: expect.stringMatching(/^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/) as string,
     });
   });
 

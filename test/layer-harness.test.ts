@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
+import { tfjsFromMemory, useTfjsCpu, type TfjsModelJson } from './helpers/tfjs.js';
 import {
   Activation,
   AveragePooling2D,
@@ -466,10 +466,8 @@ describe('the layer harness', () => {
                   ),
                 ),
               ]);
-              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-              expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual([
-                'Flatten',
-              ]);
+              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as TfjsModelJson;
+              expect(json.modelTopology.config.layers.map((l) => l.class_name)).toEqual(['Flatten']);
               expect(json.modelTopology.config.layers[0].config.batch_input_shape).toEqual([null, ...c.inputShape]);
               const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
               const x = input(c, 5, 'float32');
@@ -484,7 +482,7 @@ describe('the layer harness', () => {
               return;
             }
             await m.save(out, { format: 'tfjs' });
-            const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+            const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as TfjsModelJson;
             expect(json.modelTopology.config.layers[0].class_name).toBe(reg.keras.className);
             const weights = readFileSync(join(out, json.weightsManifest[0].paths[0]));
             const theirs = await tfjsFromMemory(json, weights);
@@ -507,7 +505,7 @@ describe('the layer harness', () => {
               const m = modelOf(c, 5);
               const out = join(dir, `${reg.className}-${cases.indexOf(c)}-grad`);
               await m.save(out, { format: 'tfjs' });
-              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+              const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as TfjsModelJson;
               const theirs = await tfjsFromMemory(json, readFileSync(join(out, json.weightsManifest[0].paths[0])));
               const layer = m.layers[0];
               // A frozen layer runs in inference mode (Keras 3); TF.js would use batch statistics.

@@ -8,7 +8,7 @@ import { getActivation, type ActivationName } from '../src/activations/activatio
 import { Activation, ActivationLayer } from '../src/layers/activation/activation.js';
 import { ReLU } from '../src/layers/activation/relu.js';
 import { Softmax } from '../src/layers/activation/softmax.js';
-import { Layer, type BackwardOptions } from '../src/layers/layer.js';
+import { Layer } from '../src/layers/layer.js';
 import { jsKernels } from '../src/tensor/kernels.js';
 import { registerBackend, setBackend } from '../src/tensor/backend.js';
 import { Rng } from '../src/tensor/random.js';
@@ -173,7 +173,7 @@ describe('the gradient check catches a wrong derivative', () => {
       for (let i = 0; i < x.size; i++) this.y.data[i] = Math.tanh(x.data[i]);
       return this.y;
     }
-    backward(dy: FloatTensor, _opts: BackwardOptions): FloatTensor {
+    backward(dy: FloatTensor): FloatTensor {
       const y = this.saved(this.y);
       this.dx = reuse(this.dx, dy.shape, this.dtype);
       for (let i = 0; i < dy.size; i++) this.dx.data[i] = dy.data[i] * (1 - y.data[i]);

@@ -46,7 +46,7 @@ describe('ReduceLROnPlateau', () => {
     // epoch 3 spends the cooldown (wait reset, then counted: 1); epoch 4 reduces again (0.25);
     // epoch 6 would give 0.125 but minLr holds it at 0.2; from then on lr ≤ minLr, so nothing changes.
     const cb = new ReduceLROnPlateau({ factor: 0.5, patience: 2, cooldown: 1, minLr: 0.2 });
-    expect(plateau(cb, Array(10).fill(1))).toEqual([1, 1, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2, 0.2]);
+    expect(plateau(cb, Array<number>(10).fill(1))).toEqual([1, 1, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2, 0.2]);
   });
 
   it('a longer cooldown counts no epochs until it is over', () => {
@@ -54,9 +54,9 @@ describe('ReduceLROnPlateau', () => {
     // cooldown epoch (and is not counted); the one after spends the second, which ends the cooldown,
     // so that epoch is counted: wait 1 = patience, and it reduces again.
     const cb = new ReduceLROnPlateau({ factor: 0.5, patience: 1, cooldown: 2 });
-    expect(plateau(cb, Array(8).fill(3))).toEqual([1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.0625]);
+    expect(plateau(cb, Array<number>(8).fill(3))).toEqual([1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.0625]);
     // without a cooldown, every epoch after the first reduces
-    expect(plateau(new ReduceLROnPlateau({ factor: 0.5, patience: 1 }), Array(4).fill(3))).toEqual([
+    expect(plateau(new ReduceLROnPlateau({ factor: 0.5, patience: 1 }), Array<number>(4).fill(3))).toEqual([
       1, 0.5, 0.25, 0.125,
     ]);
   });

@@ -148,7 +148,7 @@ describe('Keras API', () => {
     const x = randn([40, 28, 28], rng).cast('float32');
     const y = labels(40, 10);
     const seenEpochs: number[] = [];
-    const cb: Callback = { onEpochEnd: async (e) => void seenEpochs.push(e) };
+    const cb: Callback = { onEpochEnd: (e) => void seenEpochs.push(e) };
     const h = await model.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.25, verbose: 0, callbacks: [cb] });
     expect(Object.keys(h.history).sort()).toEqual([
       'accuracy',

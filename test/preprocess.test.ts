@@ -215,8 +215,8 @@ describe('mnistFromImage', () => {
     expect(stats(black).h).toBe(20);
     for (const ink of [WHITE, [250, 210, 40, 255], [200, 30, 30, 255]] as [number, number, number, number][]) {
       const t = draw(ink, clear);
-      expect(stats(t).corners, `ink ${ink}`).toEqual([0, 0, 0, 0]);
-      expect(pearson(t.data, black.data), `ink ${ink}`).toBeGreaterThan(0.99);
+      expect(stats(t).corners, `ink ${ink.join(',')}`).toEqual([0, 0, 0, 0]);
+      expect(pearson(t.data, black.data), `ink ${ink.join(',')}`).toBeGreaterThan(0.99);
     }
     // A semi-transparent white layer (a watermark-style export) reads the same way.
     expect(pearson(draw([255, 255, 255, 128], clear).data, black.data)).toBeGreaterThan(0.99);

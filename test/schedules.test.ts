@@ -22,6 +22,7 @@ import {
   type Param,
 } from '../src/index.js';
 import { optimizerFromConfig } from '../src/optimizers/index.js';
+import type { ScheduleConfig } from '../src/optimizers/schedules.js';
 import { Rng } from '../src/tensor/random.js';
 
 const at = (s: LearningRateSchedule, steps: number[]) => steps.map((k) => s.at(k));
@@ -245,7 +246,7 @@ describe('configs and files', () => {
   it.each(all.map((s) => [s.className, s] as const))(
     '%s: getConfig → scheduleFromConfig gives the same rates, and so does the optimizer config',
     (_n, s) => {
-      const saved = JSON.parse(JSON.stringify({ className: s.className, config: s.getConfig() }));
+      const saved = JSON.parse(JSON.stringify({ className: s.className, config: s.getConfig() })) as ScheduleConfig;
       const back = scheduleFromConfig(saved);
       expect(back.getConfig()).toEqual(s.getConfig());
       const own = (s.constructor as typeof ExponentialDecay).fromConfig(saved.config);
@@ -255,7 +256,7 @@ describe('configs and files', () => {
       expect(at(back, steps)).toEqual(at(s, steps));
       const opt = optimizerFromConfig(
         'rmsprop',
-        JSON.parse(JSON.stringify(new RMSprop({ learningRate: s }).getConfig())),
+        JSON.parse(JSON.stringify(new RMSprop({ learningRate: s }).getConfig())) as Record<string, unknown>,
       );
       expect(opt.learningRateSchedule?.getConfig()).toEqual(s.getConfig());
     },

@@ -181,7 +181,7 @@ describe('source structure', () => {
       ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'helpers/loader-registry.ts')],
       { encoding: 'utf8' },
     );
-    expect(JSON.parse(out).sort()).toEqual(
+    expect((JSON.parse(out) as string[]).sort()).toEqual(
       registeredLayers()
         .map((r) => r.className)
         .sort(),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
+import { tfjsFromMemory, useTfjsCpu, type TfjsModelJson } from './helpers/tfjs.js';
 import {
   Conv2D,
   Dense,
@@ -67,7 +67,7 @@ describe('TensorFlow.js Layers format', () => {
     );
     const out = join(dir, 'ours');
     await m.save(out, { format: 'tfjs' });
-    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as TfjsModelJson;
     const weights = readFileSync(join(out, json.weightsManifest[0].paths[0]));
     const theirs = await tfjsFromMemory(json, weights);
     const p = theirs.predict(tf.tensor4d(x.data as Float32Array, [16, 10, 10, 1])) as tf.Tensor;
@@ -108,7 +108,10 @@ describe('TensorFlow.js Layers format', () => {
     let saved: tf.io.ModelArtifacts | undefined;
     await theirs.save(
       tf.io.withSaveHandler(
-        async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+        (a) => (
+          (saved = a),
+          Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })
+        ),
       ),
     );
     const out = join(dir, 'theirs');

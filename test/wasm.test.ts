@@ -358,7 +358,9 @@ describe('backend choice', () => {
       expect(out).toEqual({
         fma: false,
         validates: false,
-        msg: expect.stringMatching(/^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/),
+        msg: expect.stringMatching(
+          /^ValueError: fma: this WebAssembly engine does not validate relaxed SIMD/,
+        ) as string,
       });
   });
 

@@ -20,14 +20,14 @@ import {
   v128,
 } from '../src/tensor/wasm/codegen/wat.js';
 
-/** Assembles `text` (validated) and instantiates it over `memory`. */
-async function instantiate(text: string, memory: WebAssembly.Memory): Promise<Record<string, CallableFunction>> {
+/** Assembles `text` (validated) and instantiates it over `memory`; `T` names the exports the text declares. */
+async function instantiate<T>(text: string, memory: WebAssembly.Memory): Promise<T> {
   const wabt = await wabtInit();
   const mod = wabt.parseWat('test.wat', text, { simd: true, bulk_memory: true });
   try {
     mod.validate();
     const { instance } = await WebAssembly.instantiate(new Uint8Array(mod.toBinary({}).buffer), { env: { memory } });
-    return instance.exports as Record<string, CallableFunction>;
+    return instance.exports as T;
   } finally {
     mod.destroy();
   }
@@ -76,7 +76,10 @@ describe('WAT builder', () => {
       ),
     ]);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
-    const kernels = await instantiate(module([importMemory(false), sum, add]), memory);
+    const kernels = await instantiate<{
+      sum(p: number, n: number): number;
+      add(out: number, a: number, b: number, n: number): void;
+    }>(module([importMemory(false), sum, add]), memory);
 
     new Int32Array(memory.buffer, 0, 5).set([3, -1, 4, 1, 5]);
     expect(kernels.sum(0, 5)).toBe(12);

@@ -14,6 +14,12 @@ export function useTfjsCpu(): typeof tf {
   return tf;
 }
 
+/** What a TF.js model.json holds, as far as the tests read it: a Keras topology and the weight shards. */
+export interface TfjsModelJson {
+  modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
 /** A TF.js model from a model.json object and the bytes of its one weight shard, as tf.loadLayersModel reads them. */
 export function tfjsFromMemory(
   json: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] },
