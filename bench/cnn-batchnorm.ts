@@ -39,7 +39,7 @@ export async function runBatchNormCnnEpoch(
   let theirs: tf.LayersModel;
   try {
     await model.save(dir, { format: 'tfjs' });
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const w = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
     const weightData = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength);
     theirs = await tf.loadLayersModel(

@@ -104,7 +104,7 @@ const gray = (r: Uint8Array | Uint8ClampedArray) => {
 };
 
 /** The red channel of a canvas's pixels (the pad is gray), base64, read in the page. */
-declare function padBase64(canvas: HTMLCanvasElement): string;
+type PadBase64 = (canvas: HTMLCanvasElement) => string;
 
 /**
  * The pad's pixels (red channel) for each drawing, in Chromium, on the page. Every drawing is drawn
@@ -149,7 +149,7 @@ async function renderInChromium(
     // tsx compiles with esbuild's keepNames, which wraps named functions in __name(): give the page one.
     await page.evaluate('globalThis.__name = (f) => f');
     await page.evaluate(() => {
-      (window as unknown as { padBase64: typeof padBase64 }).padBase64 = (canvas) => {
+      (window as unknown as { padBase64: PadBase64 }).padBase64 = (canvas) => {
         const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         let s = '';
         for (let j = 0; j < d.length; j += 4) s += String.fromCharCode(d[j]);
@@ -192,7 +192,7 @@ async function renderInChromium(
                 last = to;
               }
             }
-            return (window as unknown as { padBase64: typeof padBase64 }).padBase64(canvas);
+            return (window as unknown as { padBase64: PadBase64 }).padBase64(canvas);
           });
         },
         [paths, pen] as const,
@@ -211,7 +211,7 @@ async function renderInChromium(
       const real = new Uint8Array(
         Buffer.from(
           await page.evaluate(() =>
-            (window as unknown as { padBase64: typeof padBase64 }).padBase64(
+            (window as unknown as { padBase64: PadBase64 }).padBase64(
               document.getElementById('pad') as HTMLCanvasElement,
             ),
           ),
@@ -437,7 +437,11 @@ for (const [name, x] of runs) {
   }
   console.log(`\nRendered by ${name}:\n${table(results)}\n`);
   for (const r of results) console.log(`${r.model}: wrong on ${r.wrong.length}: ${r.wrong.join('; ') || 'none'}`);
-  report[name] = results.map(({ predicted: _, ...r }) => r);
+  report[name] = results.map((scores) => {
+    const r: Omit<Scores, 'predicted'> & Partial<Pick<Scores, 'predicted'>> = { ...scores };
+    delete r.predicted;
+    return r;
+  });
   if (runs.length === 2) {
     const other = runs.find(([n]) => n !== name)![1];
     for (const [path, model] of models) {

@@ -200,7 +200,7 @@ export function epochReport(e: EpochResults, torch?: TorchResult<TorchMlp>): str
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const t1 = onThreads(torch, 1);
   const t2 = onThreads(torch, 2);
-  const peer = peerLines(torch, (runs) => [
+  const peer = peerLines(torch, () => [
     `PyTorch: the same network, data, batch and Adam (ε 1e-7), two epochs on one model, the second reported, as for ours.`,
     ...(t1
       ? [

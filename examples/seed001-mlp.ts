@@ -14,7 +14,9 @@ const epochs = Number(process.env.EPOCHS ?? 10);
 const seed = process.env.SEED === 'random' ? undefined : Number(process.env.SEED ?? 4);
 
 const { xTrain, yTrain, xTest, yTest } = loadMnist();
-console.log(`Training data shape: [${xTrain.shape}], labels [${yTrain.shape}]; test data [${xTest.shape}]`);
+console.log(
+  `Training data shape: [${xTrain.shape.join(',')}], labels [${yTrain.shape.join(',')}]; test data [${xTest.shape.join(',')}]`,
+);
 const x = xTrain.div(255);
 const xt = xTest.div(255);
 

@@ -14,8 +14,9 @@ const command = process.argv[2];
 if (command === 'strip') {
   const text = readFileSync(manifest, 'utf8');
   writeFileSync(kept, text);
-  const { scripts: _scripts, ...rest } = JSON.parse(text) as Record<string, unknown>;
-  writeFileSync(manifest, `${JSON.stringify(rest, null, 2)}\n`);
+  const fields = JSON.parse(text) as Record<string, unknown>;
+  delete fields.scripts;
+  writeFileSync(manifest, `${JSON.stringify(fields, null, 2)}\n`);
 } else if (command === 'restore') {
   if (existsSync(kept)) renameSync(kept, manifest);
 } else {

@@ -164,7 +164,11 @@ export function leakyRelu(alpha: number, where: string): Activation {
  * relu.forward(y, x, 1, 2); // y = [0, 2]
  * ```
  */
-export function getActivation(name: ActivationName | string | null | undefined, where: string): Activation {
+export function getActivation(
+  // `string & {}`: any name is accepted (and checked here) while editors still offer the known ones.
+  name: ActivationName | (string & {}) | null | undefined,
+  where: string,
+): Activation {
   const key = name ?? 'linear';
   const act = (ACTIVATIONS as Record<string, Activation>)[key];
   if (!act || !Object.hasOwn(ACTIVATIONS, key)) {

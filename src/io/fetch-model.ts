@@ -30,7 +30,7 @@ export async function loadModel(source: string | URL | ArrayBufferView | ArrayBu
   if (typeof source !== 'string' && tag !== '[object URL]') {
     throw new FormatError(`loadModel: expected a URL or the model file's bytes (Uint8Array, ArrayBuffer), got ${tag}.`);
   }
-  const url = String(source);
+  const url = typeof source === 'string' ? source : (source as URL).toString(); // a URL, as its tag says
   let bytes: Uint8Array;
   try {
     const response = await fetch(url);

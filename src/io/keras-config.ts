@@ -148,9 +148,9 @@ export interface KerasChain {
 /** A `batch_shape` / `batch_input_shape` list (or an `input_shape`) as a per-sample shape. */
 function shapeFrom(c: Json): unknown[] | undefined {
   const batch = c.batch_shape ?? c.batch_input_shape ?? c.batchInputShape;
-  if (Array.isArray(batch)) return batch.slice(1);
+  if (Array.isArray(batch)) return (batch as unknown[]).slice(1);
   const single = c.input_shape ?? c.inputShape;
-  if (Array.isArray(single)) return single;
+  if (Array.isArray(single)) return single as unknown[];
   return undefined;
 }
 
@@ -165,9 +165,7 @@ function inboundName(nodes: unknown): string | undefined | null {
   const node = nodes[0] as unknown;
   if (Array.isArray(node)) {
     // tf.keras 2: [[name, node_index, tensor_index, kwargs]]
-    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string'
-      ? (node[0][0])
-      : undefined;
+    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string' ? node[0][0] : undefined;
   }
   // Keras 3: {args: [{class_name: '__keras_tensor__', config: {keras_history: [name, node, tensor]}}], kwargs}
   const args = (node as Json | null)?.args;
@@ -194,14 +192,14 @@ export function kerasChain(model: unknown, where: string): KerasChain {
   const m = model as Json;
   const cls = plainClassName(m.class_name);
   const cfg = m.config as Json | Json[] | undefined;
-  const rawLayers = Array.isArray(cfg) ? cfg : (cfg?.layers);
+  const rawLayers = Array.isArray(cfg) ? cfg : cfg?.layers;
   if ((cls !== 'Sequential' && cls !== 'Functional' && cls !== 'Model') || !Array.isArray(rawLayers)) {
     throw new FormatError(
       `${where}: expected a Sequential or Functional model with a list of layers, got ${JSON.stringify(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`,
     );
   }
   const functional = cls !== 'Sequential';
-  const conf = (Array.isArray(cfg) ? {} : (cfg ?? {}));
+  const conf = Array.isArray(cfg) ? {} : (cfg ?? {});
   let inputShape: unknown[] | undefined;
   const layers: Json[] = [];
   let previous: string | undefined;
@@ -237,7 +235,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
     }
   }
   if (inputShape === undefined) {
-    const build = (conf.build_input_shape ?? (m.build_config as Json | undefined)?.input_shape);
+    const build = conf.build_input_shape ?? (m.build_config as Json | undefined)?.input_shape;
     if (Array.isArray(build)) inputShape = build.slice(1);
   }
   return { name: typeof conf.name === 'string' ? conf.name : undefined, layers, inputShape, functional };

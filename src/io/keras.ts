@@ -232,7 +232,7 @@ function stringsAttr(h5: Hdf5Reader, path: string, name: string): string[] | und
     for (let i = 0; ; i++) {
       const part = h5.attr(path, `${name}${i}`);
       if (part === undefined) break;
-      parts.push(...(Array.isArray(part) ? part : [part]));
+      parts.push(...(Array.isArray(part) ? (part as unknown[]) : [part]));
     }
     v = parts;
   }

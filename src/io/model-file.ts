@@ -46,7 +46,7 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function parseJsonSafely(text: string, source: string): unknown {
   try {
-    return JSON.parse(text, (key, value) => {
+    return JSON.parse(text, (key: string, value: unknown) => {
       if (FORBIDDEN.has(key)) throw new FormatError(`${source}: the JSON has a '${key}' key, which is not allowed.`);
       return value;
     });

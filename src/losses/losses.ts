@@ -272,7 +272,10 @@ const ALIASES: Record<string, LossName> = { mse: 'meanSquaredError' };
  * getLoss('sparse_categorical_crossentropy') === sparseCategoricalCrossentropy; // true
  * ```
  */
-export function getLoss(name: LossName | string): Loss {
+export function getLoss(
+  // `string & {}`: any name is accepted (and checked here) while editors still offer the known ones.
+  name: LossName | (string & {}),
+): Loss {
   const camel = String(name).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const key = ALIASES[camel] ?? camel;
   if (!Object.hasOwn(LOSSES, key)) {

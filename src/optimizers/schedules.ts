@@ -341,7 +341,7 @@ export class OneCycle extends LearningRateSchedule {
     this.finalDivFactor = num(who, 'finalDivFactor', or(a.finalDivFactor, 1e4), 0, true);
     if (a.anneal !== undefined && a.anneal !== 'cos' && a.anneal !== 'linear')
       throw new ValueError(`${who}: anneal must be 'cos' or 'linear', got ${JSON.stringify(a.anneal)}.`);
-    this.anneal = (a.anneal) ?? 'cos';
+    this.anneal = a.anneal ?? 'cos';
   }
 
   get className(): string {

@@ -30,8 +30,7 @@ export { Plot };
 /** Labels as a Tensor of integers or a plain array. */
 export type Labels = Tensor | ArrayLike<number>;
 
-const valuesOf = (x: Labels): ArrayLike<number> =>
-  'shape' in x && 'data' in x ? (x).data : (x);
+const valuesOf = (x: Labels): ArrayLike<number> => ('shape' in x && 'data' in x ? x.data : x);
 
 /** Checks `title`, `width` and `height`, the options every plot takes. */
 function checkFrame(where: string, o: { title?: unknown; width?: unknown; height?: unknown }): void {
@@ -248,7 +247,7 @@ export async function plotProbabilities(
 ): Promise<Plot> {
   checkKeys('plotProbabilities', options, ['title', 'width', 'height']);
   checkFrame('plotProbabilities', options);
-  const shape = 'shape' in probs && 'data' in probs ? (probs).shape : [probs.length];
+  const shape = 'shape' in probs && 'data' in probs ? probs.shape : [probs.length];
   if (!(shape.length === 1 || (shape.length === 2 && shape[0] === 1)) || shape[shape.length - 1] < 2) {
     throw new ShapeError(
       `plotProbabilities: probs must be one image's probabilities, [classes] or [1, classes] with classes ≥ 2, got ${formatShape(shape)}.`,

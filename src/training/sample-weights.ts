@@ -55,13 +55,18 @@ export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight
   );
 }
 
+/** `v instanceof Tensor`, narrowing to a Tensor (instanceof alone narrows `unknown` to `Tensor<any>`). */
+function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
 /**
  * Checks a sampleWeight for n samples: a Tensor [n] or [n, 1] of finite numbers ≥ 0; returns its values.
  * @example
  * checkSampleWeight(tensor([1, 0.5, 2]), 3, 'fit'); // Float64Array [1, 0.5, 2]
  */
 export function checkSampleWeight(sw: unknown, n: number, where: string): Float64Array {
-  if (!(sw instanceof Tensor)) {
+  if (!isTensor(sw)) {
     const hint = Array.isArray(sw) ? ' (an Array): wrap it with tensor(weights)' : '';
     const got = `${sw === null ? 'null' : typeof sw}${hint}`;
     throw new ValueError(`${where}: sampleWeight must be a Tensor of ${n} weights, got ${got}.`);
@@ -94,7 +99,7 @@ export function classWeightsOf(
   where: string,
 ): Float64Array {
   // A Map (or any object of another class) has no own entries to read: it would weigh nothing, silently.
-  const proto =
+  const proto: unknown =
     typeof classWeight === 'object' && classWeight !== null ? Object.getPrototypeOf(classWeight) : undefined;
   if (
     typeof classWeight !== 'object' ||

@@ -83,9 +83,10 @@ export class Trainer {
   ) {
     checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
-    if (!optimizer || typeof (optimizer).step !== 'function') {
+    if (!optimizer || typeof optimizer.step !== 'function') {
+      const given: unknown = args.optimizer; // whatever a JS caller passed, shown as String shows it (objects included)
       throw new ValueError(
-        `${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(args.optimizer)}.`,
+        `${model.describe()}.compile: optimizer must be an Optimizer or a name, got ${String(given)}.`,
       );
     }
     this.optimizer = optimizer;

@@ -230,6 +230,11 @@ export function notATensor(v: unknown): string {
   return v === null ? 'null' : typeof v;
 }
 
+/** `v instanceof Tensor`, narrowing to a Tensor (instanceof alone narrows `unknown` to `Tensor<any>`). */
+function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
 /**
  * Checks targets y against inputs x (as many samples) and against what the loss takes of outputs of
  * sample shape `outputShape`; returns y.
@@ -237,7 +242,7 @@ export function notATensor(v: unknown): string {
  * checkTargets(tensor([0, 1]), x, getLoss('mse'), [1], 'fit'); // ShapeError unless x has 2 samples
  */
 export function checkTargets(y: unknown, x: Tensor, loss: Loss, outputShape: number[], where: string): Tensor {
-  if (!(y instanceof Tensor)) throw new ValueError(`${where}: y must be a Tensor, got ${notATensor(y)}.`);
+  if (!isTensor(y)) throw new ValueError(`${where}: y must be a Tensor, got ${notATensor(y)}.`);
   if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
     throw new ShapeError(
       `${where}: x has ${x.shape[0]} samples but y has shape ${formatShape(y.shape)}; expected ${x.shape[0]} targets.`,

@@ -35,7 +35,7 @@ async function loadShipped(): Promise<void> {
     const model = await loadModel(new URL('../model/model.mnn', import.meta.url));
     models.shipped = model;
     const about = await fetch(new URL('../model/about.json', import.meta.url))
-      .then((r) => (r.ok ? r.json() : undefined))
+      .then((r) => (r.ok ? (r.json() as Promise<{ testAccuracy?: number }>) : undefined))
       .catch(() => undefined);
     const acc =
       about?.testAccuracy !== undefined ? `, ${(100 * about.testAccuracy).toFixed(2)}% on MNIST's test set` : '';

@@ -53,7 +53,7 @@ export abstract class ActivationLayer extends Layer {
    * for its errors (LeakyReLU's, whose slope is an option); `ownKeys`: the options a subclass adds.
    */
   constructor(
-    fn: ActivationName | string | ((where: string) => ActivationFn),
+    fn: ActivationName | (string & {}) | ((where: string) => ActivationFn),
     args: LayerArgs,
     ownKeys: readonly string[] = [],
   ) {
@@ -65,7 +65,8 @@ export abstract class ActivationLayer extends Layer {
     return [...inputShape];
   }
 
-  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
+  forward(x: FloatTensor): FloatTensor {
     this.checkInput(x);
     this.x = x;
     if (this.fn.name === 'linear') return x;

@@ -201,7 +201,7 @@ export abstract class AffineAugmentation extends Layer {
  * ```
  */
 export function factorConfig(f: unknown): unknown {
-  return Array.isArray(f) ? [...f] : f;
+  return Array.isArray(f) ? [...(f as unknown[])] : f;
 }
 
 /**
@@ -214,9 +214,7 @@ export function factorConfig(f: unknown): unknown {
  * ```
  */
 export function kerasFactor(f: unknown): unknown {
-  return Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number')
-    ? [...(f)].sort((a, b) => a - b)
-    : f;
+  return Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number') ? [...f].sort((a, b) => a - b) : f;
 }
 
 /**

@@ -49,7 +49,8 @@ function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) 
 export class AveragePooling2D extends Pooling2D {
   static override readonly className: string = 'AveragePooling2D';
 
-  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
+  forward(x: FloatTensor): FloatTensor {
     const { g, y } = this.forwardWindows(x);
     const C = g.channels;
     const yd: FloatArray = y.data.fill(0);

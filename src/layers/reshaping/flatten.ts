@@ -22,7 +22,8 @@ export class Flatten extends Layer {
     return [shapeSize(inputShape)];
   }
 
-  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
+  forward(x: FloatTensor): FloatTensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }

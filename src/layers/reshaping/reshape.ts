@@ -52,7 +52,8 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 
-  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
+  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
+  forward(x: FloatTensor): FloatTensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }

@@ -107,7 +107,8 @@ export interface WasmOptions {
 function countOption(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value >= 0)) {
-    const got = typeof value === 'string' ? `'${value}'` : String(value);
+    const given: unknown = value; // whatever a JS caller passed, shown as String shows it (objects included)
+    const got = typeof given === 'string' ? `'${given}'` : String(given);
     throw new ValueError(`${name}: expected a number ≥ 0, got ${got}.`);
   }
   return value;

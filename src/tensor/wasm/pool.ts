@@ -239,7 +239,8 @@ export class WorkerPool {
         failure ??= e;
       }
     }
-    if (failure !== undefined) throw failure;
+    // Thrown as it was caught (`as unknown`: the check above narrows it to `{} | null`, not to an Error).
+    if (failure !== undefined) throw failure as unknown;
     return ran;
   }
 
