@@ -15,6 +15,18 @@ export default tseslint.config(
       },
     },
     rules: {
+      // A leading underscore marks a name unused on purpose (an override's parameter, a skipped element).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      // compile/fit/evaluate/predict return promises as Keras's and TF.js's do, though some finish at once.
+      '@typescript-eslint/require-await': 'off',
       // Comments are prose and are not wrapped by Prettier; strings and regular expressions may run long.
       'max-len': [
         'error',

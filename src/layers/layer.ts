@@ -207,9 +207,7 @@ export abstract class Layer {
   }
 
   /** @deprecated The name before 0.2: override `createWeights`. Still called by the default `createWeights`. */
-  protected createParams(inputShape: number[], ctx: BuildContext): void;
-  // The default creates no weights; the signature above is the one an override receives.
-  protected createParams(): void {}
+  protected createParams(_inputShape: number[], _ctx: BuildContext): void {}
 
   /** @deprecated The name before 0.2: the weights, in `parameters()` order. */
   protected get params(): Param[] {
@@ -261,10 +259,7 @@ export abstract class Layer {
     return out;
   }
 
-  /**
-   * Runs the layer on a batch x [batch, ...inputShape]. A layer that needs no context declares
-   * `forward(x, ctx?)` and implements `forward(x)` under it (an overload), as Dense does.
-   */
+  /** Runs the layer on a batch x [batch, ...inputShape]. */
   abstract forward(x: FloatTensor, ctx: ForwardContext): FloatTensor;
 
   /** Given dL/dy of the last forward, writes each trainable weight's grad and returns dL/dx (null if not needed). */
@@ -313,9 +308,7 @@ export abstract class Layer {
    * BatchNormalization refuses a negative moving variance. setWeights (and so every file loader) and
    * save ask it, so a value the layer cannot compute with is neither loaded nor written.
    */
-  weightValueProblem(param: Param, data: ArrayLike<number>): string | undefined;
-  // The default finds nothing wrong; the signature above is the one an override receives.
-  weightValueProblem(): string | undefined {
+  weightValueProblem(_param: Param, _data: ArrayLike<number>): string | undefined {
     return undefined;
   }
 

@@ -36,11 +36,6 @@ export type {
   MetricName,
 } from '../training/training-args.js';
 
-/** `f()` as a promise, settled as an async function's would be: `f` runs now; what it throws rejects the promise. */
-function settled<T>(f: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(f()));
-}
-
 /**
  * Sequential's options: a seed for a reproducible run, the precision, the name.
  * @example
@@ -330,8 +325,8 @@ export class Sequential implements TrainableModel {
    * @example
    * const { loss, accuracy } = await model.evaluate(xTest, yTest);
    */
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
-    return settled(() => this.requireCompiled('evaluate').evaluate(x, y, args));
+  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
+    return this.requireCompiled('evaluate').evaluate(x, y, args);
   }
 
   /**
@@ -340,12 +335,10 @@ export class Sequential implements TrainableModel {
    * @example
    * for (let lo = 0; lo < 6400; lo += 64) await model.trainOnBatch(x.slice(lo, lo + 64), y.slice(lo, lo + 64));
    */
-  trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
-    return settled(() => {
-      const trainer = this.requireCompiled('trainOnBatch');
-      this.checkIdle('trainOnBatch');
-      return trainer.trainOnBatch(x, y, args);
-    });
+  async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
+    const trainer = this.requireCompiled('trainOnBatch');
+    this.checkIdle('trainOnBatch');
+    return trainer.trainOnBatch(x, y, args);
   }
 
   /**
@@ -359,12 +352,12 @@ export class Sequential implements TrainableModel {
    * @example
    * const { loss, grads } = await model.computeGradients(xBatch, yBatch); // grads[i] goes with getWeights()[i]
    */
-  computeGradients(
+  async computeGradients(
     x: Tensor,
     y: Tensor,
     args: { training?: boolean; sampleWeight?: Tensor } = {},
   ): Promise<{ loss: number; grads: Tensor[] }> {
-    return settled(() => this.requireCompiled('computeGradients').computeGradients(x, y, args));
+    return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 
   /**
@@ -372,8 +365,8 @@ export class Sequential implements TrainableModel {
    * @example
    * const classes = (await model.predict(xTest)).argMax(); // [n], int32
    */
-  predict(x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
-    return settled(() => predict(this, x, args));
+  async predict(x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
+    return predict(this, x, args);
   }
 
   /**

@@ -264,6 +264,15 @@ export class Tensor<D extends TypedArray = TypedArray> {
 }
 
 /**
+ * Whether v is a Tensor, narrowing `unknown` to `Tensor` (where `instanceof` narrows to `Tensor<any>`).
+ * @example
+ * isTensor(tensor([1, 2])); // true
+ */
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+/**
  * The index of the first value of `a` that is NaN or ±Infinity, or −1 when all are finite.
  *
  * @example

@@ -8,7 +8,7 @@
  * size, not by Σ wᵢ), so its gradient is each sample's scaled by wᵢ.
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, isTensor } from '../tensor/tensor.js';
 import type { Loss } from '../losses/losses.js';
 
 /**
@@ -53,11 +53,6 @@ export function checkSomeWeight(w: Float64Array | undefined, args: { classWeight
       ? `${where}: classWeight gives every training sample the weight 0 (the classes in the targets all weigh 0), so nothing would be learnt.`
       : `${where}: sampleWeight is 0 for every one of the ${w.length} training samples, so nothing would be learnt.`,
   );
-}
-
-/** `v instanceof Tensor`, narrowing to a Tensor (instanceof alone narrows `unknown` to `Tensor<any>`). */
-function isTensor(v: unknown): v is Tensor {
-  return v instanceof Tensor;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { ShapeError, ValueError, checkInt, checkKeys, formatShape } from '../errors.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Loss, LossName } from '../losses/losses.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, isTensor } from '../tensor/tensor.js';
 import type { Callback } from './callbacks.js';
 import type { ClassWeight } from './sample-weights.js';
 
@@ -228,11 +228,6 @@ export function notATensor(v: unknown): string {
     return 'an Array; wrap it with tensor(array) (nested arrays give their shape) or tensor(flat, shape)';
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}; wrap it with tensor(values, shape)`;
   return v === null ? 'null' : typeof v;
-}
-
-/** `v instanceof Tensor`, narrowing to a Tensor (instanceof alone narrows `unknown` to `Tensor<any>`). */
-function isTensor(v: unknown): v is Tensor {
-  return v instanceof Tensor;
 }
 
 /**

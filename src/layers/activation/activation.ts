@@ -65,8 +65,7 @@ export abstract class ActivationLayer extends Layer {
     return [...inputShape];
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     this.x = x;
     if (this.fn.name === 'linear') return x;

@@ -77,8 +77,7 @@ export class Conv2D extends AffineLayer {
     this.createKernelAndBias([...this.kernelSize, inputShape[2], this.filters], this.filters, ctx);
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     const g = (this.geometry = windowGeometry(
       this.shapes().inputShape,

@@ -63,8 +63,7 @@ export class Dense extends AffineLayer {
     this.createKernelAndBias([inputShape[inputShape.length - 1], this.units], this.units, ctx);
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     this.x = x;
     const [rows, k, n] = [rowsOf(x), x.shape[x.rank - 1], this.units];

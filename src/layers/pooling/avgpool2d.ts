@@ -49,8 +49,7 @@ function eachWindow(g: WindowGeometry, visit: (o: number, i: number, n: number) 
 export class AveragePooling2D extends Pooling2D {
   static override readonly className: string = 'AveragePooling2D';
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     const { g, y } = this.forwardWindows(x);
     const C = g.channels;
     const yd: FloatArray = y.data.fill(0);

@@ -42,8 +42,7 @@ export class GlobalAveragePooling2D extends Layer {
     return [inputShape[2]];
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     const K = kernels();
     const [B, H, W, C] = x.shape;

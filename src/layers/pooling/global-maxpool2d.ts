@@ -48,8 +48,7 @@ export class GlobalMaxPooling2D extends Layer {
     return [this.window(inputShape).channels];
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     const g = (this.geometry = this.window(this.shapes().inputShape, x.shape[0]));
     const y = (this.y = reuse(this.y, [g.batch, g.channels], this.dtype));

@@ -27,8 +27,7 @@ export class MaxPooling2D extends Pooling2D {
   static override readonly className: string = 'MaxPooling2D';
   private argmax?: Int32Array;
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     const { g, y } = this.forwardWindows(x);
     const n = g.batch * g.outH * g.outW * g.channels;
     if (!this.argmax || this.argmax.length < n) this.argmax = kernels().allocIndex(n);

@@ -22,8 +22,7 @@ export class Flatten extends Layer {
     return [shapeSize(inputShape)];
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }

@@ -52,8 +52,7 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 
-  forward(x: FloatTensor, ctx?: ForwardContext): FloatTensor;
-  forward(x: FloatTensor): FloatTensor {
+  forward(x: FloatTensor, _ctx?: ForwardContext): FloatTensor {
     this.checkInput(x);
     return x.reshape([x.shape[0], ...this.shapes().outputShape]);
   }
