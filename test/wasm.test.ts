@@ -34,7 +34,7 @@ import { WorkerPool, availableCores } from '../src/tensor/wasm/pool.js';
 import { WasmHeap } from '../src/tensor/wasm/heap.js';
 
 describe('the wasm binary', () => {
-  it('is what src/tensor/wasm/*-wat.ts assembles to (run `npm run build:wasm` after changing them)', async () => {
+  it('is what src/tensor/wasm/codegen/ assembles to (run `npm run build:wasm` after changing them)', async () => {
     expect(Buffer.from(await assembleKernels(true)).toString('base64')).toBe(KERNELS_SHARED);
     expect(Buffer.from(await assembleKernels(false)).toString('base64')).toBe(KERNELS_PLAIN);
     expect(Buffer.from(await assembleKernels(true, true)).toString('base64')).toBe(PRODUCTS_FMA_SHARED);
