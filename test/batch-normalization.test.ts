@@ -154,6 +154,47 @@ describe('BatchNormalization', () => {
     bn.parameters().forEach((p, i) => expect(Array.from(p.value.data), p.name).toEqual(before[i]));
   });
 
+  it('trainable = false after compile waits for compile: until then it trains on batch statistics', async () => {
+    const m = new Sequential(
+      [new Dense(3, { inputShape: [2] }), new BatchNormalization(), new Dense(2, { activation: 'softmax' })],
+      { seed: 6 },
+    );
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = f32([8, 2], 2, 1);
+    const y = new Tensor(Float32Array.from([0, 1, 0, 1, 1, 0, 0, 1]), [8]);
+    const bn = m.layers[1];
+    const values = () => bn.parameters().map((p) => Array.from(p.value.data));
+    bn.trainable = false; // not compiled again: the optimizer still updates γ and β
+    let before = values();
+    await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    // γ and β (the optimizer) and the moving mean and variance (a forward on the batch's statistics)
+    // all move, as a training layer's do.
+    values().forEach((w, i) => expect(w, bn.parameters()[i].name).not.toEqual(before[i]));
+    // After the next compile the layer is frozen: nothing of it moves.
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    before = values();
+    await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    bn.parameters().forEach((p, i) => expect(Array.from(p.value.data), p.name).toEqual(before[i]));
+  });
+
+  it('fit refuses to end with an overflowed moving variance (inputs near 1e20), naming layer and weight', async () => {
+    const m = new Sequential([new BatchNormalization({ inputShape: [2] }), new Dense(2, { activation: 'softmax' })], {
+      seed: 1,
+    });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(Float32Array.from([1e20, -1e20, -1e20, 1e20, 2e20, 0, 0, 2e20]), [4, 2]);
+    const y = new Tensor(Float32Array.from([0, 1, 0, 1]), [4]);
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 })).rejects.toThrow(
+      new RegExp(
+        String.raw`fit: the non-trainable weight batch_normalization(_\d+)?/moving_variance became Infinity ` +
+          String.raw`\(flat index 0\) by the end of epoch 1: the statistics of the layer's inputs overflowed`,
+      ),
+    );
+    // The loss alone could not have told: it stays finite, and terminateOnNaN: false trains on.
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, terminateOnNaN: false });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
+  });
+
   it('summary counts the moving statistics as non-trainable', () => {
     const m = new Sequential([new Dense(4, { inputShape: [3] }), new BatchNormalization()]);
     m.build([null, 3]);

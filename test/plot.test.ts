@@ -196,8 +196,30 @@ describe('plotConfusion and plotClassMetrics', () => {
 
   it('refuses labels that do not pair up or exceed the classes', async () => {
     await expect(plotConfusion([0, 1], [0])).rejects.toThrow(/yPred has 1 labels, expected 2/);
-    await expect(plotConfusion([0, 5], [0, 1], { classes: 3 })).rejects.toThrow(/a label is 5, but classes is 3/);
+    await expect(plotConfusion([0, 5], [0, 1], { classes: 3 })).rejects.toThrow(
+      /yTrue\[1\] is 5, but classes is 3; a label must be one of them/,
+    );
+    await expect(plotConfusion([0, 1], [0, 4], { classes: 3 })).rejects.toThrow(/yPred\[1\] is 4, but classes is 3/);
     await expect(plotClassMetrics([0, -1], [0, 1])).rejects.toThrow(/yTrue\[1\] is -1/);
+  });
+
+  it('a stray label is refused before the matrix is sized by it (60000 would be gigabytes)', async () => {
+    const t = [0, 1, 60000, 2];
+    const q = [0, 1, 2, 2];
+    for (const plot of [plotConfusion, plotClassMetrics]) {
+      await expect(plot(t, q)).rejects.toThrow(ValueError);
+      await expect(plot(t, q)).rejects.toThrow(
+        /yTrue\[2\] is 60000, but the predictions have classes 0 to 9; .*pass classes/,
+      );
+    }
+    // A stray prediction, or classes, beyond what a plot can draw.
+    await expect(plotConfusion(q, [0, 1, 60000, 2])).rejects.toThrow(/yPred\[2\] is 60000; a plot draws at most 100/);
+    await expect(plotConfusion(t, q, { classes: 60001 })).rejects.toThrow(
+      /classes must be at most 100 \(a plot of more is unreadable\), got 60001/,
+    );
+    // A class the model has but never predicted here is plotted when classes says so.
+    const p = await plotConfusion([0, 11], [0, 1], { classes: 12 });
+    expect(svgTexts(p.svg)).toContain('11');
   });
 });
 

@@ -155,6 +155,12 @@ export abstract class Layer {
    * Keras, set it before `compile`; a change after takes effect at the next `compile`.
    */
   trainable: boolean;
+  /**
+   * Set by the trainer for the length of a training step: whether the step updates this layer's
+   * weights (its `trainable` at the model's compile); undefined outside a step. Read it through `learnsNow()`.
+   * @internal
+   */
+  learnsInStep?: boolean;
   private ownWeights: Param[] = [];
   /** The context of the build under way, for the deprecated addParam. */
   private building?: BuildContext;
@@ -192,6 +198,15 @@ export abstract class Layer {
   /** `Dense 'dense_1'`, for error messages. */
   describe(): string {
     return `${this.className} '${this.name}'`;
+  }
+
+  /**
+   * Whether the layer learns now: in a training step, its `trainable` at compile (a change waits for
+   * the next compile); elsewhere `trainable`. A layer whose training-mode forward differs when frozen
+   * (BatchNormalization) asks this, so that it stays in step with the optimizer.
+   */
+  protected learnsNow(): boolean {
+    return this.learnsInStep ?? this.trainable;
   }
 
   get built(): boolean {

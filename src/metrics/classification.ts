@@ -1,6 +1,7 @@
 /**
  * Classification figures from predicted and true labels: the confusion matrix and per-class precision, recall and F1.
  */
+import { ValueError } from '../errors.js';
 
 /** Per-class figures; 0 where a ratio is undefined (no predictions, no samples). */
 export interface ClassFigures {
@@ -12,8 +13,8 @@ export interface ClassFigures {
 }
 
 /**
- * `m[t][p]`: how many samples of true class `t` were predicted as `p`. Labels outside [0, classes) are an
- * error.
+ * `m[t][p]`: how many samples of true class `t` were predicted as `p`. Labels outside [0, classes) are a
+ * ValueError, raised before the matrix is allocated.
  *
  * @example
  * ```ts
@@ -22,20 +23,20 @@ export interface ClassFigures {
  */
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number[][] {
   if (yTrue.length !== yPred.length)
-    throw new RangeError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
+    throw new ValueError(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions.`);
   if (!Number.isInteger(classes) || classes < 1)
-    throw new RangeError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
-  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    throw new ValueError(`confusionMatrix: classes must be a positive integer, got ${classes}.`);
+  const ok = (v: number) => Number.isInteger(v) && v >= 0 && v < classes;
   for (let i = 0; i < yTrue.length; i++) {
-    const t = yTrue[i];
-    const p = yPred[i];
-    if (!(Number.isInteger(t) && t >= 0 && t < classes && Number.isInteger(p) && p >= 0 && p < classes)) {
-      throw new RangeError(
-        `confusionMatrix: sample ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes}).`,
+    if (!(ok(yTrue[i]) && ok(yPred[i]))) {
+      throw new ValueError(
+        `confusionMatrix: sample ${i} has label ${yTrue[i]} and prediction ${yPred[i]}; ` +
+          `both must be integers in [0, ${classes}).`,
       );
     }
-    m[t][p]++;
   }
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
   return m;
 }
 

@@ -263,23 +263,60 @@ export async function plotProbabilities(
 // ---- from true and predicted labels ---------------------------------------------------------------
 
 export interface PlotLabelsOptions {
-  /** How many classes (default: 10, or more if a label is larger). */
+  /**
+   * How many classes, at most 100 (default: 10, or more if a prediction is larger); a true label
+   * outside them is refused.
+   */
   classes?: number;
   title?: string;
 }
 
-/** The confusion matrix of one labelling, rows true and columns predicted, and its class count. */
+/** The most classes a confusion plot draws (40 px a cell): a matrix of more is neither legible nor cheap. */
+const MAX_CLASSES = 100;
+
+/** The first label of v at or above `classes`, as [index, label], if any. */
+function firstAbove(v: ArrayLike<number>, classes: number): [number, number] | undefined {
+  for (let i = 0; i < v.length; i++) if (v[i] >= classes) return [i, v[i]];
+  return undefined;
+}
+
+/**
+ * The confusion matrix of one labelling, rows true and columns predicted. Its size comes from
+ * `classes` or the predictions, never from a true label: a stray one is refused before anything is
+ * allocated.
+ */
 function confusionOf(where: string, yTrue: Labels, yPred: Labels, options: PlotLabelsOptions): number[][] {
   checkKeys(where, options, ['classes', 'title']);
   checkFrame(where, options);
   const t = checkLabels(where, 'yTrue', yTrue);
   const p = checkLabels(where, 'yPred', yPred, t.length);
+  const given = options.classes === undefined ? undefined : checkInt(where, 'classes', options.classes, 2);
+  if (given !== undefined && given > MAX_CLASSES)
+    throw new ValueError(
+      `${where}: classes must be at most ${MAX_CLASSES} (a plot of more is unreadable), got ${given}.`,
+    );
+  const tooMany = firstAbove(p, MAX_CLASSES);
+  if (tooMany)
+    throw new ValueError(
+      `${where}: yPred[${tooMany[0]}] is ${tooMany[1]}; ` +
+        `a plot draws at most ${MAX_CLASSES} classes, 0 to ${MAX_CLASSES - 1}.`,
+    );
   let top = 0;
-  for (let i = 0; i < t.length; i++) top = Math.max(top, t[i], p[i]);
-  const classes =
-    options.classes === undefined ? Math.max(10, top + 1) : checkInt(where, 'classes', options.classes, 2);
-  if (top >= classes)
-    throw new ValueError(`${where}: a label is ${top}, but classes is ${classes}; labels must be below it.`);
+  for (let i = 0; i < p.length; i++) top = Math.max(top, p[i]);
+  const classes = given ?? Math.max(10, top + 1);
+  const badPred = firstAbove(p, classes);
+  if (badPred)
+    throw new ValueError(
+      `${where}: yPred[${badPred[0]}] is ${badPred[1]}, but classes is ${classes}; labels must be below it.`,
+    );
+  const badTrue = firstAbove(t, classes);
+  if (badTrue) {
+    const whence = given !== undefined ? `classes is ${classes}` : `the predictions have classes 0 to ${classes - 1}`;
+    throw new ValueError(
+      `${where}: yTrue[${badTrue[0]}] is ${badTrue[1]}, but ${whence}; a label must be one of them` +
+        (given !== undefined ? '.' : ' (pass classes if the model has more).'),
+    );
+  }
   return confusionMatrix(t, p, classes);
 }
 

@@ -70,7 +70,7 @@ export class Step {
     const model = this.model;
     // A schedule's rate is checked before the forward pass, which moves BatchNormalization's statistics.
     if (o.update) this.optimizer.checkScheduledRate();
-    const p = model.forward(x, o.training);
+    const p = this.forwardAsCompiled(x, o.training);
     const rows = rowsOf(p);
     const cols = p.shape[p.rank - 1];
     const w = o.weights && rowWeights(o.weights, rows);
@@ -83,6 +83,20 @@ export class Step {
     const penalty = this.regularize(learning);
     if (o.update) this.optimizer.step(learning);
     return { loss: out.value + penalty, tallies };
+  }
+
+  /**
+   * The model's forward pass with each layer told whether it learns in this step: a layer frozen or
+   * unfrozen since compile trains as the optimizer sees it (BatchNormalization's statistics too).
+   */
+  private forwardAsCompiled(x: FloatTensor, training: boolean): FloatTensor {
+    const layers = this.model.layers;
+    for (const l of layers) l.learnsInStep = this.learns(l);
+    try {
+      return this.model.forward(x, training);
+    } finally {
+      for (const l of layers) l.learnsInStep = undefined;
+    }
   }
 
   /** The loss (without penalties, which an evaluation adds once) and tallies of a batch in inference mode. */

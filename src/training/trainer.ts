@@ -168,17 +168,22 @@ export class Trainer {
     return data;
   }
 
+  /**
+   * Every weight, non-trainable ones too: BatchNormalization's moving variance overflows on huge
+   * inputs while the loss, normalized by the batch's own statistics, stays finite.
+   */
   private checkWeightsFinite(epoch: number): void {
-    for (const p of this.trainableParams()) {
+    for (const p of this.model.parameters()) {
       const i = firstNonFinite(p.value.data);
-      if (i >= 0) {
-        throw new ValueError(
-          `fit: the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) ` +
-            `in the last update of epoch ${epoch + 1}: ` +
-            'training diverged (try a lower learning rate). ' +
-            'Pass terminateOnNaN: false to train on regardless.',
-        );
-      }
+      if (i < 0) continue;
+      const what =
+        p.trainable === false
+          ? `the non-trainable weight ${p.name} became ${p.value.data[i]} (flat index ${i}) by the end of epoch ` +
+            `${epoch + 1}: the statistics of the layer's inputs overflowed (scale the inputs down, e.g. to [0, 1]) ` +
+            'or training diverged. '
+          : `the weight ${p.name} became ${p.value.data[i]} (flat index ${i}) ` +
+            `in the last update of epoch ${epoch + 1}: training diverged (try a lower learning rate). `;
+      throw new ValueError(`fit: ${what}Pass terminateOnNaN: false to train on regardless.`);
     }
   }
 

@@ -7,7 +7,7 @@
  *   γ, β  [C]      scale and offset (trainable; γ absent when `scale` is false, β when `center` is)
  *   m, v  [C]      moving mean and variance (non-trainable)
  *
- * Training (ctx.training and the layer trainable; a frozen layer runs in inference mode, as Keras 3):
+ * Training (ctx.training and the layer learning: a layer frozen at compile runs in inference mode, as Keras 3):
  *   μ = (1/N) Σ x,  σ² = (1/N) Σ (x − μ)²  (biased),  s = 1/√(σ² + ε),  x̂ = (x − μ)·s,  y = γ·x̂ + β
  *   m ← m·momentum + μ·(1 − momentum);  v ← v·momentum + σ²·(1 − momentum)   (Keras's rule)
  * Inference: the same with μ = m, σ² = v, and nothing updated.
@@ -235,7 +235,7 @@ export class BatchNormalization extends Layer {
     const mm = this.saved(this.movingMean).value.data;
     const mv = this.saved(this.movingVariance).value.data;
     // An empty batch has no statistics: it must not turn the moving ones into NaN.
-    this.batchStats = !!ctx?.training && this.trainable && N > 0;
+    this.batchStats = !!ctx?.training && this.learnsNow() && N > 0;
     if (this.batchStats) {
       K.colMoments(mean, variance, x.data, N, C);
       const m = this.momentum;
