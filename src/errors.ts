@@ -22,9 +22,67 @@
  */
 export class MnistNnError extends Error {
   constructor(message: string) {
-    super(message);
+    // Messages name files' contents (layer names, a parser's excerpt): none may reach a terminal as a control.
+    super(escapeControls(message));
     this.name = new.target.name;
   }
+}
+
+/**
+ * Characters a terminal or a text view acts on rather than shows: C0 controls, DEL and C1 controls
+ * (escape sequences), format characters (bidi overrides, zero-width ones, tags), line and paragraph
+ * separators, and lone surrogates.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One unsafe character (a code point: one or two UTF-16 units) as JSON writes it: `\n`, `\u001b`. */
+function escapeChar(c: string): string {
+  return (
+    SHORT_ESCAPES[c] ??
+    [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')
+  );
+}
+
+/**
+ * `text` with every control and format character written as an escape (`\u001b`, `\u202e`, `\n`), so
+ * that printing it can neither drive a terminal (clear it, set its title, move the cursor) nor reorder
+ * or hide what is shown; every other character is kept as it is. Every library error's message goes
+ * through it, and the CLI passes whatever it prints of an error through it too.
+ *
+ * @example
+ * ```ts
+ * escapeControls('dense\x1b[2J'); // 'dense\\u001b[2J'
+ * ```
+ */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/**
+ * Text a file supplied (a layer or class name, a key, a value), quoted for a message as JSON would
+ * quote it: between `mark`s, with backslashes and the mark escaped, control and format characters
+ * escaped (see {@link escapeControls}), and cut to `maxLength` characters, saying how long it was.
+ * A value that is not a string is shown as JSON (undefined, numbers and booleans as String shows
+ * them), escaped and cut the same way.
+ *
+ * @example
+ * ```ts
+ * quote('dense_1');              // '"dense_1"', as JSON.stringify writes it
+ * quote('dense_1', "'");         // "'dense_1'", for messages that quote names so
+ * quote('\u202eevil\x1b[2J');    // '"\\u202eevil\\u001b[2J"'
+ * quote('x'.repeat(1000));       // '"xx…x…" (1000 characters)', the first 100 kept
+ * ```
+ */
+export function quote(text: unknown, mark: '"' | "'" = '"', maxLength = 100): string {
+  if (typeof text !== 'string') {
+    const json = typeof text === 'object' && text !== null ? (JSON.stringify(text) ?? '') : String(text);
+    const more = json.length > maxLength ? `… (${json.length} characters)` : '';
+    return escapeControls(json.slice(0, maxLength)) + more;
+  }
+  const body = text.slice(0, maxLength).replace(mark === '"' ? /["\\]/g : /['\\]/g, (c) => `\\${c}`);
+  const more = text.length > maxLength ? `…${mark} (${text.length} characters)` : mark;
+  return `${mark}${escapeControls(body)}${more}`;
 }
 
 /**

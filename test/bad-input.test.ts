@@ -2101,3 +2101,113 @@ describe('file-system failures', () => {
     expect((e as FileError).code).toBe('ENOENT');
   });
 });
+
+describe('text a file supplies reaches a message quoted, never as terminal controls', () => {
+  // Set the terminal's title, clear the screen, an 8-bit CSI, then a right-to-left override.
+  const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\u009b31m\u202eevil';
+  const SHOWN = '\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202eevil';
+  /** C0, DEL, C1, format characters (bidi overrides, zero-width), line and paragraph separators. */
+  const RAW = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+  const messageOf = async (f: () => unknown): Promise<string> => {
+    const e = await (async () => f())().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(FormatError);
+    return (e as Error).message;
+  };
+
+  it.each<[string, () => Promise<unknown>, RegExp]>([
+    [
+      "an mnist-nn file's layer name, in the layer's own error",
+      () =>
+        loadModel(
+          edited('hostile-name.mnn', model(), (h) => {
+            h.model.config.layers[1].config.name = HOSTILE;
+            h.model.config.layers[1].config.units = -1;
+          }),
+        ),
+      /hostile-name\.mnn: Dense '.*': units must be/,
+    ],
+    [
+      "an mnist-nn file's unknown class name (JSON.stringify would leave C1 and bidi controls raw)",
+      () =>
+        loadModel(
+          edited('hostile-class.mnn', model(), (h) => {
+            (h.model.config.layers[1] as LayerEntry & { className: string }).className = `Dense${HOSTILE}`;
+          }),
+        ),
+      /hostile-class\.mnn: layer 1: unknown layer class "Dense.*"; expected one of/,
+    ],
+    [
+      "a .keras file's unknown class with a hostile layer name",
+      async () =>
+        loadModel(
+          await kerasFile('hostile-class.keras', (p) =>
+            kerasConfig(p, (c) => {
+              c.config.layers[2].class_name = 'Nope';
+              c.config.layers[2].config.name = HOSTILE;
+            }),
+          ),
+        ),
+      /hostile-class\.keras: config\.json: layer 1: unknown layer class "Nope" \('.*'\) for mnist-nn/,
+    ],
+    [
+      "a .keras file's layer name, in a refusal of its options",
+      async () =>
+        loadModel(
+          await kerasFile('hostile-dtype.keras', (p) =>
+            kerasConfig(p, (c) => {
+              c.config.layers[2].config.name = HOSTILE;
+              c.config.layers[2].config.dtype = 'float16';
+            }),
+          ),
+        ),
+      /hostile-dtype\.keras: config\.json: layer 1: Dense '.*' uses the dtype "float16"/,
+    ],
+    [
+      'a .keras config.json that is not JSON, quoted by the parser',
+      async () => loadModel(await kerasFile('hostile-json.keras', (p) => (p['config.json'] = strToU8(`${HOSTILE} {`)))),
+      /hostile-json\.keras: config\.json: not valid JSON \(Unexpected token/,
+    ],
+    [
+      'a TensorFlow.js model.json that is not JSON, quoted by the parser',
+      () => {
+        const d = join(dir, 'hostile-json-tfjs');
+        mkdirSync(d, { recursive: true });
+        writeFileSync(join(d, 'model.json'), `{"modelTopology": ${HOSTILE}}`);
+        return loadModel(d);
+      },
+      /model\.json: not valid JSON \(Unexpected token/,
+    ],
+  ])('%s', async (_what, load, expected) => {
+    const message = await messageOf(load);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(RAW);
+    expect(message).toContain(SHOWN.slice(0, 20)); // the parser's excerpt may stop early
+    if (!/not valid JSON/.test(message)) expect(message).toContain(SHOWN);
+  });
+
+  it("a file's name of 100 000 characters is cut short in the message, saying how long it was", async () => {
+    const message = await messageOf(async () =>
+      loadModel(
+        await kerasFile('long-name.keras', (p) =>
+          kerasConfig(p, (c) => {
+            c.config.layers[2].class_name = 'Nope';
+            c.config.layers[2].config.name = `${'x'.repeat(1e5)}${HOSTILE}`;
+          }),
+        ),
+      ),
+    );
+    expect(message).toMatch(/\('x+…' \(100\d{3} characters\)\)/);
+    expect(message.length).toBeLessThan(1000);
+  });
+
+  it("a save's notes quote a layer name (a model read from a file is saved under its names)", async () => {
+    const m = new Sequential([new RandomRotation(0.1, { name: HOSTILE, inputShape: [4, 4, 1] }), new Flatten()]);
+    m.build([null, 4, 4, 1]);
+    const { notes } = await m.save(join(dir, 'hostile-notes-tfjs'), { format: 'tfjs' });
+    expect(notes.join('\n')).not.toMatch(RAW);
+    expect(notes.join('\n')).toContain(`layer '${SHOWN}' is left out`);
+  });
+});

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `mnist-nn` command: train, evaluate, predict, show and convert. */
 import { readFileSync } from 'node:fs';
-import { MnistNnError, FormatError } from '../errors.js';
+import { MnistNnError, FormatError, escapeControls } from '../errors.js';
 import { UsageError } from './args.js';
 import { convert } from './convert.js';
 import { evaluate, predict, show } from './inspect.js';
@@ -77,13 +77,16 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   // Usage mistakes and unreadable files: one line, exit 2. Anything else is a bug worth its stack.
+  // Messages can hold what a file or an argument said: printed escaped, never as terminal controls.
   if (e instanceof UsageError || e instanceof FormatError) {
-    process.stderr.write(`mnist-nn: ${e.message.split('\n')[0]}\n`);
+    process.stderr.write(`mnist-nn: ${escapeControls(e.message.split('\n')[0])}\n`);
     process.exitCode = 2;
   } else if (e instanceof MnistNnError) {
-    process.stderr.write(`mnist-nn: ${e.message.split('\n')[0]}\n`);
+    process.stderr.write(`mnist-nn: ${escapeControls(e.message.split('\n')[0])}\n`);
     process.exitCode = 1;
   } else {
-    throw e;
+    const text = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+    process.stderr.write(`${text.split('\n').map(escapeControls).join('\n')}\n`);
+    process.exitCode = 1;
   }
 }

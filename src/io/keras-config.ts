@@ -14,7 +14,7 @@
  * `batch_input_shape` on the first layer and Functional nodes as `[[name, node, tensor, kwargs]]`.
  * test/keras.test.ts has a case of each.
  */
-import { FormatError, MnistNnError } from '../errors.js';
+import { FormatError, MnistNnError, quote } from '../errors.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
 import '../layers/index.js'; // every layer registered before a config names one
 import {
@@ -78,17 +78,17 @@ export function kerasLayerIn(l: Json, where: string): Layer {
   const cls = plainClassName(l.class_name);
   const c = plainKerasObject(((l.config ?? {}) as Json) ?? {});
   const reg = typeof cls === 'string' ? kerasRegistration(cls) : undefined;
-  const label = `${String(cls)} '${String(c.name)}'`;
+  const label = `${String(cls)} ${quote(c.name, "'")}`;
   if (!reg?.keras)
     throw new FormatError(
-      `${where}: unknown layer class ${JSON.stringify(cls)} ('${String(c.name)}') for mnist-nn, which reads ${kerasClassNames().join(', ')}.`,
+      `${where}: unknown layer class ${quote(cls)} (${quote(c.name, "'")}) for mnist-nn, which reads ${kerasClassNames().join(', ')}.`,
     );
   const require: Require = (ok, what) => {
     if (!ok) throw new FormatError(`${where}: ${label} uses ${what}, which mnist-nn does not support.`);
   };
   require(c.dtype === undefined ||
     c.dtype === null ||
-    FLOAT32_POLICIES.has(c.dtype as string), `the dtype ${JSON.stringify(c.dtype)} (mnist-nn reads float32 models)`);
+    FLOAT32_POLICIES.has(c.dtype as string), `the dtype ${quote(c.dtype)} (mnist-nn reads float32 models)`);
   const config: LayerConfig = {
     name: c.name,
     ...(c.trainable === false ? { trainable: false } : {}),
@@ -124,7 +124,7 @@ export function kerasLayerOut(
 ): { class_name: string; config: Json } {
   const keras = registration(l.className)?.keras;
   if (!keras)
-    throw new FormatError(`${where}: the ${l.className} layer '${String(l.config.name)}' has no Keras counterpart.`);
+    throw new FormatError(`${where}: the ${l.className} layer ${quote(l.config.name, "'")} has no Keras counterpart.`);
   return {
     class_name: keras.className,
     config: { name: l.config.name, trainable: l.config.trainable !== false, ...keras.toKeras(l.config) },
@@ -195,7 +195,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
   const rawLayers = Array.isArray(cfg) ? cfg : cfg?.layers;
   if ((cls !== 'Sequential' && cls !== 'Functional' && cls !== 'Model') || !Array.isArray(rawLayers)) {
     throw new FormatError(
-      `${where}: expected a Sequential or Functional model with a list of layers, got ${JSON.stringify(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`,
+      `${where}: expected a Sequential or Functional model with a list of layers, got ${quote(cls)}${Array.isArray(rawLayers) ? '' : ' without layers'}.`,
     );
   }
   const functional = cls !== 'Sequential';
@@ -213,7 +213,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
       const from = inboundName(layer.inbound_nodes);
       if (from === undefined || (from === null) !== (i === 0) || (from !== null && from !== previous)) {
         throw new FormatError(
-          `${where}: the Functional model is not a plain chain at layer ${i} ('${String(name)}'): mnist-nn reads models whose every layer takes the previous layer's output.`,
+          `${where}: the Functional model is not a plain chain at layer ${i} (${quote(name, "'")}): mnist-nn reads models whose every layer takes the previous layer's output.`,
         );
       }
     }
@@ -230,7 +230,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
     const last = Array.isArray(outputs) && outputs.length > 0 ? (Array.isArray(outputs[0]) ? outputs : [outputs]) : [];
     if (last.length !== 1 || (last[0] as unknown[])[0] !== previous) {
       throw new FormatError(
-        `${where}: the Functional model's output is ${JSON.stringify(outputs)}; mnist-nn reads one output, from its last layer '${String(previous)}'.`,
+        `${where}: the Functional model's output is ${quote(outputs)}; mnist-nn reads one output, from its last layer ${quote(previous, "'")}.`,
       );
     }
   }

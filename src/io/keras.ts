@@ -24,7 +24,7 @@
  * (entry names, limits, the container naming) and each is the other's round-trip test.
  */
 import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, ValueError, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { Json } from '../layers/registry.js';
 import type { Sequential } from '../models/sequential.js';
@@ -130,7 +130,7 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequenti
       const root = ['layers', '_layer_checkpoint_dependencies'].find((g) => h5.keys(g) !== null);
       if (root === undefined)
         throw new FormatError(
-          `${weightsSource}: no 'layers' group: this is not the weights file of a Keras model (it holds ${JSON.stringify(h5.keys('/'))}).`,
+          `${weightsSource}: no 'layers' group: this is not the weights file of a Keras model (it holds ${quote(h5.keys('/'))}).`,
         );
       // A Functional model's layer list starts with its InputLayer, which only takes a name of its own.
       const classes = chain.layers.map((l) => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1));
@@ -252,7 +252,7 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
           ? 'a Keras 3 weights file (model.weights.h5), not a model'
           : h5.attr('/', 'layer_names') !== undefined
             ? 'a weights-only file (from save_weights)'
-            : `an HDF5 file holding ${JSON.stringify(h5.keys('/'))}`;
+            : `an HDF5 file holding ${quote(h5.keys('/'))}`;
         throw new FormatError(
           `${source}: no model_config attribute: this is ${what}; a Keras model saved as .h5 has its config there.`,
         );
@@ -274,7 +274,7 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
       const ours = model.layers.filter((l) => l.parameters().length > 0);
       if (stored.length !== ours.length) {
         throw new FormatError(
-          `${source}: the file holds weights for ${stored.length} layers (${stored.map((l) => l.n).join(', ') || 'none'}); the model has ${ours.length} layers with weights (${ours.map((l) => l.name).join(', ')}).`,
+          `${source}: the file holds weights for ${stored.length} layers (${stored.map((l) => quote(l.n, "'")).join(', ') || 'none'}); the model has ${ours.length} layers with weights (${ours.map((l) => l.name).join(', ')}).`,
         );
       }
       model.setWeights(ours.flatMap((layer, i) => layerWeights(h5, layer, source, at(stored[i].n), stored[i].weights)));

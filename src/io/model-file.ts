@@ -9,7 +9,7 @@
  * Reading checks the magic, the header's JSON (no __proto__, constructor or prototype keys), and that
  * the data is exactly as long as the manifest says: a truncated or padded file is a FormatError.
  */
-import { FormatError, formatShape } from '../errors.js';
+import { FormatError, escapeControls, formatShape, quote } from '../errors.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 
 /**
@@ -52,7 +52,8 @@ export function parseJsonSafely(text: string, source: string): unknown {
     });
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    throw new FormatError(`${source}: not valid JSON (${(e as Error).message}).`);
+    // The parser's message quotes the text around the fault: the file's own bytes.
+    throw new FormatError(`${source}: not valid JSON (${escapeControls((e as Error).message.slice(0, 200))}).`);
   }
 }
 
@@ -105,7 +106,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string): ModelFile {
       !t.shape.every((d) => Number.isInteger(d) && d >= 0) ||
       (t.dtype !== 'float32' && t.dtype !== 'float64')
     ) {
-      throw new FormatError(`${source}: a tensor entry is malformed: ${JSON.stringify(t)}.`);
+      throw new FormatError(`${source}: a tensor entry is malformed: ${quote(t)}.`);
     }
     need += t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'float64' ? 8 : 4);
   }

@@ -3,7 +3,7 @@
  * holding the architecture, the weights and, when compiled, the training state. save.ts and load.ts
  * put these bytes on disk in Node; in a browser they come from fetch or go to a download.
  */
-import { FormatError, MnistNnError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { FormatError, MnistNnError, ValueError, checkKeys, formatShape, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import '../layers/index.js'; // every layer registered before a file names one
 import { layerFromConfig } from '../layers/registry.js';
@@ -196,7 +196,7 @@ export function sequentialWithin(
 ): Sequential {
   if (inputShape !== undefined) {
     if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new FormatError(`${source}: the input shape must be positive integers, got ${JSON.stringify(inputShape)}.`);
+      throw new FormatError(`${source}: the input shape must be positive integers, got ${quote(inputShape)}.`);
     }
     const budget = { remaining: held };
     let shape = inputShape as number[];
@@ -245,15 +245,15 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   }
   if (header.version !== 1) {
     throw new FormatError(
-      `${source}: this is version ${JSON.stringify(header.version)} of the mnist-nn file; this mnist-nn reads version 1${Number(header.version) > 1 ? ' (the file is from a newer mnist-nn)' : ''}.`,
+      `${source}: this is version ${quote(header.version)} of the mnist-nn file; this mnist-nn reads version 1${Number(header.version) > 1 ? ' (the file is from a newer mnist-nn)' : ''}.`,
     );
   }
   const c = model.config;
   if (c.name !== undefined && typeof c.name !== 'string')
-    throw new FormatError(`${source}: the model's name must be a string, got ${JSON.stringify(c.name)}.`);
+    throw new FormatError(`${source}: the model's name must be a string, got ${quote(c.name)}.`);
   const dtype = c.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64')
-    throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}.`);
+    throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${quote(dtype)}.`);
   const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
   // Build the layers before the model, with no more weight elements than the file holds: a header
   // that declares a huge layer is refused before anything that size is allocated.
@@ -300,9 +300,7 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
     throw new FormatError(`${source}: the training section must be an object.`);
   for (const key of ['metrics', 'weightedMetrics'] as const) {
     if (!Array.isArray(training[key] ?? []) || !(training[key] ?? []).every((x) => typeof x === 'string')) {
-      throw new FormatError(
-        `${source}: training.${key} must be a list of names, got ${JSON.stringify(training[key])}.`,
-      );
+      throw new FormatError(`${source}: training.${key} must be a list of names, got ${quote(training[key])}.`);
     }
   }
   const opt = training.optimizer;
@@ -312,7 +310,7 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
     typeof opt.className !== 'string' ||
     (opt.config !== undefined && (typeof opt.config !== 'object' || opt.config === null))
   ) {
-    throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${JSON.stringify(opt)}.`);
+    throw new FormatError(`${source}: training.optimizer must be { className, config }, got ${quote(opt)}.`);
   }
   // The file's names are checked by compile, as a JavaScript caller's are.
   const loss = training.loss as LossIdentifier;
@@ -329,7 +327,7 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
       !state.slots.every((n) => Number.isInteger(n) && n >= 0)
     ) {
       throw new FormatError(
-        `${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${JSON.stringify(state)}.`,
+        `${source}: training.optimizerState must be { iterations, slots: [counts] }, got ${quote(state)}.`,
       );
     }
     if (state.slots.length !== params.length)

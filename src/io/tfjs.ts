@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { FileError, FormatError, ValueError } from '../errors.js';
+import { FileError, FormatError, ValueError, quote } from '../errors.js';
 import type { LayerConfig } from '../layers/layer.js';
 import { registration, type Json } from '../layers/registry.js';
 import { Sequential, type SaveResult } from '../models/sequential.js';
@@ -48,7 +48,7 @@ export function saveTfjs(model: Sequential, dir: string): SaveResult {
     const keras = registration(l.className)?.keras;
     if (!keras?.tfjsOmits) return [{ l, i }];
     notes.push(
-      `The ${l.className} layer '${String(l.config.name)}' is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same.`,
+      `The ${l.className} layer ${quote(l.config.name, "'")} is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same.`,
     );
     return [];
   });
@@ -138,7 +138,7 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: { p
     const files = group.paths.map((p: unknown) => {
       const outside = (why: string): never => {
         throw new FormatError(
-          `${jsonPath}: weight group ${gi} names the shard ${JSON.stringify(p)}, which is not a file inside the model's directory (${why}).`,
+          `${jsonPath}: weight group ${gi} names the shard ${quote(p)}, which is not a file inside the model's directory (${why}).`,
         );
       };
       if (typeof p !== 'string' || p.length === 0) return outside('not a file name');
@@ -167,11 +167,11 @@ function readManifest(json: Json, jsonPath: string): (WeightGroup & { files: { p
         !w.shape.every((d) => Number.isInteger(d) && d >= 0)
       ) {
         throw new FormatError(
-          `${jsonPath}: weight group ${gi} has a malformed weight ${JSON.stringify(w)} (expected a name and a shape of integers ≥ 0).`,
+          `${jsonPath}: weight group ${gi} has a malformed weight ${quote(w)} (expected a name and a shape of integers ≥ 0).`,
         );
       }
       if (w.dtype !== 'float32')
-        throw new FormatError(`${jsonPath}: weight ${w.name} is ${String(w.dtype)}; only float32 is read.`);
+        throw new FormatError(`${jsonPath}: weight ${w.name} is ${quote(w.dtype)}; only float32 is read.`);
     }
     return { ...(group as WeightGroup), files };
   });

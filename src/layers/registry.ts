@@ -4,7 +4,7 @@
  * (and TensorFlow.js, which writes Keras's configs) names and spells it. Our file format, the
  * TensorFlow.js bridge and the layer tests read this registry; no other file lists layers.
  */
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, ValueError, quote } from '../errors.js';
 import type { Layer, LayerConfig } from './layer.js';
 
 /** A JSON object, as Keras configs are. */
@@ -137,13 +137,11 @@ export function layerFromConfig(className: unknown, config: unknown, where: stri
   const reg = typeof className === 'string' ? byName.get(className) : undefined;
   if (!reg) {
     throw new FormatError(
-      `${where}: unknown layer class ${JSON.stringify(className)}; expected one of ${[...byName.keys()].join(', ')}.`,
+      `${where}: unknown layer class ${quote(className)}; expected one of ${[...byName.keys()].join(', ')}.`,
     );
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new FormatError(
-      `${where}: the config of a ${reg.className} layer must be an object, got ${JSON.stringify(config)}.`,
-    );
+    throw new FormatError(`${where}: the config of a ${reg.className} layer must be an object, got ${quote(config)}.`);
   }
   return reg.fromConfig(config as LayerConfig);
 }
