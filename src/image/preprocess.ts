@@ -90,14 +90,18 @@ export function mnistFromImage(img: RgbaImage): Tensor {
   // 1–2. Grayscale, made paper-bright (ink dark), then the digit's ink as white on black.
   const g = workingGray(img);
   const invert = () => g.v.forEach((x, i) => (g.v[i] = 1 - x));
-  let mean = 0;
-  for (let i = 0; i < g.v.length; i++) mean += g.v[i] / g.v.length;
+  // Summed, then divided: adding v/n n times drifts past v, and a blank page must equal its paper.
+  let sum = 0;
+  for (let i = 0; i < g.v.length; i++) sum += g.v[i];
+  const mean = sum / g.v.length;
   const paper = uniformPaper(g.v);
   let ink: Float32Array | undefined;
   if (paper !== undefined) {
     const inkDark = paper > mean || (paper === mean && paper >= 0.5);
     if (!inkDark) invert();
     const level = inkDark ? paper : 1 - paper;
+    // Paper at the ink's own extreme (white paper with white ink, say) leaves no room for ink.
+    if (!(level > 0)) throw noInk(g, MIN_INK);
     const c = g.v.map((x) => Math.max(0, level - x) / level);
     const peak = c.reduce((a, b) => Math.max(a, b), 0);
     if (peak < MIN_INK) throw noInk(g, MIN_INK);
@@ -131,6 +135,7 @@ export function mnistFromImage(img: RgbaImage): Tensor {
       }
     }
   }
+  if (x1 < 0) throw noInk(g, MIN_INK); // no pixel survived: nothing to crop to
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   const crop = new Float32Array(cw * ch);
