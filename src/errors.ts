@@ -117,6 +117,23 @@ export class ValueError extends MnistNnError {}
 export class FormatError extends MnistNnError {}
 
 /**
+ * The wasm backend could not finish a kernel call: one of its worker threads stopped in the middle
+ * of a job (or overran it). The call's results are incomplete, so the call throws; the backend then
+ * runs on the calling thread alone until `setThreads` starts new workers.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await model.fit(x, y);
+ * } catch (e) {
+ *   if (!(e instanceof BackendError)) throw e;
+ *   setThreads(2); // new workers: since the failure the backend has run on the calling thread alone
+ * }
+ * ```
+ */
+export class BackendError extends MnistNnError {}
+
+/**
  * A file or directory cannot be written where the user asked (missing directory, no permission, a
  * directory in the way): `path` is the user's path, `code` the system's (ENOENT, EACCES, …).
  *

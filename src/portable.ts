@@ -4,7 +4,7 @@
  * (browser.ts) adds loading a model from a URL.
  * @module
  */
-export { MnistNnError, ShapeError, ValueError, FormatError, FileError } from './errors.js';
+export { MnistNnError, ShapeError, ValueError, FormatError, FileError, BackendError } from './errors.js';
 
 export {
   Tensor,

@@ -62,6 +62,29 @@ describe('createWasmKernels options', () => {
     expect(make).toThrow(ValueError);
     expect(make).toThrow(message);
   });
+  // Each thread is a worker: a count past what a split call can use is refused before any starts.
+  it.each([
+    [0, /threads: expected an integer from 1 to 64 \(a split call's most tasks\), got 0\./],
+    [2.5, /threads: expected an integer from 1 to 64 \(a split call's most tasks\), got 2\.5\./],
+    ['2', /threads: expected an integer from 1 to 64 \(a split call's most tasks\), got '2'\./],
+    [65, /threads: expected an integer from 1 to 64 \(a split call's most tasks\), got 65\./],
+    [1e6, /threads: expected an integer from 1 to 64 \(a split call's most tasks\), got 1000000\./],
+  ])('refuses threads = %s with a ValueError naming the limit', (threads, message) => {
+    const make = () => createWasmKernels({ threads: threads as number });
+    expect(make).toThrow(ValueError);
+    expect(make).toThrow(message);
+  });
+  it("refuses the same counts in a backend's setThreads, keeping its threads", () => {
+    const wasm = createWasmKernels({ threads: 1 });
+    try {
+      for (const n of [0, 65, 1e6])
+        expect(() => wasm.setThreads(n)).toThrow(/^setThreads: expected an integer from 1 to 64/);
+      expect(wasm.threads).toBe(1);
+      expect(wasm.threadTasks()).toEqual([0]); // no worker started
+    } finally {
+      wasm.close();
+    }
+  });
   it('takes 0 and Infinity (every call split or by Winograd; none)', () => {
     for (const v of [0, Infinity]) createWasmKernels({ threads: 1, winogradMinTiles: v, minParallelMacs: v }).close();
   });
@@ -96,6 +119,15 @@ describe('backend choice', () => {
   it('rejects unknown backends and thread counts', () => {
     expect(() => setBackend('webgl')).toThrow(/Unknown backend 'webgl': expected one of 'wasm', 'js'/);
     expect(() => setThreads(0)).toThrow(ValueError);
+  });
+  it('refuses more threads than the cores, naming them, and keeps the threads it had', () => {
+    const cores = availableCores();
+    const limit = `setThreads: expected an integer from 1 to ${cores} (the cores here)`;
+    expect(() => setThreads(cores + 1)).toThrow(ValueError);
+    expect(() => setThreads(cores + 1)).toThrow(`${limit}, got ${cores + 1}.`);
+    expect(() => setThreads(1e6)).toThrow(`${limit}, got 1000000.`);
+    expect(getThreads()).toBe(cores);
+    expect(getThreadTasks()).toHaveLength(cores);
   });
 
   async function train(backend: 'js' | 'wasm', threads = 2) {

@@ -8,7 +8,8 @@
  */
 import { ValueError } from '../errors.js';
 import { jsKernels, type Kernels } from './kernels.js';
-import { createWasmKernels, type WasmKernels } from './wasm/backend.js';
+import { MAX_THREADS, createWasmKernels, threadCount, type WasmKernels } from './wasm/backend.js';
+import { availableCores } from './wasm/pool.js';
 
 const registry = new Map<string, Kernels>([[jsKernels.name, jsKernels]]);
 let current: Kernels | undefined;
@@ -94,7 +95,8 @@ export function getBackend(): string {
 /**
  * Threads the wasm backend splits large products across, the calling thread included (default: every
  * core). 1 runs everything on the calling thread. Lowering the count keeps the worker threads, asleep,
- * for when it is raised again.
+ * for when it is raised again. More than the cores (Node's os.availableParallelism(), a browser's
+ * navigator.hardwareConcurrency) is a ValueError naming them: each thread is a worker.
  *
  * @example
  * ```ts
@@ -103,7 +105,8 @@ export function getBackend(): string {
  * ```
  */
 export function setThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new ValueError(`setThreads: expected an integer ≥ 1, got ${String(n)}.`);
+  const cores = Math.min(availableCores(), MAX_THREADS);
+  threadCount('setThreads', n, cores, cores === MAX_THREADS ? "a split call's most tasks" : 'the cores here');
   const w = wasmKernels();
   if (!w)
     throw new ValueError(

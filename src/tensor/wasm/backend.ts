@@ -24,7 +24,7 @@ import { elementwiseKernels } from './kernels/elementwise.js';
 import { productKernels } from './kernels/products.js';
 import { resamplingKernels } from './kernels/resampling.js';
 import { windowKernels } from './kernels/windows.js';
-import { availableCores } from './pool.js';
+import { WorkerPool, availableCores } from './pool.js';
 import type { WasmRuntime } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { MIN_PARALLEL_MACS, WINOGRAD_MIN_TILES } from './tuning.js';
@@ -52,7 +52,7 @@ export interface WasmKernels extends Kernels {
   setFma(on: boolean): void;
   /**
    * Splits calls across this many threads in all (1: the calling thread alone); starts workers when the
-   * pool has fewer.
+   * pool has fewer. An integer from 1 to MAX_THREADS, else a ValueError.
    */
   setThreads(n: number): void;
   /**
@@ -78,7 +78,11 @@ export interface WasmKernels extends Kernels {
  * ```
  */
 export interface WasmOptions {
-  /** Threads in all, the calling one included; default every core. */
+  /**
+   * Threads in all, the calling one included: an integer from 1 to 64 (MAX_THREADS); default every
+   * core, up to 64. More than the cores run in turns (tests do so to check the splits); the package's
+   * `setThreads` takes at most the cores.
+   */
   threads?: number;
   /**
    * Least work split across threads (a product's m·k·n multiply-adds, another kernel's elements);
@@ -102,6 +106,32 @@ export interface WasmOptions {
    */
   fma?: boolean;
 }
+
+/**
+ * Most threads a backend takes: a split call is a job of at most this many tasks, so a thread past
+ * them could never take part.
+ */
+export const MAX_THREADS = WorkerPool.maxTasks;
+
+/**
+ * `n` when it is an integer from 1 to `limit`; else a ValueError `where: expected … (why), got n.`
+ *
+ * @example
+ * ```ts
+ * threadCount('setThreads', 1e6, 2, 'the cores here'); // ValueError: setThreads: expected an integer from 1 to 2 …
+ * ```
+ */
+export function threadCount(where: string, n: unknown, limit: number, why: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > limit) {
+    const given: unknown = n;
+    const got = typeof given === 'string' ? `'${given}'` : String(given);
+    throw new ValueError(`${where}: expected an integer from 1 to ${limit} (${why}), got ${got}.`);
+  }
+  return n;
+}
+
+/** Why MAX_THREADS bounds a backend's threads, as its errors say. */
+const MAX_THREADS_WHY = "a split call's most tasks";
 
 /** A threshold option: undefined, or a number ≥ 0 (a ValueError naming the option otherwise). */
 function countOption(name: string, value: unknown): number | undefined {
@@ -128,6 +158,10 @@ function countOption(name: string, value: unknown): number | undefined {
  * ```
  */
 export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
+  const threads =
+    options.threads === undefined
+      ? Math.min(availableCores(), MAX_THREADS)
+      : threadCount('threads', options.threads, MAX_THREADS, MAX_THREADS_WHY);
   const minParallel = countOption('minParallelMacs', options.minParallelMacs) ?? MIN_PARALLEL_MACS;
   const winogradMinTiles = countOption('winogradMinTiles', options.winogradMinTiles) ?? WINOGRAD_MIN_TILES;
   if (options.fma !== undefined && typeof options.fma !== 'boolean') {
@@ -155,7 +189,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     fmaProducts,
     minParallel,
   );
-  scheduler.setThreads(Math.max(1, Math.floor(options.threads ?? availableCores())));
+  scheduler.setThreads(threads);
 
   const rt: WasmRuntime = {
     heap,
@@ -182,7 +216,7 @@ export function createWasmKernels(options: WasmOptions = {}): WasmKernels {
     },
     setFma,
     setThreads(n: number) {
-      scheduler.setThreads(Math.max(1, Math.floor(n)));
+      scheduler.setThreads(threadCount('setThreads', n, MAX_THREADS, MAX_THREADS_WHY));
     },
     threadTasks: () => scheduler.threadTasks(),
     close: () => scheduler.close(),

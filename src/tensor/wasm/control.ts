@@ -74,6 +74,8 @@ export const CALLER_SLEEPS = 4;
 export const CLAIM = 5;
 // Tasks the worker has run, all jobs together (only it writes the word): how the work split.
 export const TASKS_RUN = 6;
+// 1 once the worker has stopped (pool.ts's watcher saw its port close): the caller waiting for it gives up.
+export const GONE = 7;
 
 // The task table, and where the slots start.
 export const MAX_ARGS = 28;
@@ -95,4 +97,6 @@ export interface WorkerInit {
   slot: number;
   /** POOL_OPS, by whose indices a job names its op. */
   ops: readonly string[];
+  /** Node: a port the worker holds and never uses, whose close tells the pool's watcher that it stopped. */
+  alive?: unknown;
 }

@@ -17,6 +17,7 @@ import {
   DONE,
   ERR,
   FLOATS,
+  GONE,
   MASK,
   MAX_ARGS,
   MAX_FLOATS,
@@ -36,15 +37,35 @@ import {
   type PoolOp,
   type WorkerInit,
 } from './control.js';
+import { BackendError } from '../../errors.js';
 import { CALLER_SPIN, JOB_TIMEOUT_MS, START_TIMEOUT_MS } from './tuning.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 interface NodeWorker {
   unref(): void;
-  on(event: 'error', listener: (e: unknown) => void): void;
+  on(event: 'error' | 'exit', listener: (e: unknown) => void): void;
   terminate(): Promise<number>;
 }
-type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown; transferList?: unknown[] }) => NodeWorker;
+type ChannelCtor = new () => { port1: unknown; port2: unknown };
+
+/**
+ * The watcher's script (Node): a thread whose event loop stays free, as the pool's caller's does
+ * not while it blocks in a job, to hear each worker's port close when the worker stops (killed,
+ * out of memory) and wake the caller waiting for it, which then fails the call at once.
+ */
+const WATCHER_SOURCE = `
+const { workerData } = process.getBuiltinModule('node:worker_threads');
+const { ctl, ports } = workerData;
+ports.forEach((port, slot) => {
+  const at = ${SLOTS} + slot * ${SLOT};
+  port.on('message', () => {}); // keeps the port open, and this thread listening
+  port.on('close', () => {
+    Atomics.store(ctl, at + ${GONE}, 1);
+    Atomics.notify(ctl, at + ${DONE});
+  });
+});
+`;
 
 /** A browser's dedicated Worker, as far as the pool uses it. */
 interface WebWorker {
@@ -77,9 +98,12 @@ function nodeBuiltin<T>(id: string): T | undefined {
   return proc?.getBuiltinModule?.(id) as T | undefined;
 }
 
-/** Node's Worker class. */
-function nodeWorker(): WorkerCtor | undefined {
-  return nodeBuiltin<{ Worker?: WorkerCtor }>('node:worker_threads')?.Worker;
+/** Node's Worker and MessageChannel classes. */
+function nodeThreads(): { Worker: WorkerCtor; MessageChannel: ChannelCtor } | undefined {
+  const threads = nodeBuiltin<{ Worker?: WorkerCtor; MessageChannel?: ChannelCtor }>('node:worker_threads');
+  return threads?.Worker && threads.MessageChannel
+    ? { Worker: threads.Worker, MessageChannel: threads.MessageChannel }
+    : undefined;
 }
 
 /** Cores available here (Node), else navigator.hardwareConcurrency, else 1. */
@@ -98,13 +122,15 @@ export function availableCores(): number {
  */
 export class WorkerPool {
   private readonly workers: { terminate(): unknown }[] = [];
+  /** Node: the thread that marks a worker GONE once it stops (WATCHER_SOURCE). */
+  private watcher: NodeWorker | undefined;
   private readonly ctl: Int32Array;
   /** The same control words as f64, for a job's float arguments. */
   private readonly ctlF64: Float64Array;
   private seq = 0;
   /** Whether every worker has instantiated the kernels (browser workers start after the caller yields). */
   private started = false;
-  /** A job overran JOB_TIMEOUT_MS: from then on every call runs on the calling thread alone. */
+  /** A worker stopped in a job or overran JOB_TIMEOUT_MS: from then on every call runs on the calling thread alone. */
   private broken = false;
 
   /**
@@ -119,7 +145,8 @@ export class WorkerPool {
     memory: WebAssembly.Memory,
     count: number,
   ) {
-    const NodeWorkerClass = nodeWorker();
+    const node = nodeThreads();
+    const NodeWorkerClass = node?.Worker;
     const WebWorkerClass = NodeWorkerClass ? undefined : webWorker();
     const canShare = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.ctl = new Int32Array(
@@ -129,12 +156,21 @@ export class WorkerPool {
     if (!canShare || !(NodeWorkerClass || WebWorkerClass)) return;
     const init = (slot: number): WorkerInit => ({ module, fmaModule, memory, ctl: this.ctl, slot, ops: POOL_OPS });
     const url = WebWorkerClass && URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const watched: unknown[] = [];
     for (let slot = 0; slot < count; slot++) {
       this.ctl[SLOTS + slot * SLOT + DONE] = -1; // the worker sets 0 once it has instantiated the kernels
       if (NodeWorkerClass) {
-        const w = new NodeWorkerClass(WORKER_SOURCE, { eval: true, workerData: init(slot) });
+        const { port1, port2 } = new node.MessageChannel();
+        watched.push(port1);
+        const workerData = { ...init(slot), alive: port2 };
+        const w = new NodeWorkerClass(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
         w.unref(); // idle workers must not keep the process alive
-        w.on('error', () => {}); // a dead worker shows as a job that never finishes (see wait)
+        // Heard only while the caller is not blocked in a job; the watcher hears it then.
+        const gone = (): void => {
+          Atomics.store(this.ctl, SLOTS + slot * SLOT + GONE, 1);
+        };
+        w.on('error', gone);
+        w.on('exit', gone);
         this.workers.push(w);
       } else {
         const w = new WebWorkerClass!(url!);
@@ -144,10 +180,27 @@ export class WorkerPool {
     }
     if (url) setTimeout(() => URL.revokeObjectURL(url), 60_000); // the workers have fetched it by then
     if (!NodeWorkerClass) return;
+    const ctl = this.ctl;
+    this.watcher = new NodeWorkerClass(WATCHER_SOURCE, {
+      eval: true,
+      workerData: { ctl, ports: watched },
+      transferList: watched,
+    });
+    this.watcher.unref();
+    this.watcher.on('error', () => {}); // were it to fail, a dead worker's job would end by JOB_TIMEOUT_MS
+    const deadline = Date.now() + START_TIMEOUT_MS;
     for (let slot = 0; slot < count; slot++) {
-      if (Atomics.wait(this.ctl, SLOTS + slot * SLOT + DONE, -1, START_TIMEOUT_MS) === 'timed-out') {
+      const base = SLOTS + slot * SLOT;
+      // In slices, so that a worker that stops while starting fails the start at once.
+      while (Atomics.load(ctl, base + DONE) === -1 && !Atomics.load(ctl, base + GONE) && Date.now() < deadline) {
+        Atomics.wait(ctl, base + DONE, -1, 50);
+      }
+      if (Atomics.load(ctl, base + DONE) === -1) {
         this.close();
-        throw new Error(`wasm backend: a kernel worker did not start within ${START_TIMEOUT_MS / 1000} s`);
+        const why = `did not start within ${START_TIMEOUT_MS / 1000} s`;
+        throw new BackendError(
+          `wasm backend: kernel worker ${slot} ${Atomics.load(ctl, base + GONE) ? 'stopped' : why}.`,
+        );
       }
     }
     this.started = true;
@@ -165,7 +218,7 @@ export class WorkerPool {
     return this.started;
   }
 
-  /** Whether a job overran its time, so that the pool runs nothing more on its workers. */
+  /** Whether a worker stopped in a job or overran it, so that the pool runs nothing more on its workers. */
   get failed(): boolean {
     return this.broken;
   }
@@ -249,7 +302,10 @@ export class WorkerPool {
     return this.workers.map((_, w) => Atomics.load(this.ctl, SLOTS + w * SLOT + TASKS_RUN));
   }
 
-  /** Blocks until worker w has finished the last job posted to it; throws if the job failed or the worker is gone. */
+  /**
+   * Blocks until worker w has finished the last job posted to it; throws if the job failed, and a
+   * BackendError at once if the worker stopped (its tasks are not done) or after JOB_TIMEOUT_MS.
+   */
   private wait(w: number): void {
     const base = SLOTS + w * SLOT;
     const want = Atomics.load(this.ctl, base + SEQ);
@@ -259,10 +315,15 @@ export class WorkerPool {
     const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (let i = 0; i < CALLER_SPIN && Atomics.load(this.ctl, base + DONE) !== want; i++);
     for (let done = Atomics.load(this.ctl, base + DONE); done !== want; done = Atomics.load(this.ctl, base + DONE)) {
-      if (Date.now() > deadline) {
+      const gone = Atomics.load(this.ctl, base + GONE) !== 0;
+      if (gone || Date.now() > deadline) {
         this.broken = true;
-        const late = `kernel worker ${w} did not finish its job within ${JOB_TIMEOUT_MS / 1000} s`;
-        throw new Error(`wasm backend: ${late}; the kernels run on one thread from now on`);
+        const op = POOL_OPS[this.ctl[OP]];
+        const what = gone
+          ? `kernel worker ${w} stopped in the middle of a job (${op}), whose results are incomplete`
+          : `kernel worker ${w} did not finish its job (${op}) within ${JOB_TIMEOUT_MS / 1000} s`;
+        const then = 'the kernels run on the calling thread alone until setThreads starts new workers';
+        throw new BackendError(`wasm backend: ${what}; ${then}.`);
       }
       Atomics.store(this.ctl, base + CALLER_SLEEPS, 1);
       Atomics.wait(this.ctl, base + DONE, done, 1000); // returns at once if the job finished since the check
@@ -273,6 +334,8 @@ export class WorkerPool {
 
   /** Stops every worker. */
   close(): void {
+    void this.watcher?.terminate();
+    this.watcher = undefined;
     this.ctl[OP] = -1;
     this.workers.forEach((w, i) => {
       Atomics.store(this.ctl, SLOTS + i * SLOT + CLAIM, 0);
