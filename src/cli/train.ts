@@ -162,10 +162,13 @@ export async function train(argv: string[]): Promise<void> {
       plotHistory(history, { metrics: ['learning_rate'], title: `${model}: learning rate` }),
     );
   chart('confusion', 'Confusion matrix on the test set: rows true digit, columns predicted', () =>
-    plotConfusion(labels, a.predicted, { title: `${model}: confusion matrix (test set)` }),
+    plotConfusion(labels, a.predicted, { classes: a.probs.shape[1], title: `${model}: confusion matrix (test set)` }),
   );
   chart('class-metrics', 'Precision and recall of each digit on the test set', () =>
-    plotClassMetrics(labels, a.predicted, { title: `${model}: precision and recall per digit (test set)` }),
+    plotClassMetrics(labels, a.predicted, {
+      classes: a.probs.shape[1],
+      title: `${model}: precision and recall per digit (test set)`,
+    }),
   );
   chart(
     'samples',
