@@ -1,5 +1,5 @@
 /** Loading a saved model from disk (Node only; serialize.ts turns the bytes into a model anywhere). */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBytes } from './read.js';
 import { FormatError } from '../errors.js';
@@ -12,13 +12,6 @@ import { loadTfjs } from './tfjs.js';
 const isDirectory = (path: string) => {
   try {
     return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-};
-const exists = (path: string) => {
-  try {
-    return (statSync(path), true);
   } catch {
     return false;
   }
@@ -43,7 +36,7 @@ export const MODEL_NAMES = ['model.mnn', 'model.json', 'model.keras', 'model.h5'
  */
 export function modelFileIn(path: string, who = 'loadModel', emptyHint = ''): string {
   if (!isDirectory(path)) return path; // a file, or nothing: reading it says what is wrong
-  const found = MODEL_NAMES.find((name) => exists(join(path, name)));
+  const found = MODEL_NAMES.find((name) => existsSync(join(path, name)));
   if (found !== undefined) return join(path, found);
   let others: string[] = [];
   try {

@@ -100,20 +100,6 @@ function makeDirectory(dir: string): void {
   }
 }
 
-/**
- * The file to read for `path`: model.json inside it when it is a directory (TensorFlow.js's layout), else
- * `path`.
- *
- * @example
- * ```ts
- * modelJsonPath('web-model'); // 'web-model/model.json' when web-model is a directory
- * ```
- */
-export function modelJsonPath(path: string): string {
-  const file = statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'model.json') : path;
-  return file;
-}
-
 interface WeightGroup {
   paths: string[];
   weights: { name: string; shape: number[]; dtype: string }[];
