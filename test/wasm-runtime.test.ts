@@ -5,18 +5,21 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { WORKER_SOURCE_FILE, bundleWorker, workerSourceFile } from '../scripts/build-worker.js';
-import { WORKER_SOURCE } from '../src/tensor/wasm/worker-source.js';
+import { WATCHER_SOURCE, WORKER_SOURCE } from '../src/tensor/wasm/worker-source.js';
 
 describe('the worker source', () => {
-  it('is what scripts/build-worker.ts bundles from worker.ts (run it after changing worker.ts)', async () => {
-    const script = await bundleWorker();
-    expect(WORKER_SOURCE).toBe(script);
-    expect(readFileSync(WORKER_SOURCE_FILE, 'utf8')).toBe(workerSourceFile(script));
+  it('is what scripts/build-worker.ts bundles from worker.ts and watcher.ts (run it after changing them)', async () => {
+    const scripts = await bundleWorker();
+    expect(WORKER_SOURCE).toBe(scripts.worker);
+    expect(WATCHER_SOURCE).toBe(scripts.watcher);
+    expect(readFileSync(WORKER_SOURCE_FILE, 'utf8')).toBe(workerSourceFile(scripts));
   });
-  it('is a script that imports nothing and has the control words inlined as numbers', () => {
-    expect(WORKER_SOURCE).not.toMatch(/^\s*(import|export)\s/m);
-    expect(WORKER_SOURCE).not.toMatch(/\b(SLOTS|WORKER_SPIN|MAX_ARGS)\b/);
-    expect(() => new Script(WORKER_SOURCE)).not.toThrow(); // compiles, as a classic script
+  it('is scripts that import nothing and have the control words inlined as numbers', () => {
+    for (const source of [WORKER_SOURCE, WATCHER_SOURCE]) {
+      expect(source).not.toMatch(/^\s*(import|export)\s/m);
+      expect(source).not.toMatch(/\b(SLOTS|SLOT|GONE|WORKER_SPIN|MAX_ARGS)\b/);
+      expect(() => new Script(source)).not.toThrow(); // compiles, as a classic script
+    }
   });
 });
 

@@ -39,7 +39,7 @@ import {
 } from './control.js';
 import { BackendError } from '../../errors.js';
 import { CALLER_SPIN, JOB_TIMEOUT_MS, START_TIMEOUT_MS } from './tuning.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { WATCHER_SOURCE, WORKER_SOURCE } from './worker-source.js';
 
 interface NodeWorker {
   unref(): void;
@@ -48,24 +48,6 @@ interface NodeWorker {
 }
 type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown; transferList?: unknown[] }) => NodeWorker;
 type ChannelCtor = new () => { port1: unknown; port2: unknown };
-
-/**
- * The watcher's script (Node): a thread whose event loop stays free, as the pool's caller's does
- * not while it blocks in a job, to hear each worker's port close when the worker stops (killed,
- * out of memory) and wake the caller waiting for it, which then fails the call at once.
- */
-const WATCHER_SOURCE = `
-const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { ctl, ports } = workerData;
-ports.forEach((port, slot) => {
-  const at = ${SLOTS} + slot * ${SLOT};
-  port.on('message', () => {}); // keeps the port open, and this thread listening
-  port.on('close', () => {
-    Atomics.store(ctl, at + ${GONE}, 1);
-    Atomics.notify(ctl, at + ${DONE});
-  });
-});
-`;
 
 /** A browser's dedicated Worker, as far as the pool uses it. */
 interface WebWorker {
@@ -122,7 +104,7 @@ export function availableCores(): number {
  */
 export class WorkerPool {
   private readonly workers: { terminate(): unknown }[] = [];
-  /** Node: the thread that marks a worker GONE once it stops (WATCHER_SOURCE). */
+  /** Node: the thread that marks a worker GONE once it stops (watcher.ts). */
   private watcher: NodeWorker | undefined;
   private readonly ctl: Int32Array;
   /** The same control words as f64, for a job's float arguments. */
