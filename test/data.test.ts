@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -460,6 +460,13 @@ describe('loadMnist with a dir', () => {
         /loadMnist: classes must be an integer from 1 to 256/,
       );
     expect(() => loadMnist({ dir, numClasses: 47 } as never)).toThrow(/unknown option 'numClasses'/);
+    // A prefix is the start of names in dir, never a path: a set beside dir, reached by ../, is not read.
+    const inner = join(dir, 'inner');
+    mkdirSync(inner);
+    for (const bad of ['../emnist-balanced-', 'x/../../emnist-balanced-', '..\\emnist-balanced-'])
+      expect(() => loadMnist({ dir: inner, prefix: bad }), bad).toThrow(
+        /loadMnist: prefix is the start of the files' names in dir, without a path/,
+      );
     const small = tempDir();
     writeFixture(small);
     expect(loadMnist({ dir: small }).classes).toBe(10); // the fixture's largest label is 9

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { FormatError, ValueError, checkKeys, formatShape } from '../errors.js';
+import { FormatError, ValueError, checkKeys, formatShape, quote } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { readIdxFile } from './idx-file.js';
 
@@ -171,6 +171,11 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistData {
   const { prefix = '', classes } = options;
   if (typeof prefix !== 'string')
     throw new ValueError(`loadMnist: prefix must be a string (the start of the files' names), got ${typeof prefix}.`);
+  // A prefix names files in dir, never a path: nothing outside dir is read.
+  if (/[/\\]/.test(prefix) || prefix.includes('\0'))
+    throw new ValueError(
+      `loadMnist: prefix is the start of the files' names in dir, without a path (no / or \\), got ${quote(prefix)}.`,
+    );
   if (classes !== undefined && !(Number.isInteger(classes) && classes >= 1 && classes <= 256))
     throw new ValueError(
       `loadMnist: classes must be an integer from 1 to 256 (labels are bytes), got ${String(classes)}.`,
