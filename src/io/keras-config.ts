@@ -16,7 +16,7 @@
  */
 import { FormatError, MnistNnError, quote } from '../errors.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
-import '../layers/index.js'; // every layer registered before a config names one
+import { InputLayer } from '../layers/index.js'; // and every layer registered before a config names one
 import {
   kerasRegistration,
   layerFromConfig,
@@ -105,7 +105,9 @@ export function kerasLayerIn(l: Json, where: string): Layer {
 
 /** The Keras class names mnist-nn reads, for messages. */
 function kerasClassNames(): string[] {
-  return ['InputLayer', ...registeredLayers().flatMap((r) => (r.keras ? [r.keras.className] : []))].sort();
+  return registeredLayers()
+    .flatMap((r) => (r.keras ? [r.keras.className] : []))
+    .sort();
 }
 
 /**
@@ -219,7 +221,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
     }
     previous = name;
     if (inputShape === undefined && i <= 1) inputShape = shapeFrom(c);
-    if (plainClassName(layer.class_name) === 'InputLayer') {
+    if (plainClassName(layer.class_name) === InputLayer.className) {
       if (i !== 0) throw new FormatError(`${where}: layer ${i} is an InputLayer; mnist-nn reads one input, first.`);
       continue;
     }

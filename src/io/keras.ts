@@ -26,6 +26,7 @@
 import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
 import { FormatError, ValueError, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
+import { InputLayer } from '../layers/index.js';
 import type { Json } from '../layers/registry.js';
 import type { Sequential } from '../models/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -378,7 +379,7 @@ export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uin
   const layers: Json[] = [
     {
       module: 'keras.layers',
-      class_name: 'InputLayer',
+      class_name: InputLayer.className,
       config: { batch_shape: [null, ...inputShape], dtype: POLICY, sparse: false, name: 'input_layer' },
       registered_name: null,
     },

@@ -3,6 +3,7 @@
  * what the loaders import so that each layer's file has run its registration before a file names it.
  * @module
  */
+export { InputLayer, Input, type InputArgs } from './core/input-layer.js';
 export { Dense, type DenseArgs } from './core/dense.js';
 export { Conv2D, type Conv2DArgs } from './convolution/conv2d.js';
 export { MaxPooling2D, type MaxPooling2DArgs } from './pooling/maxpool2d.js';

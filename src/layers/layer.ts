@@ -15,6 +15,7 @@ import type { FloatDType } from '../tensor/kernels.js';
 import type { Rng } from '../tensor/random.js';
 import type { Regularizer } from '../regularizers/regularizers.js';
 import { bufferZeros, shapeSize, type FloatTensor } from '../tensor/tensor.js';
+import { GraphNode, SymbolicTensor } from './symbolic.js';
 
 /** A weight and the gradient the last backward pass wrote for it (same shape). */
 export interface Param {
@@ -162,6 +163,8 @@ export abstract class Layer {
    */
   learnsInStep?: boolean;
   private ownWeights: Param[] = [];
+  /** The input sample shapes of the first `apply`, which later ones must match. */
+  private appliedTo?: number[][];
   /** The context of the build under way, for the deprecated addParam. */
   private building?: BuildContext;
 
@@ -272,6 +275,79 @@ export abstract class Layer {
     this.inputShape = [...inputShape];
     this.outputShape = out;
     return out;
+  }
+
+  /**
+   * Calls the layer on symbolic tensors (Keras's functional API): one, or a list for a layer that
+   * takes several (Add, Concatenate, …). Checks the shapes now and returns the symbolic output; a
+   * Model built on it creates the weights. A layer applied twice is one layer with one set of weights.
+   * @example
+   * const x = Input({ shape: [784] });
+   * const h = new Dense(64, { activation: 'relu' }).apply(x); // h.shape: [null, 64]
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs);
+    const xs = list ? inputs : [inputs];
+    if (xs.length === 0 || xs.some((x) => !(x instanceof SymbolicTensor))) {
+      throw new ValueError(
+        `${this.describe()}.apply: expected a symbolic tensor (from Input or another layer's apply) or an array of them, got ${describeValue(inputs)}.`,
+      );
+    }
+    if (list !== this.takesList) {
+      throw new ValueError(
+        this.takesList
+          ? `${this.describe()}.apply takes an array of symbolic tensors, got one.`
+          : `${this.describe()}.apply takes one symbolic tensor, got an array of ${xs.length}.`,
+      );
+    }
+    const shapes = xs.map((x) => [...x.sampleShape]);
+    const before = this.appliedTo;
+    if (before && !(before.length === shapes.length && before.every((s, i) => sameShape(s, shapes[i])))) {
+      throw new ShapeError(
+        `${this.describe()} is applied to ${shapes.map((s) => formatShape([null, ...s])).join(', ')} but was applied to ${before.map((s) => formatShape([null, ...s])).join(', ')} before: a layer applied twice shares its weights, so it needs the same input shapes.`,
+      );
+    }
+    const out = this.outputShapeFor(shapes);
+    this.appliedTo = shapes;
+    return new GraphNode(this, xs, [out], list).outputs[0];
+  }
+
+  /**
+   * Whether the layer takes a list of inputs (the merge layers) rather than one tensor. A model's
+   * graph calls every layer through the list forms below, which the merge layers override.
+   */
+  get takesList(): boolean {
+    return false;
+  }
+
+  /**
+   * The output sample shape for these input sample shapes, checked against the shape the layer was
+   * built or declared for; throws a ShapeError naming the layer and the shapes.
+   */
+  outputShapeFor(inputShapes: number[][]): number[] {
+    const [shape] = inputShapes;
+    const expected = this.inputShape ?? this.declaredInputShape;
+    if (expected && !sameShape(expected, shape)) {
+      throw new ShapeError(
+        `${this.describe()} is ${this.inputShape ? 'built' : 'declared'} for input ${formatShape([null, ...expected])} but is applied to ${formatShape([null, ...shape])}.`,
+      );
+    }
+    return this.computeOutputShape(shape);
+  }
+
+  /** `build` over a list of input sample shapes (one, but for a merge layer). @internal */
+  buildOn(inputShapes: number[][], ctx: BuildContext): number[] {
+    return this.build(inputShapes[0], ctx);
+  }
+
+  /** `forward` over a list of inputs (one, but for a merge layer). @internal */
+  forwardOn(xs: FloatTensor[], ctx: ForwardContext): FloatTensor {
+    return this.forward(xs[0], ctx);
+  }
+
+  /** `backward` giving one gradient per input (null where not needed). @internal */
+  backwardOn(dy: FloatTensor, opts: BackwardOptions): (FloatTensor | null)[] {
+    return [this.backward(dy, opts)];
   }
 
   /** Runs the layer on a batch x [batch, ...inputShape]. */
@@ -386,6 +462,13 @@ export abstract class Layer {
     if (!this.inputShape || !this.outputShape) throw new ValueError(`${this.describe()} has not been built.`);
     return { inputShape: this.inputShape, outputShape: this.outputShape };
   }
+}
+
+/** A value as an error message shows what came instead of a symbolic tensor. */
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.map((e) => describeValue(e)).join(', ')}`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return `a ${(v as object).constructor?.name ?? 'object'}`;
 }
 
 /**
