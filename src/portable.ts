@@ -123,6 +123,8 @@ export {
   type LossIdentifier,
   type MetricName,
 } from './models/sequential.js';
+export { Model, type ModelArgs } from './models/model.js';
+export { SymbolicTensor, GraphNode } from './layers/symbolic.js';
 export type { TrainableModel, ModelBackwardOptions } from './training/trainable-model.js';
 
 export {

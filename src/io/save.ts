@@ -6,7 +6,7 @@
  */
 import { basename, extname } from 'node:path';
 import { ValueError, checkKeys } from '../errors.js';
-import { setFileSaver, type SaveOptions, type SaveResult, type Sequential } from '../models/sequential.js';
+import { Sequential, setFileSaver, type SaveOptions, type SaveResult } from '../models/sequential.js';
 import { modelToKerasBytes } from './keras.js';
 import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';
@@ -82,4 +82,9 @@ export async function saveModel(model: Sequential, path: string, options: SaveOp
 }
 
 // model.save(path) writes through this module wherever it is loaded (the Node entry and the CLI).
-setFileSaver(saveModel);
+setFileSaver((model, path, options) => {
+  if (!(model instanceof Sequential)) {
+    throw new ValueError(`save: ${model.describe()} is a functional model, which mnist-nn cannot write to a file yet.`);
+  }
+  return saveModel(model, path, options);
+});

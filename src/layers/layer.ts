@@ -245,17 +245,8 @@ export abstract class Layer {
 
   /** Checks the input shape, creates the weights, and returns the output sample shape. */
   build(inputShape: number[], ctx: BuildContext): number[] {
-    if (this.declaredInputShape && !sameShape(this.declaredInputShape, inputShape)) {
-      throw new ShapeError(
-        `${this.describe()} was declared with inputShape ${formatShape([null, ...this.declaredInputShape])} but receives ${formatShape([null, ...inputShape])}.`,
-      );
-    }
+    this.checkBuildShape(inputShape);
     if (this.inputShape && this.outputShape) {
-      if (!sameShape(this.inputShape, inputShape)) {
-        throw new ShapeError(
-          `${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`,
-        );
-      }
       if (ctx.dtype !== this.dtype) {
         throw new ValueError(
           `${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`,
@@ -326,12 +317,7 @@ export abstract class Layer {
    */
   outputShapeFor(inputShapes: number[][]): number[] {
     const [shape] = inputShapes;
-    const expected = this.inputShape ?? this.declaredInputShape;
-    if (expected && !sameShape(expected, shape)) {
-      throw new ShapeError(
-        `${this.describe()} is ${this.inputShape ? 'built' : 'declared'} for input ${formatShape([null, ...expected])} but is applied to ${formatShape([null, ...shape])}.`,
-      );
-    }
+    this.checkBuildShape(shape);
     return this.computeOutputShape(shape);
   }
 
@@ -348,6 +334,20 @@ export abstract class Layer {
   /** `backward` giving one gradient per input (null where not needed). @internal */
   backwardOn(dy: FloatTensor, opts: BackwardOptions): (FloatTensor | null)[] {
     return [this.backward(dy, opts)];
+  }
+
+  /** Throws a ShapeError when the layer was declared or built for another input shape. */
+  private checkBuildShape(inputShape: number[]): void {
+    if (this.declaredInputShape && !sameShape(this.declaredInputShape, inputShape)) {
+      throw new ShapeError(
+        `${this.describe()} was declared with inputShape ${formatShape([null, ...this.declaredInputShape])} but receives ${formatShape([null, ...inputShape])}.`,
+      );
+    }
+    if (this.inputShape && this.outputShape && !sameShape(this.inputShape, inputShape)) {
+      throw new ShapeError(
+        `${this.describe()} is built for input ${formatShape([null, ...this.inputShape])} but receives ${formatShape([null, ...inputShape])}.`,
+      );
+    }
   }
 
   /** Runs the layer on a batch x [batch, ...inputShape]. */

@@ -1,0 +1,192 @@
+// Functional models (Input, layer.apply, Model): the executor's gradients against central
+// differences in float64 (a shared layer's summed over its places), Sequential as the chain case of
+// the same graph (bit for bit), the summary's "Connected to", and the graph's errors.
+import { describe, expect, it } from 'vitest';
+import {
+  Activation,
+  Dense,
+  Dropout,
+  Flatten,
+  Input,
+  InputLayer,
+  Model,
+  Sequential,
+  ShapeError,
+  Tensor,
+  ValueError,
+} from '../src/index.js';
+import { Rng } from '../src/tensor/random.js';
+import { TOL, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
+
+const rng = new Rng(11);
+const labels = (n: number, k: number): Tensor =>
+  new Tensor(
+    Int32Array.from({ length: n }, () => rng.int(k)),
+    [n],
+  );
+
+describe('a functional model', () => {
+  it('has the gradients of central differences, a layer applied twice getting the sum over its places', async () => {
+    const x = Input({ shape: [4] });
+    const shared = new Dense(4, { activation: 'tanh', name: 'shared' });
+    const h = shared.apply(new Activation('relu').apply(shared.apply(x)));
+    const y = new Dense(3, { activation: 'softmax' }).apply(h);
+    const model = new Model({ inputs: x, outputs: y, dtype: 'float64', seed: 5 });
+    expect(model.layers.map((l) => l.name)).toEqual([
+      model.layers[0].name,
+      'shared',
+      model.layers[2].name,
+      model.layers[3].name,
+    ]);
+    expect(model.getWeights()).toHaveLength(4); // one kernel and bias for the two places
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const xs = randn([5, 4], rng);
+    const ys = labels(5, 3);
+    const { grads } = await model.computeGradients(xs, ys);
+    const numeric = await numericModelGrads(model, xs, ys);
+    model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
+  });
+
+  it("sums a shared layer's gradients: those of the same network with the layer copied at each place, added", async () => {
+    const x = Input({ shape: [4] });
+    const shared = new Dense(4, { activation: 'tanh' });
+    const sharedModel = new Model({
+      inputs: x,
+      outputs: new Dense(3, { activation: 'softmax' }).apply(
+        shared.apply(new Activation('relu').apply(shared.apply(x))),
+      ),
+      dtype: 'float64',
+      seed: 5,
+    });
+    const x2 = Input({ shape: [4] });
+    const [a, b] = [new Dense(4, { activation: 'tanh' }), new Dense(4, { activation: 'tanh' })];
+    const copied = new Model({
+      inputs: x2,
+      outputs: new Dense(3, { activation: 'softmax' }).apply(b.apply(new Activation('relu').apply(a.apply(x2)))),
+      dtype: 'float64',
+    });
+    const [k, bias, headK, headB] = sharedModel.getWeights();
+    copied.setWeights([k, bias, k, bias, headK, headB]);
+    const xs = randn([5, 4], rng);
+    const ys = labels(5, 3);
+    for (const m of [sharedModel, copied]) m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const g = (await sharedModel.computeGradients(xs, ys)).grads;
+    const c = (await copied.computeGradients(xs, ys)).grads;
+    expect(
+      relError(
+        g[0].data,
+        c[0].data.map((v, i) => v + c[2].data[i]),
+      ),
+    ).toBeLessThan(1e-12);
+    expect(
+      relError(
+        g[1].data,
+        c[1].data.map((v, i) => v + c[3].data[i]),
+      ),
+    ).toBeLessThan(1e-12);
+    // One place's share alone is far from it: a twin whose gradient were dropped would be caught.
+    expect(relError(g[0].data, c[0].data)).toBeGreaterThan(1e-3);
+    expect(relError(g[0].data, c[2].data)).toBeGreaterThan(1e-3);
+  });
+
+  it('is the chain case of Sequential: same seed, same weights, same training bit for bit', async () => {
+    const seq = new Sequential(
+      [
+        new Flatten({ inputShape: [6, 6] }),
+        new Dense(8, { activation: 'relu' }),
+        new Dropout(0.3),
+        new Dense(4, { activation: 'softmax' }),
+      ],
+      { seed: 9 },
+    );
+    const x = Input({ shape: [6, 6] });
+    const y = new Dense(4, { activation: 'softmax' }).apply(
+      new Dropout(0.3).apply(new Dense(8, { activation: 'relu' }).apply(new Flatten().apply(x))),
+    );
+    const fun = new Model({ inputs: x, outputs: y, seed: 9 });
+    const xs = randn([40, 6, 6], rng);
+    const ys = labels(40, 4);
+    const histories = [];
+    for (const m of [seq, fun]) {
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      histories.push((await m.fit(xs, ys, { epochs: 2, batchSize: 8, validationSplit: 0.25, verbose: 0 })).history);
+    }
+    expect(histories[1]).toEqual(histories[0]);
+    const [ws, wf] = [seq.getWeights(), fun.getWeights()];
+    ws.forEach((w, i) => expect(Array.from(wf[i].data)).toEqual(Array.from(w.data)));
+    expect(Array.from((await fun.predict(xs)).data)).toEqual(Array.from((await seq.predict(xs)).data));
+  });
+
+  it('prints Keras’s functional summary with what each layer is connected to', () => {
+    const x = Input({ shape: [4], name: 'pixels' });
+    const d = new Dense(4, { name: 'twice' });
+    const y = new Dense(2, { name: 'head' }).apply(d.apply(d.apply(x)));
+    const text = new Model({ inputs: x, outputs: y, name: 'probe' }).summary(() => {});
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Model: "probe"');
+    expect(lines[2]).toMatch(/^ Layer \(type\) +Output Shape +Param # +Connected to +$/);
+    expect(text).toMatch(/\n pixels \(InputLayer\) +\(None, 4\) +0 +- +\n/);
+    // one connection a line, as Keras 3 prints them: the layer's two places, then the head on the second
+    expect(text).toMatch(/\n twice \(Dense\) +\(None, 4\) +20 +pixels\[0\]\[0\] +\n {66}twice\[0\]\[0\] +\n/);
+    expect(text).toMatch(/\n head \(Dense\) +\(None, 2\) +10 +twice\[1\]\[0\] +\n/);
+    expect(lines.every((l) => l.length <= 98)).toBe(true);
+    expect(lines).toContain('Total params: 30 (120.00 Byte)');
+  });
+});
+
+describe('a functional model refuses, before anything is built or trained', () => {
+  it('an input that reaches no output, naming it', () => {
+    const a = Input({ shape: [3], name: 'used' });
+    const b = Input({ shape: [3], name: 'unused' });
+    const y = new Dense(2).apply(a);
+    expect(() => new Model({ inputs: [a, b], outputs: y })).toThrow(/the input 'unused' reaches no output/);
+  });
+
+  it('an output that depends on an input the model is not given (another graph’s)', () => {
+    const a = Input({ shape: [3], name: 'mine' });
+    const other = Input({ shape: [3], name: 'theirs' });
+    const y = new Dense(2).apply(other);
+    expect(() => new Model({ inputs: a, outputs: y })).toThrow(
+      /depends on the input 'theirs', which is not among the model's inputs \('mine'\)/,
+    );
+  });
+
+  it('inputs that are not Input tensors, or not symbolic at all', () => {
+    const x = Input({ shape: [3] });
+    const h = new Dense(2, { name: 'mid' }).apply(x);
+    expect(() => new Model({ inputs: h, outputs: new Dense(1).apply(h) })).toThrow(
+      /the input 'mid' is the output of Dense 'mid'/,
+    );
+    expect(() => new Model({ inputs: [] as never, outputs: h })).toThrow(ValueError);
+    expect(() => new Model({ inputs: x, outputs: 3 as never })).toThrow(/outputs must be a symbolic tensor/);
+    expect(() => new Dense(2).apply(new Tensor(new Float32Array(3), [1, 3]) as never)).toThrow(
+      /expected a symbolic tensor/,
+    );
+  });
+
+  it('two layers of one name, naming both', () => {
+    const x = Input({ shape: [3] });
+    const y = new Dense(2, { name: 'same' }).apply(new Dense(3, { name: 'same' }).apply(x));
+    expect(() => new Model({ inputs: x, outputs: y })).toThrow(/two layers are named 'same'/);
+  });
+
+  it('a layer applied to a shape it cannot take, or to another shape than before, naming both shapes', () => {
+    const x = Input({ shape: [3] });
+    const z = Input({ shape: [5] });
+    const d = new Dense(2, { name: 'twice' });
+    d.apply(x);
+    expect(() => d.apply(z)).toThrow(ShapeError);
+    expect(() => d.apply(z)).toThrow(/'twice' is applied to \[None, 5\] but was applied to \[None, 3\] before/);
+    expect(() => new Dense(2, { inputShape: [4], name: 'declared' }).apply(x)).toThrow(
+      "Dense 'declared' was declared with inputShape [None, 4] but receives [None, 3].",
+    );
+    expect(() => new Dense(2).apply([x, z])).toThrow(/takes one symbolic tensor, got an array of 2/);
+  });
+
+  it('Input without a good shape', () => {
+    expect(() => Input({ shape: [] })).toThrow(/shape must be the sample shape/);
+    expect(() => Input({ shape: [0, 3] })).toThrow(ShapeError);
+    expect(() => Input({ shape: [3], batchSize: 2 } as never)).toThrow(/unknown option 'batchSize'/);
+    expect(new InputLayer({ shape: [2, 2] }).getConfig()).toMatchObject({ shape: [2, 2] });
+  });
+});
