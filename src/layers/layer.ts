@@ -468,7 +468,7 @@ export abstract class Layer {
 function describeValue(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.map((e) => describeValue(e)).join(', ')}`;
   if (v === null || typeof v !== 'object') return String(v);
-  return `a ${(v).constructor?.name ?? 'object'}`;
+  return `a ${v.constructor?.name ?? 'object'}`;
 }
 
 /**
