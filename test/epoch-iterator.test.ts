@@ -27,16 +27,16 @@ function samples(n: number): SampleData {
     Int32Array.from({ length: n }, (_, i) => i % 3),
     [n],
   );
-  return { x, y, weights: Float64Array.from({ length: n }, (_, i) => i / 10) };
+  return { xs: [x], ys: [y], weights: Float64Array.from({ length: n }, (_, i) => i / 10) };
 }
 const ids = (x: Tensor): number[] => Array.from({ length: x.shape[0] }, (_, i) => x.data[i * 2]);
 
 describe('splitValidation', () => {
   it('keeps the first ⌊n·(1 − split)⌋ samples for training and the rest for validation, unshuffled', () => {
     const { train, val } = splitValidation(samples(10), 0.25, true);
-    expect(ids(train.x)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(ids(val.x)).toEqual([7, 8, 9]);
-    expect(Array.from(val.y.data)).toEqual([1, 2, 0]);
+    expect(ids(train.xs[0])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(ids(val.xs[0])).toEqual([7, 8, 9]);
+    expect(Array.from(val.ys[0].data)).toEqual([1, 2, 0]);
     expect(Array.from(val.weights!)).toEqual([0.7, 0.8, 0.9]);
     expect(Array.from(train.weights!)).toHaveLength(7);
   });
@@ -66,7 +66,7 @@ describe('EpochIterator', () => {
       [1, 4],
       [2, 2],
     ]);
-    expect(batches.map((b) => ids(b.x))).toEqual([
+    expect(batches.map((b) => ids(b.xs[0]))).toEqual([
       [0, 1, 2, 3],
       [4, 5, 6, 7],
       [8, 9],
@@ -81,9 +81,9 @@ describe('EpochIterator', () => {
     for (let epoch = 0; epoch < 2; epoch++) {
       const expected = Array.from(twin.permutation(10));
       // copied: the next batch reuses x's buffer
-      const batches = Array.from(it.epoch(), (b) => ({ ...b, x: b.x.clone() }));
+      const batches = Array.from(it.epoch(), (b) => ({ ...b, x: b.xs[0].clone() }));
       expect(batches.flatMap((b) => ids(b.x))).toEqual(expected);
-      expect(batches.flatMap((b) => Array.from(b.y.data))).toEqual(expected.map((i) => i % 3));
+      expect(batches.flatMap((b) => Array.from(b.ys[0].data))).toEqual(expected.map((i) => i % 3));
       expect(batches.flatMap((b) => Array.from(b.weights!))).toEqual(expected.map((i) => i / 10));
     }
   });
@@ -100,8 +100,8 @@ describe('EpochIterator', () => {
 
   it('gathers shuffled inputs into one buffer, reused by the next batch', () => {
     const batches = new EpochIterator(samples(8), { batchSize: 4, shuffle: new Rng(2) }).epoch();
-    const a = batches.next().value!.x;
-    const b = batches.next().value!.x;
+    const a = batches.next().value!.xs[0];
+    const b = batches.next().value!.xs[0];
     expect(b.data.buffer).toBe(a.data.buffer);
   });
 });
@@ -126,7 +126,8 @@ describe('CallbackList', () => {
 class TwoDense implements TrainableModel {
   readonly layers: Layer[];
   readonly dtype = 'float32' as const;
-  readonly outputShape = [3];
+  readonly outputShapes = [[3]];
+  readonly outputNames = ['out'];
   readonly rng: Rng;
   stopTraining = false;
   backwardCalls = 0;
@@ -140,20 +141,20 @@ class TwoDense implements TrainableModel {
   describe(): string {
     return 'TwoDense';
   }
-  prepareInput(x: Tensor): FloatTensor {
-    return x as FloatTensor;
+  prepareInputs(x: unknown): FloatTensor[] {
+    return [x as FloatTensor];
   }
-  forward(x: FloatTensor, training: boolean): FloatTensor {
-    return this.layers.reduce((h, l) => l.forward(h, { training, rng: this.rng }), x);
+  forward(xs: readonly FloatTensor[], training: boolean): FloatTensor[] {
+    return [this.layers.reduce((h, l) => l.forward(h, { training, rng: this.rng }), xs[0])];
   }
   outputLogits(): FloatTensor | undefined {
     return this.layers[1].logits();
   }
-  backward(dy: FloatTensor, o: ModelBackwardOptions): void {
+  backward([dy]: readonly FloatTensor[], o: ModelBackwardOptions): void {
     this.backwardCalls++;
     const d = this.layers[1].backward(dy, {
       needInputGrad: true,
-      skipSoftmax: o.fromLogits,
+      skipSoftmax: o.fromLogits[0],
       weightGrads: o.learns(this.layers[1]),
     });
     this.layers[0].backward(d!, { needInputGrad: false, weightGrads: o.learns(this.layers[0]) });

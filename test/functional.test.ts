@@ -114,7 +114,7 @@ describe('a functional model', () => {
     expect(histories[1]).toEqual(histories[0]);
     const [ws, wf] = [seq.getWeights(), fun.getWeights()];
     ws.forEach((w, i) => expect(Array.from(wf[i].data)).toEqual(Array.from(w.data)));
-    expect(Array.from((await fun.predict(xs)).data)).toEqual(Array.from((await seq.predict(xs)).data));
+    expect(Array.from(((await fun.predict(xs)) as Tensor).data)).toEqual(Array.from((await seq.predict(xs)).data));
   });
 
   it('prints Keras’s functional summary with what each layer is connected to', () => {

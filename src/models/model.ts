@@ -20,11 +20,18 @@ import { InputLayer } from '../layers/core/input-layer.js';
 import type { SaveOptions, SaveResult } from './save-options.js';
 import { functionalSummaryLines } from './summary.js';
 import { setLayerWeights } from './weights.js';
-import { prepareModelInput } from './model-input.js';
+import { prepareModelInputs } from './model-input.js';
 import { Graph } from './graph.js';
 import { Trainer, predict } from '../training/trainer.js';
 import type { ModelBackwardOptions, TrainableModel } from '../training/trainable-model.js';
-import type { CompileArgs, EvaluateArgs, Evaluation, FitArgs, TrainOnBatchArgs } from '../training/training-args.js';
+import type {
+  CompileArgs,
+  EvaluateArgs,
+  Evaluation,
+  FitArgs,
+  TrainOnBatchArgs,
+  Tensors,
+} from '../training/training-args.js';
 
 /**
  * A functional model's options: its inputs and outputs (one symbolic tensor or an array of them), a
@@ -162,13 +169,32 @@ export class Model implements TrainableModel {
 
   /** Sample shape of the (first) input, no batch dimension; undefined until built. */
   get inputShape(): number[] | undefined {
-    const t = this.graph?.inputs[0];
-    return t && [...t.sampleShape];
+    return this.inputShapes?.[0];
+  }
+
+  /** Sample shape of each input (no batch dimension); undefined until built. */
+  get inputShapes(): number[][] | undefined {
+    return this.graph?.inputs.map((t) => [...t.sampleShape]);
+  }
+
+  /** The inputs' names (their InputLayers'), what an object of inputs is keyed by; undefined until built. */
+  get inputNames(): string[] | undefined {
+    return this.graph?.inputs.map((t) => t.name);
   }
 
   /** Sample shape of the (first) output, no batch dimension. */
   get outputShape(): number[] {
-    return this.requireGraph('outputShape').outputShapes[0];
+    return this.outputShapes[0];
+  }
+
+  /** Sample shape of each output (no batch dimension). */
+  get outputShapes(): number[][] {
+    return this.requireGraph('outputShapes').outputShapes;
+  }
+
+  /** The outputs' names (their layers'), what objects of targets, losses and metrics are keyed by. */
+  get outputNames(): string[] {
+    return this.requireGraph('outputNames').outputs.map((t) => t.name);
   }
 
   /** A functional model is built from its inputs; this checks that a batch shape fits them. */
@@ -186,7 +212,6 @@ export class Model implements TrainableModel {
    */
   compile(args: CompileArgs): void {
     this.checkIdle('compile');
-    this.checkOneInOut('compile');
     this.trainer = new Trainer(this, args);
   }
 
@@ -272,7 +297,7 @@ export class Model implements TrainableModel {
    * const history = await model.fit(xTrain, yTrain, { epochs: 10, batchSize: 32, validationSplit: 0.2 });
    * history.history.val_accuracy; // one figure per epoch
    */
-  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+  async fit(x: Tensors, y: Tensors, args: FitArgs = {}): Promise<History> {
     const trainer = this.requireCompiled('fit');
     this.checkIdle('fit');
     this.fitting = true;
@@ -288,7 +313,7 @@ export class Model implements TrainableModel {
    * @example
    * const { loss, accuracy } = await model.evaluate(xTest, yTest);
    */
-  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluation> {
+  async evaluate(x: Tensors, y: Tensors, args: EvaluateArgs = {}): Promise<Evaluation> {
     return this.requireCompiled('evaluate').evaluate(x, y, args);
   }
 
@@ -298,7 +323,7 @@ export class Model implements TrainableModel {
    * @example
    * for (let lo = 0; lo < 6400; lo += 64) await model.trainOnBatch(x.slice(lo, lo + 64), y.slice(lo, lo + 64));
    */
-  async trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
+  async trainOnBatch(x: Tensors, y: Tensors, args: TrainOnBatchArgs = {}): Promise<Evaluation> {
     const trainer = this.requireCompiled('trainOnBatch');
     this.checkIdle('trainOnBatch');
     return trainer.trainOnBatch(x, y, args);
@@ -316,21 +341,22 @@ export class Model implements TrainableModel {
    * const { loss, grads } = await model.computeGradients(xBatch, yBatch); // grads[i] goes with getWeights()[i]
    */
   async computeGradients(
-    x: Tensor,
-    y: Tensor,
+    x: Tensors,
+    y: Tensors,
     args: { training?: boolean; sampleWeight?: Tensor } = {},
   ): Promise<{ loss: number; grads: Tensor[] }> {
     return this.requireCompiled('computeGradients').computeGradients(x, y, args);
   }
 
   /**
-   * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape].
+   * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape],
+   * or for a model of several outputs an array of them in output order (as TensorFlow.js's predict).
    * @example
-   * const classes = (await model.predict(xTest)).argMax(); // [n], int32
+   * const [digits, even] = (await twoHeads.predict(xTest)) as Tensor[]; // [n, 10] and [n, 1]
    */
-  async predict(x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
-    this.checkOneInOut('predict');
-    return predict(this, x, args);
+  async predict(x: Tensors, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor | Tensor[]> {
+    const outs = predict(this, x, args);
+    return outs.length === 1 ? outs[0] : outs;
   }
 
   /**
@@ -352,37 +378,35 @@ export class Model implements TrainableModel {
   }
 
   /**
-   * Runs the graph on a batch x [batch, ...inputShape] (already checked and of the model's dtype)
-   * and returns the output, the last layer's own buffer, valid until the next forward: `predict` copies it.
+   * Runs the graph on prepared inputs (checked and of the model's dtype, in input order) and returns
+   * the outputs, the layers' own buffers, valid until the next forward: `predict` copies them.
    */
-  forward(x: FloatTensor, training: boolean): FloatTensor {
-    return this.requireGraph('forward').forward([x], { training, rng: this.rng })[0];
+  forward(xs: readonly FloatTensor[], training: boolean): FloatTensor[] {
+    return this.requireGraph('forward').forward(xs, { training, rng: this.rng });
   }
 
-  /** The pre-softmax values of the last forward when the output ends in softmax (a fused cross-entropy's). */
-  outputLogits(): FloatTensor | undefined {
-    return this.graph?.outputLogits(0);
+  /** The pre-softmax values of output i of the last forward when it ends in softmax (a fused cross-entropy's). */
+  outputLogits(i: number): FloatTensor | undefined {
+    return this.graph?.outputLogits(i);
   }
 
   /**
-   * From dL/dy of the last forward, the backward pass over the graph, writing the weight gradients
-   * of the layers that learn. Nodes before the first one that learns need no gradient: for
+   * From dL/d(each output) of the last forward, the backward pass over the graph, writing the weight
+   * gradients of the layers that learn. Nodes before the first one that learns need no gradient: for
    * Flatten → Dense that skips dx = dz·Wᵀ [batch, 784], a step's costliest product.
    */
-  backward(dy: FloatTensor, options: ModelBackwardOptions): void {
-    this.requireGraph('backward').backward([dy], {
-      fromLogits: [options.fromLogits],
-      learns: (l) => options.learns(l),
-    });
+  backward(dys: readonly FloatTensor[], options: ModelBackwardOptions): void {
+    this.requireGraph('backward').backward(dys, options);
   }
 
   /**
-   * Checks x against the model's input shape (building the model from it when needed), rejects
-   * NaN and infinities, and casts it to the model's dtype (integer pixels become floats as Keras does).
+   * Checks the inputs (one Tensor, an array in input order, or an object by input name) against the
+   * model's (building a Sequential from them when needed), rejects NaN and infinities, casts them to
+   * the model's dtype (integer pixels become floats as Keras does); in input order.
    * @internal
    */
-  prepareInput(x: Tensor, where: string): FloatTensor {
-    return prepareModelInput(this, x, where);
+  prepareInputs(x: unknown, where: string): FloatTensor[] {
+    return prepareModelInputs(this, x, where);
   }
 
   /**
@@ -393,16 +417,6 @@ export class Model implements TrainableModel {
     if (this.fitting) {
       throw new ValueError(
         `${this.describe()}: cannot ${what} while fit() is running on this model; await it first (callbacks may predict, evaluate and save).`,
-      );
-    }
-  }
-
-  /** Until the trainer takes lists of inputs and targets, a model of one input and one output. */
-  private checkOneInOut(where: string): void {
-    const g = this.graph;
-    if (g && (g.inputs.length !== 1 || g.outputs.length !== 1)) {
-      throw new ValueError(
-        `${this.describe()}.${where}: models of several inputs or outputs (this one has ${g.inputs.length} and ${g.outputs.length}) train and predict through a list of tensors, which is not supported yet.`,
       );
     }
   }

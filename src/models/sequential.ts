@@ -6,6 +6,8 @@
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
 import type { FloatDType } from '../tensor/kernels.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { EvaluateArgs, Tensors } from '../training/training-args.js';
 import { Layer, sameShape } from '../layers/layer.js';
 import { Input } from '../layers/core/input-layer.js';
 import { layerToConfig } from '../layers/registry.js';
@@ -21,6 +23,7 @@ export type {
   Evaluation,
   FitArgs,
   TrainOnBatchArgs,
+  Tensors,
   OptimizerName,
   LossIdentifier,
   MetricName,
@@ -136,9 +139,23 @@ export class Sequential extends Model {
     this.setGraph(new Graph([x], [h], this.describe()));
   }
 
+  /** The one output's name, its last layer's (known before the model is built, so compile can come first). */
+  override get outputNames(): string[] {
+    return [this.stack[this.stack.length - 1]?.name ?? 'output'];
+  }
+
   /** `Sequential 'sequential'`, for error messages. */
   override describe(): string {
     return `Sequential '${this.name}'`;
+  }
+
+  /**
+   * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape].
+   * @example
+   * const classes = (await model.predict(xTest)).argMax(); // [n], int32
+   */
+  override async predict(x: Tensors, args: Pick<EvaluateArgs, 'batchSize'> = {}): Promise<Tensor> {
+    return (await super.predict(x, args)) as Tensor;
   }
 
   /** The architecture as JSON values: what rebuilds this model, weights aside. */

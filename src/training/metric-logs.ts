@@ -71,12 +71,19 @@ export function tally(
 }
 
 /**
- * Logs from a loss and each metric's tally (all weights 0 give 0, as Keras's divide_no_nan).
+ * Logs from a loss, the outputs' own losses (a model of several outputs) and each metric's tally
+ * (all weights 0 give 0, as Keras's divide_no_nan).
  * @example
  * logsOf(0.25, [[29, 32]], [accuracy]); // { loss: 0.25, accuracy: 0.90625 }
  */
-export function logsOf(loss: number, tallies: Tally[], metrics: Tracked[]): Evaluation {
+export function logsOf(
+  loss: number,
+  tallies: Tally[],
+  metrics: Tracked[],
+  outputLosses: readonly { key: string; value: number }[] = [],
+): Evaluation {
   const logs: Record<string, number> = { loss };
+  for (const o of outputLosses) logs[o.key] = o.value;
   metrics.forEach((m, i) => (logs[m.key] = tallies[i][1] > 0 ? tallies[i][0] / tallies[i][1] : 0));
   return logs as Evaluation;
 }
@@ -92,21 +99,29 @@ export class RunningLogs {
   private lossSum = 0;
   private seen = 0;
   private readonly tallies: Tally[];
+  private readonly outputSums: number[];
 
-  constructor(private readonly metrics: Tracked[]) {
+  constructor(
+    private readonly metrics: Tracked[],
+    /** The keys of the outputs' own losses (`digit_loss`, …), none for a model of one output. */
+    private readonly outputLossKeys: readonly string[] = [],
+  ) {
     this.tallies = metrics.map((): Tally => [0, 0]);
+    this.outputSums = outputLossKeys.map(() => 0);
   }
 
-  /** A batch of `size` samples with its mean loss and its tallies. */
-  add(loss: number, tallies: Tally[], size: number): void {
+  /** A batch of `size` samples with its mean loss, its tallies and its outputs' mean losses. */
+  add(loss: number, tallies: Tally[], size: number, outputLosses: readonly number[] = []): void {
     this.seen += size;
     this.lossSum += loss * size;
+    outputLosses.forEach((l, i) => (this.outputSums[i] += l * size));
     tallies.forEach(([c, n], i) => ((this.tallies[i][0] += c), (this.tallies[i][1] += n)));
   }
 
   /** The means so far; `penalty` (the regularization an evaluation adds once) is added to the loss. */
   logs(penalty?: number): Evaluation {
     const loss = this.lossSum / this.seen;
-    return logsOf(penalty === undefined ? loss : loss + penalty, this.tallies, this.metrics);
+    const outputs = this.outputLossKeys.map((key, i) => ({ key, value: this.outputSums[i] / this.seen }));
+    return logsOf(penalty === undefined ? loss : loss + penalty, this.tallies, this.metrics, outputs);
   }
 }

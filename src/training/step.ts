@@ -1,9 +1,10 @@
 /**
  * One training step and one evaluation step (Keras's train_step and test_step), over any
- * TrainableModel. For a batch x [n, …] with targets t and optional sample weights w [n]:
- *   y = forward(x)                             [n, ...outputShape], `rows` rows of `cols` (rows = n · positions)
- *   L = Σ_r w_r · l(y_r, t_r) / rows + Σ penalties of the weights that learn
- *   dL/dy [rows, cols], each row scaled by w_r   → backward → dL/dθ (+ the penalties' gradients)
+ * TrainableModel. For a batch of inputs xs [n, …] with targets tᵢ per output and optional sample
+ * weights w [n]:
+ *   ys = forward(xs)                      yᵢ [n, ...outputShapeᵢ], `rows` rows of `cols` (rows = n · positions)
+ *   Lᵢ = Σ_r w_r · lᵢ(yᵢ_r, tᵢ_r) / rows,  L = Σᵢ λᵢ·Lᵢ + Σ penalties of the weights that learn  (λ: lossWeights)
+ *   dL/dyᵢ [rows, cols] = λᵢ · dLᵢ/dyᵢ, each row scaled by w_r  → backward → dL/dθ (+ the penalties' gradients)
  *   θ ← optimizer step(θ, dL/dθ)
  * When the output ends in softmax and the loss has a logits form (cross-entropy), L and dL/dlogits
  * = (p − t)/rows come from the logits: exact for any logits. That choice is made in `outputLoss`.
@@ -17,42 +18,44 @@ import { tally, type Tally, type Tracked } from './metric-logs.js';
 import type { TrainableModel } from './trainable-model.js';
 
 /**
- * What a step reports: the batch's loss (with the regularization penalties) and its metrics' tallies.
+ * What a step reports: the batch's loss (with the regularization penalties), each output's own loss
+ * (unweighted), and its metrics' tallies (output by output).
  * @example
- * const { loss, tallies } = step.train(x, y, { training: true, update: true, metrics: [] });
+ * const { loss, tallies } = step.train(xs, ys, { training: true, update: true, metrics: [[]] });
  */
 export interface StepResult {
   loss: number;
+  outputLosses: number[];
   tallies: Tally[];
 }
 
 /**
  * A training step's options: `training` mode (dropout on), `update` (an optimizer step; without it
- * every trainable weight's gradient is written, frozen layers' too), the metrics to tally, and the
- * per-sample weights of the loss.
+ * every trainable weight's gradient is written, frozen layers' too), the metrics to tally for each
+ * output, and the per-sample weights of the loss.
  * @example
  * const options: StepOptions = { training: true, update: true, metrics, weights: batch.weights };
  */
 export interface StepOptions {
   training: boolean;
   update: boolean;
-  metrics: Tracked[];
+  metrics: Tracked[][];
   weights?: Float64Array;
 }
 
 /**
- * The steps of one compiled model: the loss, the optimizer, and which layers learn.
+ * The steps of one compiled model: each output's loss and weight, the optimizer, and which layers learn.
  * @example
- * const step = new Step(model, getLoss('mse'), new SGD(), (layer) => layer.trainable);
- * step.train(x, y, { training: true, update: true, metrics: [] }); // one SGD step on (x, y)
+ * const step = new Step(model, [{ loss: getLoss('mse'), weight: 1 }], new SGD(), (layer) => layer.trainable);
+ * step.train([x], [y], { training: true, update: true, metrics: [[]] }); // one SGD step on (x, y)
  */
 export class Step {
-  /** dL/d(output), one buffer reused across steps. */
-  private dOut?: FloatTensor;
+  /** dL/d(each output), buffers reused across steps. */
+  private readonly dOut: (FloatTensor | undefined)[] = [];
 
   constructor(
     private readonly model: TrainableModel,
-    private readonly loss: Loss,
+    private readonly heads: readonly { loss: Loss; weight: number }[],
     private readonly optimizer: Optimizer,
     /** Whether a layer's weights are learnt (its `trainable` at compile). */
     private readonly learns: (layer: Layer) => boolean,
@@ -65,50 +68,71 @@ export class Step {
     );
   }
 
-  /** Forward, loss, backward and (when `update`) an optimizer step on one prepared batch x, y. */
-  train(x: FloatTensor, y: Tensor, o: StepOptions): StepResult {
+  /** Forward, loss, backward and (when `update`) an optimizer step on one prepared batch xs, ys. */
+  train(xs: FloatTensor[], ys: Tensor[], o: StepOptions): StepResult {
     const model = this.model;
     // A schedule's rate is checked before the forward pass, which moves BatchNormalization's statistics.
     if (o.update) this.optimizer.checkScheduledRate();
-    const p = this.forwardAsCompiled(x, o.training);
-    const rows = rowsOf(p);
-    const cols = p.shape[p.rank - 1];
-    const w = o.weights && rowWeights(o.weights, rows);
-    const tallies = tally(o.metrics, p.data, y.data, rows, cols, x.shape[0], w);
-    const dOut = (this.dOut = reuse(this.dOut, p.shape, model.dtype));
-    const out = this.outputLoss(p, y.data, rows, cols, dOut.data, w);
+    const outs = this.forwardAsCompiled(xs, o.training);
+    const n = xs[0].shape[0];
+    const tallies: Tally[] = [];
+    const outputLosses: number[] = [];
+    const fromLogits: boolean[] = [];
+    let loss = 0;
+    const dOut = outs.map((p, i) => {
+      const rows = rowsOf(p);
+      const cols = p.shape[p.rank - 1];
+      const w = o.weights && rowWeights(o.weights, rows);
+      tallies.push(...tally(o.metrics[i], p.data, ys[i].data, rows, cols, n, w));
+      const d = (this.dOut[i] = reuse(this.dOut[i], p.shape, model.dtype));
+      const out = this.outputLoss(i, p, ys[i].data, rows, cols, d.data, w);
+      const lambda = this.heads[i].weight;
+      if (lambda !== 1) for (let k = 0; k < d.data.length; k++) d.data[k] *= lambda;
+      fromLogits.push(out.fused);
+      outputLosses.push(out.value);
+      loss += lambda === 1 ? out.value : lambda * out.value;
+      return d;
+    });
     // Without an update (computeGradients), frozen layers' gradients are wanted too.
-    model.backward(dOut, { fromLogits: out.fused, learns: (l) => !o.update || this.learns(l) });
+    model.backward(dOut, { fromLogits, learns: (l) => !o.update || this.learns(l) });
     const learning = this.trainableParams();
     const penalty = this.regularize(learning);
     if (o.update) this.optimizer.step(learning);
-    return { loss: out.value + penalty, tallies };
+    return { loss: loss + penalty, outputLosses, tallies };
   }
 
   /**
    * The model's forward pass with each layer told whether it learns in this step: a layer frozen or
    * unfrozen since compile trains as the optimizer sees it (BatchNormalization's statistics too).
    */
-  private forwardAsCompiled(x: FloatTensor, training: boolean): FloatTensor {
+  private forwardAsCompiled(xs: FloatTensor[], training: boolean): FloatTensor[] {
     const layers = this.model.layers;
     for (const l of layers) l.learnsInStep = this.learns(l);
     try {
-      return this.model.forward(x, training);
+      return this.model.forward(xs, training);
     } finally {
       for (const l of layers) l.learnsInStep = undefined;
     }
   }
 
   /** The loss (without penalties, which an evaluation adds once) and tallies of a batch in inference mode. */
-  test(x: FloatTensor, y: Tensor, metrics: Tracked[], weights?: Float64Array): StepResult {
-    const p = this.model.forward(x, false);
-    const cols = p.shape[p.rank - 1];
-    const rows = rowsOf(p);
-    const w = weights && rowWeights(weights, rows);
-    return {
-      loss: this.outputLoss(p, y.data, rows, cols, null, w).value,
-      tallies: tally(metrics, p.data, y.data, rows, cols, x.shape[0], w),
-    };
+  test(xs: FloatTensor[], ys: Tensor[], metrics: Tracked[][], weights?: Float64Array): StepResult {
+    const outs = this.model.forward(xs, false);
+    const n = xs[0].shape[0];
+    const tallies: Tally[] = [];
+    const outputLosses: number[] = [];
+    let loss = 0;
+    outs.forEach((p, i) => {
+      const cols = p.shape[p.rank - 1];
+      const rows = rowsOf(p);
+      const w = weights && rowWeights(weights, rows);
+      const value = this.outputLoss(i, p, ys[i].data, rows, cols, null, w).value;
+      const lambda = this.heads[i].weight;
+      outputLosses.push(value);
+      loss += lambda === 1 ? value : lambda * value;
+      tallies.push(...tally(metrics[i], p.data, ys[i].data, rows, cols, n, w));
+    });
+    return { loss, outputLosses, tallies };
   }
 
   /**
@@ -127,11 +151,12 @@ export class Step {
   }
 
   /**
-   * The loss of outputs p [rows, cols] against targets y, and with `grad`, dL/d(output) into it;
+   * The loss of output i, p [rows, cols], against targets y, and with `grad`, dL/d(output) into it;
    * from the output's logits when the loss has that form. With per-row weights w [rows], the loss
    * is Σ_r w_r l_r / rows and each gradient row is scaled by w_r, on either path.
    */
   private outputLoss(
+    i: number,
     p: FloatTensor,
     y: TypedArray,
     rows: number,
@@ -139,8 +164,8 @@ export class Step {
     grad: FloatArray | null,
     w?: RowWeights,
   ): { value: number; fused: boolean } {
-    const logits = this.model.outputLogits();
-    const { loss } = this;
+    const logits = this.model.outputLogits(i);
+    const { loss } = this.heads[i];
     const fused = !!(logits && loss.valueFromLogits && loss.gradFromLogits);
     if (grad) {
       if (fused) loss.gradFromLogits!(grad, p.data, y, rows, cols);

@@ -10,13 +10,14 @@ import { ValueError, checkInt, checkKeys } from '../errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Tensor, firstNonFinite, floatArray, shapeSize, zeros } from '../tensor/tensor.js';
 import type { Layer, Param } from '../layers/layer.js';
-import { getLoss, type Loss } from '../losses/losses.js';
-import { parseMetricName } from '../metrics/metrics.js';
+import type { Loss } from '../losses/losses.js';
 import type { History } from './callbacks.js';
 import { CallbackList } from './callback-list.js';
 import { BatchBuffer, EpochIterator, splitValidation, type SampleData } from './epoch-iterator.js';
-import { RunningLogs, logsOf, resolveMetrics, type Tracked } from './metric-logs.js';
-import { checkSampleWeight, checkSomeWeight, lossWeights } from './sample-weights.js';
+import { RunningLogs, logsOf, type Tracked } from './metric-logs.js';
+import { byName } from './named-lists.js';
+import { compileHeads, headMetrics, outputLossKeys, type OutputHead } from './output-heads.js';
+import { checkSampleWeight, checkSomeWeight, lossWeights, type ClassWeight } from './sample-weights.js';
 import { Step } from './step.js';
 import type { TrainableModel } from './trainable-model.js';
 import {
@@ -69,11 +70,8 @@ function eventLoopPacer(): () => Promise<void> | undefined {
  */
 export class Trainer {
   readonly optimizer: Optimizer;
-  readonly loss: Loss;
-  /** The metric names given to `compile`. */
-  readonly metrics: string[];
-  /** The weighted metric names given to `compile`. */
-  readonly weightedMetrics: string[];
+  /** Each output's loss, loss weight and metrics, in output order. */
+  readonly heads: OutputHead[];
   private readonly step: Step;
   private readonly batchBuffer = new BatchBuffer();
 
@@ -81,7 +79,7 @@ export class Trainer {
     private readonly model: TrainableModel,
     args: CompileArgs,
   ) {
-    checkKeys('compile', args, ['optimizer', 'loss', 'metrics', 'weightedMetrics']);
+    checkKeys('compile', args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'weightedMetrics']);
     const optimizer = typeof args.optimizer === 'string' ? getOptimizer(args.optimizer) : args.optimizer;
     if (!optimizer || typeof optimizer.step !== 'function') {
       const given: unknown = args.optimizer; // whatever a JS caller passed, shown as String shows it (objects included)
@@ -90,18 +88,26 @@ export class Trainer {
       );
     }
     this.optimizer = optimizer;
-    this.loss = getLoss(args.loss);
-    const names = (m: string[] | string | undefined): string[] =>
-      m === undefined ? [] : Array.isArray(m) ? [...m] : [m];
-    this.metrics = names(args.metrics);
-    this.weightedMetrics = names(args.weightedMetrics);
-    // Unknown names fail here, not at fit.
-    for (const m of this.metrics) parseMetricName(m, 'compile: metrics');
-    for (const m of this.weightedMetrics) parseMetricName(m, 'compile: weightedMetrics');
+    this.heads = compileHeads(model.outputNames, args, 'compile');
     // Keras freezes `trainable` at compile: a later change waits for the next compile; a layer added
     // since learns by its own.
     const trainableAtCompile = new Map<Layer, boolean>(model.layers.map((l) => [l, l.trainable]));
-    this.step = new Step(model, this.loss, optimizer, (l) => trainableAtCompile.get(l) ?? l.trainable);
+    this.step = new Step(model, this.heads, optimizer, (l) => trainableAtCompile.get(l) ?? l.trainable);
+  }
+
+  /** The (first) output's loss. */
+  get loss(): Loss {
+    return this.heads[0].loss;
+  }
+
+  /** The (first) output's metric names given to `compile`. */
+  get metrics(): string[] {
+    return this.heads[0].metrics;
+  }
+
+  /** The (first) output's weighted metric names given to `compile`. */
+  get weightedMetrics(): string[] {
+    return this.heads[0].weightedMetrics;
   }
 
   /** The weights the optimizer updates: the trainable weights of the layers that learn. */
@@ -110,7 +116,7 @@ export class Trainer {
   }
 
   /** Trains for `epochs` over (x, y) in mini-batches; resolves to the History of per-epoch loss and metrics. */
-  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+  async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
     const o = checkFitArgs(args);
     const model = this.model;
     const { train, val } = this.fitData(x, y, args, o.validationSplit);
@@ -121,18 +127,24 @@ export class Trainer {
     const callbacks = new CallbackList(o.callbacks, { epochs, steps, samples, batchSize, verbose });
     model.stopTraining = false;
     const metrics = this.resolveMetrics();
-    model.epochLogNames = epochLogNames(metrics, val !== undefined);
+    const lossKeys = outputLossKeys(this.heads);
+    model.epochLogNames = epochLogNames(lossKeys, metrics.flat(), val !== undefined);
     callbacks.setModel(model);
     await callbacks.onTrainBegin();
     const pace = eventLoopPacer();
     for (let epoch = o.initialEpoch; epoch < o.epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin(epoch);
-      const running = new RunningLogs(metrics);
+      const running = new RunningLogs(metrics.flat(), lossKeys);
       for (const batch of data.epoch()) {
         await callbacks.onBatchBegin(batch.index, { batch: batch.index, size: batch.size });
-        const r = this.step.train(batch.x, batch.y, { training: true, update: true, metrics, weights: batch.weights });
+        const r = this.step.train(batch.xs, batch.ys, {
+          training: true,
+          update: true,
+          metrics,
+          weights: batch.weights,
+        });
         if (o.terminateOnNaN) checkLossFinite(r.loss, epoch, batch.index, data.steps);
-        running.add(r.loss, r.tallies, batch.size);
+        running.add(r.loss, r.tallies, batch.size, r.outputLosses);
         await callbacks.onBatchEnd(batch.index, running.logs());
         if (model.stopTraining) break;
         await pace();
@@ -150,22 +162,39 @@ export class Trainer {
   }
 
   /** fit's training samples, and its validation samples when it has any, checked and weighted. */
-  private fitData(x: Tensor, y: Tensor, args: FitArgs, split: number): { train: SampleData; val?: SampleData } {
-    const xs = this.model.prepareInput(x, 'fit');
-    const ys = this.targets(y, xs, 'fit');
-    const all: SampleData = { x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'fit') };
+  private fitData(x: unknown, y: unknown, args: FitArgs, split: number): { train: SampleData; val?: SampleData } {
+    const all = this.samples(x, y, args, 'fit');
     let data: { train: SampleData; val?: SampleData } = { train: all };
     if (args.validationData !== undefined) {
       const [xv, yv, wv] = checkValidationData(args.validationData);
-      const xvp = this.model.prepareInput(xv as Tensor, 'fit (validationData)');
-      const weights = wv === undefined ? undefined : checkSampleWeight(wv, xvp.shape[0], 'fit (validationData)');
-      data = { train: all, val: { x: xvp, y: this.targets(yv, xvp, 'fit (validationData)'), weights } };
+      const where = 'fit (validationData)';
+      const xs = this.model.prepareInputs(xv, where);
+      const weights = wv === undefined ? undefined : checkSampleWeight(wv, xs[0].shape[0], where);
+      data = { train: all, val: { xs, ys: this.targets(yv, xs, where), weights } };
     } else if (split > 0) {
       // Keras splits (x, y, sampleWeight) alike; class weights, made for training only, never reach validation.
       data = splitValidation(all, split, args.sampleWeight !== undefined);
     }
     checkSomeWeight(data.train.weights, args, 'fit');
     return data;
+  }
+
+  /** Inputs, targets and loss weights, checked, for fit, evaluate, trainOnBatch and computeGradients. */
+  private samples(
+    x: unknown,
+    y: unknown,
+    args: { classWeight?: ClassWeight; sampleWeight?: Tensor },
+    where: string,
+  ): SampleData {
+    const xs = this.model.prepareInputs(x, where);
+    const ys = this.targets(y, xs, where);
+    if (this.heads.length > 1 && args.classWeight !== undefined) {
+      throw new ValueError(
+        `${where}: classWeight weighs the classes of one output, and the model has ${this.heads.length} (as Keras, it is refused); give sampleWeight instead.`,
+      );
+    }
+    const first = this.heads[0];
+    return { xs, ys, weights: lossWeights(args, ys[0], first.loss, this.model.outputShapes[0], where) };
   }
 
   /**
@@ -188,38 +217,37 @@ export class Trainer {
   }
 
   /** Loss and metrics over (x, y), the mean over all samples. */
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Evaluation {
+  evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Evaluation {
     checkKeys('evaluate', args, ['batchSize', 'sampleWeight']);
     const batchSize = args.batchSize ?? 32;
     checkInt('evaluate', 'batchSize', batchSize, 1);
-    const xs = this.model.prepareInput(x, 'evaluate');
-    const ys = this.targets(y, xs, 'evaluate');
-    return this.evaluateData(
-      { x: xs, y: ys, weights: lossWeights(args, ys, this.loss, this.model.outputShape, 'evaluate') },
-      batchSize,
-    );
+    return this.evaluateData(this.samples(x, y, args, 'evaluate'), batchSize);
   }
 
   /** The mean loss (with the penalties of the weights that learn) and metrics over prepared samples. */
   private evaluateData(data: SampleData, batchSize: number): Evaluation {
     const metrics = this.resolveMetrics();
-    const running = new RunningLogs(metrics);
+    const running = new RunningLogs(metrics.flat(), outputLossKeys(this.heads));
     for (const b of new EpochIterator(data, { batchSize }).epoch()) {
-      const r = this.step.test(b.x, b.y, metrics, b.weights);
-      running.add(r.loss, r.tallies, b.size);
+      const r = this.step.test(b.xs, b.ys, metrics, b.weights);
+      running.add(r.loss, r.tallies, b.size, r.outputLosses);
     }
     return running.logs(this.step.regularize(this.trainableParams(), false));
   }
 
   /** One optimizer step on one batch: the batch's loss and metrics (before the step); weighted as fit's. */
-  trainOnBatch(x: Tensor, y: Tensor, args: TrainOnBatchArgs = {}): Evaluation {
+  trainOnBatch(x: unknown, y: unknown, args: TrainOnBatchArgs = {}): Evaluation {
     checkKeys('trainOnBatch', args, ['classWeight', 'sampleWeight']);
-    const xs = this.model.prepareInput(x, 'trainOnBatch');
-    const ys = this.targets(y, xs, 'trainOnBatch');
-    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'trainOnBatch');
+    const { xs, ys, weights } = this.samples(x, y, args, 'trainOnBatch');
     const metrics = this.resolveMetrics();
     const r = this.step.train(xs, ys, { training: true, update: true, metrics, weights });
-    return logsOf(r.loss, r.tallies, metrics);
+    const keys = outputLossKeys(this.heads);
+    return logsOf(
+      r.loss,
+      r.tallies,
+      metrics.flat(),
+      keys.map((key, i) => ({ key, value: r.outputLosses[i] })),
+    );
   }
 
   /**
@@ -231,57 +259,73 @@ export class Trainer {
    * `sampleWeight`, the weighted loss of fit.
    */
   computeGradients(
-    x: Tensor,
-    y: Tensor,
+    x: unknown,
+    y: unknown,
     args: { training?: boolean; sampleWeight?: Tensor } = {},
   ): { loss: number; grads: Tensor[] } {
     checkKeys('computeGradients', args, ['training', 'sampleWeight']);
-    const xs = this.model.prepareInput(x, 'computeGradients');
-    const ys = this.targets(y, xs, 'computeGradients');
-    const weights = lossWeights(args, ys, this.loss, this.model.outputShape, 'computeGradients');
-    const r = this.step.train(xs, ys, { training: args.training ?? false, update: false, metrics: [], weights });
+    const { xs, ys, weights } = this.samples(x, y, args, 'computeGradients');
+    const r = this.step.train(xs, ys, {
+      training: args.training ?? false,
+      update: false,
+      metrics: this.heads.map(() => []),
+      weights,
+    });
     const grads = this.model
       .parameters()
       .map((p) => (p.trainable !== false ? p.grad.clone() : zeros(p.value.shape, this.model.dtype)));
     return { loss: r.loss, grads };
   }
 
-  /** Metrics resolve against the output width, which layers added after compile may change. */
-  private resolveMetrics(): Tracked[] {
-    const units = this.model.outputShape[this.model.outputShape.length - 1];
-    return resolveMetrics(this.metrics, this.weightedMetrics, this.loss, units);
+  /** Metrics resolve against the outputs' widths, which layers added after compile may change. */
+  private resolveMetrics(): Tracked[][] {
+    return headMetrics(this.heads, this.model.outputShapes);
   }
 
-  private targets(y: unknown, x: Tensor, where: string): Tensor {
-    return checkTargets(y, x, this.loss, this.model.outputShape, where);
+  /** Each output's targets, checked against its loss and shape and the inputs' number of samples. */
+  private targets(y: unknown, xs: Tensor[], where: string): Tensor[] {
+    const names = this.model.outputNames;
+    const ys = byName(y, names, 'y', 'output', where);
+    return ys.map((yi, i) =>
+      checkTargets(
+        yi,
+        xs[0],
+        this.heads[i].loss,
+        this.model.outputShapes[i],
+        names.length === 1 ? where : `${where} (output '${names[i]}')`,
+      ),
+    );
   }
 }
 
 /**
- * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape].
- * Needs no compile.
+ * The model's outputs for x, computed in batches in inference mode: a new tensor [n, ...outputShape]
+ * for each output. Needs no compile.
  * @example
- * const p = predict(model, xTest, { batchSize: 256 }); // [10000, 10]
+ * const [p] = predict(model, xTest, { batchSize: 256 }); // [10000, 10]
  */
-export function predict(model: TrainableModel, x: Tensor, args: Pick<EvaluateArgs, 'batchSize'> = {}): Tensor {
+export function predict(model: TrainableModel, x: unknown, args: Pick<EvaluateArgs, 'batchSize'> = {}): Tensor[] {
   checkKeys('predict', args, ['batchSize']);
   const batchSize = args.batchSize ?? 32;
   checkInt('predict', 'batchSize', batchSize, 1);
-  const xs = model.prepareInput(x, 'predict');
-  const n = xs.shape[0];
-  const row = shapeSize(model.outputShape);
-  const out = new Tensor(floatArray(n * row, model.dtype), [n, ...model.outputShape]);
+  const xs = model.prepareInputs(x, 'predict');
+  const n = xs[0].shape[0];
+  const rows = model.outputShapes.map((s) => shapeSize(s));
+  const outs = model.outputShapes.map((s, i) => new Tensor(floatArray(n * rows[i], model.dtype), [n, ...s]));
   for (let lo = 0; lo < n; lo += batchSize) {
     const hi = Math.min(n, lo + batchSize);
-    const yb = model.forward(xs.slice(lo, hi), false);
-    out.data.set(yb.data.subarray(0, (hi - lo) * row), lo * row);
+    const ybs = model.forward(
+      xs.map((xi) => xi.slice(lo, hi)),
+      false,
+    );
+    ybs.forEach((yb, i) => outs[i].data.set(yb.data.subarray(0, (hi - lo) * rows[i]), lo * rows[i]));
   }
-  return out;
+  return outs;
 }
 
 /** What every epoch's logs will hold: loss and metrics, their `val_` forms with validation data, the learning rate. */
-function epochLogNames(metrics: Tracked[], validation: boolean): string[] {
-  const keys = ['loss', ...metrics.map((m) => m.key)];
+function epochLogNames(lossKeys: string[], metrics: Tracked[], validation: boolean): string[] {
+  const keys = ['loss', ...lossKeys, ...metrics.map((m) => m.key)];
   return [...keys, ...(validation ? keys.map((k) => `val_${k}`) : []), 'learning_rate'];
 }
 

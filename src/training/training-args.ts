@@ -43,6 +43,14 @@ export type MetricName =
   | 'binary_accuracy';
 
 /**
+ * A model's inputs or targets: one Tensor (a model of one input or output), an array in the model's
+ * order, or an object keyed by name (inputs by their Input's name, targets by their output layer's).
+ * @example
+ * await model.fit({ image: xTrain, hint: hints }, { digit: yTrain, even: isEven }, { epochs: 2 });
+ */
+export type Tensors = Tensor | Tensor[] | Record<string, Tensor>;
+
+/**
  * The arguments of `compile`: the optimizer, the loss and the metrics training will use.
  * @example
  * const optimizer = new Adam({ learningRate: 1e-3 });
@@ -51,15 +59,27 @@ export type MetricName =
 export interface CompileArgs {
   /** An Optimizer, or 'adam' | 'rmsprop' | 'sgd' with Keras's defaults. */
   optimizer: Optimizer | OptimizerName;
-  loss: LossIdentifier;
-  /** E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. Never weighted (Keras 3). */
-  metrics?: MetricName[] | MetricName;
+  /**
+   * The loss; for a model of several outputs, one for all of them, an array in output order, or an
+   * object by output name.
+   */
+  loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
+  /** For a model of several outputs, each output's loss's weight in the total (default 1 each). */
+  lossWeights?: number[] | Record<string, number>;
+  /**
+   * E.g. ['accuracy']; a single name is accepted too, as Keras accepts it. Never weighted (Keras 3).
+   * For a model of several outputs, as Keras 3 takes them: an array with an entry per output (a name,
+   * an array of names, or null), or an object by output name.
+   */
+  metrics?:
+    MetricName[] | MetricName | (MetricName | MetricName[] | null)[] | Record<string, MetricName | MetricName[]>;
   /**
    * Metrics weighted by fit's and evaluate's sample weights (class weights too), as Keras 3's
    * weighted_metrics: Σ wᵢ·correctᵢ / Σ wᵢ. Logged under the metric's key, or `weighted_<key>` when
-   * `metrics` has it already (as Keras names them).
+   * `metrics` has it already (as Keras names them). Per output as `metrics`.
    */
-  weightedMetrics?: MetricName[] | MetricName;
+  weightedMetrics?:
+    MetricName[] | MetricName | (MetricName | MetricName[] | null)[] | Record<string, MetricName | MetricName[]>;
 }
 
 /**
