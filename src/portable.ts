@@ -60,6 +60,7 @@ export {
 } from './layers/registry.js';
 export { AffineLayer, type WeightLayerArgs } from './layers/affine.js';
 export { Pooling2D, type Pooling2DArgs } from './layers/pooling/pooling.js';
+export { Merge, type MergeArgs } from './layers/merging/merge.js';
 export {
   AffineAugmentation,
   type AugmentationArgs,

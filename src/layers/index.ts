@@ -21,3 +21,10 @@ export { BatchNormalization, type BatchNormalizationArgs } from './normalization
 export { RandomRotation } from './augmentation/random-rotation.js';
 export { RandomTranslation } from './augmentation/random-translation.js';
 export { RandomZoom } from './augmentation/random-zoom.js';
+export { Add } from './merging/add.js';
+export { Subtract } from './merging/subtract.js';
+export { Multiply } from './merging/multiply.js';
+export { Average } from './merging/average.js';
+export { Maximum } from './merging/maximum.js';
+export { Minimum } from './merging/minimum.js';
+export { Concatenate, type ConcatenateArgs } from './merging/concatenate.js';

@@ -81,6 +81,32 @@ export function checkLayer(layer: Layer, x: FloatTensor, opts: { training?: bool
   return result;
 }
 
+/**
+ * checkLayer for a layer that takes a list of inputs (the merge layers), through the list forms a
+ * functional model calls (forwardOn, backwardOn): the relative error of dL/dxᵢ for each input, with
+ * L = Σ layer(xs) ⊙ R for a fixed random R. The inputs must be distinct tensors (one perturbed at a
+ * time).
+ */
+export function checkLayerOn(layer: Layer, xs: FloatTensor[]): number[] {
+  const ctx = { training: false, rng: new Rng(1) };
+  const R = randn(layer.forwardOn(xs, ctx).shape, new Rng(99));
+  const loss = (): number => {
+    const y = layer.forwardOn(xs, ctx);
+    let s = 0;
+    for (let i = 0; i < y.size; i++) s += y.data[i] * R.data[i];
+    return s;
+  };
+  loss();
+  const analytic = layer.backwardOn(R, { needInputGrad: true }).map((dx) => Float64Array.from(dx!.data));
+  return xs.map((x, i) => relError(analytic[i], numericGrad(loss, x.data)));
+}
+
+/** Builds a layer that takes a list of inputs in float64 for these sample shapes. */
+export function buildOnF64<L extends Layer>(layer: L, sampleShapes: number[][], seed = 3): L {
+  layer.buildOn(sampleShapes, { dtype: 'float64', rng: new Rng(seed) });
+  return layer;
+}
+
 /** Builds a layer in float64 for a sample shape. */
 export function buildF64<L extends Layer>(layer: L, sampleShape: number[], seed = 3): L {
   layer.build(sampleShape, { dtype: 'float64', rng: new Rng(seed) });
