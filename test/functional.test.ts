@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   Activation,
+  Add,
+  Concatenate,
   Dense,
   Dropout,
   Flatten,
@@ -188,5 +190,135 @@ describe('a functional model refuses, before anything is built or trained', () =
     expect(() => Input({ shape: [0, 3] })).toThrow(ShapeError);
     expect(() => Input({ shape: [3], batchSize: 2 } as never)).toThrow(/unknown option 'batchSize'/);
     expect(new InputLayer({ shape: [2, 2] }).getConfig()).toMatchObject({ shape: [2, 2] });
+  });
+});
+
+describe('a functional model of branches, several inputs and several outputs', () => {
+  /** x → dense → (relu ↘ + ↙) → add → heads: a digit (softmax) and a score (linear, mse). */
+  function twoHeads(dtype: 'float32' | 'float64' = 'float64'): Model {
+    const x = Input({ shape: [4], name: 'features' });
+    const h = new Dense(5, { activation: 'tanh', name: 'trunk' }).apply(x);
+    const r = new Add({ name: 'residual' }).apply([h, new Dense(5, { activation: 'tanh', name: 'branch' }).apply(h)]);
+    const digit = new Dense(3, { activation: 'softmax', name: 'digit' }).apply(r);
+    const score = new Dense(1, { name: 'score' }).apply(r);
+    return new Model({ inputs: x, outputs: [digit, score], dtype, seed: 3 });
+  }
+
+  it('has the gradients of central differences through a residual Add and two weighted losses', async () => {
+    const model = twoHeads();
+    model.compile({
+      optimizer: 'sgd',
+      loss: { digit: 'sparseCategoricalCrossentropy', score: 'mse' },
+      lossWeights: { digit: 1, score: 0.25 },
+    });
+    const xs = randn([6, 4], rng);
+    const ys = { digit: labels(6, 3), score: randn([6, 1], rng) };
+    const { loss, grads } = await model.computeGradients(xs, ys);
+    const numeric = await numericModelGrads(model, xs, ys);
+    model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
+    // The total is Σ λᵢ·Lᵢ: the parts, evaluated apart, add up to it.
+    const e = await model.evaluate(xs, ys);
+    expect(e.loss).toBeCloseTo(loss, 12);
+    expect(e.loss).toBeCloseTo(e.digit_loss + 0.25 * e.score_loss, 12);
+  });
+
+  it('two inputs side by side (Concatenate), given as an array or by name, with the gradients of central differences', async () => {
+    const image = Input({ shape: [2, 3], name: 'image' });
+    const hint = Input({ shape: [2], name: 'hint' });
+    const joined = new Concatenate().apply([
+      new Flatten().apply(image),
+      new Dense(2, { activation: 'relu' }).apply(hint),
+    ]);
+    const y = new Dense(3, { activation: 'softmax' }).apply(joined);
+    const model = new Model({ inputs: [image, hint], outputs: y, dtype: 'float64', seed: 4 });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const xi = randn([5, 2, 3], rng);
+    const xh = randn([5, 2], rng);
+    const ys = labels(5, 3);
+    const byArray = await model.computeGradients([xi, xh], ys);
+    const byName = await model.computeGradients({ hint: xh, image: xi }, ys);
+    expect(byName).toEqual(byArray);
+    const numeric = await numericModelGrads(model, [xi, xh], ys);
+    model.parameters().forEach((p, i) => expect(relError(byArray.grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
+    const p = (await model.predict({ image: xi, hint: xh })) as Tensor;
+    expect(p.shape).toEqual([5, 3]);
+  });
+
+  it('fits with Keras’s history keys, validation and sample weights, and predicts an array of outputs', async () => {
+    const model = twoHeads('float32');
+    model.compile({
+      optimizer: 'adam',
+      loss: ['sparseCategoricalCrossentropy', 'mse'],
+      metrics: { digit: 'accuracy' },
+    });
+    const xs = randn([40, 4], rng);
+    const ys = [labels(40, 3), randn([40, 1], rng)];
+    const sampleWeight = new Tensor(
+      Float32Array.from({ length: 40 }, (_, i) => 1 + (i % 2)),
+      [40],
+    );
+    const h = await model.fit(xs, ys, { epochs: 2, batchSize: 8, validationSplit: 0.25, sampleWeight, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(
+      [
+        'loss',
+        'digit_loss',
+        'score_loss',
+        'digit_accuracy',
+        'val_loss',
+        'val_digit_loss',
+        'val_score_loss',
+        'val_digit_accuracy',
+        'learning_rate',
+        'lr',
+      ].sort(),
+    );
+    const [digit, score] = (await model.predict(xs)) as Tensor[];
+    expect(digit.shape).toEqual([40, 3]);
+    expect(score.shape).toEqual([40, 1]);
+    const r = await model.trainOnBatch(xs.slice(0, 8), [ys[0].slice(0, 8), ys[1].slice(0, 8)]);
+    expect(Object.keys(r).sort()).toEqual(['digit_accuracy', 'digit_loss', 'loss', 'score_loss']);
+  });
+
+  it('refuses, naming the output or input: missing or unknown targets, unknown loss keys, uneven batches, class weights', async () => {
+    const model = twoHeads('float32');
+    expect(() => model.compile({ optimizer: 'sgd', loss: { digit: 'mse', scor: 'mse' } as never })).toThrow(
+      "compile: loss names 'scor', which is not an output of the model (its outputs: 'digit', 'score').",
+    );
+    expect(() => model.compile({ optimizer: 'sgd', loss: ['mse'] })).toThrow(
+      "compile: loss is an array of 1, but the model has 2 outputs ('digit', 'score').",
+    );
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: [1, -1] })).toThrow(
+      /lossWeights for the output 'score'/,
+    );
+    model.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'mse'] });
+    const xs = randn([4, 4], rng);
+    const before = model.getWeights();
+    await expect(model.fit(xs, { digit: labels(4, 3) }, { verbose: 0 })).rejects.toThrow(
+      "fit: y has no entry for the output 'score' (expected 'digit', 'score').",
+    );
+    await expect(
+      model.fit(xs, { digit: labels(4, 3), score: randn([4, 1], rng), extra: labels(4, 3) }, { verbose: 0 }),
+    ).rejects.toThrow("fit: y names 'extra', which is not an output of the model");
+    await expect(model.fit(xs, labels(4, 3), { verbose: 0 })).rejects.toThrow(
+      "fit: the model has 2 outputs ('digit', 'score'); give y as an array of 2 in that order or as an object by name.",
+    );
+    await expect(model.fit(xs, [labels(4, 3), randn([3, 1], rng)], { verbose: 0 })).rejects.toThrow(
+      "fit (output 'score'): x has 4 samples but y has shape [3, 1]",
+    );
+    await expect(
+      model.fit(xs, [labels(4, 3), randn([4, 1], rng)], { classWeight: { 0: 2 }, verbose: 0 }),
+    ).rejects.toThrow(/classWeight weighs the classes of one output, and the model has 2/);
+    model.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(before[i].data)));
+
+    const a = Input({ shape: [2], name: 'a' });
+    const b = Input({ shape: [2], name: 'b' });
+    const two = new Model({ inputs: [a, b], outputs: new Dense(1).apply(new Add().apply([a, b])) });
+    await expect(two.predict([randn([3, 2], rng), randn([4, 2], rng)])).rejects.toThrow(
+      "predict: the inputs have different numbers of samples: 'a' 3, 'b' 4.",
+    );
+    await expect(two.predict({ a: randn([3, 2], rng) })).rejects.toThrow("predict: x has no entry for the input 'b'");
+    await expect(two.predict([randn([3, 3], rng), randn([3, 2], rng)])).rejects.toThrow(
+      "predict: the input 'a' expects input of shape [None, 2], got [3, 3].",
+    );
   });
 });

@@ -26,6 +26,8 @@ export function byName(
   kind: 'input' | 'output',
   where: string,
   isEntry: (v: unknown) => boolean = (v) => v instanceof Tensor,
+  /** Whether an object may leave names out (their entries come back undefined), as metrics may. */
+  partial = false,
 ): unknown[] {
   const listed = names.map((n) => `'${n}'`).join(', ');
   if (isPlainObject(value)) {
@@ -37,7 +39,7 @@ export function byName(
       }
     }
     return names.map((n) => {
-      if (!(n in value))
+      if (!(n in value) && !partial)
         throw new ValueError(`${where}: ${what} has no entry for the ${kind} '${n}' (expected ${listed}).`);
       return value[n];
     });

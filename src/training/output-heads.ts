@@ -36,14 +36,14 @@ function metricsPerOutput(value: unknown, names: readonly string[], what: string
   const list = (v: unknown): string[] => {
     if (v === null || v === undefined) return [];
     if (typeof v === 'string') return [v];
-    if (Array.isArray(v) && v.every((m) => typeof m === 'string')) return [...(v)];
+    if (Array.isArray(v) && v.every((m) => typeof m === 'string')) return [...v];
     throw new ValueError(`${where}: ${what} must be metric names, got ${JSON.stringify(v)}.`);
   };
   // One output: a name or a list of names, as before there were several.
   if (names.length === 1 && (typeof value === 'string' || (Array.isArray(value) && value.every(isName)))) {
     return [list(value)];
   }
-  return byName(value, names, what, 'output', where, isMetricEntry).map(list);
+  return byName(value, names, what, 'output', where, isMetricEntry, true).map(list);
 }
 
 /**

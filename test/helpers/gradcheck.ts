@@ -118,9 +118,9 @@ export function buildF64<L extends Layer>(layer: L, sampleShape: number[], seed 
  * to every weight, one array per weight in getWeights() order.
  */
 export async function numericModelGrads(
-  model: { parameters(): { value: Tensor }[]; computeGradients(x: Tensor, y: Tensor): Promise<{ loss: number }> },
-  x: Tensor,
-  y: Tensor,
+  model: { parameters(): { value: Tensor }[]; computeGradients(x: never, y: never): Promise<{ loss: number }> },
+  x: unknown,
+  y: unknown,
 ): Promise<Float64Array[]> {
   const out: Float64Array[] = [];
   for (const p of model.parameters()) {
@@ -129,9 +129,9 @@ export async function numericModelGrads(
     for (let i = 0; i < d.length; i++) {
       const orig = d[i];
       d[i] = orig + H;
-      const fp = (await model.computeGradients(x, y)).loss;
+      const fp = (await model.computeGradients(x as never, y as never)).loss;
       d[i] = orig - H;
-      const fm = (await model.computeGradients(x, y)).loss;
+      const fm = (await model.computeGradients(x as never, y as never)).loss;
       d[i] = orig;
       g[i] = (fp - fm) / (2 * H);
     }
