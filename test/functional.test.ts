@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Activation,
   Add,
+  BatchNormalization,
   Concatenate,
   Dense,
   Dropout,
@@ -47,6 +48,22 @@ describe('a functional model', () => {
     const { grads } = await model.computeGradients(xs, ys);
     const numeric = await numericModelGrads(model, xs, ys);
     model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
+  });
+
+  it('has the gradients of central differences with a layer at three places and BatchNormalization twice', async () => {
+    const x = Input({ shape: [3] });
+    const d = new Dense(3, { activation: 'tanh' });
+    const bn = new BatchNormalization();
+    const y = new Dense(2, { activation: 'softmax' }).apply(d.apply(bn.apply(d.apply(bn.apply(d.apply(x))))));
+    const model = new Model({ inputs: x, outputs: y, dtype: 'float64', seed: 8 });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const xs = randn([6, 3], rng);
+    const ys = labels(6, 2);
+    const { grads } = await model.computeGradients(xs, ys);
+    const numeric = await numericModelGrads(model, xs, ys);
+    model.parameters().forEach((p, i) => {
+      if (p.trainable !== false) expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL);
+    });
   });
 
   it("sums a shared layer's gradients: those of the same network with the layer copied at each place, added", async () => {

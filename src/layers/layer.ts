@@ -40,6 +40,11 @@ export interface BuildContext {
    * being loaded sets what it holds, so a hostile header cannot make us allocate more than that.
    */
   budget?: { remaining: number };
+  /**
+   * Build a twin of a layer applied at several places (models/graph.ts): each weight is the layer's
+   * own (matched by name), with a gradient buffer the graph gives, so nothing is allocated.
+   */
+  shared?: { params: readonly Param[]; grads: ReadonlyMap<string, FloatTensor> };
 }
 
 export interface ForwardContext {
@@ -411,10 +416,11 @@ export abstract class Layer {
   protected addWeight(
     name: string,
     shape: number[],
-    ctx: Pick<BuildContext, 'dtype' | 'budget'>,
+    ctx: Pick<BuildContext, 'dtype' | 'budget' | 'shared'>,
     init: (data: Float32Array | Float64Array) => void,
     opts: { trainable?: boolean; regularizer?: Regularizer } = {},
   ): Param {
+    if (ctx.shared) return this.addSharedWeight(`${this.name}/${name}`, shape, ctx.shared, opts);
     const size = shapeSize(shape);
     if (ctx.budget) {
       if (size > ctx.budget.remaining) {
@@ -438,6 +444,26 @@ export abstract class Layer {
     const firstFixed = this.ownWeights.findIndex((q) => q.trainable === false);
     if (trainable && firstFixed >= 0) this.ownWeights.splice(firstFixed, 0, p);
     else this.ownWeights.push(p);
+    return p;
+  }
+
+  /** A twin's weight: the shared layer's value of that name, the gradient buffer given. */
+  private addSharedWeight(
+    name: string,
+    shape: number[],
+    shared: NonNullable<BuildContext['shared']>,
+    opts: { trainable?: boolean; regularizer?: Regularizer },
+  ): Param {
+    const source = shared.params.find((q) => q.name === name);
+    if (!source || !sameShape(source.value.shape, shape)) {
+      throw new ValueError(
+        `${this.describe()}: its twin asks for a weight ${name} ${formatShape(shape)} the layer does not have.`,
+      );
+    }
+    const trainable = opts.trainable ?? true;
+    const grad = shared.grads.get(name) ?? bufferZeros([0], source.value.dtype as FloatDType);
+    const p: Param = { name, value: source.value, grad, trainable, regularizer: opts.regularizer };
+    this.ownWeights.push(p);
     return p;
   }
 

@@ -11,7 +11,7 @@
  * layer's own tensors (one set of weights) and whose gradients are added into the layer's.
  */
 import { ShapeError, ValueError, formatShape } from '../errors.js';
-import type { BuildContext, ForwardContext, Layer, Param } from '../layers/layer.js';
+import type { BuildContext, ForwardContext, Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/core/input-layer.js';
 import { registration } from '../layers/registry.js';
 import type { GraphNode, SymbolicTensor } from '../layers/symbolic.js';
@@ -58,6 +58,9 @@ export class Graph {
   /** How many nodes read each tensor, and how many times it is an output. */
   private readonly readers: number[];
   private readonly twins = new Map<Layer, Layer[]>();
+  /** Per layer applied more than once: the gradient buffers its twins write, and the sums of what they wrote. */
+  private readonly scratch = new Map<Layer, Map<string, FloatTensor>>();
+  private readonly twinSums = new Map<Layer, Map<string, FloatTensor>>();
   private values: (FloatTensor | undefined)[] = [];
   private grads: (FloatTensor | undefined)[] = [];
   /** Buffers into which several gradients of one tensor are added, kept between steps. */
@@ -167,7 +170,11 @@ export class Graph {
     }
   }
 
-  /** The layer rebuilt from its config for another node, its weights being the layer's own tensors. */
+  /**
+   * The layer rebuilt from its config for another node: its weights are the layer's own tensors and
+   * its gradients go to one scratch buffer per weight, shared by all the layer's twins, so a layer
+   * applied n times costs no more memory for its weights than applied twice.
+   */
   private twin(layer: Layer, inputShapes: number[][], ctx: BuildContext): Layer {
     const reg = registration(layer.className);
     if (!reg || (reg.cls as unknown) !== layer.constructor) {
@@ -175,11 +182,17 @@ export class Graph {
         `${this.where}: ${layer.describe()} is applied at several places, which needs its class registered (registerLayer) so that each place can keep its own forward state.`,
       );
     }
+    const params = layer.parameters();
+    let grads = this.scratch.get(layer);
+    if (!grads) {
+      grads = new Map(
+        params.filter((p) => p.trainable !== false).map((p) => [p.name, reuse(undefined, p.value.shape, layer.dtype)]),
+      );
+      this.scratch.set(layer, grads);
+      this.twinSums.set(layer, new Map([...grads].map(([k, g]) => [k, reuse(undefined, g.shape, layer.dtype)])));
+    }
     const twin = reg.fromConfig(layer.getConfig());
-    twin.buildOn(inputShapes, { dtype: layer.dtype, rng: ctx.rng });
-    const mine = layer.parameters();
-    const theirs = twin.parameters();
-    theirs.forEach((p, i) => (p.value = mine[i].value));
+    twin.buildOn(inputShapes, { dtype: layer.dtype, rng: ctx.rng, shared: { params, grads } });
     return twin;
   }
 
@@ -234,6 +247,8 @@ export class Graph {
     steps.forEach((s, k) => (upstream[k] = learns[k] || s.producers.some((p) => p >= 0 && upstream[p])));
     this.grads.fill(undefined);
     this.outputIds.forEach((id, i) => this.addGrad(id, dys[i]));
+    // The layers whose twins have written gradients in this pass, summed apart until the end.
+    const summed = new Set<Layer>();
     for (let k = steps.length - 1; k >= 0; k--) {
       if (!upstream[k]) continue;
       const s = steps[k];
@@ -246,12 +261,16 @@ export class Graph {
         skipSoftmax: o >= 0 && options.fromLogits[o],
         weightGrads: learns[k],
       });
+      if (learns[k] && s.layer !== s.owner) {
+        this.keepTwinGrads(s.owner, summed.has(s.owner));
+        summed.add(s.owner);
+      }
       s.inputs.forEach((id, j) => {
         const g = dxs[j];
         if (g && s.producers[j] >= 0 && upstream[s.producers[j]]) this.addGrad(id, g);
       });
     }
-    this.addTwinGrads(options);
+    for (const owner of summed) this.addTwinGrads(owner);
   }
 
   /** dvalue(id) += g: the first gradient is kept as it is, a second is summed into a buffer of our own. */
@@ -274,19 +293,27 @@ export class Graph {
     this.grads[id] = sum;
   }
 
-  /** A layer applied at several nodes: its gradients are the sum over them (its twins wrote theirs apart). */
-  private addTwinGrads(options: GraphBackwardOptions): void {
-    for (const [owner, twins] of this.twins) {
-      if (!options.learns(owner)) continue;
-      const mine = owner.parameters();
-      for (const t of twins) {
-        t.parameters().forEach((p: Param, i) => {
-          if (p.trainable === false) return;
-          const a = mine[i].grad.data;
-          const b = p.grad.data;
-          for (let j = 0; j < a.length; j++) a[j] += b[j];
-        });
-      }
+  /** A twin wrote its gradients into the scratch buffers: they go into the sums (the first twin's replace them). */
+  private keepTwinGrads(owner: Layer, adding: boolean): void {
+    const sums = this.twinSums.get(owner)!;
+    for (const [name, g] of this.scratch.get(owner)!) {
+      const a = sums.get(name)!.data;
+      const b = g.data;
+      if (adding) for (let i = 0; i < a.length; i++) a[i] += b[i];
+      else a.set(b);
+    }
+  }
+
+  /** A layer applied at several nodes: its gradients are the sum over them, its own and its twins'. */
+  private addTwinGrads(owner: Layer): void {
+    const sums = this.twinSums.get(owner);
+    if (!sums) return;
+    for (const p of owner.parameters()) {
+      const sum = sums.get(p.name);
+      if (!sum) continue;
+      const a = p.grad.data;
+      const b = sum.data;
+      for (let j = 0; j < a.length; j++) a[j] += b[j];
     }
   }
 }
