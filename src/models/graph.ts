@@ -185,9 +185,8 @@ export class Graph {
     const params = layer.parameters();
     let grads = this.scratch.get(layer);
     if (!grads) {
-      grads = new Map(
-        params.filter((p) => p.trainable !== false).map((p) => [p.name, reuse(undefined, p.value.shape, layer.dtype)]),
-      );
+      const learnt = params.filter((p) => p.trainable !== false);
+      grads = new Map(learnt.map((p) => [p.name, reuse(undefined, p.value.shape, layer.dtype)]));
       this.scratch.set(layer, grads);
       this.twinSums.set(layer, new Map([...grads].map(([k, g]) => [k, reuse(undefined, g.shape, layer.dtype)])));
     }
