@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { Tensor, loadModel, mnistFromImage, plotDigits, type Sequential } from '../src/index.js';
+import { Tensor, loadModel, mnistFromImage, plotDigits, type Model } from '../src/index.js';
 import { buildWeb, serveWeb } from '../scripts/demo.js';
 import {
   PAD,
@@ -263,9 +263,9 @@ interface Scores {
   predicted: number[];
 }
 
-async function score(name: string, model: Sequential, x: Float32Array): Promise<Scores> {
-  const shape = model.toConfig().inputShape ?? [28, 28];
-  const p = (await model.predict(new Tensor(x, [drawings.length, ...shape]), { batchSize: 256 })).data;
+async function score(name: string, model: Model, x: Float32Array): Promise<Scores> {
+  const shape = model.inputShape ?? [28, 28];
+  const p = ((await model.predict(new Tensor(x, [drawings.length, ...shape]), { batchSize: 256 })) as Tensor).data;
   const predicted = drawings.map((_, i) => {
     let best = 0;
     for (let d = 1; d < 10; d++) if (p[i * 10 + d] > p[i * 10 + best]) best = d;
@@ -312,7 +312,7 @@ function table(results: Scores[]): string {
   return [head, rule, ...rows].join('\n');
 }
 
-const models: [string, Sequential][] = [];
+const models: [string, Model][] = [];
 for (const path of modelPaths) {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'model.mnn') : path;
   models.push([path, await loadModel(file)]);

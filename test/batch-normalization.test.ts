@@ -127,7 +127,7 @@ describe('BatchNormalization', () => {
     expect(m.trainableWeights.map((p) => p.name)).not.toContain(bn.parameters()[2].name);
     expect(m.nonTrainableWeights.map((p) => p.name)).toEqual([`${bn.name}/moving_mean`, `${bn.name}/moving_variance`]);
     const back = modelFromBytes(modelToBytes(m), 'bn');
-    expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+    expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(Array.from((await m.predict(x)).data));
   });
 
   it('a frozen BatchNormalization runs in inference mode in fit (Keras 3): its moving statistics stay put', async () => {

@@ -14,6 +14,7 @@ import {
   loadMnist,
   loadModel,
   tensor,
+  type Tensor,
 } from '../src/index.js';
 import { loadModelFrom } from '../src/cli/common.js';
 import { UsageError } from '../src/cli/args.js';
@@ -425,9 +426,9 @@ describe('mnist-nn command', () => {
     // Each line is what the model says about that one image on its own.
     const model = await loadModel(join(dir, 'run', 'model.mnn'));
     const good = files.filter((f) => f !== broken);
-    const probs = await model.predict(
+    const probs = (await model.predict(
       tensor(Float32Array.from(good.flatMap((f) => Array.from(loadImageFile(f).data))), [n, 28, 28]),
-    );
+    )) as Tensor;
     good.forEach((f, i) => {
       const p = Array.from(probs.data.subarray(i * 10, (i + 1) * 10));
       expect(lines[i]).toBe(`${f}: ${p.indexOf(Math.max(...p))}  ${p.map((v) => v.toFixed(4)).join(' ')}`);

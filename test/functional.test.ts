@@ -10,14 +10,20 @@ import {
   Dense,
   Dropout,
   Flatten,
+  FormatError,
   Input,
   InputLayer,
+  Maximum,
   Model,
   Sequential,
   ShapeError,
   Tensor,
   ValueError,
+  modelFromBytes,
+  modelToBytes,
 } from '../src/index.js';
+import { modelToFile } from '../src/io/serialize.js';
+import { encodeModelFile } from '../src/io/model-file.js';
 import { Rng } from '../src/tensor/random.js';
 import { TOL, numericModelGrads, randn, relError } from './helpers/gradcheck.js';
 
@@ -337,5 +343,72 @@ describe('a functional model of branches, several inputs and several outputs', (
     await expect(two.predict([randn([3, 3], rng), randn([3, 2], rng)])).rejects.toThrow(
       "predict: the input 'a' expects input of shape [None, 2], got [3, 3].",
     );
+  });
+});
+
+describe('a functional model in our file', () => {
+  it('comes back with its graph, weights, compile settings per output and optimizer state, and trains on the same', async () => {
+    const image = Input({ shape: [3, 3], name: 'image' });
+    const hint = Input({ shape: [2], name: 'hint' });
+    const tower = new Dense(4, { activation: 'relu', name: 'tower' });
+    const a = tower.apply(new Flatten().apply(image));
+    const joined = new Concatenate({ name: 'joined' }).apply([
+      a,
+      tower.apply(new Dense(9, { name: 'lift' }).apply(hint)),
+    ]);
+    const digit = new Dense(3, { activation: 'softmax', name: 'digit' }).apply(joined);
+    const score = new Dense(1, { name: 'score' }).apply(new Maximum().apply([a, new Dense(4).apply(joined)]));
+    const model = new Model({ inputs: [image, hint], outputs: [digit, score], name: 'two_by_two', seed: 2 });
+    model.compile({
+      optimizer: 'adam',
+      loss: ['sparseCategoricalCrossentropy', 'mse'],
+      lossWeights: [1, 0.5],
+      metrics: [['accuracy'], null],
+    });
+    const xs = [randn([12, 3, 3], rng), randn([12, 2], rng)];
+    const ys = [labels(12, 3), randn([12, 1], rng)];
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    const back = modelFromBytes(modelToBytes(model), 'two_by_two.mnn');
+    expect(back).toBeInstanceOf(Model);
+    expect(back).not.toBeInstanceOf(Sequential);
+    expect(back.toConfig()).toEqual(model.toConfig());
+    expect(back.compileConfig).toEqual(model.compileConfig);
+    const [p0, p1] = (await model.predict(xs)) as Tensor[];
+    const [q0, q1] = (await back.predict(xs)) as Tensor[];
+    expect(Array.from(q0.data)).toEqual(Array.from(p0.data));
+    expect(Array.from(q1.data)).toEqual(Array.from(p1.data));
+    const h1 = await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    const h2 = await back.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    expect(h2.history).toEqual(h1.history);
+  });
+
+  it('refuses hostile graphs before building anything: cycles, missing nodes, twice-named layers, huge graphs', () => {
+    const x = Input({ shape: [2], name: 'in' });
+    const model = new Model({
+      inputs: x,
+      outputs: new Dense(2, { name: 'd2' }).apply(new Dense(2, { name: 'd1' }).apply(x)),
+    });
+    const good = modelToFile(model);
+    const withConfig = (edit: (c: Record<string, any>) => void): Uint8Array => {
+      const header = structuredClone(good.header) as Record<string, any>;
+      edit(header.model.config);
+      return encodeModelFile({ header: header as never, data: good.data });
+    };
+    const read = (bytes: Uint8Array) => () => modelFromBytes(bytes, 'bad.mnn');
+    expect(read(withConfig((c) => (c.layers[1].inbound = [[['d2', 0, 0]]])))).toThrow(
+      "bad.mnn: the graph has a cycle: node 0 of the layer 'd",
+    );
+    expect(read(withConfig((c) => (c.layers[2].inbound = [[['d1', 3, 0]]])))).toThrow(
+      "bad.mnn: node 0 of the layer 'd2' names node 3 of the layer 'd1', which has 1.",
+    );
+    expect(read(withConfig((c) => (c.layers[2].inbound = [[['nowhere', 0, 0]]])))).toThrow(/names the layer 'nowhere'/);
+    expect(read(withConfig((c) => (c.layers[2].config.name = 'd1')))).toThrow("bad.mnn: two layers are named 'd1'.");
+    expect(read(withConfig((c) => (c.outputs = [['d2', 0, 5]])))).toThrow(
+      /names output 5 of the layer 'd2', which has one/,
+    );
+    expect(
+      read(withConfig((c) => (c.layers[2].inbound = Array.from({ length: 200_000 }, () => [['d1', 0, 0]])))),
+    ).toThrow('bad.mnn: the graph has 200002 nodes; mnist-nn reads at most 100000.');
+    expect(read(withConfig((c) => (c.inputs = [['d1', 0, 0]])))).toThrow(FormatError);
   });
 });

@@ -71,7 +71,7 @@ describe('save and load', () => {
     const back = await loadModel(path);
     expect(back.toConfig()).toEqual(m.toConfig());
     back.getWeights().forEach((w, i) => expect(w.data).toEqual(m.getWeights()[i].data));
-    expect((await back.predict(x)).data).toEqual((await m.predict(x)).data);
+    expect(((await back.predict(x)) as Tensor).data).toEqual((await m.predict(x)).data);
     expect(back.summary(() => {})).toBe(m.summary(() => {}));
     expect(await back.evaluate(x, y)).toEqual(await m.evaluate(x, y));
   });

@@ -581,7 +581,7 @@ describe('the layer harness', () => {
             expect(back.toConfig()).toEqual(m.toConfig());
             expect(back.layers[0].trainable).toBe(m.layers[0].trainable);
             const x = input(c, 5, 'float32');
-            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+            expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(Array.from((await m.predict(x)).data));
           });
 
           it('round trip through a Keras 3 .keras file: the same config, weights and outputs', async () => {
@@ -594,7 +594,7 @@ describe('the layer harness', () => {
               m.getWeights().map((w) => Array.from(w.data)),
             );
             const x = input(c, 5, 'float32');
-            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+            expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(Array.from((await m.predict(x)).data));
           });
 
           it('through the TensorFlow.js Layers format, checked by TensorFlow.js', async () => {
@@ -649,7 +649,7 @@ describe('the layer harness', () => {
             const back = await loadModel(out);
             expect(back.layers[0].className).toBe(reg.className);
             expect(back.layers[0].getConfig()).toEqual(m.layers[0].getConfig());
-            expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+            expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(Array.from((await m.predict(x)).data));
           });
 
           // Skipped where the export refuses or leaves out the layer (checked above) or TF.js is wrong (the float64

@@ -504,8 +504,9 @@ describe('merge layers', () => {
     });
 
     it('a Sequential model cannot hold one', () => {
-      const m = new Sequential([new Add({ name: 'seq_add' })]);
-      expect(() => m.build([null, 4])).toThrow("Add 'seq_add' takes a list of inputs");
+      expect(() => new Sequential([new Add({ name: 'seq_add' })])).toThrow(
+        "Sequential.add: Add 'seq_add' takes a list of inputs, and a Sequential gives each layer one",
+      );
     });
 
     it('forwardOn checks the tensors against the built shapes and one batch size', () => {

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist, loadModel, mnistFromImage, type Sequential, type Tensor } from '../src/index.js';
+import { loadMnist, loadModel, mnistFromImage, type Model, type Tensor } from '../src/index.js';
 import { Scene, photoSet, rng, type Photo } from './helpers/photos.js';
 
 const MODEL = join(import.meta.dirname, '..', 'web', 'model', 'model.mnn');
@@ -37,14 +37,14 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('photo-like pictures of digits', () => {
-  let model: Sequential;
+  let model: Model;
   let xTest: Tensor;
   let photos: Photo[];
   /** For each photo: the digit read, its probability, and the 28×28 input made from it. */
   let reads: { digit: number; p: number; input: Float32Array }[];
 
   const predict = async (input: Tensor) => {
-    const p = (await model.predict(input.reshape([1, 28, 28, 1]))).data;
+    const p = ((await model.predict(input.reshape([1, 28, 28, 1]))) as Tensor).data;
     let digit = 0;
     for (let d = 1; d < 10; d++) if (p[d] > p[digit]) digit = d;
     return { digit, p: p[digit] };

@@ -83,7 +83,7 @@ describe('TensorFlow.js Layers format', () => {
     ]);
     // and it comes back here through loadModel, telling the format apart by content
     const back = await loadModel(out);
-    expect(maxDiff((await back.predict(x)).data, (await m.predict(x)).data)).toBe(0);
+    expect(maxDiff(((await back.predict(x)) as Tensor).data, (await m.predict(x)).data)).toBe(0);
   });
 
   it('a model made in TensorFlow.js loads here and predicts the same to 1e-5', async () => {
@@ -137,7 +137,7 @@ describe('TensorFlow.js Layers format', () => {
     ]);
     const x = images(9);
     const p = theirs.predict(tf.tensor4d(x.data as Float32Array, [9, 10, 10, 1])) as tf.Tensor;
-    expect(maxDiff(p.dataSync(), (await ours.predict(x)).data)).toBeLessThan(1e-5);
+    expect(maxDiff(p.dataSync(), ((await ours.predict(x)) as Tensor).data)).toBeLessThan(1e-5);
   });
 
   it('refuses what it cannot translate, saying what', async () => {

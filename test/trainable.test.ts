@@ -238,7 +238,7 @@ describe('non-trainable weights', () => {
     expect(m.optimizer!.getState([c.mean!]).slots[0]).toEqual([]);
     const back = modelFromBytes(modelToBytes(m));
     expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(m.getWeights().map((w) => Array.from(w.data)));
-    expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+    expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(Array.from((await m.predict(x)).data));
   });
 
   it('computeGradients gives zeros for them', async () => {
@@ -329,7 +329,7 @@ describe('a model file written before the layer registry (mnist-nn 0.1.0, commit
       'Reshape',
       'Dense',
     ]);
-    expect(Array.from((await m.predict(x.slice(0, 6))).data)).toEqual(expected.predictions);
+    expect(Array.from(((await m.predict(x.slice(0, 6))) as Tensor).data)).toEqual(expected.predictions);
   });
 
   it('resumes the saved run exactly where it stopped (optimizer and generator state)', async () => {

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { FormatError, ShapeError, ValueError, formatShape } from '../errors.js';
 import { loadModel, modelFileIn } from '../io/load.js';
 import '../io/save.js'; // gives model.save(path) its file writer
-import type { Sequential } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
+import type { Layer } from '../layers/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { confusionMatrix, perClass, type ClassFigures } from '../metrics/classification.js';
 import { UsageError } from './args.js';
@@ -16,7 +17,7 @@ export const MODEL_FILE = 'model.mnn';
  * content). A UsageError names what is missing and the model-like files DIR does hold; the model
  * must then be a digit classifier (see checkDigitModel).
  */
-export async function loadModelFrom(command: string, dir: string): Promise<Sequential> {
+export async function loadModelFrom(command: string, dir: string): Promise<Model> {
   if (!existsSync(dir)) throw new UsageError(`${command}: ${dir}: no such file or directory.`);
   const path = modelFile(command, dir);
   const model = await loadModel(path);
@@ -41,11 +42,18 @@ export function modelFile(command: string, path: string): string {
  * @throws ShapeError naming the file when the input or output shape differs; ValueError when the
  *   last layer is not a softmax (its outputs would not be probabilities).
  */
-export function checkDigitModel(command: string, model: Sequential, path: string): void {
+export function checkDigitModel(command: string, model: Model, path: string): void {
   if (!model.built)
     throw new ShapeError(
       `${command}: ${path} is a model without an input shape (never built), so it cannot read digits.`,
     );
+  const ins = model.inputShapes?.length ?? 0;
+  const outs = model.outputShapes.length;
+  if (ins !== 1 || outs !== 1) {
+    throw new ShapeError(
+      `${command}: ${path} has ${ins} inputs and ${outs} outputs; a digit classifier has one of each (28×28 pixels in, ten probabilities out).`,
+    );
+  }
   const input = inputShapeOf(model);
   if (input.reduce((a, b) => a * b, 1) !== 784) {
     throw new ShapeError(
@@ -58,7 +66,7 @@ export function checkDigitModel(command: string, model: Sequential, path: string
       `${command}: ${path} gives outputs of shape ${formatShape([null, ...output])}; a digit classifier gives [None, 10] (one probability per digit).`,
     );
   }
-  const last = model.layers[model.layers.length - 1];
+  const last = model.outputs[0].node.layer as Layer;
   if (!last.endsInSoftmax()) {
     throw new ValueError(
       `${command}: ${path} ends in ${last.describe()} without a softmax, so its outputs are not probabilities; expected a model ending in softmax.`,
@@ -67,12 +75,12 @@ export function checkDigitModel(command: string, model: Sequential, path: string
 }
 
 /** The model's per-sample input shape ([28, 28] for the MLPs, [28, 28, 1] for the CNN). */
-export function inputShapeOf(model: Sequential): number[] {
-  return model.toConfig().inputShape ?? [28, 28];
+export function inputShapeOf(model: Model): number[] {
+  return model.inputShape ?? [28, 28];
 }
 
 /** Images [n, 28, 28] (uint8 0–255 or floats in [0, 1]) as the model's input, scaled to [0, 1]. */
-export function modelInput(model: Sequential, images: Tensor, scale = 255): Tensor {
+export function modelInput(model: Model, images: Tensor, scale = 255): Tensor {
   const x = scale === 1 ? images : images.div(scale);
   return x.reshape([images.shape[0], ...inputShapeOf(model)]);
 }
@@ -91,8 +99,9 @@ export interface Assessment {
  * Predicts `x` and scores it against the sparse labels `y`: sparse categorical cross-entropy (with
  * Keras's 1e-7 clipping), accuracy, the confusion matrix and per-class figures.
  */
-export async function assess(model: Sequential, x: Tensor, y: Tensor): Promise<Assessment> {
-  const probs = await model.predict(x);
+export async function assess(model: Model, x: Tensor, y: Tensor): Promise<Assessment> {
+  // One output: checkDigitModel has seen to it.
+  const probs = (await model.predict(x)) as Tensor;
   const k = probs.shape[1];
   const n = probs.shape[0];
   const predicted = new Int32Array(n);

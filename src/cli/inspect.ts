@@ -104,7 +104,7 @@ export async function predict(argv: string[]): Promise<number> {
     }
     if (read.length === 0) continue;
     const images = new Tensor(x.subarray(0, read.length * 784), [read.length, 28, 28]);
-    const probs = await model.predict(modelInput(model, images, 1), { batchSize: PREDICT_CHUNK });
+    const probs = (await model.predict(modelInput(model, images, 1), { batchSize: PREDICT_CHUNK })) as Tensor;
     read.forEach((file, i) => {
       const p = Array.from(probs.data.subarray(i * 10, (i + 1) * 10));
       if (!p.every(Number.isFinite))

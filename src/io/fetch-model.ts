@@ -1,11 +1,11 @@
 /** Loading a model in a browser: the model file's bytes from a URL (fetch) or from memory. */
 import { FormatError } from '../errors.js';
-import type { Sequential } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
 import { isHdf5, isZip, modelFromKerasBytes } from './keras.js';
 import { modelFromBytes } from './serialize.js';
 
 /** The model in a file's bytes: an mnist-nn model file, or a Keras .keras / .h5 file, told apart by content. */
-function fromBytes(bytes: Uint8Array, source?: string): Promise<Sequential> | Sequential {
+function fromBytes(bytes: Uint8Array, source?: string): Promise<Model> | Model {
   return isZip(bytes) || isHdf5(bytes) ? modelFromKerasBytes(bytes, source) : modelFromBytes(bytes, source);
 }
 
@@ -21,7 +21,7 @@ function fromBytes(bytes: Uint8Array, source?: string): Promise<Sequential> | Se
  * const dropped = await loadModel(await file.arrayBuffer());    // bytes, e.g. a dropped .keras file
  * ```
  */
-export async function loadModel(source: string | URL | ArrayBufferView | ArrayBufferLike): Promise<Sequential> {
+export async function loadModel(source: string | URL | ArrayBufferView | ArrayBufferLike): Promise<Model> {
   // Checked by tag rather than instanceof, so bytes from another realm (a frame, a worker's message) pass too.
   const tag = Object.prototype.toString.call(source);
   if (ArrayBuffer.isView(source)) return fromBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));

@@ -29,6 +29,7 @@ import type { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/index.js';
 import type { Json } from '../layers/registry.js';
 import type { Sequential } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
 import { kerasChain, kerasLayerIn, kerasLayerOut, kerasWeightPaths, type KerasChain } from './keras-config.js';
@@ -74,7 +75,7 @@ export function isZip(bytes: Uint8Array): boolean {
  * const model = await modelFromKerasBytes(readFileSync('mnist_model.keras'), 'mnist_model.keras');
  * ```
  */
-export async function modelFromKerasBytes(bytes: Uint8Array, source = 'Keras model bytes'): Promise<Sequential> {
+export async function modelFromKerasBytes(bytes: Uint8Array, source = 'Keras model bytes'): Promise<Model> {
   if (isZip(bytes)) return readKerasZip(bytes, source);
   if (isHdf5(bytes)) return readLegacyHdf5(bytes, source);
   throw new FormatError(

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBytes } from './read.js';
 import { FormatError } from '../errors.js';
-import type { Sequential } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
 import { isHdf5, isZip, modelFromKerasBytes } from './keras.js';
 import { MAGIC } from './model-file.js';
 import { modelFromBytes } from './serialize.js';
@@ -64,7 +64,7 @@ export function modelFileIn(path: string, who = 'loadModel', emptyHint = ''): st
  * const probs = await model.predict(xTest.div(255).reshape([-1, 28, 28, 1]));
  * ```
  */
-export async function loadModel(path: string): Promise<Sequential> {
+export async function loadModel(path: string): Promise<Model> {
   const file = modelFileIn(path);
   const bytes = readBytes(file);
   if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) === MAGIC) return modelFromBytes(bytes, file);

@@ -8,6 +8,10 @@ import type { Layer } from '../layers/layer.js';
 import '../layers/index.js'; // every layer registered before a file names one
 import { layerFromConfig } from '../layers/registry.js';
 import { Sequential, type LossIdentifier, type MetricName, type SaveOptions } from '../models/sequential.js';
+import { Model } from '../models/model.js';
+import { Graph } from '../models/graph.js';
+import { checkRef, graphFromSpec, type GraphSpec, type TensorRef } from '../models/graph-config.js';
+import type { SymbolicTensor } from '../layers/symbolic.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
 import type { FloatArray, FloatDType } from '../tensor/kernels.js';
 import { Rng } from '../tensor/random.js';
@@ -43,7 +47,7 @@ export function checkFinite(arrays: [string, FloatArray][]): void {
  * checkSavable(model); // before writing anything: every weight finite and loadable
  * ```
  */
-export function checkSavable(model: Sequential): void {
+export function checkSavable(model: Model): void {
   const params = model.parameters();
   checkFinite(params.map((p) => [p.name, p.value.data]));
   for (const layer of model.layers) {
@@ -64,7 +68,7 @@ export function checkSavable(model: Sequential): void {
  * ```
  */
 export function modelToFile(
-  model: Sequential,
+  model: Model,
   options: SaveOptions = {},
 ): { header: Record<string, unknown> & { tensors: TensorEntry[] }; data: FloatArray[] } {
   checkKeys('save', options, ['includeOptimizer', 'format']);
@@ -77,18 +81,26 @@ export function modelToFile(
   const header: Record<string, unknown> & { tensors: TensorEntry[] } = {
     format: 'mnist-nn',
     version: 1,
-    model: { className: 'Sequential', config: model.toConfig() },
+    model: { className: model instanceof Sequential ? 'Sequential' : 'Functional', config: model.toConfig() },
     tensors,
   };
   const compiled = model.compileConfig;
   if (compiled) {
     const opt = model.optimizer!;
-    const training: Record<string, unknown> = {
-      loss: compiled.loss,
-      metrics: compiled.metrics,
-      optimizer: { className: opt.name, config: opt.getConfig() },
-    };
-    if (compiled.weightedMetrics.length > 0) training.weightedMetrics = compiled.weightedMetrics;
+    const outs = compiled.outputs;
+    // One output keeps the file's first form; several write a list per option, in output order.
+    const training: Record<string, unknown> =
+      outs.length === 1
+        ? { loss: compiled.loss, metrics: compiled.metrics }
+        : {
+            loss: outs.map((o) => o.loss),
+            lossWeights: outs.map((o) => o.lossWeight),
+            metrics: outs.map((o) => o.metrics),
+          };
+    training.optimizer = { className: opt.name, config: opt.getConfig() };
+    if (outs.some((o) => o.weightedMetrics.length > 0)) {
+      training.weightedMetrics = outs.length === 1 ? compiled.weightedMetrics : outs.map((o) => o.weightedMetrics);
+    }
     if (options.includeOptimizer !== false) {
       const state = opt.getState(params);
       checkFinite(
@@ -119,7 +131,7 @@ export function modelToFile(
  * const again = modelFromBytes(bytes);          // the same model, weights and training state
  * ```
  */
-export function modelToBytes(model: Sequential, options: SaveOptions = {}): Uint8Array {
+export function modelToBytes(model: Model, options: SaveOptions = {}): Uint8Array {
   return encodeModelFile(modelToFile(model, options));
 }
 
@@ -132,7 +144,7 @@ export function modelToBytes(model: Sequential, options: SaveOptions = {}): Uint
  * const model = modelFromBytes(new Uint8Array(await (await fetch('model.mnn')).arrayBuffer()), 'model.mnn');
  * ```
  */
-export function modelFromBytes(bytes: Uint8Array, source = 'model bytes'): Sequential {
+export function modelFromBytes(bytes: Uint8Array, source = 'model bytes'): Model {
   if (!ArrayBuffer.isView(bytes) || Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
     throw new FormatError(`modelFromBytes: expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}.`);
   }
@@ -144,12 +156,17 @@ interface ModelConfig {
   dtype?: FloatDType;
   inputShape?: number[];
   layers?: { className: unknown; config: unknown }[];
+  /** A functional model's. */
+  inputs?: unknown;
+  outputs?: unknown;
 }
 
 interface TrainingSection {
-  loss: string;
-  metrics: string[];
-  weightedMetrics?: string[];
+  /** One name, or (several outputs) one per output, as the metrics and weightedMetrics. */
+  loss: string | string[];
+  lossWeights?: number[];
+  metrics: (string | string[])[];
+  weightedMetrics?: (string | string[])[];
   optimizer: { className: string; config: Record<string, unknown> };
   optimizerState?: { iterations: number; slots: number[] };
   rng?: { words: number[]; spareNormal: number | null };
@@ -218,6 +235,76 @@ export function sequentialWithin(
   return m;
 }
 
+/** A Sequential from its config in our file. */
+function sequentialFromConfig(c: ModelConfig, dtype: FloatDType, held: number, source: string): Sequential {
+  const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
+  // Build the layers before the model, with no more weight elements than the file holds: a header
+  // that declares a huge layer is refused before anything that size is allocated.
+  const inputShape = c.inputShape ?? layers[0]?.declaredInputShape;
+  // save writes built models only: a file without an input shape would build (and allocate) later, unchecked.
+  if (inputShape === undefined)
+    throw new FormatError(`${source}: the model has no input shape (save writes built models only).`);
+  return sequentialWithin(layers, inputShape, { name: c.name, dtype }, held, source);
+}
+
+/** A functional Model from its config in our file: the neutral graph form of graph-config.ts. */
+function functionalFromConfig(c: ModelConfig, dtype: FloatDType, held: number, source: string): Model {
+  const entries = c.layers!;
+  const spec: GraphSpec = {
+    layers: entries.map((l, i) => {
+      const name = (l?.config as { name?: unknown } | undefined)?.name;
+      const inbound = (l as { inbound?: unknown })?.inbound;
+      if (typeof name !== 'string' || !Array.isArray(inbound) || !inbound.every((n) => Array.isArray(n))) {
+        throw new FormatError(`${source}: layer ${i} must have a config with a name and a list of inbound nodes.`);
+      }
+      return { name, inbound: (inbound as unknown[][]).map((n) => n.map((r) => checkRef(r, `${source}: layer ${i}`))) };
+    }),
+    inputs: refList(c.inputs, 'inputs', source),
+    outputs: refList(c.outputs, 'outputs', source),
+  };
+  const graph = graphFromSpec(
+    spec,
+    (i) => layerFromConfig(entries[i]?.className, entries[i]?.config, `${source}: layer ${i}`),
+    source,
+  );
+  return functionalWithin(graph.inputs, graph.outputs, { name: c.name, dtype }, held, source);
+}
+
+function refList(v: unknown, what: string, source: string): TensorRef[] {
+  if (!Array.isArray(v))
+    throw new FormatError(`${source}: the model's ${what} must be a list of tensors, got ${quote(v)}.`);
+  return v.map((r) => checkRef(r, `${source}: the model's ${what}`));
+}
+
+/**
+ * A functional Model of symbolic inputs and outputs read from a file, its layers built with no more
+ * weight elements than `held`, what the file holds, before the model is made.
+ *
+ * @example
+ * ```ts
+ * const model = functionalWithin(inputs, outputs, { dtype: 'float32' }, valuesInFile, 'model.keras');
+ * ```
+ */
+export function functionalWithin(
+  inputs: SymbolicTensor[],
+  outputs: SymbolicTensor[],
+  args: { name?: string; dtype: FloatDType },
+  held: number,
+  source: string,
+): Model {
+  const graph = new Graph(inputs, outputs, source);
+  try {
+    graph.build({ dtype: args.dtype, rng: new Rng(0), budget: { remaining: held } });
+  } catch (e) {
+    if (e instanceof FormatError)
+      throw new FormatError(
+        `${source}: the model needs more weights than the file holds (${held} values): ${e.message}`,
+      );
+    throw e;
+  }
+  return new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
+}
+
 /**
  * The model a decoded model file describes: its layers, weights and, when saved, its compile settings,
  * optimizer state and generator state.
@@ -227,21 +314,22 @@ export function sequentialWithin(
  * const model = modelFromFile(decodeModelFile(bytes, 'model.mnn'), 'model.mnn');
  * ```
  */
-export function modelFromFile(file: ModelFile, source: string): Sequential {
+export function modelFromFile(file: ModelFile, source: string): Model {
   return asFormatError(source, () => buildFromFile(file, source));
 }
 
-function buildFromFile(file: ModelFile, source: string): Sequential {
+function buildFromFile(file: ModelFile, source: string): Model {
   const { header, data } = file;
   const model = header.model as { className?: unknown; config?: ModelConfig } | undefined;
+  const functional = model?.className === 'Functional';
   if (
     !model ||
-    model.className !== 'Sequential' ||
+    (model.className !== 'Sequential' && !functional) ||
     typeof model.config !== 'object' ||
     model.config === null ||
     !Array.isArray(model.config.layers)
   ) {
-    throw new FormatError(`${source}: expected a Sequential model config with a list of layers.`);
+    throw new FormatError(`${source}: expected a Sequential or Functional model config with a list of layers.`);
   }
   if (header.version !== 1) {
     throw new FormatError(
@@ -254,20 +342,8 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   const dtype = c.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64')
     throw new FormatError(`${source}: dtype must be 'float32' or 'float64', got ${quote(dtype)}.`);
-  const layers = c.layers!.map((l, i) => layerFromConfig(l?.className, l?.config, `${source}: layer ${i}`));
-  // Build the layers before the model, with no more weight elements than the file holds: a header
-  // that declares a huge layer is refused before anything that size is allocated.
-  const inputShape = c.inputShape ?? layers[0]?.declaredInputShape;
-  // save writes built models only: a file without an input shape would build (and allocate) later, unchecked.
-  if (inputShape === undefined)
-    throw new FormatError(`${source}: the model has no input shape (save writes built models only).`);
-  const m = sequentialWithin(
-    layers,
-    inputShape,
-    { name: c.name, dtype },
-    header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0),
-    source,
-  );
+  const held = header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const m = functional ? functionalFromConfig(c, dtype, held, source) : sequentialFromConfig(c, dtype, held, source);
   const params = m.parameters();
   if (header.tensors.length < params.length) {
     throw new FormatError(
@@ -299,7 +375,9 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   if (typeof training !== 'object' || training === null)
     throw new FormatError(`${source}: the training section must be an object.`);
   for (const key of ['metrics', 'weightedMetrics'] as const) {
-    if (!Array.isArray(training[key] ?? []) || !(training[key] ?? []).every((x) => typeof x === 'string')) {
+    const names = (x: unknown): boolean =>
+      typeof x === 'string' || (Array.isArray(x) && x.every((y) => typeof y === 'string'));
+    if (!Array.isArray(training[key] ?? []) || !(training[key] ?? []).every(names)) {
       throw new FormatError(`${source}: training.${key} must be a list of names, got ${quote(training[key])}.`);
     }
   }
@@ -314,9 +392,15 @@ function buildFromFile(file: ModelFile, source: string): Sequential {
   }
   // The file's names are checked by compile, as a JavaScript caller's are.
   const loss = training.loss as LossIdentifier;
-  const metrics = (training.metrics ?? []) as MetricName[];
-  const weightedMetrics = (training.weightedMetrics ?? []) as MetricName[];
-  m.compile({ optimizer: optimizerFromConfig(opt.className, opt.config ?? {}), loss, metrics, weightedMetrics });
+  const metrics = (training.metrics ?? []) as MetricName[][];
+  const weightedMetrics = (training.weightedMetrics ?? []) as MetricName[][];
+  m.compile({
+    optimizer: optimizerFromConfig(opt.className, opt.config ?? {}),
+    loss,
+    metrics,
+    weightedMetrics,
+    ...(training.lossWeights === undefined ? {} : { lossWeights: training.lossWeights }),
+  });
   const state = training.optimizerState;
   if (state !== undefined) {
     if (

@@ -22,6 +22,8 @@ import { functionalSummaryLines } from './summary.js';
 import { setLayerWeights } from './weights.js';
 import { prepareModelInputs } from './model-input.js';
 import { Graph } from './graph.js';
+import { graphSpec, type TensorRef } from './graph-config.js';
+import { layerToConfig } from '../layers/registry.js';
 import { Trainer, predict } from '../training/trainer.js';
 import type { ModelBackwardOptions, TrainableModel } from '../training/trainable-model.js';
 import type {
@@ -60,6 +62,31 @@ let fileSaver: FileSaver | undefined;
  */
 export function setFileSaver(saver: FileSaver): void {
   fileSaver = saver;
+}
+
+/**
+ * A functional model's architecture as JSON values: see Model.toConfig.
+ * @example
+ * const config: FunctionalConfig = model.toConfig() as FunctionalConfig;
+ */
+export interface FunctionalConfig {
+  name: string;
+  dtype: FloatDType;
+  layers: { className: string; config: Record<string, unknown>; inbound: TensorRef[][] }[];
+  inputs: TensorRef[];
+  outputs: TensorRef[];
+}
+
+/**
+ * A Sequential's architecture as JSON values: its input shape and its layers in order.
+ * @example
+ * const config: SequentialConfig = new Sequential([new Dense(2, { inputShape: [3] })]).toConfig();
+ */
+export interface SequentialConfig {
+  name: string;
+  dtype: FloatDType;
+  inputShape?: number[];
+  layers: { className: string; config: Record<string, unknown> }[];
 }
 
 /** Sequential's constructor builds its graph as layers come, not from inputs and outputs. */
@@ -143,6 +170,24 @@ export class Model implements TrainableModel {
     this.graph = graph;
   }
 
+  /**
+   * The architecture as JSON values (Keras's get_config): every layer with its config and, for each
+   * time it is applied, the tensors it takes; the inputs and outputs. What rebuilds the model, weights aside.
+   * @example
+   * model.toConfig().outputs; // [['digit', 0, 0], ['even', 0, 0]]
+   */
+  toConfig(): SequentialConfig | FunctionalConfig {
+    const graph = this.requireGraph('toConfig');
+    const spec = graphSpec(graph.layers, graph);
+    return {
+      name: this.name,
+      dtype: this.dtype,
+      layers: graph.layers.map((l, i) => ({ ...layerToConfig(l), inbound: spec.layers[i].inbound })),
+      inputs: spec.inputs,
+      outputs: spec.outputs,
+    };
+  }
+
   /** `Model 'functional'`, for error messages. */
   describe(): string {
     return `Model '${this.name}'`;
@@ -220,15 +265,28 @@ export class Model implements TrainableModel {
     return this.trainer?.optimizer;
   }
 
-  /** The loss and metric names given to `compile`, for saving. */
-  get compileConfig(): { loss: string; metrics: string[]; weightedMetrics: string[] } | undefined {
-    return (
-      this.trainer && {
-        loss: this.trainer.loss.name,
-        metrics: [...this.trainer.metrics],
-        weightedMetrics: [...this.trainer.weightedMetrics],
+  /**
+   * The loss and metric names given to `compile`, for saving: the first output's, and each output's
+   * with its loss weight in `outputs`.
+   */
+  get compileConfig():
+    | {
+        loss: string;
+        metrics: string[];
+        weightedMetrics: string[];
+        outputs: { name: string; loss: string; lossWeight: number; metrics: string[]; weightedMetrics: string[] }[];
       }
-    );
+    | undefined {
+    const t = this.trainer;
+    if (!t) return undefined;
+    const outputs = t.heads.map((h) => ({
+      name: h.name,
+      loss: h.loss.name,
+      lossWeight: h.weight,
+      metrics: [...h.metrics],
+      weightedMetrics: [...h.weightedMetrics],
+    }));
+    return { ...outputs[0], outputs };
   }
 
   /** The state of the model's random generator (shuffles, dropout masks), so a saved run resumes exactly. */

@@ -13,7 +13,7 @@ import { Input } from '../layers/core/input-layer.js';
 import { layerToConfig } from '../layers/registry.js';
 import { summaryLines } from './summary.js';
 import { Graph } from './graph.js';
-import { Model } from './model.js';
+import { Model, type SequentialConfig } from './model.js';
 
 export { setFileSaver } from './model.js';
 export type { SaveOptions, SaveResult } from './save-options.js';
@@ -80,6 +80,11 @@ export class Sequential extends Model {
     if (!(layer instanceof Layer)) {
       throw new ValueError(
         `Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`,
+      );
+    }
+    if (layer.takesList) {
+      throw new ValueError(
+        `Sequential.add: ${layer.describe()} takes a list of inputs, and a Sequential gives each layer one: build the model with Input, apply and Model.`,
       );
     }
     const stack = this.stack;
@@ -159,12 +164,7 @@ export class Sequential extends Model {
   }
 
   /** The architecture as JSON values: what rebuilds this model, weights aside. */
-  toConfig(): {
-    name: string;
-    dtype: FloatDType;
-    inputShape?: number[];
-    layers: { className: string; config: Record<string, unknown> }[];
-  } {
+  override toConfig(): SequentialConfig {
     const inputShape = this.inputShape;
     return {
       name: this.name,

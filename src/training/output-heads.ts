@@ -32,7 +32,7 @@ const isMetricEntry = (v: unknown): boolean =>
 
 /** A metrics option as one list of names per output: Keras 3's forms (a list per output, or an object by name). */
 function metricsPerOutput(value: unknown, names: readonly string[], what: string, where: string): string[][] {
-  if (value === undefined) return names.map(() => []);
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return names.map(() => []);
   const list = (v: unknown): string[] => {
     if (v === null || v === undefined) return [];
     if (typeof v === 'string') return [v];

@@ -10,7 +10,7 @@ import {
   getThreads,
   loadModel,
   mnistFromImage,
-  type Sequential,
+  type Model,
   type Tensor,
 } from '../../src/browser.js';
 import type { ChartPoint } from './chart.js';
@@ -24,7 +24,7 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 // ---- models ----------------------------------------------------------------------------------
-const models: { shipped?: Sequential; browser?: Sequential; file?: Sequential } = {};
+const models: { shipped?: Model; browser?: Model; file?: Model } = {};
 type ModelKey = keyof typeof models;
 let active: ModelKey = 'shipped';
 const modelInfo = $<HTMLParagraphElement>('model-info');
@@ -63,7 +63,7 @@ async function useModelFile(file: File): Promise<void> {
   fileInfo.textContent = `Reading ${file.name}…`;
   try {
     const model = await loadModel(new Uint8Array(await file.arrayBuffer()));
-    const input = model.toConfig().inputShape ?? [];
+    const input = model.inputShape ?? [];
     const output = model.outputShape;
     if (input.reduce((a, b) => a * b, 1) !== 784 || output.length !== 1 || output[0] !== 10) {
       throw new ValueError(
@@ -229,8 +229,8 @@ async function predict(): Promise<void> {
       return showEmpty(); // no ink yet (a dot too faint to count)
     }
     showInput(x);
-    const shape = model.toConfig().inputShape ?? [28, 28];
-    const p = (await model.predict(x.reshape([1, ...shape]))).data;
+    const shape = model.inputShape ?? [28, 28];
+    const p = ((await model.predict(x.reshape([1, ...shape]))) as Tensor).data;
     let best = 0;
     for (let d = 1; d < 10; d++) if (p[d] > p[best]) best = d;
     rows.forEach((r, d) => {
