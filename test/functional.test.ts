@@ -389,8 +389,13 @@ describe('a functional model in our file', () => {
       outputs: new Dense(2, { name: 'd2' }).apply(new Dense(2, { name: 'd1' }).apply(x)),
     });
     const good = modelToFile(model);
-    const withConfig = (edit: (c: Record<string, any>) => void): Uint8Array => {
-      const header = structuredClone(good.header) as Record<string, any>;
+    interface Config {
+      layers: { config: { name: string }; inbound: unknown[] }[];
+      inputs: unknown[];
+      outputs: unknown[];
+    }
+    const withConfig = (edit: (c: Config) => void): Uint8Array => {
+      const header = structuredClone(good.header) as { model: { config: Config } };
       edit(header.model.config);
       return encodeModelFile({ header: header as never, data: good.data });
     };
