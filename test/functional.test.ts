@@ -395,7 +395,7 @@ describe('a functional model in our file', () => {
       outputs: unknown[];
     }
     const withConfig = (edit: (c: Config) => void): Uint8Array => {
-      const header = structuredClone(good.header) as { model: { config: Config } };
+      const header = structuredClone(good.header) as unknown as { model: { config: Config } };
       edit(header.model.config);
       return encodeModelFile({ header: header as never, data: good.data });
     };

@@ -25,6 +25,7 @@ import {
   type Json,
   type Require,
 } from '../layers/registry.js';
+import { checkRef, type GraphSpec, type TensorRef } from '../models/graph-config.js';
 
 /** A Keras config's class name without a package prefix (keras.layers.Dense → Dense). */
 function plainClassName(cls: unknown): unknown {
@@ -278,4 +279,147 @@ export function kerasWeightPaths(classNames: string[]): string[] {
     used.set(base, n === undefined ? 0 : n + 1);
     return n === undefined ? base : `${base}_${n + 1}`;
   });
+}
+
+/**
+ * A Functional model config read as a graph: every layer's config (InputLayers too) in the config's
+ * order and the graph in the neutral form (models/graph-config.ts).
+ */
+export interface KerasGraph {
+  name?: string;
+  /** Each layer's config `{class_name, config}`, in the config's order, InputLayers included. */
+  layers: Json[];
+  spec: GraphSpec;
+}
+
+const KERAS_TENSOR = '__keras_tensor__';
+
+/** The tensors a Keras 3 node's args hold (one, or a list for a merge layer), in order. */
+function keras3Refs(args: unknown, where: string, out: TensorRef[] = []): TensorRef[] {
+  if (Array.isArray(args)) {
+    for (const a of args) keras3Refs(a, where, out);
+  } else if (typeof args === 'object' && args !== null && (args as Json).class_name === KERAS_TENSOR) {
+    out.push(checkRef(((args as Json).config as Json | undefined)?.keras_history, where));
+  }
+  return out;
+}
+
+/** A node's input tensors: Keras 3's `{args, kwargs}` or tf.keras 2's (and TF.js's) `[[name, node, tensor, kwargs], …]`. */
+function kerasNodeRefs(node: unknown, where: string): TensorRef[] {
+  if (Array.isArray(node)) return node.map((r) => checkRef(r, where));
+  if (typeof node !== 'object' || node === null)
+    throw new FormatError(`${where}: a node must be an object or a list, got ${quote(node)}.`);
+  const n = node as Json;
+  // A tensor among the kwargs (a mask, an initial state) is an input mnist-nn does not take.
+  if (keras3Refs(n.kwargs, where).length > 0) {
+    throw new FormatError(`${where}: the node passes a tensor as a keyword argument, which mnist-nn does not support.`);
+  }
+  return keras3Refs(n.args, where);
+}
+
+/** `input_layers` / `output_layers`: one [name, node, tensor] (Keras 3, for a model of one) or a list of them. */
+function kerasRefList(v: unknown, what: string, where: string): TensorRef[] {
+  if (Array.isArray(v) && typeof v[0] === 'string') return [checkRef(v, `${where}: ${what}`)];
+  if (!Array.isArray(v)) throw new FormatError(`${where}: ${what} must be a list of tensors, got ${quote(v)}.`);
+  return v.map((r) => checkRef(r, `${where}: ${what}`));
+}
+
+/** The class names of models, which a Functional config may hold as layers (a model inside a model). */
+const MODEL_CLASSES = new Set(['Functional', 'Sequential', 'Model']);
+
+/**
+ * Reads a Functional model config (`{class_name: 'Functional', config: {layers, input_layers,
+ * output_layers}}`) as a graph, each layer's `inbound_nodes` in Keras 3's node form or tf.keras 2's
+ * list form.
+ *
+ * @example
+ * ```ts
+ * const { layers, spec } = kerasGraph(JSON.parse(configJson), 'model.keras');
+ * ```
+ */
+export function kerasGraph(model: unknown, where: string): KerasGraph {
+  const m = (model ?? {}) as Json;
+  const conf = (m.config ?? {}) as Json;
+  const raw = conf.layers;
+  if (!MODEL_CLASSES.has(plainClassName(m.class_name) as string) || !Array.isArray(raw)) {
+    throw new FormatError(`${where}: expected a Functional model with a list of layers.`);
+  }
+  const layers: Json[] = [];
+  const specs = (raw as unknown[]).map((l, i) => {
+    if (typeof l !== 'object' || l === null || Array.isArray(l))
+      throw new FormatError(`${where}: layer ${i} is not an object.`);
+    const layer = l as Json;
+    const name = layer.name ?? (layer.config as Json | undefined)?.name;
+    if (typeof name !== 'string') throw new FormatError(`${where}: layer ${i} has no name.`);
+    if (MODEL_CLASSES.has(plainClassName(layer.class_name) as string)) {
+      throw new FormatError(
+        `${where}: layer ${i} (${quote(name, "'")}) is a model inside the model, which mnist-nn does not read from Keras files yet.`,
+      );
+    }
+    const nodes = layer.inbound_nodes ?? [];
+    if (!Array.isArray(nodes))
+      throw new FormatError(`${where}: layer ${quote(name, "'")} has inbound_nodes ${quote(nodes)}.`);
+    layers.push(layer);
+    return { name, inbound: nodes.map((n) => kerasNodeRefs(n, `${where}: layer ${quote(name, "'")}`)) };
+  });
+  return {
+    name: typeof conf.name === 'string' ? conf.name : undefined,
+    layers,
+    spec: {
+      layers: specs,
+      inputs: kerasRefList(conf.input_layers, 'input_layers', where),
+      outputs: kerasRefList(conf.output_layers, 'output_layers', where),
+    },
+  };
+}
+
+/**
+ * Whether a Keras model config is a chain that `kerasChain` reads as a Sequential: a Sequential, or
+ * a Functional model of one input and one output whose every layer takes the one before it.
+ *
+ * @example
+ * ```ts
+ * isKerasChain(config) ? kerasChain(config, where) : kerasGraph(config, where);
+ * ```
+ */
+export function isKerasChain(model: unknown): boolean {
+  try {
+    kerasChain(model, 'probe');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Keras 3 `__keras_tensor__` for a node's args: its shape and where it comes from. */
+function kerasTensor(shape: readonly number[], ref: TensorRef): Json {
+  return { class_name: KERAS_TENSOR, config: { shape: [null, ...shape], dtype: 'float32', keras_history: ref } };
+}
+
+/**
+ * One layer's `inbound_nodes` in Keras 3's node form: `{args: [tensor]}`, or `{args: [[tensors]]}`
+ * for a layer that takes a list.
+ *
+ * @example
+ * ```ts
+ * keras3Nodes([[['conv2d', 0, 0], ['conv2d_1', 0, 0]]], [[[28, 28, 8], [28, 28, 8]]], true);
+ * ```
+ */
+export function keras3Nodes(inbound: TensorRef[][], shapes: number[][][], takesList: boolean): Json[] {
+  return inbound.map((refs, k) => {
+    const ts = refs.map((r, j) => kerasTensor(shapes[k][j], r));
+    return { args: takesList ? [ts] : ts, kwargs: {} };
+  });
+}
+
+/**
+ * `input_layers` / `output_layers` as Keras 3 writes them: one tensor bare, several as a list.
+ *
+ * @example
+ * ```ts
+ * kerasRefsOut([['input_layer', 0, 0]]); // ['input_layer', 0, 0]
+ * ```
+ */
+export function kerasRefsOut(refs: TensorRef[]): TensorRef | TensorRef[] {
+  return refs.length === 1 ? refs[0] : refs;
 }
