@@ -9,7 +9,6 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readHdf5 } from '../src/io/hdf5.js';
 import {
-  FormatError,
   Model,
   Sequential,
   Tensor,

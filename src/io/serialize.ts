@@ -303,7 +303,7 @@ export function functionalWithin(
     throw e;
   }
   const model = new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
-  // A model inside is inlined: its layers (not its InputLayers, whose tensors are the outer ones) are the outer model's.
+  // A model inside is inlined: its layers (its InputLayers aside: their tensors are the outer ones) are the outer's.
   const reaches = (l: Layer | Model): boolean =>
     l instanceof Model
       ? l.layers.every((k) => k instanceof InputLayer || model.layers.includes(k))
