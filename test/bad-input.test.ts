@@ -1492,19 +1492,20 @@ const CASES: Case[] = [
     /json\.keras: config\.json: not valid JSON/,
   ],
   [
-    'a .keras model of two branches',
+    'a .keras model of two branches, one of which reaches no output',
     async () =>
       loadModel(
         await kerasFile('branch.keras', (p) =>
           kerasConfig(p, (c) => {
             c.class_name = 'Functional';
-            c.config.layers.forEach((l, i) => (l.inbound_nodes = i === 0 ? [] : [[['input_layer', 0, 0, {}]]]));
-            c.config.output_layers = [['dense_1', 0, 0]];
+            const input = c.config.layers[0].config.name;
+            c.config.layers.forEach((l, i) => (l.inbound_nodes = i === 0 ? [] : [[[input, 0, 0, {}]]]));
+            c.config.output_layers = [[c.config.layers[c.config.layers.length - 1].config.name, 0, 0]];
           }),
         ),
       ),
     FormatError,
-    /branch\.keras: config\.json: the Functional model is not a plain chain at layer 2/,
+    /branch\.keras: Flatten 'flatten(_\d+)?' reaches none of the model's outputs/,
   ],
   [
     'a truncated .h5 file',

@@ -279,7 +279,7 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     expect(await padIsBlank(page)).toBe(true);
   });
 
-  it("reads drawings with a Keras file dropped on the page (moon.keras), as the Node reader's model reads the same input", async () => {
+  it("reads drawings with a Keras file dropped on the page (moon.keras, and the functional residual.keras), as the Node reader's model reads the same input", async () => {
     const drop = async (name: string, bytes: Buffer): Promise<void> => {
       const transfer = await page.evaluateHandle(
         ([fileName, b64]) => {
@@ -337,6 +337,35 @@ describe.skipIf(!haveChromium && !process.env.REQUIRE_BROWSER)('the page in Chro
     await page.click('#clear');
     await drawOnPage(page, PAGE_TEST_DIGITS[3][1]);
     expect(await shown(page)).toBe('3');
+
+    // A functional Keras model (a residual block with Add) reads drawings too, as Node reads them.
+    const residual = join(import.meta.dirname, 'fixtures', 'keras-functional', 'residual.keras');
+    await drop('residual.keras', readFileSync(residual));
+    expect(await page.evaluate(() => document.body.dataset.fileModel)).toBe('ready');
+    expect(await page.textContent('#file-info')).toMatch(
+      /^residual\.keras: Conv2D, Conv2D, Add, ReLU, MaxPooling2D, Flatten, Dense; [\d,]+ weights\. It reads your drawings now\.$/,
+    );
+    await page.click('#clear');
+    await drawOnPage(page, PAGE_TEST_DIGITS[5][1]);
+    const seenNow = await page.evaluate(() =>
+      Array.from(
+        (document.getElementById('seen') as HTMLCanvasElement)
+          .getContext('2d')!
+          .getImageData(0, 0, 28, 28)
+          .data.filter((_, i) => i % 4 === 0),
+      ),
+    );
+    const functional = await nodeLoadModel(residual);
+    const want = (
+      (await functional.predict(
+        new Tensor(
+          Float32Array.from(seenNow, (v) => v / 255),
+          [1, 28, 28, 1],
+        ),
+      )) as Tensor
+    ).data;
+    const got = await page.$$eval('#bars .pct', (els) => els.map((e) => parseFloat(e.textContent)));
+    got.forEach((b, d) => expect(Math.abs(b - 100 * want[d]), `digit ${d}`).toBeLessThan(0.11));
     await page.selectOption('#model-select', 'shipped');
   });
 

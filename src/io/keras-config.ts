@@ -372,7 +372,13 @@ export function kerasGraph(model: unknown, where: string): KerasGraph {
     layers,
     spec: {
       layers: specs,
-      inputs: kerasRefList(conf.input_layers, 'input_layers', where).map(fix),
+      // Without input_layers, the InputLayers in order (a config written by hand, or by an older Keras).
+      inputs: (conf.input_layers === undefined
+        ? specs
+            .filter((_, i) => plainClassName(layers[i].class_name) === InputLayer.className)
+            .map((sp): TensorRef => [sp.name, 0, 0])
+        : kerasRefList(conf.input_layers, 'input_layers', where)
+      ).map(fix),
       outputs: kerasRefList(conf.output_layers, 'output_layers', where).map(fix),
     },
   };

@@ -122,8 +122,6 @@ export function graphFromSpec<L extends Appliable>(
         `${where}: ${what} names node ${r[1]} of the layer ${quote(r[0], "'")}, which has ${nodeCount(r[0])}.`,
       );
     }
-    if (r[2] !== 0)
-      throw new FormatError(`${where}: ${what} names output ${r[2]} of the layer ${quote(r[0], "'")}, which has one.`);
   };
   spec.layers.forEach((l) =>
     l.inbound.forEach((node, k) => node.forEach((r) => check(r, `node ${k} of the layer ${quote(l.name, "'")}`))),
@@ -136,7 +134,9 @@ export function graphFromSpec<L extends Appliable>(
   const tensor = (r: TensorRef): SymbolicTensor => {
     const outs = made.get(key(r[0], r[1]))!;
     if (r[2] >= outs.length) {
-      throw new FormatError(`${where}: a node names output ${r[2]} of the layer ${quote(r[0], "'")}, which has ${outs.length}.`);
+      throw new FormatError(
+        `${where}: a node names output ${r[2]} of the layer ${quote(r[0], "'")}, which has ${outs.length}.`,
+      );
     }
     return outs[r[2]];
   };

@@ -5,6 +5,7 @@
  * training panel whose work runs in train-worker.ts so the page never freezes.
  */
 import {
+  InputLayer,
   ValueError,
   getBackend,
   getThreads,
@@ -80,7 +81,8 @@ async function useModelFile(file: File): Promise<void> {
     option.textContent = `${file.name} (your file)`;
     select.value = 'file';
     active = 'file';
-    fileInfo.textContent = `${file.name}: ${model.layers.map((l) => l.className).join(', ')}; ${model.countParams().toLocaleString('en')} weights. It reads your drawings now.`;
+    const layers = model.layers.filter((l) => !(l instanceof InputLayer)).map((l) => l.className);
+    fileInfo.textContent = `${file.name}: ${layers.join(', ')}; ${model.countParams().toLocaleString('en')} weights. It reads your drawings now.`;
     document.body.dataset.fileModel = 'ready';
     schedulePredict();
   } catch (e) {
