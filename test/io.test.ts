@@ -132,7 +132,11 @@ describe('save and load', () => {
     const path = join(dir, 'bce.mnn');
     await first.save(path);
     const back = await loadModel(path);
-    expect(back.compileConfig).toMatchObject({ loss: 'binaryCrossentropy', metrics: ['accuracy'], weightedMetrics: [] });
+    expect(back.compileConfig).toMatchObject({
+      loss: 'binaryCrossentropy',
+      metrics: ['accuracy'],
+      weightedMetrics: [],
+    });
     expect(await back.evaluate(x, y)).toEqual(await first.evaluate(x, y));
     await back.fit(x, y, { epochs: 2, initialEpoch: 1, batchSize: 8, verbose: 0 });
     back.getWeights().forEach((w, i) => expect(w.data).toEqual(straight.getWeights()[i].data));
