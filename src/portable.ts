@@ -86,6 +86,7 @@ export {
   getLoss,
   categoricalCrossentropy,
   sparseCategoricalCrossentropy,
+  binaryCrossentropy,
   meanSquaredError,
   type Loss,
   type LossName,

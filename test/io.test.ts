@@ -106,6 +106,38 @@ describe('save and load', () => {
     await expect(m.save(path, { optimizer: true } as never)).rejects.toThrow(/unknown option 'optimizer'/);
   });
 
+  it('a model compiled with binary cross-entropy: the loss comes back, and training resumes bit for bit', async () => {
+    const make = () => {
+      const m = new Sequential(
+        [new Dense(4, { activation: 'relu', inputShape: [3] }), new Dense(1, { activation: 'sigmoid' })],
+        { seed: 8 },
+      );
+      m.compile({ optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const r = new Rng(4);
+    const x = new Tensor(
+      Float32Array.from({ length: 30 * 3 }, () => r.normal()),
+      [30, 3],
+    );
+    const y = new Tensor(
+      Float32Array.from({ length: 30 }, (_, i) => (x.data[3 * i] > 0 ? 1 : 0)),
+      [30],
+    );
+    const straight = make();
+    await straight.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    const first = make();
+    await first.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    expect(modelToFile(first).header.training).toMatchObject({ loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const path = join(dir, 'bce.mnn');
+    await first.save(path);
+    const back = await loadModel(path);
+    expect(back.compileConfig).toEqual({ loss: 'binaryCrossentropy', metrics: ['accuracy'], weightedMetrics: [] });
+    expect(await back.evaluate(x, y)).toEqual(await first.evaluate(x, y));
+    await back.fit(x, y, { epochs: 2, initialEpoch: 1, batchSize: 8, verbose: 0 });
+    back.getWeights().forEach((w, i) => expect(w.data).toEqual(straight.getWeights()[i].data));
+  });
+
   it('rejects missing, corrupt, truncated and hostile files with a FormatError that says what is wrong', async () => {
     const m = cnn(3);
     const path = join(dir, 'good.mnn');

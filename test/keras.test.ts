@@ -18,6 +18,7 @@ import {
   Sequential,
   Tensor,
   loadMnist,
+  type LossIdentifier,
   loadModel,
   modelFromKerasBytes,
   modelToKerasBytes,
@@ -463,6 +464,30 @@ describe("model.save('x.keras')", () => {
     await expect(new Sequential([new Dense(2)]).save(join(dir, 'unbuilt.keras'))).rejects.toThrow(
       /has not been built yet/,
     );
+  });
+
+  it("writes binaryCrossentropy as Keras's 'binary_crossentropy'; the model reads back, and compiles with that name", async () => {
+    const model = new Sequential(
+      [new Dense(4, { activation: 'relu', inputShape: [3] }), new Dense(1, { activation: 'sigmoid' })],
+      { seed: 2 },
+    );
+    model.compile({ optimizer: new Adam(), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const out = join(dir, 'bce.keras');
+    expect(await model.save(out)).toEqual({ notes: [] });
+    const config = JSON.parse(strFromU8(unzipSync(new Uint8Array(readFileSync(out)))['config.json'])) as {
+      compile_config: { loss: LossIdentifier; metrics: string[] };
+    };
+    expect(config.compile_config).toMatchObject({ loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    const back = await loadModel(out);
+    const x = new Tensor(
+      Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+      [4, 3],
+    );
+    const y = new Tensor(Float32Array.from([1, 0, 0, 1]), [4]);
+    expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await model.predict(x)).data));
+    back.compile({ optimizer: new Adam(), loss: config.compile_config.loss, metrics: ['accuracy'] });
+    expect(back.compileConfig?.loss).toBe('binaryCrossentropy');
+    expect(await back.evaluate(x, y)).toEqual(await model.evaluate(x, y));
   });
 
   it('a .keras file that is not what it claims is a FormatError naming it', async () => {

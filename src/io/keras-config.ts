@@ -304,7 +304,7 @@ function keras3Refs(args: unknown, where: string, out: TensorRef[] = []): Tensor
   return out;
 }
 
-/** A node's input tensors: Keras 3's `{args, kwargs}` or tf.keras 2's (and TF.js's) `[[name, node, tensor, kwargs], …]`. */
+/** A node's input tensors: Keras 3's `{args, kwargs}`, or tf.keras 2's and TF.js's `[[name, node, tensor, kwargs]]`. */
 function kerasNodeRefs(node: unknown, where: string): TensorRef[] {
   if (Array.isArray(node)) return node.map((r) => checkRef(r, where));
   if (typeof node !== 'object' || node === null)

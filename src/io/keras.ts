@@ -28,13 +28,25 @@ import { FormatError, ValueError, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/index.js';
 import type { Json } from '../layers/registry.js';
-import type { Sequential } from '../models/sequential.js';
-import type { Model } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import type { FunctionalConfig, Model } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
-import { kerasChain, kerasLayerIn, kerasLayerOut, kerasWeightPaths, type KerasChain } from './keras-config.js';
+import {
+  isKerasChain,
+  kerasChain,
+  kerasGraph,
+  kerasLayerIn,
+  kerasLayerOut,
+  kerasWeightPaths,
+  keras3Nodes,
+  kerasRefsOut,
+  type KerasChain,
+} from './keras-config.js';
+import { graphFromSpec, type TensorRef } from '../models/graph-config.js';
+import type { SymbolicTensor } from '../layers/symbolic.js';
 import { parseJsonSafely } from './model-file.js';
-import { asFormatError, checkSavable, sequentialWithin } from './serialize.js';
+import { asFormatError, checkSavable, functionalWithin, sequentialWithin } from './serialize.js';
 
 export { isHdf5 };
 
@@ -112,7 +124,7 @@ function unzipKeras(bytes: Uint8Array, source: string): Record<string, Uint8Arra
   }
 }
 
-async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequential> {
+async function readKerasZip(bytes: Uint8Array, source: string): Promise<Model> {
   const entries = unzipKeras(bytes, source);
   for (const name of [CONFIG, WEIGHTS]) {
     if (!entries[name])
@@ -121,6 +133,7 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequenti
       );
   }
   const config = parseJsonSafely(new TextDecoder().decode(entries[CONFIG]), `${source}: ${CONFIG}`);
+  if (isKerasGraph(config)) return readKerasGraphZip(config, entries[WEIGHTS], source);
   const chain = asFormatError(source, () => kerasChain(config, `${source}: ${CONFIG}`));
   const layers = asFormatError(source, () =>
     chain.layers.map((l, i) => kerasLayerIn(l, `${source}: ${CONFIG}: layer ${i}`)),
@@ -157,6 +170,97 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Sequenti
       return model;
     }),
   );
+}
+
+/** Whether a Keras model config is a Functional model that is not a plain chain (read as a graph, not a Sequential). */
+function isKerasGraph(config: unknown): boolean {
+  const named = (config as Json | null)?.class_name;
+  const cls = typeof named === 'string' ? named : '';
+  return ['Functional', 'Model'].includes(cls.slice(cls.lastIndexOf('.') + 1)) && !isKerasChain(config);
+}
+
+/** A Functional config's layers applied into a graph (nothing built yet), the config's layers in its order. */
+function kerasGraphIn(
+  config: unknown,
+  where: string,
+  source: string,
+): { name?: string; classes: string[]; layers: Layer[]; inputs: SymbolicTensor[]; outputs: SymbolicTensor[] } {
+  return asFormatError(source, () => {
+    const g = kerasGraph(config, where);
+    const built = graphFromSpec(g.spec, (i) => kerasLayerIn(g.layers[i], `${where}: layer ${i}`), where);
+    const classes = g.layers.map((l) => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1));
+    return { name: g.name, classes, ...built };
+  });
+}
+
+/**
+ * A Functional `.keras` file that is not a chain: the graph from config.json, then each layer's
+ * weights from `layers/<key>/vars`, the key Keras's name for the layer's position among the
+ * config's layers (kerasWeightPaths); a layer applied twice is stored once.
+ */
+function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string): Promise<Model> {
+  const g = kerasGraphIn(config, `${source}: ${CONFIG}`, source);
+  const weightsSource = `${source}: ${WEIGHTS}`;
+  return readHdf5(weights, weightsSource, (h5) =>
+    asFormatError(source, () => {
+      const model = functionalWithin(
+        g.inputs,
+        g.outputs,
+        { name: g.name, dtype: 'float32' },
+        Math.floor(weights.length / 4),
+        source,
+      );
+      const root = ['layers', '_layer_checkpoint_dependencies'].find((r) => h5.keys(r) !== null);
+      if (root === undefined)
+        throw new FormatError(`${weightsSource}: no 'layers' group: this is not the weights file of a Keras model.`);
+      const paths = kerasWeightPaths(g.classes);
+      const byLayer = new Map<Layer, Tensor[]>();
+      g.layers.forEach((layer, i) => {
+        if (layer.parameters().length === 0) return;
+        const group = `${root}/${paths[i]}/vars`;
+        const keys = h5.keys(group);
+        if (keys === null)
+          throw new FormatError(`${weightsSource}: no weights for ${layer.describe()}: expected the group ${group}.`);
+        byLayer.set(
+          layer,
+          layerWeights(
+            h5,
+            layer,
+            weightsSource,
+            group,
+            [...keys].sort((a, b) => Number(a) - Number(b)),
+          ),
+        );
+      });
+      model.setWeights(model.layers.flatMap((l) => byLayer.get(l) ?? []));
+      return model;
+    }),
+  );
+}
+
+/** A Functional legacy `.h5` that is not a chain: the graph from model_config, each layer's weights by its name. */
+function legacyGraph(h5: Hdf5Reader, config: unknown, bytes: number, source: string): Model {
+  const g = kerasGraphIn(config, `${source}: model_config`, source);
+  const model = functionalWithin(
+    g.inputs,
+    g.outputs,
+    { name: g.name, dtype: 'float32' },
+    Math.floor(bytes / 4),
+    source,
+  );
+  const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
+  const at = (name: string) => (base ? `${base}/${name}` : name);
+  const tensors = model.layers.flatMap((layer) => {
+    if (layer.parameters().length === 0) return [];
+    const names = stringsAttr(h5, at(layer.name), 'weight_names');
+    if (names === undefined)
+      throw new FormatError(
+        `${source}: no weights for ${layer.describe()}: expected the group ${at(layer.name)} with weight_names.`,
+      );
+    return layerWeights(h5, layer, source, at(layer.name), names);
+  });
+  model.setWeights(tensors);
+  return model;
 }
 
 /** The names in a zip, for a message about a missing one. */
@@ -245,7 +349,7 @@ function stringsAttr(h5: Hdf5Reader, path: string, name: string): string[] | und
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequential> {
+async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Model> {
   return readHdf5(bytes, source, (h5) =>
     asFormatError(source, () => {
       const text = h5.attr('/', 'model_config');
@@ -259,7 +363,9 @@ async function readLegacyHdf5(bytes: Uint8Array, source: string): Promise<Sequen
           `${source}: no model_config attribute: this is ${what}; a Keras model saved as .h5 has its config there.`,
         );
       }
-      const chain = kerasChain(parseJsonSafely(text, `${source}: model_config`), `${source}: model_config`);
+      const config = parseJsonSafely(text, `${source}: model_config`);
+      if (isKerasGraph(config)) return legacyGraph(h5, config, bytes.length, source);
+      const chain = kerasChain(config, `${source}: model_config`);
       const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${source}: model_config: layer ${i}`));
       const model = buildWithin(chain, layers, bytes.length, source);
       const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
@@ -326,10 +432,11 @@ const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
  * The compile config Keras 3 writes, from ours (the optimizer by its class and options; a schedule as its current rate,
  * with a note).
  */
-function compileConfig(model: Sequential, notes: string[]): Json | undefined {
+function compileConfig(model: Model, notes: string[]): Json | undefined {
   const compiled = model.compileConfig;
   const opt = model.optimizer;
   if (!compiled || !opt) return undefined;
+  const outs = compiled.outputs;
   const own = opt.getConfig();
   const config: Json = { name: opt.name, learning_rate: opt.learningRate };
   for (const [k, v] of Object.entries(own)) if (k !== 'learningRate') config[snake(k)] = v;
@@ -344,10 +451,22 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
       config,
       registered_name: null,
     },
-    loss: snake(compiled.loss),
-    loss_weights: null,
-    metrics: compiled.metrics.map(snake),
-    weighted_metrics: compiled.weightedMetrics.length > 0 ? compiled.weightedMetrics.map(snake) : null,
+    ...(outs.length === 1
+      ? {
+          loss: snake(compiled.loss),
+          loss_weights: null,
+          metrics: compiled.metrics.map(snake),
+          weighted_metrics: compiled.weightedMetrics.length > 0 ? compiled.weightedMetrics.map(snake) : null,
+        }
+      : {
+          // Several outputs: each option an object by output name, as Keras 3 writes them.
+          loss: Object.fromEntries(outs.map((o) => [o.name, snake(o.loss)])),
+          loss_weights: Object.fromEntries(outs.map((o) => [o.name, o.lossWeight])),
+          metrics: Object.fromEntries(outs.map((o) => [o.name, o.metrics.map(snake)])),
+          weighted_metrics: outs.some((o) => o.weightedMetrics.length > 0)
+            ? Object.fromEntries(outs.map((o) => [o.name, o.weightedMetrics.map(snake)]))
+            : null,
+        }),
     run_eagerly: false,
     steps_per_execution: 1,
     jit_compile: false,
@@ -368,47 +487,23 @@ function compileConfig(model: Sequential, notes: string[]): Json | undefined {
  * writeFileSync('model.keras', bytes); // what model.save('model.keras') writes
  * ```
  */
-export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uint8Array; notes: string[] }> {
+export async function modelToKerasBytes(model: Model): Promise<{ bytes: Uint8Array; notes: string[] }> {
   if (!model.built)
     throw new ValueError(`save: the model '${model.name}' has not been built yet, so it has no weights to save.`);
   if (model.dtype !== 'float32')
     throw new ValueError(`save: the model '${model.name}' is ${model.dtype}; the .keras writer writes float32 models.`);
   checkSavable(model);
   const notes: string[] = [];
-  const config = model.toConfig();
-  const inputShape = config.inputShape!;
-  const layers: Json[] = [
-    {
-      module: 'keras.layers',
-      class_name: InputLayer.className,
-      config: { batch_shape: [null, ...inputShape], dtype: POLICY, sparse: false, name: 'input_layer' },
-      registered_name: null,
-    },
-    ...config.layers.map((l, i) => {
-      const k = kerasLayerOut(l, `save (.keras): layer ${i}`);
-      const { name, trainable, ...own } = k.config;
-      return {
-        module: 'keras.layers',
-        class_name: k.class_name,
-        config: { name, trainable, dtype: POLICY, ...serialized(own) },
-        registered_name: null,
-        build_config: { input_shape: [null, ...model.layers[i].inputShape!] },
-      };
-    }),
-  ];
-  const compile = compileConfig(model, notes);
-  const modelConfig = {
-    module: 'keras',
-    class_name: 'Sequential',
-    config: { name: config.name, trainable: true, dtype: POLICY, layers, build_input_shape: [null, ...inputShape] },
-    registered_name: null,
-    build_config: { input_shape: [null, ...inputShape] },
-    ...(compile ? { compile_config: compile } : {}),
-  };
-  const paths = kerasWeightPaths(layers.slice(1).map((l) => l.class_name as string));
+  const { modelConfig, layers } =
+    model instanceof Sequential ? sequentialConfig(model, notes) : functionalConfig(model, notes);
+  const paths = kerasWeightPaths(layers.map((l) => l.class_name as string));
+  const owners = model.layers;
+  const offset = layers.length - owners.length; // a Sequential's file lists an InputLayer the model does not
   const weights = await writeHdf5((h5) => {
     h5.group('layers');
-    model.layers.forEach((layer, i) => {
+    layers.forEach((_, i) => {
+      if (i < offset) return;
+      const layer = owners[i - offset];
       h5.group(`layers/${paths[i]}`);
       h5.group(`layers/${paths[i]}/vars`);
       layer
@@ -431,4 +526,94 @@ export async function modelToKerasBytes(model: Sequential): Promise<{ bytes: Uin
     { level: 0 },
   );
   return { bytes, notes };
+}
+
+/** A layer of ours in Keras 3's serialized form, with its build shape. */
+function kerasLayerJson(
+  l: { className: string; config: Record<string, unknown> },
+  where: string,
+  inputShape: unknown,
+): Json {
+  const k = kerasLayerOut(l, where);
+  const { name, trainable, ...own } = k.config;
+  return {
+    module: 'keras.layers',
+    class_name: k.class_name,
+    config: { name, trainable, dtype: POLICY, ...serialized(own) },
+    registered_name: null,
+    build_config: { input_shape: inputShape },
+  };
+}
+
+/**
+ * A functional model's config.json as Keras 3 writes it: class Functional, each layer with its
+ * `inbound_nodes` in the node form, `input_layers` / `output_layers` bare for one.
+ */
+function functionalConfig(model: Model, notes: string[]): { modelConfig: Json; layers: Json[] } {
+  const config = model.toConfig() as FunctionalConfig;
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const shapeOf = (ref: TensorRef): number[] => [...(byName.get(ref[0])!.outputShape ?? [])];
+  const layers = config.layers.map((l, i): Json => {
+    const layer = model.layers[i];
+    if (layer instanceof InputLayer) {
+      return {
+        module: 'keras.layers',
+        class_name: InputLayer.className,
+        config: { batch_shape: [null, ...layer.outputShape!], dtype: POLICY, sparse: false, name: layer.name },
+        registered_name: null,
+        name: layer.name,
+        inbound_nodes: [],
+      };
+    }
+    const shapes = l.inbound.map((refs) => refs.map(shapeOf));
+    const first = shapes[0].map((s) => [null, ...s]);
+    return {
+      ...kerasLayerJson(l, `save (.keras): layer ${i}`, layer.takesList ? first : first[0]),
+      name: layer.name,
+      inbound_nodes: keras3Nodes(l.inbound, shapes, layer.takesList),
+    };
+  });
+  const compile = compileConfig(model, notes);
+  const modelConfig = {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: {
+      name: config.name,
+      trainable: true,
+      layers,
+      input_layers: kerasRefsOut(config.inputs),
+      output_layers: kerasRefsOut(config.outputs),
+    },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+    ...(compile ? { compile_config: compile } : {}),
+  };
+  return { modelConfig, layers };
+}
+
+/** A Sequential's config.json as Keras 3 writes it, with the InputLayer Keras lists first. */
+function sequentialConfig(model: Sequential, notes: string[]): { modelConfig: Json; layers: Json[] } {
+  const config = model.toConfig();
+  const inputShape = config.inputShape!;
+  const layers: Json[] = [
+    {
+      module: 'keras.layers',
+      class_name: InputLayer.className,
+      config: { batch_shape: [null, ...inputShape], dtype: POLICY, sparse: false, name: 'input_layer' },
+      registered_name: null,
+    },
+    ...config.layers.map((l, i) =>
+      kerasLayerJson(l, `save (.keras): layer ${i}`, [null, ...model.layers[i].inputShape!]),
+    ),
+  ];
+  const compile = compileConfig(model, notes);
+  const modelConfig = {
+    module: 'keras',
+    class_name: 'Sequential',
+    config: { name: config.name, trainable: true, dtype: POLICY, layers, build_input_shape: [null, ...inputShape] },
+    registered_name: null,
+    build_config: { input_shape: [null, ...inputShape] },
+    ...(compile ? { compile_config: compile } : {}),
+  };
+  return { modelConfig, layers };
 }

@@ -6,7 +6,9 @@
  */
 import { basename, extname } from 'node:path';
 import { ValueError, checkKeys } from '../errors.js';
-import { Sequential, setFileSaver, type SaveOptions, type SaveResult } from '../models/sequential.js';
+import { setFileSaver, type SaveOptions, type SaveResult } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
 import { modelToKerasBytes } from './keras.js';
 import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';
@@ -60,13 +62,18 @@ export function formatOfName(who: string, path: string, plain: string): Format |
  * await saveModel(model, 'model.keras'); // what model.save('model.keras') calls in Node
  * ```
  */
-export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<SaveResult> {
+export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<SaveResult> {
   if (typeof path !== 'string' || path.length === 0)
     throw new ValueError(`save: expected a file path, got ${JSON.stringify(path)}.`);
   // An explicit format is the user's choice of name too; without one, the name must not promise another.
   const format = options.format ?? formatOfName('save', path, SAVE_PLAIN) ?? 'mnist-nn';
   if (format === 'tfjs') {
     checkKeys('save', options, ['format']);
+    if (!(model instanceof Sequential)) {
+      throw new ValueError(
+        `save: ${model.describe()} is a functional model; the TensorFlow.js export writes Sequential models.`,
+      );
+    }
     return saveTfjs(model, path);
   }
   if (format === 'keras') {
@@ -82,9 +89,4 @@ export async function saveModel(model: Sequential, path: string, options: SaveOp
 }
 
 // model.save(path) writes through this module wherever it is loaded (the Node entry and the CLI).
-setFileSaver((model, path, options) => {
-  if (!(model instanceof Sequential)) {
-    throw new ValueError(`save: ${model.describe()} is a functional model, which mnist-nn cannot write to a file yet.`);
-  }
-  return saveModel(model, path, options);
-});
+setFileSaver(saveModel);

@@ -11,6 +11,11 @@
  *   q = clip(p / S, ε, 1 − ε)  (ε = 1e-7)      L = −mean_r Σ_c y_rc log q_rc
  *   dL/dp_j = −(y_j u_j / q_j − Σ_c y_c u_c) / (S · rows)   with u_c = 0 where q_c was clipped, else 1
  *
+ * Binary cross-entropy treats every output as its own probability (a sigmoid's), clipped but not
+ * renormalised, and averages over the last axis (c = cols), as Keras's binary_crossentropy does:
+ *   q = clip(p, ε, 1 − ε)      L = −mean_r (1/c) Σ_c [y_rc log q_rc + (1 − y_rc) log(1 − q_rc)]
+ *   dL/dp_rc = u_rc (q_rc − y_rc) / (q_rc (1 − q_rc) · rows · c)   with u = 0 where p was clipped, else 1
+ *
  * Sample weights w [rows] (fit's classWeight / sampleWeight) weigh each row's loss, divided by the
  * row count as Keras's 'sum_over_batch_size' reduction: L = Σ_r w_r l_r / rows. A row's loss
  * depends on that row's outputs only, so the weighted gradient is the unweighted one with row r
@@ -20,7 +25,8 @@ import { ShapeError, ValueError, formatShape } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
 import type { Tensor, TypedArray } from '../tensor/tensor.js';
 
-export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
+export type LossName =
+  'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 
 const EPSILON = 1e-7;
 
@@ -221,6 +227,65 @@ export const categoricalCrossentropy: Loss = {
 };
 
 /**
+ * Binary cross-entropy, each output a probability of its own (a sigmoid's) against a target in [0, 1]:
+ * −mean (y·log p + (1 − y)·log(1 − p)) over the last axis, then over the rows, with p clipped to
+ * [1e-7, 1 − 1e-7] as Keras clips it (no gradient where clipped). Targets have the output's shape;
+ * for outputs [n, 1], labels [n] are taken too. Soft targets (0.9, say) are allowed, as in Keras.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential([new Dense(1, { inputShape: [784], activation: 'sigmoid' })]);
+ * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+ * await model.fit(x, isEven); // isEven: 0s and 1s, [n] or [n, 1]
+ * ```
+ */
+export const binaryCrossentropy: Loss = {
+  name: 'binaryCrossentropy',
+  sparse: false,
+  checkTargets(y, outputShape, where) {
+    const want = [y.shape[0], ...outputShape];
+    const fits = (s: number[]) => s.length === y.rank && s.every((d, i) => d === y.shape[i]);
+    // As Keras's squeeze_or_expand_to_same_rank: a trailing axis of 1 may be left out of the targets.
+    const short = outputShape.length > 0 && outputShape[outputShape.length - 1] === 1 ? want.slice(0, -1) : null;
+    if (!(fits(want) || (short && fits(short)))) {
+      throw new ShapeError(
+        `${where}: binaryCrossentropy expects targets of shape ${formatShape(want)}${short ? ` or ${formatShape(short)}` : ''} matching the model's output ${formatShape([null, ...outputShape])}, got ${formatShape(y.shape)}.`,
+      );
+    }
+    const d = y.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      // NaN fails both comparisons, so it is refused here too.
+      if (!(v >= 0 && v <= 1)) {
+        throw new ValueError(
+          `${where}: binaryCrossentropy target ${v} at flat index ${i} is not in [0, 1] (targets are probabilities).`,
+        );
+      }
+    }
+  },
+  value(p, y, rows, cols, w) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) {
+      let l = 0;
+      for (let i = r * cols; i < (r + 1) * cols; i++) {
+        const q = p[i] < EPSILON ? EPSILON : p[i] > 1 - EPSILON ? 1 - EPSILON : p[i];
+        l -= y[i] * Math.log(q) + (1 - y[i]) * Math.log(1 - q);
+      }
+      s += weightOf(w, r) * l;
+    }
+    return s / (rows * cols);
+  },
+  grad(dp, p, y, rows, cols) {
+    const k = 1 / (rows * cols);
+    for (let i = 0; i < rows * cols; i++) {
+      const q = p[i];
+      // Keras's clip passes no gradient outside [ε, 1 − ε].
+      dp[i] = q < EPSILON || q > 1 - EPSILON ? 0 : (k * (q - y[i])) / (q * (1 - q));
+    }
+  },
+};
+
+/**
  * Mean squared error over every output: mean (p − y)². `'mse'` names it too.
  *
  * @example
@@ -257,15 +322,20 @@ export const meanSquaredError: Loss = {
   },
 };
 
-const LOSSES: Record<LossName, Loss> = { categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError };
+const LOSSES: Record<LossName, Loss> = {
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  binaryCrossentropy,
+  meanSquaredError,
+};
 const ALIASES: Record<string, LossName> = { mse: 'meanSquaredError' };
 
 /**
  * Accepts camelCase (`sparseCategoricalCrossentropy`) and Keras's snake_case
  * (`sparse_categorical_crossentropy`).
  *
- * The loss `compile` takes by name: categorical or sparse categorical cross-entropy, or mean squared error
- * (`mse`).
+ * The loss `compile` takes by name: categorical, sparse categorical or binary cross-entropy, or mean
+ * squared error (`mse`).
  *
  * @example
  * ```ts

@@ -1,8 +1,8 @@
 /**
  * Metrics, as counts over a batch so that an epoch's value is the exact mean over its samples.
- * 'accuracy' resolves as Keras resolves it: a single output → binary accuracy (prediction > 0.5
- * against the target), integer labels → sparse categorical accuracy, otherwise categorical
- * accuracy (argmax against argmax).
+ * 'accuracy' resolves as Keras resolves it: binary cross-entropy or a single output → binary accuracy
+ * (prediction > 0.5 against the target), integer labels → sparse categorical accuracy, otherwise
+ * categorical accuracy (argmax against argmax).
  */
 import { ValueError } from '../errors.js';
 import type { FloatArray } from '../tensor/kernels.js';
@@ -79,17 +79,22 @@ export function parseMetricName(name: string, where?: string): { camel: string; 
 /**
  * Resolves a metric name (camelCase or Keras's snake_case) for a loss and an output width.
  *
- * 'accuracy' becomes binary, sparse categorical or categorical accuracy, as Keras resolves it.
+ * 'accuracy' becomes binary, sparse categorical or categorical accuracy, as Keras resolves it
+ * (binary whenever the loss is binaryCrossentropy).
  *
  * @example
  * ```ts
  * getMetric('accuracy', getLoss('sparseCategoricalCrossentropy'), 10).key; // 'accuracy' (sparse categorical)
+ * getMetric('accuracy', getLoss('binaryCrossentropy'), 3); // binary accuracy over 3 independent outputs
  * ```
  */
 export function getMetric(name: string, loss: Loss, outputUnits: number): Metric {
   const { camel, key0 } = parseMetricName(name);
   let kind = KINDS[key0];
-  if (kind === 'auto') kind = outputUnits === 1 ? 'binary' : loss.sparse ? 'sparse' : 'categorical';
+  // With binary cross-entropy the outputs are independent probabilities at any width (multi-label): binary, as
+  // tf.keras 2 and TF.js resolve it (Keras 3 looks at shapes only, and would take argmax over several outputs).
+  if (kind === 'auto')
+    kind = outputUnits === 1 || loss.name === 'binaryCrossentropy' ? 'binary' : loss.sparse ? 'sparse' : 'categorical';
   if (kind === 'sparse' && !loss.sparse) {
     throw new ValueError(
       `Metric '${name}' needs integer labels, but the loss '${loss.name}' takes ${outputUnits}-wide targets.`,

@@ -23,11 +23,16 @@ export type OptimizerName = 'adam' | 'rmsprop' | 'sgd' | 'Adam' | 'RMSprop' | 'S
  * model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
  */
 export type LossIdentifier =
-  LossName | 'categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'mean_squared_error' | 'mse';
+  | LossName
+  | 'categorical_crossentropy'
+  | 'sparse_categorical_crossentropy'
+  | 'binary_crossentropy'
+  | 'mean_squared_error'
+  | 'mse';
 
 /**
  * The metrics `compile` takes by name. `'accuracy'` (or `'acc'`) picks sparse, categorical or binary
- * accuracy from the loss and the output's width, as Keras does.
+ * accuracy from the loss and the output's width, as Keras does (binary with binaryCrossentropy).
  * @example
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
  */
