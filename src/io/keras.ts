@@ -206,7 +206,7 @@ function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string)
       const model = functionalWithin(
         g.inputs,
         g.outputs,
-        { name: g.name, dtype: 'float32' },
+        { name: g.name, dtype: 'float32', fileLayers: g.layers },
         Math.floor(weights.length / 4),
         source,
       );
@@ -244,7 +244,7 @@ function legacyGraph(h5: Hdf5Reader, config: unknown, bytes: number, source: str
   const model = functionalWithin(
     g.inputs,
     g.outputs,
-    { name: g.name, dtype: 'float32' },
+    { name: g.name, dtype: 'float32', fileLayers: g.layers },
     Math.floor(bytes / 4),
     source,
   );
@@ -426,6 +426,18 @@ function serialized(config: Json): Json {
 /** Keras's class names of our optimizers (named 'adam', 'rmsprop', 'sgd'). */
 const KERAS_OPTIMIZERS: Record<string, string> = { adam: 'Adam', rmsprop: 'RMSprop', sgd: 'SGD' };
 
+/**
+ * A whole number where Keras wants a float: Keras's optimizers check `isinstance(momentum, float)`,
+ * and JSON.stringify writes 0, not 0.0. `keras3Json` writes the marked value with its point.
+ */
+const FLOAT_MARK = '\u0000float:';
+const asFloat = (v: unknown): unknown => (typeof v === 'number' && Number.isInteger(v) ? `${FLOAT_MARK}${v}` : v);
+
+/** A config as JSON text, the values `asFloat` marked written as floats (0.0). */
+function keras3Json(o: unknown): string {
+  return JSON.stringify(o).replace(/"\\u0000float:(-?\d+)"/g, '$1.0');
+}
+
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/(\D)(\d)$/, '$1_$2');
 
 /**
@@ -438,8 +450,8 @@ function compileConfig(model: Model, notes: string[]): Json | undefined {
   if (!compiled || !opt) return undefined;
   const outs = compiled.outputs;
   const own = opt.getConfig();
-  const config: Json = { name: opt.name, learning_rate: opt.learningRate };
-  for (const [k, v] of Object.entries(own)) if (k !== 'learningRate') config[snake(k)] = v;
+  const config: Json = { name: opt.name, learning_rate: asFloat(opt.learningRate) };
+  for (const [k, v] of Object.entries(own)) if (k !== 'learningRate') config[snake(k)] = asFloat(v);
   if (typeof own.learningRate !== 'number')
     notes.push(
       `The ${KERAS_OPTIMIZERS[opt.name] ?? opt.name} optimizer's learning-rate schedule is written to the .keras file as its current rate, ${opt.learningRate}: Keras has no counterpart for mnist-nn's schedule objects.`,
@@ -520,7 +532,7 @@ export async function modelToKerasBytes(model: Model): Promise<{ bytes: Uint8Arr
   const bytes = zipSync(
     {
       [METADATA]: text({ keras_version: '3.11.3', date_saved: date }),
-      [CONFIG]: text(modelConfig),
+      [CONFIG]: new TextEncoder().encode(keras3Json(modelConfig)),
       [WEIGHTS]: weights,
     },
     { level: 0 },

@@ -267,7 +267,7 @@ function functionalFromConfig(c: ModelConfig, dtype: FloatDType, held: number, s
     (i) => layerFromConfig(entries[i]?.className, entries[i]?.config, `${source}: layer ${i}`),
     source,
   );
-  return functionalWithin(graph.inputs, graph.outputs, { name: c.name, dtype }, held, source);
+  return functionalWithin(graph.inputs, graph.outputs, { name: c.name, dtype, fileLayers: graph.layers }, held, source);
 }
 
 function refList(v: unknown, what: string, source: string): TensorRef[] {
@@ -288,7 +288,7 @@ function refList(v: unknown, what: string, source: string): TensorRef[] {
 export function functionalWithin(
   inputs: SymbolicTensor[],
   outputs: SymbolicTensor[],
-  args: { name?: string; dtype: FloatDType },
+  args: { name?: string; dtype: FloatDType; fileLayers?: readonly Layer[] },
   held: number,
   source: string,
 ): Model {
@@ -302,7 +302,10 @@ export function functionalWithin(
       );
     throw e;
   }
-  return new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
+  const model = new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
+  const unused = (args.fileLayers ?? []).find((l) => !model.layers.includes(l));
+  if (unused) throw new FormatError(`${source}: ${unused.describe()} reaches none of the model's outputs.`);
+  return model;
 }
 
 /**
