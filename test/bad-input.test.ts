@@ -14,7 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  Add,
   BatchNormalization,
+  Concatenate,
+  Input,
+  Model,
   Conv2D,
   Dropout,
   MaxPooling2D,
@@ -1885,9 +1889,9 @@ const BN_CASES: Case[] = [
  * `act` throws an ErrorClass whose message matches, and leaves m's weights (moving statistics included) and optimizer
  * step as they were.
  */
-async function expectRefused(
-  m: Sequential,
-  act: (m: Sequential) => unknown,
+async function expectRefused<M extends Model>(
+  m: M,
+  act: (m: M) => unknown,
   ErrorClass: new (...args: never[]) => Error,
   message: RegExp | string,
 ): Promise<void> {
@@ -1908,6 +1912,174 @@ async function expectRefused(
 describe('bad input gets a typed error saying what was expected and what came, and changes nothing', () => {
   it.each(CASES)('%s', async (_what, act, ErrorClass, message) => {
     await expectRefused(model(), act, ErrorClass, message);
+  });
+});
+
+/** A functional model: inputs 'image' [2, 3] and 'hint' [2], outputs 'digit' (softmax 3) and 'score' (1). */
+function twoByTwo(): Model {
+  const image = Input({ shape: [2, 3], name: 'image' });
+  const hint = Input({ shape: [2], name: 'hint' });
+  const h = new Concatenate({ name: 'joined' }).apply([new Flatten().apply(image), hint]);
+  const digit = new Dense(3, { activation: 'softmax', name: 'digit' }).apply(h);
+  const score = new Dense(1, { name: 'score' }).apply(h);
+  const m = new Model({ inputs: [image, hint], outputs: [digit, score], seed: 1 });
+  m.compile({ optimizer: 'adam', loss: ['sparseCategoricalCrossentropy', 'mse'], metrics: { digit: 'accuracy' } });
+  return m;
+}
+const hints = (n = 4) =>
+  new Tensor(
+    Float32Array.from({ length: n * 2 }, (_, i) => i / 7),
+    [n, 2],
+  );
+const scores = (n = 4) =>
+  new Tensor(
+    Float32Array.from({ length: n }, (_, i) => i / 3),
+    [n, 1],
+  );
+
+type FunctionalCase = [
+  what: string,
+  act: (m: Model) => unknown,
+  error: new (...a: never[]) => MnistNnError,
+  message: RegExp,
+];
+
+const FUNCTIONAL_CASES: FunctionalCase[] = [
+  [
+    'targets missing for an output',
+    (m) => m.fit([x(), hints()], { digit: labels(0, 1, 2, 0) }),
+    ValueError,
+    /fit: y has no entry for the output 'score' \(expected 'digit', 'score'\)/,
+  ],
+  [
+    'targets given for an output the model does not have',
+    (m) => m.fit([x(), hints()], { digit: labels(0, 1, 2, 0), score: scores(), label: scores() }),
+    ValueError,
+    /fit: y names 'label', which is not an output of the model \(its outputs: 'digit', 'score'\)/,
+  ],
+  [
+    'one target Tensor for a model of two outputs',
+    (m) => m.fit([x(), hints()], labels(0, 1, 2, 0)),
+    ValueError,
+    /the model has 2 outputs \('digit', 'score'\); give y as an array of 2 in that order or as an object by name/,
+  ],
+  [
+    'a loss object naming an unknown output',
+    (m) => m.compile({ optimizer: 'sgd', loss: { digit: 'mse', scores: 'mse' } as never }),
+    ValueError,
+    /compile: loss names 'scores', which is not an output of the model \(its outputs: 'digit', 'score'\)/,
+  ],
+  [
+    'metrics for an unknown output',
+    (m) => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: { digits: 'accuracy' } as never }),
+    ValueError,
+    /compile: metrics names 'digits', which is not an output of the model/,
+  ],
+  [
+    'a negative loss weight',
+    (m) => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: { digit: 1, score: -2 } }),
+    ValueError,
+    /compile: lossWeights for the output 'score' must be a finite number ≥ 0, got -2/,
+  ],
+  [
+    'inputs of different batch sizes',
+    (m) => m.fit([x(4), hints(3)], [labels(0, 1, 2, 0), scores()]),
+    ShapeError,
+    /fit: the inputs have different numbers of samples: 'image' 4, 'hint' 3/,
+  ],
+  [
+    'one input Tensor for a model of two inputs',
+    (m) => m.predict(x()),
+    ValueError,
+    /predict: the model has 2 inputs \('image', 'hint'\); give x as an array of 2 in that order or as an object by name/,
+  ],
+  [
+    'an input named that the model does not have',
+    (m) => m.predict({ image: x(), hints: hints() }),
+    ValueError,
+    /predict: x names 'hints', which is not an input of the model \(its inputs: 'image', 'hint'\)/,
+  ],
+  [
+    'an input of the wrong shape, naming the input',
+    (m) => m.fit([x(), new Tensor(new Float32Array(12), [4, 3])], [labels(0, 1, 2, 0), scores()]),
+    ShapeError,
+    /fit: the input 'hint' expects input of shape \[None, 2\], got \[4, 3\]/,
+  ],
+  [
+    'targets of the wrong number of samples for one output, naming it',
+    (m) => m.fit([x(), hints()], [labels(0, 1, 2, 0), scores(3)]),
+    ShapeError,
+    /fit \(output 'score'\): x has 4 samples but y has shape \[3, 1\]/,
+  ],
+  [
+    'classWeight for a model of two outputs',
+    (m) => m.fit([x(), hints()], [labels(0, 1, 2, 0), scores()], { classWeight: { 0: 2 } }),
+    ValueError,
+    /classWeight weighs the classes of one output, and the model has 2/,
+  ],
+  [
+    'an output that does not depend on the inputs',
+    () =>
+      new Model({
+        inputs: Input({ shape: [2], name: 'mine' }),
+        outputs: new Dense(1).apply(Input({ shape: [2], name: 'other' })),
+      }),
+    ValueError,
+    /depends on the input 'other', which is not among the model's inputs \('mine'\)/,
+  ],
+  [
+    'an input that reaches no output',
+    () => {
+      const a = Input({ shape: [2], name: 'used' });
+      return new Model({ inputs: [a, Input({ shape: [2], name: 'idle' })], outputs: new Dense(1).apply(a) });
+    },
+    ValueError,
+    /the input 'idle' reaches no output/,
+  ],
+  [
+    'a layer applied to two incompatible shapes, naming both',
+    () => new Add({ name: 'sum' }).apply([Input({ shape: [2] }), Input({ shape: [3] })]),
+    ShapeError,
+    /Add 'sum'.*\[None, 2\].*\[None, 3\]/,
+  ],
+  [
+    'two layers of one name',
+    () => {
+      const a = Input({ shape: [2] });
+      return new Model({
+        inputs: a,
+        outputs: new Dense(1, { name: 'twin' }).apply(new Dense(2, { name: 'twin' }).apply(a)),
+      });
+    },
+    ValueError,
+    /two layers are named 'twin'/,
+  ],
+  [
+    "a model's input that is not an Input",
+    () => {
+      const h = new Dense(2, { name: 'hidden' }).apply(Input({ shape: [2] }));
+      return new Model({ inputs: h, outputs: new Dense(1).apply(h) });
+    },
+    ValueError,
+    /the input 'hidden' is the output of Dense 'hidden'; a model's inputs come from Input/,
+  ],
+  [
+    'a model applied to a shape it does not take',
+    (m) => m.apply([Input({ shape: [2, 3] }), Input({ shape: [5] })]),
+    ShapeError,
+    /\.apply: the model takes \[None, 2, 3\], \[None, 2\], got \[None, 2, 3\], \[None, 5\]/,
+  ],
+  [
+    'a model added to a Sequential as a layer',
+    (m) => new Sequential().add(m as never),
+    ValueError,
+    /Sequential.add: Model 'functional(_\d+)?' is a model; a Sequential holds layers only: apply the model in a functional one/,
+  ],
+];
+
+describe('a functional model refuses bad input with a typed error naming the input, output or layer, and changes nothing', () => {
+  it.each(FUNCTIONAL_CASES)('%s', async (_what, act, ErrorClass, message) => {
+    await expectRefused(twoByTwo(), act, ErrorClass, message);
   });
 });
 

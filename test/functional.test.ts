@@ -14,9 +14,12 @@ import {
   Input,
   InputLayer,
   Maximum,
+  Multiply,
   Model,
   Sequential,
   ShapeError,
+  Subtract,
+  SymbolicTensor,
   Tensor,
   ValueError,
   modelFromBytes,
@@ -415,5 +418,78 @@ describe('a functional model in our file', () => {
       read(withConfig((c) => (c.layers[2].inbound = Array.from({ length: 200_000 }, () => [['d1', 0, 0]])))),
     ).toThrow('bad.mnn: the graph has 200002 nodes; mnist-nn reads at most 100000.');
     expect(read(withConfig((c) => (c.inputs = [['d1', 0, 0]])))).toThrow(FormatError);
+  });
+});
+
+describe('a model applied as a layer inside another', () => {
+  it('a tower (a Sequential) applied to two inputs: one set of weights, the gradients of central differences', async () => {
+    const tower = new Sequential([new Dense(3, { activation: 'tanh', inputShape: [4] }), new Dense(2)], {
+      dtype: 'float64',
+      seed: 1,
+    });
+    const a = Input({ shape: [4], name: 'left' });
+    const b = Input({ shape: [4], name: 'right' });
+    const d = new Subtract().apply([tower.apply(a) as SymbolicTensor, tower.apply(b) as SymbolicTensor]);
+    const y = new Dense(1, { activation: 'sigmoid', name: 'same' }).apply(new Multiply().apply([d, d]));
+    const model = new Model({ inputs: [a, b], outputs: y, dtype: 'float64', seed: 2 });
+    expect(model.getWeights()).toHaveLength(6); // the tower's four, once, and the head's two
+    model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const xs = [randn([5, 4], rng), randn([5, 4], rng)];
+    const ys = new Tensor(Float64Array.from([1, 0, 1, 1, 0]), [5, 1]);
+    const { grads } = await model.computeGradients(xs, ys);
+    const numeric = await numericModelGrads(model, xs, ys);
+    model.parameters().forEach((p, i) => expect(relError(grads[i].data, numeric[i]), p.name).toBeLessThan(TOL));
+    // The tower's own predictions are those of its layers inside the bigger model.
+    const [tw] = tower.getWeights();
+    expect(Array.from(model.getWeights()[0].data)).toEqual(Array.from(tw.data));
+  });
+
+  it('a GAN: the discriminator frozen in the stacked model trains only the generator; compiled alone, it learns', async () => {
+    const generator = new Sequential([new Dense(6, { activation: 'relu', inputShape: [3] }), new Dense(4)], {
+      seed: 3,
+    });
+    const image = Input({ shape: [4] });
+    const discriminator = new Model({
+      inputs: image,
+      outputs: new Dense(1, { activation: 'sigmoid' }).apply(new Dense(5, { activation: 'relu' }).apply(image)),
+      seed: 4,
+    });
+    discriminator.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    discriminator.trainable = false;
+    const z = Input({ shape: [3] });
+    const gan = new Model({ inputs: z, outputs: discriminator.apply(generator.apply(z)) });
+    gan.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    const noise = randn([8, 3], rng);
+    const ones = new Tensor(new Float32Array(8).fill(1), [8, 1]);
+    const g0 = generator.getWeights();
+    const d0 = discriminator.getWeights();
+    await gan.trainOnBatch(noise, ones);
+    const changed = (before: Tensor[], after: Tensor[]) =>
+      before.some((w, i) => Array.from(w.data).some((v, k) => v !== after[i].data[k]));
+    expect(changed(g0, generator.getWeights())).toBe(true);
+    expect(changed(d0, discriminator.getWeights())).toBe(false);
+    await discriminator.trainOnBatch(randn([8, 4], rng), ones); // compiled while trainable: it learns
+    expect(changed(d0, discriminator.getWeights())).toBe(true);
+    expect(gan.layers.map((l) => l.name)).toEqual([
+      gan.layers[0].name,
+      ...generator.layers.map((l) => l.name),
+      ...discriminator.layers.slice(1).map((l) => l.name),
+    ]);
+  });
+
+  it('goes to our file inlined and comes back predicting the same; a shape it cannot take is refused', async () => {
+    const tower = new Sequential([new Dense(3, { inputShape: [4] })], { seed: 5 });
+    const a = Input({ shape: [4] });
+    const model = new Model({
+      inputs: a,
+      outputs: new Add().apply([tower.apply(a) as SymbolicTensor, tower.apply(a) as SymbolicTensor]),
+    });
+    const x = randn([3, 4], rng);
+    const back = modelFromBytes(modelToBytes(model));
+    expect(Array.from(((await back.predict(x)) as Tensor).data)).toEqual(
+      Array.from(((await model.predict(x)) as Tensor).data),
+    );
+    expect(() => tower.apply(Input({ shape: [5] }))).toThrow("Sequential 'sequential_");
+    expect(() => tower.apply(Input({ shape: [5] }))).toThrow(/\.apply: the model takes \[None, 4\], got \[None, 5\]/);
   });
 });

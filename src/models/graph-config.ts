@@ -10,7 +10,7 @@
 import { FormatError, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/core/input-layer.js';
-import type { GraphNode, SymbolicTensor } from '../layers/symbolic.js';
+import type { SymbolicTensor } from '../layers/symbolic.js';
 import type { Graph } from './graph.js';
 
 /** A tensor of the graph: the layer that makes it, which of the layer's nodes, which of its outputs. */
@@ -43,25 +43,19 @@ export const MAX_NODES = 100_000;
 
 /**
  * The neutral form of a model's graph: its layers (each once, as `layers` orders them) with their
- * nodes' inputs, node indices counted within the model.
+ * nodes' inputs, node indices counted within the model (a model applied inside it is inlined).
  * @example
  * graphSpec(model.layers, graph).outputs; // [['dense_1', 0, 0]]
  */
-export function graphSpec(layers: readonly Layer[], graph: Pick<Graph, 'nodes' | 'inputs' | 'outputs'>): GraphSpec {
-  const index = new Map<GraphNode, number>();
-  const nodesOf = new Map<object, GraphNode[]>();
-  for (const t of graph.inputs) index.set(t.node, 0);
-  for (const node of graph.nodes) {
-    const list = nodesOf.get(node.layer) ?? [];
-    index.set(node, list.length);
-    list.push(node);
-    nodesOf.set(node.layer, list);
-  }
-  const ref = (t: SymbolicTensor): TensorRef => [t.node.layer.name, index.get(t.node) ?? 0, t.index];
+export function graphSpec(
+  layers: readonly Layer[],
+  graph: Pick<Graph, 'describeNodes' | 'describeOutputs' | 'inputs'>,
+): GraphSpec {
+  const nodes = graph.describeNodes();
   return {
-    layers: layers.map((l) => ({ name: l.name, inbound: (nodesOf.get(l) ?? []).map((n) => n.inputs.map(ref)) })),
-    inputs: graph.inputs.map(ref),
-    outputs: graph.outputs.map(ref),
+    layers: layers.map((l) => ({ name: l.name, inbound: nodes.filter((n) => n.layer === l).map((n) => n.inputs) })),
+    inputs: graph.inputs.map((t): TensorRef => [t.node.layer.name, 0, 0]),
+    outputs: graph.describeOutputs(),
   };
 }
 

@@ -72,33 +72,82 @@ export class Graph {
     private readonly where: string,
   ) {
     const ids = new Map<SymbolicTensor, number>();
+    let count = 0;
     const id = (t: SymbolicTensor): number => {
       let i = ids.get(t);
-      if (i === undefined) ids.set(t, (i = ids.size));
+      if (i === undefined) ids.set(t, (i = count++));
       return i;
     };
     this.inputIds = inputs.map(id);
-    const order = this.order();
-    const stepOf = new Map<GraphNode, number>();
-    for (const node of order) {
-      stepOf.set(node, this.steps.length);
-      const layer = node.layer as Layer;
-      this.steps.push({
-        node,
-        layer,
-        owner: layer,
-        inputs: node.inputs.map(id),
-        output: id(node.outputs[0]),
-        producers: node.inputs.map((t) => stepOf.get(t.node) ?? -1),
-      });
+    for (const node of this.order()) {
+      const nested = nestedGraphOf(node.layer);
+      if (!nested) {
+        const layer = node.layer as Layer;
+        this.steps.push({
+          node,
+          layer,
+          owner: layer,
+          inputs: node.inputs.map(id),
+          output: id(node.outputs[0]),
+          producers: [],
+        });
+        continue;
+      }
+      // A model applied as a layer: its steps, on tensors of their own each time it is applied.
+      const local = new Map<number, number>();
+      nested.inputIds.forEach((inner, i) => local.set(inner, id(node.inputs[i])));
+      for (const s of nested.steps) {
+        local.set(s.output, count++);
+        this.steps.push({
+          node: s.node,
+          layer: s.owner,
+          owner: s.owner,
+          inputs: s.inputs.map((i) => local.get(i)!),
+          output: local.get(s.output)!,
+          producers: [],
+        });
+      }
+      node.outputs.forEach((t, j) => ids.set(t, local.get(nested.outputIds[j])!));
     }
+    const producer = new Map<number, number>();
+    this.steps.forEach((s, k) => {
+      s.producers = s.inputs.map((i) => producer.get(i) ?? -1);
+      producer.set(s.output, k);
+    });
     this.outputIds = outputs.map(id);
-    this.readers = new Array<number>(ids.size).fill(0);
+    this.readers = new Array<number>(count).fill(0);
     for (const s of this.steps) for (const i of s.inputs) this.readers[i]++;
     for (const o of this.outputIds) this.readers[o]++;
     this.layers = [...inputs.map((t) => t.node.layer as Layer)];
-    for (const s of this.steps) if (!this.layers.includes(s.layer)) this.layers.push(s.layer);
+    for (const s of this.steps) if (!this.layers.includes(s.owner)) this.layers.push(s.owner);
     this.checkNames();
+  }
+
+  /**
+   * Each node as files and the summary describe it, nested models' nodes inlined: its layer, the
+   * layer's index among them, and each input as [layer, node, tensor] (a model input as [its layer, 0, 0]).
+   */
+  describeNodes(): { layer: Layer; index: number; inputs: [string, number, number][] }[] {
+    const made = new Map<number, [string, number, number]>();
+    this.inputs.forEach((t, i) => made.set(this.inputIds[i], [t.node.layer.name, 0, 0]));
+    const counts = new Map<Layer, number>();
+    return this.steps.map((s) => {
+      const index = counts.get(s.owner) ?? 0;
+      counts.set(s.owner, index + 1);
+      const inputs = s.inputs.map((i) => made.get(i)!);
+      made.set(s.output, [s.owner.name, index, 0]);
+      return { layer: s.owner, index, inputs };
+    });
+  }
+
+  /** The outputs as [layer, node, tensor]. */
+  describeOutputs(): [string, number, number][] {
+    const nodes = this.describeNodes();
+    return this.outputIds.map((id) => {
+      const k = this.steps.findIndex((s) => s.output === id);
+      if (k < 0) return [this.inputs[this.inputIds.indexOf(id)].node.layer.name, 0, 0];
+      return [nodes[k].layer.name, nodes[k].index, 0];
+    });
   }
 
   /**
@@ -193,11 +242,6 @@ export class Graph {
     const twin = reg.fromConfig(layer.getConfig());
     twin.buildOn(inputShapes, { dtype: layer.dtype, rng: ctx.rng, shared: { params, grads } });
     return twin;
-  }
-
-  /** The nodes in the order they run (the inputs' nodes not among them). */
-  get nodes(): GraphNode[] {
-    return this.steps.map((s) => s.node);
   }
 
   /** The sample shapes of the outputs. */
@@ -315,4 +359,14 @@ export class Graph {
       for (let j = 0; j < a.length; j++) a[j] += b[j];
     }
   }
+}
+
+/** What a model applied as a layer offers the graph it is applied in: its own graph. */
+interface Nested {
+  readonly nestedGraph: Graph;
+}
+
+/** The graph of a node's layer when the layer is a model, else undefined. */
+function nestedGraphOf(layer: object): Graph | undefined {
+  return 'nestedGraph' in layer ? (layer as Nested).nestedGraph : undefined;
 }

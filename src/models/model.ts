@@ -15,7 +15,7 @@ import type { FloatTensor, Tensor } from '../tensor/tensor.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { History } from '../training/callbacks.js';
 import { sameShape, uniqueName, type Layer, type Param } from '../layers/layer.js';
-import { SymbolicTensor } from '../layers/symbolic.js';
+import { GraphNode, SymbolicTensor } from '../layers/symbolic.js';
 import { InputLayer } from '../layers/core/input-layer.js';
 import type { SaveOptions, SaveResult } from './save-options.js';
 import { functionalSummaryLines } from './summary.js';
@@ -125,6 +125,7 @@ export class Model implements TrainableModel {
   private trainer?: Trainer;
   /** The running `fit`, if any: another fit, trainOnBatch or compile must wait for it. */
   private fitting = false;
+  private ownTrainable = true;
 
   constructor(args: ModelArgs) {
     const chain = (args as unknown as { [CHAIN]?: true })?.[CHAIN] === true;
@@ -186,6 +187,54 @@ export class Model implements TrainableModel {
       inputs: spec.inputs,
       outputs: spec.outputs,
     };
+  }
+
+  /**
+   * Applies the model to symbolic tensors as if it were a layer (Keras's `model(x)` in a functional
+   * graph): a GAN's `discriminator.apply(generator.apply(z))`, a tower applied to two images. The
+   * model's layers, with their weights, become part of the graph (inlined: the outer model's `layers`
+   * and files list them); its outputs come back, one tensor or an array for several.
+   * @example
+   * const z = Input({ shape: [16] });
+   * const gan = new Model({ inputs: z, outputs: discriminator.apply(generator.apply(z)) });
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    const graph = this.requireGraph('apply');
+    const xs = symbolicList(inputs, 'apply', this.describe());
+    const expected = graph.inputs.map((t) => t.sampleShape);
+    if (xs.length !== expected.length || xs.some((x, i) => !sameShape(x.sampleShape, expected[i]))) {
+      const shown = (shapes: readonly (readonly number[])[]) => shapes.map((s) => `[None, ${s.join(', ')}]`).join(', ');
+      throw new ShapeError(
+        `${this.describe()}.apply: the model takes ${shown(expected)}, got ${shown(xs.map((x) => x.sampleShape))}.`,
+      );
+    }
+    const node = new GraphNode(this, xs, graph.outputShapes, Array.isArray(inputs));
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
+  }
+
+  /**
+   * The graph a model applied inside another one brings (see `apply`).
+   * @internal
+   */
+  get nestedGraph(): Graph {
+    return this.requireGraph('apply');
+  }
+
+  /**
+   * False freezes every layer of the model (Keras's `model.trainable = False`), as a GAN freezes its
+   * discriminator before compiling the model that trains the generator through it; true unfreezes
+   * them. As for layers, a change takes effect at the next `compile`.
+   */
+  get trainable(): boolean {
+    return this.ownTrainable;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') {
+      throw new ValueError(`${this.describe()}: trainable must be true or false, got ${JSON.stringify(value)}.`);
+    }
+    this.ownTrainable = value;
+    for (const l of this.layers) l.trainable = value;
   }
 
   /** `Model 'functional'`, for error messages. */

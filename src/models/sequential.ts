@@ -77,6 +77,11 @@ export class Sequential extends Model {
    * model.add(new Dense(10, { activation: 'softmax' }));
    */
   add(layer: Layer): void {
+    if (layer instanceof Model) {
+      throw new ValueError(
+        `Sequential.add: ${layer.describe()} is a model; a Sequential holds layers only: apply the model in a functional one (new Model({ inputs: x, outputs: model.apply(x) })).`,
+      );
+    }
     if (!(layer instanceof Layer)) {
       throw new ValueError(
         `Sequential.add: expected a Layer, got ${String((layer as object)?.constructor?.name ?? layer)}.`,

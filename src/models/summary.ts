@@ -4,7 +4,6 @@
  */
 import type { FloatDType } from '../tensor/kernels.js';
 import type { Layer } from '../layers/layer.js';
-import type { GraphNode } from '../layers/symbolic.js';
 
 /**
  * What the summary reads of a model (Sequential is one).
@@ -65,25 +64,16 @@ export function summaryLines(model: SummaryModel): string[] {
  * A functional model's summary lines (Keras's, with "Connected to": each input of each of the
  * layer's nodes as `layer[node][tensor]`).
  * @example
- * functionalSummaryLines(model.name, model.dtype, { layers: model.layers, nodes })[0]; // 'Model: "functional"'
+ * functionalSummaryLines(model.name, model.dtype, graph)[0]; // 'Model: "functional"'
  */
 export function functionalSummaryLines(
   name: string,
   dtype: FloatDType,
-  graph: { layers: readonly Layer[]; nodes: readonly GraphNode[] },
+  graph: { layers: readonly Layer[]; describeNodes(): { layer: Layer; inputs: [string, number, number][] }[] },
 ): string[] {
-  // A node's index among its layer's nodes in this model, as Keras numbers them.
-  const index = new Map<GraphNode, number>();
-  const count = new Map<object, number>();
-  for (const node of graph.nodes) {
-    const k = count.get(node.layer) ?? 0;
-    index.set(node, k);
-    count.set(node.layer, k + 1);
-  }
+  const nodes = graph.describeNodes();
   const rows = graph.layers.map((l) => {
-    const links = graph.nodes
-      .filter((n) => n.layer === l)
-      .flatMap((n) => n.inputs.map((t) => `${t.node.layer.name}[${index.get(t.node) ?? 0}][${t.index}]`));
+    const links = nodes.filter((n) => n.layer === l).flatMap((n) => n.inputs.map(([k, i, t]) => `${k}[${i}][${t}]`));
     return [`${l.name} (${l.className})`, outputShapeText(l), String(l.countParams()), links.join('\n') || '-'];
   });
   return table(
