@@ -412,7 +412,7 @@ describe('a functional model in our file', () => {
     expect(read(withConfig((c) => (c.layers[2].inbound = [[['nowhere', 0, 0]]])))).toThrow(/names the layer 'nowhere'/);
     expect(read(withConfig((c) => (c.layers[2].config.name = 'd1')))).toThrow("bad.mnn: two layers are named 'd1'.");
     expect(read(withConfig((c) => (c.outputs = [['d2', 0, 5]])))).toThrow(
-      /names output 5 of the layer 'd2', which has one/,
+      /names output 5 of the layer 'd2', which has 1/,
     );
     expect(
       read(withConfig((c) => (c.layers[2].inbound = Array.from({ length: 200_000 }, () => [['d1', 0, 0]])))),

@@ -9,7 +9,6 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readHdf5 } from '../src/io/hdf5.js';
 import {
-  FormatError,
   Model,
   Sequential,
   Tensor,
@@ -117,8 +116,15 @@ describe('real Keras 3 functional files', () => {
     expect(JSON.parse(text)).toMatchObject({ compile_config: { optimizer: { config: { momentum: 0 } } } });
   });
 
-  it('nested.keras (a model inside a model) is refused, saying so', async () => {
-    await expect(loadModel(join(DIR, 'nested.keras'))).rejects.toThrow(FormatError);
-    await expect(loadModel(join(DIR, 'nested.keras'))).rejects.toThrow(/a model inside the model/);
-  });
+  for (const kind of ['keras', 'h5'] as const) {
+    it(`nested.${kind} (a Sequential and two functional models inside) loads inlined and predicts as Keras does, to 1e-5`, async () => {
+      const ref = reference.models.nested;
+      const model = await loadModel(join(DIR, ref.files[kind]));
+      // The models inside are inlined: their layers, with their weights, are the outer model's.
+      expect(model.layers.map((l) => l.className)).toEqual(
+        expect.arrayContaining(['Conv2D', 'BatchNormalization', 'LeakyReLU', 'AveragePooling2D', 'Dense', 'Softmax']),
+      );
+      expect(worst(model, await model.predict(inputs(ref)), ref)).toBeLessThan(1e-5);
+    });
+  }
 });

@@ -351,26 +351,43 @@ export function kerasGraph(model: unknown, where: string): KerasGraph {
     const layer = l as Json;
     const name = layer.name ?? (layer.config as Json | undefined)?.name;
     if (typeof name !== 'string') throw new FormatError(`${where}: layer ${i} has no name.`);
-    if (MODEL_CLASSES.has(plainClassName(layer.class_name) as string)) {
-      throw new FormatError(
-        `${where}: layer ${i} (${quote(name, "'")}) is a model inside the model, which mnist-nn does not read from Keras files yet.`,
-      );
-    }
     const nodes = layer.inbound_nodes ?? [];
     if (!Array.isArray(nodes))
       throw new FormatError(`${where}: layer ${quote(name, "'")} has inbound_nodes ${quote(nodes)}.`);
     layers.push(layer);
     return { name, inbound: nodes.map((n) => kerasNodeRefs(n, `${where}: layer ${quote(name, "'")}`)) };
   });
+  // Keras numbers the nodes of a model applied inside another from 1 in places (Keras 3's
+  // output_layers, tf.keras 2's every reference): an index one past the model's nodes means the last.
+  const nested = new Map(
+    specs.flatMap((sp, i) => (isKerasModel(layers[i]) ? [[sp.name, sp.inbound.length] as const] : [])),
+  );
+  const fix = (r: TensorRef): TensorRef => {
+    const count = nested.get(r[0]);
+    return count !== undefined && r[1] === count && count > 0 ? [r[0], r[1] - 1, r[2]] : r;
+  };
+  for (const sp of specs) sp.inbound = sp.inbound.map((node) => node.map(fix));
   return {
     name: typeof conf.name === 'string' ? conf.name : undefined,
     layers,
     spec: {
       layers: specs,
-      inputs: kerasRefList(conf.input_layers, 'input_layers', where),
-      outputs: kerasRefList(conf.output_layers, 'output_layers', where),
+      inputs: kerasRefList(conf.input_layers, 'input_layers', where).map(fix),
+      outputs: kerasRefList(conf.output_layers, 'output_layers', where).map(fix),
     },
   };
+}
+
+/**
+ * Whether a layer config of a Functional model is itself a model (a Sequential or Functional applied as a layer).
+ *
+ * @example
+ * ```ts
+ * isKerasModel({ class_name: 'Sequential', config: { layers: [] } }); // true
+ * ```
+ */
+export function isKerasModel(layer: Json): boolean {
+  return MODEL_CLASSES.has(plainClassName(layer.class_name) as string);
 }
 
 /**

@@ -29,11 +29,12 @@ import type { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/index.js';
 import type { Json } from '../layers/registry.js';
 import { Sequential } from '../models/sequential.js';
-import type { FunctionalConfig, Model } from '../models/model.js';
+import { Model, type FunctionalConfig } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
 import {
   isKerasChain,
+  isKerasModel,
   kerasChain,
   kerasGraph,
   kerasLayerIn,
@@ -179,87 +180,178 @@ function isKerasGraph(config: unknown): boolean {
   return ['Functional', 'Model'].includes(cls.slice(cls.lastIndexOf('.') + 1)) && !isKerasChain(config);
 }
 
-/** A Functional config's layers applied into a graph (nothing built yet), the config's layers in its order. */
+/** A part of a Functional config: a layer, or a model applied as a layer. */
+type Part = Layer | Model;
+
+/** A model read from a Keras config: its layers' classes and the parts they became, in the config's order. */
+const partsOf = new WeakMap<Model, { classes: string[]; parts: Part[] }>();
+
+const plainClass = (l: Json): string => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1);
+
+/**
+ * A Functional config's layers applied into a graph, a model among them read (and built, within the
+ * budget) as a model of its own; the layers' classes and the parts, in the config's order.
+ */
 function kerasGraphIn(
   config: unknown,
   where: string,
   source: string,
-): { name?: string; classes: string[]; layers: Layer[]; inputs: SymbolicTensor[]; outputs: SymbolicTensor[] } {
+  budget: { remaining: number },
+): { name?: string; classes: string[]; parts: Part[]; inputs: SymbolicTensor[]; outputs: SymbolicTensor[] } {
   return asFormatError(source, () => {
     const g = kerasGraph(config, where);
-    const built = graphFromSpec(g.spec, (i) => kerasLayerIn(g.layers[i], `${where}: layer ${i}`), where);
-    const classes = g.layers.map((l) => String(l.class_name).slice(String(l.class_name).lastIndexOf('.') + 1));
-    return { name: g.name, classes, ...built };
+    const at = (i: number) => `${where}: layer ${i}`;
+    const built = graphFromSpec<Part>(
+      g.spec,
+      (i) =>
+        isKerasModel(g.layers[i]) ? kerasModelIn(g.layers[i], at(i), source, budget) : kerasLayerIn(g.layers[i], at(i)),
+      where,
+    );
+    return {
+      name: g.name,
+      classes: g.layers.map(plainClass),
+      parts: built.layers,
+      inputs: built.inputs,
+      outputs: built.outputs,
+    };
+  });
+}
+
+/** A Sequential or Functional config as a built model, its weights counted against the budget. */
+function kerasModelIn(json: Json, where: string, source: string, budget: { remaining: number }): Model {
+  let model: Model;
+  if (plainClass(json) === 'Sequential') {
+    const chain = kerasChain(json, where);
+    const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${where}: layer ${i}`));
+    if (chain.inputShape === undefined) throw new FormatError(`${where}: the model inside gives no input shape.`);
+    model = sequentialWithin(
+      layers,
+      chain.inputShape,
+      { name: chain.name, dtype: 'float32' },
+      budget.remaining,
+      source,
+    );
+    partsOf.set(model, { classes: chain.layers.map(plainClass), parts: model.layers });
+  } else {
+    const g = kerasGraphIn(json, where, source, budget);
+    model = functionalWithin(
+      g.inputs,
+      g.outputs,
+      { name: g.name, dtype: 'float32', fileLayers: g.parts },
+      budget.remaining,
+      source,
+    );
+    partsOf.set(model, { classes: g.classes, parts: g.parts });
+  }
+  budget.remaining -= model.countParams();
+  if (budget.remaining < 0) throw new FormatError(`${where}: the models inside need more weights than the file holds.`);
+  return model;
+}
+
+/**
+ * Each layer's weights in a `.keras` weights file, under `group`: `<key>/vars/<i>` for a layer,
+ * `<key>/layers/…` for a model inside, the key Keras's name for the part's position (kerasWeightPaths).
+ */
+function kerasPartWeights(
+  h5: Hdf5Reader,
+  group: string,
+  classes: string[],
+  parts: Part[],
+  source: string,
+  out: Map<Layer, Tensor[]>,
+): void {
+  const paths = kerasWeightPaths(classes);
+  parts.forEach((part, i) => {
+    if (part instanceof Model) {
+      const inner = partsOf.get(part)!;
+      return kerasPartWeights(h5, `${group}/${paths[i]}/layers`, inner.classes, inner.parts, source, out);
+    }
+    if (part.parameters().length === 0) return;
+    const vars = `${group}/${paths[i]}/vars`;
+    const keys = h5.keys(vars);
+    if (keys === null)
+      throw new FormatError(`${source}: no weights for ${part.describe()}: expected the group ${vars}.`);
+    out.set(
+      part,
+      layerWeights(
+        h5,
+        part,
+        source,
+        vars,
+        [...keys].sort((a, b) => Number(a) - Number(b)),
+      ),
+    );
   });
 }
 
 /**
- * A Functional `.keras` file that is not a chain: the graph from config.json, then each layer's
- * weights from `layers/<key>/vars`, the key Keras's name for the layer's position among the
- * config's layers (kerasWeightPaths); a layer applied twice is stored once.
+ * A Functional `.keras` file that is not a chain: the graph from config.json (a model inside read
+ * as a model), then each layer's weights (kerasPartWeights); a layer applied twice is stored once.
  */
 function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string): Promise<Model> {
-  const g = kerasGraphIn(config, `${source}: ${CONFIG}`, source);
   const weightsSource = `${source}: ${WEIGHTS}`;
   return readHdf5(weights, weightsSource, (h5) =>
     asFormatError(source, () => {
+      const budget = { remaining: Math.floor(weights.length / 4) };
+      const g = kerasGraphIn(config, `${source}: ${CONFIG}`, source, budget);
       const model = functionalWithin(
         g.inputs,
         g.outputs,
-        { name: g.name, dtype: 'float32', fileLayers: g.layers },
-        Math.floor(weights.length / 4),
+        { name: g.name, dtype: 'float32', fileLayers: g.parts },
+        budget.remaining,
         source,
       );
       const root = ['layers', '_layer_checkpoint_dependencies'].find((r) => h5.keys(r) !== null);
       if (root === undefined)
         throw new FormatError(`${weightsSource}: no 'layers' group: this is not the weights file of a Keras model.`);
-      const paths = kerasWeightPaths(g.classes);
       const byLayer = new Map<Layer, Tensor[]>();
-      g.layers.forEach((layer, i) => {
-        if (layer.parameters().length === 0) return;
-        const group = `${root}/${paths[i]}/vars`;
-        const keys = h5.keys(group);
-        if (keys === null)
-          throw new FormatError(`${weightsSource}: no weights for ${layer.describe()}: expected the group ${group}.`);
-        byLayer.set(
-          layer,
-          layerWeights(
-            h5,
-            layer,
-            weightsSource,
-            group,
-            [...keys].sort((a, b) => Number(a) - Number(b)),
-          ),
-        );
-      });
+      kerasPartWeights(h5, root, g.classes, g.parts, weightsSource, byLayer);
       model.setWeights(model.layers.flatMap((l) => byLayer.get(l) ?? []));
       return model;
     }),
   );
 }
 
-/** A Functional legacy `.h5` that is not a chain: the graph from model_config, each layer's weights by its name. */
+/**
+ * A Functional legacy `.h5` that is not a chain: the graph from model_config, each layer's weights
+ * by its name; a model inside holds all its layers' weights in its own group, in its weights' order.
+ */
 function legacyGraph(h5: Hdf5Reader, config: unknown, bytes: number, source: string): Model {
-  const g = kerasGraphIn(config, `${source}: model_config`, source);
+  const budget = { remaining: Math.floor(bytes / 4) };
+  const g = kerasGraphIn(config, `${source}: model_config`, source, budget);
   const model = functionalWithin(
     g.inputs,
     g.outputs,
-    { name: g.name, dtype: 'float32', fileLayers: g.layers },
-    Math.floor(bytes / 4),
+    { name: g.name, dtype: 'float32', fileLayers: g.parts },
+    budget.remaining,
     source,
   );
   const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
   const at = (name: string) => (base ? `${base}/${name}` : name);
-  const tensors = model.layers.flatMap((layer) => {
-    if (layer.parameters().length === 0) return [];
-    const names = stringsAttr(h5, at(layer.name), 'weight_names');
+  const byLayer = new Map<Layer, Tensor[]>();
+  for (const part of g.parts) {
+    if (part.parameters().length === 0) continue;
+    const names = stringsAttr(h5, at(part.name), 'weight_names');
     if (names === undefined)
       throw new FormatError(
-        `${source}: no weights for ${layer.describe()}: expected the group ${at(layer.name)} with weight_names.`,
+        `${source}: no weights for ${part.describe()}: expected the group ${at(part.name)} with weight_names.`,
       );
-    return layerWeights(h5, layer, source, at(layer.name), names);
-  });
-  model.setWeights(tensors);
+    if (!(part instanceof Model)) {
+      byLayer.set(part, layerWeights(h5, part, source, at(part.name), names));
+      continue;
+    }
+    if (names.length !== part.parameters().length) {
+      throw new FormatError(
+        `${source}: ${at(part.name)} holds ${names.length} weights; ${part.describe()} has ${part.parameters().length}.`,
+      );
+    }
+    let next = 0;
+    for (const layer of part.layers) {
+      const n = layer.parameters().length;
+      if (n > 0) byLayer.set(layer, layerWeights(h5, layer, source, at(part.name), names.slice(next, (next += n))));
+    }
+  }
+  model.setWeights(model.layers.flatMap((l) => byLayer.get(l) ?? []));
   return model;
 }
 

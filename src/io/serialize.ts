@@ -5,7 +5,7 @@
  */
 import { FormatError, MnistNnError, ValueError, checkKeys, formatShape, quote } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
-import '../layers/index.js'; // every layer registered before a file names one
+import { InputLayer } from '../layers/index.js'; // and every layer registered before a file names one
 import { layerFromConfig } from '../layers/registry.js';
 import { Sequential, type LossIdentifier, type MetricName, type SaveOptions } from '../models/sequential.js';
 import { Model } from '../models/model.js';
@@ -288,7 +288,7 @@ function refList(v: unknown, what: string, source: string): TensorRef[] {
 export function functionalWithin(
   inputs: SymbolicTensor[],
   outputs: SymbolicTensor[],
-  args: { name?: string; dtype: FloatDType; fileLayers?: readonly Layer[] },
+  args: { name?: string; dtype: FloatDType; fileLayers?: readonly (Layer | Model)[] },
   held: number,
   source: string,
 ): Model {
@@ -303,7 +303,12 @@ export function functionalWithin(
     throw e;
   }
   const model = new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
-  const unused = (args.fileLayers ?? []).find((l) => !model.layers.includes(l));
+  // A model inside is inlined: its layers (its InputLayers aside: their tensors are the outer ones) are the outer's.
+  const reaches = (l: Layer | Model): boolean =>
+    l instanceof Model
+      ? l.layers.every((k) => k instanceof InputLayer || model.layers.includes(k))
+      : model.layers.includes(l);
+  const unused = (args.fileLayers ?? []).find((l) => !reaches(l));
   if (unused) throw new FormatError(`${source}: ${unused.describe()} reaches none of the model's outputs.`);
   return model;
 }

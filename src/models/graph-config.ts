@@ -59,6 +59,18 @@ export function graphSpec(
   };
 }
 
+/**
+ * What a graph read from a file applies at its nodes: a layer, or a model applied as a layer.
+ * @example
+ * const parts: Appliable[] = [new Dense(10), tower];
+ */
+export interface Appliable {
+  readonly name: string;
+  /** True for a layer that takes its inputs as a list (a merge layer). */
+  readonly takesList?: boolean;
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+}
+
 /** A tensor reference from a file, checked: [name, node, tensor]. */
 export function checkRef(v: unknown, where: string): TensorRef {
   if (
@@ -83,11 +95,11 @@ export function checkRef(v: unknown, where: string): TensorRef {
  * const make = (i: number) => layerFromConfig(c[i].className, c[i].config, where);
  * const { inputs, outputs } = graphFromSpec(spec, make, 'model.mnn');
  */
-export function graphFromSpec(
+export function graphFromSpec<L extends Appliable>(
   spec: GraphSpec,
-  make: (index: number) => Layer,
+  make: (index: number) => L,
   where: string,
-): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; layers: Layer[] } {
+): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; layers: L[] } {
   const byName = new Map<string, number>();
   let nodes = 0;
   spec.layers.forEach((l, i) => {
@@ -121,7 +133,14 @@ export function graphFromSpec(
   if (spec.outputs.length === 0) throw new FormatError(`${where}: the model has no outputs.`);
 
   const layers = spec.layers.map((_, i) => make(i));
-  const made = new Map<string, SymbolicTensor>();
+  const tensor = (r: TensorRef): SymbolicTensor => {
+    const outs = made.get(key(r[0], r[1]))!;
+    if (r[2] >= outs.length) {
+      throw new FormatError(`${where}: a node names output ${r[2]} of the layer ${quote(r[0], "'")}, which has ${outs.length}.`);
+    }
+    return outs[r[2]];
+  };
+  const made = new Map<string, SymbolicTensor[]>();
   const key = (name: string, node: number): string => `${node}\u0000${name}`;
   // Kahn's order: a node is applied once every tensor it takes exists; what is left is on a cycle.
   const waiting: { layer: number; node: number; refs: TensorRef[] }[] = [];
@@ -130,7 +149,7 @@ export function graphFromSpec(
       if (spec.layers[i].inbound.some((n) => n.length > 0)) {
         throw new FormatError(`${where}: the InputLayer ${quote(l.name, "'")} takes inputs.`);
       }
-      made.set(key(l.name, 0), l.output);
+      made.set(key(l.name, 0), [l.output]);
     } else if (spec.layers[i].inbound.length === 0) {
       throw new FormatError(`${where}: the layer ${quote(l.name, "'")} is never applied (it has no inbound node).`);
     } else {
@@ -148,10 +167,10 @@ export function graphFromSpec(
   while (ready.length > 0) {
     const w = waiting[ready.pop()!];
     const layer = layers[w.layer];
-    const xs = w.refs.map((r) => made.get(key(r[0], r[1]))!);
-    const out = layer.apply(layer.takesList ? xs : xs.length === 1 ? xs[0] : xs);
+    const xs = w.refs.map((r) => tensor(r));
+    const out = layer.apply(layer.takesList === true || xs.length > 1 ? xs : xs[0]);
     const k = key(layer.name, w.node);
-    made.set(k, out);
+    made.set(k, Array.isArray(out) ? out : [out]);
     applied++;
     for (const reader of readers.get(k) ?? []) if (--missing[reader] === 0) ready.push(reader);
   }
@@ -161,7 +180,6 @@ export function graphFromSpec(
       `${where}: the graph has a cycle: node ${stuck.node} of the layer ${quote(layers[stuck.layer].name, "'")} waits on a tensor that depends on it.`,
     );
   }
-  const tensor = (r: TensorRef): SymbolicTensor => made.get(key(r[0], r[1]))!;
   const inputs = spec.inputs.map(tensor);
   for (const [i, t] of inputs.entries()) {
     if (!(t.node.layer instanceof InputLayer)) {
