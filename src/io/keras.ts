@@ -33,7 +33,6 @@ import { Model, type FunctionalConfig } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { readHdf5, writeHdf5, isHdf5, type Hdf5Reader } from './hdf5.js';
 import {
-  isKerasChain,
   isKerasModel,
   kerasChain,
   kerasGraph,
@@ -173,11 +172,11 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Model> {
   );
 }
 
-/** Whether a Keras model config is a Functional model that is not a plain chain (read as a graph, not a Sequential). */
+/** Whether a Keras model config is a Functional model (read as a graph, as Keras reloads it, rather than a Sequential). */
 function isKerasGraph(config: unknown): boolean {
   const named = (config as Json | null)?.class_name;
   const cls = typeof named === 'string' ? named : '';
-  return ['Functional', 'Model'].includes(cls.slice(cls.lastIndexOf('.') + 1)) && !isKerasChain(config);
+  return ['Functional', 'Model'].includes(cls.slice(cls.lastIndexOf('.') + 1));
 }
 
 /** A part of a Functional config: a layer, or a model applied as a layer. */
