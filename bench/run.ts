@@ -5,7 +5,8 @@
  *   2. one epoch of the 784-128-10 MLP: ours js, wasm 1 thread, wasm every core, TF.js wasm, TF.js cpu;
  *   3. predict one digit: the same five models;
  *   4. memory: ten epochs on ours (wasm, every core) in a fresh child process, RSS after each;
- *   5. one epoch of the seed 002 CNN and of the cnn-batchnorm network (bench/cnn-batchnorm.ts), and what
+ *   5. one epoch of the seed 002 CNN, of the cnn-batchnorm network (bench/cnn-batchnorm.ts) and of the
+ *      functional example's network (bench/functional.ts), and what
  *      the augmentation layers in front of the seed 002 CNN cost (bench/augment.ts);
  *   6. in-page training in Chromium on one thread and on every core (bench/browser-threads.ts; skipped without
  *      Chromium);
@@ -31,6 +32,7 @@ import { tfVersion, tfWasmVersion } from './tfjs.js';
 import { CNN_SAMPLES, cnnReport, oneThreadEpoch, oneThreadSpeedup, perEpoch, runCnnEpoch } from './cnn.js';
 import { onThreads, probeTorch, runTorchCnn, runTorchMlp, torchHeader } from './torch.js';
 import { batchNormCnnReport, runBatchNormCnnEpoch } from './cnn-batchnorm.js';
+import { functionalReport, runFunctionalEpoch } from './functional.js';
 import { augmentCost, augmentReport, layersShare, runAugmentCost } from './augment.js';
 import { pageSpeedup, pageThreadsReport, runPageThreads, workerShares } from './browser-threads.js';
 import { ceilingsNote } from './cores.js';
@@ -135,6 +137,13 @@ console.log(
 );
 const bnCnn = await runBatchNormCnnEpoch();
 console.log(batchNormCnnReport(bnCnn, cnn));
+console.log(`\n[${elapsed()}]\n`);
+
+console.log(
+  '### One epoch of the functional example (examples/functional.ts: a residual block with Add, two heads and two losses; Adam, batch 64)\n',
+);
+const fun = await runFunctionalEpoch();
+console.log(functionalReport(fun));
 console.log(`\n[${elapsed()}]\n`);
 
 console.log('### Augmentation cost: RandomRotation, RandomTranslation, RandomZoom in front of the seed 002 CNN\n');
@@ -296,6 +305,14 @@ const md: string[][] = [
     'cannot train it',
     `${(perEpoch(bnCnn.tfSeconds, bnCnn.tfSamples) / 3600).toFixed(1)} h without the augmentation (from ${bnCnn.tfSamples} digits)`,
     `${x(perEpoch(bnCnn.tfSeconds, bnCnn.tfSamples) / perEpoch(bnCnn.seconds, bnCnn.samples))} cpu`,
+    '—',
+  ],
+  [
+    `one epoch of the functional example (residual block with Add, digit and is-even heads), 60,000 digits, batch 64${fun.samples < CNN_SAMPLES ? ` (from ${fun.samples})` : ''}`,
+    `${perEpoch(fun.seconds, fun.samples).toFixed(1)} s (wasm ${fun.threads}t); ${x(perEpoch(fun.seconds, fun.samples) / cnnEp)} the seed 002 epoch`,
+    '—',
+    '—',
+    '—',
     '—',
   ],
   [

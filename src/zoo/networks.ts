@@ -11,6 +11,9 @@ import { RandomTranslation } from '../layers/augmentation/random-translation.js'
 import { RandomZoom } from '../layers/augmentation/random-zoom.js';
 import { ReLU } from '../layers/activation/relu.js';
 import { Sequential } from '../models/sequential.js';
+import { Model } from '../models/model.js';
+import { Input } from '../layers/core/input-layer.js';
+import { Add } from '../layers/merging/add.js';
 import { Adam, RMSprop, SGD, type Optimizer } from '../optimizers/index.js';
 import { OneCycle } from '../optimizers/schedules.js';
 
@@ -268,4 +271,33 @@ export function makeOptimizer(name: OptimizerName, learningRate: number, oneCycl
     : name === 'rmsprop'
       ? new RMSprop({ learningRate: rate })
       : new SGD({ learningRate: rate });
+}
+
+/**
+ * examples/functional.ts's network: a residual convnet with two heads, the digit (softmax) and whether
+ * it is even (sigmoid), compiled as the example compiles it.
+ *   image → Conv2D 8 → [Conv2D 8 relu → Conv2D 8] + → ReLU → MaxPooling2D → Flatten → Dense 32 → digit, even
+ *
+ * @example
+ * ```ts
+ * const model = residualTwoHeads(4); // fit(x, { digit: y, even: isEven })
+ * ```
+ */
+export function residualTwoHeads(seed: number): Model {
+  const image = Input({ shape: [28, 28, 1], name: 'image' });
+  const stem = new Conv2D(8, 3, { padding: 'same', activation: 'relu' }).apply(image);
+  const branch = new Conv2D(8, 3, { padding: 'same' }).apply(
+    new Conv2D(8, 3, { padding: 'same', activation: 'relu' }).apply(stem),
+  );
+  const block = new ReLU().apply(new Add().apply([stem, branch]));
+  const features = new Dense(32, { activation: 'relu' }).apply(new Flatten().apply(new MaxPooling2D(2).apply(block)));
+  const digit = new Dense(10, { activation: 'softmax', name: 'digit' }).apply(features);
+  const even = new Dense(1, { activation: 'sigmoid', name: 'even' }).apply(features);
+  const model = new Model({ inputs: image, outputs: [digit, even], name: 'residual_two_heads', seed });
+  model.compile({
+    optimizer: 'adam',
+    loss: { digit: 'sparseCategoricalCrossentropy', even: 'binaryCrossentropy' },
+    metrics: { digit: ['accuracy'], even: ['accuracy'] },
+  });
+  return model;
 }
