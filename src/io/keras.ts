@@ -172,7 +172,7 @@ async function readKerasZip(bytes: Uint8Array, source: string): Promise<Model> {
   );
 }
 
-/** Whether a Keras model config is a Functional model (read as a graph, as Keras reloads it, rather than a Sequential). */
+/** Whether a Keras model config is a Functional model: read as a graph, as Keras reloads it, not as a Sequential. */
 function isKerasGraph(config: unknown): boolean {
   const named = (config as Json | null)?.class_name;
   const cls = typeof named === 'string' ? named : '';
