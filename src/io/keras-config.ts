@@ -168,13 +168,21 @@ function inboundName(nodes: unknown): string | undefined | null {
   const node = nodes[0] as unknown;
   if (Array.isArray(node)) {
     // tf.keras 2: [[name, node_index, tensor_index, kwargs]]
-    return node.length === 1 && Array.isArray(node[0]) && typeof node[0][0] === 'string' ? node[0][0] : undefined;
+    return node.length === 1 ? firstTensorOf(node[0]) : undefined;
   }
   // Keras 3: {args: [{class_name: '__keras_tensor__', config: {keras_history: [name, node, tensor]}}], kwargs}
   const args = (node as Json | null)?.args;
   if (!Array.isArray(args) || args.length !== 1) return undefined;
-  const history = ((args[0] as Json | null)?.config as Json | undefined)?.keras_history;
-  return Array.isArray(history) && typeof history[0] === 'string' ? history[0] : undefined;
+  return firstTensorOf(((args[0] as Json | null)?.config as Json | undefined)?.keras_history);
+}
+
+/**
+ * The layer a tensor [name, node, tensor] comes from when it is that layer's only tensor (node 0,
+ * tensor 0), as every tensor of a chain is; undefined otherwise (a reference to another node is a
+ * graph's, to be checked as one).
+ */
+function firstTensorOf(ref: unknown): string | undefined {
+  return Array.isArray(ref) && typeof ref[0] === 'string' && ref[1] === 0 && ref[2] === 0 ? ref[0] : undefined;
 }
 
 /**
@@ -231,7 +239,7 @@ export function kerasChain(model: unknown, where: string): KerasChain {
   if (functional) {
     const outputs = conf.output_layers;
     const last = Array.isArray(outputs) && outputs.length > 0 ? (Array.isArray(outputs[0]) ? outputs : [outputs]) : [];
-    if (last.length !== 1 || (last[0] as unknown[])[0] !== previous) {
+    if (last.length !== 1 || firstTensorOf(last[0]) !== previous) {
       throw new FormatError(
         `${where}: the Functional model's output is ${quote(outputs)}; mnist-nn reads one output, from its last layer ${quote(previous, "'")}.`,
       );

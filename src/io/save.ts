@@ -8,7 +8,6 @@ import { basename, extname } from 'node:path';
 import { ValueError, checkKeys } from '../errors.js';
 import { setFileSaver, type SaveOptions, type SaveResult } from '../models/sequential.js';
 import type { Model } from '../models/model.js';
-import { Sequential } from '../models/sequential.js';
 import { modelToKerasBytes } from './keras.js';
 import { modelToBytes } from './serialize.js';
 import { saveTfjs } from './tfjs.js';
@@ -69,11 +68,6 @@ export async function saveModel(model: Model, path: string, options: SaveOptions
   const format = options.format ?? formatOfName('save', path, SAVE_PLAIN) ?? 'mnist-nn';
   if (format === 'tfjs') {
     checkKeys('save', options, ['format']);
-    if (!(model instanceof Sequential)) {
-      throw new ValueError(
-        `save: ${model.describe()} is a functional model; the TensorFlow.js export writes Sequential models.`,
-      );
-    }
     return saveTfjs(model, path);
   }
   if (format === 'keras') {

@@ -28,12 +28,24 @@ export interface KerasMapping {
    */
   tfjsOmits?: boolean;
   /**
+   * True for a layer Keras has and TensorFlow.js (tfjs-layers 4.22) does not, which is not the
+   * identity (Subtract): the TensorFlow.js export refuses a model holding it, naming it, as no model
+   * TensorFlow.js loads would predict the same. Our file and Keras's keep it.
+   */
+  tfjsLacks?: boolean;
+  /**
    * The layer's own options in Keras's spelling, from our config (`name`, `trainable` and the input
    * shape are written by the bridge).
    */
   toKeras(config: LayerConfig): Json;
   /** Our config's own options from Keras's; `require` refuses what we cannot honour. */
   fromKeras(config: Json, require: Require): LayerConfig;
+  /**
+   * The config TensorFlow.js is to be given, from Keras's (`toKeras`'s, with `name` and `trainable`) and
+   * the built layer, where TensorFlow.js reads an option otherwise than Keras (Concatenate's negative
+   * axes); absent, TensorFlow.js is given Keras's config.
+   */
+  toTfjs?(keras: Json, layer: Layer): Json;
 }
 
 /** A layer class as the registry sees it: constructible, with its static className. */

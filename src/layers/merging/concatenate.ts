@@ -1,7 +1,8 @@
 /**
  * Concatenate: two or more inputs joined along one axis (Keras's Concatenate). The axis counts the
  * batch dimension, as Keras's does: −1 (the default) is the last, 1 the first after the batch; 0,
- * the batch itself, is refused. Every other dimension must match.
+ * the batch itself, is refused. Every other dimension must match. Keras's files keep the axis as
+ * given; TensorFlow.js's is given an axis below −1 counted from the front (`toTfjs` below).
  *
  *   xᵢ  [batch, ...pre, aᵢ, ...post]   y  [batch, ...pre, Σᵢ aᵢ, ...post]
  *   seen as rows: xᵢ [outer, aᵢ·inner] with outer = batch·Π pre and inner = Π post; each row of y
@@ -132,5 +133,11 @@ registerLayer(Concatenate, {
     toKeras: (c) => ({ axis: c.axis }),
     // An absent axis is Keras's default, −1; null is kept, for the layer to refuse.
     fromKeras: (k) => (k.axis === undefined ? {} : { axis: k.axis }),
+    // TensorFlow.js reads a negative axis other than −1 one way for the output's shape and another
+    // when it joins (its concat fails), so it is given such an axis counted from the front.
+    toTfjs: (k, layer) => {
+      const axis = k.axis as number;
+      return axis < -1 ? { ...k, axis: axis + layer.outputShape!.length + 1 } : k;
+    },
   },
 });

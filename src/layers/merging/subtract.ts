@@ -5,7 +5,8 @@
  *   x₀, x₁, y  [batch, ...s]   y = x₀ − x₁
  *   dx₀ = dy;  dx₁ = −dy
  *
- * Inputs of different shapes are refused, not broadcast (merge.ts).
+ * Inputs of different shapes are refused, not broadcast (merge.ts). TensorFlow.js has no Subtract,
+ * so its export refuses a model holding one (`tfjsLacks`).
  */
 import type { FloatTensor } from '../../tensor/tensor.js';
 import { registerLayer } from '../registry.js';
@@ -46,5 +47,6 @@ export class Subtract extends Merge {
 
 registerLayer(Subtract, {
   fromConfig: (c) => new Subtract(c),
-  keras: { className: 'Subtract', toKeras: () => ({}), fromKeras: () => ({}) },
+  // tfjs-layers 4.22 has Add, Multiply, Average, Maximum, Minimum and Concatenate, but no Subtract.
+  keras: { className: 'Subtract', tfjsLacks: true, toKeras: () => ({}), fromKeras: () => ({}) },
 });
