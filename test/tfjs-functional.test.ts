@@ -33,6 +33,7 @@ import {
   loadModel,
   type FloatTensor,
   type Layer,
+  type SymbolicTensor,
 } from '../src/index.js';
 import { registeredLayers } from '../src/layers/registry.js';
 import { Rng } from '../src/tensor/random.js';
@@ -304,6 +305,34 @@ describe('our functional models, loaded by TensorFlow.js', () => {
       [['after', 0, 0, {}]],
     ]);
     const xs = batch(4, [[3], [3]]);
+    await expectSamePredictions(theirs, m, xs);
+    await expectSameOutputs(m, await loadModel(out), xs);
+  });
+
+  it('a model applied as a layer, twice (its layers inlined, one set of weights)', async () => {
+    const t = Input({ shape: [4] });
+    const tower = new Model({
+      inputs: t,
+      outputs: new Dense(3, { activation: 'tanh', name: 'tower_out' }).apply(
+        new Dense(5, { name: 'tower_in' }).apply(t),
+      ),
+    });
+    const a = Input({ shape: [4], name: 'left' });
+    const b = Input({ shape: [4], name: 'right' });
+    const y = new Dense(2, { name: 'out' }).apply(
+      new Concatenate().apply([tower.apply(a) as SymbolicTensor, tower.apply(b) as SymbolicTensor]),
+    );
+    const m = jiggle(new Model({ inputs: [a, b], outputs: y, seed: 8 }));
+    const { out, json, theirs } = await exportToTfjs(m, 'tower');
+    expect(json.weightsManifest[0].weights.map((w) => w.name)).toEqual([
+      'tower_in/kernel',
+      'tower_in/bias',
+      'tower_out/kernel',
+      'tower_out/bias',
+      'out/kernel',
+      'out/bias',
+    ]);
+    const xs = batch(4, [[4], [4]]);
     await expectSamePredictions(theirs, m, xs);
     await expectSameOutputs(m, await loadModel(out), xs);
   });
