@@ -512,6 +512,15 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     await expectSamePredictions(theirs, ours, batch(3, [[3]]));
   });
 
+  it('refuses a model inside the model, naming it (read from Keras files, not yet from TF.js’s)', async () => {
+    const tower = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })], name: 'tower' });
+    const a = tf.input({ shape: [3] });
+    const y = sym(tf.layers.add().apply([sym(tower.apply(a)), sym(tower.apply(a))]));
+    const out = await savedByTfjs(tf.model({ inputs: a, outputs: y }), 'tf-nested');
+    await expect(loadModel(out)).rejects.toThrow(FormatError);
+    await expect(loadModel(out)).rejects.toThrow(/layer 1 \('tower'\) is a model inside the model/);
+  });
+
   it('finds the weights by name, whatever the manifest’s order; a weight of no layer is refused', async () => {
     const a = tf.input({ shape: [3] });
     const b = tf.input({ shape: [3] });

@@ -29,7 +29,7 @@ import type { FunctionalConfig, Model } from '../models/model.js';
 import { graphFromSpec, type GraphSpec, type TensorRef } from '../models/graph-config.js';
 import { Sequential, type SaveResult } from '../models/sequential.js';
 import { Tensor } from '../tensor/tensor.js';
-import { isKerasChain, kerasChain, kerasGraph, kerasLayerIn, kerasLayerOut } from './keras-config.js';
+import { isKerasChain, isKerasModel, kerasChain, kerasGraph, kerasLayerIn, kerasLayerOut } from './keras-config.js';
 import { parseJsonSafely } from './model-file.js';
 import { asFormatError, checkSavable, functionalWithin, sequentialWithin } from './serialize.js';
 import { writeFileAtomic } from './write.js';
@@ -411,6 +411,12 @@ function readChain(json: Json, topology: Json, jsonPath: string): Sequential {
  */
 function readGraph(json: Json, topology: Json, jsonPath: string): Model {
   const g = kerasGraph(topology, jsonPath);
+  const inner = g.layers.findIndex(isKerasModel);
+  if (inner >= 0) {
+    throw new FormatError(
+      `${jsonPath}: layer ${inner} (${quote(g.spec.layers[inner].name, "'")}) is a model inside the model, which mnist-nn reads from Keras files but not yet from TensorFlow.js's.`,
+    );
+  }
   const graph = graphFromSpec(g.spec, (i) => kerasLayerIn(g.layers[i], `${jsonPath}: layer ${i}`), jsonPath);
   const groups = readManifest(json, jsonPath);
   const held = checkShardSizes(groups, jsonPath);
