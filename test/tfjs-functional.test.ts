@@ -2,8 +2,8 @@
 // ways: TF.js loads our export (residual Add, two inputs, two outputs, a shared layer, the other merge
 // layers, augmentation layers left out) and predicts the same to 1e-5; we load what TF.js saves for
 // the same kinds of models and predict the same to 1e-5. Then what is refused: Subtract (TF.js lacks
-// it) on export, hostile graphs in a model.json on reading. Last, the layer harness's part 4 for the
-// layers that take a list (the merge layers), which test/layer-harness.test.ts leaves as a todo.
+// it) on export, hostile graphs in a model.json on reading. Each merge layer alone goes through the
+// format in test/layer-harness.test.ts (part 4).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +31,10 @@ import {
   Subtract,
   Tensor,
   loadModel,
-  type FloatTensor,
-  type Layer,
   type SymbolicTensor,
 } from '../src/index.js';
-import { registeredLayers } from '../src/layers/registry.js';
 import { Rng } from '../src/tensor/random.js';
-import { randn, relError } from './helpers/gradcheck.js';
+import { randn } from './helpers/gradcheck.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-nn-tfjs-functional-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -388,6 +385,29 @@ describe('our functional models, loaded by TensorFlow.js', () => {
     await expectSameOutputs(m, back, xs);
   });
 
+  it('leaves out a Flatten of one-dimensional samples (the identity, which TF.js refuses), in a functional model and a Sequential', async () => {
+    const x = Input({ shape: [5], name: 'v' });
+    const f = new Flatten({ name: 'flat' }).apply(x);
+    const y = new Add().apply([f, new Dense(5, { activation: 'tanh' }).apply(f)]);
+    const m = jiggle(new Model({ inputs: x, outputs: y, seed: 9 }));
+    const { json, theirs, notes } = await exportToTfjs(m, 'flat-1d');
+    expect(notes).toEqual([
+      "The Flatten layer 'flat' is left out of the TensorFlow.js export: on samples of one dimension it is the identity, and TensorFlow.js's Flatten refuses them, so the exported model predicts the same (the layers it fed take its input instead).",
+    ]);
+    expect(json.modelTopology.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'Dense', 'Add']);
+    await expectSamePredictions(theirs, m, batch(4, [[5]]));
+    const seq = jiggle(new Sequential([new Flatten({ inputShape: [5] }), new Dense(2)], { seed: 9 }));
+    const s = await exportToTfjs(seq, 'flat-1d-seq');
+    expect(s.notes).toHaveLength(1);
+    expect(s.json.modelTopology.config.layers.map((l) => [l.class_name, l.config.batch_input_shape])).toEqual([
+      ['Dense', [null, 5]],
+    ]);
+    await expectSamePredictions(s.theirs, seq, batch(4, [[5]]));
+    // A Flatten of images stays.
+    const img = jiggle(new Sequential([new Flatten({ inputShape: [2, 3] }), new Dense(2)], { seed: 9 }));
+    expect((await exportToTfjs(img, 'flat-2d-seq')).notes).toEqual([]);
+  });
+
   it('refuses a model of augmentation layers only, and one output of which is an augmentation of an input is written as the input', async () => {
     const x = Input({ shape: [4, 4, 1] });
     const only = new Model({ inputs: x, outputs: new RandomZoom(0.2, null, { name: 'z' }).apply(x) });
@@ -634,169 +654,4 @@ describe('hostile model.json graphs are refused with a FormatError before anythi
     );
     await expect(loadModel(out)).rejects.toThrow(/needs more weights than the file holds \(0 values\)/);
   });
-});
-
-// The layer harness's part 4 (test/layer-harness.test.ts) for the layers that take a list, which that file leaves as a
-// todo: each case as a functional model of its inputs and the layer, through TensorFlow.js's format.
-describe('the layer harness, part 4, for the layers that take a list', () => {
-  const CASES: Record<string, { label: string; make: () => Layer; inputShapes: number[][] }[]> = {
-    Add: [
-      {
-        label: 'two inputs',
-        make: () => new Add(),
-        inputShapes: [
-          [3, 4],
-          [3, 4],
-        ],
-      },
-      { label: 'three inputs', make: () => new Add(), inputShapes: [[5], [5], [5]] },
-    ],
-    Subtract: [
-      {
-        label: 'two inputs',
-        make: () => new Subtract(),
-        inputShapes: [
-          [2, 3],
-          [2, 3],
-        ],
-      },
-    ],
-    Multiply: [
-      { label: 'two inputs', make: () => new Multiply(), inputShapes: [[4], [4]] },
-      {
-        label: 'three inputs',
-        make: () => new Multiply(),
-        inputShapes: [
-          [2, 3],
-          [2, 3],
-          [2, 3],
-        ],
-      },
-    ],
-    Average: [
-      {
-        label: 'two inputs',
-        make: () => new Average(),
-        inputShapes: [
-          [2, 2, 2],
-          [2, 2, 2],
-        ],
-      },
-      { label: 'three inputs', make: () => new Average(), inputShapes: [[3], [3], [3]] },
-    ],
-    Maximum: [
-      {
-        label: 'two inputs',
-        make: () => new Maximum(),
-        inputShapes: [
-          [3, 4],
-          [3, 4],
-        ],
-      },
-      { label: 'three inputs', make: () => new Maximum(), inputShapes: [[6], [6], [6]] },
-    ],
-    Minimum: [
-      {
-        label: 'two inputs',
-        make: () => new Minimum(),
-        inputShapes: [
-          [3, 4],
-          [3, 4],
-        ],
-      },
-      { label: 'three inputs', make: () => new Minimum(), inputShapes: [[6], [6], [6]] },
-    ],
-    Concatenate: [
-      {
-        label: 'last axis (default)',
-        make: () => new Concatenate(),
-        inputShapes: [
-          [3, 2],
-          [3, 5],
-        ],
-      },
-      {
-        label: 'axis 1, three inputs',
-        make: () => new Concatenate({ axis: 1 }),
-        inputShapes: [
-          [2, 3],
-          [1, 3],
-          [4, 3],
-        ],
-      },
-      {
-        label: 'axis −2 of images',
-        make: () => new Concatenate({ axis: -2 }),
-        inputShapes: [
-          [2, 1, 3],
-          [2, 3, 3],
-        ],
-      },
-    ],
-  };
-  const listLayers = registeredLayers().filter((r) => r.cls.prototype.takesList);
-
-  it('covers every registered layer that takes a list', () => {
-    expect(listLayers.map((r) => r.className).sort()).toEqual(Object.keys(CASES).sort());
-  });
-
-  for (const reg of listLayers) {
-    for (const c of CASES[reg.className] ?? []) {
-      describe(`${reg.className}: ${c.label}`, () => {
-        const modelOf = (): { m: Model; layer: Layer } => {
-          const layer = c.make();
-          const ins = c.inputShapes.map((s) => Input({ shape: s }));
-          return { m: new Model({ inputs: ins, outputs: layer.apply(ins), seed: 1 }), layer };
-        };
-        const out = join(dir, `harness-${reg.className}-${c.label.replace(/\W+/g, '-')}`);
-
-        if (reg.keras?.tfjsLacks) {
-          it('the export refuses it, naming it and saying TensorFlow.js lacks it', async () => {
-            const { m } = modelOf();
-            await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(FormatError);
-            await expect(m.save(out, { format: 'tfjs' })).rejects.toThrow(
-              new RegExp(
-                `the ${reg.className} layer '\\w+' cannot be exported: TensorFlow.js .* has no ${reg.keras!.className}`,
-              ),
-            );
-            expect(existsSync(out)).toBe(false);
-          });
-          return;
-        }
-
-        it('through the TensorFlow.js Layers format, checked by TensorFlow.js, and read back', async () => {
-          const { m, layer } = modelOf();
-          const { json, theirs } = await exportToTfjs(m, out.slice(dir.length + 1));
-          expect(json.modelTopology.config.layers.at(-1)!.class_name).toBe(reg.keras!.className);
-          expect(theirs.layers.at(-1)!.getClassName()).toBe(reg.keras!.className);
-          const xs = batch(5, c.inputShapes);
-          await expectSamePredictions(theirs, m, xs);
-          const back = await loadModel(out);
-          const again = back.layers.at(-1)!;
-          expect(again.className).toBe(reg.className);
-          // The same layer (a Concatenate's axis counted from the front: the same join).
-          const cfg = layer.getConfig();
-          if (typeof cfg.axis === 'number' && cfg.axis < -1) cfg.axis += c.inputShapes[0].length + 1;
-          expect(again.getConfig()).toEqual(cfg);
-          await expectSameOutputs(m, back, xs);
-        });
-
-        it('TensorFlow.js computes the same gradient for every input (the layer has no weights)', async () => {
-          const { m, layer } = modelOf();
-          expect(layer.parameters()).toEqual([]);
-          const { theirs } = await exportToTfjs(m, `${out.slice(dir.length + 1)}-grad`);
-          const xs = batch(5, c.inputShapes) as FloatTensor[];
-          // L = Σ y ⊙ R for a fixed R, so dL/dy = R.
-          const R = randn([5, ...layer.outputShape!], rng).cast('float32') as FloatTensor;
-          layer.forwardOn(xs, { training: false, rng: new Rng(1) });
-          const dxs = layer.backwardOn(R, { needInputGrad: true });
-          const Rt = tf.tensor(R.data, R.shape);
-          const f = (...ts: tf.Tensor[]): tf.Scalar => tf.sum(tf.mul(theirs.apply(ts) as tf.Tensor, Rt));
-          const grads = tf.grads(f)(xs.map((x) => tf.tensor(x.data, x.shape)));
-          expect(dxs).toHaveLength(c.inputShapes.length);
-          dxs.forEach((dx, i) => expect(relError(dx!.data, grads[i].dataSync()), `input ${i}`).toBeLessThan(1e-4));
-        });
-      });
-    }
-  }
 });

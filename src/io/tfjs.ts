@@ -4,8 +4,9 @@
  * `tf.loadLayersModel` reads (and the TensorFlow.js converter turns into a Keras model). Only layers
  * both libraries have are translated; a layer Keras has and TensorFlow.js lacks that is the identity
  * at inference (the augmentation layers: `tfjsOmits` in its registration) is left out of the export,
- * with a note; anything else (a layer Keras lacks, or one TensorFlow.js lacks that computes
- * something: `tfjsLacks`, Subtract) is a FormatError that names it.
+ * with a note, as is a layer that is the identity on its shape where TensorFlow.js would refuse it
+ * (`tfjsIdentity`: Flatten of one-dimensional samples); anything else (a layer Keras lacks, or one
+ * TensorFlow.js lacks that computes something: `tfjsLacks`, Subtract) is a FormatError naming it.
  *
  * A Sequential is written as TensorFlow.js's Sequential: its layers, the first with
  * `batch_input_shape`. A functional Model is written as `tf.model(...).save()` writes one:
@@ -24,7 +25,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FileError, FormatError, ValueError, quote } from '../errors.js';
 import { InputLayer } from '../layers/index.js';
 import type { Layer, LayerConfig, Param } from '../layers/layer.js';
-import { registration, type Json, type KerasMapping } from '../layers/registry.js';
+import { registration, type Json } from '../layers/registry.js';
 import type { FunctionalConfig, Model } from '../models/model.js';
 import { graphFromSpec, type GraphSpec, type TensorRef } from '../models/graph-config.js';
 import { Sequential, type SaveResult } from '../models/sequential.js';
@@ -56,18 +57,31 @@ function layerOut(l: { className: string; config: LayerConfig }, layer: Layer, i
   };
 }
 
-/** The note for a layer left out of the export (a `tfjsOmits` one). */
-function omittedNote(l: { className: string; config: LayerConfig }, keras: KerasMapping, rewired: boolean): string {
-  return `The ${l.className} layer ${quote(l.config.name, "'")} is left out of the TensorFlow.js export: TensorFlow.js has no ${keras.className}, and the layer is the identity at inference, so the exported model predicts the same${rewired ? ' (the layers it fed take its input instead)' : ''}.`;
+/**
+ * The note for a layer the export leaves out, or undefined to export it: a layer TF.js lacks that is
+ * the identity at inference (`tfjsOmits`), or one that is the identity on the shape it is built for
+ * where TF.js would refuse it (`tfjsIdentity`).
+ */
+function leftOutNote(
+  l: { className: string; config: LayerConfig },
+  layer: Layer,
+  rewired: boolean,
+): string | undefined {
+  const keras = registration(l.className)?.keras;
+  const why = keras?.tfjsOmits
+    ? `TensorFlow.js has no ${keras.className}, and the layer is the identity at inference`
+    : keras?.tfjsIdentity?.(layer);
+  if (why === undefined) return undefined;
+  return `The ${l.className} layer ${quote(l.config.name, "'")} is left out of the TensorFlow.js export: ${why}, so the exported model predicts the same${rewired ? ' (the layers it fed take its input instead)' : ''}.`;
 }
 
 /** A Sequential's topology as TF.js writes one: its layers in order, the first kept carrying the input shape. */
 function sequentialTopology(model: Sequential, notes: string[]): { topology: Json; params: Param[] } {
   const config = model.toConfig();
   const kept = config.layers.flatMap((l, i) => {
-    const keras = registration(l.className)?.keras;
-    if (!keras?.tfjsOmits) return [{ l, i }];
-    notes.push(omittedNote(l, keras, false));
+    const note = leftOutNote(l, model.layers[i], false);
+    if (note === undefined) return [{ l, i }];
+    notes.push(note);
     return [];
   });
   if (kept.length === 0) {
@@ -94,11 +108,11 @@ function functionalTopology(model: Model, notes: string[]): { topology: Json; pa
   const config = model.toConfig() as FunctionalConfig;
   const layers = model.layers; // config.layers' order
   const omitted = new Map<string, TensorRef[][]>();
-  config.layers.forEach((l) => {
-    const keras = registration(l.className)?.keras;
-    if (!keras?.tfjsOmits) return;
+  config.layers.forEach((l, i) => {
+    const note = leftOutNote(l, layers[i], true);
+    if (note === undefined) return;
     omitted.set(l.config.name as string, l.inbound);
-    notes.push(omittedNote(l, keras, true));
+    notes.push(note);
   });
   // A tensor a left-out layer makes is its input (the identity at inference): follow such layers back.
   const through = (r: TensorRef): TensorRef => {

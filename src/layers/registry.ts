@@ -46,6 +46,12 @@ export interface KerasMapping {
    * axes); absent, TensorFlow.js is given Keras's config.
    */
   toTfjs?(keras: Json, layer: Layer): Json;
+  /**
+   * Why the built layer is left out of the TensorFlow.js export when, on the shape it is built for,
+   * it is the identity and TensorFlow.js would refuse it (Flatten of one-dimensional samples, which
+   * TF.js's Flatten rejects); undefined to export it. It is then left out as a `tfjsOmits` layer is.
+   */
+  tfjsIdentity?(layer: Layer): string | undefined;
 }
 
 /** A layer class as the registry sees it: constructible, with its static className. */

@@ -1,6 +1,7 @@
 /**
  * Flatten: x [batch, d1, d2, ...] → y [batch, d1·d2·…]. Row-major data is already in that order,
- * so both passes are reshapes that share the buffer.
+ * so both passes are reshapes that share the buffer. On x [batch, d] it is the identity, which
+ * TensorFlow.js's Flatten refuses (it asks for two sample dimensions or more): its export leaves it out.
  */
 import { shapeSize, type FloatTensor } from '../../tensor/tensor.js';
 import { Layer, type BackwardOptions, type ForwardContext } from '../layer.js';
@@ -37,6 +38,10 @@ registerLayer(Flatten, {
   fromConfig: (c) => new Flatten(c),
   keras: {
     className: 'Flatten',
+    tfjsIdentity: (layer) =>
+      layer.inputShape?.length === 1
+        ? "on samples of one dimension it is the identity, and TensorFlow.js's Flatten refuses them"
+        : undefined,
     toKeras: () => ({}),
     fromKeras: (k, require) => {
       requireChannelsLast(k, require);
