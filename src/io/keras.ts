@@ -247,6 +247,19 @@ function kerasModelIn(json: Json, where: string, source: string, budget: { remai
   return model;
 }
 
+/** A Functional config's model, built with no more weight values than `bytes` could hold as float32. */
+function kerasFunctional(
+  config: unknown,
+  where: string,
+  bytes: number,
+  source: string,
+): { g: ReturnType<typeof kerasGraphIn>; model: Model } {
+  const budget = { remaining: Math.floor(bytes / 4) };
+  const g = kerasGraphIn(config, where, source, budget);
+  const args = { name: g.name, dtype: 'float32' as const, fileLayers: g.parts };
+  return { g, model: functionalWithin(g.inputs, g.outputs, args, budget.remaining, source) };
+}
+
 /**
  * Each layer's weights in a `.keras` weights file, under `group`: `<key>/vars/<i>` for a layer,
  * `<key>/layers/…` for a model inside, the key Keras's name for the part's position (kerasWeightPaths).
@@ -291,15 +304,7 @@ function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string)
   const weightsSource = `${source}: ${WEIGHTS}`;
   return readHdf5(weights, weightsSource, (h5) =>
     asFormatError(source, () => {
-      const budget = { remaining: Math.floor(weights.length / 4) };
-      const g = kerasGraphIn(config, `${source}: ${CONFIG}`, source, budget);
-      const model = functionalWithin(
-        g.inputs,
-        g.outputs,
-        { name: g.name, dtype: 'float32', fileLayers: g.parts },
-        budget.remaining,
-        source,
-      );
+      const { g, model } = kerasFunctional(config, `${source}: ${CONFIG}`, weights.length, source);
       const root = ['layers', '_layer_checkpoint_dependencies'].find((r) => h5.keys(r) !== null);
       if (root === undefined)
         throw new FormatError(`${weightsSource}: no 'layers' group: this is not the weights file of a Keras model.`);
@@ -316,15 +321,7 @@ function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string)
  * by its name; a model inside holds all its layers' weights in its own group, in its weights' order.
  */
 function legacyGraph(h5: Hdf5Reader, config: unknown, bytes: number, source: string): Model {
-  const budget = { remaining: Math.floor(bytes / 4) };
-  const g = kerasGraphIn(config, `${source}: model_config`, source, budget);
-  const model = functionalWithin(
-    g.inputs,
-    g.outputs,
-    { name: g.name, dtype: 'float32', fileLayers: g.parts },
-    budget.remaining,
-    source,
-  );
+  const { g, model } = kerasFunctional(config, `${source}: model_config`, bytes, source);
   const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
   const at = (name: string) => (base ? `${base}/${name}` : name);
   const byLayer = new Map<Layer, Tensor[]>();

@@ -8,7 +8,7 @@
  */
 import type { FloatTensor } from '../../tensor/tensor.js';
 import { registerLayer } from '../registry.js';
-import { Merge, type MergeArgs } from './merge.js';
+import { Merge, sumInto, type MergeArgs } from './merge.js';
 
 /**
  * Keras's Add: the elementwise sum of a list of inputs of one shape, as in a residual connection.
@@ -28,12 +28,7 @@ export class Add extends Merge {
   }
 
   protected merge(xs: FloatTensor[], y: FloatTensor): void {
-    const out = y.data;
-    out.set(xs[0].data);
-    for (let i = 1; i < xs.length; i++) {
-      const x = xs[i].data;
-      for (let k = 0; k < out.length; k++) out[k] += x[k];
-    }
+    sumInto(xs, y);
   }
 
   protected mergeBackward(dy: FloatTensor, _xs: FloatTensor[], dxs: FloatTensor[]): void {

@@ -8,7 +8,7 @@
  */
 import type { FloatTensor } from '../../tensor/tensor.js';
 import { registerLayer } from '../registry.js';
-import { Merge, type MergeArgs } from './merge.js';
+import { Merge, sumInto, type MergeArgs } from './merge.js';
 
 /**
  * Keras's Average: the elementwise mean of a list of inputs of one shape, as in an ensemble of heads.
@@ -29,12 +29,8 @@ export class Average extends Merge {
   }
 
   protected merge(xs: FloatTensor[], y: FloatTensor): void {
+    sumInto(xs, y);
     const out = y.data;
-    out.set(xs[0].data);
-    for (let i = 1; i < xs.length; i++) {
-      const x = xs[i].data;
-      for (let k = 0; k < out.length; k++) out[k] += x[k];
-    }
     const n = xs.length;
     for (let k = 0; k < out.length; k++) out[k] /= n;
   }

@@ -203,3 +203,17 @@ export abstract class Merge extends Layer {
     return { inputShapes: this.inputShapes, outputShape: this.outputShape };
   }
 }
+
+/**
+ * y = Σ xs, element by element, in input order (Add's forward; Average divides it by n).
+ * @example
+ * sumInto([a, b, c], y); // y = a + b + c
+ */
+export function sumInto(xs: readonly FloatTensor[], y: FloatTensor): void {
+  const out = y.data;
+  out.set(xs[0].data);
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i].data;
+    for (let k = 0; k < out.length; k++) out[k] += x[k];
+  }
+}
