@@ -121,12 +121,14 @@ export {
   type EvaluateArgs,
   type Evaluation,
   type TrainOnBatchArgs,
+  type Tensors,
   type OptimizerName,
   type LossIdentifier,
   type MetricName,
 } from './models/sequential.js';
-export { Model, type ModelArgs } from './models/model.js';
-export { SymbolicTensor, GraphNode } from './layers/symbolic.js';
+export { Model, type ModelArgs, type FunctionalConfig, type SequentialConfig } from './models/model.js';
+export { SymbolicTensor, GraphNode, type NodeLayer } from './layers/symbolic.js';
+export type { TensorRef } from './models/graph-config.js';
 export type { TrainableModel, ModelBackwardOptions } from './training/trainable-model.js';
 
 export {

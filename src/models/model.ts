@@ -121,7 +121,7 @@ export class Model implements TrainableModel {
    */
   readonly rng: Rng;
   /** The executor; a Sequential has none until its input shape is known. */
-  protected graph?: Graph;
+  private graph?: Graph;
   private trainer?: Trainer;
   /** The running `fit`, if any: another fit, trainOnBatch or compile must wait for it. */
   private fitting = false;
@@ -165,7 +165,10 @@ export class Model implements TrainableModel {
     return { [CHAIN]: true, args } as unknown as ModelArgs;
   }
 
-  /** Builds the graph's layers with the model's generator and makes it the model's. */
+  /**
+   * Builds the graph's layers with the model's generator and makes it the model's.
+   * @internal
+   */
   protected setGraph(graph: Graph): void {
     graph.build({ dtype: this.dtype, rng: this.rng });
     this.graph = graph;
@@ -533,7 +536,10 @@ export class Model implements TrainableModel {
     return this.trainer;
   }
 
-  /** The graph; a ValueError saying how to build a model not built yet. */
+  /**
+   * The graph; a ValueError saying how to build a model not built yet.
+   * @internal
+   */
   protected requireGraph(where: string): Graph {
     if (!this.graph) {
       throw new ValueError(

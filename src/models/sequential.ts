@@ -100,11 +100,11 @@ export class Sequential extends Model {
       );
     }
     this.checkIdle('add');
-    if (stack.length > 0 && layer.declaredInputShape && !this.graph) {
+    if (stack.length > 0 && layer.declaredInputShape && !this.built) {
       throw new ShapeError(`${layer.describe()} declares an inputShape but is not the first layer.`);
     }
-    if (this.graph) {
-      const { inputs, outputs } = this.graph;
+    if (this.built) {
+      const { inputs, outputs } = this.nestedGraph;
       this.setGraph(new Graph(inputs, [layer.apply(outputs[0])], this.describe()));
       stack.push(layer);
     } else if (stack.length === 0 && layer.declaredInputShape) {
