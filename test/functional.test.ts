@@ -493,3 +493,21 @@ describe('a model applied as a layer inside another', () => {
     expect(() => tower.apply(Input({ shape: [5] }))).toThrow(/\.apply: the model takes \[None, 4\], got \[None, 5\]/);
   });
 });
+
+describe('graphs at scale and outputs by name', () => {
+  it('a chain of 20,000 layers builds and predicts (the graph is ordered without recursion, and made once)', async () => {
+    const layers = [
+      new Dense(2, { inputShape: [2] }),
+      ...Array.from({ length: 20_000 }, () => new Activation('linear')),
+    ];
+    const model = new Sequential(layers);
+    expect(model.layers).toHaveLength(20_001);
+    expect((await model.predict(new Tensor(new Float32Array(4), [2, 2]))).shape).toEqual([2, 2]);
+  });
+
+  it('a model whose two outputs would have one name is refused: losses, targets and logs go by name', () => {
+    const x = Input({ shape: [2] });
+    const p = new Dense(1, { name: 'head' }).apply(x);
+    expect(() => new Model({ inputs: x, outputs: [p, p] })).toThrow(/two outputs are named 'head'/);
+  });
+});

@@ -365,16 +365,18 @@ export function kerasGraph(model: unknown, where: string): KerasGraph {
     layers.push(layer);
     return { name, inbound: nodes.map((n) => kerasNodeRefs(n, `${where}: layer ${quote(name, "'")}`)) };
   });
-  // Keras numbers the nodes of a model applied inside another from 1 in places (Keras 3's
-  // output_layers, tf.keras 2's every reference): an index one past the model's nodes means the last.
-  const nested = new Map(
-    specs.flatMap((sp, i) => (isKerasModel(layers[i]) ? [[sp.name, sp.inbound.length] as const] : [])),
+  // Keras numbers the nodes of a model applied inside another from 1 in places: Keras 3 in
+  // output_layers (and input_layers) when the model is a Functional one (get_config's kept_nodes
+  // starts at 1, functional_from_config subtracts it), tf.keras 2 in every reference to any model.
+  const listForm = (raw as Json[]).some((l) => Array.isArray(l.inbound_nodes) && Array.isArray(l.inbound_nodes[0]));
+  const shifted = new Set(
+    specs.flatMap((sp, i) =>
+      isKerasModel(layers[i]) && (listForm || plainClassName(layers[i].class_name) !== 'Sequential') ? [sp.name] : [],
+    ),
   );
-  const fix = (r: TensorRef): TensorRef => {
-    const count = nested.get(r[0]);
-    return count !== undefined && r[1] === count && count > 0 ? [r[0], r[1] - 1, r[2]] : r;
-  };
-  for (const sp of specs) sp.inbound = sp.inbound.map((node) => node.map(fix));
+  const shift = (r: TensorRef): TensorRef => (shifted.has(r[0]) && r[1] > 0 ? [r[0], r[1] - 1, r[2]] : r);
+  if (listForm) for (const sp of specs) sp.inbound = sp.inbound.map((node) => node.map(shift));
+  const fix = shift;
   return {
     name: typeof conf.name === 'string' ? conf.name : undefined,
     layers,

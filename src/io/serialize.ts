@@ -304,10 +304,9 @@ export function functionalWithin(
   }
   const model = new Model({ inputs, outputs, name: args.name, dtype: args.dtype });
   // A model inside is inlined: its layers (its InputLayers aside: their tensors are the outer ones) are the outer's.
+  const inModel = new Set(model.layers);
   const reaches = (l: Layer | Model): boolean =>
-    l instanceof Model
-      ? l.layers.every((k) => k instanceof InputLayer || model.layers.includes(k))
-      : model.layers.includes(l);
+    l instanceof Model ? l.layers.every((k) => k instanceof InputLayer || inModel.has(k)) : inModel.has(l);
   const unused = (args.fileLayers ?? []).find((l) => !reaches(l));
   if (unused) throw new FormatError(`${source}: ${unused.describe()} reaches none of the model's outputs.`);
   return model;

@@ -51,9 +51,14 @@ export function graphSpec(
   layers: readonly Layer[],
   graph: Pick<Graph, 'describeNodes' | 'describeOutputs' | 'inputs'>,
 ): GraphSpec {
-  const nodes = graph.describeNodes();
+  const inbound = new Map<Layer, TensorRef[][]>();
+  for (const n of graph.describeNodes()) {
+    const list = inbound.get(n.layer);
+    if (list) list.push(n.inputs);
+    else inbound.set(n.layer, [n.inputs]);
+  }
   return {
-    layers: layers.map((l) => ({ name: l.name, inbound: nodes.filter((n) => n.layer === l).map((n) => n.inputs) })),
+    layers: layers.map((l) => ({ name: l.name, inbound: inbound.get(l) ?? [] })),
     inputs: graph.inputs.map((t): TensorRef => [t.node.layer.name, 0, 0]),
     outputs: graph.describeOutputs(),
   };
@@ -159,7 +164,11 @@ export function graphFromSpec<L extends Appliable>(
   const readers = new Map<string, number[]>();
   const missing = waiting.map((w, k) => {
     const need = new Set(w.refs.map((r) => key(r[0], r[1])).filter((x) => !made.has(x)));
-    for (const x of need) readers.set(x, [...(readers.get(x) ?? []), k]);
+    for (const x of need) {
+      const list = readers.get(x);
+      if (list) list.push(k);
+      else readers.set(x, [k]);
+    }
     return need.size;
   });
   const ready = waiting.flatMap((_, k) => (missing[k] === 0 ? [k] : []));

@@ -119,7 +119,12 @@ export class Graph {
     for (const s of this.steps) for (const i of s.inputs) this.readers[i]++;
     for (const o of this.outputIds) this.readers[o]++;
     this.layers = [...inputs.map((t) => t.node.layer as Layer)];
-    for (const s of this.steps) if (!this.layers.includes(s.owner)) this.layers.push(s.owner);
+    const listed = new Set(this.layers);
+    for (const s of this.steps) {
+      if (listed.has(s.owner)) continue;
+      listed.add(s.owner);
+      this.layers.push(s.owner);
+    }
     this.checkNames();
   }
 
@@ -160,21 +165,35 @@ export class Graph {
     const onPath = new Set<GraphNode>();
     const order: GraphNode[] = [];
     const reached = new Set<GraphNode>();
-    const visit = (node: GraphNode, from: SymbolicTensor): void => {
-      if (inputNodes.has(node)) return void reached.add(node);
-      if (done.has(node)) return;
-      if (onPath.has(node))
-        throw new ValueError(`${this.where}: the graph has a cycle through ${node.layer.describe()}.`);
-      if (node.layer instanceof InputLayer) {
-        throw new ValueError(
-          `${this.where}: the output '${from.name}' depends on the input '${node.layer.name}', which is not among the model's inputs (${this.inputs.map((t) => `'${t.name}'`).join(', ')}).`,
-        );
+    // Depth-first with a stack of its own (a chain of 100,000 layers must not overflow the call stack):
+    // a node is entered, its inputs visited in order, then it is left and joins the order.
+    const visit = (start: GraphNode, from: SymbolicTensor): void => {
+      const stack: { node: GraphNode; next: number }[] = [];
+      const enter = (node: GraphNode): void => {
+        if (inputNodes.has(node)) return void reached.add(node);
+        if (done.has(node)) return;
+        if (onPath.has(node))
+          throw new ValueError(`${this.where}: the graph has a cycle through ${node.layer.describe()}.`);
+        if (node.layer instanceof InputLayer) {
+          throw new ValueError(
+            `${this.where}: the output '${from.name}' depends on the input '${node.layer.name}', which is not among the model's inputs (${this.inputs.map((t) => `'${t.name}'`).join(', ')}).`,
+          );
+        }
+        onPath.add(node);
+        stack.push({ node, next: 0 });
+      };
+      enter(start);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        if (top.next < top.node.inputs.length) {
+          enter(top.node.inputs[top.next++].node);
+          continue;
+        }
+        stack.pop();
+        onPath.delete(top.node);
+        done.add(top.node);
+        order.push(top.node);
       }
-      onPath.add(node);
-      for (const t of node.inputs) visit(t.node, from);
-      onPath.delete(node);
-      done.add(node);
-      order.push(node);
     };
     for (const t of this.outputs) visit(t.node, t);
     for (const t of this.inputs) {

@@ -149,6 +149,13 @@ export class Model implements TrainableModel {
         );
       }
     }
+    const names = outputs.map((t) => t.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) {
+      throw new ValueError(
+        `${this.describe()}: two outputs are named '${twice}' (outputs ${names.map((n) => `'${n}'`).join(', ')}); losses, metrics, targets and logs go by output name, so each output must come from its own layer.`,
+      );
+    }
     if (new Set(inputs).size !== inputs.length) {
       throw new ValueError(
         `${this.describe()}: an input is given twice (${inputs.map((t) => `'${t.name}'`).join(', ')}).`,

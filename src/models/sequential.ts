@@ -63,8 +63,20 @@ export class Sequential extends Model {
     super(Model.chainArgs(args));
     if (!Array.isArray(layers))
       throw new ValueError(`Sequential: layers must be an array of layers, got ${typeof layers}.`);
-    for (const l of layers) this.add(l);
+    // The graph is made once for all the given layers, not once per layer: a chain of n layers
+    // built by n graphs would cost n² (a file of 100,000 layers would hang the loader).
+    this.adding = true;
+    try {
+      for (const l of layers) this.add(l);
+    } finally {
+      this.adding = false;
+    }
+    const first = this.stack[0];
+    if (first?.declaredInputShape) this.build([null, ...first.declaredInputShape]);
   }
+
+  /** True while the constructor adds its layers, the model built once they are all in. */
+  private adding = false;
 
   /** The layers in order (Keras's Sequential lists no InputLayer). */
   override get layers(): Layer[] {
@@ -100,14 +112,14 @@ export class Sequential extends Model {
       );
     }
     this.checkIdle('add');
-    if (stack.length > 0 && layer.declaredInputShape && !this.built) {
+    if (stack.length > 0 && layer.declaredInputShape && !this.built && !(this.adding && stack[0].declaredInputShape)) {
       throw new ShapeError(`${layer.describe()} declares an inputShape but is not the first layer.`);
     }
     if (this.built) {
       const { inputs, outputs } = this.nestedGraph;
       this.setGraph(new Graph(inputs, [layer.apply(outputs[0])], this.describe()));
       stack.push(layer);
-    } else if (stack.length === 0 && layer.declaredInputShape) {
+    } else if (stack.length === 0 && layer.declaredInputShape && !this.adding) {
       stack.push(layer);
       try {
         this.build([null, ...layer.declaredInputShape]);
