@@ -505,9 +505,15 @@ describe('graphs at scale and outputs by name', () => {
     expect((await model.predict(new Tensor(new Float32Array(4), [2, 2]))).shape).toEqual([2, 2]);
   });
 
-  it('a model whose two outputs would have one name is refused: losses, targets and logs go by name', () => {
+  it('two outputs of one layer get names of their own (head, head_1), so neither loss is lost', async () => {
     const x = Input({ shape: [2] });
     const p = new Dense(1, { name: 'head' }).apply(x);
-    expect(() => new Model({ inputs: x, outputs: [p, p] })).toThrow(/two outputs are named 'head'/);
+    const model = new Model({ inputs: x, outputs: [p, p], seed: 1 });
+    expect(model.outputNames).toEqual(['head', 'head_1']);
+    model.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: { head: 1, head_1: 0 } });
+    const xs = randn([4, 2], rng);
+    const e = await model.evaluate(xs, { head: randn([4, 1], rng), head_1: randn([4, 1], rng) });
+    expect(Object.keys(e).sort()).toEqual(['head_1_loss', 'head_loss', 'loss']);
+    expect(e.loss).toBeCloseTo(e.head_loss, 6);
   });
 });

@@ -149,13 +149,6 @@ export class Model implements TrainableModel {
         );
       }
     }
-    const names = outputs.map((t) => t.name);
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) {
-      throw new ValueError(
-        `${this.describe()}: two outputs are named '${twice}' (outputs ${names.map((n) => `'${n}'`).join(', ')}); losses, metrics, targets and logs go by output name, so each output must come from its own layer.`,
-      );
-    }
     if (new Set(inputs).size !== inputs.length) {
       throw new ValueError(
         `${this.describe()}: an input is given twice (${inputs.map((t) => `'${t.name}'`).join(', ')}).`,
@@ -296,9 +289,18 @@ export class Model implements TrainableModel {
     return this.requireGraph('outputShapes').outputShapes;
   }
 
-  /** The outputs' names (their layers'), what objects of targets, losses and metrics are keyed by. */
+  /**
+   * The outputs' names (their layers'), what objects of targets, losses and metrics are keyed by; a
+   * name that comes twice (two outputs of one shared layer) is made unique as tf.keras makes it:
+   * `shared`, `shared_1`.
+   */
   get outputNames(): string[] {
-    return this.requireGraph('outputNames').outputs.map((t) => t.name);
+    const seen = new Map<string, number>();
+    return this.requireGraph('outputNames').outputs.map((t) => {
+      const k = seen.get(t.name) ?? 0;
+      seen.set(t.name, k + 1);
+      return k === 0 ? t.name : `${t.name}_${k}`;
+    });
   }
 
   /** A functional model is built from its inputs; this checks that a batch shape fits them. */
