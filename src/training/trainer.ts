@@ -10,7 +10,6 @@ import { ValueError, checkInt, checkKeys } from '../errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Tensor, firstNonFinite, floatArray, shapeSize, zeros } from '../tensor/tensor.js';
 import type { Layer, Param } from '../layers/layer.js';
-import type { Loss } from '../losses/losses.js';
 import type { History } from './callbacks.js';
 import { CallbackList } from './callback-list.js';
 import { BatchBuffer, EpochIterator, splitValidation, type SampleData } from './epoch-iterator.js';
@@ -93,21 +92,6 @@ export class Trainer {
     // since learns by its own.
     const trainableAtCompile = new Map<Layer, boolean>(model.layers.map((l) => [l, l.trainable]));
     this.step = new Step(model, this.heads, optimizer, (l) => trainableAtCompile.get(l) ?? l.trainable);
-  }
-
-  /** The (first) output's loss. */
-  get loss(): Loss {
-    return this.heads[0].loss;
-  }
-
-  /** The (first) output's metric names given to `compile`. */
-  get metrics(): string[] {
-    return this.heads[0].metrics;
-  }
-
-  /** The (first) output's weighted metric names given to `compile`. */
-  get weightedMetrics(): string[] {
-    return this.heads[0].weightedMetrics;
   }
 
   /** The weights the optimizer updates: the trainable weights of the layers that learn. */
