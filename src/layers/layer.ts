@@ -252,11 +252,7 @@ export abstract class Layer {
   build(inputShape: number[], ctx: BuildContext): number[] {
     this.checkBuildShape(inputShape);
     if (this.inputShape && this.outputShape) {
-      if (ctx.dtype !== this.dtype) {
-        throw new ValueError(
-          `${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`,
-        );
-      }
+      this.checkBuiltDtype(ctx);
       return this.outputShape;
     }
     const out = this.computeOutputShape(inputShape);
@@ -339,6 +335,15 @@ export abstract class Layer {
   /** `backward` giving one gradient per input (null where not needed). @internal */
   backwardOn(dy: FloatTensor, opts: BackwardOptions): (FloatTensor | null)[] {
     return [this.backward(dy, opts)];
+  }
+
+  /** A layer built in one model's dtype cannot join a model of another (its weights are of the first). */
+  protected checkBuiltDtype(ctx: BuildContext): void {
+    if (ctx.dtype !== this.dtype) {
+      throw new ValueError(
+        `${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`,
+      );
+    }
   }
 
   /** Throws a ShapeError when the layer was declared or built for another input shape. */

@@ -126,11 +126,7 @@ export abstract class Merge extends Layer {
   override buildOn(inputShapes: number[][], ctx: BuildContext): number[] {
     const out = this.outputShapeFor(inputShapes);
     if (this.inputShapes && this.outputShape) {
-      if (ctx.dtype !== this.dtype) {
-        throw new ValueError(
-          `${this.describe()} is built in ${this.dtype} (in another model) and cannot join a ${ctx.dtype} model; make a new layer for it.`,
-        );
-      }
+      this.checkBuiltDtype(ctx);
       return this.outputShape;
     }
     this.dtype = ctx.dtype;
