@@ -222,24 +222,11 @@ function kerasModelIn(json: Json, where: string, source: string, budget: { remai
   if (plainClass(json) === 'Sequential') {
     const chain = kerasChain(json, where);
     const layers = chain.layers.map((l, i) => kerasLayerIn(l, `${where}: layer ${i}`));
-    if (chain.inputShape === undefined) throw new FormatError(`${where}: the model inside gives no input shape.`);
-    model = sequentialWithin(
-      layers,
-      chain.inputShape,
-      { name: chain.name, dtype: 'float32' },
-      budget.remaining,
-      source,
-    );
+    model = buildWithin(chain, layers, budget.remaining * 4, source);
     partsOf.set(model, { classes: chain.layers.map(plainClass), parts: model.layers });
   } else {
-    const g = kerasGraphIn(json, where, source, budget);
-    model = functionalWithin(
-      g.inputs,
-      g.outputs,
-      { name: g.name, dtype: 'float32', fileLayers: g.parts },
-      budget.remaining,
-      source,
-    );
+    const { g, model: functional } = kerasFunctional(json, where, source, budget);
+    model = functional;
     partsOf.set(model, { classes: g.classes, parts: g.parts });
   }
   budget.remaining -= model.countParams();
@@ -247,14 +234,13 @@ function kerasModelIn(json: Json, where: string, source: string, budget: { remai
   return model;
 }
 
-/** A Functional config's model, built with no more weight values than `bytes` could hold as float32. */
+/** A Functional config's model, built with no more weight values than the budget holds (shared with the models inside). */
 function kerasFunctional(
   config: unknown,
   where: string,
-  bytes: number,
   source: string,
+  budget: { remaining: number },
 ): { g: ReturnType<typeof kerasGraphIn>; model: Model } {
-  const budget = { remaining: Math.floor(bytes / 4) };
   const g = kerasGraphIn(config, where, source, budget);
   const args = { name: g.name, dtype: 'float32' as const, fileLayers: g.parts };
   return { g, model: functionalWithin(g.inputs, g.outputs, args, budget.remaining, source) };
@@ -304,7 +290,9 @@ function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string)
   const weightsSource = `${source}: ${WEIGHTS}`;
   return readHdf5(weights, weightsSource, (h5) =>
     asFormatError(source, () => {
-      const { g, model } = kerasFunctional(config, `${source}: ${CONFIG}`, weights.length, source);
+      const { g, model } = kerasFunctional(config, `${source}: ${CONFIG}`, source, {
+        remaining: Math.floor(weights.length / 4),
+      });
       const root = ['layers', '_layer_checkpoint_dependencies'].find((r) => h5.keys(r) !== null);
       if (root === undefined)
         throw new FormatError(`${weightsSource}: no 'layers' group: this is not the weights file of a Keras model.`);
@@ -321,7 +309,7 @@ function readKerasGraphZip(config: unknown, weights: Uint8Array, source: string)
  * by its name; a model inside holds all its layers' weights in its own group, in its weights' order.
  */
 function legacyGraph(h5: Hdf5Reader, config: unknown, bytes: number, source: string): Model {
-  const { g, model } = kerasFunctional(config, `${source}: model_config`, bytes, source);
+  const { g, model } = kerasFunctional(config, `${source}: model_config`, source, { remaining: Math.floor(bytes / 4) });
   const base = h5.keys('model_weights') !== null ? 'model_weights' : '';
   const at = (name: string) => (base ? `${base}/${name}` : name);
   const byLayer = new Map<Layer, Tensor[]>();
