@@ -234,7 +234,9 @@ export class Graph {
         continue;
       }
       s.layer = this.twin(s.owner, inputShapes(s), ctx);
-      this.twins.set(s.owner, [...(this.twins.get(s.owner) ?? []), s.layer]);
+      const twins = this.twins.get(s.owner);
+      if (twins) twins.push(s.layer);
+      else this.twins.set(s.owner, [s.layer]);
     }
   }
 
