@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tfjsFromMemory, useTfjsCpu, type TfjsModelJson } from './helpers/tfjs.js';
+import { savedByTfjs, tfjsFromMemory, useTfjsCpu, type TfjsModelJson } from './helpers/tfjs.js';
 import {
   Conv2D,
   Dense,
@@ -105,27 +105,7 @@ describe('TensorFlow.js Layers format', () => {
       ],
     });
     // what tf.io's file handler writes: model.json naming its weight shard, and the shard
-    let saved: tf.io.ModelArtifacts | undefined;
-    await theirs.save(
-      tf.io.withSaveHandler(
-        (a) => (
-          (saved = a),
-          Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })
-        ),
-      ),
-    );
-    const out = join(dir, 'theirs');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'weights.bin'), new Uint8Array(saved!.weightData as ArrayBuffer));
-    writeFileSync(
-      join(out, 'model.json'),
-      JSON.stringify({
-        format: 'layers-model',
-        generatedBy: 'TensorFlow.js',
-        modelTopology: saved!.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
-      }),
-    );
+    const out = await savedByTfjs(theirs, dir, 'theirs');
     const ours = await loadModel(join(out, 'model.json'));
     expect(ours.layers.map((l) => l.className)).toEqual([
       'Conv2D',

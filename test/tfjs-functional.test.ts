@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
+import { savedByTfjs, tfjsFromMemory, useTfjsCpu } from './helpers/tfjs.js';
 import {
   Activation,
   Add,
@@ -117,30 +117,6 @@ async function expectSameOutputs(a: Model, b: Model, xs: Tensor[]): Promise<void
   const [pa, pb] = [list(await a.predict(xs)), list(await b.predict(xs))];
   expect(pb.length).toBe(pa.length);
   pa.forEach((p, i) => expect(Array.from(pb[i].data), `output ${i}`).toEqual(Array.from(p.data)));
-}
-
-/** Writes what TF.js saves for a model as tf.io's file handler does (model.json naming its shard); returns the dir. */
-async function savedByTfjs(theirs: tf.LayersModel, name: string): Promise<string> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await theirs.save(
-    tf.io.withSaveHandler((a) => {
-      saved = a;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
-    }),
-  );
-  const out = join(dir, name);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'weights.bin'), new Uint8Array(saved!.weightData as ArrayBuffer));
-  writeFileSync(
-    join(out, 'model.json'),
-    JSON.stringify({
-      format: 'layers-model',
-      generatedBy: 'TensorFlow.js',
-      modelTopology: saved!.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
-    }),
-  );
-  return out;
 }
 
 /** TF.js's weights drawn away from their initial values. */
@@ -445,7 +421,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     const s = sym(tf.layers.add().apply([c, r]));
     const y = sym(tf.layers.dense({ units: 4, activation: 'softmax' }).apply(sym(tf.layers.flatten().apply(s))));
     const theirs = jiggleTfjs(tf.model({ inputs: x, outputs: y }));
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-residual'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-residual'));
     expect(ours).not.toBeInstanceOf(Sequential);
     expect(ours.layers.map((l) => l.className)).toEqual(['InputLayer', 'Conv2D', 'Conv2D', 'Add', 'Flatten', 'Dense']);
     await expectSamePredictions(theirs, ours, batch(4, [[5, 5, 2]]));
@@ -461,7 +437,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     const joined = sym(tf.layers.concatenate().apply([flat, h]));
     const y = sym(tf.layers.dense({ units: 2 }).apply(joined));
     const theirs = jiggleTfjs(tf.model({ inputs: [a, b, c], outputs: y }));
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-two-inputs'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-two-inputs'));
     expect(ours.inputNames).toEqual(theirs.inputNames);
     await expectSamePredictions(theirs, ours, batch(3, [[2, 3], [4, 3], [5]]));
   });
@@ -481,7 +457,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
             : tf.randomNormal(w.shape, 0, 0.5, 'float32', i),
         ),
     );
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-two-outputs'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-two-outputs'));
     expect(ours.outputNames).toEqual(theirs.outputNames);
     await expectSamePredictions(theirs, ours, batch(5, [[6]]));
   });
@@ -493,7 +469,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     const twice = sym(shared.apply(sym(tf.layers.activation({ activation: 'relu' }).apply(once))));
     const y = sym(tf.layers.add().apply([once, twice]));
     const theirs = jiggleTfjs(tf.model({ inputs: x, outputs: y }));
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-shared'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-shared'));
     expect(ours.getWeights()).toHaveLength(2);
     await expectSamePredictions(theirs, ours, batch(5, [[4]]));
   });
@@ -508,7 +484,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     ];
     const y = sym(tf.layers.dense({ units: 2 }).apply(sym(tf.layers.concatenate({ axis: 1 }).apply(merged))));
     const theirs = jiggleTfjs(tf.model({ inputs: ins, outputs: [y, merged[3]] }));
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-merges'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-merges'));
     expect(ours.layers.map((l) => l.className)).toEqual(
       expect.arrayContaining(['Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']),
     );
@@ -527,7 +503,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     const x = tf.input({ shape: [3] });
     const y = sym(tf.layers.dense({ units: 2 }).apply(sym(tf.layers.dense({ units: 4 }).apply(x))));
     const theirs = jiggleTfjs(tf.model({ inputs: x, outputs: y }));
-    const ours = await loadModel(await savedByTfjs(theirs, 'tf-chain'));
+    const ours = await loadModel(await savedByTfjs(theirs, dir, 'tf-chain'));
     expect(ours).toBeInstanceOf(Sequential);
     await expectSamePredictions(theirs, ours, batch(3, [[3]]));
   });
@@ -536,7 +512,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
     const tower = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })], name: 'tower' });
     const a = tf.input({ shape: [3] });
     const y = sym(tf.layers.add().apply([sym(tower.apply(a)), sym(tower.apply(a))]));
-    const out = await savedByTfjs(tf.model({ inputs: a, outputs: y }), 'tf-nested');
+    const out = await savedByTfjs(tf.model({ inputs: a, outputs: y }), dir, 'tf-nested');
     await expect(loadModel(out)).rejects.toThrow(FormatError);
     await expect(loadModel(out)).rejects.toThrow(/layer 1 \('tower'\) is a model inside the model/);
   });
@@ -548,7 +524,7 @@ describe('functional models saved by TensorFlow.js, loaded here', () => {
       tf.layers.add().apply([sym(tf.layers.dense({ units: 2 }).apply(a)), sym(tf.layers.dense({ units: 2 }).apply(b))]),
     );
     const theirs = jiggleTfjs(tf.model({ inputs: [a, b], outputs: y }));
-    const out = await savedByTfjs(theirs, 'tf-reordered');
+    const out = await savedByTfjs(theirs, dir, 'tf-reordered');
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as FunctionalJson;
     const bytes = readFileSync(join(out, 'weights.bin'));
     // Reverse the manifest and its bytes: the same weights, listed last to first.

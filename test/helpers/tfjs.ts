@@ -1,5 +1,7 @@
 /** TensorFlow.js as the tests' peer: its cpu backend (pure JS, exact enough for 1e-5), set up quietly. */
 import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll } from 'vitest';
 
 /** Registers a beforeAll that selects TF.js's cpu backend and silences the banner its first use prints. */
@@ -33,4 +35,28 @@ export function tfjsFromMemory(
       weightData: data,
     }),
   );
+}
+
+/** Writes what TF.js saves for a model as tf.io's file handler does (model.json naming its shard); returns the dir. */
+export async function savedByTfjs(theirs: tf.LayersModel, dir: string, name: string): Promise<string> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await theirs.save(
+    tf.io.withSaveHandler((a) => {
+      saved = a;
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+    }),
+  );
+  const out = join(dir, name);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'weights.bin'), new Uint8Array(saved!.weightData as ArrayBuffer));
+  writeFileSync(
+    join(out, 'model.json'),
+    JSON.stringify({
+      format: 'layers-model',
+      generatedBy: 'TensorFlow.js',
+      modelTopology: saved!.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
+    }),
+  );
+  return out;
 }
