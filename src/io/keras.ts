@@ -234,7 +234,7 @@ function kerasModelIn(json: Json, where: string, source: string, budget: { remai
   return model;
 }
 
-/** A Functional config's model, built with no more weight values than the budget holds (shared with the models inside). */
+/** A Functional config's model, built within the budget (which models inside it share). */
 function kerasFunctional(
   config: unknown,
   where: string,
